@@ -1,0 +1,483 @@
+package io.contrail.columnar;
+
+import io.contrail.columnar.SpanSchema.Column;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The rows of one Parquet file as Arrow vectors: the fixed columns of {@link SpanSchema} plus one
+ * typed column per attribute key present in these spans.
+ *
+ * <p>Values that Arrow would need nested vectors for (events, links, array attributes) travel as
+ * JSON text and are turned into DuckDB LIST/STRUCT values by {@link #selectList(String)} while the
+ * file is written. The batch owns its vectors: close it.
+ */
+final class ArrowSpanBatch implements AutoCloseable {
+
+    static final String UNKNOWN_SERVICE = "unknown_service";
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final VectorSchemaRoot root;
+    private final List<AttributeColumn> attributeColumns;
+
+    private ArrowSpanBatch(VectorSchemaRoot root, List<AttributeColumn> attributeColumns) {
+        this.root = root;
+        this.attributeColumns = attributeColumns;
+    }
+
+    VectorSchemaRoot root() {
+        return root;
+    }
+
+    int rowCount() {
+        return root.getRowCount();
+    }
+
+    /** Attribute columns of this batch, e.g. {@code attr.http.route → BIGINT}. */
+    Map<String, String> attributeColumnTypes() {
+        Map<String, String> types = new LinkedHashMap<>();
+        for (AttributeColumn column : attributeColumns) {
+            types.put(column.name, column.type.sqlType);
+        }
+        return types;
+    }
+
+    static ArrowSpanBatch build(BufferAllocator allocator, List<SpanRef> spans) {
+        AttributeColumns spanAttributes = new AttributeColumns(SpanSchema.SPAN_ATTRIBUTE_PREFIX);
+        AttributeColumns resourceAttributes = new AttributeColumns(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX);
+        for (SpanRef ref : spans) {
+            spanAttributes.observe(ref.span().getAttributesList());
+            resourceAttributes.observe(ref.resource().getAttributesList());
+        }
+
+        List<FieldVector> vectors = new ArrayList<>();
+        List<FieldVector> fixed = new ArrayList<>();
+        for (Column column : SpanSchema.COLUMNS) {
+            FieldVector vector = switch (column.staging()) {
+                case VARCHAR, EVENTS, LINKS -> new VarCharVector(column.name(), allocator);
+                case BIGINT, INTEGER, TIMESTAMP_NS -> new BigIntVector(column.name(), allocator);
+                case DOUBLE -> new Float8Vector(column.name(), allocator);
+            };
+            fixed.add(vector);
+            vectors.add(vector);
+        }
+        List<AttributeColumn> attributeColumns = new ArrayList<>();
+        attributeColumns.addAll(spanAttributes.resolve(allocator));
+        attributeColumns.addAll(resourceAttributes.resolve(allocator));
+        for (AttributeColumn column : attributeColumns) {
+            vectors.add(column.vector);
+        }
+        for (FieldVector vector : vectors) {
+            vector.setInitialCapacity(spans.size());
+            vector.allocateNew();
+        }
+
+        FixedColumnWriter writer = new FixedColumnWriter(fixed);
+        for (int row = 0; row < spans.size(); row++) {
+            SpanRef ref = spans.get(row);
+            writer.write(row, ref);
+            for (KeyValue kv : ref.span().getAttributesList()) {
+                spanAttributes.columnFor(kv.getKey()).set(row, kv.getValue());
+            }
+            for (KeyValue kv : ref.resource().getAttributesList()) {
+                resourceAttributes.columnFor(kv.getKey()).set(row, kv.getValue());
+            }
+        }
+        for (FieldVector vector : vectors) {
+            vector.setValueCount(spans.size());
+        }
+        VectorSchemaRoot root = new VectorSchemaRoot(vectors);
+        root.setRowCount(spans.size());
+        return new ArrowSpanBatch(root, attributeColumns);
+    }
+
+    /** The SELECT list that turns the registered Arrow table {@code source} into schema v1 rows. */
+    String selectList(String source) {
+        List<String> expressions = new ArrayList<>();
+        for (Column column : SpanSchema.COLUMNS) {
+            String ref = source + "." + SpanSchema.quote(column.name());
+            String expression = switch (column.staging()) {
+                case VARCHAR, BIGINT, DOUBLE -> ref;
+                case INTEGER -> "CAST(" + ref + " AS INTEGER)";
+                case TIMESTAMP_NS -> "make_timestamp_ns(" + ref + ")";
+                case EVENTS -> "list_transform(from_json(" + ref + ", '[{\"t\":\"BIGINT\",\"n\":\"VARCHAR\","
+                        + "\"a\":\"JSON\",\"d\":\"INTEGER\"}]'), lambda e: {'time': make_timestamp_ns(e.t), "
+                        + "'name': e.n, 'attributes': e.a, 'dropped_attributes_count': e.d})";
+                case LINKS -> "list_transform(from_json(" + ref + ", '[{\"t\":\"VARCHAR\",\"s\":\"VARCHAR\","
+                        + "\"ts\":\"VARCHAR\",\"a\":\"JSON\",\"d\":\"INTEGER\"}]'), lambda l: {'trace_id': l.t, "
+                        + "'span_id': l.s, 'trace_state': l.ts, 'attributes': l.a, 'dropped_attributes_count': l.d})";
+            };
+            expressions.add(expression + " AS " + SpanSchema.quote(column.name()));
+        }
+        for (AttributeColumn column : attributeColumns) {
+            String ref = source + "." + SpanSchema.quote(column.name);
+            String expression = column.type.isList()
+                    ? "from_json(" + ref + ", '[\"" + column.type.elementType + "\"]')"
+                    : ref;
+            expressions.add(expression + " AS " + SpanSchema.quote(column.name));
+        }
+        return String.join(",\n  ", expressions);
+    }
+
+    @Override
+    public void close() {
+        root.close();
+    }
+
+    static String hex(com.google.protobuf.ByteString bytes) {
+        return bytes.isEmpty() ? null : HEX.formatHex(bytes.toByteArray());
+    }
+
+    static String serviceName(io.opentelemetry.proto.resource.v1.Resource resource) {
+        for (KeyValue kv : resource.getAttributesList()) {
+            if (kv.getKey().equals("service.name") && kv.getValue().hasStringValue()
+                    && !kv.getValue().getStringValue().isEmpty()) {
+                return kv.getValue().getStringValue();
+            }
+        }
+        return UNKNOWN_SERVICE;
+    }
+
+    /** Writes the fixed columns of one row; the column order is {@link SpanSchema#COLUMNS}. */
+    private static final class FixedColumnWriter {
+        private final VarCharVector traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
+        private final BigIntVector startTime, endTime, duration;
+        private final VarCharVector statusCode, statusMessage, scopeName, scopeVersion;
+        private final VarCharVector httpMethod, httpRoute;
+        private final BigIntVector httpStatusCode;
+        private final VarCharVector rpcSystem, rpcService, rpcMethod, dbSystem, peerService, serverAddress;
+        private final VarCharVector events, links;
+        private final BigIntVector droppedAttributes, droppedEvents, droppedLinks;
+        private final Float8Vector sampleWeight;
+
+        FixedColumnWriter(List<FieldVector> v) {
+            int i = 0;
+            traceId = (VarCharVector) v.get(i++);
+            spanId = (VarCharVector) v.get(i++);
+            parentSpanId = (VarCharVector) v.get(i++);
+            traceState = (VarCharVector) v.get(i++);
+            serviceName = (VarCharVector) v.get(i++);
+            name = (VarCharVector) v.get(i++);
+            kind = (VarCharVector) v.get(i++);
+            startTime = (BigIntVector) v.get(i++);
+            endTime = (BigIntVector) v.get(i++);
+            duration = (BigIntVector) v.get(i++);
+            statusCode = (VarCharVector) v.get(i++);
+            statusMessage = (VarCharVector) v.get(i++);
+            scopeName = (VarCharVector) v.get(i++);
+            scopeVersion = (VarCharVector) v.get(i++);
+            httpMethod = (VarCharVector) v.get(i++);
+            httpRoute = (VarCharVector) v.get(i++);
+            httpStatusCode = (BigIntVector) v.get(i++);
+            rpcSystem = (VarCharVector) v.get(i++);
+            rpcService = (VarCharVector) v.get(i++);
+            rpcMethod = (VarCharVector) v.get(i++);
+            dbSystem = (VarCharVector) v.get(i++);
+            peerService = (VarCharVector) v.get(i++);
+            serverAddress = (VarCharVector) v.get(i++);
+            events = (VarCharVector) v.get(i++);
+            links = (VarCharVector) v.get(i++);
+            droppedAttributes = (BigIntVector) v.get(i++);
+            droppedEvents = (BigIntVector) v.get(i++);
+            droppedLinks = (BigIntVector) v.get(i++);
+            sampleWeight = (Float8Vector) v.get(i++);
+            if (i != SpanSchema.COLUMNS.size()) {
+                throw new IllegalStateException("fixed column writer out of step with SpanSchema.COLUMNS");
+            }
+        }
+
+        void write(int row, SpanRef ref) {
+            Span span = ref.span();
+            set(traceId, row, hex(span.getTraceId()));
+            set(spanId, row, hex(span.getSpanId()));
+            set(parentSpanId, row, hex(span.getParentSpanId()));
+            set(traceState, row, emptyToNull(span.getTraceState()));
+            set(serviceName, row, serviceName(ref.resource()));
+            set(name, row, span.getName());
+            set(kind, row, kindName(span.getKind()));
+            startTime.setSafe(row, span.getStartTimeUnixNano());
+            endTime.setSafe(row, span.getEndTimeUnixNano());
+            duration.setSafe(row, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
+            set(statusCode, row, statusName(span.getStatus().getCode()));
+            set(statusMessage, row, emptyToNull(span.getStatus().getMessage()));
+            set(scopeName, row, emptyToNull(ref.scope().getName()));
+            set(scopeVersion, row, emptyToNull(ref.scope().getVersion()));
+            for (KeyValue kv : span.getAttributesList()) {
+                AnyValue value = kv.getValue();
+                switch (kv.getKey()) {
+                    case "http.request.method", "http.method" -> set(httpMethod, row, AttributeValues.toText(value));
+                    case "http.route" -> set(httpRoute, row, AttributeValues.toText(value));
+                    case "http.response.status_code", "http.status_code" -> setStatusCode(row, value);
+                    case "rpc.system" -> set(rpcSystem, row, AttributeValues.toText(value));
+                    case "rpc.service" -> set(rpcService, row, AttributeValues.toText(value));
+                    case "rpc.method" -> set(rpcMethod, row, AttributeValues.toText(value));
+                    case "db.system.name", "db.system" -> set(dbSystem, row, AttributeValues.toText(value));
+                    case "peer.service" -> set(peerService, row, AttributeValues.toText(value));
+                    case "server.address", "net.peer.name" -> set(serverAddress, row, AttributeValues.toText(value));
+                    default -> {
+                    }
+                }
+            }
+            set(events, row, eventsJson(span));
+            set(links, row, linksJson(span));
+            droppedAttributes.setSafe(row, span.getDroppedAttributesCount());
+            droppedEvents.setSafe(row, span.getDroppedEventsCount());
+            droppedLinks.setSafe(row, span.getDroppedLinksCount());
+            sampleWeight.setSafe(row, 1.0);
+        }
+
+        private void setStatusCode(int row, AnyValue value) {
+            if (value.hasIntValue()) {
+                httpStatusCode.setSafe(row, value.getIntValue());
+            } else if (value.hasStringValue()) {
+                try {
+                    httpStatusCode.setSafe(row, Long.parseLong(value.getStringValue().trim()));
+                } catch (NumberFormatException ignored) {
+                    // Not a number: the value stays in its attribute column only.
+                }
+            }
+        }
+
+        private static String eventsJson(Span span) {
+            if (span.getEventsCount() == 0) {
+                return "[]";
+            }
+            return AttributeValues.render(g -> {
+                g.writeStartArray();
+                for (Span.Event event : span.getEventsList()) {
+                    g.writeStartObject();
+                    g.writeNumberField("t", event.getTimeUnixNano());
+                    g.writeStringField("n", event.getName());
+                    g.writeFieldName("a");
+                    AttributeValues.writeObject(g, event.getAttributesList());
+                    g.writeNumberField("d", event.getDroppedAttributesCount());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            });
+        }
+
+        private static String linksJson(Span span) {
+            if (span.getLinksCount() == 0) {
+                return "[]";
+            }
+            return AttributeValues.render(g -> {
+                g.writeStartArray();
+                for (Span.Link link : span.getLinksList()) {
+                    g.writeStartObject();
+                    g.writeStringField("t", hex(link.getTraceId()));
+                    g.writeStringField("s", hex(link.getSpanId()));
+                    g.writeStringField("ts", emptyToNull(link.getTraceState()));
+                    g.writeFieldName("a");
+                    AttributeValues.writeObject(g, link.getAttributesList());
+                    g.writeNumberField("d", link.getDroppedAttributesCount());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            });
+        }
+    }
+
+    static String kindName(Span.SpanKind kind) {
+        return switch (kind) {
+            case SPAN_KIND_INTERNAL -> "INTERNAL";
+            case SPAN_KIND_SERVER -> "SERVER";
+            case SPAN_KIND_CLIENT -> "CLIENT";
+            case SPAN_KIND_PRODUCER -> "PRODUCER";
+            case SPAN_KIND_CONSUMER -> "CONSUMER";
+            default -> "UNSPECIFIED";
+        };
+    }
+
+    static String statusName(Status.StatusCode code) {
+        return switch (code) {
+            case STATUS_CODE_OK -> "OK";
+            case STATUS_CODE_ERROR -> "ERROR";
+            default -> "UNSET";
+        };
+    }
+
+    private static String emptyToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static void set(VarCharVector vector, int row, String value) {
+        if (value != null) {
+            vector.setSafe(row, value.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The storage type chosen for one attribute key in one file, from the values seen in it. */
+    enum AttributeType {
+        BOOLEAN("BOOLEAN", null), BIGINT("BIGINT", null), DOUBLE("DOUBLE", null), VARCHAR("VARCHAR", null),
+        BOOLEAN_LIST("BOOLEAN[]", "BOOLEAN"), BIGINT_LIST("BIGINT[]", "BIGINT"),
+        DOUBLE_LIST("DOUBLE[]", "DOUBLE"), VARCHAR_LIST("VARCHAR[]", "VARCHAR");
+
+        final String sqlType;
+        final String elementType;
+
+        AttributeType(String sqlType, String elementType) {
+            this.sqlType = sqlType;
+            this.elementType = elementType;
+        }
+
+        boolean isList() {
+            return elementType != null;
+        }
+    }
+
+    // Bits for the kinds of value seen under one key.
+    private static final int K_BOOL = 1, K_INT = 2, K_DOUBLE = 4, K_STRING = 8,
+            K_BOOL_ARRAY = 16, K_INT_ARRAY = 32, K_DOUBLE_ARRAY = 64, K_STRING_ARRAY = 128,
+            K_EMPTY_ARRAY = 256, K_OTHER = 512;
+
+    static int kindOf(AnyValue value) {
+        return switch (value.getValueCase()) {
+            case BOOL_VALUE -> K_BOOL;
+            case INT_VALUE -> K_INT;
+            case DOUBLE_VALUE -> K_DOUBLE;
+            case STRING_VALUE -> K_STRING;
+            case ARRAY_VALUE -> arrayKind(value.getArrayValue().getValuesList());
+            case VALUE_NOT_SET -> 0;
+            default -> K_OTHER;
+        };
+    }
+
+    private static int arrayKind(List<AnyValue> values) {
+        if (values.isEmpty()) {
+            return K_EMPTY_ARRAY;
+        }
+        int elements = 0;
+        for (AnyValue value : values) {
+            elements |= switch (value.getValueCase()) {
+                case BOOL_VALUE -> K_BOOL;
+                case INT_VALUE -> K_INT;
+                case DOUBLE_VALUE -> K_DOUBLE;
+                case STRING_VALUE -> K_STRING;
+                default -> K_OTHER;
+            };
+        }
+        if (elements == K_BOOL) {
+            return K_BOOL_ARRAY;
+        } else if (elements == K_INT) {
+            return K_INT_ARRAY;
+        } else if ((elements & ~(K_INT | K_DOUBLE)) == 0) {
+            return K_DOUBLE_ARRAY;
+        } else if (elements == K_STRING) {
+            return K_STRING_ARRAY;
+        }
+        return K_OTHER;
+    }
+
+    static AttributeType resolve(int kinds) {
+        if (only(kinds, K_BOOL)) {
+            return AttributeType.BOOLEAN;
+        } else if (only(kinds, K_INT)) {
+            return AttributeType.BIGINT;
+        } else if (only(kinds, K_INT | K_DOUBLE)) {
+            return AttributeType.DOUBLE;
+        } else if (only(kinds, K_STRING)) {
+            return AttributeType.VARCHAR;
+        } else if (only(kinds, K_BOOL_ARRAY | K_EMPTY_ARRAY) && (kinds & K_BOOL_ARRAY) != 0) {
+            return AttributeType.BOOLEAN_LIST;
+        } else if (only(kinds, K_INT_ARRAY | K_EMPTY_ARRAY) && (kinds & K_INT_ARRAY) != 0) {
+            return AttributeType.BIGINT_LIST;
+        } else if (only(kinds, K_INT_ARRAY | K_DOUBLE_ARRAY | K_EMPTY_ARRAY) && (kinds & K_DOUBLE_ARRAY) != 0) {
+            return AttributeType.DOUBLE_LIST;
+        } else if (only(kinds, K_STRING_ARRAY | K_EMPTY_ARRAY)) {
+            return AttributeType.VARCHAR_LIST;
+        }
+        return AttributeType.VARCHAR;
+    }
+
+    private static boolean only(int kinds, int allowed) {
+        return kinds != 0 && (kinds & ~allowed) == 0;
+    }
+
+    /**
+     * The attribute columns of one family (span or resource) in one batch. DuckDB column names
+     * are case-insensitive, so keys differing only in case share the column of the first seen.
+     */
+    private static final class AttributeColumns {
+        private final String prefix;
+        private final Map<String, AttributeColumn> byKey = new LinkedHashMap<>();
+        private final Map<String, AttributeColumn> byLowerName = new LinkedHashMap<>();
+
+        AttributeColumns(String prefix) {
+            this.prefix = prefix;
+        }
+
+        void observe(List<KeyValue> attributes) {
+            for (KeyValue kv : attributes) {
+                AttributeColumn column = byKey.get(kv.getKey());
+                if (column == null) {
+                    String name = prefix + kv.getKey();
+                    column = byLowerName.computeIfAbsent(name.toLowerCase(Locale.ROOT), n -> new AttributeColumn(name));
+                    byKey.put(kv.getKey(), column);
+                }
+                column.kinds |= kindOf(kv.getValue());
+            }
+        }
+
+        List<AttributeColumn> resolve(BufferAllocator allocator) {
+            List<AttributeColumn> columns = new ArrayList<>(byLowerName.values());
+            for (AttributeColumn column : columns) {
+                column.type = ArrowSpanBatch.resolve(column.kinds);
+                column.vector = switch (column.type) {
+                    case BOOLEAN -> new BitVector(column.name, allocator);
+                    case BIGINT -> new BigIntVector(column.name, allocator);
+                    case DOUBLE -> new Float8Vector(column.name, allocator);
+                    default -> new VarCharVector(column.name, allocator);
+                };
+            }
+            return columns;
+        }
+
+        AttributeColumn columnFor(String key) {
+            return byKey.get(key);
+        }
+    }
+
+    /** One attribute key's column in one batch. */
+    private static final class AttributeColumn {
+        final String name;
+        int kinds;
+        AttributeType type;
+        FieldVector vector;
+
+        AttributeColumn(String name) {
+            this.name = name;
+        }
+
+        void set(int row, AnyValue value) {
+            if (value.getValueCase() == AnyValue.ValueCase.VALUE_NOT_SET) {
+                return;
+            }
+            switch (type) {
+                case BOOLEAN -> ((BitVector) vector).setSafe(row, value.getBoolValue() ? 1 : 0);
+                case BIGINT -> ((BigIntVector) vector).setSafe(row, value.getIntValue());
+                case DOUBLE -> ((Float8Vector) vector).setSafe(row,
+                        value.hasIntValue() ? (double) value.getIntValue() : value.getDoubleValue());
+                case VARCHAR -> ArrowSpanBatch.set((VarCharVector) vector, row, AttributeValues.toText(value));
+                default -> ArrowSpanBatch.set((VarCharVector) vector, row, AttributeValues.toJson(value));
+            }
+        }
+    }
+}

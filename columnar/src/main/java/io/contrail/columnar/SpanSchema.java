@@ -1,0 +1,164 @@
+package io.contrail.columnar;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The one definition of how a span is stored: every Parquet writer, SQL view and document
+ * derives its columns from here.
+ *
+ * <p>Schema v1 is one row per span. Fixed columns hold the OTLP span fields; every span attribute
+ * becomes its own typed column {@code "attr.<key>"} and every resource attribute a column
+ * {@code "resource.<key>"}, holding only the keys present in that file (files are read with
+ * DuckDB's {@code union_by_name}). This layout was chosen by measurement — see
+ * {@code docs/schema.md}. A change to the fixed columns is a new {@link #VERSION} with a migration
+ * note in {@code docs/schema.md}.
+ */
+public final class SpanSchema {
+
+    /** Written into every Parquet file's key/value metadata under {@link #VERSION_METADATA_KEY}. */
+    public static final int VERSION = 1;
+    public static final String VERSION_METADATA_KEY = "contrail.schema_version";
+
+    /** Prefix of the per-key columns holding span attributes, e.g. {@code "attr.http.route"}. */
+    public static final String SPAN_ATTRIBUTE_PREFIX = "attr.";
+    /** Prefix of the per-key columns holding resource attributes, e.g. {@code "resource.host.name"}. */
+    public static final String RESOURCE_ATTRIBUTE_PREFIX = "resource.";
+
+    /** How a fixed column travels from Java to the Parquet file. */
+    public enum Staging {
+        /** Arrow utf8, stored as VARCHAR. */
+        VARCHAR,
+        /** Arrow int64, stored as BIGINT. */
+        BIGINT,
+        /** Arrow int64, stored as INTEGER. */
+        INTEGER,
+        /** Arrow float64, stored as DOUBLE. */
+        DOUBLE,
+        /** Arrow int64 of Unix nanoseconds, stored as TIMESTAMP_NS (UTC). */
+        TIMESTAMP_NS,
+        /** Arrow utf8 holding a JSON array of events, stored as a LIST of STRUCT. */
+        EVENTS,
+        /** Arrow utf8 holding a JSON array of links, stored as a LIST of STRUCT. */
+        LINKS
+    }
+
+    /**
+     * A fixed column.
+     *
+     * @param name        the column name in Parquet and SQL
+     * @param sqlType     the DuckDB type a reader sees
+     * @param staging     how the writer carries it
+     * @param description what it holds
+     * @param otlpSource  the OTLP field it comes from
+     * @param zipkinSource the Zipkin v2 field it comes from
+     */
+    public record Column(String name, String sqlType, Staging staging, String description,
+                         String otlpSource, String zipkinSource) {
+    }
+
+    static final String EVENT_STRUCT =
+            "STRUCT(\"time\" TIMESTAMP_NS, \"name\" VARCHAR, attributes JSON, dropped_attributes_count INTEGER)";
+    static final String LINK_STRUCT =
+            "STRUCT(trace_id VARCHAR, span_id VARCHAR, trace_state VARCHAR, attributes JSON, dropped_attributes_count INTEGER)";
+
+    /** The fixed columns of schema v1, in file order. */
+    public static final List<Column> COLUMNS = List.of(
+            new Column("trace_id", "VARCHAR", Staging.VARCHAR,
+                    "Trace ID, 32 lower-case hex digits", "Span.trace_id", "traceId (64-bit IDs left-padded with zeros)"),
+            new Column("span_id", "VARCHAR", Staging.VARCHAR,
+                    "Span ID, 16 lower-case hex digits", "Span.span_id", "id"),
+            new Column("parent_span_id", "VARCHAR", Staging.VARCHAR,
+                    "Parent span ID, 16 lower-case hex digits; NULL for a root span", "Span.parent_span_id", "parentId"),
+            new Column("trace_state", "VARCHAR", Staging.VARCHAR,
+                    "W3C tracestate; NULL when empty", "Span.trace_state", "-"),
+            new Column("service_name", "VARCHAR", Staging.VARCHAR,
+                    "Service that emitted the span; 'unknown_service' when absent",
+                    "Resource attribute service.name", "localEndpoint.serviceName"),
+            new Column("name", "VARCHAR", Staging.VARCHAR,
+                    "Span (operation) name", "Span.name", "name"),
+            new Column("kind", "VARCHAR", Staging.VARCHAR,
+                    "UNSPECIFIED, INTERNAL, SERVER, CLIENT, PRODUCER or CONSUMER", "Span.kind", "kind (absent: INTERNAL)"),
+            new Column("start_time", "TIMESTAMP_NS", Staging.TIMESTAMP_NS,
+                    "Start, UTC, nanosecond precision", "Span.start_time_unix_nano", "timestamp (µs)"),
+            new Column("end_time", "TIMESTAMP_NS", Staging.TIMESTAMP_NS,
+                    "End, UTC, nanosecond precision", "Span.end_time_unix_nano", "timestamp + duration (µs)"),
+            new Column("duration_nanos", "BIGINT", Staging.BIGINT,
+                    "end - start in nanoseconds", "derived", "duration (µs)"),
+            new Column("status_code", "VARCHAR", Staging.VARCHAR,
+                    "UNSET, OK or ERROR", "Span.status.code", "tag error present: ERROR"),
+            new Column("status_message", "VARCHAR", Staging.VARCHAR,
+                    "Status description; NULL when empty", "Span.status.message", "tag error value"),
+            new Column("scope_name", "VARCHAR", Staging.VARCHAR,
+                    "Instrumentation scope name", "ScopeSpans.scope.name", "'zipkin'"),
+            new Column("scope_version", "VARCHAR", Staging.VARCHAR,
+                    "Instrumentation scope version", "ScopeSpans.scope.version", "-"),
+            new Column("http_method", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: HTTP request method", "attribute http.request.method or http.method", "tag http.method"),
+            new Column("http_route", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: HTTP route template", "attribute http.route", "tag http.route"),
+            new Column("http_status_code", "BIGINT", Staging.BIGINT,
+                    "Promoted: HTTP response status code", "attribute http.response.status_code or http.status_code",
+                    "tag http.status_code"),
+            new Column("rpc_system", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: RPC system (grpc, …)", "attribute rpc.system", "tag rpc.system"),
+            new Column("rpc_service", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: RPC service", "attribute rpc.service", "tag rpc.service"),
+            new Column("rpc_method", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: RPC method", "attribute rpc.method", "tag rpc.method"),
+            new Column("db_system", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: database system", "attribute db.system.name or db.system", "tag db.system"),
+            new Column("peer_service", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: the remote service a client span calls", "attribute peer.service",
+                    "remoteEndpoint.serviceName"),
+            new Column("server_address", "VARCHAR", Staging.VARCHAR,
+                    "Promoted: the server a client span calls", "attribute server.address or net.peer.name",
+                    "remoteEndpoint ipv4/ipv6"),
+            new Column("events", "LIST(" + EVENT_STRUCT + ")", Staging.EVENTS,
+                    "Span events: time, name, attributes as JSON", "Span.events", "annotations (name = value)"),
+            new Column("links", "LIST(" + LINK_STRUCT + ")", Staging.LINKS,
+                    "Span links: trace_id, span_id, trace_state, attributes as JSON", "Span.links", "-"),
+            new Column("dropped_attributes_count", "INTEGER", Staging.INTEGER,
+                    "Attributes the SDK dropped", "Span.dropped_attributes_count", "0"),
+            new Column("dropped_events_count", "INTEGER", Staging.INTEGER,
+                    "Events the SDK dropped", "Span.dropped_events_count", "0"),
+            new Column("dropped_links_count", "INTEGER", Staging.INTEGER,
+                    "Links the SDK dropped", "Span.dropped_links_count", "0"),
+            new Column("sample_weight", "DOUBLE", Staging.DOUBLE,
+                    "How many spans this stored span stands for (1.0 without sampling)", "-", "-"));
+
+    private static final Map<String, Column> BY_NAME =
+            COLUMNS.stream().collect(Collectors.toUnmodifiableMap(Column::name, Function.identity()));
+
+    /** Column holding a span attribute. */
+    public static String spanAttributeColumn(String key) {
+        return SPAN_ATTRIBUTE_PREFIX + key;
+    }
+
+    /** Column holding a resource attribute. */
+    public static String resourceAttributeColumn(String key) {
+        return RESOURCE_ATTRIBUTE_PREFIX + key;
+    }
+
+    public static boolean isFixedColumn(String name) {
+        return BY_NAME.containsKey(name);
+    }
+
+    public static Column column(String name) {
+        Column column = BY_NAME.get(name);
+        if (column == null) {
+            throw new IllegalArgumentException("no fixed column " + name);
+        }
+        return column;
+    }
+
+    /** A DuckDB identifier, quoted so that attribute keys with dots and any other characters are safe. */
+    public static String quote(String identifier) {
+        return '"' + identifier.replace("\"", "\"\"") + '"';
+    }
+
+    private SpanSchema() {
+    }
+}

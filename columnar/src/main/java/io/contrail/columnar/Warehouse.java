@@ -1,0 +1,398 @@
+package io.contrail.columnar;
+
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The write side of the store: spans in, durable at once, in Parquet files soon after.
+ *
+ * <p>{@link #append} writes the spans to the write-ahead log and returns only once the log is
+ * fsynced (group commit), so a caller may acknowledge them. A background flusher moves buffered
+ * spans into Parquet files, one per hour partition, when the buffer reaches
+ * {@link Config#maxFileSpans()} or its oldest span is {@link Config#maxBufferAge()} old. Each flush
+ * first rotates the log; segments up to the rotated one are deleted only after every file of the
+ * flush is fsynced and renamed into place.
+ *
+ * <p>Recovery: on open, surviving log segments are replayed. A file's name carries the segment
+ * its flush rotated at; a replayed span is skipped when its partition already holds a file from a
+ * flush at or after the span's segment, because that flush wrote it. So a crash at any step of a
+ * flush neither loses nor duplicates a span.
+ *
+ * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans wait for Parquet,
+ * {@link #append} refuses with {@link OverloadedException} and writes nothing.
+ */
+public final class Warehouse implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
+
+    /**
+     * Write-side settings.
+     *
+     * @param dataDir          the data folder
+     * @param maxFileSpans     flush when this many spans are buffered; also the most spans per file
+     * @param maxBufferAge     flush when the oldest buffered span has waited this long (freshness)
+     * @param maxBufferedSpans refuse appends beyond this many spans not yet in Parquet
+     * @param writerThreads    DuckDB threads used by the Parquet writer
+     */
+    public record Config(Path dataDir, int maxFileSpans, Duration maxBufferAge, long maxBufferedSpans,
+                         int writerThreads) {
+        public static final int DEFAULT_MAX_FILE_SPANS = 100_000;
+        public static final Duration DEFAULT_MAX_BUFFER_AGE = Duration.ofSeconds(1);
+        public static final long DEFAULT_MAX_BUFFERED_SPANS = 400_000;
+        public static final int DEFAULT_WRITER_THREADS = 2;
+
+        public static Config defaults(Path dataDir) {
+            return new Config(dataDir, DEFAULT_MAX_FILE_SPANS, DEFAULT_MAX_BUFFER_AGE,
+                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_WRITER_THREADS);
+        }
+
+        public Config withMaxFileSpans(int spans) {
+            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, writerThreads);
+        }
+
+        public Config withMaxBufferAge(Duration age) {
+            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, writerThreads);
+        }
+
+        public Config withMaxBufferedSpans(long spans) {
+            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, writerThreads);
+        }
+    }
+
+    /** Thrown when the buffer is full; nothing was written. Retry after {@link #retryAfterSeconds()}. */
+    public static final class OverloadedException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int retryAfterSeconds;
+
+        OverloadedException(String message, int retryAfterSeconds) {
+            super(message);
+            this.retryAfterSeconds = retryAfterSeconds;
+        }
+
+        public int retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** Counters for {@code /health}. */
+    public record Stats(long spansAppended, long spansReplayed, long spansSkippedOnReplay, long bufferedSpans,
+                        long filesWritten, long parquetBytesWritten, long walBytes, long walFsyncs,
+                        Instant lastFlush, long flushFailures, String lastFlushError) {
+    }
+
+    private final Config config;
+    private final DataLayout layout;
+    private final BufferAllocator allocator;
+    private final ParquetSpanWriter writer;
+    private final WriteAheadLog wal;
+    private final Thread flusher;
+
+    // Guarded by the WAL's append lock (append/rotate callbacks), read elsewhere as hints.
+    private List<SpanRef> buffer = new ArrayList<>();
+    private volatile long bufferedSpans;
+    private volatile long bufferSinceNanos;
+
+    private final Object signal = new Object();
+    private volatile boolean running = true;
+    private long flushRequests;
+    private long flushesDone;
+
+    private final AtomicLong spansAppended = new AtomicLong();
+    private long spansReplayed;
+    private long spansSkippedOnReplay;
+    private volatile long spansFlushing;
+    private final AtomicLong filesWritten = new AtomicLong();
+    private final AtomicLong parquetBytes = new AtomicLong();
+    private volatile Instant lastFlush;
+    private final AtomicLong flushFailures = new AtomicLong();
+    private volatile String lastFlushError;
+
+    private Warehouse(Config config) throws IOException {
+        this.config = config;
+        this.layout = new DataLayout(config.dataDir());
+        Files.createDirectories(layout.spansDir());
+        layout.deleteAbandonedTempFiles();
+        Map<PartitionPath, Long> newestFlush = layout.newestFlushByPartition();
+        long nextSegment = newestFlush.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
+        this.wal = WriteAheadLog.open(layout.walDir(), nextSegment);
+        this.allocator = new RootAllocator();
+        try {
+            this.writer = new ParquetSpanWriter(allocator, config.writerThreads());
+        } catch (SQLException e) {
+            throw new IOException("cannot start the Parquet writer: " + e.getMessage(), e);
+        }
+        recover(newestFlush);
+        this.flusher = new Thread(this::flushLoop, "contrail-flusher");
+        flusher.setDaemon(true);
+        flusher.start();
+    }
+
+    public static Warehouse open(Config config) throws IOException {
+        return new Warehouse(config);
+    }
+
+    public DataLayout layout() {
+        return layout;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    private void recover(Map<PartitionPath, Long> newestFlush) throws IOException {
+        List<WriteAheadLog.Record> records = wal.replay();
+        for (WriteAheadLog.Record record : records) {
+            TracesData traces = TracesData.parseFrom(record.payload());
+            for (SpanRef ref : flatten(traces)) {
+                Long flushed = newestFlush.get(PartitionPath.ofStartTime(ref.span().getStartTimeUnixNano()));
+                if (flushed != null && flushed >= record.segment()) {
+                    spansSkippedOnReplay++;
+                } else {
+                    buffer.add(ref);
+                    spansReplayed++;
+                }
+            }
+        }
+        bufferedSpans = buffer.size();
+        bufferSinceNanos = System.nanoTime();
+        if (!records.isEmpty()) {
+            LOG.info("Recovered {} spans from the write-ahead log ({} records); {} already in Parquet were skipped",
+                    spansReplayed, records.size(), spansSkippedOnReplay);
+        }
+    }
+
+    static List<SpanRef> flatten(TracesData traces) {
+        List<SpanRef> refs = new ArrayList<>();
+        for (ResourceSpans resourceSpans : traces.getResourceSpansList()) {
+            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
+                for (Span span : scopeSpans.getSpansList()) {
+                    refs.add(new SpanRef(resourceSpans.getResource(), scopeSpans.getScope(), span));
+                }
+            }
+        }
+        return refs;
+    }
+
+    /**
+     * Makes {@code traces} durable. Returns once they are fsynced in the write-ahead log; they are
+     * visible to queries after the next flush (within {@link Config#maxBufferAge()} plus the write).
+     *
+     * @throws OverloadedException when too many spans wait for Parquet; nothing was written
+     * @throws IOException         when the log cannot be written; nothing may be acknowledged
+     */
+    public void append(TracesData traces) throws IOException {
+        if (!running) {
+            throw new IOException("the warehouse is closed");
+        }
+        List<SpanRef> refs = flatten(traces);
+        if (refs.isEmpty()) {
+            return;
+        }
+        if (bufferedSpans + spansFlushing + refs.size() > config.maxBufferedSpans() && bufferedSpans > 0) {
+            throw new OverloadedException("ingest buffer full: " + (bufferedSpans + spansFlushing)
+                    + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")", 1);
+        }
+        byte[] payload = traces.toByteArray();
+        long lsn = wal.append(payload, () -> {
+            if (buffer.isEmpty()) {
+                bufferSinceNanos = System.nanoTime();
+            }
+            buffer.addAll(refs);
+            bufferedSpans = buffer.size();
+            if (bufferedSpans >= config.maxFileSpans()) {
+                synchronized (signal) {
+                    signal.notifyAll();
+                }
+            }
+        });
+        wal.awaitDurable(lsn);
+        spansAppended.addAndGet(refs.size());
+    }
+
+    /** Writes everything buffered so far to Parquet and returns when it is there. */
+    public void flush() throws IOException {
+        synchronized (signal) {
+            long ticket = ++flushRequests;
+            signal.notifyAll();
+            while (flushesDone < ticket) {
+                if (!flusher.isAlive()) {
+                    throw new IOException("the flusher has stopped");
+                }
+                try {
+                    signal.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while flushing", e);
+                }
+            }
+        }
+    }
+
+    private void flushLoop() {
+        while (true) {
+            long servedRequests;
+            synchronized (signal) {
+                while (running && !flushDue()) {
+                    try {
+                        signal.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilAgeDue())));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                servedRequests = flushRequests;
+            }
+            try {
+                flushOnce();
+            } catch (Throwable t) {
+                // flushOnce retries internally; reaching here means the writer is unusable.
+                LOG.error("flusher stopped: {}", t.toString(), t);
+                return;
+            }
+            synchronized (signal) {
+                flushesDone = servedRequests;
+                signal.notifyAll();
+                if (!running) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private boolean flushDue() {
+        return flushRequests > flushesDone || bufferedSpans >= config.maxFileSpans()
+                || (bufferedSpans > 0 && untilAgeDue() <= 0);
+    }
+
+    private long untilAgeDue() {
+        if (bufferedSpans == 0) {
+            return config.maxBufferAge().toNanos();
+        }
+        return config.maxBufferAge().toNanos() - (System.nanoTime() - bufferSinceNanos);
+    }
+
+    private void flushOnce() throws IOException {
+        List<List<SpanRef>> taken = new ArrayList<>(1);
+        long sealed = wal.rotate(() -> {
+            taken.add(buffer);
+            buffer = new ArrayList<>();
+            bufferedSpans = 0;
+        });
+        List<SpanRef> spans = taken.get(0);
+        spansFlushing = spans.size();
+        if (spans.isEmpty()) {
+            wal.deleteSegmentsUpTo(sealed);
+            return;
+        }
+        Map<PartitionPath, List<SpanRef>> byPartition = new TreeMap<>();
+        for (SpanRef ref : spans) {
+            byPartition.computeIfAbsent(PartitionPath.ofStartTime(ref.span().getStartTimeUnixNano()),
+                    p -> new ArrayList<>()).add(ref);
+        }
+        long started = System.nanoTime();
+        Iterator<Map.Entry<PartitionPath, List<SpanRef>>> pending = byPartition.entrySet().iterator();
+        while (pending.hasNext()) {
+            Map.Entry<PartitionPath, List<SpanRef>> entry = pending.next();
+            writePartition(entry.getKey(), entry.getValue(), sealed);
+            pending.remove();
+        }
+        wal.deleteSegmentsUpTo(sealed);
+        spansFlushing = 0;
+        lastFlush = Instant.now();
+        LOG.debug("flushed {} spans into {} partitions in {} ms", spans.size(), byPartition.size(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /** Writes one partition's spans, in files of at most maxFileSpans, retrying until it succeeds. */
+    private void writePartition(PartitionPath partition, List<SpanRef> spans, long sealed) throws IOException {
+        int from = 0;
+        long backoffMillis = 200;
+        while (from < spans.size()) {
+            int to = Math.min(spans.size(), from + config.maxFileSpans());
+            Path target = partition.resolveUnder(layout.spansDir()).resolve(DataLayout.newFileName(sealed));
+            try {
+                long bytes = writer.write(spans.subList(from, to), target);
+                filesWritten.incrementAndGet();
+                parquetBytes.addAndGet(bytes);
+                from = to;
+                backoffMillis = 200;
+            } catch (IOException e) {
+                flushFailures.incrementAndGet();
+                lastFlushError = e.getMessage();
+                LOG.error("writing {} failed, will retry in {} ms (spans stay in the write-ahead log): {}",
+                        target, backoffMillis, e.getMessage());
+                if (!running) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+            }
+        }
+    }
+
+    public Stats stats() {
+        long walBytes;
+        try {
+            walBytes = wal.bytesOnDisk();
+        } catch (IOException e) {
+            walBytes = -1;
+        }
+        return new Stats(spansAppended.get(), spansReplayed, spansSkippedOnReplay, bufferedSpans + spansFlushing,
+                filesWritten.get(), parquetBytes.get(), walBytes, wal.fsyncCount(), lastFlush,
+                flushFailures.get(), lastFlushError);
+    }
+
+    /** Flushes what is buffered and stops; spans that could not be written stay in the log. */
+    @Override
+    public void close() throws IOException {
+        if (!running) {
+            return;
+        }
+        try {
+            flush();
+        } catch (IOException e) {
+            LOG.warn("final flush failed; spans remain in the write-ahead log: {}", e.getMessage());
+        }
+        synchronized (signal) {
+            running = false;
+            signal.notifyAll();
+        }
+        try {
+            flusher.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        wal.close();
+        try {
+            writer.close();
+        } catch (SQLException e) {
+            LOG.warn("closing the Parquet writer: {}", e.getMessage());
+        }
+        allocator.close();
+    }
+}
