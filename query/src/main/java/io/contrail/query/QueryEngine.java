@@ -1,0 +1,313 @@
+package io.contrail.query;
+
+import io.contrail.columnar.DataLayout;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.duckdb.DuckDBConnection;
+import org.duckdb.DuckDBResultSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The read side: an embedded DuckDB whose views ({@link SpanViews}) cover the Parquet files
+ * under the data folder, locked down so that user SQL can only read there.
+ *
+ * <p>User SQL ({@link #query}, {@link #queryArrow}) passes the {@link ReadOnlySqlGuard}, runs on a
+ * connection of its own with a row cap and a timeout that interrupts DuckDB. Contrail's own
+ * parameterized queries (traces, search) use {@link #run}. Thread-safe. The files are immutable
+ * once renamed into place, so the engine can run beside a server writing to the same folder.
+ */
+public final class QueryEngine implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryEngine.class);
+
+    /**
+     * Read-side settings.
+     *
+     * @param dataDir      the data folder (only it is readable from SQL)
+     * @param maxRows      rows returned before a result is cut and marked truncated
+     * @param queryTimeout a query running longer is interrupted
+     * @param threads      DuckDB worker threads
+     * @param memoryLimit  DuckDB memory limit, e.g. "2GB"
+     */
+    public record Config(Path dataDir, int maxRows, Duration queryTimeout, int threads, String memoryLimit) {
+        public static final int DEFAULT_MAX_ROWS = 10_000;
+        public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(30);
+        public static final String DEFAULT_MEMORY_LIMIT = "2GB";
+
+        public static Config defaults(Path dataDir) {
+            return new Config(dataDir, DEFAULT_MAX_ROWS, DEFAULT_QUERY_TIMEOUT,
+                    Runtime.getRuntime().availableProcessors(), DEFAULT_MEMORY_LIMIT);
+        }
+
+        public Config withQueryTimeout(Duration timeout) {
+            return new Config(dataDir, maxRows, timeout, threads, memoryLimit);
+        }
+
+        public Config withMaxRows(int rows) {
+            return new Config(dataDir, rows, queryTimeout, threads, memoryLimit);
+        }
+    }
+
+    /** Reads rows from a result set; used by Contrail's own queries. */
+    public interface RowReader<T> {
+        T read(ResultSet rs) throws SQLException;
+    }
+
+    private final Config config;
+    private final DataLayout layout;
+    private final DuckDBConnection base;
+    private final ReadOnlySqlGuard guard = new ReadOnlySqlGuard();
+    private final ScheduledExecutorService timeouts;
+    private final BufferAllocator allocator = new RootAllocator();
+    private final Object viewLock = new Object();
+    private volatile boolean viewsStale = true;
+    private volatile boolean viewsHaveFiles;
+
+    private QueryEngine(Config config) throws SQLException, IOException {
+        this.config = config;
+        this.layout = new DataLayout(config.dataDir());
+        Files.createDirectories(layout.spansDir());
+        Properties properties = new Properties();
+        properties.setProperty("jdbc_stream_results", "true");
+        this.base = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
+        try (Statement statement = base.createStatement()) {
+            statement.execute("SET threads = " + Math.max(1, config.threads()));
+            statement.execute("SET memory_limit = '" + config.memoryLimit().replace("'", "") + "'");
+            statement.execute("SET allowed_directories = ['" + layout.root().toString().replace("'", "''") + "/']");
+            statement.execute("SET enable_external_access = false");
+            statement.execute("SET lock_configuration = true");
+        }
+        refreshViews();
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "contrail-query-timeouts");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    public static QueryEngine open(Config config) throws IOException {
+        try {
+            return new QueryEngine(config);
+        } catch (SQLException e) {
+            throw new IOException("cannot start DuckDB: " + e.getMessage(), e);
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Call when files were added or removed; views are rebuilt before the next query. */
+    public void filesChanged() {
+        viewsStale = true;
+    }
+
+    private void refreshViews() throws SQLException, IOException {
+        synchronized (viewLock) {
+            SpanViews.create(base, layout);
+            viewsHaveFiles = !layout.spanFiles().isEmpty();
+            viewsStale = false;
+        }
+    }
+
+    private Connection connect() throws QueryException {
+        try {
+            if (viewsStale || !viewsHaveFiles) {
+                // While the store is empty, look for the first files on every query.
+                if (viewsStale || !layout.spanFiles().isEmpty()) {
+                    refreshViews();
+                }
+            }
+            return base.duplicate();
+        } catch (SQLException | IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, "cannot open a query connection: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
+    public QueryResult query(String sql) throws QueryException {
+        try (Connection connection = connect()) {
+            guard.check(connection, sql);
+            return timed(connection, sql, statement -> {
+                try (ResultSet rs = statement.executeQuery(sql)) {
+                    return readAll(rs, config.maxRows());
+                }
+            });
+        } catch (SQLException e) {
+            throw invalid(e);
+        }
+    }
+
+    /**
+     * Runs user SQL and writes the result as an Arrow IPC stream, at most {@link Config#maxRows()}
+     * rows. Returns true when rows were cut off.
+     */
+    public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
+        try (Connection connection = connect()) {
+            guard.check(connection, sql);
+            return timed(connection, sql, statement -> {
+                try (ResultSet rs = statement.executeQuery(sql);
+                     ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 8192)) {
+                    return writeArrow(reader, out);
+                } catch (IOException e) {
+                    throw new SQLException("writing the Arrow stream failed: " + e.getMessage(), e);
+                }
+            });
+        } catch (SQLException e) {
+            throw invalid(e);
+        }
+    }
+
+    private boolean writeArrow(ArrowReader reader, OutputStream out) throws IOException {
+        VectorSchemaRoot root = reader.getVectorSchemaRoot();
+        long written = 0;
+        boolean truncated = false;
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+            writer.start();
+            while (reader.loadNextBatch()) {
+                long room = config.maxRows() - written;
+                if (root.getRowCount() > room) {
+                    truncated = true;
+                    if (room > 0) {
+                        root.setRowCount((int) room);
+                        writer.writeBatch();
+                        written += room;
+                    }
+                    break;
+                }
+                writer.writeBatch();
+                written += root.getRowCount();
+            }
+            writer.end();
+        }
+        return truncated;
+    }
+
+    /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
+    public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
+        try (Connection connection = connect();
+             PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.size(); i++) {
+                statement.setObject(i + 1, parameters.get(i));
+            }
+            return timed(connection, sql, s -> {
+                try (ResultSet rs = statement.executeQuery()) {
+                    return reader.read(rs);
+                }
+            }, statement);
+        } catch (SQLException e) {
+            throw invalid(e);
+        }
+    }
+
+    /** Names and types of the columns of {@code spans} right now. */
+    public List<QueryResult.Column> spanColumns() throws QueryException {
+        return run("SELECT column_name, column_type FROM (DESCRIBE spans)", List.of(), rs -> {
+            List<QueryResult.Column> columns = new ArrayList<>();
+            while (rs.next()) {
+                columns.add(new QueryResult.Column(rs.getString(1), rs.getString(2)));
+            }
+            return columns;
+        });
+    }
+
+    private interface StatementWork<T> {
+        T run(Statement statement) throws SQLException;
+    }
+
+    private <T> T timed(Connection connection, String sql, StatementWork<T> work) throws QueryException, SQLException {
+        try (Statement statement = connection.createStatement()) {
+            return timed(connection, sql, work, statement);
+        }
+    }
+
+    private <T> T timed(Connection connection, String sql, StatementWork<T> work, Statement statement)
+            throws QueryException, SQLException {
+        AtomicBoolean timedOut = new AtomicBoolean();
+        ScheduledFuture<?> cancel = timeouts.schedule(() -> {
+            timedOut.set(true);
+            try {
+                statement.cancel();
+            } catch (SQLException e) {
+                LOG.warn("cancelling a query that ran over its time failed: {}", e.getMessage());
+            }
+        }, config.queryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            return work.run(statement);
+        } catch (SQLException e) {
+            if (timedOut.get()) {
+                throw new QueryException(QueryException.Reason.TIMEOUT,
+                        "the query ran longer than " + config.queryTimeout().toSeconds()
+                                + " s and was interrupted", e);
+            }
+            throw e;
+        } finally {
+            cancel.cancel(false);
+        }
+    }
+
+    private static QueryException invalid(SQLException e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return new QueryException(QueryException.Reason.INVALID, message, e);
+    }
+
+    static QueryResult readAll(ResultSet rs, int maxRows) throws SQLException {
+        ResultSetMetaData meta = rs.getMetaData();
+        int count = meta.getColumnCount();
+        List<QueryResult.Column> columns = new ArrayList<>(count);
+        for (int i = 1; i <= count; i++) {
+            columns.add(new QueryResult.Column(meta.getColumnName(i), meta.getColumnTypeName(i)));
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        boolean truncated = false;
+        while (rs.next()) {
+            if (rows.size() >= maxRows) {
+                truncated = true;
+                break;
+            }
+            List<Object> row = new ArrayList<>(count);
+            for (int i = 1; i <= count; i++) {
+                row.add(SqlValues.toJava(rs.getObject(i)));
+            }
+            rows.add(row);
+        }
+        return new QueryResult(columns, rows, truncated);
+    }
+
+    @Override
+    public void close() {
+        timeouts.shutdownNow();
+        try {
+            base.close();
+        } catch (SQLException e) {
+            LOG.warn("closing DuckDB: {}", e.getMessage());
+        }
+        allocator.close();
+    }
+}

@@ -1,0 +1,241 @@
+package io.contrail.query;
+
+import com.google.protobuf.ByteString;
+import io.contrail.columnar.Warehouse;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class QueryEngineTest {
+
+    static final long T0 = 1_764_000_000_000_000_000L; // 2025-11-24T16:00:00Z
+    static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
+
+    @TempDir
+    static Path data;
+    @TempDir
+    static Path elsewhere;
+    QueryEngine engine;
+    TraceQueries traces;
+
+    @BeforeAll
+    void writeSpans() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+            warehouse.append(TracesData.newBuilder()
+                    .addResourceSpans(resourceSpans("frontend",
+                            span(TRACE, "b7ad6b7169203331", null, "GET /cart", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000)
+                                    .addAttributes(kv("user.id", "u-42")).addAttributes(kv("http.route", "/cart"))
+                                    .build(),
+                            span(TRACE, "1111111111111111", "b7ad6b7169203331", "GET cart", Span.SpanKind.SPAN_KIND_CLIENT,
+                                    1_000_000, 40_000_000).build()))
+                    .addResourceSpans(resourceSpans("cart",
+                            span(TRACE, "2222222222222222", "1111111111111111", "GetCart", Span.SpanKind.SPAN_KIND_SERVER,
+                                    2_000_000, 30_000_000)
+                                    .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR))
+                                    .addAttributes(kv("app.items", 3L)).build()))
+                    .addResourceSpans(resourceSpans("frontend",
+                            span("00000000000000000000000000000abc", "3333333333333333", null, "GET /", Span.SpanKind.SPAN_KIND_SERVER,
+                                    60_000_000_000L, 5_000_000).addAttributes(kv("user.id", "u-7")).build()))
+                    .build());
+            warehouse.flush();
+        }
+        Files.writeString(elsewhere.resolve("outside.csv"), "a,b\n1,2\n");
+        engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(2).withQueryTimeout(Duration.ofSeconds(1)));
+        traces = new TraceQueries(engine);
+    }
+
+    @AfterAll
+    void close() {
+        engine.close();
+    }
+
+    @Test
+    void selectReachesAnyAttributeAsAColumn() throws Exception {
+        QueryResult result = engine.query(
+                "SELECT service_name, \"attr.user.id\", \"attr.app.items\" FROM spans WHERE \"attr.user.id\" = 'u-42'");
+        assertThat(result.rows()).containsExactly(java.util.Arrays.asList("frontend", "u-42", null));
+        assertThat(result.columns()).extracting(QueryResult.Column::type).containsExactly("VARCHAR", "VARCHAR", "BIGINT");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "WITH s AS (SELECT * FROM spans) SELECT count(*) FROM s",
+            "EXPLAIN SELECT count(*) FROM spans",
+            "  -- a comment\n explain analyze select 1",
+            "FROM spans SELECT count(*)",
+            "SELECT key, count(*) FROM span_attributes GROUP BY key"})
+    void readOnlyStatementsRun(String sql) throws Exception {
+        assertThat(engine.query(sql).rows()).isNotEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "COPY (SELECT 1) TO 'x.csv'",
+            "COPY spans TO 'out.parquet'",
+            "ATTACH 'other.db' AS other",
+            "INSTALL httpfs",
+            "LOAD httpfs",
+            "SET threads = 1",
+            "PRAGMA threads = 1",
+            "CREATE TABLE t AS SELECT 1",
+            "INSERT INTO contrail_empty_spans (trace_id) VALUES ('x')",
+            "DELETE FROM contrail_empty_spans",
+            "SELECT 1; SELECT 2",
+            "SELECT 1; COPY (SELECT 1) TO 'x.csv'",
+            "EXPLAIN COPY (SELECT 1) TO 'x.csv'",
+            "CALL pragma_version()"})
+    void nonSelectStatementsAreRejected(String sql) {
+        assertThatThrownBy(() -> engine.query(sql))
+                .isInstanceOfSatisfying(QueryException.class,
+                        e -> assertThat(e.reason()).isEqualTo(QueryException.Reason.REJECTED));
+    }
+
+    @Test
+    void filesOutsideTheDataFolderCannotBeRead() {
+        String outside = elsewhere.resolve("outside.csv").toString();
+        assertThatThrownBy(() -> engine.query("SELECT * FROM read_csv('" + outside + "')"))
+                .isInstanceOfSatisfying(QueryException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(QueryException.Reason.INVALID);
+                    assertThat(e.getMessage()).containsIgnoringCase("permission");
+                });
+    }
+
+    @Test
+    void syntaxErrorsCarryDuckDbsMessage() {
+        assertThatThrownBy(() -> engine.query("SELEC 1"))
+                .isInstanceOfSatisfying(QueryException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(QueryException.Reason.INVALID);
+                    assertThat(e.getMessage()).contains("syntax error");
+                });
+    }
+
+    @Test
+    void resultsBeyondTheRowCapAreTruncated() throws Exception {
+        QueryResult result = engine.query("SELECT span_id FROM spans ORDER BY span_id");
+        assertThat(result.rows()).hasSize(2);
+        assertThat(result.truncated()).isTrue();
+        assertThat(engine.query("SELECT 1").truncated()).isFalse();
+    }
+
+    @Test
+    void longQueriesAreInterrupted() {
+        assertThatThrownBy(() -> engine.query(
+                "SELECT sum(a.range * b.range) FROM range(1000000000) a, range(1000) b"))
+                .isInstanceOfSatisfying(QueryException.class,
+                        e -> assertThat(e.reason()).isEqualTo(QueryException.Reason.TIMEOUT));
+    }
+
+    @Test
+    void arrowStreamCarriesTheResult() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        boolean truncated = engine.queryArrow("SELECT span_id FROM spans ORDER BY span_id", out);
+        assertThat(truncated).isTrue();
+        try (var allocator = new org.apache.arrow.memory.RootAllocator();
+             var reader = new org.apache.arrow.vector.ipc.ArrowStreamReader(
+                     new java.io.ByteArrayInputStream(out.toByteArray()), allocator)) {
+            int rows = 0;
+            while (reader.loadNextBatch()) {
+                rows += reader.getVectorSchemaRoot().getRowCount();
+            }
+            assertThat(rows).isEqualTo(2);
+            assertThat(reader.getVectorSchemaRoot().getSchema().getFields().get(0).getName()).isEqualTo("span_id");
+        }
+    }
+
+    @Test
+    void traceIsAssembledIntoATree() throws Exception {
+        TraceQueries.Trace trace = traces.trace(TRACE.toUpperCase()).orElseThrow();
+        assertThat(trace.spanCount()).isEqualTo(3);
+        assertThat(trace.roots()).hasSize(1);
+        TraceQueries.SpanNode root = trace.roots().get(0);
+        assertThat(root.spanId()).isEqualTo("b7ad6b7169203331");
+        assertThat(root.children()).singleElement().satisfies(client ->
+                assertThat(client.children()).singleElement().extracting(TraceQueries.SpanNode::serviceName)
+                        .isEqualTo("cart"));
+        assertThat(trace.spans().get(0).attributes()).containsEntry("user.id", "u-42");
+        assertThat(trace.spans().get(0).resource()).containsEntry("service.name", "frontend");
+        assertThat(traces.trace("ffffffffffffffffffffffffffffffff")).isEmpty();
+    }
+
+    @Test
+    void searchFiltersByServiceAttributeAndStatus() throws Exception {
+        assertThat(traces.search(new TraceQueries.SearchRequest(null, null, null, null, null, null, null, null, 0)))
+                .extracting(TraceQueries.TraceSummary::traceId)
+                .containsExactly("00000000000000000000000000000abc", TRACE);
+        List<TraceQueries.TraceSummary> hits = traces.search(new TraceQueries.SearchRequest(
+                "frontend", null, Map.of("user.id", "u-42"), null, null, null, T0 - 1, T0 + 1_000_000_000L, 10));
+        assertThat(hits).singleElement().satisfies(hit -> {
+            assertThat(hit.traceId()).isEqualTo(TRACE);
+            assertThat(hit.spanCount()).isEqualTo(3);
+            assertThat(hit.errorCount()).isEqualTo(1);
+            assertThat(hit.rootServiceName()).isEqualTo("frontend");
+            assertThat(hit.services()).containsExactly("cart", "frontend");
+            assertThat(hit.durationNanos()).isEqualTo(50_000_000);
+        });
+        assertThat(traces.search(new TraceQueries.SearchRequest(
+                null, null, Map.of("app.items", "3"), null, null, "error", null, null, 10))).hasSize(1);
+        assertThat(traces.search(new TraceQueries.SearchRequest(
+                null, null, Map.of("no.such.key", "x"), null, null, null, null, null, 10))).isEmpty();
+        assertThat(traces.search(new TraceQueries.SearchRequest(
+                null, null, null, 45_000_000L, null, null, null, null, 10))).hasSize(1);
+    }
+
+    @Test
+    void servicesAndOperationsAreListed() throws Exception {
+        assertThat(traces.services()).containsExactly("cart", "frontend");
+        assertThat(traces.operations("frontend")).extracting(m -> m.get("name"))
+                .containsExactly("GET /", "GET /cart", "GET cart");
+    }
+
+    static ResourceSpans resourceSpans(String service, Span... spans) {
+        return ResourceSpans.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(kv("service.name", service)))
+                .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans))).build();
+    }
+
+    static Span.Builder span(String trace, String id, String parent, String name, Span.SpanKind kind,
+                             long startOffset, long duration) {
+        Span.Builder b = Span.newBuilder().setTraceId(bytes(trace)).setSpanId(bytes(id)).setName(name).setKind(kind)
+                .setStartTimeUnixNano(T0 + startOffset).setEndTimeUnixNano(T0 + startOffset + duration);
+        if (parent != null) {
+            b.setParentSpanId(bytes(parent));
+        }
+        return b;
+    }
+
+    static ByteString bytes(String hex) {
+        return ByteString.copyFrom(HexFormat.of().parseHex(hex));
+    }
+
+    static KeyValue kv(String key, String value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    }
+
+    static KeyValue kv(String key, long value) {
+        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
+    }
+}
