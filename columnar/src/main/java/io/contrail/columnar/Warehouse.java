@@ -126,6 +126,7 @@ public final class Warehouse implements AutoCloseable {
     private volatile Instant lastFlush;
     private final AtomicLong flushFailures = new AtomicLong();
     private volatile String lastFlushError;
+    private final List<Runnable> flushListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Warehouse(Config config) throws IOException {
         this.config = config;
@@ -149,6 +150,11 @@ public final class Warehouse implements AutoCloseable {
 
     public static Warehouse open(Config config) throws IOException {
         return new Warehouse(config);
+    }
+
+    /** Runs {@code listener} on the flusher thread after each flush that published files. */
+    public void onFilesPublished(Runnable listener) {
+        flushListeners.add(listener);
     }
 
     public DataLayout layout() {
@@ -319,6 +325,9 @@ public final class Warehouse implements AutoCloseable {
         wal.deleteSegmentsUpTo(sealed);
         spansFlushing = 0;
         lastFlush = Instant.now();
+        for (Runnable listener : flushListeners) {
+            listener.run();
+        }
         LOG.debug("flushed {} spans into {} partitions in {} ms", spans.size(), byPartition.size(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }

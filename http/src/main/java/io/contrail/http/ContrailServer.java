@@ -1,0 +1,356 @@
+package io.contrail.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import com.google.rpc.Code;
+import com.google.rpc.Status;
+import io.contrail.columnar.Warehouse;
+import io.contrail.ingest.DecodedSpans;
+import io.contrail.ingest.IngestException;
+import io.contrail.ingest.OtlpEncoding;
+import io.contrail.ingest.OtlpResponses;
+import io.contrail.ingest.SpanReceiver;
+import io.contrail.query.QueryEngine;
+import io.contrail.query.QueryException;
+import io.contrail.query.QueryResult;
+import io.contrail.query.TimeParameters;
+import io.contrail.query.TraceQueries;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health.
+ * Owns the {@link Warehouse} (write side) and the {@link QueryEngine} (read side) for one data
+ * folder. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
+ */
+public final class ContrailServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContrailServer.class);
+    static final String ARROW_STREAM = "application/vnd.apache.arrow.stream";
+    static final String CSV = "text/csv";
+
+    private final ServerConfig config;
+    private final Warehouse warehouse;
+    private final QueryEngine engine;
+    private final SpanReceiver receiver;
+    private final TraceQueries traces;
+    private final Javalin app;
+
+    private ContrailServer(ServerConfig config) throws IOException {
+        this.config = config;
+        this.warehouse = Warehouse.open(config.warehouse());
+        QueryEngine engine;
+        try {
+            engine = QueryEngine.open(config.query());
+        } catch (IOException e) {
+            warehouse.close();
+            throw e;
+        }
+        this.engine = engine;
+        warehouse.onFilesPublished(engine::filesChanged);
+        this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
+        this.traces = new TraceQueries(engine);
+        this.app = Javalin.create(javalin -> {
+            javalin.jetty.host = config.host();
+            javalin.jetty.port = config.port();
+            javalin.startup.showJavalinBanner = false;
+            javalin.routes.post("/v1/traces", this::otlpTraces);
+            javalin.routes.post("/api/v2/spans", this::zipkinSpans);
+            javalin.routes.post("/api/sql", this::sql);
+            javalin.routes.get("/api/traces/{traceId}", this::trace);
+            javalin.routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));
+            javalin.routes.get("/api/services/{service}/operations",
+                    ctx -> ctx.json(Map.of("operations", traces.operations(ctx.pathParam("service")))));
+            javalin.routes.get("/api/search", this::search);
+            javalin.routes.get("/health", this::health);
+            javalin.routes.get("/", this::index);
+            javalin.routes.exception(IllegalArgumentException.class,
+                    (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+            javalin.routes.exception(QueryException.class, (e, ctx) -> queryError(ctx, e));
+            javalin.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+            });
+        });
+    }
+
+    /** Opens the data folder, recovers the write-ahead log and starts listening. */
+    public static ContrailServer start(ServerConfig config) throws IOException {
+        ContrailServer server = new ContrailServer(config);
+        try {
+            server.app.start();
+        } catch (RuntimeException e) {
+            server.closeStores();
+            throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        return server;
+    }
+
+    /** The port listened on (the chosen one when configured with port 0). */
+    public int port() {
+        return app.port();
+    }
+
+    public String baseUrl() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + port();
+    }
+
+    public Warehouse warehouse() {
+        return warehouse;
+    }
+
+    public QueryEngine engine() {
+        return engine;
+    }
+
+    // ---- ingest
+
+    private void otlpTraces(Context ctx) throws IOException {
+        OtlpEncoding encoding;
+        try {
+            encoding = OtlpEncoding.ofContentType(ctx.contentType());
+        } catch (IngestException e) {
+            otlpError(ctx, OtlpEncoding.JSON, e.httpStatus(), e.getMessage(), 0);
+            return;
+        }
+        try {
+            checkDeclaredLength(ctx);
+            DecodedSpans decoded = receiver.receiveOtlp(encoding, ctx.req().getInputStream(),
+                    ctx.header("Content-Encoding"));
+            ctx.status(HttpStatus.OK).contentType(encoding.contentType())
+                    .result(OtlpResponses.encode(decoded.toResponse(), encoding));
+        } catch (IngestException e) {
+            otlpError(ctx, encoding, e.httpStatus(), e.getMessage(), 0);
+        } catch (Warehouse.OverloadedException e) {
+            otlpError(ctx, encoding, 503, e.getMessage(), e.retryAfterSeconds());
+        } catch (IOException e) {
+            LOG.error("storing spans failed: {}", e.getMessage());
+            otlpError(ctx, encoding, 503, "spans could not be stored: " + e.getMessage(), 5);
+        }
+    }
+
+    private void zipkinSpans(Context ctx) throws IOException {
+        String type = ctx.contentType() == null ? "application/json"
+                : ctx.contentType().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!type.equals("application/json")) {
+            error(ctx, HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported Content-Type '" + ctx.contentType()
+                    + "'; /api/v2/spans accepts Zipkin v2 JSON (application/json)");
+            return;
+        }
+        try {
+            checkDeclaredLength(ctx);
+            DecodedSpans decoded = receiver.receiveZipkin(ctx.req().getInputStream(), ctx.header("Content-Encoding"));
+            if (decoded.fullyAccepted()) {
+                ctx.status(HttpStatus.ACCEPTED);
+            } else {
+                ctx.status(HttpStatus.ACCEPTED).json(Map.of("acceptedSpans", decoded.acceptedSpans(),
+                        "rejectedSpans", decoded.rejectedSpans(), "error", decoded.errorMessage()));
+            }
+        } catch (IngestException e) {
+            error(ctx, HttpStatus.forStatus(e.httpStatus()), e.getMessage());
+        } catch (Warehouse.OverloadedException e) {
+            ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
+            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        } catch (IOException e) {
+            LOG.error("storing spans failed: {}", e.getMessage());
+            ctx.header("Retry-After", "5");
+            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "spans could not be stored: " + e.getMessage());
+        }
+    }
+
+    private void checkDeclaredLength(Context ctx) {
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > receiver.maxBodyBytes()) {
+            throw IngestException.tooLarge("request body of " + declared + " bytes exceeds the limit of "
+                    + receiver.maxBodyBytes() + " bytes");
+        }
+    }
+
+    /** OTLP/HTTP failures carry a google.rpc.Status in the request's encoding (OTLP specification). */
+    private static void otlpError(Context ctx, OtlpEncoding encoding, int status, String message, int retryAfterSeconds) {
+        Code code = switch (status) {
+            case 413 -> Code.RESOURCE_EXHAUSTED;
+            case 503 -> Code.UNAVAILABLE;
+            case 415 -> Code.UNIMPLEMENTED;
+            default -> Code.INVALID_ARGUMENT;
+        };
+        Status body = Status.newBuilder().setCode(code.getNumber()).setMessage(message).build();
+        if (retryAfterSeconds > 0) {
+            ctx.header("Retry-After", String.valueOf(retryAfterSeconds));
+        }
+        ctx.status(status).contentType(encoding.contentType());
+        if (encoding == OtlpEncoding.PROTOBUF) {
+            ctx.result(body.toByteArray());
+        } else {
+            try {
+                ctx.result(JsonFormat.printer().omittingInsignificantWhitespace().print(body)
+                        .getBytes(StandardCharsets.UTF_8));
+            } catch (InvalidProtocolBufferException e) {
+                ctx.result(message);
+            }
+        }
+    }
+
+    // ---- query
+
+    private void sql(Context ctx) throws IOException, QueryException {
+        JsonNode body;
+        try {
+            body = ResultFormats.JSON.readTree(ctx.bodyAsBytes());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the body must be JSON like {\"sql\": \"SELECT …\"}: " + e.getMessage());
+        }
+        if (body == null || !body.path("sql").isTextual()) {
+            throw new IllegalArgumentException("the body must be JSON with a string field \"sql\"");
+        }
+        String sql = body.get("sql").asText();
+        String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
+        if (accept.contains(ARROW_STREAM)) {
+            java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+            boolean truncated = engine.queryArrow(sql, buffer);
+            ctx.header("X-Contrail-Truncated", String.valueOf(truncated)).contentType(ARROW_STREAM)
+                    .result(buffer.toByteArray());
+            return;
+        }
+        QueryResult result = engine.query(sql);
+        if (accept.contains(CSV)) {
+            java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+            ResultFormats.csv(result, buffer);
+            ctx.header("X-Contrail-Truncated", String.valueOf(result.truncated()))
+                    .contentType(CSV + "; charset=utf-8").result(buffer.toByteArray());
+            return;
+        }
+        ctx.json(ResultFormats.json(result));
+    }
+
+    private void trace(Context ctx) throws QueryException {
+        var trace = traces.trace(ctx.pathParam("traceId"));
+        if (trace.isEmpty()) {
+            error(ctx, HttpStatus.NOT_FOUND, "trace " + ctx.pathParam("traceId") + " not found");
+            return;
+        }
+        ctx.json(trace.get());
+    }
+
+    private void search(Context ctx) throws QueryException {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        for (String filter : ctx.queryParams("attr")) {
+            int eq = filter.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("attr=" + filter + ": use attr=key=value");
+            }
+            attributes.put(filter.substring(0, eq), filter.substring(eq + 1));
+        }
+        String limit = ctx.queryParam("limit");
+        int limitValue;
+        try {
+            limitValue = limit == null ? TraceQueries.DEFAULT_SEARCH_LIMIT : Integer.parseInt(limit.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("limit=" + limit + ": not a whole number");
+        }
+        if (limitValue < 1 || limitValue > TraceQueries.MAX_SEARCH_LIMIT) {
+            throw new IllegalArgumentException("limit=" + limit + ": must be between 1 and " + TraceQueries.MAX_SEARCH_LIMIT);
+        }
+        var request = new TraceQueries.SearchRequest(
+                blankToNull(ctx.queryParam("service")), blankToNull(ctx.queryParam("operation")), attributes,
+                duration(ctx, "minDuration"), duration(ctx, "maxDuration"), blankToNull(ctx.queryParam("status")),
+                time(ctx, "start"), time(ctx, "end"), limitValue);
+        ctx.json(Map.of("traces", traces.search(request)));
+    }
+
+    private static Long duration(Context ctx, String parameter) {
+        String value = blankToNull(ctx.queryParam(parameter));
+        return value == null ? null : TimeParameters.parseDurationNanos(parameter, value);
+    }
+
+    private static Long time(Context ctx, String parameter) {
+        String value = blankToNull(ctx.queryParam(parameter));
+        return value == null ? null : TimeParameters.parseTimeNanos(parameter, value);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    private void health(Context ctx) throws IOException {
+        Warehouse.Stats w = warehouse.stats();
+        SpanReceiver.Stats r = receiver.stats();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "ok");
+        body.put("spansAccepted", r.spansAccepted());
+        body.put("spansRejected", r.spansRejected());
+        body.put("requestsRefused", r.requestsRefused());
+        body.put("spansBuffered", w.bufferedSpans());
+        body.put("spansRecoveredOnStart", w.spansReplayed());
+        body.put("walBytes", w.walBytes());
+        body.put("walFsyncs", w.walFsyncs());
+        body.put("files", warehouse.layout().spanFiles().size());
+        body.put("filesWritten", w.filesWritten());
+        body.put("parquetBytesWritten", w.parquetBytesWritten());
+        body.put("lastFlush", w.lastFlush() == null ? null : w.lastFlush().toString());
+        body.put("flushFailures", w.flushFailures());
+        body.put("lastFlushError", w.lastFlushError());
+        body.put("time", Instant.now().toString());
+        ctx.json(body);
+    }
+
+    private void index(Context ctx) {
+        ctx.contentType("text/plain; charset=utf-8").result("""
+                Contrail — analytical trace warehouse
+
+                Send spans:   POST /v1/traces (OTLP/HTTP protobuf or JSON), POST /api/v2/spans (Zipkin v2 JSON)
+                Query:        POST /api/sql  {"sql": "SELECT service_name, count(*) FROM spans GROUP BY 1"}
+                Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
+                Services:     GET /api/services, GET /api/services/{service}/operations
+                Health:       GET /health
+                """);
+    }
+
+    private static void queryError(Context ctx, QueryException e) {
+        HttpStatus status = e.reason() == QueryException.Reason.TIMEOUT ? HttpStatus.REQUEST_TIMEOUT : HttpStatus.BAD_REQUEST;
+        ctx.status(status).json(Map.of("error", e.getMessage(), "reason", e.reason().name().toLowerCase(Locale.ROOT)));
+    }
+
+    private static void error(Context ctx, HttpStatus status, String message) {
+        ctx.status(status).json(Map.of("error", message == null ? status.getMessage() : message));
+    }
+
+    private void closeStores() {
+        engine.close();
+        try {
+            warehouse.close();
+        } catch (IOException e) {
+            LOG.warn("closing the warehouse: {}", e.getMessage());
+        }
+    }
+
+    /** Stops accepting requests, flushes buffered spans to Parquet, and closes the stores. */
+    @Override
+    public void close() {
+        app.stop();
+        closeStores();
+    }
+
+    static List<String> exampleQueries() {
+        return List.of(
+                "SELECT service_name, count(*) AS spans, round(100.0 * avg((status_code = 'ERROR')::INT), 2) AS error_pct "
+                        + "FROM spans GROUP BY 1 ORDER BY spans DESC",
+                "SELECT service_name, name, quantile_cont(duration_nanos / 1e6, 0.99) AS p99_ms "
+                        + "FROM spans WHERE kind = 'SERVER' GROUP BY ALL ORDER BY p99_ms DESC LIMIT 10",
+                "SELECT \"attr.http.route\" AS route, count(*) AS errors FROM spans "
+                        + "WHERE status_code = 'ERROR' AND \"attr.http.route\" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC");
+    }
+}

@@ -1,0 +1,191 @@
+package io.contrail.http;
+
+import io.contrail.query.QueryEngine;
+import io.contrail.query.QueryException;
+import io.contrail.query.QueryResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code contrail} command line: {@code serve}, {@code sql}, {@code demo}. */
+@Command(name = "contrail", mixinStandardHelpOptions = true, version = "contrail 0.1.0",
+        description = "Contrail, an analytical trace warehouse: OpenTelemetry and Zipkin spans in, "
+                + "partitioned Parquet on disk, any attribute sliced with SQL.",
+        subcommands = {Main.Serve.class, Main.Sql.class, Main.Demo.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** Options shared by commands that run a server. */
+    static final class ServerOptions {
+        @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
+        Path data = ServerConfig.DEFAULT_DATA_DIR;
+
+        @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        String host = ServerConfig.DEFAULT_HOST;
+
+        @Option(names = "--port", paramLabel = "PORT",
+                description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}, the OTLP/HTTP port).")
+        int port = ServerConfig.DEFAULT_PORT;
+
+        @Option(names = "--max-body-bytes", paramLabel = "BYTES",
+                description = "Largest request body, compressed or decompressed (default: ${DEFAULT-VALUE}).")
+        long maxBodyBytes = io.contrail.ingest.RequestBody.DEFAULT_MAX_BODY_BYTES;
+
+        @Option(names = "--flush-interval", paramLabel = "MILLIS",
+                description = "Longest time an acknowledged span waits before it is written to Parquet and "
+                        + "visible to SQL (default: ${DEFAULT-VALUE}).")
+        long flushIntervalMillis = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE.toMillis();
+
+        @Option(names = "--query-timeout", paramLabel = "SECONDS",
+                description = "Queries running longer are interrupted (default: ${DEFAULT-VALUE}).")
+        long queryTimeoutSeconds = QueryEngine.Config.DEFAULT_QUERY_TIMEOUT.toSeconds();
+
+        ServerConfig toConfig() {
+            ServerConfig defaults = ServerConfig.defaults(data);
+            return defaults.withAddress(host, port).withMaxBodyBytes(maxBodyBytes)
+                    .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis)))
+                    .withQuery(defaults.query().withQueryTimeout(Duration.ofSeconds(queryTimeoutSeconds)));
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "Receive spans (OTLP/HTTP on /v1/traces, Zipkin on /api/v2/spans) and answer queries.")
+    static final class Serve implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerOptions options;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ContrailServer server = ContrailServer.start(options.toConfig())) {
+                System.out.println("Contrail listening on " + server.baseUrl() + " (data: "
+                        + server.warehouse().layout().root() + ")");
+                System.out.println("OTLP/HTTP: " + server.baseUrl() + "/v1/traces   Zipkin: "
+                        + server.baseUrl() + "/api/v2/spans   SQL: " + server.baseUrl() + "/api/sql");
+                awaitShutdown(server);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Start the server, load realistic demo traces through the OTLP endpoint "
+                    + "(skipped when the data folder already has spans), and print example queries.")
+    static final class Demo implements Callable<Integer> {
+        @CommandLine.Mixin
+        ServerOptions options;
+
+        @Option(names = "--traces", paramLabel = "N", description = "Demo traces to send (default: ${DEFAULT-VALUE}).")
+        int traces = DemoLoader.DEFAULT_TRACES;
+
+        @Option(names = "--exit", description = "Stop after loading instead of serving.")
+        boolean exit;
+
+        @Override
+        public Integer call() throws Exception {
+            try (ContrailServer server = ContrailServer.start(options.toConfig())) {
+                System.out.println("Contrail listening on " + server.baseUrl() + " (data: "
+                        + server.warehouse().layout().root() + ")");
+                DemoLoader.Result loaded = new DemoLoader(URI.create(server.baseUrl()), System.out)
+                        .loadIfEmpty(server, traces);
+                System.out.println(loaded.describe());
+                printExamples(server.baseUrl(), System.out);
+                if (!exit) {
+                    System.out.println("Press Ctrl-C to stop.");
+                    awaitShutdown(server);
+                }
+            }
+            return 0;
+        }
+    }
+
+    static void printExamples(String baseUrl, PrintStream out) {
+        out.println();
+        out.println("Contrail is ready: " + baseUrl);
+        out.println("Try these (or any SQL over the views spans, span_events, span_attributes, attribute_keys):");
+        for (String query : ContrailServer.exampleQueries()) {
+            out.println();
+            out.println("  curl -s " + baseUrl + "/api/sql -H 'Content-Type: application/json' \\");
+            out.println("       -d '" + ResultFormats.JSON.createObjectNode().put("sql", query).toString()
+                    .replace("'", "'\\''") + "'");
+        }
+        out.println();
+        out.println("or on the command line:  ./contrail sql \"" + ContrailServer.exampleQueries().get(0) + "\"");
+    }
+
+    private static void awaitShutdown(ContrailServer server) throws InterruptedException {
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("Stopping: flushing buffered spans to Parquet …");
+            server.close();
+            stopped.countDown();
+        }, "contrail-shutdown"));
+        stopped.await();
+    }
+
+    enum Format { table, csv, json }
+
+    @Command(name = "sql", mixinStandardHelpOptions = true,
+            description = "Run one read-only SQL query over the Parquet files directly (works while a server runs). "
+                    + "Views: spans, span_events, span_attributes, attribute_keys.")
+    static final class Sql implements Callable<Integer> {
+        @Parameters(paramLabel = "QUERY", description = "The SQL query (DuckDB dialect).")
+        String query;
+
+        @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
+        Path data = ServerConfig.DEFAULT_DATA_DIR;
+
+        @Option(names = "--format", paramLabel = "FORMAT",
+                description = "table, csv or json (default: ${DEFAULT-VALUE}).")
+        Format format = Format.table;
+
+        @Option(names = "--max-rows", paramLabel = "N", description = "Rows to print at most (default: ${DEFAULT-VALUE}).")
+        int maxRows = QueryEngine.Config.DEFAULT_MAX_ROWS;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!data.toFile().isDirectory()) {
+                System.err.println("contrail sql: no data folder at " + data.toAbsolutePath()
+                        + " (use --data DIR, or start `contrail serve` first)");
+                return 2;
+            }
+            try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(maxRows))) {
+                QueryResult result = engine.query(query);
+                PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+                switch (format) {
+                    case csv -> ResultFormats.csv(result, out);
+                    case json -> out.println(ResultFormats.JSON.writeValueAsString(ResultFormats.json(result)));
+                    default -> ResultFormats.table(result, out);
+                }
+                out.flush();
+                return 0;
+            } catch (QueryException e) {
+                System.err.println("contrail sql: " + e.getMessage());
+                return 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.contrail.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SequenceWriter;
+import com.fasterxml.jackson.dataformat.csv.CsvMapper;
+import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import io.contrail.query.QueryResult;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Writes a {@link QueryResult} as the JSON document of {@code /api/sql}, as CSV, or as a text table. */
+final class ResultFormats {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final CsvMapper CSV = new CsvMapper();
+
+    private ResultFormats() {
+    }
+
+    static Map<String, Object> json(QueryResult result) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("columns", result.columns());
+        body.put("rows", result.rows());
+        body.put("truncated", result.truncated());
+        return body;
+    }
+
+    static void csv(QueryResult result, OutputStream out) throws IOException {
+        CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
+        for (QueryResult.Column column : result.columns()) {
+            schema.addColumn(column.name());
+        }
+        try (SequenceWriter writer = CSV.writer(schema.build()).writeValues(out)) {
+            for (List<Object> row : result.rows()) {
+                writer.write(flatten(row));
+            }
+        }
+    }
+
+    /** CSV cells are text: nested values (lists, structs) become JSON. */
+    private static List<Object> flatten(List<Object> row) throws JsonProcessingException {
+        List<Object> cells = new ArrayList<>(row.size());
+        for (Object value : row) {
+            cells.add(value instanceof List<?> || value instanceof Map<?, ?> ? JSON.writeValueAsString(value) : value);
+        }
+        return cells;
+    }
+
+    static void table(QueryResult result, PrintStream out) throws JsonProcessingException {
+        int columns = result.columns().size();
+        List<String[]> cells = new ArrayList<>();
+        String[] header = new String[columns];
+        int[] width = new int[columns];
+        for (int i = 0; i < columns; i++) {
+            header[i] = result.columns().get(i).name();
+            width[i] = header[i].length();
+        }
+        for (List<Object> row : result.rows()) {
+            String[] line = new String[columns];
+            List<Object> flat = flatten(row);
+            for (int i = 0; i < columns; i++) {
+                line[i] = flat.get(i) == null ? "NULL" : String.valueOf(flat.get(i));
+                width[i] = Math.min(60, Math.max(width[i], line[i].length()));
+            }
+            cells.add(line);
+        }
+        printRow(out, header, width);
+        StringBuilder rule = new StringBuilder();
+        for (int i = 0; i < columns; i++) {
+            rule.append(i == 0 ? "" : "-+-").append("-".repeat(width[i]));
+        }
+        out.println(rule);
+        for (String[] line : cells) {
+            printRow(out, line, width);
+        }
+        out.println("(" + result.rows().size() + (result.rows().size() == 1 ? " row" : " rows")
+                + (result.truncated() ? ", truncated" : "") + ")");
+    }
+
+    private static void printRow(PrintStream out, String[] values, int[] width) {
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            String value = values[i].length() > width[i] ? values[i].substring(0, width[i] - 1) + "…" : values[i];
+            line.append(i == 0 ? "" : " | ").append(value).append(" ".repeat(width[i] - value.length()));
+        }
+        out.println(line.toString().stripTrailing());
+    }
+}
