@@ -1,0 +1,51 @@
+package io.contrail.ingest;
+
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import java.util.Objects;
+
+/**
+ * What a decoder made of one request: the valid spans as OTLP, in their resource and scope
+ * structure, and how many spans were accepted and rejected.
+ *
+ * @param traces only the valid spans; no empty ScopeSpans or ResourceSpans
+ * @param errorMessage null when nothing was rejected; otherwise the number of rejected spans and
+ *     the first few problems, each with the span's position and name
+ */
+public record DecodedSpans(
+        TracesData traces, int acceptedSpans, int rejectedSpans, String errorMessage) {
+
+    public DecodedSpans {
+        Objects.requireNonNull(traces, "traces");
+        if (acceptedSpans < 0 || rejectedSpans < 0) {
+            throw new IllegalArgumentException(
+                    "span counts must not be negative: " + acceptedSpans + ", " + rejectedSpans);
+        }
+        if ((rejectedSpans > 0) != (errorMessage != null)) {
+            throw new IllegalArgumentException(
+                    "errorMessage must be given exactly when spans were rejected");
+        }
+    }
+
+    /** True when every span of the request was accepted. */
+    public boolean fullyAccepted() {
+        return rejectedSpans == 0;
+    }
+
+    /**
+     * The OTLP answer to the exporter: empty when all spans were accepted, with {@code
+     * partial_success} (rejected count and message) when some were not.
+     */
+    public ExportTraceServiceResponse toResponse() {
+        if (fullyAccepted()) {
+            return ExportTraceServiceResponse.getDefaultInstance();
+        }
+        return ExportTraceServiceResponse.newBuilder()
+                .setPartialSuccess(
+                        ExportTracePartialSuccess.newBuilder()
+                                .setRejectedSpans(rejectedSpans)
+                                .setErrorMessage(errorMessage))
+                .build();
+    }
+}

@@ -1,0 +1,271 @@
+package io.contrail.ingest;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.opentelemetry.proto.trace.v1.Status.StatusCode;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import zipkin2.Annotation;
+import zipkin2.Endpoint;
+import zipkin2.codec.SpanBytesDecoder;
+
+/**
+ * Decodes Zipkin v2 JSON ({@code POST /api/v2/spans}) into validated OTLP {@link DecodedSpans},
+ * mapped the way the OpenTelemetry Collector's zipkin receiver maps it.
+ *
+ * <p>Spans are grouped into one ResourceSpans per local service ({@code service.name}, {@code
+ * unknown_service} when absent), in order of first appearance, each with one ScopeSpans per
+ * instrumentation scope ({@code otel.scope.name} tag, else {@value #DEFAULT_SCOPE_NAME}). Tags
+ * become string attributes; {@code error}, {@code otel.status_code} and {@code
+ * otel.status_description} become the status; endpoints become {@code peer.service}, {@code
+ * network.peer.*} and {@code network.local.*} attributes; microseconds become nanoseconds; 64-bit
+ * trace IDs are left-padded to 128 bits. A span without a timestamp is rejected.
+ *
+ * <p>Parsing is zipkin2's, which normalizes as the Zipkin server does: span and service names are
+ * lower-cased, and a body with an ID that is not lower-case hex fails whole. Stateless and
+ * thread-safe.
+ */
+public final class ZipkinDecoder {
+
+    /** The service.name of spans whose local endpoint names no service, as OpenTelemetry SDKs do. */
+    public static final String UNKNOWN_SERVICE = "unknown_service";
+    /** The instrumentation scope of spans that do not name theirs in an otel.scope.name tag. */
+    public static final String DEFAULT_SCOPE_NAME = "zipkin";
+
+    private static final HexFormat HEX = HexFormat.of();
+    private static final String PADDING_FOR_64_BIT_TRACE_ID = "0".repeat(16);
+    private static final long NANOS_PER_MICRO = 1_000;
+
+    private ZipkinDecoder() {}
+
+    /**
+     * Decodes a JSON array of Zipkin v2 spans; an empty body or {@code []} has no spans.
+     *
+     * @throws IngestException 400 with zipkin2's message when the body is not a valid span list
+     */
+    public static DecodedSpans decodeJsonV2(byte[] body) {
+        List<zipkin2.Span> zipkinSpans;
+        try {
+            zipkinSpans = SpanBytesDecoder.JSON_V2.decodeList(body);
+        } catch (IllegalArgumentException e) {
+            throw IngestException.malformed("malformed Zipkin v2 JSON: " + e.getMessage(), e);
+        }
+
+        Map<String, Map<InstrumentationScope, List<Converted>>> byServiceAndScope =
+                new LinkedHashMap<>();
+        for (int i = 0; i < zipkinSpans.size(); i++) {
+            zipkin2.Span zipkinSpan = zipkinSpans.get(i);
+            var tags = new LinkedHashMap<>(zipkinSpan.tags());
+            InstrumentationScope scope = takeScope(tags);
+            Converted converted = convert(i, zipkinSpan, tags);
+            String service = zipkinSpan.localServiceName() == null
+                    ? UNKNOWN_SERVICE : zipkinSpan.localServiceName();
+            byServiceAndScope.computeIfAbsent(service, s -> new LinkedHashMap<>())
+                    .computeIfAbsent(scope, s -> new ArrayList<>())
+                    .add(converted);
+        }
+
+        var traces = TracesData.newBuilder();
+        Map<SpanPosition, List<String>> problems = new HashMap<>();
+        Map<SpanPosition, Integer> inputIndexes = new HashMap<>();
+        for (var service : byServiceAndScope.entrySet()) {
+            var resourceSpans = ResourceSpans.newBuilder()
+                    .setResource(Resource.newBuilder().addAttributes(stringAttribute("service.name",
+                            service.getKey())));
+            for (var scope : service.getValue().entrySet()) {
+                var scopeSpans = ScopeSpans.newBuilder().setScope(scope.getKey());
+                for (Converted converted : scope.getValue()) {
+                    var position = new SpanPosition(traces.getResourceSpansCount(),
+                            resourceSpans.getScopeSpansCount(), scopeSpans.getSpansCount());
+                    inputIndexes.put(position, converted.inputIndex());
+                    if (!converted.problems().isEmpty()) {
+                        problems.put(position, converted.problems());
+                    }
+                    scopeSpans.addSpans(converted.span());
+                }
+                resourceSpans.addScopeSpans(scopeSpans);
+            }
+            traces.addResourceSpans(resourceSpans);
+        }
+        return SpanValidator.validate(traces.build(), problems,
+                position -> "spans[" + inputIndexes.get(position) + "]");
+    }
+
+    /** A Zipkin span as OTLP, with what made it unconvertible, and where it was in the body. */
+    private record Converted(int inputIndex, Span span, List<String> problems) {}
+
+    /** Removes the scope tags (current and pre-1.0 OpenTelemetry names) and returns the scope. */
+    private static InstrumentationScope takeScope(Map<String, String> tags) {
+        String name = removeEither(tags, "otel.scope.name", "otel.library.name");
+        String version = removeEither(tags, "otel.scope.version", "otel.library.version");
+        var scope = InstrumentationScope.newBuilder()
+                .setName(name == null ? DEFAULT_SCOPE_NAME : name);
+        if (version != null) {
+            scope.setVersion(version);
+        }
+        return scope.build();
+    }
+
+    /** Converts one span; {@code tags} is a mutable copy that loses the tags mapped to fields. */
+    private static Converted convert(int inputIndex, zipkin2.Span zipkinSpan,
+            Map<String, String> tags) {
+        List<String> problems = new ArrayList<>(0);
+        String traceId = zipkinSpan.traceId().length() == 16
+                ? PADDING_FOR_64_BIT_TRACE_ID + zipkinSpan.traceId() : zipkinSpan.traceId();
+        var span = Span.newBuilder()
+                .setTraceId(hexBytes(traceId))
+                .setSpanId(hexBytes(zipkinSpan.id()))
+                .setName(zipkinSpan.name() == null ? "" : zipkinSpan.name())
+                .setKind(kind(zipkinSpan.kind()));
+        if (zipkinSpan.parentId() != null && !zipkinSpan.parentId().equals(zipkinSpan.id())) {
+            span.setParentSpanId(hexBytes(zipkinSpan.parentId()));
+        }
+        String traceState = tags.remove("w3c.tracestate");
+        if (traceState != null) {
+            span.setTraceState(traceState);
+        }
+        Status status = takeStatus(tags);
+        if (!status.equals(Status.getDefaultInstance())) {
+            span.setStatus(status);
+        }
+
+        if (zipkinSpan.timestamp() == null) {
+            problems.add("timestamp is missing");
+        } else {
+            try {
+                long start = Math.multiplyExact(zipkinSpan.timestamp(), NANOS_PER_MICRO);
+                long duration = Math.multiplyExact(zipkinSpan.durationAsLong(), NANOS_PER_MICRO);
+                span.setStartTimeUnixNano(start).setEndTimeUnixNano(Math.addExact(start, duration));
+            } catch (ArithmeticException e) {
+                problems.add("timestamp " + zipkinSpan.timestamp() + " + duration "
+                        + zipkinSpan.durationAsLong() + " µs is out of range");
+            }
+        }
+
+        List<Annotation> annotations = zipkinSpan.annotations();
+        for (int a = 0; a < annotations.size(); a++) {
+            Annotation annotation = annotations.get(a);
+            if (annotation.timestamp() > Long.MAX_VALUE / NANOS_PER_MICRO) {
+                problems.add("annotations[" + a + "].timestamp " + annotation.timestamp()
+                        + " µs is out of range");
+                continue;
+            }
+            span.addEventsBuilder()
+                    .setTimeUnixNano(annotation.timestamp() * NANOS_PER_MICRO)
+                    .setName(annotation.value());
+        }
+
+        // Later entries win, as in the collector: endpoint facts override same-named tags.
+        Map<String, AnyValue> attributes = new LinkedHashMap<>();
+        tags.forEach((key, value) -> attributes.put(key, stringValue(value)));
+        Endpoint local = zipkinSpan.localEndpoint();
+        if (local != null) {
+            putAddressAndPort(attributes, local, "network.local.address", "network.local.port");
+        }
+        Endpoint remote = zipkinSpan.remoteEndpoint();
+        if (remote != null) {
+            if (remote.serviceName() != null) {
+                attributes.put("peer.service", stringValue(remote.serviceName()));
+            }
+            putAddressAndPort(attributes, remote, "network.peer.address", "network.peer.port");
+        }
+        if (Boolean.TRUE.equals(zipkinSpan.shared())) {
+            attributes.put("zipkin.shared", AnyValue.newBuilder().setBoolValue(true).build());
+        }
+        if (Boolean.TRUE.equals(zipkinSpan.debug())) {
+            attributes.put("zipkin.debug", AnyValue.newBuilder().setBoolValue(true).build());
+        }
+        attributes.forEach((key, value) ->
+                span.addAttributes(KeyValue.newBuilder().setKey(key).setValue(value)));
+        return new Converted(inputIndex, span.build(), problems);
+    }
+
+    private static Span.SpanKind kind(zipkin2.Span.Kind kind) {
+        if (kind == null) {
+            return Span.SpanKind.SPAN_KIND_INTERNAL;
+        }
+        return switch (kind) {
+            case CLIENT -> Span.SpanKind.SPAN_KIND_CLIENT;
+            case SERVER -> Span.SpanKind.SPAN_KIND_SERVER;
+            case PRODUCER -> Span.SpanKind.SPAN_KIND_PRODUCER;
+            case CONSUMER -> Span.SpanKind.SPAN_KIND_CONSUMER;
+        };
+    }
+
+    /**
+     * The status from the tags, which it removes: {@code otel.status_code} (OK, ERROR) with {@code
+     * otel.status_description}, as OpenTelemetry's Zipkin exporter writes them, and Zipkin's own
+     * {@code error} tag, which means ERROR whatever its value and carries the message unless it is
+     * just "true".
+     */
+    private static Status takeStatus(Map<String, String> tags) {
+        var status = Status.newBuilder();
+        String otelCode = tags.get("otel.status_code");
+        if (otelCode != null) {
+            switch (otelCode.toUpperCase(Locale.ROOT)) {
+                case "OK", "STATUS_CODE_OK" -> status.setCode(StatusCode.STATUS_CODE_OK);
+                case "ERROR", "STATUS_CODE_ERROR" -> status.setCode(StatusCode.STATUS_CODE_ERROR);
+                case "UNSET", "STATUS_CODE_UNSET" -> status.setCode(StatusCode.STATUS_CODE_UNSET);
+                default -> otelCode = null; // not ours to interpret: stays an attribute
+            }
+            if (otelCode != null) {
+                tags.remove("otel.status_code");
+            }
+        }
+        String description = tags.remove("otel.status_description");
+        if (description != null) {
+            status.setMessage(description);
+        }
+        String error = tags.remove("error");
+        if (error != null) {
+            status.setCode(StatusCode.STATUS_CODE_ERROR);
+            if (!error.isEmpty() && !error.equalsIgnoreCase("true")) {
+                status.setMessage(error);
+            }
+        }
+        return status.build();
+    }
+
+    /** IPv6 wins over IPv4 when an endpoint has both, as in the collector. */
+    private static void putAddressAndPort(Map<String, AnyValue> attributes, Endpoint endpoint,
+            String addressKey, String portKey) {
+        String address = endpoint.ipv6() != null ? endpoint.ipv6() : endpoint.ipv4();
+        if (address != null) {
+            attributes.put(addressKey, stringValue(address));
+        }
+        if (endpoint.portAsInt() > 0) {
+            attributes.put(portKey, AnyValue.newBuilder().setIntValue(endpoint.portAsInt()).build());
+        }
+    }
+
+    private static String removeEither(Map<String, String> tags, String key, String legacyKey) {
+        String value = tags.remove(key);
+        String legacy = tags.remove(legacyKey);
+        return value != null ? value : legacy;
+    }
+
+    private static ByteString hexBytes(String lowerHex) {
+        return ByteString.copyFrom(HEX.parseHex(lowerHex));
+    }
+
+    private static KeyValue stringAttribute(String key, String value) {
+        return KeyValue.newBuilder().setKey(key).setValue(stringValue(value)).build();
+    }
+
+    private static AnyValue stringValue(String value) {
+        return AnyValue.newBuilder().setStringValue(value).build();
+    }
+}

@@ -1,0 +1,160 @@
+package io.contrail.ingest;
+
+import static io.contrail.ingest.SpanFixtures.hex;
+import static io.contrail.ingest.SpanFixtures.resource;
+import static io.contrail.ingest.SpanFixtures.scope;
+import static io.contrail.ingest.SpanFixtures.tracesOf;
+import static io.contrail.ingest.SpanFixtures.validSpan;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class SpanValidatorTest {
+
+    static Stream<Arguments> invalidSpans() {
+        return Stream.of(
+                rule("traceId must be 16 bytes, got 8", s -> s.setTraceId(hex("0102030405060708"))),
+                rule("traceId must be 16 bytes, got 0", s -> s.clearTraceId()),
+                rule("traceId must not be all zeros", s -> s.setTraceId(ByteString.copyFrom(new byte[16]))),
+                rule("spanId must be 8 bytes, got 4", s -> s.setSpanId(hex("01020304"))),
+                rule("spanId must be 8 bytes, got 0", s -> s.clearSpanId()),
+                rule("spanId must not be all zeros", s -> s.setSpanId(ByteString.copyFrom(new byte[8]))),
+                rule("parentSpanId must be empty or 8 bytes, got 3",
+                        s -> s.setParentSpanId(hex("010203"))),
+                rule("endTimeUnixNano 5 is before startTimeUnixNano 6",
+                        s -> s.setStartTimeUnixNano(6).setEndTimeUnixNano(5)));
+    }
+
+    private static Arguments rule(String problem, UnaryOperator<Span.Builder> breakIt) {
+        return Arguments.of(problem, breakIt);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("invalidSpans")
+    void anInvalidSpanIsRejectedAloneWithAMessageNamingTheField(
+            String problem, UnaryOperator<Span.Builder> breakIt) {
+        Span first = validSpan("GET /", 0).build();
+        Span bad = breakIt.apply(validSpan("GET /cart", 1)).build();
+        Span last = validSpan("POST /pay", 2).build();
+
+        DecodedSpans decoded = SpanValidator.validate(tracesOf(first, bad, last));
+
+        assertThat(decoded.acceptedSpans()).isEqualTo(2);
+        assertThat(decoded.rejectedSpans()).isEqualTo(1);
+        assertThat(decoded.errorMessage()).isEqualTo(
+                "1 span rejected: resourceSpans[0].scopeSpans[0].spans[1] \"GET /cart\": " + problem);
+        assertThat(decoded.traces()).isEqualTo(tracesOf(first, last));
+    }
+
+    @Test
+    void validSpansAreReturnedAsTheyCame() {
+        TracesData traces = tracesOf(validSpan("a", 0).build(),
+                validSpan("b", 1).setParentSpanId(hex("0000000000001000")).build());
+
+        DecodedSpans decoded = SpanValidator.validate(traces);
+
+        assertThat(decoded).isEqualTo(new DecodedSpans(traces, 2, 0, null));
+        assertThat(decoded.fullyAccepted()).isTrue();
+        assertThat(decoded.toResponse()).isEqualTo(ExportTraceServiceResponse.getDefaultInstance());
+        assertThat(decoded.toResponse().hasPartialSuccess()).isFalse();
+    }
+
+    @Test
+    void everyProblemOfASpanIsNamed() {
+        Span bad = validSpan("x", 0).clearTraceId().setSpanId(ByteString.copyFrom(new byte[8]))
+                .build();
+
+        DecodedSpans decoded = SpanValidator.validate(tracesOf(bad));
+
+        assertThat(decoded.errorMessage()).isEqualTo("1 span rejected: "
+                + "resourceSpans[0].scopeSpans[0].spans[0] \"x\": "
+                + "traceId must be 16 bytes, got 0, spanId must not be all zeros");
+    }
+
+    @Test
+    void scopesAndResourcesLeftWithoutSpansAreDropped() {
+        Span bad = validSpan("bad", 9).clearSpanId().build();
+        Span good = validSpan("good", 1).build();
+        TracesData traces = TracesData.newBuilder()
+                .addResourceSpans(resource("only-bad", scope("s", bad)))
+                .addResourceSpans(resource("mixed", scope("bad-only", bad), scope("good", good),
+                        ScopeSpans.getDefaultInstance()))
+                .addResourceSpans(resource("empty"))
+                .build();
+
+        DecodedSpans decoded = SpanValidator.validate(traces);
+
+        assertThat(decoded.traces()).isEqualTo(TracesData.newBuilder()
+                .addResourceSpans(resource("mixed", scope("good", good))).build());
+        assertThat(decoded.acceptedSpans()).isEqualTo(1);
+        assertThat(decoded.rejectedSpans()).isEqualTo(2);
+        assertThat(decoded.errorMessage()).startsWith("2 spans rejected: "
+                + "resourceSpans[0].scopeSpans[0].spans[0] \"bad\": spanId must be 8 bytes, got 0; "
+                + "resourceSpans[1].scopeSpans[0].spans[0] \"bad\": ");
+    }
+
+    @Test
+    void emptyContainersAreDroppedEvenWhenNothingIsRejected() {
+        Span good = validSpan("good", 1).build();
+        TracesData traces = TracesData.newBuilder()
+                .addResourceSpans(resource("a", ScopeSpans.getDefaultInstance(), scope("s", good)))
+                .addResourceSpans(resource("b"))
+                .build();
+
+        DecodedSpans decoded = SpanValidator.validate(traces);
+
+        assertThat(decoded).isEqualTo(new DecodedSpans(
+                TracesData.newBuilder().addResourceSpans(resource("a", scope("s", good))).build(),
+                1, 0, null));
+    }
+
+    @Test
+    void theMessageDescribesTheFirstFiveRejectionsAndCountsTheRest() {
+        Span[] spans = IntStream.range(0, 8)
+                .mapToObj(i -> validSpan("s" + i, i).setTraceId(hex("01")).build())
+                .toArray(Span[]::new);
+
+        DecodedSpans decoded = SpanValidator.validate(tracesOf(spans));
+
+        assertThat(decoded.acceptedSpans()).isZero();
+        assertThat(decoded.rejectedSpans()).isEqualTo(8);
+        assertThat(decoded.traces()).isEqualTo(TracesData.getDefaultInstance());
+        assertThat(decoded.errorMessage())
+                .startsWith("8 spans rejected: resourceSpans[0].scopeSpans[0].spans[0] \"s0\"")
+                .contains("spans[4] \"s4\": traceId must be 16 bytes, got 1; and 3 more")
+                .doesNotContain("\"s5\"");
+    }
+
+    @Test
+    void aPartialRejectionBecomesAnOtlpPartialSuccess() {
+        DecodedSpans decoded = SpanValidator.validate(
+                tracesOf(validSpan("ok", 0).build(), validSpan("bad", 1).clearTraceId().build()));
+
+        ExportTraceServiceResponse response = decoded.toResponse();
+
+        assertThat(response.getPartialSuccess().getRejectedSpans()).isEqualTo(1);
+        assertThat(response.getPartialSuccess().getErrorMessage()).isEqualTo(decoded.errorMessage());
+    }
+
+    @Test
+    void longSpanNamesAreShortenedInTheMessage() {
+        String name = "n".repeat(500);
+
+        DecodedSpans decoded = SpanValidator.validate(tracesOf(validSpan(name, 0).clearSpanId()
+                .build()));
+
+        assertThat(decoded.errorMessage()).contains('"' + "n".repeat(80) + "…\"")
+                .hasSizeLessThan(200);
+    }
+}
