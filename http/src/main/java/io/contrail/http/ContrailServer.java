@@ -29,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health.
@@ -47,6 +49,13 @@ public final class ContrailServer implements AutoCloseable {
     private final SpanReceiver receiver;
     private final TraceQueries traces;
     private final Javalin app;
+    /**
+     * Ingest requests decoded at once. Each may hold up to maxBodyBytes plus its decoded spans in
+     * memory, so the count is bounded; a request that cannot get a permit soon is answered 503.
+     */
+    private final Semaphore ingestPermits = new Semaphore(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS, true);
+    public static final int DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS = 16;
+    private static final long INGEST_PERMIT_WAIT_MILLIS = 2_000;
 
     private ContrailServer(ServerConfig config) throws IOException {
         this.config = config;
@@ -66,8 +75,8 @@ public final class ContrailServer implements AutoCloseable {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.startup.showJavalinBanner = false;
-            javalin.routes.post("/v1/traces", this::otlpTraces);
-            javalin.routes.post("/api/v2/spans", this::zipkinSpans);
+            javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces));
+            javalin.routes.post("/api/v2/spans", ctx -> withIngestPermit(ctx, this::zipkinSpans));
             javalin.routes.post("/api/sql", this::sql);
             javalin.routes.get("/api/traces/{traceId}", this::trace);
             javalin.routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));
@@ -117,6 +126,20 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     // ---- ingest
+
+    private void withIngestPermit(Context ctx, io.javalin.http.Handler handler) throws Exception {
+        if (!ingestPermits.tryAcquire(INGEST_PERMIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
+            ctx.header("Retry-After", "1");
+            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "too many ingest requests in progress ("
+                    + DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS + "); retry later");
+            return;
+        }
+        try {
+            handler.handle(ctx);
+        } finally {
+            ingestPermits.release();
+        }
+    }
 
     private void otlpTraces(Context ctx) throws IOException {
         OtlpEncoding encoding;
