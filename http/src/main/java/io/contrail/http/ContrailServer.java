@@ -49,6 +49,7 @@ public final class ContrailServer implements AutoCloseable {
     private final SpanReceiver receiver;
     private final TraceQueries traces;
     private final Javalin app;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /**
      * Ingest requests decoded at once. Each may hold up to maxBodyBytes plus its decoded spans in
      * memory, so the count is bounded; a request that cannot get a permit soon is answered 503.
@@ -363,8 +364,10 @@ public final class ContrailServer implements AutoCloseable {
     /** Stops accepting requests, flushes buffered spans to Parquet, and closes the stores. */
     @Override
     public void close() {
-        app.stop();
-        closeStores();
+        if (closed.compareAndSet(false, true)) {
+            app.stop();
+            closeStores();
+        }
     }
 
     static List<String> exampleQueries() {

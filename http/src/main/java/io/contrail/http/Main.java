@@ -80,9 +80,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (ContrailServer server = ContrailServer.start(options.toConfig())) {
-                System.out.println("Contrail listening on " + server.baseUrl() + " (data: "
-                        + server.warehouse().layout().root() + ")");
+            try (ContrailServer server = startAndAnnounce(options)) {
                 System.out.println("OTLP/HTTP: " + server.baseUrl() + "/v1/traces   Zipkin: "
                         + server.baseUrl() + "/api/v2/spans   SQL: " + server.baseUrl() + "/api/sql");
                 awaitShutdown(server);
@@ -106,9 +104,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (ContrailServer server = ContrailServer.start(options.toConfig())) {
-                System.out.println("Contrail listening on " + server.baseUrl() + " (data: "
-                        + server.warehouse().layout().root() + ")");
+            try (ContrailServer server = startAndAnnounce(options)) {
                 DemoLoader.Result loaded = new DemoLoader(URI.create(server.baseUrl()), System.out)
                         .loadIfEmpty(server, traces);
                 System.out.println(loaded.describe());
@@ -120,6 +116,14 @@ public final class Main implements Runnable {
             }
             return 0;
         }
+    }
+
+    /** Starts a server and prints the line scripts and tests look for: "Contrail listening on URL". */
+    private static ContrailServer startAndAnnounce(ServerOptions options) throws java.io.IOException {
+        ContrailServer server = ContrailServer.start(options.toConfig());
+        System.out.println("Contrail listening on " + server.baseUrl() + " (data: "
+                + server.warehouse().layout().root() + ")");
+        return server;
     }
 
     static void printExamples(String baseUrl, PrintStream out) {
