@@ -60,6 +60,11 @@ final class ArrowSpanBatch implements AutoCloseable {
     }
 
     static ArrowSpanBatch build(BufferAllocator allocator, List<SpanRef> spans) {
+        return build(allocator, spans, new AttributeShapes());
+    }
+
+    /** Builds the batch, keeping each attribute column in the shape (list or scalar) {@code shapes} knows. */
+    static ArrowSpanBatch build(BufferAllocator allocator, List<SpanRef> spans, AttributeShapes shapes) {
         AttributeColumns spanAttributes = new AttributeColumns(SpanSchema.SPAN_ATTRIBUTE_PREFIX);
         AttributeColumns resourceAttributes = new AttributeColumns(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX);
         for (SpanRef ref : spans) {
@@ -79,8 +84,8 @@ final class ArrowSpanBatch implements AutoCloseable {
             vectors.add(vector);
         }
         List<AttributeColumn> attributeColumns = new ArrayList<>();
-        attributeColumns.addAll(spanAttributes.resolve(allocator));
-        attributeColumns.addAll(resourceAttributes.resolve(allocator));
+        attributeColumns.addAll(spanAttributes.resolve(allocator, shapes));
+        attributeColumns.addAll(resourceAttributes.resolve(allocator, shapes));
         for (AttributeColumn column : attributeColumns) {
             vectors.add(column.vector);
         }
@@ -436,10 +441,15 @@ final class ArrowSpanBatch implements AutoCloseable {
             }
         }
 
-        List<AttributeColumn> resolve(BufferAllocator allocator) {
+        List<AttributeColumn> resolve(BufferAllocator allocator, AttributeShapes shapes) {
             List<AttributeColumn> columns = new ArrayList<>(byLowerName.values());
             for (AttributeColumn column : columns) {
                 column.type = ArrowSpanBatch.resolve(column.kinds);
+                Boolean storedAsList = shapes.isList(column.name);
+                if (storedAsList != null && storedAsList != column.type.isList()) {
+                    column.type = storedAsList ? AttributeType.VARCHAR_LIST : AttributeType.VARCHAR;
+                }
+                shapes.record(column.name, column.type.isList());
                 column.vector = switch (column.type) {
                     case BOOLEAN -> new BitVector(column.name, allocator);
                     case BIGINT -> new BigIntVector(column.name, allocator);
@@ -476,7 +486,13 @@ final class ArrowSpanBatch implements AutoCloseable {
                 case DOUBLE -> ((Float8Vector) vector).setSafe(row,
                         value.hasIntValue() ? (double) value.getIntValue() : value.getDoubleValue());
                 case VARCHAR -> ArrowSpanBatch.set((VarCharVector) vector, row, AttributeValues.toText(value));
-                default -> ArrowSpanBatch.set((VarCharVector) vector, row, AttributeValues.toJson(value));
+                default -> ArrowSpanBatch.set((VarCharVector) vector, row, value.hasArrayValue()
+                        ? AttributeValues.toJson(value)
+                        : AttributeValues.render(g -> {
+                            g.writeStartArray();
+                            g.writeString(AttributeValues.toText(value));
+                            g.writeEndArray();
+                        }));
             }
         }
     }

@@ -24,20 +24,23 @@ public final class ParquetSpanWriter implements AutoCloseable {
 
     private final BufferAllocator allocator;
     private final DuckDBConnection connection;
+    private final AttributeShapes shapes;
 
-    public ParquetSpanWriter(BufferAllocator allocator, int threads) throws SQLException {
+    /** A writer for files under {@code layout}, keeping attribute shapes consistent with the files there. */
+    public ParquetSpanWriter(BufferAllocator allocator, int threads, DataLayout layout) throws SQLException, IOException {
         this.allocator = allocator;
         this.connection = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
         try (Statement statement = connection.createStatement()) {
             statement.execute("SET threads = " + Math.max(1, threads));
         }
+        this.shapes = AttributeShapes.load(connection, layout.spanFiles(), layout.spansGlob());
     }
 
     /** Writes {@code spans} to {@code target} and returns the file's size in bytes. */
     public long write(List<SpanRef> spans, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         Path temp = DataLayout.tempFor(target);
-        try (ArrowSpanBatch batch = ArrowSpanBatch.build(allocator, spans);
+        try (ArrowSpanBatch batch = ArrowSpanBatch.build(allocator, spans, shapes);
              ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
              SingleBatchReader reader = new SingleBatchReader(allocator, batch.root())) {
             Data.exportArrayStream(allocator, reader, stream);

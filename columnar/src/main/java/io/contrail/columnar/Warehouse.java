@@ -138,7 +138,7 @@ public final class Warehouse implements AutoCloseable {
         this.wal = WriteAheadLog.open(layout.walDir(), nextSegment);
         this.allocator = new RootAllocator();
         try {
-            this.writer = new ParquetSpanWriter(allocator, config.writerThreads());
+            this.writer = new ParquetSpanWriter(allocator, config.writerThreads(), layout);
         } catch (SQLException e) {
             throw new IOException("cannot start the Parquet writer: " + e.getMessage(), e);
         }

@@ -173,6 +173,22 @@ class WarehouseTest {
         assertThat(query("SELECT count(*) FROM $FILES")).containsExactly(List.of(800L));
     }
 
+    @Test
+    void aKeyKeepsItsListOrScalarShapeAcrossFilesSoEveryFileStaysReadableTogether() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.append(traces("svc", span("0af7651916cd43dd8448eb211c80319c", "0000000000000001", "a", 0, 1)
+                    .addAttributes(attrLongs("app.ids", 1, 2)).addAttributes(attr("app.tag", "x")).build()));
+            warehouse.flush();
+        }
+        try (Warehouse restarted = Warehouse.open(config())) {
+            restarted.append(traces("svc", span("0af7651916cd43dd8448eb211c80319c", "0000000000000002", "b", 10, 1)
+                    .addAttributes(attr("app.ids", "7")).addAttributes(attrLongs("app.tag", 3, 4)).build()));
+            restarted.flush();
+        }
+        assertThat(query("SELECT span_id, \"attr.app.ids\"::VARCHAR, \"attr.app.tag\" FROM $FILES ORDER BY span_id"))
+                .containsExactly(List.of("0000000000000001", "[1, 2]", "x"), List.of("0000000000000002", "[7]", "[3,4]"));
+    }
+
     private static void copy(Path from, Path to) throws Exception {
         Files.createDirectories(to);
         try (Stream<Path> files = Files.list(from)) {

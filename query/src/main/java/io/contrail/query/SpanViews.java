@@ -19,6 +19,7 @@ import java.util.stream.Collectors;
  *   <li>{@code span_attributes} — the same attributes in long form (scope, key, value as text),
  *       for questions across keys nobody named.</li>
  *   <li>{@code span_events} — one row per span event.</li>
+ *   <li>{@code span_events} and {@code span_attributes} carry {@code date} and {@code hour} too, for pruning.</li>
  *   <li>{@code attribute_keys} — every attribute key with its column and type.</li>
  * </ul>
  * Before the first file exists, {@code spans} is an empty table of the fixed columns.
@@ -42,8 +43,9 @@ final class SpanViews {
                     : EMPTY_TABLE;
             statement.execute("CREATE OR REPLACE VIEW spans AS SELECT * FROM " + source);
             statement.execute("CREATE OR REPLACE VIEW span_events AS SELECT trace_id, span_id, service_name, "
-                    + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes "
-                    + "FROM (SELECT trace_id, span_id, service_name, name AS span_name, UNNEST(events) AS e FROM spans)");
+                    + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes, \"date\", \"hour\" "
+                    + "FROM (SELECT trace_id, span_id, service_name, name AS span_name, \"date\", \"hour\", "
+                    + "UNNEST(events) AS e FROM spans)");
             statement.execute("CREATE OR REPLACE VIEW attribute_keys AS SELECT "
                     + "CASE WHEN starts_with(column_name, 'attr.') THEN 'span' ELSE 'resource' END AS scope, "
                     + "regexp_replace(column_name, '^(attr|resource)\\.', '') AS \"key\", "
@@ -52,14 +54,15 @@ final class SpanViews {
                     + "ORDER BY scope DESC, \"key\"");
             boolean hasAttributes = hasFiles && hasAttributeColumns(statement);
             statement.execute("CREATE OR REPLACE VIEW span_attributes AS " + (hasAttributes
-                    ? "SELECT trace_id, span_id, service_name, name, start_time, "
+                    ? "SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
                     + "CASE WHEN starts_with(column_key, 'attr.') THEN 'span' ELSE 'resource' END AS scope, "
                     + "regexp_replace(column_key, '^(attr|resource)\\.', '') AS \"key\", \"value\" FROM ("
-                    + "UNPIVOT (SELECT trace_id, span_id, service_name, name, start_time, "
+                    + "UNPIVOT (SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
                     + "COLUMNS('^(attr|resource)\\.')::VARCHAR FROM spans) "
                     + "ON COLUMNS('^(attr|resource)\\.') INTO NAME column_key VALUE \"value\")"
                     : "SELECT NULL::VARCHAR AS trace_id, NULL::VARCHAR AS span_id, NULL::VARCHAR AS service_name, "
-                    + "NULL::VARCHAR AS name, NULL::TIMESTAMP_NS AS start_time, NULL::VARCHAR AS scope, "
+                    + "NULL::VARCHAR AS name, NULL::TIMESTAMP_NS AS start_time, NULL::DATE AS \"date\", "
+                    + "NULL::INTEGER AS \"hour\", NULL::VARCHAR AS scope, "
                     + "NULL::VARCHAR AS \"key\", NULL::VARCHAR AS \"value\" WHERE false"));
         }
     }
