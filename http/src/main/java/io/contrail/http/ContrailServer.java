@@ -157,6 +157,7 @@ public final class ContrailServer implements AutoCloseable {
             ctx.status(HttpStatus.OK).contentType(encoding.contentType())
                     .result(OtlpResponses.encode(decoded.toResponse(), encoding));
         } catch (IngestException e) {
+            discardUnreadBody(ctx, e);
             otlpError(ctx, encoding, e.httpStatus(), e.getMessage(), 0);
         } catch (Warehouse.OverloadedException e) {
             otlpError(ctx, encoding, 503, e.getMessage(), e.retryAfterSeconds());
@@ -184,6 +185,7 @@ public final class ContrailServer implements AutoCloseable {
                         "rejectedSpans", decoded.rejectedSpans(), "error", decoded.errorMessage()));
             }
         } catch (IngestException e) {
+            discardUnreadBody(ctx, e);
             error(ctx, HttpStatus.forStatus(e.httpStatus()), e.getMessage());
         } catch (Warehouse.OverloadedException e) {
             ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
@@ -192,6 +194,34 @@ public final class ContrailServer implements AutoCloseable {
             LOG.error("storing spans failed: {}", e.getMessage());
             ctx.header("Retry-After", "5");
             error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "spans could not be stored: " + e.getMessage());
+        }
+    }
+
+    /** Most bytes of a refused body read and thrown away so the client sees the answer, not a reset. */
+    static final long MAX_DISCARDED_BODY_BYTES = 16L * 1024 * 1024;
+
+    /**
+     * After a 413, reads the rest of the body (up to {@link #MAX_DISCARDED_BODY_BYTES}): a server
+     * that answers and closes while the client is still sending makes the client see a broken pipe
+     * instead of the 413. Beyond the budget the connection is closed.
+     */
+    private static void discardUnreadBody(Context ctx, IngestException e) {
+        if (e.httpStatus() != IngestException.PAYLOAD_TOO_LARGE) {
+            return;
+        }
+        try {
+            var in = ctx.req().getInputStream();
+            long discarded = 0;
+            byte[] buffer = new byte[64 * 1024];
+            int n;
+            while (discarded < MAX_DISCARDED_BODY_BYTES && (n = in.read(buffer)) >= 0) {
+                discarded += n;
+            }
+            if (discarded >= MAX_DISCARDED_BODY_BYTES) {
+                ctx.header("Connection", "close");
+            }
+        } catch (IOException ignored) {
+            ctx.header("Connection", "close");
         }
     }
 

@@ -26,7 +26,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -93,9 +92,9 @@ public final class QueryEngine implements AutoCloseable {
         this.config = config;
         this.layout = new DataLayout(config.dataDir());
         Files.createDirectories(layout.spansDir());
-        Properties properties = new Properties();
-        properties.setProperty("jdbc_stream_results", "true");
-        this.base = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:", properties);
+        // Results are materialized (DuckDB JDBC loses the error text of a streamed query that fails
+        // mid-way); the row cap is pushed into the query instead, see limited().
+        this.base = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
         try (Statement statement = base.createStatement()) {
             statement.execute("SET threads = " + Math.max(1, config.threads()));
             statement.execute("SET memory_limit = '" + config.memoryLimit().replace("'", "") + "'");
@@ -153,9 +152,9 @@ public final class QueryEngine implements AutoCloseable {
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
     public QueryResult query(String sql) throws QueryException {
         try (Connection connection = connect()) {
-            guard.check(connection, sql);
+            String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
-                try (ResultSet rs = statement.executeQuery(sql)) {
+                try (ResultSet rs = statement.executeQuery(limited)) {
                     return readAll(rs, config.maxRows());
                 }
             });
@@ -170,9 +169,9 @@ public final class QueryEngine implements AutoCloseable {
      */
     public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
         try (Connection connection = connect()) {
-            guard.check(connection, sql);
+            String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
-                try (ResultSet rs = statement.executeQuery(sql);
+                try (ResultSet rs = statement.executeQuery(limited);
                      ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 8192)) {
                     return writeArrow(reader, out);
                 } catch (IOException e) {
@@ -182,6 +181,17 @@ public final class QueryEngine implements AutoCloseable {
         } catch (SQLException e) {
             throw invalid(e);
         }
+    }
+
+    /**
+     * The statement to run: an admitted SELECT wrapped so that DuckDB produces at most one row
+     * more than the cap (which tells that the result was cut); DuckDB keeps the inner ORDER BY.
+     */
+    private String limited(ReadOnlySqlGuard.Admitted admitted) {
+        if (admitted.select() == null) {
+            return admitted.original();
+        }
+        return "SELECT * FROM (\n" + admitted.select() + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
     }
 
     private boolean writeArrow(ArrowReader reader, OutputStream out) throws IOException {

@@ -24,8 +24,16 @@ final class ReadOnlySqlGuard {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * An admitted statement. {@code select} is the SELECT as DuckDB's parser re-renders it (no
+     * comments, no trailing semicolon), ready to be wrapped as a subquery; null for EXPLAIN or when
+     * it cannot be re-rendered, in which case the original text is run as it is.
+     */
+    record Admitted(String original, String select) {
+    }
+
     /** Throws {@link QueryException.Reason#REJECTED} or {@code INVALID} unless {@code sql} is admitted. */
-    void check(Connection connection, String sql) throws QueryException {
+    Admitted check(Connection connection, String sql) throws QueryException {
         if (sql == null || sql.isBlank()) {
             throw new QueryException(QueryException.Reason.REJECTED, "the query is empty");
         }
@@ -54,6 +62,18 @@ final class ReadOnlySqlGuard {
         if (statements != 1) {
             throw new QueryException(QueryException.Reason.REJECTED,
                     "send exactly one statement per request (got " + statements + ")");
+        }
+        if (!body.equals(sql)) {
+            return new Admitted(sql, null);
+        }
+        try (PreparedStatement statement = connection.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
+            statement.setString(1, parsed.toString());
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return new Admitted(sql, rs.getString(1));
+            }
+        } catch (SQLException e) {
+            return new Admitted(sql, null);
         }
     }
 

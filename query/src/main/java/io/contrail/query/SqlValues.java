@@ -71,6 +71,9 @@ final class SqlValues {
         if (value instanceof byte[] bytes) {
             return Base64.getEncoder().encodeToString(bytes);
         }
+        if (value instanceof java.sql.Blob blob) {
+            return Base64.getEncoder().encodeToString(blob.getBytes(1, (int) blob.length()));
+        }
         return value.toString();
     }
 }

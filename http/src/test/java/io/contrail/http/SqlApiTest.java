@@ -1,0 +1,270 @@
+package io.contrail.http;
+
+import static io.contrail.http.OtlpSpans.span;
+import static io.contrail.http.OtlpSpans.spanId;
+import static io.contrail.http.OtlpSpans.traceId;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.opentelemetry.proto.trace.v1.Span.SpanKind;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code POST /api/sql}: one read-only statement in, JSON, CSV or Arrow out, at most
+ * {@value #MAX_ROWS} rows, for at most one second. Everything else is a 400 that says why.
+ */
+class SqlApiTest {
+
+    static final int MAX_ROWS = 5;
+    static final String ARROW_STREAM = "application/vnd.apache.arrow.stream";
+
+    @RegisterExtension
+    static final RunningServer server = RunningServer.configured(c -> c.withQuery(
+            c.query().withMaxRows(MAX_ROWS).withQueryTimeout(Duration.ofSeconds(1))));
+
+    static final Instant START = Instant.parse("2026-01-10T10:00:00Z");
+
+    @BeforeAll
+    static void storeFiveSpans() {
+        OtlpSpans.export(server, OtlpSpans.request()
+                .add("frontend",
+                        span(traceId(1), spanId(1), "GET /cart", SpanKind.SPAN_KIND_SERVER, START, Duration.ofMillis(20)),
+                        span(traceId(2), spanId(2), "GET /cart", SpanKind.SPAN_KIND_SERVER, START, Duration.ofMillis(80)),
+                        span(traceId(3), spanId(3), "GET /checkout", SpanKind.SPAN_KIND_SERVER, START, Duration.ofMillis(120)))
+                .add("payments",
+                        span(traceId(3), spanId(4), "Charge", SpanKind.SPAN_KIND_SERVER, START, Duration.ofMillis(90)),
+                        span(traceId(4), spanId(5), "Refund", SpanKind.SPAN_KIND_SERVER, START, Duration.ofMillis(10))));
+        server.flush();
+    }
+
+    private static JsonNode error(HttpResponse<byte[]> response) {
+        assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(400);
+        return RunningServer.json(response);
+    }
+
+    @Test
+    void selectAnswersColumnsWithTypesRowsAndTruncated() throws IOException {
+        HttpResponse<byte[]> response = server.postSql(
+                "SELECT service_name, count(*) AS spans FROM spans GROUP BY service_name ORDER BY service_name");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/json"));
+        assertThat(RunningServer.json(response)).isEqualTo(RunningServer.JSON.readTree("""
+                {"columns": [{"name": "service_name", "type": "VARCHAR"}, {"name": "spans", "type": "BIGINT"}],
+                 "rows": [["frontend", 3], ["payments", 2]],
+                 "truncated": false}"""));
+    }
+
+    @Test
+    void withQueriesAreAllowed() {
+        JsonNode answer = server.sql("WITH slow AS (SELECT * FROM spans WHERE duration_nanos > 50000000) "
+                + "SELECT name FROM slow ORDER BY duration_nanos DESC");
+
+        assertThat(answer.get("rows").toString()).isEqualTo("[[\"GET /checkout\"],[\"Charge\"],[\"GET /cart\"]]");
+    }
+
+    @Test
+    void explainIsAllowedAndShowsThePlan() {
+        JsonNode answer = server.sql("EXPLAIN SELECT count(*) FROM spans WHERE service_name = 'frontend'");
+
+        assertThat(answer.get("columns")).extracting(c -> c.get("name").asText())
+                .containsExactly("explain_key", "explain_value");
+        assertThat(answer.get("rows").toString()).containsIgnoringCase("parquet");
+    }
+
+    static Stream<String> statementsThatAreNotReadOnly() {
+        String inside = server.dataDir().toString();
+        return Stream.of(
+                "COPY (SELECT * FROM spans) TO '" + inside + "/copied.csv'",
+                "ATTACH '" + inside + "/attached.duckdb' AS attached",
+                "INSTALL httpfs",
+                "LOAD httpfs",
+                "SET threads = 1",
+                "PRAGMA enable_profiling",
+                "CREATE TABLE made AS SELECT 1 AS x",
+                "INSERT INTO contrail_empty_spans (trace_id) VALUES ('x')",
+                "DELETE FROM contrail_empty_spans",
+                "UPDATE contrail_empty_spans SET name = 'x'");
+    }
+
+    @ParameterizedTest
+    @MethodSource("statementsThatAreNotReadOnly")
+    void statementsThatAreNotReadOnlyAreRejected(String statement) {
+        JsonNode error = error(server.postSql(statement));
+
+        assertThat(error.get("reason").asText()).isEqualTo("rejected");
+        assertThat(error.get("error").asText()).startsWith("only read-only queries are allowed");
+        assertThat(server.dataDir().resolve("copied.csv")).doesNotExist();
+        assertThat(server.dataDir().resolve("attached.duckdb")).doesNotExist();
+    }
+
+    @Test
+    void readingAFileOutsideTheDataFolderIsRefused(@TempDir Path elsewhere) throws IOException {
+        Path secret = Files.writeString(elsewhere.resolve("secret.csv"), "user,password\nroot,hunter2\n");
+
+        JsonNode error = error(server.postSql("SELECT * FROM read_csv('" + secret + "')"));
+
+        assertThat(error.get("error").asText()).contains("Permission Error").doesNotContain("hunter2");
+    }
+
+    @Test
+    void twoStatementsAreRejected() {
+        JsonNode error = error(server.postSql("SELECT 1; SELECT 2"));
+
+        assertThat(error.get("reason").asText()).isEqualTo("rejected");
+        assertThat(error.get("error").asText()).isEqualTo("send exactly one statement per request (got 2)");
+    }
+
+    @Test
+    void resultsBeyondTheRowCapAreCutAndMarkedTruncated() {
+        JsonNode over = server.sql("SELECT range AS n FROM range(100)");
+        JsonNode exact = server.sql("SELECT range AS n FROM range(" + MAX_ROWS + ")");
+
+        assertThat(over.get("rows").toString()).isEqualTo("[[0],[1],[2],[3],[4]]");
+        assertThat(over.get("truncated").asBoolean()).isTrue();
+        assertThat(exact.get("rows")).hasSize(MAX_ROWS);
+        assertThat(exact.get("truncated").asBoolean()).isFalse();
+    }
+
+    @Test
+    void acceptTextCsvAnswersCsvWithAHeaderLine() {
+        HttpResponse<byte[]> response = server.postSql(
+                "SELECT service_name, count(*) AS spans FROM spans GROUP BY service_name ORDER BY service_name",
+                "Accept", "text/csv");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/csv"));
+        assertThat(response.headers().firstValue("X-Contrail-Truncated")).hasValue("false");
+        assertThat(RunningServer.text(response).lines()).containsExactly("service_name,spans", "frontend,3", "payments,2");
+    }
+
+    @Test
+    void acceptArrowStreamAnswersAnArrowIpcStream() throws IOException {
+        HttpResponse<byte[]> response = server.postSql(
+                "SELECT service_name, count(*) AS spans FROM spans GROUP BY service_name ORDER BY service_name",
+                "Accept", ARROW_STREAM);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue(ARROW_STREAM);
+        assertThat(response.headers().firstValue("X-Contrail-Truncated")).hasValue("false");
+        List<String> rows = new ArrayList<>();
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(response.body()), allocator)) {
+            VectorSchemaRoot root = reader.getVectorSchemaRoot();
+            assertThat(root.getSchema().getFields()).extracting(Field::getName).containsExactly("service_name", "spans");
+            while (reader.loadNextBatch()) {
+                VarCharVector services = (VarCharVector) root.getVector("service_name");
+                BigIntVector counts = (BigIntVector) root.getVector("spans");
+                for (int i = 0; i < root.getRowCount(); i++) {
+                    rows.add(new String(services.get(i), StandardCharsets.UTF_8) + "=" + counts.get(i));
+                }
+            }
+        }
+        assertThat(rows).containsExactly("frontend=3", "payments=2");
+    }
+
+    @Test
+    void arrowResultsBeyondTheRowCapAreCutAndMarkedTruncated() throws IOException {
+        HttpResponse<byte[]> response = server.postSql("SELECT range AS n FROM range(100)", "Accept", ARROW_STREAM);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Contrail-Truncated")).hasValue("true");
+        long rows = 0;
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(response.body()), allocator)) {
+            while (reader.loadNextBatch()) {
+                rows += reader.getVectorSchemaRoot().getRowCount();
+            }
+        }
+        assertThat(rows).isEqualTo(MAX_ROWS);
+    }
+
+    @Test
+    void aQueryRunningPastTheTimeoutIsInterruptedWith408() {
+        long started = System.nanoTime();
+
+        HttpResponse<byte[]> response = server.postSql(
+                "SELECT sum(a.range * b.range) FROM range(1000000000) a, range(1000) b");
+
+        Duration answeredAfter = Duration.ofNanos(System.nanoTime() - started);
+        assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(408);
+        JsonNode body = RunningServer.json(response);
+        assertThat(body.get("reason").asText()).isEqualTo("timeout");
+        assertThat(body.get("error").asText()).contains("ran longer than 1 s");
+        assertThat(answeredAfter).as("interrupted soon after the 1 s timeout").isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aBodyThatIsNotJsonIs400() {
+        HttpResponse<byte[]> response = server.post("/api/sql", "SELECT 1".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+
+        assertThat(error(response).get("error").asText()).startsWith("the body must be JSON");
+    }
+
+    @Test
+    void aJsonBodyWithoutAStringSqlFieldIs400() {
+        HttpResponse<byte[]> response = server.post("/api/sql", "{\"query\": \"SELECT 1\"}".getBytes(StandardCharsets.UTF_8),
+                "Content-Type", "application/json");
+
+        assertThat(error(response).get("error").asText()).contains("string field \"sql\"");
+    }
+
+    @Test
+    void invalidSqlIs400WithDuckDbsParserMessage() {
+        JsonNode error = error(server.postSql("SELEC service_name FROM spans"));
+
+        assertThat(error.get("reason").asText()).isEqualTo("invalid");
+        assertThat(error.get("error").asText()).contains("syntax error at or near \"SELEC\"");
+    }
+
+    @Test
+    void anUnknownColumnIs400WithDuckDbsBinderMessage() {
+        JsonNode error = error(server.postSql("SELECT no_such_column FROM spans"));
+
+        assertThat(error.get("reason").asText()).isEqualTo("invalid");
+        assertThat(error.get("error").asText()).contains("Binder Error").contains("no_such_column");
+    }
+
+    @Test
+    void aQueryThatFailsWhileRunningIs400WithDuckDbsMessage() {
+        JsonNode error = error(server.postSql("SELECT CAST(s AS INTEGER) FROM (VALUES ('abc')) t(s)"));
+
+        assertThat(error.get("reason").asText()).isEqualTo("invalid");
+        assertThat(error.get("error").asText()).contains("Conversion Error")
+                .contains("Could not convert string 'abc' to INT32");
+    }
+
+    @Test
+    void blobValuesAreAnsweredAsBase64() {
+        JsonNode answer = server.sql("SELECT 'contrail'::BLOB AS b");
+
+        assertThat(answer.get("columns").get(0).get("type").asText()).isEqualTo("BLOB");
+        assertThat(answer.get("rows").get(0).get(0).asText()).isEqualTo("Y29udHJhaWw=");
+    }
+}
