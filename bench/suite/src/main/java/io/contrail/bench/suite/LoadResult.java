@@ -1,0 +1,27 @@
+package io.contrail.bench.suite;
+
+/**
+ * How one peer took in the corpus.
+ *
+ * @param spansAcknowledged spans the peer acknowledged (for Contrail: durable in the WAL)
+ * @param spansStored       spans queryable afterwards (counted through the peer itself)
+ * @param ackSeconds        wall time until the last acknowledgement
+ * @param storedSeconds     wall time until everything was queryable (durable, indexed/flushed)
+ * @param bytesOnDisk       size of the peer's data files after loading (and compaction/vacuum)
+ * @param notes             what a reader must know (e.g. "acknowledged in memory, not durable")
+ */
+public record LoadResult(long spansAcknowledged, long spansStored, double ackSeconds, double storedSeconds,
+                         long bytesOnDisk, String notes) {
+
+    public double acknowledgedSpansPerSecond() {
+        return ackSeconds <= 0 ? 0 : spansAcknowledged / ackSeconds;
+    }
+
+    public double storedSpansPerSecond() {
+        return storedSeconds <= 0 ? 0 : spansStored / storedSeconds;
+    }
+
+    public double bytesPerSpan() {
+        return spansStored == 0 ? 0 : (double) bytesOnDisk / spansStored;
+    }
+}

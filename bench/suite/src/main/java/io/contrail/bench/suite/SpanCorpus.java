@@ -1,0 +1,223 @@
+package io.contrail.bench.suite;
+
+import io.contrail.workload.Workload;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The spans every peer receives: the seeded shop workload, generated once into a file of
+ * length-delimited OTLP {@code ExportTraceServiceRequest}s, plus probes — values known to exist
+ * in it (a trace ID, a user ID, a time window …) that parameterize the query suite.
+ */
+public final class SpanCorpus {
+
+    public static final int TRACES_PER_REQUEST = 20;
+    /** Simulated traffic rate: 1M spans ≈ 70k traces ≈ 4 hours at this rate. */
+    public static final double TRACES_PER_SECOND = 5.0;
+    public static final long START_TIME_UNIX_NANO = 1_764_000_000_000_000_000L; // 2025-11-24T16:00:00Z
+
+    /** Values that exist in the corpus, for parameterizing queries. Times are Unix nanoseconds. */
+    public record Probes(String traceId, String userId, String service, String operation,
+                         long windowStartUnixNano, long windowEndUnixNano, String exceptionType, String route) {
+    }
+
+    private final Path file;
+    private final long spans;
+    private final long requests;
+    private final long otlpBytes;
+    private final long gzippedOtlpBytes;
+    private final Probes probes;
+
+    private SpanCorpus(Path file, long spans, long requests, long otlpBytes, long gzippedOtlpBytes, Probes probes) {
+        this.file = file;
+        this.spans = spans;
+        this.requests = requests;
+        this.otlpBytes = otlpBytes;
+        this.gzippedOtlpBytes = gzippedOtlpBytes;
+        this.probes = probes;
+    }
+
+    /** Generates at least {@code targetSpans} spans (whole traces) into {@code dir}. */
+    public static SpanCorpus generate(Path dir, long targetSpans, long seed, PrintStream progress) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("corpus.otlp");
+        Workload workload = Workload.builder().seed(seed).startTimeUnixNano(START_TIME_UNIX_NANO)
+                .tracesPerSecond(TRACES_PER_SECOND).build();
+        long requests = 0;
+        long otlpBytes = 0;
+        long gzipped = 0;
+        ProbeFinder finder = new ProbeFinder(targetSpans);
+        long nextReport = targetSpans / 10;
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+            while (workload.spansGenerated() < targetSpans) {
+                ExportTraceServiceRequest request = workload.nextRequest(TRACES_PER_REQUEST);
+                byte[] bytes = request.toByteArray();
+                request.writeDelimitedTo(out);
+                otlpBytes += bytes.length;
+                gzipped += gzippedSize(bytes);
+                requests++;
+                finder.observe(request, workload.spansGenerated());
+                if (workload.spansGenerated() >= nextReport) {
+                    progress.printf("  corpus: %,d of %,d spans%n", workload.spansGenerated(), targetSpans);
+                    nextReport += targetSpans / 10;
+                }
+            }
+        }
+        return new SpanCorpus(file, workload.spansGenerated(), requests, otlpBytes, gzipped, finder.probes());
+    }
+
+    private static long gzippedSize(byte[] bytes) throws IOException {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream(bytes.length / 4);
+        try (GZIPOutputStream gzip = new GZIPOutputStream(buffer)) {
+            gzip.write(bytes);
+        }
+        return buffer.size();
+    }
+
+    public long spanCount() {
+        return spans;
+    }
+
+    public long requestCount() {
+        return requests;
+    }
+
+    /** Total size of the requests as OTLP protobuf. */
+    public long otlpBytes() {
+        return otlpBytes;
+    }
+
+    /** Total size of the requests, each gzipped as an exporter would send it. */
+    public long gzippedOtlpBytes() {
+        return gzippedOtlpBytes;
+    }
+
+    public Probes probes() {
+        return probes;
+    }
+
+    /** The requests in order, read from disk as they are iterated (one pass per call). */
+    public Iterable<ExportTraceServiceRequest> requests() {
+        return () -> new Iterator<>() {
+            private final InputStream in = open();
+            private ExportTraceServiceRequest next = read();
+
+            private InputStream open() {
+                try {
+                    return new BufferedInputStream(Files.newInputStream(file), 1 << 20);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            private ExportTraceServiceRequest read() {
+                try {
+                    ExportTraceServiceRequest request = ExportTraceServiceRequest.parseDelimitedFrom(in);
+                    if (request == null) {
+                        in.close();
+                    }
+                    return request;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public ExportTraceServiceRequest next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                ExportTraceServiceRequest current = next;
+                next = read();
+                return current;
+            }
+        };
+    }
+
+    /** Picks probe values from the middle of the corpus, so they lie inside every peer's data. */
+    private static final class ProbeFinder {
+        private final long middle;
+        private String traceId;
+        private String userId;
+        private String service;
+        private String operation;
+        private long windowStart;
+        private String exceptionType;
+        private String route;
+
+        ProbeFinder(long targetSpans) {
+            this.middle = targetSpans / 2;
+        }
+
+        void observe(ExportTraceServiceRequest request, long spansSoFar) {
+            if (spansSoFar < middle || (traceId != null && userId != null && exceptionType != null && route != null)) {
+                return;
+            }
+            for (ResourceSpans rs : request.getResourceSpansList()) {
+                String serviceName = null;
+                for (KeyValue kv : rs.getResource().getAttributesList()) {
+                    if (kv.getKey().equals("service.name")) {
+                        serviceName = kv.getValue().getStringValue();
+                    }
+                }
+                for (ScopeSpans ss : rs.getScopeSpansList()) {
+                    for (Span span : ss.getSpansList()) {
+                        if (traceId == null && span.getParentSpanId().isEmpty() && "frontend".equals(serviceName)) {
+                            traceId = HexFormat.of().formatHex(span.getTraceId().toByteArray());
+                            service = serviceName;
+                            operation = span.getName();
+                            long hour = 3_600_000_000_000L;
+                            windowStart = Math.floorDiv(span.getStartTimeUnixNano(), hour) * hour;
+                        }
+                        for (KeyValue kv : span.getAttributesList()) {
+                            if (userId == null && kv.getKey().equals("user.id")) {
+                                userId = kv.getValue().getStringValue();
+                            } else if (route == null && kv.getKey().equals("http.route")) {
+                                route = kv.getValue().getStringValue();
+                            }
+                        }
+                        for (Span.Event event : span.getEventsList()) {
+                            for (KeyValue kv : event.getAttributesList()) {
+                                if (exceptionType == null && kv.getKey().equals("exception.type")) {
+                                    exceptionType = kv.getValue().getStringValue();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        Probes probes() {
+            if (traceId == null || userId == null || exceptionType == null || route == null) {
+                throw new IllegalStateException("corpus too small to find probes (trace " + traceId + ", user "
+                        + userId + ", exception " + exceptionType + ", route " + route + ")");
+            }
+            return new Probes(traceId, userId, service, operation, windowStart, windowStart + 3_600_000_000_000L,
+                    exceptionType, route);
+        }
+    }
+}
