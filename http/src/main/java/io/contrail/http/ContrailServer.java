@@ -404,7 +404,7 @@ public final class ContrailServer implements AutoCloseable {
         return List.of(
                 "SELECT service_name, count(*) AS spans, round(100.0 * avg((status_code = 'ERROR')::INT), 2) AS error_pct "
                         + "FROM spans GROUP BY 1 ORDER BY spans DESC",
-                "SELECT service_name, name, quantile_cont(duration_nanos / 1e6, 0.99) AS p99_ms "
+                "SELECT service_name, name, round(quantile_cont(duration_nanos / 1e6, 0.99), 2) AS p99_ms "
                         + "FROM spans WHERE kind = 'SERVER' GROUP BY ALL ORDER BY p99_ms DESC LIMIT 10",
                 "SELECT \"attr.http.route\" AS route, count(*) AS errors FROM spans "
                         + "WHERE status_code = 'ERROR' AND \"attr.http.route\" IS NOT NULL GROUP BY 1 ORDER BY 2 DESC");
