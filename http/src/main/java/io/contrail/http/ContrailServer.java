@@ -11,6 +11,7 @@ import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
 import io.contrail.ingest.OtlpResponses;
 import io.contrail.ingest.SpanReceiver;
+import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
@@ -48,6 +49,7 @@ public final class ContrailServer implements AutoCloseable {
     private final QueryEngine engine;
     private final SpanReceiver receiver;
     private final TraceQueries traces;
+    private final PropagationQueries propagation;
     private final Javalin app;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /**
@@ -72,6 +74,7 @@ public final class ContrailServer implements AutoCloseable {
         warehouse.onFilesPublished(engine::filesChanged);
         this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
         this.traces = new TraceQueries(engine);
+        this.propagation = new PropagationQueries(engine);
         this.app = Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -84,6 +87,8 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/services/{service}/operations",
                     ctx -> ctx.json(Map.of("operations", traces.operations(ctx.pathParam("service")))));
             javalin.routes.get("/api/search", this::search);
+            javalin.routes.get("/api/propagation",
+                    ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
             javalin.routes.get("/health", this::health);
             javalin.routes.get("/", this::index);
             javalin.routes.exception(IllegalArgumentException.class,
@@ -369,6 +374,7 @@ public final class ContrailServer implements AutoCloseable {
                 Query:        POST /api/sql  {"sql": "SELECT service_name, count(*) FROM spans GROUP BY 1"}
                 Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
                 Services:     GET /api/services, GET /api/services/{service}/operations
+                Propagation:  GET /api/propagation?start=&end=  (broken hops per edge, orphans, several roots)
                 Health:       GET /health
                 """);
     }

@@ -48,10 +48,13 @@ final class TraceBuilder {
   private boolean failureRaised;
   private long spansBuilt;
   private long orphanedSubtrees;
+  /** Ground truth of the injected breaks; null unless asked for. */
+  private final List<Workload.BrokenHop> brokenHops;
 
-  TraceBuilder(SeededRandom random, double brokenPropagationRate) {
+  TraceBuilder(SeededRandom random, double brokenPropagationRate, boolean recordBrokenHops) {
     this.random = random;
     this.brokenPropagationRate = brokenPropagationRate;
+    this.brokenHops = recordBrokenHops ? new ArrayList<>() : null;
   }
 
   /** Starts a new trace that must raise {@code plannedFailure} (null for a healthy trace). */
@@ -255,6 +258,13 @@ final class TraceBuilder {
     return orphanedSubtrees;
   }
 
+  List<Workload.BrokenHop> brokenHops() {
+    if (brokenHops == null) {
+      throw new IllegalStateException("broken hops are recorded only when the builder asks for it");
+    }
+    return List.copyOf(brokenHops);
+  }
+
   private SpanDraft hop(SpanDraft caller, ScopeRole clientRole, String clientName, Service callee,
       String serverName, Latency serverSelfTime) {
     SpanDraft client = child(caller, caller.pod, caller.pod.service().scope(clientRole), clientName,
@@ -269,6 +279,10 @@ final class TraceBuilder {
       orphanedSubtrees++;
       server = new SpanDraft(client, calleePod, callee.scope(ScopeRole.SERVER), serverName,
           SpanKind.SPAN_KIND_SERVER, random.traceId(), random.spanId(), ByteString.EMPTY, false);
+      if (brokenHops != null) {
+        brokenHops.add(new Workload.BrokenHop(hex(client.traceId), hex(client.spanId),
+            client.pod.service().name(), callee.name(), hex(server.traceId)));
+      }
     } else {
       server = new SpanDraft(client, calleePod, callee.scope(ScopeRole.SERVER), serverName,
           SpanKind.SPAN_KIND_SERVER, client.traceId, random.spanId(), client.spanId, true);
@@ -277,6 +291,10 @@ final class TraceBuilder {
     server.hopClient = client;
     spendServerTime(server, serverSelfTime);
     return server;
+  }
+
+  private static String hex(ByteString id) {
+    return java.util.HexFormat.of().formatHex(id.toByteArray());
   }
 
   private SpanDraft child(SpanDraft parent, Pod pod, Scope scope, String name, SpanKind kind) {

@@ -1,5 +1,7 @@
 package io.contrail.workload;
 
+import java.util.List;
+
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
 /**
@@ -60,7 +62,7 @@ public final class Workload {
     this.nanosPerTrace = 1e9 / builder.tracesPerSecond;
     this.random = new SeededRandom(builder.seed);
     ServiceTopology topology = new ServiceTopology();
-    this.traceBuilder = new TraceBuilder(random, builder.brokenPropagationRate);
+    this.traceBuilder = new TraceBuilder(random, builder.brokenPropagationRate, builder.recordBrokenHops);
     this.assembler = new RequestAssembler(topology.pods());
     this.traffic = new ShopTraffic(topology, random, traceBuilder, assembler, builder.errorTraceRate);
   }
@@ -105,6 +107,18 @@ public final class Workload {
     return traceBuilder.orphanedSubtrees();
   }
 
+  /**
+   * One injected break: the caller's CLIENT span (in {@code traceId}) whose callee started trace
+   * {@code orphanTraceId} of its own. Hex IDs, as Contrail stores them.
+   */
+  public record BrokenHop(String traceId, String clientSpanId, String clientService, String serverService,
+      String orphanTraceId) {}
+
+  /** Every break injected so far; only when built with {@link Builder#recordBrokenHops()}. */
+  public List<BrokenHop> brokenHops() {
+    return traceBuilder.brokenHops();
+  }
+
   /** The simulated time at which the next trace's interval begins. */
   public long nextTraceStartUnixNano() {
     return startTimeUnixNano + (long) (tracesGenerated * nanosPerTrace);
@@ -117,6 +131,7 @@ public final class Workload {
     private double tracesPerSecond = DEFAULT_TRACES_PER_SECOND;
     private double errorTraceRate = DEFAULT_ERROR_TRACE_RATE;
     private double brokenPropagationRate = DEFAULT_BROKEN_PROPAGATION_RATE;
+    private boolean recordBrokenHops;
 
     private Builder() {}
 
@@ -152,6 +167,12 @@ public final class Workload {
     }
 
     /** The fraction of service hops that lose the trace context, in [0, 1]. */
+    /** Keep the ground truth of injected breaks, for {@link Workload#brokenHops()} (tests). */
+    public Builder recordBrokenHops() {
+      this.recordBrokenHops = true;
+      return this;
+    }
+
     public Builder brokenPropagationRate(double brokenPropagationRate) {
       this.brokenPropagationRate = fraction("brokenPropagationRate", brokenPropagationRate);
       return this;

@@ -1,0 +1,103 @@
+package io.contrail.query;
+
+import java.sql.Array;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Where context propagation breaks, over a time window: the propagation views
+ * ({@code propagation_edges}, {@code orphan_spans}, {@code multi_root_traces}) restricted to spans
+ * that started in it. Null bounds mean the whole store.
+ */
+public final class PropagationQueries {
+
+    private static final int EXAMPLES = 5;
+    private final QueryEngine engine;
+
+    public PropagationQueries(QueryEngine engine) {
+        this.engine = engine;
+    }
+
+    /** One client → server edge. */
+    public record Edge(String clientService, String serverService, boolean serverInstrumented, long calls,
+                       long brokenHops, double brokenPct, List<String> exampleTraceIds) {
+    }
+
+    /** A kind of break with how often it occurs and a few traces that show it. */
+    public record Breaks(long count, List<String> exampleTraceIds) {
+    }
+
+    public record Report(List<Edge> edges, long brokenHops, Breaks orphanSpans, Breaks rootsWithParent,
+                         Breaks multiRootTraces) {
+    }
+
+    public Report report(Long startUnixNano, Long endUnixNano) throws QueryException {
+        String window = window(startUnixNano, endUnixNano);
+        List<Object> parameters = parameters(startUnixNano, endUnixNano);
+        List<Edge> edges = engine.run("SELECT client_service, server_service, server_instrumented, calls, broken_hops, "
+                        + "broken_pct, example_trace_ids FROM (SELECT client_service, server_service, server_instrumented, "
+                        + "count(*) AS calls, count(*) FILTER (WHERE server_instrumented AND NOT propagated) AS broken_hops, "
+                        + "round(100.0 * count(*) FILTER (WHERE server_instrumented AND NOT propagated) / count(*), 2) AS broken_pct, "
+                        + "(list(trace_id ORDER BY trace_id) FILTER (WHERE server_instrumented AND NOT propagated))[1:" + EXAMPLES
+                        + "] AS example_trace_ids FROM propagation_hops WHERE true" + window + " GROUP BY ALL) "
+                        + "ORDER BY broken_hops DESC, calls DESC, client_service, server_service",
+                parameters, rs -> {
+                    List<Edge> out = new ArrayList<>();
+                    while (rs.next()) {
+                        out.add(new Edge(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getLong(4),
+                                rs.getLong(5), rs.getDouble(6), strings(rs.getArray(7))));
+                    }
+                    return out;
+                });
+        long broken = edges.stream().mapToLong(Edge::brokenHops).sum();
+        Breaks orphans = breaks("SELECT count(*), (list(DISTINCT trace_id ORDER BY trace_id))[1:" + EXAMPLES
+                + "] FROM orphan_spans WHERE NOT lost_upstream" + window, parameters);
+        Breaks lostUpstream = breaks("SELECT count(*), (list(DISTINCT trace_id ORDER BY trace_id))[1:" + EXAMPLES
+                + "] FROM orphan_spans WHERE lost_upstream" + window, parameters);
+        Breaks multiRoot = breaks("SELECT count(*), (list(trace_id ORDER BY trace_id))[1:" + EXAMPLES
+                + "] FROM multi_root_traces WHERE true" + window.replace("\"date\"", "CAST(start_time AS DATE)"), parameters);
+        return new Report(edges, broken, orphans, lostUpstream, multiRoot);
+    }
+
+    private Breaks breaks(String sql, List<Object> parameters) throws QueryException {
+        return engine.run(sql, parameters, rs -> {
+            rs.next();
+            return new Breaks(rs.getLong(1), strings(rs.getArray(2)));
+        });
+    }
+
+    private static String window(Long start, Long end) {
+        StringBuilder sql = new StringBuilder();
+        if (start != null) {
+            sql.append(" AND start_time >= make_timestamp_ns(?) AND \"date\" >= CAST(make_timestamp_ns(?) AS DATE)");
+        }
+        if (end != null) {
+            sql.append(" AND start_time <= make_timestamp_ns(?) AND \"date\" <= CAST(make_timestamp_ns(?) AS DATE)");
+        }
+        return sql.toString();
+    }
+
+    private static List<Object> parameters(Long start, Long end) {
+        List<Object> parameters = new ArrayList<>();
+        if (start != null) {
+            parameters.add(start);
+            parameters.add(start);
+        }
+        if (end != null) {
+            parameters.add(end);
+            parameters.add(end);
+        }
+        return parameters;
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        List<String> values = new ArrayList<>();
+        if (array != null) {
+            for (Object value : (Object[]) array.getArray()) {
+                values.add((String) value);
+            }
+        }
+        return values;
+    }
+}
