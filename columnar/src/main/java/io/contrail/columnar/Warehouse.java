@@ -44,6 +44,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Warehouse implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
+    /** How long {@link #close()} waits for the final flush before leaving the rest to recovery. */
+    static final long CLOSE_FLUSH_TIMEOUT_MILLIS = 30_000;
 
     /**
      * Write-side settings.
@@ -237,12 +239,25 @@ public final class Warehouse implements AutoCloseable {
 
     /** Writes everything buffered so far to Parquet and returns when it is there. */
     public void flush() throws IOException {
+        flush(Long.MAX_VALUE);
+    }
+
+    /**
+     * Like {@link #flush()}, but gives up after {@code timeoutMillis} (a failing disk makes the
+     * flusher retry for as long as it fails); returns whether the flush completed.
+     */
+    public boolean flush(long timeoutMillis) throws IOException {
+        long deadline = timeoutMillis == Long.MAX_VALUE ? Long.MAX_VALUE
+                : System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (signal) {
             long ticket = ++flushRequests;
             signal.notifyAll();
             while (flushesDone < ticket) {
                 if (!flusher.isAlive()) {
                     throw new IOException("the flusher has stopped");
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
                 }
                 try {
                     signal.wait(100);
@@ -252,6 +267,7 @@ public final class Warehouse implements AutoCloseable {
                 }
             }
         }
+        return true;
     }
 
     private void flushLoop() {
@@ -383,7 +399,10 @@ public final class Warehouse implements AutoCloseable {
             return;
         }
         try {
-            flush();
+            if (!flush(CLOSE_FLUSH_TIMEOUT_MILLIS)) {
+                LOG.warn("final flush did not finish within {} ms; unwritten spans remain in the write-ahead log "
+                        + "and are recovered on the next start", CLOSE_FLUSH_TIMEOUT_MILLIS);
+            }
         } catch (IOException e) {
             LOG.warn("final flush failed; spans remain in the write-ahead log: {}", e.getMessage());
         }
