@@ -121,8 +121,11 @@ public final class LoadDriver {
         producerThread.interrupt();
 
         ServerHealth delta = null;
+        long spansWrittenToParquet = -1;
         try {
-            delta = ServerHealth.fetch(options.baseUrl()).since(before);
+            ServerHealth after = ServerHealth.fetch(options.baseUrl());
+            delta = after.since(before);
+            spansWrittenToParquet = delta.spansAccepted() - (after.spansBuffered() - before.spansBuffered());
         } catch (IOException e) {
             PROGRESS.println("cannot read /health after the run: " + e);
         }
@@ -137,7 +140,7 @@ public final class LoadDriver {
         double[] perSecond = LoadReport.perSecondRates(samples, endNanos);
         var throughput = new LoadReport.Throughput(spans, counters.acknowledgedRequests.sum(), seconds, spans / seconds,
                 wireBytes / seconds / 1e6, spans > 0 ? (double) wireBytes / spans : 0, perSecond[0], perSecond[1],
-                perSecond[2]);
+                perSecond[2], spansWrittenToParquet);
         var refusals = new LoadReport.Refusals(counters.refused429.sum(), counters.refused503.sum(),
                 counters.errorCount(), counters.errorsByKind(), counters.failedSpans.sum(),
                 counters.abandonedSpans.sum(), counters.partiallyRejectedSpans.sum());

@@ -23,7 +23,15 @@ record LoadReport(String startedAt, String url, String settings, Throughput thro
     /** Acknowledged (HTTP 200) spans only; the clock runs from the first send to the last acknowledgement. */
     record Throughput(long acknowledgedSpans, long acknowledgedRequests, double seconds, double spansPerSecond,
                       double wireMegabytesPerSecond, double wireBytesPerSpan, double perSecondMin,
-                      double perSecondMedian, double perSecondMax) {
+                      double perSecondMedian, double perSecondMax, long spansWrittenToParquet) {
+
+        /**
+         * Spans the server moved from its buffer into Parquet while the run lasted, per second: what
+         * it can keep up with once its buffer is full. -1 when /health could not be read.
+         */
+        double parquetSpansPerSecond() {
+            return spansWrittenToParquet < 0 ? -1 : spansWrittenToParquet / seconds;
+        }
     }
 
     /** Acknowledgement latency of each acknowledged attempt: send to complete response. */
@@ -91,6 +99,10 @@ record LoadReport(String startedAt, String url, String settings, Throughput thro
                 t.spansPerSecond(), t.wireMegabytesPerSecond(), t.wireBytesPerSpan());
         out.printf(Locale.ROOT, "  per second     min %,.0f   median %,.0f   max %,.0f spans/s%n", t.perSecondMin(),
                 t.perSecondMedian(), t.perSecondMax());
+        if (t.spansWrittenToParquet() >= 0) {
+            out.printf(Locale.ROOT, "  into Parquet   %,d spans during the run = %,.0f spans/s (the rest was still buffered"
+                    + " at the end)%n", t.spansWrittenToParquet(), t.parquetSpansPerSecond());
+        }
         out.printf(Locale.ROOT, "  ack latency    p50 %.1f ms   p90 %.1f ms   p99 %.1f ms   max %.1f ms   mean %.1f ms%n",
                 latency.p50Millis(), latency.p90Millis(), latency.p99Millis(), latency.maxMillis(), latency.meanMillis());
         out.printf(Locale.ROOT, "  refused        429: %,d   503: %,d (each retried after Retry-After)%n",

@@ -1,5 +1,6 @@
 package io.contrail.bench.suite;
 
+import com.google.protobuf.CodedInputStream;
 import io.contrail.workload.Workload;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -17,6 +18,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
@@ -39,15 +41,22 @@ public final class SpanCorpus {
                          long windowStartUnixNano, long windowEndUnixNano, String exceptionType, String route) {
     }
 
+    /** One request as it is on disk and on the wire (OTLP protobuf), with the number of spans in it. */
+    public record RawRequest(byte[] body, int spans) {
+    }
+
     private final Path file;
     private final long spans;
     private final long requests;
     private final long otlpBytes;
     private final long gzippedOtlpBytes;
     private final Probes probes;
+    private final int[] spansPerRequest;
 
-    private SpanCorpus(Path file, long spans, long requests, long otlpBytes, long gzippedOtlpBytes, Probes probes) {
+    private SpanCorpus(Path file, long spans, long requests, long otlpBytes, long gzippedOtlpBytes, Probes probes,
+                       int[] spansPerRequest) {
         this.file = file;
+        this.spansPerRequest = spansPerRequest;
         this.spans = spans;
         this.requests = requests;
         this.otlpBytes = otlpBytes;
@@ -65,14 +74,20 @@ public final class SpanCorpus {
         long otlpBytes = 0;
         long gzipped = 0;
         ProbeFinder finder = new ProbeFinder(targetSpans);
+        int[] spansPerRequest = new int[1024];
         long nextReport = targetSpans / 10;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             while (workload.spansGenerated() < targetSpans) {
+                long spansBefore = workload.spansGenerated();
                 ExportTraceServiceRequest request = workload.nextRequest(TRACES_PER_REQUEST);
                 byte[] bytes = request.toByteArray();
                 request.writeDelimitedTo(out);
                 otlpBytes += bytes.length;
                 gzipped += gzippedSize(bytes);
+                if (requests == spansPerRequest.length) {
+                    spansPerRequest = Arrays.copyOf(spansPerRequest, spansPerRequest.length * 2);
+                }
+                spansPerRequest[(int) requests] = (int) (workload.spansGenerated() - spansBefore);
                 requests++;
                 finder.observe(request, workload.spansGenerated());
                 if (workload.spansGenerated() >= nextReport) {
@@ -81,7 +96,8 @@ public final class SpanCorpus {
                 }
             }
         }
-        return new SpanCorpus(file, workload.spansGenerated(), requests, otlpBytes, gzipped, finder.probes());
+        return new SpanCorpus(file, workload.spansGenerated(), requests, otlpBytes, gzipped, finder.probes(),
+                Arrays.copyOf(spansPerRequest, (int) requests));
     }
 
     private static long gzippedSize(byte[] bytes) throws IOException {
@@ -151,6 +167,59 @@ public final class SpanCorpus {
                     throw new NoSuchElementException();
                 }
                 ExportTraceServiceRequest current = next;
+                next = read();
+                return current;
+            }
+        };
+    }
+
+    /**
+     * The requests in order as their protobuf bytes, without parsing them: what a load driver sends,
+     * at no decoding cost to the sending side (one pass per call).
+     */
+    public Iterable<RawRequest> rawRequests() {
+        return () -> new Iterator<>() {
+            private final InputStream in = open();
+            private int index;
+            private RawRequest next = read();
+
+            private InputStream open() {
+                try {
+                    return new BufferedInputStream(Files.newInputStream(file), 1 << 20);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            private RawRequest read() {
+                try {
+                    int first = in.read();
+                    if (first < 0) {
+                        in.close();
+                        return null;
+                    }
+                    int length = CodedInputStream.readRawVarint32(first, in);
+                    byte[] body = in.readNBytes(length);
+                    if (body.length != length) {
+                        throw new IOException(file + " ends inside request " + index);
+                    }
+                    return new RawRequest(body, spansPerRequest[index++]);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public boolean hasNext() {
+                return next != null;
+            }
+
+            @Override
+            public RawRequest next() {
+                if (next == null) {
+                    throw new NoSuchElementException();
+                }
+                RawRequest current = next;
                 next = read();
                 return current;
             }

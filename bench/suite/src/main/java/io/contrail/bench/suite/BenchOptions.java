@@ -1,0 +1,158 @@
+package io.contrail.bench.suite;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * How a benchmark run is set up, parsed from {@code bench/run}'s arguments ({@link #USAGE}).
+ *
+ * @param mode                one of quick, full, smoke, custom (from --spans)
+ * @param spans               spans in the corpus (whole traces: a few more)
+ * @param peers               peer names, in the order they load and appear in tables
+ * @param rounds              timed query rounds, after {@code warmupRounds}
+ * @param outDir              where RESULTS.md goes; JSON and charts go to {@code outDir/results}
+ * @param workDir             scratch folder (corpus, data folders); null for a new temporary one
+ * @param startTimeoutSeconds a peer that has not started by then is recorded as unavailable
+ * @param explain             also record EXPLAIN ANALYZE of every query on the DuckDB-dialect peers
+ */
+public record BenchOptions(String mode, long spans, List<String> peers, int rounds, int warmupRounds, int clients,
+                           boolean gzip, long seed, String serverMaxHeap, List<String> serverJvmArgs, Path outDir,
+                           Path workDir, boolean keep, long startTimeoutSeconds, boolean explain, Path repositoryRoot,
+                           String command) {
+
+    public static final long QUICK_SPANS = 1_000_000;
+    public static final long FULL_SPANS = 10_000_000;
+    public static final long SMOKE_SPANS = 3_000;
+    public static final int DEFAULT_ROUNDS = 5;
+    public static final int DEFAULT_WARMUP_ROUNDS = 1;
+    public static final long DEFAULT_SEED = 42;
+    public static final long DEFAULT_START_TIMEOUT_SECONDS = 300;
+    /** Peers measured in every run unless --peers says otherwise, in table order. */
+    public static final List<String> ALL_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql",
+            "zipkin-mysql");
+    /** Peers a smoke run starts by default: the ones that start in seconds. */
+    public static final List<String> SMOKE_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql");
+
+    public static final String USAGE = """
+            bench/run [--quick | --full | --smoke | --spans N] [options]
+
+              --quick               1,000,000 spans (the default)
+              --full                10,000,000 spans
+              --smoke               3,000 spans, peers that start in seconds (contrail, duckdb-limit, postgresql),
+                                    3 rounds; a check that the suite works, not a measurement
+              --spans N             N spans
+              --peers a,b,…         peers to measure (default: contrail,duckdb-limit,postgresql,zipkin-mysql)
+              --rounds N            timed query rounds after one warm-up (default 5; the median is reported)
+              --clients N           concurrent OTLP/HTTP clients loading Contrail (default 8)
+              --gzip                send OTLP bodies gzipped
+              --seed N              workload seed (default 42)
+              --server-xmx SIZE     the Contrail server's -Xmx (default 2g)
+              --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
+                                    -XX:StartFlightRecording=filename=/tmp/contrail.jfr
+              --out DIR             where RESULTS.md goes (default: bench/); results/suite.json and charts beside it
+              --work DIR            scratch folder (default: a new temporary folder, deleted afterwards)
+              --keep                keep the scratch folder (corpus, data folders, server log)
+              --start-timeout S     a peer not started after S seconds is recorded as unavailable (default 300)
+              --no-explain          skip recording EXPLAIN ANALYZE plans (results/suite-explain.md)
+            """;
+
+    /** Parses arguments; {@code repositoryRoot} is where bench/ is. */
+    public static BenchOptions parse(List<String> args, Path repositoryRoot) {
+        String mode = "quick";
+        long spans = QUICK_SPANS;
+        List<String> peers = null;
+        Integer rounds = null;
+        int clients = OtlpSender.DEFAULT_CLIENTS;
+        boolean gzip = false;
+        long seed = DEFAULT_SEED;
+        String xmx = ContrailServerProcess.DEFAULT_MAX_HEAP;
+        List<String> jvmArgs = new ArrayList<>();
+        Path out = repositoryRoot.resolve("bench");
+        Path work = null;
+        boolean keep = false;
+        long startTimeout = DEFAULT_START_TIMEOUT_SECONDS;
+        boolean explain = true;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            switch (arg) {
+                case "--quick" -> {
+                    mode = "quick";
+                    spans = QUICK_SPANS;
+                }
+                case "--full" -> {
+                    mode = "full";
+                    spans = FULL_SPANS;
+                }
+                case "--smoke" -> {
+                    mode = "smoke";
+                    spans = SMOKE_SPANS;
+                }
+                case "--spans" -> {
+                    mode = "custom";
+                    spans = positive(arg, value(args, ++i, arg));
+                }
+                case "--peers" -> peers = Arrays.stream(value(args, ++i, arg).split(","))
+                        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+                case "--rounds" -> rounds = (int) positive(arg, value(args, ++i, arg));
+                case "--clients" -> clients = (int) positive(arg, value(args, ++i, arg));
+                case "--gzip" -> gzip = true;
+                case "--seed" -> seed = Long.parseLong(value(args, ++i, arg));
+                case "--server-xmx" -> xmx = value(args, ++i, arg);
+                case "--server-jvm-arg" -> jvmArgs.add(value(args, ++i, arg));
+                case "--out" -> out = Path.of(value(args, ++i, arg)).toAbsolutePath();
+                case "--work" -> work = Path.of(value(args, ++i, arg)).toAbsolutePath();
+                case "--keep" -> keep = true;
+                case "--start-timeout" -> startTimeout = positive(arg, value(args, ++i, arg));
+                case "--no-explain" -> explain = false;
+                default -> throw new IllegalArgumentException("unknown option " + arg + "\n\n" + USAGE);
+            }
+        }
+        if (peers == null) {
+            peers = mode.equals("smoke") ? SMOKE_PEERS : ALL_PEERS;
+        }
+        if (peers.isEmpty()) {
+            throw new IllegalArgumentException("--peers names no peer");
+        }
+        int timedRounds = rounds != null ? rounds : mode.equals("smoke") ? 3 : DEFAULT_ROUNDS;
+        String command = "bench/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
+        return new BenchOptions(mode, spans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip, seed, xmx,
+                List.copyOf(jvmArgs), out, work, keep, startTimeout, explain && !mode.equals("smoke"), repositoryRoot,
+                command);
+    }
+
+    /** The repository root: the nearest folder up from {@code start} holding bench/suite. */
+    public static Path findRepositoryRoot(Path start) {
+        for (Path p = start.toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("bench").resolve("suite")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        return start.toAbsolutePath();
+    }
+
+    public Path resultsDir() {
+        return outDir.resolve("results");
+    }
+
+    private static String value(List<String> args, int index, String option) {
+        if (index >= args.size()) {
+            throw new IllegalArgumentException(option + " needs a value\n\n" + USAGE);
+        }
+        return args.get(index);
+    }
+
+    private static long positive(String option, String value) {
+        try {
+            long parsed = Long.parseLong(value.replace("_", "").replace(",", ""));
+            if (parsed <= 0) {
+                throw new IllegalArgumentException(option + " must be positive: " + value);
+            }
+            return parsed;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a whole number: " + value);
+        }
+    }
+}

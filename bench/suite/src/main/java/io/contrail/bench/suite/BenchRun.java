@@ -1,0 +1,440 @@
+package io.contrail.bench.suite;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.contrail.bench.suite.BenchResults.PairEntry;
+import io.contrail.bench.suite.BenchResults.PeerEntry;
+import io.contrail.bench.suite.BenchResults.QueryEntry;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The benchmark suite of issue 4, in one invocation: generates the corpus, starts every peer, loads
+ * the same spans into each (one at a time, each with the machine to itself), times the query suite
+ * in interleaved rounds, measures Contrail's freshness, and writes RESULTS.md, results/suite.json
+ * and charts. Run it with {@code bench/run} (its {@code --help} lists the options).
+ *
+ * <p>A peer that cannot start is recorded with the reason and the run goes on without it; so is a
+ * peer that fails while loading. Every process a peer started is stopped before the run ends, also
+ * on Ctrl-C.
+ */
+public final class BenchRun {
+
+    static final String SUITE_JSON = "suite.json";
+    static final String EXPLAIN_MD = "suite-explain.md";
+    static final String FINDINGS_MD = "suite-findings.md";
+    static final int PHASES = 6;
+
+    private final BenchOptions options;
+    private final PrintStream progress;
+    private final List<Peer> started = new ArrayList<>();
+    /** Set when the JVM is shutting down (Ctrl-C, SIGTERM): the run stops and writes nothing. */
+    private volatile boolean aborted;
+
+    public BenchRun(BenchOptions options, PrintStream progress) {
+        this.options = options;
+        this.progress = progress;
+    }
+
+    public static void main(String[] args) {
+        List<String> arguments = List.of(args);
+        if (arguments.contains("--help") || arguments.contains("-h")) {
+            System.out.print(BenchOptions.USAGE);
+            return;
+        }
+        Path root = Path.of(System.getProperty("contrail.bench.repository",
+                BenchOptions.findRepositoryRoot(Path.of("")).toString()));
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(arguments, root);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench/run: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        try {
+            new BenchRun(options, System.out).run();
+            System.exit(0);
+        } catch (Exception e) {
+            System.err.println("bench/run failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    /** Runs everything and writes the outputs; returns what was written. */
+    public BenchResults run() throws Exception {
+        for (String peer : options.peers()) {
+            if (!PeerCatalog.knows(peer)) {
+                throw new IllegalArgumentException("no peer is called " + peer + "; known: "
+                        + PeerCatalog.CLASS_BY_NAME.keySet());
+            }
+        }
+        long runStarted = System.nanoTime();
+        String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        Path work = options.workDir() != null ? Files.createDirectories(options.workDir())
+                : Files.createTempDirectory("contrail-bench-");
+        Thread cleanup = new Thread(() -> {
+            aborted = true;
+            closePeers();
+        }, "bench-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            progress.printf("Contrail benchmark suite: %s, %,d spans, peers %s%n  scratch folder %s%n", options.command(),
+                    options.spans(), String.join(", ", options.peers()), work);
+
+            phase(1, "corpus: generating " + String.format(Locale.ROOT, "%,d", options.spans()) + " spans (seed "
+                    + options.seed() + ")");
+            long corpusStarted = System.nanoTime();
+            SpanCorpus corpus = SpanCorpus.generate(work.resolve("corpus"), options.spans(), options.seed(), progress);
+            BenchResults.Corpus corpusInfo = new BenchResults.Corpus(corpus.spanCount(), corpus.requestCount(),
+                    corpus.otlpBytes(), corpus.gzippedOtlpBytes(), (double) corpus.otlpBytes() / corpus.spanCount(),
+                    (double) corpus.gzippedOtlpBytes() / corpus.spanCount(), corpus.probes(),
+                    (System.nanoTime() - corpusStarted) / 1e9);
+            progress.printf(Locale.ROOT, "  %,d spans in %,d requests, %.0f B/span OTLP, %.0f B/span gzip'd%n",
+                    corpus.spanCount(), corpus.requestCount(), corpusInfo.otlpBytesPerSpan(),
+                    corpusInfo.gzippedOtlpBytesPerSpan());
+
+            phase(2, "starting the peers");
+            Map<String, PeerEntry> entries = new LinkedHashMap<>();
+            for (String name : options.peers()) {
+                checkNotAborted();
+                entries.put(name, startPeer(name, work.resolve(name)));
+            }
+            for (String name : PeerCatalog.CLASS_BY_NAME.keySet()) {
+                if (!entries.containsKey(name)) {
+                    entries.put(name, new PeerEntry(name, "not run", "left out of this run by --peers", null, 0));
+                }
+            }
+
+            phase(3, "loading the same spans into each peer, one at a time");
+            for (Peer peer : List.copyOf(started)) {
+                checkNotAborted();
+                PeerEntry entry = entries.get(peer.name());
+                progress.printf("  %s: loading%n", peer.name());
+                try {
+                    LoadResult load = peer.load(corpus);
+                    entries.put(peer.name(), new PeerEntry(peer.name(), "measured", null, load, entry.startSeconds()));
+                    progress.printf(Locale.ROOT, "  %s: %,d spans acknowledged in %.1f s (%,.0f spans/s), all %,d queryable "
+                                    + "after %.1f s, %.1f B/span on disk%n", peer.name(), load.spansAcknowledged(),
+                            load.ackSeconds(), load.acknowledgedSpansPerSecond(), load.spansStored(), load.storedSeconds(),
+                            load.bytesPerSpan());
+                } catch (Exception e) {
+                    checkNotAborted();
+                    entries.put(peer.name(), new PeerEntry(peer.name(), "failed", "loading failed: " + e,
+                            null, entry.startSeconds()));
+                    progress.printf("  %s: loading FAILED: %s%n", peer.name(), e);
+                    closeQuietly(peer);
+                    started.remove(peer);
+                }
+            }
+
+            checkNotAborted();
+            phase(4, "query suite: " + options.warmupRounds() + " warm-up + " + options.rounds()
+                    + " timed rounds, interleaved across " + started.size() + " peers");
+            List<QueryRounds.Query> queries = new ArrayList<>();
+            for (BenchQuery query : BenchQuery.values()) {
+                queries.add(suiteQuery(query, corpus.probes()));
+            }
+            List<DuckDbSuiteSql.AttributeVersusBuiltIn> pairs = DuckDbSuiteSql.attributeVersusBuiltIn(corpus.probes());
+            for (DuckDbSuiteSql.AttributeVersusBuiltIn pair : pairs) {
+                queries.add(extraQuery(pair.attribute()));
+                queries.add(extraQuery(pair.builtIn()));
+            }
+            QueryRounds rounds = new QueryRounds(List.copyOf(started), queries);
+            rounds.run(options.warmupRounds(), options.rounds(), progress);
+            List<QueryEntry> queryEntries = new ArrayList<>();
+            for (BenchQuery query : BenchQuery.values()) {
+                queryEntries.add(new QueryEntry(query.name(), query.question(), DuckDbSuiteSql.sql(query, corpus.probes()),
+                        rounds.cells(query.name())));
+            }
+            List<PairEntry> pairEntries = new ArrayList<>();
+            for (DuckDbSuiteSql.AttributeVersusBuiltIn pair : pairs) {
+                pairEntries.add(new PairEntry(pair.name(), pair.attribute().sql(), pair.builtIn().sql(),
+                        rounds.cells(pair.attribute().name()), rounds.cells(pair.builtIn().name())));
+            }
+
+            checkNotAborted();
+            String explain = null;
+            phase(5, (options.explain() ? "query plans; " : "") + "Contrail: acknowledged → visible on an idle server");
+            // Plans first: the freshness probes add spans and files the query rounds did not see.
+            if (options.explain()) {
+                explain = explainAll(corpus.probes());
+            }
+            BenchResults.ContrailIngest contrailIngest = null;
+            for (Peer peer : started) {
+                if (peer instanceof ContrailPeer contrail) {
+                    ContrailPeer.Freshness freshness = null;
+                    String error = null;
+                    try {
+                        freshness = contrail.measureFreshness();
+                        progress.printf(Locale.ROOT, "  visible after median %.2f s, max %.2f s%n", freshness.median(),
+                                freshness.max());
+                    } catch (IOException e) {
+                        error = e.getMessage();
+                        progress.println("  freshness not measured: " + error);
+                    }
+                    contrailIngest = new BenchResults.ContrailIngest(contrail.ingestDetail(), freshness, error);
+                }
+            }
+
+            checkNotAborted();
+            phase(6, "writing the results");
+            closePeers();
+            List<PeerEntry> peerEntries = List.copyOf(entries.values());
+            List<String> disagreements = disagreements(queryEntries, pairEntries);
+            List<BenchResults.Measure> measures = new GoalMeasures(corpusInfo, peerEntries, queryEntries, pairEntries,
+                    contrailIngest).all();
+            BenchResults results = new BenchResults(new BenchResults.Run(date, git("rev-parse", "--short", "HEAD"),
+                    uncommittedChanges(), options.command(), options.mode(), MachineInfo.current(), options.seed(),
+                    options.warmupRounds(), options.rounds(), (System.nanoTime() - runStarted) / 1e9), corpusInfo,
+                    peerEntries, queryEntries, pairEntries, contrailIngest, measures, disagreements);
+            write(results, explain);
+            progress.printf(Locale.ROOT, "done in %.0f s: %s%n", (System.nanoTime() - runStarted) / 1e9,
+                    options.outDir().resolve("RESULTS.md"));
+            for (String d : disagreements) {
+                progress.println("  answers disagree: " + d);
+            }
+            return results;
+        } finally {
+            closePeers();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs anyway
+            }
+            if (!options.keep()) {
+                DuckDbLimitPeer.deleteTree(work);
+            } else {
+                progress.println("  kept the scratch folder " + work);
+            }
+        }
+    }
+
+    private void checkNotAborted() throws InterruptedException {
+        if (aborted) {
+            throw new InterruptedException("the run was stopped (the JVM is shutting down); no results were written");
+        }
+    }
+
+    private void phase(int number, String what) {
+        progress.printf("[%d/%d] %s%n", number, PHASES, what);
+    }
+
+    /** Starts one peer within the start timeout; an unavailable peer is recorded with the reason. */
+    private PeerEntry startPeer(String name, Path workDir) {
+        long startedNanos = System.nanoTime();
+        Peer peer;
+        try {
+            peer = PeerCatalog.create(name, options);
+        } catch (PeerUnavailableException e) {
+            progress.printf("  %s: unavailable: %s%n", name, e.getMessage());
+            return new PeerEntry(name, "unavailable", e.getMessage(), null, 0);
+        }
+        ExecutorService starter = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "bench-start-" + name);
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            Files.createDirectories(workDir);
+            Future<?> start = starter.submit(() -> {
+                peer.start(new BenchContext(workDir, options.repositoryRoot(), progress));
+                return null;
+            });
+            start.get(options.startTimeoutSeconds(), TimeUnit.SECONDS);
+            started.add(peer);
+            double seconds = (System.nanoTime() - startedNanos) / 1e9;
+            progress.printf(Locale.ROOT, "  %s: started in %.1f s%n", name, seconds);
+            return new PeerEntry(name, "started", null, null, seconds);
+        } catch (TimeoutException e) {
+            closeQuietly(peer);
+            String reason = "did not start within " + options.startTimeoutSeconds() + " s (--start-timeout)";
+            progress.printf("  %s: unavailable: %s%n", name, reason);
+            return new PeerEntry(name, "unavailable", reason, null, 0);
+        } catch (ExecutionException e) {
+            closeQuietly(peer);
+            Throwable cause = e.getCause();
+            String reason = cause instanceof PeerUnavailableException ? cause.getMessage()
+                    : "starting failed: " + cause;
+            progress.printf("  %s: unavailable: %s%n", name, reason);
+            return new PeerEntry(name, "unavailable", reason, null, 0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeQuietly(peer);
+            return new PeerEntry(name, "unavailable", "interrupted while starting", null, 0);
+        } catch (IOException e) {
+            closeQuietly(peer);
+            return new PeerEntry(name, "unavailable", "cannot create its scratch folder: " + e, null, 0);
+        } finally {
+            starter.shutdownNow();
+        }
+    }
+
+    private static QueryRounds.Query suiteQuery(BenchQuery query, SpanCorpus.Probes probes) {
+        return new QueryRounds.Query() {
+            @Override
+            public String id() {
+                return query.name();
+            }
+
+            @Override
+            public QueryOutcome run(Peer peer) throws Exception {
+                return peer.query(query, probes);
+            }
+
+            @Override
+            public boolean appliesTo(Peer peer) {
+                return true;
+            }
+        };
+    }
+
+    private static QueryRounds.Query extraQuery(DuckDbSuiteSql.ExtraQuery extra) {
+        return new QueryRounds.Query() {
+            @Override
+            public String id() {
+                return extra.name();
+            }
+
+            @Override
+            public QueryOutcome run(Peer peer) throws Exception {
+                return ((DuckDbDialectPeer) peer).sql(extra.sql());
+            }
+
+            @Override
+            public boolean appliesTo(Peer peer) {
+                return peer instanceof DuckDbDialectPeer;
+            }
+        };
+    }
+
+    /** EXPLAIN ANALYZE of every suite query on every DuckDB-dialect peer, as Markdown. */
+    private String explainAll(SpanCorpus.Probes probes) {
+        StringBuilder md = new StringBuilder("# Query plans of the benchmark suite\n\n"
+                + "`EXPLAIN ANALYZE` of each query, run once after the timed rounds, on Contrail (through `POST /api/sql`, "
+                + "so it is the server's DuckDB and views) and on the DuckDB limit. Written by `" + options.command()
+                + "` with the RESULTS.md beside it.\n\n");
+        for (BenchQuery query : BenchQuery.values()) {
+            String sql = DuckDbSuiteSql.sql(query, probes);
+            md.append("## ").append(query.name()).append("\n\n```sql\n").append(sql).append("\n```\n\n");
+            for (Peer peer : started) {
+                if (peer instanceof DuckDbDialectPeer dialect) {
+                    md.append("### ").append(peer.name()).append("\n\n```\n");
+                    try {
+                        md.append(dialect.explainAnalyze(sql).strip());
+                    } catch (Exception e) {
+                        md.append("EXPLAIN ANALYZE failed: ").append(e.getMessage());
+                    }
+                    md.append("\n```\n\n");
+                }
+            }
+        }
+        return md.toString();
+    }
+
+    /** Row counts that differ from the limit's (Contrail and the limit must agree; others are listed). */
+    static List<String> disagreements(List<QueryEntry> queries, List<PairEntry> pairs) {
+        List<String> found = new ArrayList<>();
+        for (QueryEntry query : queries) {
+            BenchResults.Cell limit = query.byPeer().get(DuckDbLimitPeer.NAME);
+            query.byPeer().forEach((peer, cell) -> {
+                if (cell.rowsVaried()) {
+                    found.add(query.id() + " on " + peer + ": the row count changed between runs");
+                }
+                if (limit != null && limit.rows() != null && cell.rows() != null && !peer.equals(DuckDbLimitPeer.NAME)
+                        && cell.error() == null && !limit.rows().equals(cell.rows())) {
+                    found.add(String.format(Locale.ROOT, "%s: %s answered %,d rows, the limit %,d", query.id(), peer,
+                            cell.rows(), limit.rows()));
+                }
+            });
+        }
+        for (PairEntry pair : pairs) {
+            pair.attribute().forEach((peer, cell) -> {
+                BenchResults.Cell builtIn = pair.builtIn().get(peer);
+                if (cell.rows() != null && builtIn != null && builtIn.rows() != null && !cell.rows().equals(builtIn.rows())) {
+                    found.add(String.format(Locale.ROOT, "%s on %s: attr columns answered %,d rows, built-in columns %,d",
+                            pair.name(), peer, cell.rows(), builtIn.rows()));
+                }
+            });
+        }
+        return found;
+    }
+
+    private void write(BenchResults results, String explain) throws IOException, InterruptedException {
+        checkNotAborted();
+        Path out = options.outDir();
+        Path resultsDir = options.resultsDir();
+        Files.createDirectories(resultsDir);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(resultsDir.resolve(SUITE_JSON).toFile(), results);
+        List<String> charts = new ArrayList<>();
+        try {
+            for (String chart : ResultsCharts.write(results, resultsDir)) {
+                charts.add("results/" + chart);
+            }
+        } catch (IOException | RuntimeException e) {
+            progress.println("  charts not drawn: " + e);
+        }
+        String explainLink = null;
+        if (explain != null) {
+            Files.writeString(resultsDir.resolve(EXPLAIN_MD), explain, StandardCharsets.UTF_8);
+            explainLink = "results/" + EXPLAIN_MD;
+        }
+        String findings = Files.exists(resultsDir.resolve(FINDINGS_MD)) ? "results/" + FINDINGS_MD : null;
+        Files.writeString(out.resolve("RESULTS.md"), new ResultsReport(results, charts, explainLink, findings).markdown(),
+                StandardCharsets.UTF_8);
+    }
+
+    private synchronized void closePeers() {
+        for (Peer peer : List.copyOf(started)) {
+            closeQuietly(peer);
+            started.remove(peer);
+        }
+    }
+
+    private void closeQuietly(Peer peer) {
+        try {
+            peer.close();
+        } catch (Exception e) {
+            progress.printf("  %s: closing failed: %s%n", peer.name(), e);
+        }
+    }
+
+    private String git(String... args) {
+        List<String> command = new ArrayList<>(List.of("git", "-C", options.repositoryRoot().toString()));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0 ? out : "unknown (git: " + out + ")";
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "unknown";
+        }
+    }
+
+    private int uncommittedChanges() {
+        String status = git("status", "--porcelain");
+        return status.startsWith("unknown") || status.isBlank() ? 0 : status.split("\n").length;
+    }
+}

@@ -1,0 +1,68 @@
+package io.contrail.bench.suite;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The peers a run can measure, by the name used in {@code --peers} and in the tables. Contrail and
+ * the DuckDB limit are built here; the PostgreSQL and Zipkin peers are separate classes, found by
+ * name at run time so that the suite builds and runs (recording them as unavailable, with the
+ * reason) while they do not exist yet. Such a class needs a public no-argument constructor.
+ */
+final class PeerCatalog {
+
+    static final Map<String, String> CLASS_BY_NAME;
+
+    static {
+        Map<String, String> classes = new LinkedHashMap<>();
+        classes.put(ContrailPeer.NAME, ContrailPeer.class.getName());
+        classes.put(DuckDbLimitPeer.NAME, DuckDbLimitPeer.class.getName());
+        classes.put("postgresql", "io.contrail.bench.suite.PostgresPeer");
+        classes.put("zipkin-mysql", "io.contrail.bench.suite.ZipkinPeer");
+        CLASS_BY_NAME = Map.copyOf(classes);
+    }
+
+    private PeerCatalog() {
+    }
+
+    static boolean knows(String name) {
+        return CLASS_BY_NAME.containsKey(name);
+    }
+
+    /** A new, unstarted peer; unavailable when its class is missing or cannot be made. */
+    static Peer create(String name, BenchOptions options) throws PeerUnavailableException {
+        if (name.equals(ContrailPeer.NAME)) {
+            return new ContrailPeer(new ContrailPeer.Settings(BenchClasspath.current(), options.serverMaxHeap(),
+                    options.clients(), options.gzip(), options.serverJvmArgs()));
+        }
+        if (name.equals(DuckDbLimitPeer.NAME)) {
+            return new DuckDbLimitPeer();
+        }
+        String className = CLASS_BY_NAME.get(name);
+        if (className == null) {
+            throw new PeerUnavailableException("no peer is called " + name + "; known: " + CLASS_BY_NAME.keySet());
+        }
+        Class<?> type;
+        try {
+            type = Class.forName(className);
+        } catch (ClassNotFoundException e) {
+            throw new PeerUnavailableException("its class " + className + " is not in this build (bench/suite/src/main/java/"
+                    + className.replace('.', '/') + ".java does not exist yet)");
+        }
+        if (!Peer.class.isAssignableFrom(type)) {
+            throw new PeerUnavailableException(className + " does not implement " + Peer.class.getName());
+        }
+        try {
+            Constructor<?> constructor = type.getConstructor();
+            return (Peer) constructor.newInstance();
+        } catch (NoSuchMethodException e) {
+            throw new PeerUnavailableException(className + " has no public no-argument constructor");
+        } catch (InvocationTargetException e) {
+            throw new PeerUnavailableException(className + "'s constructor failed: " + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new PeerUnavailableException("cannot create " + className + ": " + e, e);
+        }
+    }
+}

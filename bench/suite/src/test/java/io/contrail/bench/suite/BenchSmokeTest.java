@@ -1,0 +1,66 @@
+package io.contrail.bench.suite;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The benchmark suite cannot rot: a smoke run (a few thousand spans) through the same runner as
+ * {@code bench/run}, with the peers that start in seconds — Contrail as a real child server fed over
+ * OTLP/HTTP, the DuckDB limit, and PostgreSQL when it starts here within a few seconds (otherwise it
+ * is recorded as unavailable, which is what RESULTS.md must say).
+ */
+class BenchSmokeTest {
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void smokeRunAnswersEveryQueryOnContrailAndTheLimitWithTheSameRows(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("out");
+        BenchOptions options = BenchOptions.parse(List.of("--smoke", "--peers", "contrail,duckdb-limit,postgresql",
+                        "--start-timeout", "20", "--out", out.toString(), "--work", temp.resolve("work").toString()),
+                BenchOptions.findRepositoryRoot(Path.of("")));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        BenchResults results;
+        try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            results = new BenchRun(options, progress).run();
+        }
+
+        String progress = log.toString(StandardCharsets.UTF_8);
+        assertThat(out.resolve("RESULTS.md")).isNotEmptyFile();
+        assertThat(out.resolve("results").resolve(BenchRun.SUITE_JSON)).isNotEmptyFile();
+        assertThat(out.resolve("results").resolve(ResultsCharts.QUERIES_PNG)).isNotEmptyFile();
+        assertThat(results.peers()).extracting(BenchResults.PeerEntry::name)
+                .containsExactly("contrail", "duckdb-limit", "postgresql", "zipkin-mysql");
+        assertThat(results.peers().get(3).status()).isEqualTo("not run");
+        assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
+        assertThat(results.peers().get(0).load().spansStored()).isEqualTo(results.corpus().spans());
+        assertThat(results.peers().get(1).load().spansStored()).isEqualTo(results.corpus().spans());
+        for (BenchResults.QueryEntry query : results.queries()) {
+            BenchResults.Cell contrail = query.byPeer().get(ContrailPeer.NAME);
+            BenchResults.Cell limit = query.byPeer().get(DuckDbLimitPeer.NAME);
+            assertThat(contrail.timed()).as(query.id() + " on contrail: " + contrail).isTrue();
+            assertThat(limit.timed()).as(query.id() + " on the limit: " + limit).isTrue();
+            assertThat(contrail.rows()).as(query.id() + " rows").isPositive().isEqualTo(limit.rows());
+        }
+        assertThat(results.measures()).hasSize(10);
+        String markdown = Files.readString(out.resolve("RESULTS.md"));
+        assertThat(markdown).contains("## Query suite", "TRACE_BY_ID", "postgresql");
+        BenchResults.PeerEntry postgres = results.peers().get(2);
+        if (!postgres.measured()) {
+            assertThat(postgres.reason()).isNotBlank();
+            assertThat(markdown).contains(postgres.reason().lines().findFirst().orElseThrow());
+        }
+        assertThat(results.contrail().freshness().seconds()).isNotEmpty();
+    }
+}
