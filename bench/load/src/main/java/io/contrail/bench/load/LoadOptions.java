@@ -34,6 +34,10 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
     /** About the rate the server acknowledges, so span timestamps look like live traffic (now, a few hour partitions at most). */
     static final double DEFAULT_SIMULATED_TRACES_PER_SECOND = 2_000;
     static final long DEFAULT_BUFFER_MB = 1_024;
+    /** Each client is a thread and a connection. */
+    static final int MAX_CLIENTS = 1_000;
+    /** A trace is about 8.5 KB of protobuf, so this is already past the server's default 64 MiB body limit. */
+    static final int MAX_TRACES_PER_REQUEST = 10_000;
 
     static final String USAGE = """
             usage: LoadDriver --url URL [options]
@@ -78,14 +82,15 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
             String option = args[i];
             switch (option) {
                 case "--url" -> url = URI.create(stripSlash(value(args, ++i, option)));
-                case "--clients" -> clients = (int) positive(option, value(args, ++i, option));
+                case "--clients" -> clients = positiveAtMost(option, value(args, ++i, option), MAX_CLIENTS);
                 case "--spans" -> {
                     spans = positive(option, value(args, ++i, option));
                     spansGiven = true;
                 }
                 case "--duration" -> duration = positive(option, value(args, ++i, option));
                 case "--rate" -> rate = positiveDouble(option, value(args, ++i, option));
-                case "--traces-per-request" -> tracesPerRequest = (int) positive(option, value(args, ++i, option));
+                case "--traces-per-request" ->
+                        tracesPerRequest = positiveAtMost(option, value(args, ++i, option), MAX_TRACES_PER_REQUEST);
                 case "--gzip" -> gzip = true;
                 case "--seed" -> seed = number(option, value(args, ++i, option));
                 case "--simulated-traces-per-second" -> simulated = positiveDouble(option, value(args, ++i, option));
@@ -143,11 +148,18 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
 
     private static long positive(String option, String value) {
         long n = number(option, value);
-        if (n <= 0 || (option.equals("--clients") || option.equals("--traces-per-request")) && n > 100_000) {
-            throw new IllegalArgumentException(option + " " + value + ": must be a positive number"
-                    + (n > 0 ? " of at most 100000" : ""));
+        if (n <= 0) {
+            throw new IllegalArgumentException(option + " " + value + ": must be positive");
         }
         return n;
+    }
+
+    private static int positiveAtMost(String option, String value, int max) {
+        long n = positive(option, value);
+        if (n > max) {
+            throw new IllegalArgumentException(option + " " + value + ": must be at most " + max);
+        }
+        return (int) n;
     }
 
     private static double positiveDouble(String option, String value) {

@@ -245,9 +245,7 @@ final class ZipkinMariaDb implements AutoCloseable {
                 }
             }
             for (String table : tables) {
-                try (ResultSet ignored = statement.executeQuery("ANALYZE TABLE " + table)) {
-                    // The statement's result (a status row) says nothing we need.
-                }
+                statement.execute("ANALYZE TABLE " + table);
             }
             Map<String, Long> bytes = new LinkedHashMap<>();
             try (ResultSet result = statement.executeQuery("SELECT table_name, data_length + index_length"
@@ -282,16 +280,22 @@ final class ZipkinMariaDb implements AutoCloseable {
                 + settings + ")";
     }
 
-    private void stopProcess() throws InterruptedException {
+    /** Asks the process to stop (SIGTERM), kills it if it has not within the timeout; never throws. */
+    private void stopProcess() {
         if (process == null) {
             return;
         }
         process.destroy();
-        if (!process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            progress.println("  zipkin-mysql: mariadbd did not shut down within " + STOP_TIMEOUT_SECONDS
-                    + " s; killing it");
+        try {
+            if (!process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                progress.println("  zipkin-mysql: mariadbd did not shut down within " + STOP_TIMEOUT_SECONDS
+                        + " s; killing it");
+                process.destroyForcibly();
+                process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -307,7 +311,7 @@ final class ZipkinMariaDb implements AutoCloseable {
 
     /** Stops the server if it runs and deletes the folder; safe to call more than once. */
     @Override
-    public void close() throws IOException, InterruptedException {
+    public void close() throws IOException {
         try {
             stopProcess();
         } finally {

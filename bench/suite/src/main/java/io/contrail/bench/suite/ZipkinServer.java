@@ -251,16 +251,22 @@ final class ZipkinServer implements AutoCloseable {
         return Files.exists(log) ? tail(Files.readString(log, StandardCharsets.UTF_8)) : "";
     }
 
-    private void stopProcess() throws InterruptedException {
+    /** Asks the process to stop (SIGTERM), kills it if it has not within the timeout; never throws. */
+    private void stopProcess() {
         if (process == null) {
             return;
         }
         process.destroy();
-        if (!process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            progress.println("  zipkin-mysql: the Zipkin server did not stop within " + STOP_TIMEOUT_SECONDS
-                    + " s; killing it");
+        try {
+            if (!process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                progress.println("  zipkin-mysql: the Zipkin server did not stop within " + STOP_TIMEOUT_SECONDS
+                        + " s; killing it");
+                process.destroyForcibly();
+                process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
             process.destroyForcibly();
-            process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            Thread.currentThread().interrupt();
         }
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -276,7 +282,7 @@ final class ZipkinServer implements AutoCloseable {
 
     /** Stops the server if it runs; safe to call more than once. The caller deletes the folder. */
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         stopProcess();
     }
 }

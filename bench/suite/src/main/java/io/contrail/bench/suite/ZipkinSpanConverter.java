@@ -34,13 +34,12 @@ import java.util.Map;
  *       strings — arrays and maps as JSON, bytes as base64; {@code otel.scope.name} and
  *       {@code otel.scope.version}; {@code otel.status_code}, and {@code error} with the status
  *       message for ERROR;</li>
- *   <li>events become annotations. Zipkin's MySQL schema keeps an annotation's value in a
- *       {@code VARCHAR(255)} column and its API matches a value only as a whole, so an
- *       {@code exception} event becomes the annotation {@code "exception"} and its
- *       {@code exception.*} attributes become tags: the only way Zipkin's API can find a span by
- *       exception type. Other events become the OpenTelemetry specification's
- *       {@code "name":{attributes as JSON}}, cut to 255 characters: MariaDB's strict mode refuses a
- *       longer value, and with it the POST's whole batch, after Zipkin has answered 202;</li>
+ *   <li>events become annotations, as the OpenTelemetry specification says:
+ *       {@code "name":{attributes as JSON}}. Except {@code exception} events: Zipkin's MySQL
+ *       storage keeps an annotation's value in a {@code VARCHAR(255)} column (it silently cuts
+ *       longer ones, such as a stack trace) and its API matches a value only as a whole, so an
+ *       exception event becomes the annotation {@code "exception"} and its {@code exception.*}
+ *       attributes become tags: the only way Zipkin's API can find a span by exception type;</li>
  *   <li>links are dropped: Zipkin's model has none.</li>
  * </ul>
  *
@@ -48,8 +47,6 @@ import java.util.Map;
  */
 final class ZipkinSpanConverter {
 
-    /** Width of {@code zipkin_annotations.a_key}, where Zipkin's MySQL storage keeps annotation values. */
-    static final int MAX_ANNOTATION_VALUE_LENGTH = 255;
     static final String EXCEPTION_EVENT = "exception";
     static final String EXCEPTION_ATTRIBUTE_PREFIX = "exception.";
 
@@ -136,17 +133,13 @@ final class ZipkinSpanConverter {
 
     private static String annotationValue(Span.Event event) {
         if (event.getAttributesCount() == 0) {
-            return cut(event.getName());
+            return event.getName();
         }
         ObjectNode attributes = NODES.objectNode();
         for (KeyValue attribute : event.getAttributesList()) {
             attributes.set(attribute.getKey(), node(attribute.getValue()));
         }
-        return cut(NODES.textNode(event.getName()) + ":" + attributes);
-    }
-
-    private static String cut(String value) {
-        return value.length() <= MAX_ANNOTATION_VALUE_LENGTH ? value : value.substring(0, MAX_ANNOTATION_VALUE_LENGTH);
+        return NODES.textNode(event.getName()) + ":" + attributes;
     }
 
     private static zipkin2.Span.Kind kind(Span.SpanKind kind) {

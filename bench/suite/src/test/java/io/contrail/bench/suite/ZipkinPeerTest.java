@@ -19,6 +19,7 @@ import zipkin2.codec.SpanBytesEncoder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -83,6 +84,28 @@ class ZipkinPeerTest {
     }
 
     @Test
+    void restartsTheServerForTheQueriesWhenMySqlHasNotCaughtUpInTime(@TempDir Path temp) throws Exception {
+        SpanCorpus corpus = SpanCorpus.generate(temp.resolve("corpus"), 3000, 7, System.out);
+        BenchContext context = new BenchContext(Files.createDirectories(temp.resolve("work")),
+                Path.of("").toAbsolutePath(), System.out);
+
+        try (ZipkinPeer peer = new ZipkinPeer(Duration.ofSeconds(1))) {
+            try {
+                peer.start(context);
+            } catch (PeerUnavailableException e) {
+                fail("the Zipkin peer cannot start here (CI must `apt-get install mariadb-server`): "
+                        + e.getMessage(), e);
+            }
+            LoadResult load = peer.load(corpus);
+
+            assertThat(load.spansAcknowledged()).isEqualTo(corpus.spanCount());
+            assertThat(load.spansStored()).isLessThan(corpus.spanCount());
+            assertThat(load.notes()).contains("reached its bound of PT1S").contains("restarted for the queries");
+            assertThat(peer.query(BenchQuery.TRACE_BY_ID, corpus.probes()).supported()).isTrue();
+        }
+    }
+
+    @Test
     void convertsOtlpSpansAsOpenTelemetrysZipkinExportersDo() {
         String stacktrace = "TimeoutError: deadline exceeded\n" + "    at charge (payment.js:42)\n".repeat(20);
         Span span = Span.newBuilder()
@@ -138,7 +161,6 @@ class ZipkinPeerTest {
         assertThat(zipkin.annotations()).containsExactly(
                 Annotation.create(1_764_000_000_150_000L, "\"message\":{\"message.type\":\"SENT\"}"),
                 Annotation.create(1_764_000_000_200_000L, "exception"));
-        assertThat(zipkin.annotations()).allMatch(a -> a.value().length() <= ZipkinSpanConverter.MAX_ANNOTATION_VALUE_LENGTH);
         assertThat(SpanBytesDecoder.JSON_V2.decodeList(SpanBytesEncoder.JSON_V2.encodeList(converted)))
                 .as("survives Zipkin's JSON v2 codec").containsExactly(zipkin);
     }
