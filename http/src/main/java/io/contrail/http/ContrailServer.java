@@ -79,8 +79,9 @@ public final class ContrailServer implements AutoCloseable {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.startup.showJavalinBanner = false;
-            javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces));
-            javalin.routes.post("/api/v2/spans", ctx -> withIngestPermit(ctx, this::zipkinSpans));
+            javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces, ContrailServer::refuseOtlp));
+            javalin.routes.post("/api/v2/spans",
+                    ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
             javalin.routes.post("/api/sql", this::sql);
             javalin.routes.get("/api/traces/{traceId}", this::trace);
             javalin.routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));
@@ -133,10 +134,14 @@ public final class ContrailServer implements AutoCloseable {
 
     // ---- ingest
 
-    private void withIngestPermit(Context ctx, io.javalin.http.Handler handler) throws Exception {
+    /** Answers a request that found no ingest permit: 503 with Retry-After, in the receiver's own error format. */
+    private interface Refusal {
+        void refuse(Context ctx, String message);
+    }
+
+    private void withIngestPermit(Context ctx, io.javalin.http.Handler handler, Refusal refusal) throws Exception {
         if (!ingestPermits.tryAcquire(INGEST_PERMIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-            ctx.header("Retry-After", "1");
-            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "too many ingest requests in progress ("
+            refusal.refuse(ctx, "too many ingest requests in progress ("
                     + DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS + "); retry later");
             return;
         }
@@ -145,6 +150,21 @@ public final class ContrailServer implements AutoCloseable {
         } finally {
             ingestPermits.release();
         }
+    }
+
+    private static void refuseOtlp(Context ctx, String message) {
+        OtlpEncoding encoding;
+        try {
+            encoding = OtlpEncoding.ofContentType(ctx.contentType());
+        } catch (IngestException e) {
+            encoding = OtlpEncoding.JSON;
+        }
+        otlpError(ctx, encoding, 503, message, 1);
+    }
+
+    private static void refuseZipkin(Context ctx, String message) {
+        ctx.header("Retry-After", "1");
+        error(ctx, HttpStatus.SERVICE_UNAVAILABLE, message);
     }
 
     private void otlpTraces(Context ctx) throws IOException {

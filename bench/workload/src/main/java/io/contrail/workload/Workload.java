@@ -1,8 +1,7 @@
 package io.contrail.workload;
 
-import java.util.List;
-
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.util.List;
 
 /**
  * A seeded, deterministic source of realistic OTLP trace traffic, shaped like the OpenTelemetry
