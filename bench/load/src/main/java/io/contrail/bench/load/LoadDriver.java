@@ -86,6 +86,7 @@ public final class LoadDriver {
                     + " s; starting anyway");
         }
         producer.timingStarts();
+        queue.timingStarts();
         RequestProducer.Stats generated = producer.stats();
         PROGRESS.printf(Locale.ROOT, "generated %,d spans in %,d requests (%,d MB) in %.1f s; %s%n", generated.spans(),
                 generated.requests(), queue.bytesHeld() >> 20, (System.nanoTime() - generationStart) / 1e9,

@@ -10,6 +10,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * it holds (not by count: request sizes vary with the traces in them). A request larger than the
  * whole bound is still admitted when the queue is empty. Thread-safe.
  *
+ * <p>Before timing starts the producer fills it to the bound. Once {@link #timingStarts()} is
+ * called, a producer that found it full waits until it has drained to a quarter of the bound
+ * before filling it again, so that during the run generation takes CPU from the server in a few
+ * bursts, and only when the run really needs more requests, instead of after every request sent.
+ *
  * <p>Also measures the two things that tell whether generation held the run back: how long the
  * clients waited for a request, and whether the producer ever had to wait for room.
  */
@@ -20,27 +25,46 @@ final class RequestQueue {
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<PreparedRequest> requests = new ArrayDeque<>();
     private long bytesHeld;
+    private long refillBelowBytes;
     private boolean closed;
     private boolean producerWaiting;
+    private boolean draining;
     private long clientWaitNanos;
 
     RequestQueue(long capacityBytes) {
         this.capacityBytes = capacityBytes;
+        this.refillBelowBytes = capacityBytes;
     }
 
-    /** Adds a request, waiting while it would take the queue past its bound. */
+    /**
+     * Adds a request, waiting while it would take the queue past its bound, and after timing
+     * started, once it was full, until it has drained to a quarter of the bound.
+     */
     void put(PreparedRequest request) throws InterruptedException {
         lock.lock();
         try {
-            while (bytesHeld > 0 && bytesHeld + request.body().length > capacityBytes) {
+            while (bytesHeld > 0 && (bytesHeld + request.body().length > capacityBytes
+                    || draining && bytesHeld > refillBelowBytes)) {
+                draining = true;
                 producerWaiting = true;
                 changed.signalAll();
                 changed.await();
             }
+            draining = false;
             producerWaiting = false;
             requests.addLast(request);
             bytesHeld += request.body().length;
             changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** From now on a full queue is refilled only once it has drained to a quarter of its bound. */
+    void timingStarts() {
+        lock.lock();
+        try {
+            refillBelowBytes = capacityBytes / 4;
         } finally {
             lock.unlock();
         }

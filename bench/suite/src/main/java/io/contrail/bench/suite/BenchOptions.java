@@ -116,6 +116,12 @@ public record BenchOptions(String mode, long spans, List<String> peers, int roun
         if (peers.isEmpty()) {
             throw new IllegalArgumentException("--peers names no peer");
         }
+        for (String peer : peers) {
+            if (!PeerCatalog.knows(peer)) {
+                throw new IllegalArgumentException("--peers: no peer is called " + peer + "; known: "
+                        + String.join(",", ALL_PEERS));
+            }
+        }
         int timedRounds = rounds != null ? rounds : mode.equals("smoke") ? 3 : DEFAULT_ROUNDS;
         String command = "bench/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         return new BenchOptions(mode, spans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip, seed, xmx,

@@ -81,19 +81,21 @@ public final class BenchRun {
 
     /** Runs everything and writes the outputs; returns what was written. */
     public BenchResults run() throws Exception {
-        for (String peer : options.peers()) {
-            if (!PeerCatalog.knows(peer)) {
-                throw new IllegalArgumentException("no peer is called " + peer + "; known: "
-                        + PeerCatalog.CLASS_BY_NAME.keySet());
-            }
-        }
         long runStarted = System.nanoTime();
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         Path work = options.workDir() != null ? Files.createDirectories(options.workDir())
                 : Files.createTempDirectory("contrail-bench-");
+        // On Ctrl-C or SIGTERM the JVM does not wait for the finally below: stop the peers and delete here.
         Thread cleanup = new Thread(() -> {
             aborted = true;
             closePeers();
+            if (!options.keep()) {
+                try {
+                    DuckDbLimitPeer.deleteTree(work);
+                } catch (IOException | RuntimeException e) {
+                    progress.println("  could not delete the scratch folder " + work + ": " + e);
+                }
+            }
         }, "bench-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {

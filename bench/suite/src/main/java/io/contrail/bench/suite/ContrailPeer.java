@@ -292,7 +292,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         if (server != null) {
             server.close();
         }

@@ -1,5 +1,7 @@
 package io.contrail.bench.suite;
 
+import java.sql.SQLException;
+
 /**
  * A peer that answers DuckDB SQL over Contrail's {@code spans} view — Contrail itself and the
  * DuckDB limit — so the runner can also time the extra queries of
@@ -12,6 +14,10 @@ public interface DuckDbDialectPeer extends Peer {
 
     /** The text of {@code EXPLAIN ANALYZE <sql>} as this peer runs it. */
     String explainAnalyze(String sql) throws Exception;
+
+    /** Narrower than {@link Peer#close()}: stopping never waits interruptibly. */
+    @Override
+    void close() throws SQLException;
 
     @Override
     default QueryOutcome query(BenchQuery query, SpanCorpus.Probes probes) throws Exception {

@@ -59,7 +59,7 @@ final class ResultsReport {
                 + " timed rounds; rounds interleave the peers (round r asks every query of every peer)");
         row(md, "probes", String.format("trace `%s`, user `%s`, %s / `%s`, window %s + 1 h, exception `%s`, route `%s`",
                 corpus.probes().traceId(), corpus.probes().userId(), corpus.probes().service(), corpus.probes().operation(),
-                DuckDbSuiteSql.timestamp(corpus.probes().windowStartUnixNano()).replace("TIMESTAMP_NS ", ""),
+                DuckDbSuiteSql.timestamp(corpus.probes().windowStartUnixNano()).replace("TIMESTAMP_NS ", "").replace("'", ""),
                 corpus.probes().exceptionType(), corpus.probes().route()));
         row(md, "duration", String.format(Locale.ROOT, "%.0f s for the whole run", run.totalSeconds()));
         md.append('\n');
