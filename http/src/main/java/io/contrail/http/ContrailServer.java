@@ -5,12 +5,14 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
+import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
 import io.contrail.ingest.OtlpResponses;
 import io.contrail.ingest.SpanReceiver;
+import io.contrail.ingest.sampling.TailSampler;
 import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
@@ -45,6 +47,7 @@ public final class ContrailServer implements AutoCloseable {
     static final String CSV = "text/csv";
 
     private final ServerConfig config;
+    private final TailSampler sampler;
     private final Warehouse warehouse;
     private final QueryEngine engine;
     private final SpanReceiver receiver;
@@ -62,7 +65,15 @@ public final class ContrailServer implements AutoCloseable {
 
     private ContrailServer(ServerConfig config) throws IOException {
         this.config = config;
-        this.warehouse = Warehouse.open(config.warehouse());
+        this.sampler = config.sampling() == null ? null : new TailSampler(config.sampling(), config.warehouse().dataDir());
+        try {
+            this.warehouse = Warehouse.open(config.warehouse(), sampler == null ? SpanSampler.KEEP_ALL : sampler);
+        } catch (IOException | RuntimeException e) {
+            if (sampler != null) {
+                sampler.close();
+            }
+            throw e;
+        }
         QueryEngine engine;
         try {
             engine = QueryEngine.open(config.query());
@@ -90,6 +101,7 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/search", this::search);
             javalin.routes.get("/api/propagation",
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
+            javalin.routes.get("/api/sampling", this::sampling);
             javalin.routes.get("/health", this::health);
             javalin.routes.get("/", this::index);
             javalin.routes.exception(IllegalArgumentException.class,
@@ -373,6 +385,7 @@ public final class ContrailServer implements AutoCloseable {
         body.put("spansRejected", r.spansRejected());
         body.put("requestsRefused", r.requestsRefused());
         body.put("spansBuffered", w.bufferedSpans());
+        body.put("spansHeldForSampling", w.heldForSampling());
         body.put("spansRecoveredOnStart", w.spansReplayed());
         body.put("walBytes", w.walBytes());
         body.put("walFsyncs", w.walFsyncs());
@@ -386,6 +399,24 @@ public final class ContrailServer implements AutoCloseable {
         ctx.json(body);
     }
 
+    /** The sampling policies in force and what they kept and dropped, per hour, service and policy. */
+    private void sampling(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("enabled", sampler != null);
+        if (sampler == null) {
+            body.put("description", "no sampling file: every span is kept with its upstream weight");
+            ctx.json(body);
+            return;
+        }
+        body.put("config", sampler.config());
+        body.put("spansHeld", sampler.heldSpans());
+        body.put("tracesDecidedEarly", sampler.stats().decidedEarly());
+        body.put("lateSpansKept", sampler.stats().lateSpansKept());
+        body.put("lateSpansDropped", sampler.stats().lateSpansDropped());
+        body.put("counts", sampler.stats().rows());
+        ctx.json(body);
+    }
+
     private void index(Context ctx) {
         ctx.contentType("text/plain; charset=utf-8").result("""
                 Contrail — analytical trace warehouse
@@ -395,6 +426,7 @@ public final class ContrailServer implements AutoCloseable {
                 Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
                 Services:     GET /api/services, GET /api/services/{service}/operations
                 Propagation:  GET /api/propagation?start=&end=  (broken hops per edge, orphans, several roots)
+                Sampling:     GET /api/sampling  (policies, kept and dropped per service and policy)
                 Health:       GET /health
                 """);
     }
@@ -414,6 +446,9 @@ public final class ContrailServer implements AutoCloseable {
             warehouse.close();
         } catch (IOException e) {
             LOG.warn("closing the warehouse: {}", e.getMessage());
+        }
+        if (sampler != null) {
+            sampler.close();
         }
     }
 

@@ -2,6 +2,7 @@ package io.contrail.http;
 
 import io.contrail.columnar.Warehouse;
 import io.contrail.ingest.RequestBody;
+import io.contrail.ingest.sampling.SamplingConfig;
 import io.contrail.query.QueryEngine;
 
 import java.nio.file.Path;
@@ -9,10 +10,10 @@ import java.nio.file.Path;
 /**
  * Everything {@link ContrailServer} needs, with the embedded defaults: data under
  * {@code ./contrail-data}, listening on 127.0.0.1:4318 (the OTLP/HTTP default port, so an
- * OpenTelemetry SDK needs no configuration).
+ * OpenTelemetry SDK needs no configuration), every span kept (no sampling).
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.Config warehouse,
-                           QueryEngine.Config query) {
+                           QueryEngine.Config query, SamplingConfig sampling) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 4318;
@@ -20,22 +21,27 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.C
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir));
+                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null);
     }
 
     public ServerConfig withAddress(String host, int port) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling);
     }
 
     public ServerConfig withWarehouse(Warehouse.Config warehouse) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, bytes, warehouse, query);
+        return new ServerConfig(host, port, bytes, warehouse, query, sampling);
+    }
+
+    /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
+    public ServerConfig withSampling(SamplingConfig sampling) {
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling);
     }
 }

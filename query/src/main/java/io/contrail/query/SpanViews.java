@@ -4,11 +4,14 @@ import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The SQL surface an analyst sees, all derived from {@link SpanSchema}:
@@ -22,6 +25,7 @@ import java.util.stream.Collectors;
  *   <li>{@code span_events} and {@code span_attributes} carry {@code date} and {@code hour} too, for pruning.</li>
  *   <li>{@code attribute_keys} — every attribute key with its column and type.</li>
  * </ul>
+ * {@code sampling_stats} — what tail sampling kept and dropped, per hour, service and policy.
  * And the propagation-health views ({@link #PROPAGATION_VIEWS}): {@code propagation_hops},
  * {@code propagation_edges}, {@code orphan_spans}, {@code multi_root_traces}.
  * Before the first file exists, {@code spans} is an empty table of the fixed columns.
@@ -57,6 +61,7 @@ final class SpanViews {
             for (String view : PROPAGATION_VIEWS) {
                 statement.execute(view);
             }
+            statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
             boolean hasAttributes = hasFiles && hasAttributeColumns(statement);
             statement.execute("CREATE OR REPLACE VIEW span_attributes AS " + (hasAttributes
                     ? "SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
@@ -70,6 +75,26 @@ final class SpanViews {
                     + "NULL::INTEGER AS \"hour\", NULL::VARCHAR AS scope, "
                     + "NULL::VARCHAR AS \"key\", NULL::VARCHAR AS \"value\" WHERE false"));
         }
+    }
+
+    /**
+     * The tail sampler's counts ({@code <data>/sampling/stats-<hour>.json}, written by ingest's
+     * SamplingStats): per hour, service and policy, traces and spans kept or dropped.
+     */
+    private static String samplingStatsSource(DataLayout layout) throws IOException {
+        Path dir = layout.root().resolve("sampling");
+        boolean hasFiles;
+        try (Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
+            hasFiles = files.anyMatch(f -> f.getFileName().toString().matches("stats-.*\\.json"));
+        }
+        if (!hasFiles) {
+            return "SELECT NULL::TIMESTAMP AS \"hour\", NULL::VARCHAR AS service_name, NULL::VARCHAR AS policy, "
+                    + "NULL::BOOLEAN AS kept, NULL::BIGINT AS traces, NULL::BIGINT AS spans WHERE false";
+        }
+        return "SELECT strptime(\"hour\", '%Y-%m-%dT%H') AS \"hour\", serviceName AS service_name, policy, kept, "
+                + "traces, spans FROM read_json('" + dir.resolve("stats-*.json").toString().replace("'", "''")
+                + "', format = 'array', columns = {hour: 'VARCHAR', serviceName: 'VARCHAR', policy: 'VARCHAR', "
+                + "kept: 'BOOLEAN', traces: 'BIGINT', spans: 'BIGINT'})";
     }
 
     /**
