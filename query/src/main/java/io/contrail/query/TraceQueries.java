@@ -39,7 +39,13 @@ public final class TraceQueries {
                            String statusCode, String statusMessage, String scopeName, String scopeVersion,
                            Map<String, Object> attributes, Map<String, Object> resource,
                            List<Map<String, Object>> events, List<Map<String, Object>> links,
-                           double sampleWeight) {
+                           double sampleWeight, long selfNanos, long criticalPathNanos) {
+
+        SpanView withTiming(long self, long critical) {
+            return new SpanView(traceId, spanId, parentSpanId, traceState, serviceName, name, kind, startTimeUnixNano,
+                    endTimeUnixNano, durationNanos, statusCode, statusMessage, scopeName, scopeVersion, attributes,
+                    resource, events, links, sampleWeight, self, critical);
+        }
     }
 
     /** A node of the span tree; a span whose parent is not in the trace is a root marked orphan. */
@@ -80,7 +86,20 @@ public final class TraceQueries {
         if (spans.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Trace(id, spans.size(), tree(spans), spans));
+        Map<String, long[]> timing = engine.run("SELECT span_id, kind, self_nanos, critical_path_nanos FROM ("
+                + SpanViews.spanTimingSql("trace_id = $1") + ")", List.of(id), rs -> {
+                    Map<String, long[]> bySpan = new HashMap<>();
+                    while (rs.next()) {
+                        bySpan.put(rs.getString(1) + "/" + rs.getString(2), new long[] {rs.getLong(3), rs.getLong(4)});
+                    }
+                    return bySpan;
+                });
+        List<SpanView> timed = new ArrayList<>(spans.size());
+        for (SpanView span : spans) {
+            long[] t = timing.getOrDefault(span.spanId() + "/" + span.kind(), new long[] {span.durationNanos(), 0});
+            timed.add(span.withTiming(t[0], t[1]));
+        }
+        return Optional.of(new Trace(id, timed.size(), tree(timed), timed));
     }
 
     private static List<SpanView> readSpans(ResultSet rs) throws SQLException {
@@ -112,7 +131,7 @@ public final class TraceQueries {
                     rs.getString(index.get("scope_name")), rs.getString(index.get("scope_version")),
                     attributes, resource,
                     parseList(rs.getString(index.get("events"))), parseList(rs.getString(index.get("links"))),
-                    rs.getDouble(index.get("sample_weight"))));
+                    rs.getDouble(index.get("sample_weight")), rs.getLong(index.get("duration_nanos")), 0));
         }
         return spans;
     }
