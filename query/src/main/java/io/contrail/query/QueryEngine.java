@@ -87,6 +87,8 @@ public final class QueryEngine implements AutoCloseable {
     private final Object viewLock = new Object();
     private volatile boolean viewsStale = true;
     private volatile boolean viewsHaveFiles;
+    private final TraceSummaries traceSummaries = new TraceSummaries();
+    private volatile boolean traceSummariesStale = true;
 
     private QueryEngine(Config config) throws SQLException, IOException {
         this.config = config;
@@ -125,6 +127,7 @@ public final class QueryEngine implements AutoCloseable {
     /** Call when files were added or removed; views are rebuilt before the next query. */
     public void filesChanged() {
         viewsStale = true;
+        traceSummariesStale = true;
     }
 
     private void refreshViews() throws SQLException, IOException {
@@ -135,8 +138,23 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
-    private Connection connect() throws QueryException {
+    /**
+     * A connection for one query. When the query uses the {@code traces} view, the trace summaries
+     * are first brought up to date with the files (only then: the first sync reads every file).
+     */
+    private Connection connect(String sql) throws QueryException {
         try {
+            if (traceSummariesStale && mentionsTraces(sql)) {
+                synchronized (viewLock) {
+                    traceSummariesStale = false;
+                    try {
+                        traceSummaries.sync(base, layout.spanFiles());
+                    } catch (SQLException | IOException | RuntimeException e) {
+                        traceSummariesStale = true;
+                        throw e;
+                    }
+                }
+            }
             if (viewsStale || !viewsHaveFiles) {
                 // While the store is empty, look for the first files on every query.
                 if (viewsStale || !layout.spanFiles().isEmpty()) {
@@ -149,9 +167,13 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
+    private static boolean mentionsTraces(String sql) {
+        return sql.toLowerCase(java.util.Locale.ROOT).contains("traces");
+    }
+
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
     public QueryResult query(String sql) throws QueryException {
-        try (Connection connection = connect()) {
+        try (Connection connection = connect(sql)) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited)) {
@@ -168,7 +190,7 @@ public final class QueryEngine implements AutoCloseable {
      * rows. Returns true when rows were cut off.
      */
     public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
-        try (Connection connection = connect()) {
+        try (Connection connection = connect(sql)) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited);
@@ -221,7 +243,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
-        try (Connection connection = connect();
+        try (Connection connection = connect(sql);
              PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 1, parameters.get(i));

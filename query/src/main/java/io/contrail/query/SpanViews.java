@@ -25,6 +25,7 @@ import java.util.stream.Stream;
  *   <li>{@code span_events} and {@code span_attributes} carry {@code date} and {@code hour} too, for pruning.</li>
  *   <li>{@code attribute_keys} — every attribute key with its column and type.</li>
  * </ul>
+ * {@code traces} — one row per trace ({@link TraceSummaries}).
  * {@code span_timing} (and the table macro {@code span_timing_between(from, to)}) — each span's
  * self time and share of its trace's critical path ({@link #spanTimingSql}).
  * {@code sampling_stats} — what tail sampling kept and dropped, per hour, service and policy.
@@ -64,6 +65,7 @@ final class SpanViews {
                 statement.execute(view);
             }
             statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
+            TraceSummaries.createTable(statement);
             statement.execute("CREATE OR REPLACE VIEW span_timing AS " + spanTimingSql("true"));
             statement.execute("CREATE OR REPLACE MACRO span_timing_between(from_time, to_time) AS TABLE "
                     + spanTimingSql("start_time >= from_time AND start_time < to_time"));

@@ -59,7 +59,7 @@ public final class TraceQueries {
     /** A search hit: one trace with its summary. */
     public record TraceSummary(String traceId, long startTimeUnixNano, long endTimeUnixNano, long durationNanos,
                                String rootServiceName, String rootName, long spanCount, long errorCount,
-                               List<String> services) {
+                               List<String> services, boolean hasOrphans, double sampleWeight) {
     }
 
     /**
@@ -252,22 +252,13 @@ public final class TraceQueries {
             }
         }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
-        // Spans of a matched trace may lie a little outside the window; an hour either side covers them.
-        List<String> outerWindow = new ArrayList<>();
-        List<Object> outerParameters = new ArrayList<>();
-        timeWindow(request, outerWindow, outerParameters, 3_600_000_000_000L);
-        String outerWhere = outerWindow.isEmpty() ? "" : " WHERE " + String.join(" AND ", outerWindow);
         parameters.add(limit);
-        parameters.addAll(outerParameters);
+        // Summaries come from the traces view: whole traces, whichever files and hours their spans are in.
         String sql = "WITH matched AS (SELECT trace_id, min(start_time) AS first_match FROM spans" + where
                 + " GROUP BY trace_id ORDER BY first_match DESC, trace_id LIMIT ?) "
-                + "SELECT trace_id, epoch_ns(min(start_time)) AS trace_start, epoch_ns(max(end_time)), count(*), "
-                + "count(*) FILTER (WHERE status_code = 'ERROR'), "
-                + "list(DISTINCT service_name ORDER BY service_name), "
-                + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL), "
-                + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL) "
-                + "FROM (SELECT s.* FROM spans s SEMI JOIN matched m ON s.trace_id = m.trace_id" + outerWhere + ") "
-                + "GROUP BY trace_id ORDER BY trace_start DESC, trace_id";
+                + "SELECT trace_id, epoch_ns(start_time) AS trace_start, epoch_ns(end_time), span_count, error_count, "
+                + "services, root_service_name, root_name, has_orphans, sample_weight "
+                + "FROM traces SEMI JOIN matched USING (trace_id) ORDER BY trace_start DESC, trace_id";
         return engine.run(sql, parameters, rs -> {
             List<TraceSummary> traces = new ArrayList<>();
             while (rs.next()) {
@@ -278,7 +269,7 @@ public final class TraceQueries {
                     services.add((String) s);
                 }
                 traces.add(new TraceSummary(rs.getString(1), start, end, end - start, rs.getString(7),
-                        rs.getString(8), rs.getLong(4), rs.getLong(5), services));
+                        rs.getString(8), rs.getLong(4), rs.getLong(5), services, rs.getBoolean(9), rs.getDouble(10)));
             }
             return traces;
         });
