@@ -19,8 +19,11 @@ const TIME_AXIS = {
 /** On a log scale, label (and grid) only the powers of ten. */
 const POWERS_OF_TEN = (u, splits) => splits.map(v => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
 
+/** The width of the container's content box (what the plot may fill). */
 function width(container) {
-  return Math.max(320, (container.clientWidth || 600) - 4);
+  const style = getComputedStyle(container);
+  const inner = container.clientWidth - parseFloat(style.paddingLeft || 0) - parseFloat(style.paddingRight || 0);
+  return Math.max(320, (inner || 600) - 2);
 }
 
 /** Resizes a chart with its container (the observer dies with the element). */
@@ -65,6 +68,7 @@ export function categoryBarChart(container, { categories, series, height = 260 }
       label: s.label, stroke: s.color, fill: s.color + 'cc', points: { show: false },
       paths: uPlot.paths.bars({ size: [Math.max(0.2, 0.8 - 0.25 * i), 80] }),
     }))],
+    legend: { show: series.length > 1 },
   };
   const plot = new uPlot(options, [x, ...series.map(s => s.values)], container);
   followWidth(container, plot);

@@ -51,7 +51,7 @@ export async function renderMap(container, arg, params, current) {
   const svg = drawMap([...nodes.values()], [...edges.values()]);
   container.append(
     el('p', { class: 'muted' }, 'Boxes are services (dashed: databases and other peers that report no spans). '
-      + 'Arrows point from caller to callee, labelled calls · errors; red arrows carry errors, dashed orange ones lost trace context. '
+      + 'Arrows point from caller to callee, labelled calls · errors · calls that lost the trace context; red arrows carry errors, dashed orange ones lost trace context. '
       + 'Click a service or an arrow to search its traces.'),
     el('div', { class: 'map-wrap', id: 'service-map' }, svg),
     el('h2', {}, 'Calls between services'),
@@ -126,7 +126,7 @@ function drawMap(nodes, edges) {
       class: 'map-edge' + (e.errors ? ' errors' : '') + (e.broken ? ' broken' : ''), d,
       'stroke-width': 1 + 4 * Math.sqrt(e.calls / maxCalls), 'marker-end': `url(#arrow-${kind})`, onclick: open,
     }, svgEl('title', {}, title)));
-    const text = `${formatNumber(e.calls)} · ${formatNumber(e.errors)} err` + (e.broken ? ` · ${formatNumber(e.broken)} lost` : '');
+    const text = formatNumber(e.calls) + (e.errors ? ` · ${formatNumber(e.errors)} err` : '') + (e.broken ? ` · ${formatNumber(e.broken)} lost` : '');
     const [lx, ly] = labelPosition(curve, text.length * 6, placed);
     labels.append(svgEl('text', { class: 'map-edge-label' + (e.errors ? ' errors' : ''), x: lx, y: ly, 'text-anchor': 'middle', onclick: open },
       text, svgEl('title', {}, title)));
