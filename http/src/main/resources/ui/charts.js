@@ -16,8 +16,11 @@ const TIME_AXIS = {
   size: 46,
 };
 
-/** On a log scale, label (and grid) only the powers of ten. */
-const POWERS_OF_TEN = (u, splits) => splits.map(v => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+/** On a log scale, label (and grid) only the powers of ten, unless fewer than two are in view. */
+const POWERS_OF_TEN = (u, splits) => {
+  const kept = splits.map(v => (Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+  return kept.filter(v => v != null).length >= 2 ? kept : splits;
+};
 
 /** The width of the container's content box (what the plot may fill). */
 function width(container) {
@@ -69,6 +72,7 @@ export function categoryBarChart(container, { categories, series, height = 260 }
       paths: uPlot.paths.bars({ size: [Math.max(0.2, 0.8 - 0.25 * i), 80] }),
     }))],
     legend: { show: series.length > 1 },
+    padding: [null, categories.length > 6 ? 48 : 12, null, null],
   };
   const plot = new uPlot(options, [x, ...series.map(s => s.values)], container);
   followWidth(container, plot);

@@ -105,24 +105,19 @@ final class WebUi {
         }
         try {
             URI uri = folder.toURI();
-            if (uri.getScheme().equals("jar")) {
-                try (FileSystem jar = openJar(uri)) {
-                    return readExamples(jar.provider().getPath(uri));
-                }
+            if (!uri.getScheme().equals("jar")) {
+                return readExamples(Path.of(uri));
             }
-            return readExamples(Path.of(uri));
+            try (FileSystem jar = FileSystems.newFileSystem(uri, Map.of())) {
+                return readExamples(jar.provider().getPath(uri));
+            } catch (FileSystemAlreadyExistsException e) {
+                // Someone else opened the jar as a file system; read through theirs and leave it open.
+                return readExamples(FileSystems.getFileSystem(uri).provider().getPath(uri));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("reading the packaged SQL examples", e);
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static FileSystem openJar(URI uri) throws IOException {
-        try {
-            return FileSystems.newFileSystem(uri, Map.of());
-        } catch (FileSystemAlreadyExistsException e) {
-            throw new IOException("the jar is already open as a file system: " + uri, e);
         }
     }
 

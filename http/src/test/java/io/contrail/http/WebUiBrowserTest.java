@@ -89,6 +89,30 @@ class WebUiBrowserTest {
     }
 
     @Test
+    void anAttributeFilterAutocompletesKeysAndNarrowsTheSearch() throws IOException {
+        browser.open(server.baseUrl() + "/#/search");
+        browser.await("the search form", ExpectedConditions.elementToBeClickable(By.cssSelector("#search-form button.primary")));
+        browser.find("#search-form .actions button[type='button']").click();
+        browser.await("attribute keys to pick from",
+                ExpectedConditions.presenceOfElementLocated(By.cssSelector("#attribute-keys option[value='http.route']")));
+        browser.find(".attr-row .attr-key").sendKeys("http.route");
+        browser.find(".attr-row .attr-value").sendKeys("/api/checkout");
+        browser.find("#search-button").click();
+
+        browser.await("a search by http.route", ExpectedConditions.urlContains("attr=http.route"));
+        browser.await("its results", ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr.trace-result")));
+        JsonNode expected = server.getJson("/api/search?limit=100&attr=" + RunningServer.urlEncode("http.route=/api/checkout"))
+                .get("traces");
+        assertThat(expected).isNotEmpty();
+        List<String> shown = browser.findAll("tr.trace-result").stream().map(row -> row.getAttribute("data-trace-id")).toList();
+        List<String> traceIds = new ArrayList<>();
+        expected.forEach(trace -> traceIds.add(trace.get("traceId").asText()));
+        assertThat(shown).isEqualTo(traceIds);
+        browser.screenshot("01b-search-by-attribute");
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
     void aDeepLinkedTraceMarksTheCallWhereContextWasLost() throws IOException {
         JsonNode hop = server.rows("SELECT trace_id, span_id FROM propagation_hops "
                 + "WHERE server_instrumented AND NOT propagated ORDER BY trace_id LIMIT 1");
