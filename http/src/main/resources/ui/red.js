@@ -25,8 +25,10 @@ export async function renderRed(container, arg, params, current) {
   const service = el('select', { id: 'red-service' }, services.map(s => el('option', { value: s }, s)));
   service.value = serviceName;
   const operations = (await api('/api/services/' + encodeURIComponent(serviceName) + '/operations')).operations;
+  const entryNames = new Set(operations.filter(o => o.spanKind === 'SERVER' || o.spanKind === 'CONSUMER').map(o => o.name));
+  if (operationName) entryNames.add(operationName);
   const operation = el('select', { id: 'red-operation' }, el('option', { value: '' }, 'all entry operations'),
-    [...new Set(operations.map(o => o.name))].map(n => el('option', { value: n }, n)));
+    [...entryNames].sort().map(n => el('option', { value: n }, n)));
   operation.value = operationName;
   const go = () => navigate('red', '', operation.value && service.value === serviceName
     ? { service: service.value, operation: operation.value } : { service: service.value });

@@ -86,6 +86,8 @@ export async function renderSql(container) {
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
 const TIME = /^(TIMESTAMP|DATE)/;
+/** Column types that name a group (lists, structs and JSON do not). */
+const TEXT = /^(VARCHAR|BOOLEAN|ENUM|UUID)(\(|$)/;
 
 function show(output, result, kind) {
   if (result.columns.length === 0 || result.rows.length === 0) {
@@ -110,31 +112,39 @@ function drawChart(box, result, kind) {
   const columns = result.columns.map((c, i) => ({ ...c, i }));
   const time = columns.find(c => TIME.test(c.type));
   const numbers = columns.filter(c => NUMERIC.test(c.type) && c !== time);
-  const text = columns.find(c => !NUMERIC.test(c.type) && c !== time);
+  const texts = columns.filter(c => TEXT.test(c.type));
+  const text = texts[0];
   if (numbers.length === 0) return false;
   if (time && kind !== 'bar') {
-    const times = [...new Set(result.rows.map(r => Date.parse(String(r[time.i]).replace(' ', 'T'))))].filter(t => !Number.isNaN(t)).sort((a, b) => a - b);
+    const timeOf = r => Date.parse(String(r[time.i]).replace(' ', 'T'));
+    const times = [...new Set(result.rows.map(timeOf))].filter(t => !Number.isNaN(t)).sort((a, b) => a - b);
     if (times.length === 0) return false;
     const at = new Map(times.map((t, k) => [t, k]));
     let series;
-    if (text) {
-      // Long form (group, time, value): one line per group, the groups with the most rows first.
+    if (texts.length > 0) {
+      // Long form (group columns, time, value): one line per group — every text column together
+      // names a group — for the first numeric column; the groups with the most rows first.
+      const groupOf = r => texts.map(c => String(r[c.i])).join(' · ');
       const groups = new Map();
-      for (const r of result.rows) groups.set(String(r[text.i]), (groups.get(String(r[text.i])) || 0) + 1);
+      for (const r of result.rows) groups.set(groupOf(r), (groups.get(groupOf(r)) || 0) + 1);
       const top = [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_CHART_SERIES).map(g => g[0]);
-      series = top.map((g, k) => ({ label: `${g} ${numbers[0].name}`, color: COLORS[k % COLORS.length], values: new Array(times.length).fill(null) }));
+      series = top.map((g, k) => ({ label: g, color: COLORS[k % COLORS.length], values: new Array(times.length).fill(null) }));
       for (const r of result.rows) {
-        const s = top.indexOf(String(r[text.i]));
-        if (s >= 0) series[s].values[at.get(Date.parse(String(r[time.i]).replace(' ', 'T')))] = Number(r[numbers[0].i]);
+        const s = top.indexOf(groupOf(r));
+        if (s >= 0 && at.has(timeOf(r))) series[s].values[at.get(timeOf(r))] = Number(r[numbers[0].i]);
       }
     } else {
-      series = numbers.slice(0, MAX_CHART_SERIES).map((c, k) => ({ label: c.name, color: COLORS[k % COLORS.length], values: new Array(times.length).fill(null) }));
+      const shown = numbers.slice(0, MAX_CHART_SERIES);
+      series = shown.map((c, k) => ({ label: c.name, color: COLORS[k % COLORS.length], values: new Array(times.length).fill(null) }));
       for (const r of result.rows) {
-        numbers.slice(0, MAX_CHART_SERIES).forEach((c, k) => { series[k].values[at.get(Date.parse(String(r[time.i]).replace(' ', 'T')))] = Number(r[c.i]); });
+        if (at.has(timeOf(r))) shown.forEach((c, k) => { series[k].values[at.get(timeOf(r))] = Number(r[c.i]); });
       }
     }
-    box.append(el('h3', {}, `${series.length > 1 && text ? numbers[0].name + ' by ' + text.name : numbers.map(c => c.name).slice(0, MAX_CHART_SERIES).join(', ')} over ${time.name}`));
-    lineChart(box, { xMs: times, series, height: 260, yFormat: v => formatNumber(v, 2) });
+    const groupsShown = texts.length > 0 ? ` by ${texts.map(c => c.name).join(', ')}` + (series.length === MAX_CHART_SERIES ? ` (the ${MAX_CHART_SERIES} groups with most rows)` : '') : '';
+    box.append(el('h3', {}, `${texts.length > 0 ? numbers[0].name : numbers.slice(0, MAX_CHART_SERIES).map(c => c.name).join(', ')}${groupsShown} over ${time.name}`));
+    const plot = el('div');
+    box.append(plot);
+    lineChart(plot, { xMs: times, series, height: 260, yFormat: v => formatNumber(v, 2), spanGaps: true });
     return true;
   }
   if (kind === 'line') return false;
@@ -144,7 +154,9 @@ function drawChart(box, result, kind) {
   if (values.length === 0) return false;
   box.append(el('h3', {}, `${values.map(c => c.name).join(', ')} by ${label.name}`
     + (result.rows.length > MAX_BARS ? ` (first ${MAX_BARS} rows)` : '')));
-  categoryBarChart(box, {
+  const plot = el('div');
+  box.append(plot);
+  categoryBarChart(plot, {
     categories: rows.map(r => (r[label.i] == null ? 'NULL' : String(r[label.i]))),
     series: values.map((c, k) => ({ label: c.name, color: COLORS[k % COLORS.length], values: rows.map(r => (r[c.i] == null ? null : Number(r[c.i]))) })),
   });
