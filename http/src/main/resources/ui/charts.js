@@ -84,8 +84,9 @@ function shorten(text) {
 }
 
 /**
- * A scatter of points over time; onPick(index) is called with the index of the point nearest a
- * click (within 12 px). points: [{ xMs, y, error }].
+ * A scatter of points over time; hovering a point shows its label, and onPick(index) is called
+ * with the index of the point nearest a click (within 12 px). points: [{ xMs, y, error, label }],
+ * sorted by xMs. The uPlot instance is left on the container as {@code plot}.
  */
 export function scatterChart(container, { points, height = 220, yFormat = v => v, onPick }) {
   const xs = points.map(p => p.xMs / 1000);
@@ -95,7 +96,8 @@ export function scatterChart(container, { points, height = 220, yFormat = v => v
   const options = {
     width: width(container), height,
     mode: 1,
-    scales: { x: { time: true }, y: { distr: 3 } },
+    // A margin on the time axis keeps the oldest and newest points whole and clickable.
+    scales: { x: { time: true, range: (u, min, max) => [min - Math.max(1, (max - min) * 0.02), max + Math.max(1, (max - min) * 0.02)] }, y: { distr: 3 } },
     axes: [TIME_AXIS, { values: (u, ticks) => ticks.map(v => (v == null ? '' : yFormat(v))), filter: POWERS_OF_TEN, grid: { filter: POWERS_OF_TEN }, ticks: { filter: POWERS_OF_TEN }, size: 76 }],
     legend: { show: false },
     series: [{}, { label: 'ok', ...dot('#3b82f6'), value: (u, v) => (v == null ? '–' : yFormat(v)) },
@@ -104,8 +106,8 @@ export function scatterChart(container, { points, height = 220, yFormat = v => v
   };
   const plot = new uPlot(options, [xs, ok, bad], container);
   followWidth(container, plot);
-  plot.over.style.cursor = 'pointer';
-  plot.over.addEventListener('click', event => {
+  container.plot = plot;
+  const nearest = event => {
     const rect = plot.over.getBoundingClientRect();
     const cx = event.clientX - rect.left, cy = event.clientY - rect.top;
     let best = -1, bestDistance = 12 * 12;
@@ -113,7 +115,24 @@ export function scatterChart(container, { points, height = 220, yFormat = v => v
       const dx = plot.valToPos(xs[i], 'x') - cx, dy = plot.valToPos(p.y, 'y') - cy;
       if (dx * dx + dy * dy < bestDistance) { bestDistance = dx * dx + dy * dy; best = i; }
     });
-    if (best >= 0) onPick(best);
+    return best;
+  };
+  const tip = el('div', { class: 'chart-tip' });
+  plot.over.append(tip);
+  plot.over.addEventListener('mousemove', event => {
+    const i = nearest(event);
+    plot.over.style.cursor = i >= 0 ? 'pointer' : 'default';
+    tip.style.display = i >= 0 ? 'block' : 'none';
+    if (i >= 0) {
+      tip.textContent = points[i].label;
+      tip.style.left = plot.valToPos(xs[i], 'x') + 10 + 'px';
+      tip.style.top = plot.valToPos(points[i].y, 'y') + 10 + 'px';
+    }
+  });
+  plot.over.addEventListener('mouseleave', () => { tip.style.display = 'none'; });
+  plot.over.addEventListener('click', event => {
+    const i = nearest(event);
+    if (i >= 0) onPick(i);
   });
   return plot;
 }

@@ -133,7 +133,11 @@ async function runSearch(results, params, current) {
       + 'Widen the time range (top right) or remove a filter.'));
     return;
   }
-  const points = traces.map(t => ({ xMs: t.startTimeUnixNano / 1e6, y: t.durationNanos / 1e6, error: t.errorCount > 0, traceId: t.traceId }))
+  const points = traces.map(t => ({
+    xMs: t.startTimeUnixNano / 1e6, y: t.durationNanos / 1e6, error: t.errorCount > 0, traceId: t.traceId,
+    label: `${t.rootName ? t.rootServiceName + ': ' + t.rootName : t.traceId} · ${formatNanos(t.durationNanos)}`
+      + (t.errorCount ? ` · ${t.errorCount} errors` : ''),
+  }))
     .sort((a, b) => a.xMs - b.xMs);
   const chart = el('div', { class: 'scatter' });
   const errors = traces.filter(t => t.errorCount > 0).length;

@@ -19,6 +19,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
@@ -93,6 +94,21 @@ final class HeadlessChromium implements AutoCloseable {
 
     List<WebElement> findAll(String css) {
         return driver.findElements(By.cssSelector(css));
+    }
+
+    /** Runs JavaScript in the page and returns its result (numbers come back as Long or Double). */
+    Object script(String javaScript) {
+        return driver.executeScript(javaScript);
+    }
+
+    /** Moves the mouse to a point of the viewport, as a user's pointer would. */
+    void moveTo(int x, int y) {
+        new Actions(driver).moveToLocation(x, y).perform();
+    }
+
+    /** Clicks where the mouse is. */
+    void click() {
+        new Actions(driver).click().perform();
     }
 
     String currentUrl() {

@@ -89,6 +89,31 @@ class WebUiBrowserTest {
     }
 
     @Test
+    void clickingAPointOfTheLatencyScatterOpensThatTrace() {
+        browser.open(server.baseUrl() + "/#/search");
+        browser.await("the scatter", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#search-results .scatter canvas")));
+        List<WebElement> rows = browser.findAll("tr.trace-result");
+
+        // Where the chart drew its newest point, in viewport pixels. Points go oldest to newest,
+        // the rows newest first.
+        List<?> point = (List<?>) browser.script("const u = document.querySelector('#search-results .scatter').plot;"
+                + "const i = u.data[0].length - 1; const y = u.data[1][i] ?? u.data[2][i];"
+                + "const box = u.over.getBoundingClientRect();"
+                + "return [i, Math.round(box.left + u.valToPos(u.data[0][i], 'x')), Math.round(box.top + u.valToPos(y, 'y'))];");
+        WebElement row = rows.get(rows.size() - 1 - ((Number) point.get(0)).intValue());
+        String traceId = row.getAttribute("data-trace-id");
+        String root = row.findElements(By.tagName("td")).get(1).getText();
+        browser.moveTo(((Number) point.get(1)).intValue(), ((Number) point.get(2)).intValue());
+        WebElement tip = browser.await("the point's label", ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".chart-tip")));
+        assertThat(tip.getText()).startsWith(root);
+        browser.click();
+
+        browser.await("the trace of that point", ExpectedConditions.urlContains("#/trace/" + traceId));
+        browser.await("its waterfall", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#waterfall .span-row")));
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
     void anAttributeFilterAutocompletesKeysAndNarrowsTheSearch() throws IOException {
         browser.open(server.baseUrl() + "/#/search");
         browser.await("the search form", ExpectedConditions.elementToBeClickable(By.cssSelector("#search-form button.primary")));
