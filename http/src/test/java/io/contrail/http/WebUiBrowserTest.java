@@ -138,6 +138,19 @@ class WebUiBrowserTest {
     }
 
     @Test
+    void aBadSearchParameterShowsTheServersMessage() throws IOException {
+        String message = RunningServer.json(server.get("/api/search?minDuration=fast")).get("error").asText();
+        assertThat(message).contains("minDuration");
+
+        browser.open(server.baseUrl() + "/#/search?minDuration=fast");
+        WebElement error = browser.await("the error", ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#search-results .error-box")));
+        assertThat(error.getText()).isEqualTo(message);
+        assertThat(browser.find("#search-form input[name='minDuration']").getAttribute("value")).isEqualTo("fast");
+        browser.screenshot("01c-search-bad-duration");
+        assertThat(browser.consoleErrors()).allSatisfy(e -> assertThat(e).contains("400"));
+    }
+
+    @Test
     void aDeepLinkedTraceMarksTheCallWhereContextWasLost() throws IOException {
         JsonNode hop = server.rows("SELECT trace_id, span_id FROM propagation_hops "
                 + "WHERE server_instrumented AND NOT propagated ORDER BY trace_id LIMIT 1");
