@@ -36,7 +36,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health.
+ * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health, the web UI.
  * Owns the {@link Warehouse} (write side) and the {@link QueryEngine} (read side) for one data
  * folder. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
  */
@@ -103,7 +103,7 @@ public final class ContrailServer implements AutoCloseable {
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
             javalin.routes.get("/api/sampling", this::sampling);
             javalin.routes.get("/health", this::health);
-            javalin.routes.get("/", this::index);
+            WebUi.register(javalin);
             javalin.routes.exception(IllegalArgumentException.class,
                     (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
             javalin.routes.exception(QueryException.class, (e, ctx) -> queryError(ctx, e));
@@ -415,20 +415,6 @@ public final class ContrailServer implements AutoCloseable {
         body.put("lateSpansDropped", sampler.stats().lateSpansDropped());
         body.put("counts", sampler.stats().rows());
         ctx.json(body);
-    }
-
-    private void index(Context ctx) {
-        ctx.contentType("text/plain; charset=utf-8").result("""
-                Contrail — analytical trace warehouse
-
-                Send spans:   POST /v1/traces (OTLP/HTTP protobuf or JSON), POST /api/v2/spans (Zipkin v2 JSON)
-                Query:        POST /api/sql  {"sql": "SELECT service_name, count(*) FROM spans GROUP BY 1"}
-                Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
-                Services:     GET /api/services, GET /api/services/{service}/operations
-                Propagation:  GET /api/propagation?start=&end=  (broken hops per edge, orphans, several roots)
-                Sampling:     GET /api/sampling  (policies, kept and dropped per service and policy)
-                Health:       GET /health
-                """);
     }
 
     private static void queryError(Context ctx, QueryException e) {
