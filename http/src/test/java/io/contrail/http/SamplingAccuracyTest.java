@@ -5,14 +5,10 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contrail.ingest.sampling.SamplingConfig;
+import io.contrail.workload.GroundTruth;
 import io.contrail.workload.Workload;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.proto.trace.v1.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
@@ -22,7 +18,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,54 +39,20 @@ class SamplingAccuracyTest {
     @RegisterExtension
     final RunningServer server = RunningServer.configured(config -> config.withSampling(samplingFile()));
 
-    /** The workload's requests and what is true of them. */
-    record Corpus(List<ExportTraceServiceRequest> requests, long spans, Map<String, Long> spansByService,
-                  Map<String, Long> errorSpansByService, Map<String, Integer> spansByTrace, Set<String> errorTraces,
-                  Set<String> slowTraces, long slowThresholdMillis) {
+    /** The workload's requests, what is true of them, and the latency the "slow" policy keeps. */
+    record Corpus(List<ExportTraceServiceRequest> requests, GroundTruth truth, long slowThresholdMillis) {
 
         static Corpus generate(int traces) {
             Workload workload = Workload.builder().seed(23).build();
             List<ExportTraceServiceRequest> requests = new ArrayList<>();
+            GroundTruth truth = new GroundTruth();
             for (int sent = 0; sent < traces; sent += 50) {
-                requests.add(workload.nextRequest(50));
-            }
-            Map<String, Long> spansByService = new HashMap<>();
-            Map<String, Long> errorSpansByService = new HashMap<>();
-            Map<String, Integer> spansByTrace = new HashMap<>();
-            Set<String> errorTraces = new HashSet<>();
-            Map<String, Long> rootMillis = new HashMap<>();
-            long spans = 0;
-            for (ExportTraceServiceRequest request : requests) {
-                for (ResourceSpans resourceSpans : request.getResourceSpansList()) {
-                    String service = serviceOf(resourceSpans.getResource());
-                    for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
-                        for (Span span : scopeSpans.getSpansList()) {
-                            String traceId = HexFormat.of().formatHex(span.getTraceId().toByteArray());
-                            spans++;
-                            spansByService.merge(service, 1L, Long::sum);
-                            spansByTrace.merge(traceId, 1, Integer::sum);
-                            if (span.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR) {
-                                errorSpansByService.merge(service, 1L, Long::sum);
-                                errorTraces.add(traceId);
-                            }
-                            if (span.getParentSpanId().isEmpty()) {
-                                rootMillis.put(traceId, (span.getEndTimeUnixNano() - span.getStartTimeUnixNano()) / 1_000_000);
-                            }
-                        }
-                    }
-                }
+                ExportTraceServiceRequest request = workload.nextRequest(50);
+                requests.add(request);
+                truth.add(request);
             }
             // The slowest ~3% of traces are "slow": their threshold comes from the corpus itself.
-            List<Long> sorted = rootMillis.values().stream().sorted().toList();
-            long threshold = sorted.get((int) (sorted.size() * 0.97));
-            Set<String> slow = new HashSet<>();
-            rootMillis.forEach((trace, millis) -> {
-                if (millis >= threshold) {
-                    slow.add(trace);
-                }
-            });
-            return new Corpus(requests, spans, spansByService, errorSpansByService, spansByTrace, errorTraces, slow,
-                    threshold);
+            return new Corpus(requests, truth, truth.rootMillisAtShare(0.03));
         }
     }
 
@@ -131,18 +92,18 @@ class SamplingAccuracyTest {
         }
         long storedSpans = storedByTrace.values().stream().mapToLong(Integer::longValue).sum();
         assertThat(storedSpans).as("sampling stored far fewer spans than it was sent")
-                .isLessThan(CORPUS.spans() / 4);
+                .isLessThan(CORPUS.truth().spans() / 4);
 
-        for (String trace : CORPUS.errorTraces()) {
+        for (String trace : CORPUS.truth().errorTraces()) {
             assertThat(storedByTrace.get(trace)).as("error trace %s kept whole", trace)
-                    .isEqualTo(CORPUS.spansByTrace().get(trace));
+                    .isEqualTo(CORPUS.truth().spansByTrace().get(trace));
         }
-        for (String trace : CORPUS.slowTraces()) {
+        for (String trace : CORPUS.truth().tracesSlowerThan(CORPUS.slowThresholdMillis())) {
             assertThat(storedByTrace.get(trace)).as("slow trace %s kept whole", trace)
-                    .isEqualTo(CORPUS.spansByTrace().get(trace));
+                    .isEqualTo(CORPUS.truth().spansByTrace().get(trace));
         }
         storedByTrace.forEach((trace, count) -> assertThat(count).as("kept trace %s is whole", trace)
-                .isEqualTo(CORPUS.spansByTrace().get(trace)));
+                .isEqualTo(CORPUS.truth().spansByTrace().get(trace)));
 
         // The estimates are Horvitz-Thompson sums: each kept trace counts 1/p times. Their standard
         // error, estimated from the kept traces (variance = sum of (w^2 - w) n^2 over traces), decides
@@ -150,16 +111,16 @@ class SamplingAccuracyTest {
         // for 1M spans and hold whenever this run's own error allows them.
         JsonNode total = server.rows("WITH t AS (SELECT trace_id, count(*) AS n, max(sample_weight) AS w "
                 + "FROM spans GROUP BY 1) SELECT sum(n * w), sqrt(sum((w * w - w) * n * n)) FROM t").get(0);
-        assertThat(total.get(0).asDouble() / CORPUS.spans()).as("sum(sample_weight) / true span count")
-                .isCloseTo(1.0, within(Math.max(0.02, 3 * total.get(1).asDouble() / CORPUS.spans())));
+        assertThat(total.get(0).asDouble() / CORPUS.truth().spans()).as("sum(sample_weight) / true span count")
+                .isCloseTo(1.0, within(Math.max(0.02, 3 * total.get(1).asDouble() / CORPUS.truth().spans())));
 
         for (JsonNode row : server.rows("WITH t AS (SELECT trace_id, service_name, count(*) AS n, "
                 + "count(*) FILTER (WHERE status_code = 'ERROR') AS errors, max(sample_weight) AS w "
                 + "FROM spans GROUP BY ALL) "
                 + "SELECT service_name, sum(n * w), sum(errors * w), sqrt(sum((w * w - w) * n * n)) FROM t GROUP BY 1")) {
             String service = row.get(0).asText();
-            long trueSpans = CORPUS.spansByService().get(service);
-            long trueErrorSpans = CORPUS.errorSpansByService().getOrDefault(service, 0L);
+            long trueSpans = CORPUS.truth().spansByService().get(service);
+            long trueErrorSpans = CORPUS.truth().errorSpansByService().getOrDefault(service, 0L);
             double estimatedSpans = row.get(1).asDouble();
             assertThat(estimatedSpans / trueSpans).as("%s: weighted spans / true spans", service)
                     .isCloseTo(1.0, within(Math.max(0.05, 3 * row.get(3).asDouble() / trueSpans)));
@@ -168,7 +129,7 @@ class SamplingAccuracyTest {
             assertThat(estimatedErrorRate).as("%s: error rate in percent", service)
                     .isCloseTo(trueErrorRate, within(Math.max(0.5, 3 * trueErrorRate * row.get(3).asDouble() / trueSpans)));
         }
-        long trueErrors = CORPUS.errorSpansByService().values().stream().mapToLong(Long::longValue).sum();
+        long trueErrors = CORPUS.truth().errorSpansByService().values().stream().mapToLong(Long::longValue).sum();
         assertThat(trueErrors).isPositive();
 
         JsonNode sampling = server.getJson("/api/sampling");
@@ -186,7 +147,7 @@ class SamplingAccuracyTest {
         }
         assertThat(policies).contains("errors", "slow", "baseline", "(none)");
         assertThat(keptTraces).as("spans counted as kept").isEqualTo(storedSpans);
-        assertThat(keptTraces + droppedTraces).as("spans counted").isEqualTo(CORPUS.spans());
+        assertThat(keptTraces + droppedTraces).as("spans counted").isEqualTo(CORPUS.truth().spans());
     }
 
     private void sendOneResourceAtATime() {
@@ -212,12 +173,4 @@ class SamplingAccuracyTest {
         server.flush();
     }
 
-    private static String serviceOf(Resource resource) {
-        for (KeyValue kv : resource.getAttributesList()) {
-            if (kv.getKey().equals("service.name")) {
-                return kv.getValue().getStringValue();
-            }
-        }
-        return "unknown_service";
-    }
 }
