@@ -68,14 +68,8 @@ public final class TraceQueries {
 
     public Optional<Trace> trace(String traceId) throws QueryException {
         String id = TraceId.normalize(traceId);
-        List<SpanView> spans = engine.run("SELECT * REPLACE ("
-                        + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
-                        + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
-                        + "'attributes': e.attributes, 'droppedAttributesCount': e.dropped_attributes_count}))::VARCHAR AS events, "
-                        + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
-                        + "'traceState': l.trace_state, 'attributes': l.attributes, "
-                        + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links) "
-                        + "FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
+        List<SpanView> spans = engine.run("SELECT " + SPAN_VIEW_COLUMNS
+                        + " FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
                 List.of(id), TraceQueries::readSpans);
         if (spans.isEmpty()) {
             return Optional.empty();
@@ -83,7 +77,20 @@ public final class TraceQueries {
         return Optional.of(new Trace(id, spans.size(), tree(spans), spans));
     }
 
-    private static List<SpanView> readSpans(ResultSet rs) throws SQLException {
+    /**
+     * The select list that {@link #readSpans} reads: every column of {@code spans}, times as Unix
+     * nanoseconds and events and links as JSON. Columns of other tables joined in are ignored.
+     */
+    public static final String SPAN_VIEW_COLUMNS = "* REPLACE ("
+            + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
+            + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
+            + "'attributes': e.attributes, 'droppedAttributesCount': e.dropped_attributes_count}))::VARCHAR AS events, "
+            + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
+            + "'traceState': l.trace_state, 'attributes': l.attributes, "
+            + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links)";
+
+    /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order. */
+    public static List<SpanView> readSpans(ResultSet rs) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
