@@ -6,6 +6,8 @@ import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.contrail.columnar.Warehouse;
+import io.contrail.http.zipkin.ContrailStorage;
+import io.contrail.http.zipkin.ZipkinQueryApi;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
@@ -50,6 +52,7 @@ public final class ContrailServer implements AutoCloseable {
     private final SpanReceiver receiver;
     private final TraceQueries traces;
     private final PropagationQueries propagation;
+    private final ContrailStorage zipkin;
     private final Javalin app;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /**
@@ -75,6 +78,7 @@ public final class ContrailServer implements AutoCloseable {
         this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
         this.traces = new TraceQueries(engine);
         this.propagation = new PropagationQueries(engine);
+        this.zipkin = ContrailStorage.newBuilder(receiver, engine).build();
         this.app = Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -82,6 +86,9 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces, ContrailServer::refuseOtlp));
             javalin.routes.post("/api/v2/spans",
                     ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            javalin.routes.post(ZipkinQueryApi.PREFIX + "/api/v2/spans",
+                    ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
             javalin.routes.post("/api/sql", this::sql);
             javalin.routes.get("/api/traces/{traceId}", this::trace);
             javalin.routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));
@@ -130,6 +137,11 @@ public final class ContrailServer implements AutoCloseable {
 
     public QueryEngine engine() {
         return engine;
+    }
+
+    /** The Zipkin storage the {@code /zipkin/api/v2} routes use. */
+    public ContrailStorage zipkinStorage() {
+        return zipkin;
     }
 
     // ---- ingest
@@ -395,6 +407,7 @@ public final class ContrailServer implements AutoCloseable {
                 Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
                 Services:     GET /api/services, GET /api/services/{service}/operations
                 Propagation:  GET /api/propagation?start=&end=  (broken hops per edge, orphans, several roots)
+                Zipkin API:   /zipkin/api/v2/... (services, spans, traces, trace/{id}, dependencies; POST spans)
                 Health:       GET /health
                 """);
     }
