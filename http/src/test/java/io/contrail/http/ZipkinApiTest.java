@@ -2,6 +2,9 @@ package io.contrail.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span.Event;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.net.http.HttpResponse;
@@ -9,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -73,6 +77,12 @@ class ZipkinApiTest {
                 OtlpSpans.span(OTLP_TRACE_ID, OtlpSpans.spanId(1), "GET /pay", SpanKind.SPAN_KIND_SERVER,
                                 Instant.ofEpochSecond(0, START_MICROS * 1000), Duration.ofMillis(40))
                         .addAttributes(OtlpSpans.attribute("http.route", "/pay"))
+                        .addAttributes(KeyValue.newBuilder().setKey("app.items")
+                                .setValue(AnyValue.newBuilder().setIntValue(3)))
+                        .addEvents(Event.newBuilder().setName("retry")
+                                .setTimeUnixNano((START_MICROS + 5_000) * 1000)
+                                .addAttributes(KeyValue.newBuilder().setKey("attempt")
+                                        .setValue(AnyValue.newBuilder().setIntValue(2))))
                         .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)
                                 .setMessage("no funds"))));
         awaitStored(5);
@@ -96,7 +106,7 @@ class ZipkinApiTest {
 
     private static List<List<Span>> traces(HttpResponse<byte[]> response) {
         assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
-        List<List<Span>> traces = new java.util.ArrayList<>();
+        List<List<Span>> traces = new ArrayList<>();
         for (var trace : RunningServer.json(response)) {
             traces.add(SpanBytesDecoder.JSON_V2.decodeList(trace.toString().getBytes(StandardCharsets.UTF_8)));
         }
@@ -106,7 +116,7 @@ class ZipkinApiTest {
     private static List<String> strings(String pathAndQuery) {
         HttpResponse<byte[]> response = server.get(pathAndQuery);
         assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
-        List<String> values = new java.util.ArrayList<>();
+        List<String> values = new ArrayList<>();
         RunningServer.json(response).forEach(value -> values.add(value.asText()));
         return values;
     }
@@ -168,7 +178,10 @@ class ZipkinApiTest {
         assertThat(span.timestampAsLong()).isEqualTo(START_MICROS);
         assertThat(span.durationAsLong()).isEqualTo(40_000L);
         assertThat(span.tags()).containsEntry("http.route", "/pay").containsEntry("otel.status_code", "ERROR")
-                .containsEntry("error", "no funds").containsEntry("otel.scope.name", "contrail-http-test");
+                .containsEntry("error", "no funds").containsEntry("otel.scope.name", "contrail-http-test")
+                .containsEntry("app.items", "3");
+        assertThat(span.annotations()).extracting(a -> a.timestamp() + " " + a.value())
+                .containsExactly((START_MICROS + 5_000) + " retry {\"attempt\":2}");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.contrail.http.zipkin;
 
+import io.contrail.ingest.ZipkinDecoder;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.TraceQueries;
@@ -7,6 +8,7 @@ import io.contrail.query.TraceQueries.SpanView;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,7 +45,6 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
     /** Traces read per SQL round trip while linking dependencies. */
     static final int DEPENDENCY_PAGE_TRACES = 1_000;
     private static final long NANOS_PER_MILLI = 1_000_000;
-    private static final String UNNAMED = "unknown_service";
 
     private final QueryEngine engine;
     private final boolean strictTraceId;
@@ -92,7 +93,7 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
     }
 
     private List<List<Span>> tracesByKey(List<String> keys) throws QueryException {
-        String placeholders = String.join(", ", java.util.Collections.nCopies(keys.size(), "?"));
+        String placeholders = String.join(", ", Collections.nCopies(keys.size(), "?"));
         List<SpanView> spans = engine.run("SELECT " + TraceQueries.SPAN_VIEW_COLUMNS + " FROM spans WHERE "
                         + keyColumn() + " IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
                 new ArrayList<>(keys), TraceQueries::readSpans);
@@ -222,7 +223,7 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
             return Call.emptyList();
         }
         return new StorageCall<>(() -> names("SELECT DISTINCT lower(service_name) FROM spans "
-                + "WHERE service_name <> '' AND service_name <> ? ORDER BY 1", List.of(UNNAMED)));
+                + "WHERE service_name <> '' AND service_name <> ? ORDER BY 1", List.of(ZipkinDecoder.UNKNOWN_SERVICE)));
     }
 
     @Override
