@@ -91,12 +91,23 @@ public final class TraceQueries {
 
     /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order. */
     public static List<SpanView> readSpans(ResultSet rs) throws SQLException {
+        List<SpanView> spans = new ArrayList<>();
+        readSpans(rs, spans::add);
+        return spans;
+    }
+
+    /** Receives spans one at a time, so that a caller can process more rows than it could hold. */
+    public interface SpanSink {
+        void accept(SpanView span) throws SQLException;
+    }
+
+    /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order, into {@code sink}. */
+    public static void readSpans(ResultSet rs, SpanSink sink) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
             index.put(meta.getColumnName(i), i);
         }
-        List<SpanView> spans = new ArrayList<>();
         while (rs.next()) {
             Map<String, Object> attributes = new LinkedHashMap<>();
             Map<String, Object> resource = new LinkedHashMap<>();
@@ -108,7 +119,7 @@ public final class TraceQueries {
                     putIfPresent(resource, column.substring(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX.length()), rs.getObject(i));
                 }
             }
-            spans.add(new SpanView(
+            sink.accept(new SpanView(
                     rs.getString(index.get("trace_id")), rs.getString(index.get("span_id")),
                     rs.getString(index.get("parent_span_id")), rs.getString(index.get("trace_state")),
                     rs.getString(index.get("service_name")), rs.getString(index.get("name")),
@@ -121,7 +132,6 @@ public final class TraceQueries {
                     parseList(rs.getString(index.get("events"))), parseList(rs.getString(index.get("links"))),
                     rs.getDouble(index.get("sample_weight"))));
         }
-        return spans;
     }
 
     private static void putIfPresent(Map<String, Object> into, String key, Object value) throws SQLException {

@@ -14,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import zipkin2.Call;
 import zipkin2.DependencyLink;
 import zipkin2.Span;
@@ -42,8 +43,6 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
 
     /** Traces read per SQL round trip while searching. */
     static final int SEARCH_PAGE_TRACES = 100;
-    /** Traces read per SQL round trip while linking dependencies. */
-    static final int DEPENDENCY_PAGE_TRACES = 1_000;
     private static final long NANOS_PER_MILLI = 1_000_000;
 
     private final QueryEngine engine;
@@ -142,15 +141,28 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
     }
 
     /**
-     * One page of the traces that may match, newest first: those whose root's (else earliest
-     * span's) timestamp lies in the window and that have a span of the requested service with the
-     * requested name, remote service and duration. Tags and annotations are left to
+     * One page of the traces that may match, newest first. Tags and annotations are left to
      * {@link QueryRequest#test}.
      */
     private Map<String, List<Span>> candidatePage(QueryRequest request, boolean strict, int pageSize, long offset)
             throws QueryException {
         String key = strict ? "trace_id" : "right(trace_id, 16)";
         List<Object> parameters = new ArrayList<>();
+        String sql = candidateTraces(request, key, parameters)
+                + ", page AS (SELECT * FROM candidates ORDER BY zipkin_timestamp DESC, zipkin_key LIMIT ? OFFSET ?) "
+                + "SELECT " + TraceQueries.SPAN_VIEW_COLUMNS + " FROM spans JOIN page ON " + key + " = page.zipkin_key "
+                + "ORDER BY page.zipkin_timestamp DESC, page.zipkin_key, start_time, span_id";
+        parameters.add(pageSize);
+        parameters.add(offset);
+        return groupByKey(engine.run(sql, parameters, TraceQueries::readSpans), strict);
+    }
+
+    /**
+     * A {@code WITH} clause defining {@code candidates(zipkin_key, zipkin_timestamp)}: the traces
+     * whose root's (else earliest span's) timestamp lies in the window and that have a span of the
+     * requested service with the requested name, remote service and duration. Adds its parameters.
+     */
+    private static String candidateTraces(QueryRequest request, String key, List<Object> parameters) {
         long windowStartNanos = Math.max(0, request.endTs() - request.lookback()) * NANOS_PER_MILLI;
         long windowEndNanos = request.endTs() * NANOS_PER_MILLI + (NANOS_PER_MILLI - 1);
         // Spans of a trace lie near its root: a day either side of the window covers every trace
@@ -187,21 +199,16 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
         }
         parameters.add(windowStartNanos);
         parameters.add(windowEndNanos);
-        parameters.add(pageSize);
-        parameters.add(offset);
 
         // A span starting before 1 µs after the epoch has no Zipkin timestamp (see ZipkinSpanMapping).
         String timed = "epoch_ns(start_time) >= 1000";
-        String sql = "WITH traces AS (SELECT " + key + " AS zipkin_key, "
+        return "WITH traces AS (SELECT " + key + " AS zipkin_key, "
                 + "coalesce(min(start_time) FILTER (WHERE parent_span_id IS NULL AND " + timed + "), "
                 + "min(start_time) FILTER (WHERE " + timed + ")) AS zipkin_timestamp "
                 + "FROM spans WHERE \"date\" BETWEEN ?::DATE AND ?::DATE GROUP BY 1"
                 + (having.isEmpty() ? "" : " HAVING " + String.join(" AND ", having)) + "), "
-                + "page AS (SELECT * FROM traces WHERE zipkin_timestamp BETWEEN make_timestamp_ns(?) "
-                + "AND make_timestamp_ns(?) ORDER BY zipkin_timestamp DESC, zipkin_key LIMIT ? OFFSET ?) "
-                + "SELECT " + TraceQueries.SPAN_VIEW_COLUMNS + " FROM spans JOIN page ON " + key + " = page.zipkin_key "
-                + "ORDER BY page.zipkin_timestamp DESC, page.zipkin_key, start_time, span_id";
-        return groupByKey(engine.run(sql, parameters, TraceQueries::readSpans), strict);
+                + "candidates AS (SELECT * FROM traces WHERE zipkin_timestamp BETWEEN make_timestamp_ns(?) "
+                + "AND make_timestamp_ns(?))";
     }
 
     private static void addServiceParameter(QueryRequest request, List<Object> parameters) {
@@ -261,7 +268,7 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
     /**
      * Links from every trace whose timestamp lies in the window (as trace search decides it), with
      * traces grouped by the lower 64 bits of their ID so that a server that dropped the upper bits
-     * still links to its client. Reads the window's spans a page of traces at a time.
+     * still links to its client. One query; its rows stream through Java a trace at a time.
      */
     @Override
     public Call<List<DependencyLink>> getDependencies(long endTs, long lookback) {
@@ -274,18 +281,50 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
         QueryRequest window = QueryRequest.newBuilder().endTs(endTs).lookback(lookback)
                 .limit(Integer.MAX_VALUE).build();
         return new StorageCall<>(() -> {
+            String key = "right(trace_id, 16)";
+            List<Object> parameters = new ArrayList<>();
+            String sql = candidateTraces(window, key, parameters)
+                    + " SELECT " + TraceQueries.SPAN_VIEW_COLUMNS + " FROM spans JOIN candidates c ON " + key
+                    + " = c.zipkin_key ORDER BY c.zipkin_key, start_time, span_id";
             DependencyLinker linker = new DependencyLinker();
-            for (long offset = 0; ; offset += DEPENDENCY_PAGE_TRACES) {
-                Map<String, List<Span>> page = candidatePage(window, false, DEPENDENCY_PAGE_TRACES, offset);
-                for (List<Span> trace : page.values()) {
-                    if (window.test(trace)) {
-                        linker.putTrace(trace);
-                    }
+            TraceCollector traces = new TraceCollector(trace -> {
+                if (window.test(trace)) {
+                    linker.putTrace(trace);
                 }
-                if (page.size() < DEPENDENCY_PAGE_TRACES) {
-                    return linker.link();
-                }
-            }
+            });
+            engine.run(sql, parameters, rs -> {
+                TraceQueries.readSpans(rs, traces::add);
+                return null;
+            });
+            traces.finish();
+            return linker.link();
         });
+    }
+
+    /** Gathers consecutive spans with the same lower 64 trace-ID bits into traces, without duplicates. */
+    private static final class TraceCollector {
+        private final Consumer<List<Span>> onTrace;
+        private String key;
+        private final LinkedHashSet<Span> spans = new LinkedHashSet<>();
+
+        TraceCollector(Consumer<List<Span>> onTrace) {
+            this.onTrace = onTrace;
+        }
+
+        void add(SpanView stored) {
+            String spanKey = stored.traceId().substring(16);
+            if (!spanKey.equals(key)) {
+                finish();
+                key = spanKey;
+            }
+            spans.add(ZipkinSpanMapping.toZipkin(stored));
+        }
+
+        void finish() {
+            if (!spans.isEmpty()) {
+                onTrace.accept(List.copyOf(spans));
+                spans.clear();
+            }
+        }
     }
 }
