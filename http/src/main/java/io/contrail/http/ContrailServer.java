@@ -139,11 +139,6 @@ public final class ContrailServer implements AutoCloseable {
         return engine;
     }
 
-    /** The Zipkin storage the {@code /zipkin/api/v2} routes use. */
-    public ContrailStorage zipkinStorage() {
-        return zipkin;
-    }
-
     // ---- ingest
 
     /** Answers a request that found no ingest permit: 503 with Retry-After, in the receiver's own error format. */
