@@ -7,6 +7,8 @@ import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
+import io.contrail.http.zipkin.ContrailStorage;
+import io.contrail.http.zipkin.ZipkinQueryApi;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
@@ -53,6 +55,7 @@ public final class ContrailServer implements AutoCloseable {
     private final SpanReceiver receiver;
     private final TraceQueries traces;
     private final PropagationQueries propagation;
+    private final ContrailStorage zipkin;
     private final Javalin app;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /**
@@ -86,6 +89,7 @@ public final class ContrailServer implements AutoCloseable {
         this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
         this.traces = new TraceQueries(engine);
         this.propagation = new PropagationQueries(engine);
+        this.zipkin = ContrailStorage.newBuilder(receiver, engine).build();
         this.app = Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -93,6 +97,9 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces, ContrailServer::refuseOtlp));
             javalin.routes.post("/api/v2/spans",
                     ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            javalin.routes.post(ZipkinQueryApi.PREFIX + "/api/v2/spans",
+                    ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
             javalin.routes.post("/api/sql", this::sql);
             javalin.routes.get("/api/traces/{traceId}", this::trace);
             javalin.routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));

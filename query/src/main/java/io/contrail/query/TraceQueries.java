@@ -74,14 +74,8 @@ public final class TraceQueries {
 
     public Optional<Trace> trace(String traceId) throws QueryException {
         String id = TraceId.normalize(traceId);
-        List<SpanView> spans = engine.run("SELECT * REPLACE ("
-                        + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
-                        + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
-                        + "'attributes': e.attributes, 'droppedAttributesCount': e.dropped_attributes_count}))::VARCHAR AS events, "
-                        + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
-                        + "'traceState': l.trace_state, 'attributes': l.attributes, "
-                        + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links) "
-                        + "FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
+        List<SpanView> spans = engine.run("SELECT " + SPAN_VIEW_COLUMNS
+                        + " FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
                 List.of(id), TraceQueries::readSpans);
         if (spans.isEmpty()) {
             return Optional.empty();
@@ -102,13 +96,37 @@ public final class TraceQueries {
         return Optional.of(new Trace(id, timed.size(), tree(timed), timed));
     }
 
-    private static List<SpanView> readSpans(ResultSet rs) throws SQLException {
+    /**
+     * The select list that {@link #readSpans} reads: every column of {@code spans}, times as Unix
+     * nanoseconds and events and links as JSON. Columns of other tables joined in are ignored.
+     */
+    public static final String SPAN_VIEW_COLUMNS = "* REPLACE ("
+            + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
+            + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
+            + "'attributes': e.attributes, 'droppedAttributesCount': e.dropped_attributes_count}))::VARCHAR AS events, "
+            + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
+            + "'traceState': l.trace_state, 'attributes': l.attributes, "
+            + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links)";
+
+    /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order. */
+    public static List<SpanView> readSpans(ResultSet rs) throws SQLException {
+        List<SpanView> spans = new ArrayList<>();
+        readSpans(rs, spans::add);
+        return spans;
+    }
+
+    /** Receives spans one at a time, so that a caller can process more rows than it could hold. */
+    public interface SpanSink {
+        void accept(SpanView span) throws SQLException;
+    }
+
+    /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order, into {@code sink}. */
+    public static void readSpans(ResultSet rs, SpanSink sink) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
             index.put(meta.getColumnName(i), i);
         }
-        List<SpanView> spans = new ArrayList<>();
         while (rs.next()) {
             Map<String, Object> attributes = new LinkedHashMap<>();
             Map<String, Object> resource = new LinkedHashMap<>();
@@ -120,7 +138,7 @@ public final class TraceQueries {
                     putIfPresent(resource, column.substring(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX.length()), rs.getObject(i));
                 }
             }
-            spans.add(new SpanView(
+            sink.accept(new SpanView(
                     rs.getString(index.get("trace_id")), rs.getString(index.get("span_id")),
                     rs.getString(index.get("parent_span_id")), rs.getString(index.get("trace_state")),
                     rs.getString(index.get("service_name")), rs.getString(index.get("name")),
@@ -133,7 +151,6 @@ public final class TraceQueries {
                     parseList(rs.getString(index.get("events"))), parseList(rs.getString(index.get("links"))),
                     rs.getDouble(index.get("sample_weight")), rs.getLong(index.get("duration_nanos")), 0));
         }
-        return spans;
     }
 
     private static void putIfPresent(Map<String, Object> into, String key, Object value) throws SQLException {
