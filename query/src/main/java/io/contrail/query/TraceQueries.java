@@ -8,8 +8,6 @@ import java.io.IOException;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -64,6 +62,20 @@ public final class TraceQueries {
     public record SearchRequest(String service, String operation, Map<String, String> attributes,
                                 Long minDurationNanos, Long maxDurationNanos, String status,
                                 Long startTimeUnixNano, Long endTimeUnixNano, int limit) {
+
+        public SearchRequest(SpanFilter filter, TimeWindow window, int limit) {
+            this(filter.service(), filter.operation(), filter.attributes(), filter.minDurationNanos(),
+                    filter.maxDurationNanos(), filter.status(), window.startUnixNano(), window.endUnixNano(), limit);
+        }
+
+        /** The span criteria. */
+        public SpanFilter filter() {
+            return new SpanFilter(service, operation, attributes, minDurationNanos, maxDurationNanos, status);
+        }
+
+        public TimeWindow window() {
+            return new TimeWindow(startTimeUnixNano, endTimeUnixNano);
+        }
     }
 
     public Optional<Trace> trace(String traceId) throws QueryException {
@@ -194,52 +206,14 @@ public final class TraceQueries {
     /** Matching traces, newest first (ties by trace ID), at most {@code limit}. */
     public List<TraceSummary> search(SearchRequest request) throws QueryException {
         int limit = request.limit() <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(request.limit(), MAX_SEARCH_LIMIT);
-        List<String> conditions = new ArrayList<>();
-        List<Object> parameters = new ArrayList<>();
-        if (request.service() != null) {
-            conditions.add("service_name = ?");
-            parameters.add(request.service());
-        }
-        if (request.operation() != null) {
-            conditions.add("name = ?");
-            parameters.add(request.operation());
-        }
-        if (request.minDurationNanos() != null) {
-            conditions.add("duration_nanos >= ?");
-            parameters.add(request.minDurationNanos());
-        }
-        if (request.maxDurationNanos() != null) {
-            conditions.add("duration_nanos <= ?");
-            parameters.add(request.maxDurationNanos());
-        }
-        if (request.status() != null) {
-            conditions.add("status_code = ?");
-            parameters.add(statusCode(request.status()));
-        }
-        List<String> window = new ArrayList<>();
-        List<Object> windowParameters = new ArrayList<>();
-        timeWindow(request, window, windowParameters, 0);
-        conditions.addAll(window);
-        parameters.addAll(windowParameters);
-        if (request.attributes() != null && !request.attributes().isEmpty()) {
-            Map<String, String> columnTypes = new HashMap<>();
-            for (QueryResult.Column column : engine.spanColumns()) {
-                columnTypes.put(column.name(), column.type());
-            }
-            for (Map.Entry<String, String> filter : request.attributes().entrySet()) {
-                if (!attributeCondition(filter.getKey(), filter.getValue(), columnTypes, conditions, parameters)) {
-                    return List.of();
-                }
-            }
-        }
-        String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
-        // Spans of a matched trace may lie a little outside the window; an hour either side covers them.
-        List<String> outerWindow = new ArrayList<>();
-        List<Object> outerParameters = new ArrayList<>();
-        timeWindow(request, outerWindow, outerParameters, 3_600_000_000_000L);
-        String outerWhere = outerWindow.isEmpty() ? "" : " WHERE " + String.join(" AND ", outerWindow);
+        SpanFilter.Condition filter = request.filter().toSql(request.attributes() == null
+                || request.attributes().isEmpty() ? Map.of() : columnTypes(engine));
+        List<Object> parameters = new ArrayList<>(filter.parameters());
+        TimeWindow window = request.window();
+        String where = " WHERE " + filter.sql() + " AND " + window.sql("", 0, parameters);
         parameters.add(limit);
-        parameters.addAll(outerParameters);
+        // Spans of a matched trace may lie a little outside the window; an hour either side covers them.
+        String outerWhere = " WHERE " + window.sql("s", 3_600_000_000_000L, parameters);
         String sql = "WITH matched AS (SELECT trace_id, min(start_time) AS first_match FROM spans" + where
                 + " GROUP BY trace_id ORDER BY first_match DESC, trace_id LIMIT ?) "
                 + "SELECT trace_id, epoch_ns(min(start_time)) AS trace_start, epoch_ns(max(end_time)), count(*), "
@@ -265,70 +239,12 @@ public final class TraceQueries {
         });
     }
 
-    private static String statusCode(String status) {
-        return switch (status.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "error" -> "ERROR";
-            case "ok" -> "OK";
-            case "unset" -> "UNSET";
-            default -> throw new IllegalArgumentException("status=" + status + ": use error, ok or unset");
-        };
-    }
-
-    private static void timeWindow(SearchRequest request, List<String> conditions, List<Object> parameters,
-                                   long marginNanos) {
-        if (request.startTimeUnixNano() != null) {
-            long start = request.startTimeUnixNano() - marginNanos;
-            conditions.add("start_time >= make_timestamp_ns(?)");
-            parameters.add(start);
-            conditions.add("\"date\" >= ?::DATE");
-            parameters.add(utcDate(start));
+    /** Column name → DuckDB type of every column of {@code spans} now. */
+    static Map<String, String> columnTypes(QueryEngine engine) throws QueryException {
+        Map<String, String> types = new HashMap<>();
+        for (QueryResult.Column column : engine.spanColumns()) {
+            types.put(column.name(), column.type());
         }
-        if (request.endTimeUnixNano() != null) {
-            long end = request.endTimeUnixNano() + marginNanos;
-            conditions.add("start_time <= make_timestamp_ns(?)");
-            parameters.add(end);
-            conditions.add("\"date\" <= ?::DATE");
-            parameters.add(utcDate(end));
-        }
-    }
-
-    private static String utcDate(long unixNanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L)).atZone(ZoneOffset.UTC)
-                .toLocalDate().toString();
-    }
-
-    /** Adds a condition for one attribute filter; false when no column holds that key (nothing matches). */
-    private static boolean attributeCondition(String key, String value, Map<String, String> columnTypes,
-                                              List<String> conditions, List<Object> parameters) {
-        String column = SpanSchema.spanAttributeColumn(key);
-        if (!columnTypes.containsKey(column)) {
-            column = SpanSchema.resourceAttributeColumn(key);
-            if (!columnTypes.containsKey(column)) {
-                return false;
-            }
-        }
-        String type = columnTypes.get(column);
-        String ref = SpanSchema.quote(column);
-        try {
-            switch (type) {
-                case "BIGINT" -> parameters.add(Long.parseLong(value.trim()));
-                case "DOUBLE" -> parameters.add(Double.parseDouble(value.trim()));
-                case "BOOLEAN" -> parameters.add(Boolean.parseBoolean(value.trim()));
-                default -> {
-                    if (type.endsWith("[]")) {
-                        conditions.add("list_contains(" + ref + "::VARCHAR[], ?)");
-                        parameters.add(value);
-                        return true;
-                    }
-                    conditions.add(ref + "::VARCHAR = ?");
-                    parameters.add(value);
-                    return true;
-                }
-            }
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        conditions.add(ref + " = ?");
-        return true;
+        return types;
     }
 }
