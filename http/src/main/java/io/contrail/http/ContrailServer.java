@@ -15,7 +15,9 @@ import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
+import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeParameters;
+import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -90,6 +92,7 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/search", this::search);
             javalin.routes.get("/api/propagation",
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
+            new DashboardApi(engine).register(javalin.routes);
             javalin.routes.get("/health", this::health);
             javalin.routes.get("/", this::index);
             javalin.routes.exception(IllegalArgumentException.class,
@@ -325,14 +328,6 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void search(Context ctx) throws QueryException {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        for (String filter : ctx.queryParams("attr")) {
-            int eq = filter.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("attr=" + filter + ": use attr=key=value");
-            }
-            attributes.put(filter.substring(0, eq), filter.substring(eq + 1));
-        }
         String limit = ctx.queryParam("limit");
         int limitValue;
         try {
@@ -343,16 +338,9 @@ public final class ContrailServer implements AutoCloseable {
         if (limitValue < 1 || limitValue > TraceQueries.MAX_SEARCH_LIMIT) {
             throw new IllegalArgumentException("limit=" + limit + ": must be between 1 and " + TraceQueries.MAX_SEARCH_LIMIT);
         }
-        var request = new TraceQueries.SearchRequest(
-                blankToNull(ctx.queryParam("service")), blankToNull(ctx.queryParam("operation")), attributes,
-                duration(ctx, "minDuration"), duration(ctx, "maxDuration"), blankToNull(ctx.queryParam("status")),
-                time(ctx, "start"), time(ctx, "end"), limitValue);
+        var request = new TraceQueries.SearchRequest(SpanFilter.fromParameters(ctx.queryParamMap()),
+                new TimeWindow(time(ctx, "start"), time(ctx, "end")), limitValue);
         ctx.json(Map.of("traces", traces.search(request)));
-    }
-
-    private static Long duration(Context ctx, String parameter) {
-        String value = blankToNull(ctx.queryParam(parameter));
-        return value == null ? null : TimeParameters.parseDurationNanos(parameter, value);
     }
 
     private static Long time(Context ctx, String parameter) {
@@ -395,6 +383,9 @@ public final class ContrailServer implements AutoCloseable {
                 Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
                 Services:     GET /api/services, GET /api/services/{service}/operations
                 Propagation:  GET /api/propagation?start=&end=  (broken hops per edge, orphans, several roots)
+                RED metrics:  GET /api/metrics/red?service=&operation=&groupBy=&step=&start=&end=
+                Service graph: GET /api/dependencies?start=&end=
+                Compare:      GET /api/compare?selection=status=error&baseline=&start=&end=
                 Health:       GET /health
                 """);
     }
