@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.contrail.columnar.Warehouse;
+import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
@@ -15,6 +16,7 @@ import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
+import io.contrail.query.ServiceGraph;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeParameters;
 import io.contrail.query.TimeWindow;
@@ -93,6 +95,7 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/propagation",
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
             new DashboardApi(engine).register(javalin.routes);
+            new JaegerApi(traces, new ServiceGraph(engine)).register(javalin.routes);
             javalin.routes.get("/health", this::health);
             javalin.routes.get("/", this::index);
             javalin.routes.exception(IllegalArgumentException.class,
@@ -386,6 +389,7 @@ public final class ContrailServer implements AutoCloseable {
                 RED metrics:  GET /api/metrics/red?service=&operation=&groupBy=&step=&start=&end=
                 Service graph: GET /api/dependencies?start=&end=
                 Compare:      GET /api/compare?selection=status=error&baseline=&start=&end=
+                Jaeger API:   /jaeger/api/...  (Grafana's Jaeger data source URL: http://<host>:<port>/jaeger)
                 Health:       GET /health
                 """);
     }

@@ -70,7 +70,9 @@ final class ShopTraffic implements AutoCloseable {
         Instant end = start.plus(duration);
         Span root = tracer("frontend").spanBuilder("GET /checkout").setSpanKind(SpanKind.SERVER).setNoParent()
                 .setStartTimestamp(start).setAttribute("http.request.method", "GET")
-                .setAttribute("http.route", "/checkout").setAttribute("app.user.id", userId).startSpan();
+                .setAttribute("http.route", "/checkout").setAttribute("app.user.id", userId)
+                .setAttribute("http.response.status_code", fails ? 500L : 200L)
+                .setAttribute("app.cart.total", 42.5).startSpan();
         Span payClient = tracer("frontend").spanBuilder("POST /pay").setSpanKind(SpanKind.CLIENT)
                 .setParent(Context.root().with(root)).setStartTimestamp(start.plusMillis(1))
                 .setAttribute("peer.service", "payment").startSpan();

@@ -79,7 +79,23 @@ public final class TraceQueries {
     }
 
     public Optional<Trace> trace(String traceId) throws QueryException {
-        String id = TraceId.normalize(traceId);
+        List<Trace> found = traces(List.of(traceId));
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /** The traces of these IDs that exist, in the order asked, read in one query. */
+    public List<Trace> traces(List<String> traceIds) throws QueryException {
+        List<Object> ids = new ArrayList<>();
+        for (String traceId : traceIds) {
+            String id = TraceId.normalize(traceId);
+            if (!ids.contains(id)) {
+                ids.add(id);
+            }
+        }
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        String placeholders = String.join(", ", ids.stream().map(id -> "?").toList());
         List<SpanView> spans = engine.run("SELECT * REPLACE ("
                         + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
                         + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
@@ -87,12 +103,20 @@ public final class TraceQueries {
                         + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
                         + "'traceState': l.trace_state, 'attributes': l.attributes, "
                         + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links) "
-                        + "FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
-                List.of(id), TraceQueries::readSpans);
-        if (spans.isEmpty()) {
-            return Optional.empty();
+                        + "FROM spans WHERE trace_id IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
+                ids, TraceQueries::readSpans);
+        Map<String, List<SpanView>> byTrace = new HashMap<>();
+        for (SpanView span : spans) {
+            byTrace.computeIfAbsent(span.traceId(), k -> new ArrayList<>()).add(span);
         }
-        return Optional.of(new Trace(id, spans.size(), tree(spans), spans));
+        List<Trace> traces = new ArrayList<>();
+        for (Object id : ids) {
+            List<SpanView> traceSpans = byTrace.get((String) id);
+            if (traceSpans != null) {
+                traces.add(new Trace((String) id, traceSpans.size(), tree(traceSpans), traceSpans));
+            }
+        }
+        return traces;
     }
 
     private static List<SpanView> readSpans(ResultSet rs) throws SQLException {
