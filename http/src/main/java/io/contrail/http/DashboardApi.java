@@ -51,6 +51,10 @@ final class DashboardApi {
         TimeWindow window = new TimeWindow(startNanos, endNanos);
         String step = blankToNull(ctx.queryParam("step"));
         long stepNanos = step == null ? RedMetrics.defaultStepNanos(window) : TimeParameters.parseDurationNanos("step", step);
+        if (start == null) {
+            // A default window starts on a whole step, so that buckets fall on round times.
+            window = new TimeWindow(Math.floorDiv(startNanos, stepNanos) * stepNanos, endNanos);
+        }
         var request = new RedMetrics.Request(blankToNull(ctx.queryParam("service")),
                 blankToNull(ctx.queryParam("operation")), RedMetrics.parseKinds(ctx.queryParam("kind")),
                 blankToNull(ctx.queryParam("groupBy")), window, stepNanos,

@@ -112,10 +112,22 @@ class DashboardApiTest {
 
         assertThat(result.get("selectionSpans").asDouble()).isEqualTo(3.0);
         assertThat(result.get("baselineSpans").asDouble()).isEqualTo(17.0);
-        JsonNode first = result.get("differences").get(0);
-        assertThat(first.get("dimension").asText()).isEqualTo("status_code");
-        assertThat(first.get("value").asText()).isEqualTo("ERROR");
-        assertThat(first.get("difference").asDouble()).isEqualTo(1.0);
+        assertThat(result.get("sampled").asBoolean()).isFalse();
+        // The selection fixes the status: restating it would tell nothing.
+        assertThat(result.get("differences")).extracting(d -> d.get("dimension").asText()).doesNotContain("status_code");
+        // One failed span in three carries each of these values, and no other span does.
+        List<String> top = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            JsonNode d = result.get("differences").get(i);
+            assertThat(d.get("difference").asDouble()).isCloseTo(1 / 3.0, within(1e-9));
+            top.add(d.get("dimension").asText() + "=" + d.get("value").asText());
+        }
+        assertThat(top).containsExactlyInAnyOrder("attr.app.user.id=u-3", "attr.http.response.status_code=500",
+                "attr.payment.card=amex", "status_message=card declined");
+        JsonNode serverKind = difference(result, "kind", "SERVER");
+        assertThat(serverKind.get("selectionShare").asDouble()).isCloseTo(2 / 3.0, within(1e-9));
+        assertThat(serverKind.get("baselineShare").asDouble()).isCloseTo(6 / 17.0, within(1e-9));
+        assertThat(serverKind.get("baselineCount").asDouble()).isEqualTo(6.0);
         JsonNode amex = difference(result, "attr.payment.card", "amex");
         assertThat(amex.get("selectionCount").asDouble()).isEqualTo(1.0);
         assertThat(amex.get("baselineCount").asDouble()).isZero();
