@@ -113,7 +113,8 @@ public final class JaegerApi {
             ctx.status(404).json(JaegerJson.Response.error(404, "trace not found"));
             return;
         }
-        ctx.json(JaegerJson.Response.of(List.of(JaegerTranslator.trace(trace.get()))));
+        // Jaeger fills total only for name listings; trace answers carry 0.
+        ctx.json(new JaegerJson.Response(List.of(JaegerTranslator.trace(trace.get())), 0, 0, 0, null));
     }
 
     private void search(Context ctx) throws QueryException {

@@ -19,6 +19,7 @@ final class JaegerJson {
 
     /** The envelope of every answer; {@code errors} is null when there are none, as in Jaeger. */
     record Response(Object data, int total, int limit, int offset, List<Error> errors) {
+        /** A listing (services, operations): Jaeger sets {@code total} to its size. */
         static Response of(List<?> data) {
             return new Response(data, data.size(), 0, 0, null);
         }
