@@ -346,12 +346,13 @@ public final class ContrailServer implements AutoCloseable {
         ctx.json(Map.of("traces", traces.search(request)));
     }
 
-    private static Long time(Context ctx, String parameter) {
+    /** A time parameter (RFC 3339 or epoch digits) in Unix nanoseconds; null when absent or blank. */
+    static Long time(Context ctx, String parameter) {
         String value = blankToNull(ctx.queryParam(parameter));
         return value == null ? null : TimeParameters.parseTimeNanos(parameter, value);
     }
 
-    private static String blankToNull(String s) {
+    static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
 

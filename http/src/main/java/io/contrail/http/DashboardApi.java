@@ -41,33 +41,33 @@ final class DashboardApi {
     }
 
     private void red(Context ctx) throws QueryException {
-        Long end = time(ctx, "end");
-        Long start = time(ctx, "start");
+        Long end = ContrailServer.time(ctx, "end");
+        Long start = ContrailServer.time(ctx, "start");
         long endNanos = end == null ? System.currentTimeMillis() * 1_000_000L : end;
         long startNanos = start == null ? endNanos - DEFAULT_RED_LOOKBACK_NANOS : start;
         if (endNanos <= startNanos) {
             throw new IllegalArgumentException("end must be after start");
         }
         TimeWindow window = new TimeWindow(startNanos, endNanos);
-        String step = blankToNull(ctx.queryParam("step"));
+        String step = ContrailServer.blankToNull(ctx.queryParam("step"));
         long stepNanos = step == null ? RedMetrics.defaultStepNanos(window) : TimeParameters.parseDurationNanos("step", step);
         if (start == null) {
             // A default window starts on a whole step, so that buckets fall on round times.
             window = new TimeWindow(Math.floorDiv(startNanos, stepNanos) * stepNanos, endNanos);
         }
-        var request = new RedMetrics.Request(blankToNull(ctx.queryParam("service")),
-                blankToNull(ctx.queryParam("operation")), RedMetrics.parseKinds(ctx.queryParam("kind")),
-                blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
+        var request = new RedMetrics.Request(ContrailServer.blankToNull(ctx.queryParam("service")),
+                ContrailServer.blankToNull(ctx.queryParam("operation")), RedMetrics.parseKinds(ctx.queryParam("kind")),
+                ContrailServer.blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
                 integer(ctx, "limit", RedMetrics.DEFAULT_MAX_GROUPS));
         ctx.json(red.query(request));
     }
 
     private void compare(Context ctx) throws QueryException {
-        String selection = blankToNull(ctx.queryParam("selection"));
+        String selection = ContrailServer.blankToNull(ctx.queryParam("selection"));
         if (selection == null) {
             throw new IllegalArgumentException("selection is required: a filter like status=error or minDuration=1s");
         }
-        String baseline = blankToNull(ctx.queryParam("baseline"));
+        String baseline = ContrailServer.blankToNull(ctx.queryParam("baseline"));
         var request = new SliceComparison.Request(SpanFilter.parse("selection", selection),
                 baseline == null ? null : SpanFilter.parse("baseline", baseline), window(ctx),
                 integer(ctx, "limit", SliceComparison.DEFAULT_LIMIT));
@@ -75,16 +75,11 @@ final class DashboardApi {
     }
 
     private static TimeWindow window(Context ctx) {
-        return new TimeWindow(time(ctx, "start"), time(ctx, "end"));
-    }
-
-    private static Long time(Context ctx, String parameter) {
-        String value = blankToNull(ctx.queryParam(parameter));
-        return value == null ? null : TimeParameters.parseTimeNanos(parameter, value);
+        return new TimeWindow(ContrailServer.time(ctx, "start"), ContrailServer.time(ctx, "end"));
     }
 
     private static int integer(Context ctx, String parameter, int defaultValue) {
-        String value = blankToNull(ctx.queryParam(parameter));
+        String value = ContrailServer.blankToNull(ctx.queryParam(parameter));
         if (value == null) {
             return defaultValue;
         }
@@ -93,9 +88,5 @@ final class DashboardApi {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(parameter + "=" + value + ": not a whole number");
         }
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
     }
 }
