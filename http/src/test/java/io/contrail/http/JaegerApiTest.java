@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The Jaeger query API under {@code /jaeger}, over two checkouts recorded by real OTel SDKs in
  * three services ({@link ShopTraffic}): the second fails, and each has an email span in a trace of
- * its own that follows from the payment. Answers are checked field by field against Jaeger's JSON
+ * its own that follows from the payment; plus, a day earlier, one span whose parent never arrived. Answers are checked field by field against Jaeger's JSON
  * model (v2.20.0 {@code model/json/model.go}), and the URLs are the ones Grafana's Jaeger data
  * source calls with {@code http://host:port/jaeger} as its URL.
  */
@@ -46,6 +46,8 @@ class JaegerApiTest {
     private static final Set<String> KEY_VALUE_FIELDS = Set.of("key", "type", "value");
     private static final Set<String> KEY_VALUE_TYPES = Set.of("string", "bool", "int64", "float64", "binary");
 
+    private static final String ORPHAN_TRACE = "0000000000000000" + OtlpSpans.spanId(0x77);
+
     private static ShopTraffic.Checkout paid;
     private static ShopTraffic.Checkout failed;
     private static List<SpanData> exported;
@@ -57,6 +59,12 @@ class JaegerApiTest {
         failed = shop.checkout(T0.plusSeconds(60), Duration.ofMillis(480), "amex", "u-2");
         shop.close();
         exported = shop.spans();
+        // A day earlier, outside the searches below: a span whose parent never arrived, in a 64-bit trace ID.
+        OtlpSpans.export(server, OtlpSpans.request().add("frontend", OtlpSpans.span(ORPHAN_TRACE, OtlpSpans.spanId(2),
+                        "GET /checkout", io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER,
+                        T0.minus(Duration.ofDays(1)), Duration.ofMillis(3))
+                .setParentSpanId(OtlpSpans.hex(OtlpSpans.spanId(1)))));
+        server.flush();
     }
 
     @Test
@@ -187,6 +195,32 @@ class JaegerApiTest {
             links.add(link.get("parent").asText() + " -> " + link.get("child").asText() + " x" + link.get("callCount").asLong());
         }
         assertThat(links).containsExactlyInAnyOrder("frontend -> payment x2", "frontend -> redis x2");
+    }
+
+    @Test
+    void aSpanWhoseParentIsMissingCarriesJaegersWarning() {
+        String trace = ORPHAN_TRACE;
+        JsonNode trace64 = server.getJson("/jaeger/api/traces/" + trace).get("data").get(0);
+        assertThat(trace64.get("traceID").asText()).as("Jaeger drops a zero high half").isEqualTo(trace.substring(16));
+        JsonNode span = trace64.get("spans").get(0);
+        assertThat(texts(span.get("warnings")))
+                .containsExactly("invalid parent span IDs=" + OtlpSpans.spanId(1) + "; skipping clock skew adjustment");
+        assertThat(server.getJson("/jaeger/api/traces/" + trace.substring(16)).get("data").get(0).get("spans"))
+                .as("a 16-digit ID finds the trace too").hasSize(1);
+    }
+
+    @Test
+    void searchByTraceIdsAnswersTheFoundOnesAndAnErrorPerMissingOne() {
+        JsonNode response = server.getJson("/jaeger/api/traces?traceID=" + traceId(paid) + "&traceID=" + traceId(failed)
+                + "&traceID=abcdef");
+
+        List<String> found = new ArrayList<>();
+        response.get("data").forEach(t -> found.add(t.get("traceID").asText()));
+        assertThat(found).containsExactly(traceId(paid), traceId(failed));
+        assertThat(response.get("errors")).hasSize(1);
+        assertThat(names(response.get("errors").get(0))).isEqualTo(Set.of("msg", "traceID"));
+        assertThat(response.get("errors").get(0).get("traceID").asText()).as("Jaeger prints 16 digits at least")
+                .isEqualTo("0000000000abcdef");
     }
 
     @Test
