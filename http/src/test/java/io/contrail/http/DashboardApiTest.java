@@ -74,10 +74,14 @@ class DashboardApiTest {
     }
 
     @Test
-    void redMetricsRejectAnUnknownGroupByAndTooManyPoints() {
+    void redMetricsRejectAnUnknownGroupByAnUnknownKindAndTooManyPoints() {
         HttpResponse<byte[]> unknown = server.get("/api/metrics/red?groupBy=" + RunningServer.urlEncode("no.such\"key") + WINDOW);
         assertThat(unknown.statusCode()).isEqualTo(400);
         assertThat(RunningServer.json(unknown).get("error").asText()).startsWith("groupBy=no.such\"key:");
+
+        HttpResponse<byte[]> kind = server.get("/api/metrics/red?kind=server,sideways" + WINDOW);
+        assertThat(kind.statusCode()).isEqualTo(400);
+        assertThat(RunningServer.json(kind).get("error").asText()).startsWith("kind=SIDEWAYS:");
 
         HttpResponse<byte[]> tiny = server.get("/api/metrics/red?step=1ms" + WINDOW);
         assertThat(tiny.statusCode()).isEqualTo(400);
