@@ -192,7 +192,7 @@ public final class RedMetrics {
                     continue;
                 }
                 String group = rs.getString(1);
-                SeriesBuilder builder = series.computeIfAbsent(group == null ? null : group,
+                SeriesBuilder builder = series.computeIfAbsent(group,
                         g -> new SeriesBuilder(g, points));
                 builder.requests = rs.getDouble(8);
                 int i = (int) bucket;
