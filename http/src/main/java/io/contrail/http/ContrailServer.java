@@ -9,6 +9,7 @@ import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
 import io.contrail.http.zipkin.ContrailStorage;
 import io.contrail.http.zipkin.ZipkinQueryApi;
+import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
@@ -19,7 +20,10 @@ import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
+import io.contrail.query.ServiceGraph;
+import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeParameters;
+import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -109,6 +113,8 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/propagation",
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
             javalin.routes.get("/api/sampling", this::sampling);
+            new DashboardApi(engine).register(javalin.routes);
+            new JaegerApi(traces, new ServiceGraph(engine)).register(javalin.routes);
             javalin.routes.get("/health", this::health);
             WebUi.register(javalin);
             javalin.routes.exception(IllegalArgumentException.class,
@@ -344,14 +350,6 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void search(Context ctx) throws QueryException {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        for (String filter : ctx.queryParams("attr")) {
-            int eq = filter.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("attr=" + filter + ": use attr=key=value");
-            }
-            attributes.put(filter.substring(0, eq), filter.substring(eq + 1));
-        }
         String limit = ctx.queryParam("limit");
         int limitValue;
         try {
@@ -362,24 +360,18 @@ public final class ContrailServer implements AutoCloseable {
         if (limitValue < 1 || limitValue > TraceQueries.MAX_SEARCH_LIMIT) {
             throw new IllegalArgumentException("limit=" + limit + ": must be between 1 and " + TraceQueries.MAX_SEARCH_LIMIT);
         }
-        var request = new TraceQueries.SearchRequest(
-                blankToNull(ctx.queryParam("service")), blankToNull(ctx.queryParam("operation")), attributes,
-                duration(ctx, "minDuration"), duration(ctx, "maxDuration"), blankToNull(ctx.queryParam("status")),
-                time(ctx, "start"), time(ctx, "end"), limitValue);
+        var request = new TraceQueries.SearchRequest(SpanFilter.fromParameters(ctx.queryParamMap()),
+                new TimeWindow(time(ctx, "start"), time(ctx, "end")), limitValue);
         ctx.json(Map.of("traces", traces.search(request)));
     }
 
-    private static Long duration(Context ctx, String parameter) {
-        String value = blankToNull(ctx.queryParam(parameter));
-        return value == null ? null : TimeParameters.parseDurationNanos(parameter, value);
-    }
-
-    private static Long time(Context ctx, String parameter) {
+    /** A time parameter (RFC 3339 or epoch digits) in Unix nanoseconds; null when absent or blank. */
+    static Long time(Context ctx, String parameter) {
         String value = blankToNull(ctx.queryParam(parameter));
         return value == null ? null : TimeParameters.parseTimeNanos(parameter, value);
     }
 
-    private static String blankToNull(String s) {
+    static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
 
