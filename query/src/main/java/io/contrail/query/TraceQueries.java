@@ -111,8 +111,11 @@ public final class TraceQueries {
         if (spans.isEmpty()) {
             return List.of();
         }
+        // The filter appears twice in the timing query: numbered parameters bind both.
+        String numbered = String.join(", ", java.util.stream.IntStream.rangeClosed(1, ids.size())
+                .mapToObj(i -> "$" + i).toList());
         Map<String, long[]> timing = engine.run("SELECT trace_id, span_id, kind, self_nanos, critical_path_nanos FROM ("
-                + SpanViews.spanTimingSql("trace_id IN (" + placeholders + ")") + ")", ids, rs -> {
+                + SpanViews.spanTimingSql("trace_id IN (" + numbered + ")") + ")", ids, rs -> {
                     Map<String, long[]> bySpan = new HashMap<>();
                     while (rs.next()) {
                         bySpan.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3),
