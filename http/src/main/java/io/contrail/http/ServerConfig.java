@@ -1,5 +1,7 @@
 package io.contrail.http;
 
+import io.contrail.columnar.Compactor;
+import io.contrail.columnar.Retention;
 import io.contrail.columnar.Warehouse;
 import io.contrail.ingest.RequestBody;
 import io.contrail.query.QueryEngine;
@@ -9,10 +11,11 @@ import java.nio.file.Path;
 /**
  * Everything {@link ContrailServer} needs, with the embedded defaults: data under
  * {@code ./contrail-data}, listening on 127.0.0.1:4318 (the OTLP/HTTP default port, so an
- * OpenTelemetry SDK needs no configuration).
+ * OpenTelemetry SDK needs no configuration), compacting in the background, keeping every span
+ * (no retention) unless told otherwise.
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.Config warehouse,
-                           QueryEngine.Config query) {
+                           QueryEngine.Config query, Compactor.Config compaction, Retention.Config retention) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 4318;
@@ -20,22 +23,31 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.C
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir));
+                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), Compactor.Config.defaults(),
+                Retention.Config.none());
     }
 
     public ServerConfig withAddress(String host, int port) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
     }
 
     public ServerConfig withWarehouse(Warehouse.Config warehouse) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, bytes, warehouse, query);
+        return new ServerConfig(host, port, bytes, warehouse, query, compaction, retention);
+    }
+
+    public ServerConfig withCompaction(Compactor.Config compaction) {
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
+    }
+
+    public ServerConfig withRetention(Retention.Config retention) {
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
     }
 }

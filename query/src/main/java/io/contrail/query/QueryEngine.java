@@ -1,6 +1,8 @@
 package io.contrail.query;
 
 import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.TraceIdIndex;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -87,6 +89,8 @@ public final class QueryEngine implements AutoCloseable {
     private final Object viewLock = new Object();
     private volatile boolean viewsStale = true;
     private volatile boolean viewsHaveFiles;
+    private volatile List<Path> liveFiles = List.of();
+    private final TraceIdIndex traceIndex;
 
     private QueryEngine(Config config) throws SQLException, IOException {
         this.config = config;
@@ -98,10 +102,13 @@ public final class QueryEngine implements AutoCloseable {
         try (Statement statement = base.createStatement()) {
             statement.execute("SET threads = " + Math.max(1, config.threads()));
             statement.execute("SET memory_limit = '" + config.memoryLimit().replace("'", "") + "'");
+            // Span files are immutable once renamed into place, so their footers can be cached.
+            statement.execute("SET parquet_metadata_cache = true");
             statement.execute("SET allowed_directories = ['" + layout.root().toString().replace("'", "''") + "/']");
             statement.execute("SET enable_external_access = false");
             statement.execute("SET lock_configuration = true");
         }
+        this.traceIndex = TraceIdIndex.open();
         refreshViews();
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "contrail-query-timeouts");
@@ -129,23 +136,43 @@ public final class QueryEngine implements AutoCloseable {
 
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
-            SpanViews.create(base, layout);
-            viewsHaveFiles = !layout.spanFiles().isEmpty();
+            List<Path> files = SpanFiles.live(layout);
+            SpanViews.create(base, files);
+            liveFiles = files;
+            viewsHaveFiles = !files.isEmpty();
             viewsStale = false;
         }
     }
 
     private Connection connect() throws QueryException {
         try {
-            if (viewsStale || !viewsHaveFiles) {
-                // While the store is empty, look for the first files on every query.
-                if (viewsStale || !layout.spanFiles().isEmpty()) {
-                    refreshViews();
-                }
-            }
+            refreshViewsIfStale();
             return base.duplicate();
         } catch (SQLException | IOException e) {
             throw new QueryException(QueryException.Reason.INVALID, "cannot open a query connection: " + e.getMessage(), e);
+        }
+    }
+
+    private void refreshViewsIfStale() throws SQLException, IOException {
+        if (viewsStale || !viewsHaveFiles) {
+            // While the store is empty, look for the first files on every query.
+            if (viewsStale || !layout.spanFiles().isEmpty()) {
+                refreshViews();
+            }
+        }
+    }
+
+    /**
+     * The live span files that may hold {@code traceId} (lower-case hex), from the trace-ID index
+     * ({@link TraceIdIndex}), brought up to date with the files first. Usually one or a few.
+     */
+    public List<Path> filesHoldingTrace(String traceId) throws QueryException {
+        try {
+            refreshViewsIfStale();
+            traceIndex.update(liveFiles);
+            return traceIndex.filesMayHold(traceId);
+        } catch (SQLException | IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, "cannot consult the trace-ID index: " + e.getMessage(), e);
         }
     }
 
@@ -313,6 +340,7 @@ public final class QueryEngine implements AutoCloseable {
     @Override
     public void close() {
         timeouts.shutdownNow();
+        traceIndex.close();
         try {
             base.close();
         } catch (SQLException e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -66,8 +67,25 @@ public final class TraceQueries {
                                 Long startTimeUnixNano, Long endTimeUnixNano, int limit) {
     }
 
+    /**
+     * Every span of a trace, read only from the files the trace-ID index names (no time range
+     * needed); empty when no file holds it.
+     */
     public Optional<Trace> trace(String traceId) throws QueryException {
         String id = TraceId.normalize(traceId);
+        List<Path> files = engine.filesHoldingTrace(id);
+        if (files.isEmpty()) {
+            return Optional.empty();
+        }
+        return trace(id, SpanViews.source(files));
+    }
+
+    /** The same answer by scanning every file through the {@code spans} view (what the index saves). */
+    Optional<Trace> traceByFullScan(String traceId) throws QueryException {
+        return trace(TraceId.normalize(traceId), "spans");
+    }
+
+    private Optional<Trace> trace(String id, String source) throws QueryException {
         List<SpanView> spans = engine.run("SELECT * REPLACE ("
                         + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
                         + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
@@ -75,7 +93,7 @@ public final class TraceQueries {
                         + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
                         + "'traceState': l.trace_state, 'attributes': l.attributes, "
                         + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links) "
-                        + "FROM spans WHERE trace_id = ? ORDER BY start_time, span_id",
+                        + "FROM " + source + " WHERE trace_id = ? ORDER BY start_time, span_id",
                 List.of(id), TraceQueries::readSpans);
         if (spans.isEmpty()) {
             return Optional.empty();
