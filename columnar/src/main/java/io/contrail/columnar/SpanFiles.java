@@ -66,7 +66,7 @@ public final class SpanFiles {
     }
 
     /** What a span file's name says; null when it is not a span file. */
-    static SpanFile parse(Path file) {
+    public static SpanFile parse(Path file) {
         long lastFlush = DataLayout.flushSegmentOf(file);
         PartitionPath partition = DataLayout.partitionOf(file);
         if (lastFlush < 0 || partition == null) {
