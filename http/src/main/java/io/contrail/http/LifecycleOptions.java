@@ -22,10 +22,10 @@ final class LifecycleOptions {
                     + "e.g. 50GB, 500MB (default: no limit). The newest partition is always kept.")
     long maxSizeBytes;
 
-    @Option(names = "--compact-interval", paramLabel = "SECONDS",
-            description = "Seconds between background compaction passes; 0 compacts only on `contrail compact` "
-                    + "(default: ${DEFAULT-VALUE}).")
-    long compactIntervalSeconds = Compactor.Config.DEFAULT_INTERVAL.toSeconds();
+    @Option(names = "--compact-interval", paramLabel = "TIME", converter = AgeConverter.class,
+            description = "Time between background compaction passes, e.g. 1m, 30s, 500ms; 0 compacts only on "
+                    + "`contrail compact` (default: 1m).")
+    Duration compactInterval = Compactor.Config.DEFAULT_INTERVAL;
 
     @Option(names = "--compact-target-spans", paramLabel = "N",
             description = "Spans per compacted file at most (default: ${DEFAULT-VALUE}).")
@@ -36,29 +36,36 @@ final class LifecycleOptions {
             throw new CommandLine.ParameterException(new CommandLine(this),
                     "--compact-target-spans=" + compactTargetSpans + ": must be at least 2");
         }
+        if (retention != null && retention.isZero()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--retention=0: must be a positive age, e.g. 7d");
+        }
         Retention.Config retentionConfig = Retention.Config.none().withMaxAge(retention).withMaxBytes(maxSizeBytes);
         return config.withCompaction(config.compaction().withTargetSpans(compactTargetSpans)
-                        .withInterval(Duration.ofSeconds(Math.max(0, compactIntervalSeconds))))
+                        .withInterval(compactInterval))
                 .withRetention(retentionConfig);
     }
 
-    /** {@code 7d}, {@code 36h}, {@code 90m}, {@code 30s}. */
+    /** {@code 7d}, {@code 36h}, {@code 90m}, {@code 30s}, {@code 500ms}; a bare {@code 0} is zero. */
     static final class AgeConverter implements CommandLine.ITypeConverter<Duration> {
-        private static final Pattern AGE = Pattern.compile("(\\d+)\\s*(d|h|m|s)");
+        private static final Pattern AGE = Pattern.compile("(\\d+)\\s*(ms|d|h|m|s)");
 
         @Override
         public Duration convert(String value) {
+            if (value.trim().equals("0")) {
+                return Duration.ZERO;
+            }
             Matcher m = AGE.matcher(value.trim().toLowerCase(Locale.ROOT));
             if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
                 throw new CommandLine.TypeConversionException("'" + value
-                        + "' is not an age; use a positive whole number with d, h, m or s, e.g. 7d");
+                        + "' is not a time; use a positive whole number with d, h, m, s or ms, e.g. 7d");
             }
             long amount = Long.parseLong(m.group(1));
             return switch (m.group(2)) {
                 case "d" -> Duration.ofDays(amount);
                 case "h" -> Duration.ofHours(amount);
                 case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofSeconds(amount);
+                case "s" -> Duration.ofSeconds(amount);
+                default -> Duration.ofMillis(amount);
             };
         }
     }
