@@ -14,27 +14,47 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
  * Deletes span files that readers no longer see (superseded by compaction, retired by retention),
- * but only after {@code delay}: a query that bound the file list before the change may still open
- * them, and a query runs at most its timeout. So {@code delay} must exceed the query timeout.
- * Each file goes with its trace-ID sidecar. A crash before the delay leaves the files hidden;
+ * once no query can still be reading them. A file retired at time <i>t</i> is deleted when at
+ * least {@code minDelay} has passed and every query still running in this process started after
+ * <i>t</i> (it listed the files afterwards and does not know the retired ones), or at the latest
+ * after {@code maxDelay}, which must exceed the query timeout: no query runs longer. Readers in
+ * other processes ({@code contrail sql}, a notebook globbing the folder) get {@code minDelay}.
+ * Each file goes with its trace-ID sidecar. A crash before deletion leaves the files hidden;
  * {@link SpanFiles#deleteLeftovers} removes them on the next start. Thread-safe.
  */
 public final class FileReaper implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileReaper.class);
 
+    /** How often a due deletion that waits for running queries checks again. */
+    private static final long RECHECK_MILLIS = 100;
+
     private final DataLayout layout;
-    private final Duration delay;
+    private final Duration minDelay;
+    private final Duration maxDelay;
+    private final LongSupplier oldestQueryStartNanos;
     private final ScheduledExecutorService scheduler;
     private final Set<Path> scheduled = ConcurrentHashMap.newKeySet();
 
+    /** A reaper that knows no running queries: it deletes {@code delay} after retirement. */
     public FileReaper(DataLayout layout, Duration delay) {
+        this(layout, delay, delay, () -> Long.MAX_VALUE);
+    }
+
+    /**
+     * @param oldestQueryStartNanos the {@link System#nanoTime()} at which the oldest query still
+     *                              running started, {@link Long#MAX_VALUE} when none runs
+     */
+    public FileReaper(DataLayout layout, Duration minDelay, Duration maxDelay, LongSupplier oldestQueryStartNanos) {
         this.layout = layout;
-        this.delay = delay;
+        this.minDelay = minDelay;
+        this.maxDelay = maxDelay.compareTo(minDelay) < 0 ? minDelay : maxDelay;
+        this.oldestQueryStartNanos = oldestQueryStartNanos;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "contrail-file-reaper");
             thread.setDaemon(true);
@@ -42,8 +62,9 @@ public final class FileReaper implements AutoCloseable {
         });
     }
 
+    /** The longest a retired file waits. */
     public Duration delay() {
-        return delay;
+        return maxDelay;
     }
 
     /** Deletes {@code files} after the delay; files already waiting are not scheduled twice. */
@@ -52,24 +73,32 @@ public final class FileReaper implements AutoCloseable {
         if (fresh.isEmpty() || scheduler.isShutdown()) {
             return;
         }
-        scheduler.schedule(() -> {
-            int deleted = 0;
-            for (Path file : fresh) {
-                try {
-                    deleted += deleteNow(file) ? 1 : 0;
-                } catch (IOException e) {
-                    LOG.warn("cannot delete {}: {}", file, e.getMessage());
-                } finally {
-                    scheduled.remove(file);
-                }
-            }
+        long retiredNanos = System.nanoTime();
+        scheduler.schedule(() -> deleteWhenUnread(fresh, retiredNanos), minDelay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void deleteWhenUnread(List<Path> files, long retiredNanos) {
+        boolean readersMayKnowThem = oldestQueryStartNanos.getAsLong() - retiredNanos <= 0;
+        if (readersMayKnowThem && System.nanoTime() - retiredNanos < maxDelay.toNanos()) {
+            scheduler.schedule(() -> deleteWhenUnread(files, retiredNanos), RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        int deleted = 0;
+        for (Path file : files) {
             try {
-                deleteEmptyPartitionFolders(layout);
+                deleted += deleteNow(file) ? 1 : 0;
             } catch (IOException e) {
-                LOG.warn("cannot remove empty partition folders: {}", e.getMessage());
+                LOG.warn("cannot delete {}: {}", file, e.getMessage());
+            } finally {
+                scheduled.remove(file);
             }
-            LOG.debug("deleted {} span files no query reads any more", deleted);
-        }, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        try {
+            deleteEmptyPartitionFolders(layout);
+        } catch (IOException e) {
+            LOG.warn("cannot remove empty partition folders: {}", e.getMessage());
+        }
+        LOG.debug("deleted {} span files no query reads any more", deleted);
     }
 
     /** Files scheduled and not yet deleted. */
@@ -125,7 +154,7 @@ public final class FileReaper implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (delay.isZero()) {
+        if (maxDelay.isZero()) {
             scheduler.shutdown();
             try {
                 scheduler.awaitTermination(1, TimeUnit.MINUTES);

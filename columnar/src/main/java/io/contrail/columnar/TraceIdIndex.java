@@ -25,7 +25,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which span files may hold a trace, without a time range: for every span file, the sorted first
+ * Which span files may hold a trace, without a time range: for every span file, the sorted low
  * 64 bits of each trace ID it holds. A lookup is one binary search per file, so a trace is read
  * from the one or few files that hold it instead of from all of them. A false positive (two IDs
  * sharing 64 bits) only costs reading one file more; there are no false negatives.
@@ -60,9 +60,12 @@ public final class TraceIdIndex implements AutoCloseable {
         }
     }
 
-    /** The 64-bit key of a lower-case hex trace ID. */
+    /**
+     * The 64-bit key of a lower-case hex trace ID: its low 64 bits, which are random both in
+     * 128-bit IDs and in 64-bit IDs padded with zeros (Zipkin's).
+     */
     static long key(String traceIdHex) {
-        return Long.parseUnsignedLong(traceIdHex.substring(0, 16), 16);
+        return Long.parseUnsignedLong(traceIdHex.substring(traceIdHex.length() - 16), 16);
     }
 
     /**

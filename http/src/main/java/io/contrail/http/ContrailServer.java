@@ -66,8 +66,13 @@ public final class ContrailServer implements AutoCloseable {
     private final Semaphore ingestPermits = new Semaphore(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS, true);
     public static final int DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS = 16;
     private static final long INGEST_PERMIT_WAIT_MILLIS = 2_000;
-    /** How much longer than the query timeout a replaced file is kept. */
+    /** How much longer than the query timeout a replaced file is kept at most. */
     static final java.time.Duration REAPER_MARGIN = java.time.Duration.ofSeconds(10);
+    /**
+     * How long a replaced file is kept at least: the grace for readers in other processes
+     * ({@code contrail sql}, notebooks), which this server cannot see.
+     */
+    static final java.time.Duration REAPER_MIN_DELAY = java.time.Duration.ofSeconds(2);
 
     private ContrailServer(ServerConfig config) throws IOException {
         this.config = config;
@@ -81,8 +86,9 @@ public final class ContrailServer implements AutoCloseable {
         }
         this.engine = engine;
         warehouse.onFilesPublished(engine::filesChanged);
-        // Replaced files are deleted only after any query that may have listed them has ended.
-        this.reaper = new FileReaper(warehouse.layout(), config.query().queryTimeout().plus(REAPER_MARGIN));
+        // Replaced files are deleted once no query that may have listed them is running.
+        this.reaper = new FileReaper(warehouse.layout(), REAPER_MIN_DELAY,
+                config.query().queryTimeout().plus(REAPER_MARGIN), engine::oldestReadStartNanos);
         try {
             this.compactor = Compactor.open(warehouse.layout(), config.compaction(), reaper);
         } catch (IOException e) {

@@ -177,6 +177,24 @@ class FileLifecycleTest {
                 .contains("Nothing to compact");
     }
 
+    @Test
+    void serveTakesRetentionAndSizeWithUnitsAndNamesTheOptionOfABadValue() {
+        picocli.CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--retention", "7d",
+                "--max-size", "50GB", "--compact-interval", "5m", "--compact-target-spans", "2000000");
+        ServerConfig config = ((Main.Serve) parsed.subcommand().commandSpec().userObject()).options.toConfig();
+        assertThat(config.retention().maxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.retention().maxBytes()).isEqualTo(50L * 1024 * 1024 * 1024);
+        assertThat(config.compaction().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.compaction().targetSpans()).isEqualTo(2_000_000);
+
+        CommandOutput badAge = runCommand("serve", "--retention", "7 weeks");
+        assertThat(badAge.exitCode()).isEqualTo(2);
+        assertThat(badAge.err()).contains("--retention").contains("'7 weeks' is not a time");
+        CommandOutput badSize = runCommand("serve", "--max-size", "lots");
+        assertThat(badSize.exitCode()).isEqualTo(2);
+        assertThat(badSize.err()).contains("--max-size").contains("'lots' is not a size");
+    }
+
     private record CommandOutput(int exitCode, String out, String err) {
     }
 

@@ -32,7 +32,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The read side: an embedded DuckDB whose views ({@link SpanViews}) cover the Parquet files
@@ -87,8 +90,12 @@ public final class QueryEngine implements AutoCloseable {
     private final ScheduledExecutorService timeouts;
     private final BufferAllocator allocator = new RootAllocator();
     private final Object viewLock = new Object();
-    private volatile boolean viewsStale = true;
+    /** Counts file changes; the views are stale while they were built from an older count. */
+    private final AtomicLong fileChanges = new AtomicLong(1);
+    private volatile long viewsBuiltAtChange;
     private volatile boolean viewsHaveFiles;
+    private final AtomicLong leaseIds = new AtomicLong();
+    private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private volatile List<Path> liveFiles = List.of();
     private final TraceIdIndex traceIndex;
 
@@ -131,17 +138,51 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Call when files were added or removed; views are rebuilt before the next query. */
     public void filesChanged() {
-        viewsStale = true;
+        fileChanges.incrementAndGet();
     }
 
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
+            long change = fileChanges.get();
             List<Path> files = SpanFiles.live(layout);
             SpanViews.create(base, files);
             liveFiles = files;
             viewsHaveFiles = !files.isEmpty();
-            viewsStale = false;
+            viewsBuiltAtChange = change;
         }
+    }
+
+    /**
+     * Marks a read in progress: files retired after it began are not deleted before it ends (see
+     * {@code FileReaper}). Every query holds one; hold one around several steps that must see the
+     * same files.
+     */
+    public final class ReadLease implements AutoCloseable {
+        private final long id = leaseIds.incrementAndGet();
+
+        private ReadLease() {
+            leaseStartNanos.put(id, System.nanoTime());
+        }
+
+        @Override
+        public void close() {
+            leaseStartNanos.remove(id);
+        }
+    }
+
+    public ReadLease lease() {
+        return new ReadLease();
+    }
+
+    /** When the oldest read still in progress began ({@link System#nanoTime()}); Long.MAX_VALUE when none. */
+    public long oldestReadStartNanos() {
+        long oldest = Long.MAX_VALUE;
+        for (long start : leaseStartNanos.values()) {
+            if (oldest == Long.MAX_VALUE || start - oldest < 0) {
+                oldest = start;
+            }
+        }
+        return oldest;
     }
 
     private Connection connect() throws QueryException {
@@ -154,12 +195,18 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private void refreshViewsIfStale() throws SQLException, IOException {
-        if (viewsStale || !viewsHaveFiles) {
-            // While the store is empty, look for the first files on every query.
-            if (viewsStale || !layout.spanFiles().isEmpty()) {
-                refreshViews();
+        if (viewsStale() || !viewsHaveFiles) {
+            synchronized (viewLock) {
+                // While the store is empty, look for the first files on every query.
+                if (viewsStale() || !layout.spanFiles().isEmpty()) {
+                    refreshViews();
+                }
             }
         }
+    }
+
+    private boolean viewsStale() {
+        return viewsBuiltAtChange < fileChanges.get();
     }
 
     /**
@@ -178,7 +225,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
     public QueryResult query(String sql) throws QueryException {
-        try (Connection connection = connect()) {
+        try (ReadLease lease = lease(); Connection connection = connect()) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited)) {
@@ -195,7 +242,7 @@ public final class QueryEngine implements AutoCloseable {
      * rows. Returns true when rows were cut off.
      */
     public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
-        try (Connection connection = connect()) {
+        try (ReadLease lease = lease(); Connection connection = connect()) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited);
@@ -248,7 +295,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
-        try (Connection connection = connect();
+        try (ReadLease lease = lease(); Connection connection = connect();
              PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 1, parameters.get(i));
