@@ -98,10 +98,8 @@ public final class TraceQueries {
                         + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
                         + "'traceState': l.trace_state, 'attributes': l.attributes, "
                         + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links) "
-                        // The ID is a literal, not a parameter, so that DuckDB prunes row groups by their
-                        // trace_id statistics; TraceId.normalize admitted only hex digits.
-                        + "FROM " + source + " WHERE trace_id = '" + id + "' ORDER BY start_time, span_id",
-                List.of(), TraceQueries::readSpans);
+                        + "FROM " + source + " WHERE trace_id = ? ORDER BY start_time, span_id",
+                List.of(id), TraceQueries::readSpans);
         if (spans.isEmpty()) {
             return Optional.empty();
         }
