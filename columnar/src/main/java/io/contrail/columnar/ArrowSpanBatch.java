@@ -245,7 +245,7 @@ final class ArrowSpanBatch implements AutoCloseable {
             droppedAttributes.setSafe(row, span.getDroppedAttributesCount());
             droppedEvents.setSafe(row, span.getDroppedEventsCount());
             droppedLinks.setSafe(row, span.getDroppedLinksCount());
-            sampleWeight.setSafe(row, 1.0);
+            sampleWeight.setSafe(row, ref.sampleWeight());
         }
 
         private void setStatusCode(int row, AnyValue value) {

@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Writes spans into one Parquet file (schema v1, ZSTD) through Arrow and DuckDB's {@code COPY},
@@ -78,6 +81,28 @@ public final class ParquetSpanWriter implements AutoCloseable {
         try (Statement statement = duckdb.createStatement()) {
             statement.execute(sql);
         }
+    }
+
+    /** Which of {@code keys} ({@link WrittenSpans#key}) the given span files already hold. */
+    Set<String> writtenAmong(List<Path> files, Set<String> keys) throws IOException {
+        StringBuilder list = new StringBuilder();
+        for (Path file : files) {
+            list.append(list.isEmpty() ? "" : ", ").append('\'').append(file.toString().replace("'", "''")).append('\'');
+        }
+        Set<String> written = new HashSet<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT trace_id, span_id, kind FROM read_parquet(["
+                     + list + "], union_by_name = true)")) {
+            while (rows.next()) {
+                String key = WrittenSpans.key(rows.getString(1), rows.getString(2), rows.getString(3));
+                if (keys.contains(key)) {
+                    written.add(key);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IOException("reading span IDs from " + files.size() + " files for recovery: " + e.getMessage(), e);
+        }
+        return written;
     }
 
     @Override

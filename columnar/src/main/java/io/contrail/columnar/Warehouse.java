@@ -17,8 +17,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -33,10 +35,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * first rotates the log; segments up to the rotated one are deleted only after every file of the
  * flush is fsynced and renamed into place.
  *
+ * <p>Sampling: logged spans pass through a {@link SpanSampler} before they are buffered for
+ * Parquet. Spans it holds keep their log segment alive (segments are deleted only up to the
+ * oldest one still holding an undecided span), so sampling never puts acknowledged spans at risk.
+ *
  * <p>Recovery: on open, surviving log segments are replayed. A file's name carries the segment
- * its flush rotated at; a replayed span is skipped when its partition already holds a file from a
- * flush at or after the span's segment, because that flush wrote it. So a crash at any step of a
- * flush neither loses nor duplicates a span.
+ * its flush rotated at; a replayed span is skipped when a file from a flush at or after the span's
+ * segment already holds it. So a crash at any step of a flush neither loses nor duplicates a span.
  *
  * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans wait for Parquet,
  * {@link #append} refuses with {@link OverloadedException} and writes nothing.
@@ -98,8 +103,8 @@ public final class Warehouse implements AutoCloseable {
 
     /** Counters for {@code /health}. */
     public record Stats(long spansAppended, long spansReplayed, long spansSkippedOnReplay, long bufferedSpans,
-                        long filesWritten, long parquetBytesWritten, long walBytes, long walFsyncs,
-                        Instant lastFlush, long flushFailures, String lastFlushError) {
+                        long heldForSampling, long filesWritten, long parquetBytesWritten, long walBytes,
+                        long walFsyncs, Instant lastFlush, long flushFailures, String lastFlushError) {
     }
 
     private final Config config;
@@ -107,6 +112,7 @@ public final class Warehouse implements AutoCloseable {
     private final BufferAllocator allocator;
     private final ParquetSpanWriter writer;
     private final WriteAheadLog wal;
+    private final SpanSampler sampler;
     private final Thread flusher;
 
     // Guarded by the WAL's append lock (append/rotate callbacks), read elsewhere as hints.
@@ -130,12 +136,14 @@ public final class Warehouse implements AutoCloseable {
     private volatile String lastFlushError;
     private final List<Runnable> flushListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private Warehouse(Config config) throws IOException {
+    private Warehouse(Config config, SpanSampler sampler) throws IOException {
         this.config = config;
+        this.sampler = sampler;
         this.layout = new DataLayout(config.dataDir());
         Files.createDirectories(layout.spansDir());
         layout.deleteAbandonedTempFiles();
         Map<PartitionPath, Long> newestFlush = layout.newestFlushByPartition();
+        // Segment numbers keep growing across restarts: a new segment is newer than every file's flush.
         long nextSegment = newestFlush.values().stream().mapToLong(Long::longValue).max().orElse(0) + 1;
         this.wal = WriteAheadLog.open(layout.walDir(), nextSegment);
         this.allocator = new RootAllocator();
@@ -144,14 +152,20 @@ public final class Warehouse implements AutoCloseable {
         } catch (SQLException e) {
             throw new IOException("cannot start the Parquet writer: " + e.getMessage(), e);
         }
-        recover(newestFlush);
+        recover();
         this.flusher = new Thread(this::flushLoop, "contrail-flusher");
         flusher.setDaemon(true);
         flusher.start();
     }
 
+    /** Opens the store keeping every span ({@link SpanSampler#KEEP_ALL}). */
     public static Warehouse open(Config config) throws IOException {
-        return new Warehouse(config);
+        return open(config, SpanSampler.KEEP_ALL);
+    }
+
+    /** Opens the store with {@code sampler} deciding which logged spans reach Parquet. */
+    public static Warehouse open(Config config, SpanSampler sampler) throws IOException {
+        return new Warehouse(config, sampler);
     }
 
     /** Runs {@code listener} on the flusher thread after each flush that published files. */
@@ -167,26 +181,51 @@ public final class Warehouse implements AutoCloseable {
         return config;
     }
 
-    private void recover(Map<PartitionPath, Long> newestFlush) throws IOException {
+    /**
+     * Replays the surviving log segments. A span is skipped when a file written at or after its
+     * segment already holds it (same trace, span and kind): only such a file can, because a file is
+     * written after the spans in it were logged. Checking the spans themselves, not only the
+     * files' flush numbers, keeps this exact when a sampler held some spans across flushes.
+     */
+    private void recover() throws IOException {
         List<WriteAheadLog.Record> records = wal.replay();
+        if (records.isEmpty()) {
+            return;
+        }
+        long oldestSegment = records.get(0).segment();
+        List<Path> candidates = new ArrayList<>();
+        for (Path file : layout.spanFiles()) {
+            if (DataLayout.flushSegmentOf(file) >= oldestSegment) {
+                candidates.add(file);
+            }
+        }
+        List<List<SpanRef>> replayed = new ArrayList<>(records.size());
+        Set<String> keys = new HashSet<>();
         for (WriteAheadLog.Record record : records) {
-            TracesData traces = TracesData.parseFrom(record.payload());
-            for (SpanRef ref : flatten(traces)) {
-                Long flushed = newestFlush.get(PartitionPath.ofStartTime(ref.span().getStartTimeUnixNano()));
-                if (flushed != null && flushed >= record.segment()) {
+            List<SpanRef> refs = flatten(TracesData.parseFrom(record.payload()));
+            replayed.add(refs);
+            if (!candidates.isEmpty()) {
+                refs.forEach(ref -> keys.add(WrittenSpans.key(ref.span())));
+            }
+        }
+        Set<String> written = candidates.isEmpty() ? Set.of() : writer.writtenAmong(candidates, keys);
+        long now = System.nanoTime();
+        for (int i = 0; i < records.size(); i++) {
+            List<SpanRef> fresh = new ArrayList<>();
+            for (SpanRef ref : replayed.get(i)) {
+                if (written.contains(WrittenSpans.key(ref.span()))) {
                     spansSkippedOnReplay++;
                 } else {
-                    buffer.add(ref);
-                    spansReplayed++;
+                    fresh.add(ref);
                 }
             }
+            spansReplayed += fresh.size();
+            buffer.addAll(sampler.admit(fresh, records.get(i).segment(), now));
         }
         bufferedSpans = buffer.size();
         bufferSinceNanos = System.nanoTime();
-        if (!records.isEmpty()) {
-            LOG.info("Recovered {} spans from the write-ahead log ({} records); {} already in Parquet were skipped",
-                    spansReplayed, records.size(), spansSkippedOnReplay);
-        }
+        LOG.info("Recovered {} spans from the write-ahead log ({} records); {} already in Parquet were skipped",
+                spansReplayed, records.size(), spansSkippedOnReplay);
     }
 
     static List<SpanRef> flatten(TracesData traces) {
@@ -222,10 +261,14 @@ public final class Warehouse implements AutoCloseable {
         }
         byte[] payload = traces.toByteArray();
         long lsn = wal.append(payload, () -> {
+            List<SpanRef> kept = sampler.admit(refs, wal.currentSegment(), System.nanoTime());
+            if (kept.isEmpty()) {
+                return;
+            }
             if (buffer.isEmpty()) {
                 bufferSinceNanos = System.nanoTime();
             }
-            buffer.addAll(refs);
+            buffer.addAll(kept);
             bufferedSpans = buffer.size();
             if (bufferedSpans >= config.maxFileSpans()) {
                 synchronized (signal) {
@@ -276,7 +319,8 @@ public final class Warehouse implements AutoCloseable {
             synchronized (signal) {
                 while (running && !flushDue()) {
                     try {
-                        signal.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(untilAgeDue())));
+                        signal.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(
+                                Math.min(untilAgeDue(), sampler.nanosUntilNextDecision(System.nanoTime())))));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return;
@@ -303,7 +347,8 @@ public final class Warehouse implements AutoCloseable {
 
     private boolean flushDue() {
         return flushRequests > flushesDone || bufferedSpans >= config.maxFileSpans()
-                || (bufferedSpans > 0 && untilAgeDue() <= 0);
+                || (bufferedSpans > 0 && untilAgeDue() <= 0)
+                || sampler.nanosUntilNextDecision(System.nanoTime()) <= 0;
     }
 
     private long untilAgeDue() {
@@ -315,15 +360,20 @@ public final class Warehouse implements AutoCloseable {
 
     private void flushOnce() throws IOException {
         List<List<SpanRef>> taken = new ArrayList<>(1);
+        long[] oldestHeld = new long[1];
         long sealed = wal.rotate(() -> {
+            buffer.addAll(sampler.decideDue(System.nanoTime()));
             taken.add(buffer);
             buffer = new ArrayList<>();
             bufferedSpans = 0;
+            oldestHeld[0] = sampler.oldestHeldSegment();
         });
+        // Segments still holding undecided spans stay: those spans are acknowledged and not yet written.
+        long resolved = Math.min(sealed, oldestHeld[0] - 1);
         List<SpanRef> spans = taken.get(0);
         spansFlushing = spans.size();
         if (spans.isEmpty()) {
-            wal.deleteSegmentsUpTo(sealed);
+            wal.deleteSegmentsUpTo(resolved);
             return;
         }
         Map<PartitionPath, List<SpanRef>> byPartition = new TreeMap<>();
@@ -338,7 +388,7 @@ public final class Warehouse implements AutoCloseable {
             writePartition(entry.getKey(), entry.getValue(), sealed);
             pending.remove();
         }
-        wal.deleteSegmentsUpTo(sealed);
+        wal.deleteSegmentsUpTo(resolved);
         spansFlushing = 0;
         lastFlush = Instant.now();
         for (Runnable listener : flushListeners) {
@@ -388,7 +438,7 @@ public final class Warehouse implements AutoCloseable {
             walBytes = -1;
         }
         return new Stats(spansAppended.get(), spansReplayed, spansSkippedOnReplay, bufferedSpans + spansFlushing,
-                filesWritten.get(), parquetBytes.get(), walBytes, wal.fsyncCount(), lastFlush,
+                sampler.heldSpans(), filesWritten.get(), parquetBytes.get(), walBytes, wal.fsyncCount(), lastFlush,
                 flushFailures.get(), lastFlushError);
     }
 

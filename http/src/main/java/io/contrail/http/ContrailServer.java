@@ -9,12 +9,14 @@ import io.contrail.columnar.Compactor;
 import io.contrail.columnar.FileReaper;
 import io.contrail.columnar.Retention;
 import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
 import io.contrail.ingest.OtlpResponses;
 import io.contrail.ingest.SpanReceiver;
+import io.contrail.ingest.sampling.TailSampler;
 import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
@@ -38,7 +40,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health.
+ * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health, the web UI.
  * Owns the {@link Warehouse} (write side) and the {@link QueryEngine} (read side) for one data
  * folder. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
  */
@@ -49,6 +51,7 @@ public final class ContrailServer implements AutoCloseable {
     static final String CSV = "text/csv";
 
     private final ServerConfig config;
+    private final TailSampler sampler;
     private final Warehouse warehouse;
     private final QueryEngine engine;
     private final FileReaper reaper;
@@ -76,7 +79,15 @@ public final class ContrailServer implements AutoCloseable {
 
     private ContrailServer(ServerConfig config) throws IOException {
         this.config = config;
-        this.warehouse = Warehouse.open(config.warehouse());
+        this.sampler = config.sampling() == null ? null : new TailSampler(config.sampling(), config.warehouse().dataDir());
+        try {
+            this.warehouse = Warehouse.open(config.warehouse(), sampler == null ? SpanSampler.KEEP_ALL : sampler);
+        } catch (IOException | RuntimeException e) {
+            if (sampler != null) {
+                sampler.close();
+            }
+            throw e;
+        }
         QueryEngine engine;
         try {
             engine = QueryEngine.open(config.query());
@@ -95,6 +106,9 @@ public final class ContrailServer implements AutoCloseable {
             reaper.close();
             engine.close();
             warehouse.close();
+            if (sampler != null) {
+                sampler.close();
+            }
             throw e;
         }
         compactor.onFilesChanged(engine::filesChanged);
@@ -120,8 +134,9 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/search", this::search);
             javalin.routes.get("/api/propagation",
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
+            javalin.routes.get("/api/sampling", this::sampling);
             javalin.routes.get("/health", this::health);
-            javalin.routes.get("/", this::index);
+            WebUi.register(javalin);
             javalin.routes.exception(IllegalArgumentException.class,
                     (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
             javalin.routes.exception(QueryException.class, (e, ctx) -> queryError(ctx, e));
@@ -415,6 +430,7 @@ public final class ContrailServer implements AutoCloseable {
         body.put("spansRejected", r.spansRejected());
         body.put("requestsRefused", r.requestsRefused());
         body.put("spansBuffered", w.bufferedSpans());
+        body.put("spansHeldForSampling", w.heldForSampling());
         body.put("spansRecoveredOnStart", w.spansReplayed());
         body.put("walBytes", w.walBytes());
         body.put("walFsyncs", w.walFsyncs());
@@ -428,17 +444,22 @@ public final class ContrailServer implements AutoCloseable {
         ctx.json(body);
     }
 
-    private void index(Context ctx) {
-        ctx.contentType("text/plain; charset=utf-8").result("""
-                Contrail — analytical trace warehouse
-
-                Send spans:   POST /v1/traces (OTLP/HTTP protobuf or JSON), POST /api/v2/spans (Zipkin v2 JSON)
-                Query:        POST /api/sql  {"sql": "SELECT service_name, count(*) FROM spans GROUP BY 1"}
-                Traces:       GET /api/traces/{traceId}, GET /api/search?service=&operation=&attr=key=value
-                Services:     GET /api/services, GET /api/services/{service}/operations
-                Propagation:  GET /api/propagation?start=&end=  (broken hops per edge, orphans, several roots)
-                Health:       GET /health
-                """);
+    /** The sampling policies in force and what they kept and dropped, per hour, service and policy. */
+    private void sampling(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("enabled", sampler != null);
+        if (sampler == null) {
+            body.put("description", "no sampling file: every span is kept with its upstream weight");
+            ctx.json(body);
+            return;
+        }
+        body.put("config", sampler.config());
+        body.put("spansHeld", sampler.heldSpans());
+        body.put("tracesDecidedEarly", sampler.stats().decidedEarly());
+        body.put("lateSpansKept", sampler.stats().lateSpansKept());
+        body.put("lateSpansDropped", sampler.stats().lateSpansDropped());
+        body.put("counts", sampler.stats().rows());
+        ctx.json(body);
     }
 
     private static void queryError(Context ctx, QueryException e) {
@@ -463,6 +484,9 @@ public final class ContrailServer implements AutoCloseable {
             warehouse.close();
         } catch (IOException e) {
             LOG.warn("closing the warehouse: {}", e.getMessage());
+        }
+        if (sampler != null) {
+            sampler.close();
         }
     }
 

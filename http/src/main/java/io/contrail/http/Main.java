@@ -1,5 +1,6 @@
 package io.contrail.http;
 
+import io.contrail.ingest.sampling.SamplingConfig;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
@@ -33,7 +34,15 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
-                .setUnmatchedOptionsArePositionalParams(true);
+                .setUnmatchedOptionsArePositionalParams(true)
+                .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+                    // Bad settings (a sampling file, say) and unusable folders or ports: one clear line, no stack trace.
+                    if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
+                        commandLine.getErr().println("contrail: " + e.getMessage());
+                        return 2;
+                    }
+                    throw e;
+                });
     }
 
     @Override
@@ -66,12 +75,18 @@ public final class Main implements Runnable {
                 description = "Queries running longer are interrupted (default: ${DEFAULT-VALUE}).")
         long queryTimeoutSeconds = QueryEngine.Config.DEFAULT_QUERY_TIMEOUT.toSeconds();
 
+        @Option(names = "--sampling", paramLabel = "FILE",
+                description = "Tail-sampling policies (YAML or JSON; see README, 'Sampling'). "
+                        + "Without it every span is kept.")
+        Path samplingFile;
+
         @CommandLine.Mixin
         LifecycleOptions lifecycle = new LifecycleOptions();
 
-        ServerConfig toConfig() {
+        ServerConfig toConfig() throws java.io.IOException {
             ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data));
             return defaults.withAddress(host, port).withMaxBodyBytes(maxBodyBytes)
+                    .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
                     .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis)))
                     .withQuery(defaults.query().withQueryTimeout(Duration.ofSeconds(queryTimeoutSeconds)));
         }
@@ -176,6 +191,7 @@ public final class Main implements Runnable {
     static void printExamples(String baseUrl, PrintStream out) {
         out.println();
         out.println("Contrail is ready: " + baseUrl);
+        out.println("Open the web UI:   " + baseUrl + "/  (search, trace waterfall, service map, RED charts, SQL console)");
         out.println("Try these (or any SQL over the views spans, span_events, span_attributes, attribute_keys):");
         for (String query : ContrailServer.exampleQueries()) {
             out.println();

@@ -4,6 +4,7 @@ import io.contrail.columnar.Compactor;
 import io.contrail.columnar.Retention;
 import io.contrail.columnar.Warehouse;
 import io.contrail.ingest.RequestBody;
+import io.contrail.ingest.sampling.SamplingConfig;
 import io.contrail.query.QueryEngine;
 
 import java.nio.file.Path;
@@ -11,11 +12,12 @@ import java.nio.file.Path;
 /**
  * Everything {@link ContrailServer} needs, with the embedded defaults: data under
  * {@code ./contrail-data}, listening on 127.0.0.1:4318 (the OTLP/HTTP default port, so an
- * OpenTelemetry SDK needs no configuration), compacting in the background, keeping every span
- * (no retention) unless told otherwise.
+* OpenTelemetry SDK needs no configuration), every span kept (no sampling), compacting in the
+ * background, no retention.
  */
 public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.Config warehouse,
-                           QueryEngine.Config query, Compactor.Config compaction, Retention.Config retention) {
+                           QueryEngine.Config query, SamplingConfig sampling, Compactor.Config compaction,
+                           Retention.Config retention) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 4318;
@@ -23,31 +25,36 @@ public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.C
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), Compactor.Config.defaults(),
-                Retention.Config.none());
+                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null,
+                Compactor.Config.defaults(), Retention.Config.none());
     }
 
     public ServerConfig withAddress(String host, int port) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withWarehouse(Warehouse.Config warehouse) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, bytes, warehouse, query, compaction, retention);
+        return new ServerConfig(host, port, bytes, warehouse, query, sampling, compaction, retention);
+    }
+
+    /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
+    public ServerConfig withSampling(SamplingConfig sampling) {
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withCompaction(Compactor.Config compaction) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withRetention(Retention.Config retention) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, compaction, retention);
+        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 }

@@ -178,7 +178,7 @@ class FileLifecycleTest {
     }
 
     @Test
-    void serveTakesRetentionAndSizeWithUnitsAndNamesTheOptionOfABadValue() {
+    void serveTakesRetentionAndSizeWithUnitsAndNamesTheOptionOfABadValue() throws Exception {
         picocli.CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--retention", "7d",
                 "--max-size", "50GB", "--compact-interval", "5m", "--compact-target-spans", "2000000");
         ServerConfig config = ((Main.Serve) parsed.subcommand().commandSpec().userObject()).options.toConfig();

@@ -98,6 +98,8 @@ public final class QueryEngine implements AutoCloseable {
     private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private volatile List<Path> liveFiles = List.of();
     private final TraceIdIndex traceIndex;
+    private final TraceSummaries traceSummaries = new TraceSummaries();
+    private volatile boolean traceSummariesStale = true;
 
     private QueryEngine(Config config) throws SQLException, IOException {
         this.config = config;
@@ -139,13 +141,14 @@ public final class QueryEngine implements AutoCloseable {
     /** Call when files were added or removed; views are rebuilt before the next query. */
     public void filesChanged() {
         fileChanges.incrementAndGet();
+        traceSummariesStale = true;
     }
 
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
             long change = fileChanges.get();
             List<Path> files = SpanFiles.live(layout);
-            SpanViews.create(base, files);
+            SpanViews.create(base, layout, files);
             liveFiles = files;
             viewsHaveFiles = !files.isEmpty();
             viewsBuiltAtChange = change;
@@ -185,8 +188,23 @@ public final class QueryEngine implements AutoCloseable {
         return oldest;
     }
 
-    private Connection connect() throws QueryException {
+    /**
+     * A connection for one query. When the query uses the {@code traces} view, the trace summaries
+     * are first brought up to date with the live files (only then: the first sync reads every file).
+     */
+    private Connection connect(String sql) throws QueryException {
         try {
+            if (traceSummariesStale && mentionsTraces(sql)) {
+                synchronized (viewLock) {
+                    traceSummariesStale = false;
+                    try {
+                        traceSummaries.sync(base, SpanFiles.live(layout));
+                    } catch (SQLException | IOException | RuntimeException e) {
+                        traceSummariesStale = true;
+                        throw e;
+                    }
+                }
+            }
             refreshViewsIfStale();
             return base.duplicate();
         } catch (SQLException | IOException e) {
@@ -223,9 +241,13 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
+    private static boolean mentionsTraces(String sql) {
+        return sql.toLowerCase(java.util.Locale.ROOT).contains("traces");
+    }
+
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
     public QueryResult query(String sql) throws QueryException {
-        try (ReadLease lease = lease(); Connection connection = connect()) {
+        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited)) {
@@ -242,7 +264,7 @@ public final class QueryEngine implements AutoCloseable {
      * rows. Returns true when rows were cut off.
      */
     public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
-        try (ReadLease lease = lease(); Connection connection = connect()) {
+        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited);
@@ -295,7 +317,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
-        try (ReadLease lease = lease(); Connection connection = connect();
+        try (ReadLease lease = lease(); Connection connection = connect(sql);
              PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 1, parameters.get(i));

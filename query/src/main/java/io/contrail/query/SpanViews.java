@@ -1,14 +1,18 @@
 package io.contrail.query;
 
+import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSchema;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The SQL surface an analyst sees, all derived from {@link SpanSchema}:
@@ -22,6 +26,10 @@ import java.util.stream.Collectors;
  *   <li>{@code span_events} and {@code span_attributes} carry {@code date} and {@code hour} too, for pruning.</li>
  *   <li>{@code attribute_keys} — every attribute key with its column and type.</li>
  * </ul>
+ * {@code traces} — one row per trace ({@link TraceSummaries}).
+ * {@code span_timing} (and the table macro {@code span_timing_between(from, to)}) — each span's
+ * self time and share of its trace's critical path ({@link #spanTimingSql}).
+ * {@code sampling_stats} — what tail sampling kept and dropped, per hour, service and policy.
  * And the propagation-health views ({@link #PROPAGATION_VIEWS}): {@code propagation_hops},
  * {@code propagation_edges}, {@code orphan_spans}, {@code multi_root_traces}.
  * Before the first file exists, {@code spans} is an empty table of the fixed columns.
@@ -40,7 +48,7 @@ final class SpanViews {
      * an explicit list rather than a glob, so that a compaction's output and its inputs, briefly
      * both on disk, are never read together.
      */
-    static void create(Connection connection, List<Path> files) throws SQLException {
+    static void create(Connection connection, DataLayout layout, List<Path> files) throws SQLException, IOException {
         boolean hasFiles = !files.isEmpty();
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS " + EMPTY_TABLE + " (" + fixedColumnsDdl()
@@ -60,6 +68,11 @@ final class SpanViews {
             for (String view : PROPAGATION_VIEWS) {
                 statement.execute(view);
             }
+            statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
+            TraceSummaries.createTable(statement);
+            statement.execute("CREATE OR REPLACE VIEW span_timing AS " + spanTimingSql("true"));
+            statement.execute("CREATE OR REPLACE MACRO span_timing_between(from_time, to_time) AS TABLE "
+                    + spanTimingSql("start_time >= from_time AND start_time < to_time"));
             boolean hasAttributes = hasFiles && hasAttributeColumns(statement);
             statement.execute("CREATE OR REPLACE VIEW span_attributes AS " + (hasAttributes
                     ? "SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
@@ -73,6 +86,84 @@ final class SpanViews {
                     + "NULL::INTEGER AS \"hour\", NULL::VARCHAR AS scope, "
                     + "NULL::VARCHAR AS \"key\", NULL::VARCHAR AS \"value\" WHERE false"));
         }
+    }
+
+    /**
+     * Where each span's time went, for the spans matching {@code spanFilter} (SQL over {@code spans};
+     * a trace must match whole for its numbers to be right):
+     * <ul>
+     *   <li>{@code self_nanos} — its duration not covered by any child (children clipped to it);</li>
+     *   <li>{@code critical_path_nanos} — how much of its trace's end-to-end latency it accounts for
+     *       on the critical path, computed as Jaeger does: from a root's end, walk back through the
+     *       last-finishing child that ended before the current point, recursively; a child running in
+     *       parallel with a later-finishing sibling is off the path. Per trace (single root) these
+     *       sum exactly to the root's duration. 0 for spans off the path or outside any root's tree.</li>
+     * </ul>
+     * Spans are matched to parents by span ID within the trace (Zipkin's shared client/server IDs
+     * are not told apart here).
+     */
+    static String spanTimingSql(String spanFilter) {
+        return spanTimingSql("spans", spanFilter);
+    }
+
+    /** As {@link #spanTimingSql(String)}, over {@code source} (e.g. only the files holding a trace) instead of {@code spans}. */
+    static String spanTimingSql(String source, String spanFilter) {
+        return "WITH RECURSIVE s AS ("
+                + "SELECT trace_id, span_id, parent_span_id, epoch_ns(start_time) AS st, "
+                + "epoch_ns(start_time) + duration_nanos AS en FROM " + source + " WHERE " + spanFilter + "), "
+                // children, clipped to their parent's interval
+                + "c AS (SELECT ch.trace_id, ch.span_id, ch.parent_span_id, greatest(ch.st, p.st) AS st, "
+                + "least(ch.en, p.en) AS en FROM s AS ch JOIN s AS p "
+                + "ON ch.trace_id = p.trace_id AND ch.parent_span_id = p.span_id AND ch.span_id <> p.span_id "
+                + "WHERE ch.st < p.en AND ch.en > p.st), "
+                // a frame: (span, point in time to walk back from); each finds its last-finishing child
+                // before that point, hands the child its own frame and continues from the child's start
+                + "frames(trace_id, span_id, bound) AS ("
+                + "SELECT trace_id, span_id, en FROM s WHERE parent_span_id IS NULL "
+                + "UNION ALL "
+                + "SELECT trace_id, unnest(next).span_id, unnest(next).bound FROM ("
+                + "SELECT f.trace_id, [{'span_id': c.span_id, 'bound': c.en}, {'span_id': f.span_id, 'bound': c.st}] AS next "
+                + "FROM frames AS f JOIN c ON c.trace_id = f.trace_id AND c.parent_span_id = f.span_id "
+                + "AND c.en <= f.bound AND c.st < f.bound "
+                + "QUALIFY row_number() OVER (PARTITION BY f.trace_id, f.span_id, f.bound ORDER BY c.en DESC, c.span_id) = 1)), "
+                // each frame owns the time from its last child's end (or its own start) up to its point
+                + "critical AS (SELECT trace_id, span_id, sum(nanos) AS critical_path_nanos FROM ("
+                + "SELECT f.trace_id, f.span_id, f.bound - coalesce(max(c.en), any_value(s.st)) AS nanos "
+                + "FROM frames AS f JOIN s ON s.trace_id = f.trace_id AND s.span_id = f.span_id "
+                + "LEFT JOIN c ON c.trace_id = f.trace_id AND c.parent_span_id = f.span_id "
+                + "AND c.en <= f.bound AND c.st < f.bound GROUP BY f.trace_id, f.span_id, f.bound) GROUP BY ALL), "
+                // the union of the children's intervals, from children sorted by start
+                + "covered AS (SELECT trace_id, parent_span_id AS span_id, "
+                + "sum(greatest(0, en - greatest(st, coalesce(prev_end, st)))) AS covered_nanos FROM ("
+                + "SELECT *, max(en) OVER (PARTITION BY trace_id, parent_span_id ORDER BY st, span_id "
+                + "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end FROM c) GROUP BY ALL) "
+                + "SELECT sp.trace_id, sp.span_id, sp.parent_span_id, sp.service_name, sp.name, sp.kind, sp.start_time, "
+                + "sp.duration_nanos, sp.status_code, "
+                + "sp.duration_nanos - coalesce(cv.covered_nanos, 0) AS self_nanos, "
+                + "coalesce(cr.critical_path_nanos, 0) AS critical_path_nanos, sp.\"date\", sp.\"hour\" "
+                + "FROM (SELECT * FROM " + source + " WHERE " + spanFilter + ") AS sp "
+                + "LEFT JOIN covered AS cv ON cv.trace_id = sp.trace_id AND cv.span_id = sp.span_id "
+                + "LEFT JOIN critical AS cr ON cr.trace_id = sp.trace_id AND cr.span_id = sp.span_id";
+    }
+
+    /**
+     * The tail sampler's counts ({@code <data>/sampling/stats-<hour>.json}, written by ingest's
+     * SamplingStats): per hour, service and policy, traces and spans kept or dropped.
+     */
+    private static String samplingStatsSource(DataLayout layout) throws IOException {
+        Path dir = layout.root().resolve("sampling");
+        boolean hasFiles;
+        try (Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
+            hasFiles = files.anyMatch(f -> f.getFileName().toString().matches("stats-.*\\.json"));
+        }
+        if (!hasFiles) {
+            return "SELECT NULL::TIMESTAMP AS \"hour\", NULL::VARCHAR AS service_name, NULL::VARCHAR AS policy, "
+                    + "NULL::BOOLEAN AS kept, NULL::BIGINT AS traces, NULL::BIGINT AS spans WHERE false";
+        }
+        return "SELECT strptime(\"hour\", '%Y-%m-%dT%H') AS \"hour\", serviceName AS service_name, policy, kept, "
+                + "traces, spans FROM read_json('" + dir.resolve("stats-*.json").toString().replace("'", "''")
+                + "', format = 'array', columns = {hour: 'VARCHAR', serviceName: 'VARCHAR', policy: 'VARCHAR', "
+                + "kept: 'BOOLEAN', traces: 'BIGINT', spans: 'BIGINT'})";
     }
 
     /**

@@ -40,7 +40,13 @@ public final class TraceQueries {
                            String statusCode, String statusMessage, String scopeName, String scopeVersion,
                            Map<String, Object> attributes, Map<String, Object> resource,
                            List<Map<String, Object>> events, List<Map<String, Object>> links,
-                           double sampleWeight) {
+                           double sampleWeight, long selfNanos, long criticalPathNanos) {
+
+        SpanView withTiming(long self, long critical) {
+            return new SpanView(traceId, spanId, parentSpanId, traceState, serviceName, name, kind, startTimeUnixNano,
+                    endTimeUnixNano, durationNanos, statusCode, statusMessage, scopeName, scopeVersion, attributes,
+                    resource, events, links, sampleWeight, self, critical);
+        }
     }
 
     /** A node of the span tree; a span whose parent is not in the trace is a root marked orphan. */
@@ -54,7 +60,7 @@ public final class TraceQueries {
     /** A search hit: one trace with its summary. */
     public record TraceSummary(String traceId, long startTimeUnixNano, long endTimeUnixNano, long durationNanos,
                                String rootServiceName, String rootName, long spanCount, long errorCount,
-                               List<String> services) {
+                               List<String> services, boolean hasOrphans, double sampleWeight) {
     }
 
     /**
@@ -103,7 +109,20 @@ public final class TraceQueries {
         if (spans.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new Trace(id, spans.size(), tree(spans), spans));
+        Map<String, long[]> timing = engine.run("SELECT span_id, kind, self_nanos, critical_path_nanos FROM ("
+                + SpanViews.spanTimingSql(source, "trace_id = $1") + ")", List.of(id), rs -> {
+                    Map<String, long[]> bySpan = new HashMap<>();
+                    while (rs.next()) {
+                        bySpan.put(rs.getString(1) + "/" + rs.getString(2), new long[] {rs.getLong(3), rs.getLong(4)});
+                    }
+                    return bySpan;
+                });
+        List<SpanView> timed = new ArrayList<>(spans.size());
+        for (SpanView span : spans) {
+            long[] t = timing.getOrDefault(span.spanId() + "/" + span.kind(), new long[] {span.durationNanos(), 0});
+            timed.add(span.withTiming(t[0], t[1]));
+        }
+        return Optional.of(new Trace(id, timed.size(), tree(timed), timed));
     }
 
     private static List<SpanView> readSpans(ResultSet rs) throws SQLException {
@@ -135,7 +154,7 @@ public final class TraceQueries {
                     rs.getString(index.get("scope_name")), rs.getString(index.get("scope_version")),
                     attributes, resource,
                     parseList(rs.getString(index.get("events"))), parseList(rs.getString(index.get("links"))),
-                    rs.getDouble(index.get("sample_weight"))));
+                    rs.getDouble(index.get("sample_weight")), rs.getLong(index.get("duration_nanos")), 0));
         }
         return spans;
     }
@@ -256,22 +275,13 @@ public final class TraceQueries {
             }
         }
         String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
-        // Spans of a matched trace may lie a little outside the window; an hour either side covers them.
-        List<String> outerWindow = new ArrayList<>();
-        List<Object> outerParameters = new ArrayList<>();
-        timeWindow(request, outerWindow, outerParameters, 3_600_000_000_000L);
-        String outerWhere = outerWindow.isEmpty() ? "" : " WHERE " + String.join(" AND ", outerWindow);
         parameters.add(limit);
-        parameters.addAll(outerParameters);
+        // Summaries come from the traces view: whole traces, whichever files and hours their spans are in.
         String sql = "WITH matched AS (SELECT trace_id, min(start_time) AS first_match FROM spans" + where
                 + " GROUP BY trace_id ORDER BY first_match DESC, trace_id LIMIT ?) "
-                + "SELECT trace_id, epoch_ns(min(start_time)) AS trace_start, epoch_ns(max(end_time)), count(*), "
-                + "count(*) FILTER (WHERE status_code = 'ERROR'), "
-                + "list(DISTINCT service_name ORDER BY service_name), "
-                + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL), "
-                + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL) "
-                + "FROM (SELECT s.* FROM spans s SEMI JOIN matched m ON s.trace_id = m.trace_id" + outerWhere + ") "
-                + "GROUP BY trace_id ORDER BY trace_start DESC, trace_id";
+                + "SELECT trace_id, epoch_ns(start_time) AS trace_start, epoch_ns(end_time), span_count, error_count, "
+                + "services, root_service_name, root_name, has_orphans, sample_weight "
+                + "FROM traces SEMI JOIN matched USING (trace_id) ORDER BY trace_start DESC, trace_id";
         return engine.run(sql, parameters, rs -> {
             List<TraceSummary> traces = new ArrayList<>();
             while (rs.next()) {
@@ -282,7 +292,7 @@ public final class TraceQueries {
                     services.add((String) s);
                 }
                 traces.add(new TraceSummary(rs.getString(1), start, end, end - start, rs.getString(7),
-                        rs.getString(8), rs.getLong(4), rs.getLong(5), services));
+                        rs.getString(8), rs.getLong(4), rs.getLong(5), services, rs.getBoolean(9), rs.getDouble(10)));
             }
             return traces;
         });

@@ -1,0 +1,164 @@
+// SQL console: an editor over POST /api/sql, the result as a table and a chart (a line over time
+// when there is a time column, else bars per group), CSV download, and the repository's
+// sql-examples/ as a list to load from. DuckDB's error message is shown under the query.
+import { api, el, emptyState, errorBox, formatNumber } from './app.js';
+import { categoryBarChart, lineChart } from './charts.js';
+
+const DEFAULT_SQL = `-- Spans, errors and p99 per service. Any attribute is a column: "attr.<key>", "resource.<key>".
+SELECT service_name,
+       count(*) AS spans,
+       count(*) FILTER (WHERE status_code = 'ERROR') AS errors,
+       round(quantile_cont(duration_nanos / 1e6, 0.99), 2) AS p99_ms
+FROM spans
+GROUP BY service_name
+ORDER BY spans DESC`;
+const COLORS = ['#2459d6', '#d92d20', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#14b8a6', '#64748b'];
+const MAX_CHART_SERIES = 8, MAX_BARS = 40;
+
+export async function renderSql(container) {
+  const editor = el('textarea', { class: 'sql-editor', id: 'sql-editor', spellcheck: 'false', 'aria-label': 'SQL query' });
+  editor.value = sessionStorage.getItem('contrail.sql') || DEFAULT_SQL;
+  const run = el('button', { class: 'primary', id: 'sql-run', title: 'Ctrl+Enter' }, 'Run');
+  const download = el('button', { id: 'sql-csv', title: 'Run the query again and save the answer as CSV' }, 'Download CSV');
+  const chartKind = el('select', { id: 'sql-chart-kind' }, ['auto', 'line', 'bar', 'none'].map(k => el('option', { value: k }, 'chart: ' + k)));
+  const status = el('div', { id: 'sql-status' });
+  const output = el('div', { id: 'sql-output' }, emptyState('Write a query over spans, span_events, span_attributes, attribute_keys, '
+    + 'propagation_edges, orphan_spans … and press Run (Ctrl+Enter), or pick an example on the left.'));
+  const examples = el('div', { class: 'panel examples', id: 'sql-examples' }, el('p', { class: 'muted' }, 'Loading examples…'));
+
+  container.append(el('div', { class: 'sql-layout' }, examples,
+    el('div', {}, el('h1', {}, 'SQL console'),
+      el('div', { class: 'panel' }, editor,
+        el('div', { class: 'actions' }, run, download, chartKind,
+          el('span', { class: 'muted' }, 'Read-only DuckDB SQL; answers are cut at 10,000 rows.')), status),
+      output)));
+
+  let lastResult = null;
+  const execute = async () => {
+    const query = editor.value;
+    sessionStorage.setItem('contrail.sql', query);
+    status.replaceChildren(el('p', { class: 'muted' }, 'Running…'));
+    const started = performance.now();
+    try {
+      lastResult = await api('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sql: query }) });
+    } catch (e) {
+      lastResult = null;
+      status.replaceChildren(el('div', { class: 'error-box sql-error', role: 'alert' }, e.message));
+      output.replaceChildren();
+      return;
+    }
+    const millis = Math.round(performance.now() - started);
+    status.replaceChildren(el('div', { class: 'result-meta' },
+      `${formatNumber(lastResult.rows.length)} row${lastResult.rows.length === 1 ? '' : 's'} in ${millis} ms`,
+      lastResult.truncated ? el('span', { class: 'badge-warn' }, 'truncated at the row limit: download CSV for the same cut, or aggregate') : null));
+    show(output, lastResult, chartKind.value);
+  };
+  run.addEventListener('click', execute);
+  editor.addEventListener('keydown', e => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); execute(); }
+  });
+  chartKind.addEventListener('change', () => { if (lastResult) show(output, lastResult, chartKind.value); });
+  download.addEventListener('click', async () => {
+    const response = await fetch('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/csv' }, body: JSON.stringify({ sql: editor.value }) });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      status.replaceChildren(el('div', { class: 'error-box sql-error', role: 'alert' }, body.error || response.statusText));
+      return;
+    }
+    const url = URL.createObjectURL(await response.blob());
+    const link = el('a', { href: url, download: 'contrail-result.csv' });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  });
+
+  try {
+    const list = (await api('/api/sql-examples')).examples;
+    examples.replaceChildren(el('h2', { style: { marginTop: '4px' } }, 'Examples'),
+      ...(list.length === 0 ? [el('p', { class: 'muted' }, 'No examples in this build.')] : []),
+      ...list.map(x => el('button', { class: 'example', 'data-file': x.file, title: x.file, onclick: () => { editor.value = x.sql; execute(); } },
+        el('span', { class: 'question' }, x.question.charAt(0).toUpperCase() + x.question.slice(1)), el('span', { class: 'file' }, x.file))));
+  } catch (e) {
+    examples.replaceChildren(errorBox('Examples unavailable: ' + e.message));
+  }
+}
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;
+const TIME = /^(TIMESTAMP|DATE)/;
+/** Column types that name a group (lists, structs and JSON do not). */
+const TEXT = /^(VARCHAR|BOOLEAN|ENUM|UUID)(\(|$)/;
+
+function show(output, result, kind) {
+  if (result.columns.length === 0 || result.rows.length === 0) {
+    output.replaceChildren(emptyState('The query ran and returned no rows.'));
+    return;
+  }
+  const chart = el('div', { class: 'chart-box', id: 'sql-chart' });
+  output.replaceChildren(chart, el('div', { class: 'result-scroll' }, table(result)));
+  if (!drawChart(chart, result, kind)) chart.remove();
+}
+
+function table(result) {
+  return el('table', { class: 'grid result-table', id: 'sql-result' },
+    el('thead', {}, el('tr', {}, result.columns.map(c => el('th', { class: NUMERIC.test(c.type) ? 'num' : null, title: c.type }, c.name)))),
+    el('tbody', {}, result.rows.map(row => el('tr', {}, row.map((v, i) => el('td', { class: NUMERIC.test(result.columns[i].type) ? 'num' : 'mono' },
+      v == null ? el('span', { class: 'muted' }, 'NULL') : typeof v === 'object' ? JSON.stringify(v) : NUMERIC.test(result.columns[i].type) ? formatNumber(v, 4) : String(v)))))));
+}
+
+/** Draws the chart that fits the result; false when none does. */
+function drawChart(box, result, kind) {
+  if (kind === 'none') return false;
+  const columns = result.columns.map((c, i) => ({ ...c, i }));
+  const time = columns.find(c => TIME.test(c.type));
+  const numbers = columns.filter(c => NUMERIC.test(c.type) && c !== time);
+  const texts = columns.filter(c => TEXT.test(c.type));
+  const text = texts[0];
+  if (numbers.length === 0) return false;
+  if (time && kind !== 'bar') {
+    const timeOf = r => Date.parse(String(r[time.i]).replace(' ', 'T'));
+    const times = [...new Set(result.rows.map(timeOf))].filter(t => !Number.isNaN(t)).sort((a, b) => a - b);
+    if (times.length === 0) return false;
+    const at = new Map(times.map((t, k) => [t, k]));
+    let series;
+    if (texts.length > 0) {
+      // Long form (group columns, time, value): one line per group — every text column together
+      // names a group — for the first numeric column; the groups with the most rows first.
+      const groupOf = r => texts.map(c => String(r[c.i])).join(' · ');
+      const groups = new Map();
+      for (const r of result.rows) groups.set(groupOf(r), (groups.get(groupOf(r)) || 0) + 1);
+      const top = [...groups.entries()].sort((a, b) => b[1] - a[1]).slice(0, MAX_CHART_SERIES).map(g => g[0]);
+      series = top.map((g, k) => ({ label: g, color: COLORS[k % COLORS.length], values: new Array(times.length).fill(null) }));
+      for (const r of result.rows) {
+        const s = top.indexOf(groupOf(r));
+        if (s >= 0 && at.has(timeOf(r))) series[s].values[at.get(timeOf(r))] = Number(r[numbers[0].i]);
+      }
+    } else {
+      const shown = numbers.slice(0, MAX_CHART_SERIES);
+      series = shown.map((c, k) => ({ label: c.name, color: COLORS[k % COLORS.length], values: new Array(times.length).fill(null) }));
+      for (const r of result.rows) {
+        if (at.has(timeOf(r))) shown.forEach((c, k) => { series[k].values[at.get(timeOf(r))] = Number(r[c.i]); });
+      }
+    }
+    const groupsShown = texts.length > 0 ? ` by ${texts.map(c => c.name).join(', ')}` + (series.length === MAX_CHART_SERIES ? ` (the ${MAX_CHART_SERIES} groups with most rows)` : '') : '';
+    box.append(el('h3', {}, `${texts.length > 0 ? numbers[0].name : numbers.slice(0, MAX_CHART_SERIES).map(c => c.name).join(', ')}${groupsShown} over ${time.name}`));
+    const plot = el('div');
+    box.append(plot);
+    lineChart(plot, { xMs: times, series, height: 260, yFormat: v => formatNumber(v, 2), spanGaps: true });
+    return true;
+  }
+  if (kind === 'line') return false;
+  const label = text || time || columns.find(c => c !== numbers[0]) || numbers[0];
+  const rows = result.rows.slice(0, MAX_BARS);
+  const values = numbers.filter(c => c !== label).slice(0, 3);
+  if (values.length === 0) return false;
+  box.append(el('h3', {}, `${values.map(c => c.name).join(', ')} by ${label.name}`
+    + (result.rows.length > MAX_BARS ? ` (first ${MAX_BARS} rows)` : '')));
+  const plot = el('div');
+  box.append(plot);
+  categoryBarChart(plot, {
+    categories: rows.map(r => (r[label.i] == null ? 'NULL' : String(r[label.i]))),
+    series: values.map((c, k) => ({ label: c.name, color: COLORS[k % COLORS.length], values: rows.map(r => (r[c.i] == null ? null : Number(r[c.i]))) })),
+  });
+  return true;
+}

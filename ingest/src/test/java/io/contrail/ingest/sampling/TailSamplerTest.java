@@ -1,0 +1,239 @@
+package io.contrail.ingest.sampling;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import io.contrail.columnar.SpanRef;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The tail sampler's decisions, driven the way the warehouse drives it, on a clock the test owns. */
+class TailSamplerTest {
+
+    private static final long MS = 1_000_000L;
+
+    @TempDir
+    Path dir;
+
+    private int nextTrace = 1;
+    /** Trace IDs are random, as W3C asks: the probabilistic policy reads their randomness. */
+    private final java.util.Random random = new java.util.Random(7);
+
+    private TailSampler sampler(String yaml) throws IOException {
+        Path file = dir.resolve("sampling-" + nextTrace + ".yaml");
+        Files.writeString(file, yaml);
+        return new TailSampler(SamplingConfig.read(file), null);
+    }
+
+    /** A trace of {@code spans} spans: a root lasting {@code rootMillis} and children under it. */
+    private List<SpanRef> trace(int spans, long rootMillis, SpanCustomizer customize) {
+        byte[] traceId = new byte[16];
+        int id = nextTrace++;
+        random.nextBytes(traceId);
+        List<SpanRef> refs = new ArrayList<>();
+        Resource resource = Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("service.name")
+                .setValue(AnyValue.newBuilder().setStringValue("checkout"))).build();
+        for (int i = 0; i < spans; i++) {
+            Span.Builder span = Span.newBuilder().setTraceId(ByteString.copyFrom(traceId))
+                    .setSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, (byte) id, (byte) (i + 1)}))
+                    .setName(i == 0 ? "POST /checkout" : "child").setStartTimeUnixNano(1_000 * MS)
+                    .setEndTimeUnixNano(1_000 * MS + (i == 0 ? rootMillis : 1) * MS);
+            if (i > 0) {
+                span.setParentSpanId(ByteString.copyFrom(new byte[] {0, 0, 0, 0, 0, 0, (byte) id, 1}));
+            }
+            customize.customize(i, span);
+            refs.add(new SpanRef(resource, InstrumentationScope.getDefaultInstance(), span.build()));
+        }
+        return refs;
+    }
+
+    private List<SpanRef> trace(int spans, long rootMillis) {
+        return trace(spans, rootMillis, (i, span) -> { });
+    }
+
+    interface SpanCustomizer {
+        void customize(int index, Span.Builder span);
+    }
+
+    private static KeyValue attribute(String key, AnyValue value) {
+        return KeyValue.newBuilder().setKey(key).setValue(value).build();
+    }
+
+    @Test
+    void holdsATraceUntilItsRootIsQuietThenKeepsItWhole() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 100\npolicies: [{name: errors, type: error}]\n");
+        List<SpanRef> spans = trace(3, 10, (i, span) -> {
+            if (i == 2) {
+                span.setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR));
+            }
+        });
+        assertThat(sampler.admit(spans.subList(1, 3), 7, 0)).isEmpty();
+        assertThat(sampler.decideDue(500 * MS)).as("no root yet: wait").isEmpty();
+        assertThat(sampler.admit(spans.subList(0, 1), 8, 600 * MS)).isEmpty();
+        assertThat(sampler.oldestHeldSegment()).isEqualTo(7);
+        assertThat(sampler.heldSpans()).isEqualTo(3);
+        assertThat(sampler.decideDue(650 * MS)).as("root arrived, not yet quiet").isEmpty();
+        List<SpanRef> kept = sampler.decideDue(700 * MS);
+        assertThat(kept).hasSize(3).allSatisfy(ref -> assertThat(ref.sampleWeight()).isEqualTo(1.0));
+        assertThat(sampler.oldestHeldSegment()).isEqualTo(Long.MAX_VALUE);
+        assertThat(sampler.heldSpans()).isZero();
+    }
+
+    @Test
+    void decidesATraceWithoutRootAtTheMaximumWait() throws IOException {
+        TailSampler sampler = sampler("maxWaitMillis: 1000\npolicies: [{type: latency, thresholdMillis: 0}]\n");
+        List<SpanRef> spans = trace(2, 10);
+        sampler.admit(spans.subList(1, 2), 1, 0);
+        assertThat(sampler.decideDue(999 * MS)).isEmpty();
+        assertThat(sampler.decideDue(1_000 * MS)).hasSize(1);
+    }
+
+    @Test
+    void lateSpansFollowTheirTracesDecision() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 10\npolicies: [{name: slow, type: latency, thresholdMillis: 500}]\n");
+        List<SpanRef> slow = trace(3, 900);
+        List<SpanRef> fast = trace(3, 10);
+        sampler.admit(slow.subList(0, 2), 1, 0);
+        sampler.admit(fast.subList(0, 2), 1, 0);
+        assertThat(sampler.decideDue(20 * MS)).hasSize(2);
+        assertThat(sampler.admit(List.of(slow.get(2), fast.get(2)), 2, 30 * MS)).containsExactly(slow.get(2));
+        assertThat(sampler.stats().lateSpansKept()).isEqualTo(1);
+        assertThat(sampler.stats().lateSpansDropped()).isEqualTo(1);
+    }
+
+    @Test
+    void probabilisticKeepsByTraceIdAndWeighsByTheSmallerProbability() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{name: base, type: probabilistic, percentage: 10}]\n");
+        int kept = 0;
+        int traces = 2_000;
+        for (int t = 0; t < traces; t++) {
+            // Half the traces were head-sampled at 50% upstream (ot=th:8): they stand for 2 spans already.
+            boolean headSampled = t % 2 == 0;
+            List<SpanRef> spans = trace(1, 5, (i, span) -> span.setTraceState(headSampled ? "ot=th:8" : ""));
+            assertThat(spans.get(0).sampleWeight()).isEqualTo(headSampled ? 2.0 : 1.0);
+            sampler.admit(spans, 1, 0);
+            List<SpanRef> decided = sampler.decideDue(10 * MS);
+            for (SpanRef ref : decided) {
+                assertThat(ref.sampleWeight()).as("max(1/0.1, upstream)").isEqualTo(10.0);
+                kept++;
+            }
+        }
+        assertThat(kept).isBetween(150, 250);
+    }
+
+    @Test
+    void alwaysKeepPoliciesKeepTheUpstreamWeight() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{type: latency, thresholdMillis: 1}]\n");
+        sampler.admit(trace(2, 5, (i, span) -> span.setTraceState("ot=th:c")), 1, 0);
+        assertThat(sampler.decideDue(10 * MS)).hasSize(2).allSatisfy(ref -> assertThat(ref.sampleWeight()).isEqualTo(4.0));
+    }
+
+    @Test
+    void attributePolicyMatchesStringsNumbersBooleansAndRanges() throws IOException {
+        TailSampler sampler = sampler("""
+                quietPeriodMillis: 1
+                policies:
+                  - {name: gold, type: attribute, key: user.tier, values: [gold]}
+                  - {name: retried, type: attribute, key: retry, values: [true]}
+                  - {name: big, type: attribute, key: order.items, minValue: 10}
+                """);
+        sampler.admit(trace(1, 5, (i, s) -> s.addAttributes(attribute("user.tier",
+                AnyValue.newBuilder().setStringValue("gold").build()))), 1, 0);
+        sampler.admit(trace(1, 5, (i, s) -> s.addAttributes(attribute("user.tier",
+                AnyValue.newBuilder().setStringValue("silver").build()))), 1, 0);
+        sampler.admit(trace(1, 5, (i, s) -> s.addAttributes(attribute("retry",
+                AnyValue.newBuilder().setBoolValue(true).build()))), 1, 0);
+        sampler.admit(trace(1, 5, (i, s) -> s.addAttributes(attribute("order.items",
+                AnyValue.newBuilder().setIntValue(12).build()))), 1, 0);
+        sampler.admit(trace(1, 5, (i, s) -> s.addAttributes(attribute("order.items",
+                AnyValue.newBuilder().setIntValue(3).build()))), 1, 0);
+        assertThat(sampler.decideDue(10 * MS)).hasSize(3);
+        assertThat(sampler.stats().rows()).filteredOn(SamplingStats.Row::kept)
+                .extracting(SamplingStats.Row::policy).containsExactlyInAnyOrder("gold", "retried", "big");
+    }
+
+    @Test
+    void latencyPercentileLearnsEachOperationsNormal() throws IOException {
+        TailSampler sampler = sampler("""
+                quietPeriodMillis: 1
+                policies: [{name: p99, type: latency_percentile, percentile: 99, windowTraces: 200, minTraces: 100}]
+                """);
+        for (int t = 0; t < 150; t++) {
+            sampler.admit(trace(1, 10 + t % 10), 1, 0);
+        }
+        assertThat(sampler.decideDue(10 * MS)).as("nothing is slow before the window has learned").isEmpty();
+        sampler.admit(trace(1, 50), 1, 20 * MS);
+        sampler.admit(trace(1, 12), 1, 20 * MS);
+        List<SpanRef> kept = sampler.decideDue(30 * MS);
+        assertThat(kept).singleElement().satisfies(ref ->
+                assertThat(ref.span().getEndTimeUnixNano() - ref.span().getStartTimeUnixNano()).isEqualTo(50 * MS));
+    }
+
+    @Test
+    void rateLimitingKeepsAtMostTheBudgetPerSecond() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{name: budget, type: rate_limiting, spansPerSecond: 10}]\n");
+        for (int t = 0; t < 5; t++) {
+            sampler.admit(trace(4, 5), 1, 0);
+        }
+        assertThat(sampler.decideDue(10 * MS)).as("two traces of 4 spans fit in 10 spans/s").hasSize(8);
+    }
+
+    @Test
+    void compositeTriesItsPoliciesInOrderAndNamesTheOneThatKept() throws IOException {
+        TailSampler sampler = sampler("""
+                quietPeriodMillis: 1
+                policies:
+                  - name: important
+                    type: composite
+                    policies: [{name: errors, type: error}, {name: slow, type: latency, thresholdMillis: 100}]
+                """);
+        sampler.admit(trace(1, 500), 1, 0);
+        assertThat(sampler.decideDue(10 * MS)).hasSize(1);
+        assertThat(sampler.stats().rows()).filteredOn(SamplingStats.Row::kept).singleElement()
+                .satisfies(row -> assertThat(row.policy()).isEqualTo("important/slow"));
+    }
+
+    @Test
+    void samplingPriorityKeepsATraceNoPolicyWants() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{type: latency, thresholdMillis: 100000}]\n");
+        sampler.admit(trace(2, 5, (i, s) -> s.addAttributes(attribute("sampling.priority",
+                AnyValue.newBuilder().setIntValue(1).build()))), 1, 0);
+        assertThat(sampler.decideDue(10 * MS)).hasSize(2);
+    }
+
+    @Test
+    void pastTheBoundTheOldestTracesAreDecidedEarlyAndCounted() throws IOException {
+        TailSampler sampler = sampler("maxTracesInFlight: 2\npolicies: [{type: latency, thresholdMillis: 0}]\n");
+        sampler.admit(trace(1, 5), 4, 0);
+        sampler.admit(trace(1, 5), 5, 0);
+        List<SpanRef> decidedAtOnce = sampler.admit(trace(1, 5), 6, 0);
+        assertThat(decidedAtOnce).hasSize(1);
+        assertThat(sampler.stats().decidedEarly()).isEqualTo(1);
+        assertThat(sampler.oldestHeldSegment()).isEqualTo(5);
+    }
+
+    @Test
+    void badSamplingFilesAreRefusedWithTheFieldAndTheProblem() throws IOException {
+        assertThatThrownBy(() -> sampler("policies: [{type: sometimes}]\n"))
+                .hasMessageContaining("policies[0].type").hasMessageContaining("sometimes");
+        assertThatThrownBy(() -> sampler("policies: [{type: probabilistic}]\n"))
+                .hasMessageContaining("policies[0].percentage is missing");
+        assertThatThrownBy(() -> sampler("policies: [{type: probabilistic, percentage: 150}]\n"))
+                .hasMessageContaining("percentage must be in (0, 100]");
+        assertThatThrownBy(() -> sampler("polices: []\n")).hasMessageContaining("polices");
+        assertThatThrownBy(() -> sampler("policies: [{name: a, type: error}, {name: a, type: error}]\n"))
+                .hasMessageContaining("'a' is used twice");
+    }
+}
