@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -132,12 +133,14 @@ class FileLifecycleTest {
         DataLayout layout = server.server().warehouse().layout();
         assertThat(SpanFiles.live(layout)).hasSize(4);
         JsonNode before = server.getJson("/api/traces/" + traceId(2));
+        List<Map<String, Object>> tracesBefore = server.records("SELECT * FROM traces ORDER BY trace_id");
 
         Compactor.Pass pass = server.server().compactor().compactOnce(new CompactionProgress(System.out));
         assertThat(pass.inputFiles()).isEqualTo(4);
         assertThat(SpanFiles.live(layout)).hasSize(1);
         assertThat(server.getJson("/api/traces/" + traceId(2))).isEqualTo(before);
         assertThat(server.value("SELECT count(*) FROM spans").asLong()).isEqualTo(12);
+        assertThat(server.records("SELECT * FROM traces ORDER BY trace_id")).as("the traces view").isEqualTo(tracesBefore);
         assertThat(server.health().get("files").asInt()).isEqualTo(1);
 
         // The server holds the folder's compaction lock: the command says so instead of competing.
