@@ -143,6 +143,17 @@ public final class Compactor implements AutoCloseable {
     private final Object passLock = new Object();
     private ScheduledExecutorService background;
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong mergesDone = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong spansMerged = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastError;
+
+    /** Counters for {@code /health}: merges and spans merged since start, the last pass's failure (null after a good pass). */
+    public record Stats(long merges, long spansMerged, String lastError) {
+    }
+
+    public Stats stats() {
+        return new Stats(mergesDone.get(), spansMerged.get(), lastError);
+    }
 
     private Compactor(DataLayout layout, Config config, FileReaper reaper, FileChannel lockChannel, FileLock lock,
                       Connection duckdb) {
@@ -218,7 +229,9 @@ public final class Compactor implements AutoCloseable {
         background.scheduleWithFixedDelay(() -> {
             try {
                 compactOnce(SILENT, true);
+                lastError = null;
             } catch (Throwable t) {
+                lastError = t.getMessage();
                 LOG.error("compaction pass failed (the files are unchanged; next pass in {} s): {}",
                         config.interval().toSeconds(), t.toString());
             }
@@ -244,6 +257,8 @@ public final class Compactor implements AutoCloseable {
                     }
                     Merge merge = merge(partition.getKey(), group);
                     merges.add(merge);
+                    mergesDone.incrementAndGet();
+                    spansMerged.addAndGet(merge.spans());
                     progress.merged(++done, total, merge);
                     LOG.info("compacted {}: {} files, {} spans, {} → {} kB in {} ms ({}/{})", merge.partition(),
                             merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024, merge.bytesAfter() / 1024,

@@ -435,6 +435,12 @@ public final class ContrailServer implements AutoCloseable {
         body.put("walBytes", w.walBytes());
         body.put("walFsyncs", w.walFsyncs());
         body.put("files", SpanFiles.live(warehouse.layout()).size());
+        Compactor.Stats compaction = compactor.stats();
+        body.put("compactions", compaction.merges());
+        body.put("spansCompacted", compaction.spansMerged());
+        body.put("lastCompactionError", compaction.lastError());
+        io.contrail.columnar.PartitionPath cutoff = SpanFiles.retentionCutoff(warehouse.layout());
+        body.put("retentionCutoff", cutoff == null ? null : cutoff.toString());
         body.put("filesWritten", w.filesWritten());
         body.put("parquetBytesWritten", w.parquetBytesWritten());
         body.put("lastFlush", w.lastFlush() == null ? null : w.lastFlush().toString());

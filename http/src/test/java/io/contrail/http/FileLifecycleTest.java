@@ -98,6 +98,7 @@ class FileLifecycleTest {
             Retention.Pass pass = retention.applyOnce(Instant.now());
             retired.set(true);
             assertThat(pass.partitions()).isEqualTo(2);
+            assertThat(server.health().get("retentionCutoff").asText()).isEqualTo(pass.cutoff().toString());
             assertThat(server.value("SELECT count(*) FROM spans").asLong()).isEqualTo(3);
             assertThat(server.get("/api/traces/" + traceId(1)).statusCode()).isEqualTo(404);
             assertThat(oldest).as("kept until no query can still read it").isDirectory();
@@ -142,6 +143,8 @@ class FileLifecycleTest {
         assertThat(server.value("SELECT count(*) FROM spans").asLong()).isEqualTo(12);
         assertThat(server.records("SELECT * FROM traces ORDER BY trace_id")).as("the traces view").isEqualTo(tracesBefore);
         assertThat(server.health().get("files").asInt()).isEqualTo(1);
+        assertThat(server.health().get("compactions").asInt()).isEqualTo(1);
+        assertThat(server.health().get("spansCompacted").asInt()).isEqualTo(12);
 
         // The server holds the folder's compaction lock: the command says so instead of competing.
         CommandOutput refused = runCommand("compact", "--data", server.dataDir().toString());
