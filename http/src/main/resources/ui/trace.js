@@ -49,8 +49,9 @@ export async function renderTrace(container, traceId, params, current) {
       : lostHops.has(span.spanId) ? 'no server span: trace context was lost on this call' : null;
     const left = (100 * (span.startTimeUnixNano - traceStart)) / total;
     const widthPct = (100 * span.durationNanos) / total;
+    const critical = span.criticalPathNanos > 0;
     const row = el('div', {
-      class: 'span-row' + (isError ? ' error' : '') + (brokenReason ? ' broken' : ''),
+      class: 'span-row' + (isError ? ' error' : '') + (brokenReason ? ' broken' : '') + (critical ? ' critical' : ''),
       'data-span-id': span.spanId, title: `${span.serviceName}: ${span.name} (${formatNanos(span.durationNanos)})`,
     },
     el('div', { class: 'label', style: { paddingLeft: 8 + depth * 14 + 'px' } },
@@ -84,7 +85,8 @@ export async function renderTrace(container, traceId, params, current) {
       problems.length ? stat('Propagation', el('span', { class: 'badge-warn' }, problems.join('; '))) : null),
     el('div', { class: 'legend' }, services.map(serviceChip),
       el('span', {}, el('span', { class: 'mark err' }, 'error'), ' status ERROR'),
-      el('span', {}, el('span', { class: 'mark broken' }, 'orphan / lost context'), ' broken propagation (hatched bar)')),
+      el('span', {}, el('span', { class: 'mark broken' }, 'orphan / lost context'), ' broken propagation (hatched bar)'),
+      el('span', {}, el('span', { class: 'critical-sample' }), ' on the critical path (what the request waited for)')),
     el('div', { class: 'trace-layout' }, waterfall, details));
 }
 
@@ -115,7 +117,10 @@ function spanDetails(span, traceStart, brokenReason) {
     ['service', serviceChip(span.serviceName)], ['kind', span.kind], ['status', span.statusCode === 'ERROR'
       ? el('span', { class: 'badge-error' }, 'ERROR' + (span.statusMessage ? ': ' + span.statusMessage : '')) : span.statusCode],
     ['start', formatTime(span.startTimeUnixNano) + ' (+' + formatNanos(span.startTimeUnixNano - traceStart) + ')'],
-    ['duration', formatNanos(span.durationNanos)], ['span id', span.spanId], ['parent span id', span.parentSpanId || '(root)'],
+    ['duration', formatNanos(span.durationNanos)],
+    ['self time', formatNanos(span.selfNanos) + ' (not covered by children)'],
+    ['critical path', span.criticalPathNanos > 0 ? formatNanos(span.criticalPathNanos) + ' of the trace\'s latency' : 'off the critical path'],
+    ['span id', span.spanId], ['parent span id', span.parentSpanId || '(root)'],
     ['scope', [span.scopeName, span.scopeVersion].filter(Boolean).join(' ') || ''],
   ];
   if (span.sampleWeight && span.sampleWeight !== 1) general.push(['sample weight', span.sampleWeight]);

@@ -295,7 +295,7 @@ public final class Compactor implements AutoCloseable {
         long completedBelow = segments.isEmpty() ? Long.MAX_VALUE : segments.get(0);
         Map<PartitionPath, List<SpanFiles.SpanFile>> byPartition = new TreeMap<>();
         for (SpanFiles.SpanFile file : SpanFiles.select(layout).live()) {
-            if (file.lastFlush() < completedBelow) {
+            if (!file.foreign() && file.lastFlush() < completedBelow) {
                 byPartition.computeIfAbsent(file.partition(), p -> new ArrayList<>()).add(file);
             }
         }

@@ -100,7 +100,9 @@ public final class Retention implements AutoCloseable {
         SpanFiles.Selection before = SpanFiles.select(layout);
         Map<PartitionPath, Long> bytesByPartition = new TreeMap<>();
         for (SpanFiles.SpanFile file : before.live()) {
-            bytesByPartition.merge(file.partition(), sizeOf(file), Long::sum);
+            if (file.partition() != null) {
+                bytesByPartition.merge(file.partition(), sizeOf(file), Long::sum);
+            }
         }
         PartitionPath cutoff = SpanFiles.retentionCutoff(layout);
         if (config.maxAge() != null) {

@@ -28,6 +28,8 @@ import java.util.TreeMap;
 public final class SpanFiles {
 
     static final String COMPACTED_MARK = "c";
+    private static final java.util.regex.Pattern COMPACTED_NAME =
+            java.util.regex.Pattern.compile("part-\\d+-" + COMPACTED_MARK + "\\d+-[0-9a-f]+\\.parquet");
     static final String RETENTION_CUTOFF = ".retention-cutoff";
     /** The trace-ID sidecar of {@code part-….parquet} is {@code part-….traceids}. */
     static final String TRACE_ID_SUFFIX = ".traceids";
@@ -35,7 +37,12 @@ public final class SpanFiles {
     /** A span file and what its name says. firstFlush == lastFlush for a flush file. */
     public record SpanFile(Path path, PartitionPath partition, long firstFlush, long lastFlush) {
         public boolean compacted() {
-            return path.getFileName().toString().contains("-" + COMPACTED_MARK);
+            return COMPACTED_NAME.matcher(path.getFileName().toString()).matches();
+        }
+
+        /** A Parquet file in the spans folder whose name is not one Contrail writes: read, never merged. */
+        public boolean foreign() {
+            return lastFlush < 0;
         }
 
         boolean supersedes(SpanFile other) {
@@ -93,13 +100,16 @@ public final class SpanFiles {
     public static Selection select(DataLayout layout) throws IOException {
         PartitionPath cutoff = retentionCutoff(layout);
         Map<PartitionPath, List<SpanFile>> byPartition = new TreeMap<>();
+        List<SpanFile> live = new ArrayList<>();
         for (Path path : layout.spanFiles()) {
             SpanFile file = parse(path);
             if (file != null) {
                 byPartition.computeIfAbsent(file.partition(), p -> new ArrayList<>()).add(file);
+            } else {
+                // Not a name Contrail writes (a file put there by hand): read as it always was.
+                live.add(new SpanFile(path, DataLayout.partitionOf(path), -1, -1));
             }
         }
-        List<SpanFile> live = new ArrayList<>();
         List<SpanFile> superseded = new ArrayList<>();
         List<SpanFile> retired = new ArrayList<>();
         for (Map.Entry<PartitionPath, List<SpanFile>> partition : byPartition.entrySet()) {

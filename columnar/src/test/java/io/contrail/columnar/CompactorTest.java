@@ -223,6 +223,21 @@ class CompactorTest {
     }
 
     @Test
+    void aParquetFilePutThereByHandIsStillReadButNeverMerged() throws Exception {
+        writeFlushes(2, 100);
+        DataLayout layout = new DataLayout(data);
+        Path partition = SpanFiles.live(layout).get(0).getParent();
+        Path byHand = partition.resolve("extra-copy.parquet");
+        Files.copy(SpanFiles.live(layout).get(0), byHand);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            compactor.compactOnce(silent());
+        }
+        assertThat(SpanFiles.live(layout)).contains(byHand).hasSize(3);
+        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(400L));
+    }
+
+    @Test
     void onlyOneCompactorAtATimePerDataFolder() throws Exception {
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);

@@ -11,6 +11,9 @@ import io.contrail.columnar.Retention;
 import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
+import io.contrail.http.zipkin.ContrailStorage;
+import io.contrail.http.zipkin.ZipkinQueryApi;
+import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.ingest.DecodedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
@@ -21,7 +24,10 @@ import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
+import io.contrail.query.ServiceGraph;
+import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeParameters;
+import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -60,6 +66,7 @@ public final class ContrailServer implements AutoCloseable {
     private final SpanReceiver receiver;
     private final TraceQueries traces;
     private final PropagationQueries propagation;
+    private final ContrailStorage zipkin;
     private final Javalin app;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /**
@@ -119,6 +126,7 @@ public final class ContrailServer implements AutoCloseable {
         this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
         this.traces = new TraceQueries(engine);
         this.propagation = new PropagationQueries(engine);
+        this.zipkin = ContrailStorage.newBuilder(receiver, engine).build();
         this.app = Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -126,6 +134,9 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces, ContrailServer::refuseOtlp));
             javalin.routes.post("/api/v2/spans",
                     ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            javalin.routes.post(ZipkinQueryApi.PREFIX + "/api/v2/spans",
+                    ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
             javalin.routes.post("/api/sql", this::sql);
             javalin.routes.get("/api/traces/{traceId}", this::trace);
             javalin.routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));
@@ -135,6 +146,8 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.get("/api/propagation",
                     ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
             javalin.routes.get("/api/sampling", this::sampling);
+            new DashboardApi(engine).register(javalin.routes);
+            new JaegerApi(traces, new ServiceGraph(engine)).register(javalin.routes);
             javalin.routes.get("/health", this::health);
             WebUi.register(javalin);
             javalin.routes.exception(IllegalArgumentException.class,
@@ -382,14 +395,6 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void search(Context ctx) throws QueryException {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        for (String filter : ctx.queryParams("attr")) {
-            int eq = filter.indexOf('=');
-            if (eq <= 0) {
-                throw new IllegalArgumentException("attr=" + filter + ": use attr=key=value");
-            }
-            attributes.put(filter.substring(0, eq), filter.substring(eq + 1));
-        }
         String limit = ctx.queryParam("limit");
         int limitValue;
         try {
@@ -400,24 +405,18 @@ public final class ContrailServer implements AutoCloseable {
         if (limitValue < 1 || limitValue > TraceQueries.MAX_SEARCH_LIMIT) {
             throw new IllegalArgumentException("limit=" + limit + ": must be between 1 and " + TraceQueries.MAX_SEARCH_LIMIT);
         }
-        var request = new TraceQueries.SearchRequest(
-                blankToNull(ctx.queryParam("service")), blankToNull(ctx.queryParam("operation")), attributes,
-                duration(ctx, "minDuration"), duration(ctx, "maxDuration"), blankToNull(ctx.queryParam("status")),
-                time(ctx, "start"), time(ctx, "end"), limitValue);
+        var request = new TraceQueries.SearchRequest(SpanFilter.fromParameters(ctx.queryParamMap()),
+                new TimeWindow(time(ctx, "start"), time(ctx, "end")), limitValue);
         ctx.json(Map.of("traces", traces.search(request)));
     }
 
-    private static Long duration(Context ctx, String parameter) {
-        String value = blankToNull(ctx.queryParam(parameter));
-        return value == null ? null : TimeParameters.parseDurationNanos(parameter, value);
-    }
-
-    private static Long time(Context ctx, String parameter) {
+    /** A time parameter (RFC 3339 or epoch digits) in Unix nanoseconds; null when absent or blank. */
+    static Long time(Context ctx, String parameter) {
         String value = blankToNull(ctx.queryParam(parameter));
         return value == null ? null : TimeParameters.parseTimeNanos(parameter, value);
     }
 
-    private static String blankToNull(String s) {
+    static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
     }
 

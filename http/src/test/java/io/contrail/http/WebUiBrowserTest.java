@@ -83,7 +83,13 @@ class WebUiBrowserTest {
         assertThat(browser.currentUrl()).endsWith("#/trace/" + traceId);
         JsonNode trace = server.getJson("/api/traces/" + traceId);
         assertThat(browser.findAll("#waterfall .span-row")).hasSize(trace.get("spanCount").asInt()).hasSize((int) widestSpans);
-        assertThat(browser.find("#span-details").getText()).contains("ATTRIBUTES", "RESOURCE", "EVENTS");
+        assertThat(browser.find("#span-details").getText()).contains("ATTRIBUTES", "RESOURCE", "EVENTS", "critical path");
+        long onCriticalPath = 0;
+        for (JsonNode span : trace.get("spans")) {
+            onCriticalPath += span.get("criticalPathNanos").asLong() > 0 ? 1 : 0;
+        }
+        assertThat(browser.findAll("#waterfall .span-row.critical")).as("rows marked on the critical path")
+                .hasSize((int) onCriticalPath).isNotEmpty();
         browser.screenshot("02-trace");
         assertThat(browser.consoleErrors()).isEmpty();
     }

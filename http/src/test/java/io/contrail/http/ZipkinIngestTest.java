@@ -147,7 +147,7 @@ class ZipkinIngestTest {
     }
 
     @Test
-    void errorTagMakesTheStatusErrorWithItsMessage() {
+    void errorTagMakesTheStatusErrorWithItsMessageAndStaysATag() {
         List<Map<String, Object>> rows = server.records("SELECT kind, service_name, status_code, status_message"
                 + where() + " ORDER BY start_time");
 
@@ -156,8 +156,8 @@ class ZipkinIngestTest {
                 Arrays.asList("SERVER", "frontend", "UNSET", null),
                 Arrays.asList("CLIENT", "frontend", "ERROR", "card declined"),
                 Arrays.asList("SERVER", "payments", "UNSET", null));
-        assertThat(server.value("SELECT count(*) FROM attribute_keys WHERE \"key\" = 'error'").asLong())
-                .as("the error tag becomes the status, not an attribute").isZero();
+        assertThat(server.value("SELECT \"attr.error\"" + where() + " AND kind = 'CLIENT'").asText())
+                .as("the tag stays, so that the span reads back as it was sent").isEqualTo("card declined");
     }
 
     @Test
@@ -204,21 +204,35 @@ class ZipkinIngestTest {
     }
 
     @Test
-    void aSpanWithoutTimestampIsRejectedAloneAndCounted() {
+    void aSpanWhoseTimestampIsOutOfRangeIsRejectedAloneAndCounted() {
         Span timed = Span.newBuilder().traceId("00000000000000ca").id("00000000000000c1").name("timed")
                 .localEndpoint(FRONTEND).timestamp(START_MICROS).duration(1_000L).build();
-        Span untimed = Span.newBuilder().traceId("00000000000000ca").id("00000000000000c2").name("untimed")
-                .localEndpoint(FRONTEND).build();
+        Span farFuture = Span.newBuilder().traceId("00000000000000ca").id("00000000000000c2").name("far future")
+                .localEndpoint(FRONTEND).timestamp(Long.MAX_VALUE / 10).build();
 
-        HttpResponse<byte[]> response = postZipkin(SpanBytesEncoder.JSON_V2.encodeList(List.of(timed, untimed)));
+        HttpResponse<byte[]> response = postZipkin(SpanBytesEncoder.JSON_V2.encodeList(List.of(timed, farFuture)));
         server.flush();
 
         assertThat(response.statusCode()).isEqualTo(202);
         JsonNode body = RunningServer.json(response);
         assertThat(body.get("acceptedSpans").asInt()).isEqualTo(1);
         assertThat(body.get("rejectedSpans").asInt()).isEqualTo(1);
-        assertThat(body.get("error").asText()).isEqualTo("1 span rejected: spans[1] \"untimed\": timestamp is missing");
+        assertThat(body.get("error").asText()).startsWith("1 span rejected: spans[1] \"far future\": timestamp ")
+                .endsWith("is out of range");
         assertThat(server.rows("SELECT name FROM spans WHERE trace_id = '" + "0".repeat(30) + "ca'")
                 .toString()).isEqualTo("[[\"timed\"]]");
+    }
+
+    @Test
+    void aSpanWithoutTimestampIsKeptAtUnixTimeZero() {
+        Span untimed = Span.newBuilder().traceId("00000000000000cb").id("00000000000000c3").name("untimed")
+                .localEndpoint(FRONTEND).build();
+
+        HttpResponse<byte[]> response = postZipkin(SpanBytesEncoder.JSON_V2.encodeList(List.of(untimed)));
+        server.flush();
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        assertThat(server.rows("SELECT name, epoch_ns(start_time), \"date\"::VARCHAR FROM spans WHERE trace_id = '"
+                + "0".repeat(30) + "cb'").toString()).isEqualTo("[[\"untimed\",0,\"1970-01-01\"]]");
     }
 }

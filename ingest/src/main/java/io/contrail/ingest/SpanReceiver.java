@@ -47,6 +47,11 @@ public final class SpanReceiver {
         return receive(() -> ZipkinDecoder.decodeJsonV2(RequestBody.read(body, contentEncoding, maxBodyBytes)));
     }
 
+    /** Zipkin spans already parsed (a Zipkin {@code SpanConsumer}): decoded and stored like {@link #receiveZipkin(InputStream, String)}. */
+    public DecodedSpans receiveZipkin(java.util.List<zipkin2.Span> spans) throws IOException {
+        return receive(() -> ZipkinDecoder.decode(spans));
+    }
+
     private interface Decoding {
         DecodedSpans decode() throws IOException;
     }

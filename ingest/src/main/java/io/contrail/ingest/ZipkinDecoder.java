@@ -23,16 +23,18 @@ import zipkin2.Endpoint;
 import zipkin2.codec.SpanBytesDecoder;
 
 /**
- * Decodes Zipkin v2 JSON ({@code POST /api/v2/spans}) into validated OTLP {@link DecodedSpans},
- * mapped the way the OpenTelemetry Collector's zipkin receiver maps it.
+ * Decodes Zipkin v2 JSON ({@code POST /api/v2/spans}) or zipkin2 model spans into validated OTLP
+ * {@link DecodedSpans}, mapped the way the OpenTelemetry Collector's zipkin receiver maps it, and
+ * so that every field of a Zipkin span can be read back unchanged (the Zipkin API reads them back).
  *
  * <p>Spans are grouped into one ResourceSpans per local service ({@code service.name}, {@code
  * unknown_service} when absent), in order of first appearance, each with one ScopeSpans per
  * instrumentation scope ({@code otel.scope.name} tag, else {@value #DEFAULT_SCOPE_NAME}). Tags
  * become string attributes; {@code error}, {@code otel.status_code} and {@code
- * otel.status_description} become the status; endpoints become {@code peer.service}, {@code
+ * otel.status_description} also set the status; endpoints become {@code peer.service}, {@code
  * network.peer.*} and {@code network.local.*} attributes; microseconds become nanoseconds; 64-bit
- * trace IDs are left-padded to 128 bits. A span without a timestamp is rejected.
+ * trace IDs are left-padded to 128 bits. A span without a timestamp starts (and, without a
+ * duration, ends) at Unix time 0, which is how zipkin2 itself represents an absent timestamp.
  *
  * <p>Parsing is zipkin2's, which normalizes as the Zipkin server does: span and service names are
  * lower-cased, and a body with an ID that is not lower-case hex fails whole. Stateless and
@@ -49,6 +51,11 @@ public final class ZipkinDecoder {
     private static final String PADDING_FOR_64_BIT_TRACE_ID = "0".repeat(16);
     private static final long NANOS_PER_MICRO = 1_000;
 
+    /** The local endpoint's IPv4 address when it has an IPv6 one too (which goes to network.local.address). */
+    public static final String LOCAL_IPV4_ATTRIBUTE = "zipkin.local_endpoint.ipv4";
+    /** The remote endpoint's IPv4 address when it has an IPv6 one too (which goes to network.peer.address). */
+    public static final String REMOTE_IPV4_ATTRIBUTE = "zipkin.remote_endpoint.ipv4";
+
     private ZipkinDecoder() {}
 
     /**
@@ -63,7 +70,14 @@ public final class ZipkinDecoder {
         } catch (IllegalArgumentException e) {
             throw IngestException.malformed("malformed Zipkin v2 JSON: " + e.getMessage(), e);
         }
+        return decode(zipkinSpans);
+    }
 
+    /**
+     * Converts spans already parsed by zipkin2 (a Zipkin {@code SpanConsumer}'s input); the same
+     * mapping and validation as {@link #decodeJsonV2}, with problems reported as {@code spans[i]}.
+     */
+    public static DecodedSpans decode(List<zipkin2.Span> zipkinSpans) {
         Map<String, Map<InstrumentationScope, List<Converted>>> byServiceAndScope =
                 new LinkedHashMap<>();
         for (int i = 0; i < zipkinSpans.size(); i++) {
@@ -142,17 +156,14 @@ public final class ZipkinDecoder {
             span.setStatus(status);
         }
 
-        if (zipkinSpan.timestamp() == null) {
-            problems.add("timestamp is missing");
-        } else {
-            try {
-                long start = Math.multiplyExact(zipkinSpan.timestamp(), NANOS_PER_MICRO);
-                long duration = Math.multiplyExact(zipkinSpan.durationAsLong(), NANOS_PER_MICRO);
-                span.setStartTimeUnixNano(start).setEndTimeUnixNano(Math.addExact(start, duration));
-            } catch (ArithmeticException e) {
-                problems.add("timestamp " + zipkinSpan.timestamp() + " + duration "
-                        + zipkinSpan.durationAsLong() + " µs is out of range");
-            }
+        try {
+            // zipkin2 reads an absent timestamp as 0: such a span is kept at Unix time 0, not guessed.
+            long start = Math.multiplyExact(zipkinSpan.timestampAsLong(), NANOS_PER_MICRO);
+            long duration = Math.multiplyExact(zipkinSpan.durationAsLong(), NANOS_PER_MICRO);
+            span.setStartTimeUnixNano(start).setEndTimeUnixNano(Math.addExact(start, duration));
+        } catch (ArithmeticException e) {
+            problems.add("timestamp " + zipkinSpan.timestamp() + " + duration "
+                    + zipkinSpan.durationAsLong() + " µs is out of range");
         }
 
         List<Annotation> annotations = zipkinSpan.annotations();
@@ -173,14 +184,16 @@ public final class ZipkinDecoder {
         tags.forEach((key, value) -> attributes.put(key, stringValue(value)));
         Endpoint local = zipkinSpan.localEndpoint();
         if (local != null) {
-            putAddressAndPort(attributes, local, "network.local.address", "network.local.port");
+            putAddressAndPort(attributes, local, "network.local.address", "network.local.port",
+                    LOCAL_IPV4_ATTRIBUTE);
         }
         Endpoint remote = zipkinSpan.remoteEndpoint();
         if (remote != null) {
             if (remote.serviceName() != null) {
                 attributes.put("peer.service", stringValue(remote.serviceName()));
             }
-            putAddressAndPort(attributes, remote, "network.peer.address", "network.peer.port");
+            putAddressAndPort(attributes, remote, "network.peer.address", "network.peer.port",
+                    REMOTE_IPV4_ATTRIBUTE);
         }
         if (Boolean.TRUE.equals(zipkinSpan.shared())) {
             attributes.put("zipkin.shared", AnyValue.newBuilder().setBoolValue(true).build());
@@ -206,10 +219,10 @@ public final class ZipkinDecoder {
     }
 
     /**
-     * The status from the tags, which it removes: {@code otel.status_code} (OK, ERROR) with {@code
+     * The status from the tags: {@code otel.status_code} (OK, ERROR) with {@code
      * otel.status_description}, as OpenTelemetry's Zipkin exporter writes them, and Zipkin's own
      * {@code error} tag, which means ERROR whatever its value and carries the message unless it is
-     * just "true".
+     * just "true". The tags stay attributes too, so that the span reads back as it was sent.
      */
     private static Status takeStatus(Map<String, String> tags) {
         var status = Status.newBuilder();
@@ -219,17 +232,14 @@ public final class ZipkinDecoder {
                 case "OK", "STATUS_CODE_OK" -> status.setCode(StatusCode.STATUS_CODE_OK);
                 case "ERROR", "STATUS_CODE_ERROR" -> status.setCode(StatusCode.STATUS_CODE_ERROR);
                 case "UNSET", "STATUS_CODE_UNSET" -> status.setCode(StatusCode.STATUS_CODE_UNSET);
-                default -> otelCode = null; // not ours to interpret: stays an attribute
-            }
-            if (otelCode != null) {
-                tags.remove("otel.status_code");
+                default -> { } // not a status code we know: only an attribute
             }
         }
-        String description = tags.remove("otel.status_description");
+        String description = tags.get("otel.status_description");
         if (description != null) {
             status.setMessage(description);
         }
-        String error = tags.remove("error");
+        String error = tags.get("error");
         if (error != null) {
             status.setCode(StatusCode.STATUS_CODE_ERROR);
             if (!error.isEmpty() && !error.equalsIgnoreCase("true")) {
@@ -239,12 +249,18 @@ public final class ZipkinDecoder {
         return status.build();
     }
 
-    /** IPv6 wins over IPv4 when an endpoint has both, as in the collector. */
+    /**
+     * IPv6 wins over IPv4 when an endpoint has both, as in the collector; the IPv4 address is then
+     * kept under {@code ipv4Key} so the endpoint reads back whole.
+     */
     private static void putAddressAndPort(Map<String, AnyValue> attributes, Endpoint endpoint,
-            String addressKey, String portKey) {
+            String addressKey, String portKey, String ipv4Key) {
         String address = endpoint.ipv6() != null ? endpoint.ipv6() : endpoint.ipv4();
         if (address != null) {
             attributes.put(addressKey, stringValue(address));
+        }
+        if (endpoint.ipv6() != null && endpoint.ipv4() != null) {
+            attributes.put(ipv4Key, stringValue(endpoint.ipv4()));
         }
         if (endpoint.portAsInt() > 0) {
             attributes.put(portKey, AnyValue.newBuilder().setIntValue(endpoint.portAsInt()).build());

@@ -83,6 +83,7 @@ class ZipkinDecoderTest {
                         .setName("wr"))
                 .addEvents(Span.Event.newBuilder().setTimeUnixNano(1_544_712_660_002_123_000L)
                         .setName("ws"))
+                .addAttributes(attribute("error", "500 Internal Server Error"))
                 .addAttributes(attribute("http.method", "GET"))
                 .addAttributes(attribute("http.path", "/cart"))
                 .addAttributes(attribute("network.local.address", "10.0.0.2"))
@@ -107,6 +108,7 @@ class ZipkinDecoderTest {
                 .setKind(Span.SpanKind.SPAN_KIND_CLIENT)
                 .setStartTimeUnixNano(1_544_712_660_000_123_000L)
                 .setEndTimeUnixNano(1_544_712_660_000_163_000L)
+                .addAttributes(attribute("otel.status_code", "OK"))
                 .addAttributes(attribute("network.peer.address", "192.168.1.7"))
                 .addAttributes(attribute("network.peer.port", intValue(5432)))
                 .addAttributes(attribute("zipkin.debug", AnyValue.newBuilder().setBoolValue(true).build()))
@@ -130,33 +132,39 @@ class ZipkinDecoderTest {
     }
 
     @Test
-    void anErrorTagThatIsJustAFlagSetsTheStatusWithoutMessage() {
+    void anErrorTagThatIsJustAFlagSetsTheStatusWithoutMessageAndStaysATag() {
         zipkin2.Span flagged = CLIENT_SPAN.toBuilder().clearTags().putTag("error", "true").build();
 
         Span span = onlySpan(ZipkinDecoder.decodeJsonV2(encode(flagged)));
 
         assertThat(span.getStatus()).isEqualTo(
                 Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR).build());
-        assertThat(span.getAttributesList()).extracting(KeyValue::getKey).doesNotContain("error");
+        assertThat(span.getAttributesList()).contains(attribute("error", "true"));
     }
 
     @Test
-    void aSpanWithoutTimestampIsRejectedAndNamedByItsPlaceInTheBody() {
+    void aSpanWithoutTimestampIsKeptAtUnixTimeZeroWithItsDuration() {
         zipkin2.Span noTimestamp = CLIENT_SPAN.toBuilder().id("00000000000000aa").name("get /slow")
-                .timestamp(0L).build();
+                .timestamp(0L).duration(1_500L).build();
 
-        DecodedSpans decoded = ZipkinDecoder.decodeJsonV2(
-                encode(SHARED_SERVER_SPAN, noTimestamp, CLIENT_SPAN));
+        DecodedSpans decoded = ZipkinDecoder.decode(List.of(noTimestamp));
 
-        assertThat(decoded.acceptedSpans()).isEqualTo(2);
-        assertThat(decoded.rejectedSpans()).isEqualTo(1);
-        assertThat(decoded.errorMessage())
-                .isEqualTo("1 span rejected: spans[1] \"get /slow\": timestamp is missing");
-        assertThat(decoded.traces().getResourceSpansList())
-                .flatExtracting(ResourceSpans::getScopeSpansList)
-                .flatExtracting(ScopeSpans::getSpansList)
-                .extracting(Span::getName)
-                .containsExactly("get /cart", "select cart");
+        assertThat(decoded.fullyAccepted()).isTrue();
+        Span span = onlySpan(decoded);
+        assertThat(span.getStartTimeUnixNano()).isZero();
+        assertThat(span.getEndTimeUnixNano()).isEqualTo(1_500_000L);
+    }
+
+    @Test
+    void anEndpointWithBothAddressesKeepsItsIpv4BesideTheIpv6() {
+        zipkin2.Span dualStack = CLIENT_SPAN.toBuilder().remoteEndpoint(Endpoint.newBuilder()
+                .ip("192.168.1.7").ip("2001:db8::c001").port(5432).build()).build();
+
+        Span span = onlySpan(ZipkinDecoder.decode(List.of(dualStack)));
+
+        assertThat(span.getAttributesList()).contains(
+                attribute("network.peer.address", "2001:db8::c001"),
+                attribute(ZipkinDecoder.REMOTE_IPV4_ATTRIBUTE, "192.168.1.7"));
     }
 
     @Test

@@ -181,7 +181,7 @@ final class SpanViews {
                     + "ch.child_service IS NOT NULL AS propagated, "
                     + "(ch.child_service IS NOT NULL OR coalesce(c.peer_service, c.server_address) IN "
                     + "(SELECT DISTINCT service_name FROM spans)) AS server_instrumented, "
-                    + "c.start_time, c.\"date\", c.\"hour\" "
+                    + "c.start_time, c.duration_nanos, c.status_code, c.sample_weight, c.\"date\", c.\"hour\" "
                     + "FROM spans c LEFT JOIN (SELECT trace_id, parent_span_id, min(service_name) AS child_service "
                     + "FROM spans WHERE parent_span_id IS NOT NULL GROUP BY ALL) ch "
                     + "ON ch.trace_id = c.trace_id AND ch.parent_span_id = c.span_id WHERE c.kind = 'CLIENT'",

@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,6 +69,20 @@ public final class TraceQueries {
     public record SearchRequest(String service, String operation, Map<String, String> attributes,
                                 Long minDurationNanos, Long maxDurationNanos, String status,
                                 Long startTimeUnixNano, Long endTimeUnixNano, int limit) {
+
+        public SearchRequest(SpanFilter filter, TimeWindow window, int limit) {
+            this(filter.service(), filter.operation(), filter.attributes(), filter.minDurationNanos(),
+                    filter.maxDurationNanos(), filter.status(), window.startUnixNano(), window.endUnixNano(), limit);
+        }
+
+        /** The span criteria. */
+        public SpanFilter filter() {
+            return new SpanFilter(service, operation, attributes, minDurationNanos, maxDurationNanos, status);
+        }
+
+        public TimeWindow window() {
+            return new TimeWindow(startTimeUnixNano, endTimeUnixNano);
+        }
     }
 
     /**
@@ -78,14 +90,8 @@ public final class TraceQueries {
      * needed); empty when no file holds it.
      */
     public Optional<Trace> trace(String traceId) throws QueryException {
-        String id = TraceId.normalize(traceId);
-        try (QueryEngine.ReadLease lease = engine.lease()) {
-            List<Path> files = engine.filesHoldingTrace(id);
-            if (files.isEmpty()) {
-                return Optional.empty();
-            }
-            return trace(id, SpanViews.source(files));
-        }
+        List<Trace> found = traces(List.of(traceId));
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
     /**
@@ -93,45 +99,105 @@ public final class TraceQueries {
      * the index: for tests and the benchmark that compare the two.
      */
     public Optional<Trace> traceByFullScan(String traceId) throws QueryException {
-        return trace(TraceId.normalize(traceId), "spans");
+        List<Trace> found = traces(List.of(TraceId.normalize(traceId)), "spans");
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
-    private Optional<Trace> trace(String id, String source) throws QueryException {
-        List<SpanView> spans = engine.run("SELECT * REPLACE ("
-                        + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
-                        + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
-                        + "'attributes': e.attributes, 'droppedAttributesCount': e.dropped_attributes_count}))::VARCHAR AS events, "
-                        + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
-                        + "'traceState': l.trace_state, 'attributes': l.attributes, "
-                        + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links) "
-                        + "FROM " + source + " WHERE trace_id = ? ORDER BY start_time, span_id",
-                List.of(id), TraceQueries::readSpans);
-        if (spans.isEmpty()) {
-            return Optional.empty();
+    /**
+     * The traces of these IDs that exist, in the order asked, read in one query from only the files
+     * the trace-ID index names (no time range needed); each span with its self time and
+     * critical-path share ({@link SpanViews#spanTimingSql}).
+     */
+    public List<Trace> traces(List<String> traceIds) throws QueryException {
+        List<Object> ids = new ArrayList<>();
+        for (String traceId : traceIds) {
+            String id = TraceId.normalize(traceId);
+            if (!ids.contains(id)) {
+                ids.add(id);
+            }
         }
-        Map<String, long[]> timing = engine.run("SELECT span_id, kind, self_nanos, critical_path_nanos FROM ("
-                + SpanViews.spanTimingSql(source, "trace_id = $1") + ")", List.of(id), rs -> {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        try (QueryEngine.ReadLease lease = engine.lease()) {
+            java.util.SortedSet<Path> files = new java.util.TreeSet<>();
+            for (Object id : ids) {
+                files.addAll(engine.filesHoldingTrace((String) id));
+            }
+            if (files.isEmpty()) {
+                return List.of();
+            }
+            return traces(ids, SpanViews.source(List.copyOf(files)));
+        }
+    }
+
+    private List<Trace> traces(List<Object> ids, String source) throws QueryException {
+        String placeholders = String.join(", ", ids.stream().map(id -> "?").toList());
+        List<SpanView> spans = engine.run("SELECT " + SPAN_VIEW_COLUMNS
+                        + " FROM " + source + " WHERE trace_id IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
+                ids, TraceQueries::readSpans);
+        if (spans.isEmpty()) {
+            return List.of();
+        }
+        // The filter appears twice in the timing query: numbered parameters bind both.
+        String numbered = String.join(", ", java.util.stream.IntStream.rangeClosed(1, ids.size())
+                .mapToObj(i -> "$" + i).toList());
+        Map<String, long[]> timing = engine.run("SELECT trace_id, span_id, kind, self_nanos, critical_path_nanos FROM ("
+                + SpanViews.spanTimingSql(source, "trace_id IN (" + numbered + ")") + ")", ids, rs -> {
                     Map<String, long[]> bySpan = new HashMap<>();
                     while (rs.next()) {
-                        bySpan.put(rs.getString(1) + "/" + rs.getString(2), new long[] {rs.getLong(3), rs.getLong(4)});
+                        bySpan.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3),
+                                new long[] {rs.getLong(4), rs.getLong(5)});
                     }
                     return bySpan;
                 });
-        List<SpanView> timed = new ArrayList<>(spans.size());
+        Map<String, List<SpanView>> byTrace = new HashMap<>();
         for (SpanView span : spans) {
-            long[] t = timing.getOrDefault(span.spanId() + "/" + span.kind(), new long[] {span.durationNanos(), 0});
-            timed.add(span.withTiming(t[0], t[1]));
+            long[] t = timing.getOrDefault(span.traceId() + "/" + span.spanId() + "/" + span.kind(),
+                    new long[] {span.durationNanos(), 0});
+            byTrace.computeIfAbsent(span.traceId(), k -> new ArrayList<>()).add(span.withTiming(t[0], t[1]));
         }
-        return Optional.of(new Trace(id, timed.size(), tree(timed), timed));
+        List<Trace> traces = new ArrayList<>();
+        for (Object id : ids) {
+            List<SpanView> traceSpans = byTrace.get((String) id);
+            if (traceSpans != null) {
+                traces.add(new Trace((String) id, traceSpans.size(), tree(traceSpans), traceSpans));
+            }
+        }
+        return traces;
     }
 
-    private static List<SpanView> readSpans(ResultSet rs) throws SQLException {
+    /**
+     * The select list that {@link #readSpans} reads: every column of {@code spans}, times as Unix
+     * nanoseconds and events and links as JSON. Columns of other tables joined in are ignored.
+     */
+    public static final String SPAN_VIEW_COLUMNS = "* REPLACE ("
+            + "epoch_ns(start_time) AS start_time, epoch_ns(end_time) AS end_time, "
+            + "to_json(list_transform(events, lambda e: {'timeUnixNano': epoch_ns(e.\"time\"), 'name': e.name, "
+            + "'attributes': e.attributes, 'droppedAttributesCount': e.dropped_attributes_count}))::VARCHAR AS events, "
+            + "to_json(list_transform(links, lambda l: {'traceId': l.trace_id, 'spanId': l.span_id, "
+            + "'traceState': l.trace_state, 'attributes': l.attributes, "
+            + "'droppedAttributesCount': l.dropped_attributes_count}))::VARCHAR AS links)";
+
+    /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order. */
+    public static List<SpanView> readSpans(ResultSet rs) throws SQLException {
+        List<SpanView> spans = new ArrayList<>();
+        readSpans(rs, spans::add);
+        return spans;
+    }
+
+    /** Receives spans one at a time, so that a caller can process more rows than it could hold. */
+    public interface SpanSink {
+        void accept(SpanView span) throws SQLException;
+    }
+
+    /** Reads every row of a query that selects {@link #SPAN_VIEW_COLUMNS}, in order, into {@code sink}. */
+    public static void readSpans(ResultSet rs, SpanSink sink) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         Map<String, Integer> index = new HashMap<>();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
             index.put(meta.getColumnName(i), i);
         }
-        List<SpanView> spans = new ArrayList<>();
         while (rs.next()) {
             Map<String, Object> attributes = new LinkedHashMap<>();
             Map<String, Object> resource = new LinkedHashMap<>();
@@ -143,7 +209,7 @@ public final class TraceQueries {
                     putIfPresent(resource, column.substring(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX.length()), rs.getObject(i));
                 }
             }
-            spans.add(new SpanView(
+            sink.accept(new SpanView(
                     rs.getString(index.get("trace_id")), rs.getString(index.get("span_id")),
                     rs.getString(index.get("parent_span_id")), rs.getString(index.get("trace_state")),
                     rs.getString(index.get("service_name")), rs.getString(index.get("name")),
@@ -156,7 +222,6 @@ public final class TraceQueries {
                     parseList(rs.getString(index.get("events"))), parseList(rs.getString(index.get("links"))),
                     rs.getDouble(index.get("sample_weight")), rs.getLong(index.get("duration_nanos")), 0));
         }
-        return spans;
     }
 
     private static void putIfPresent(Map<String, Object> into, String key, Object value) throws SQLException {
@@ -236,45 +301,11 @@ public final class TraceQueries {
     /** Matching traces, newest first (ties by trace ID), at most {@code limit}. */
     public List<TraceSummary> search(SearchRequest request) throws QueryException {
         int limit = request.limit() <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(request.limit(), MAX_SEARCH_LIMIT);
-        List<String> conditions = new ArrayList<>();
-        List<Object> parameters = new ArrayList<>();
-        if (request.service() != null) {
-            conditions.add("service_name = ?");
-            parameters.add(request.service());
-        }
-        if (request.operation() != null) {
-            conditions.add("name = ?");
-            parameters.add(request.operation());
-        }
-        if (request.minDurationNanos() != null) {
-            conditions.add("duration_nanos >= ?");
-            parameters.add(request.minDurationNanos());
-        }
-        if (request.maxDurationNanos() != null) {
-            conditions.add("duration_nanos <= ?");
-            parameters.add(request.maxDurationNanos());
-        }
-        if (request.status() != null) {
-            conditions.add("status_code = ?");
-            parameters.add(statusCode(request.status()));
-        }
-        List<String> window = new ArrayList<>();
-        List<Object> windowParameters = new ArrayList<>();
-        timeWindow(request, window, windowParameters, 0);
-        conditions.addAll(window);
-        parameters.addAll(windowParameters);
-        if (request.attributes() != null && !request.attributes().isEmpty()) {
-            Map<String, String> columnTypes = new HashMap<>();
-            for (QueryResult.Column column : engine.spanColumns()) {
-                columnTypes.put(column.name(), column.type());
-            }
-            for (Map.Entry<String, String> filter : request.attributes().entrySet()) {
-                if (!attributeCondition(filter.getKey(), filter.getValue(), columnTypes, conditions, parameters)) {
-                    return List.of();
-                }
-            }
-        }
-        String where = conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions);
+        SpanFilter.Condition filter = request.filter().toSql(request.attributes() == null
+                || request.attributes().isEmpty() ? Map.of() : columnTypes(engine));
+        List<Object> parameters = new ArrayList<>(filter.parameters());
+        TimeWindow window = request.window();
+        String where = " WHERE " + filter.sql() + " AND " + window.sql("", 0, parameters);
         parameters.add(limit);
         // Summaries come from the traces view: whole traces, whichever files and hours their spans are in.
         String sql = "WITH matched AS (SELECT trace_id, min(start_time) AS first_match FROM spans" + where
@@ -298,70 +329,12 @@ public final class TraceQueries {
         });
     }
 
-    private static String statusCode(String status) {
-        return switch (status.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "error" -> "ERROR";
-            case "ok" -> "OK";
-            case "unset" -> "UNSET";
-            default -> throw new IllegalArgumentException("status=" + status + ": use error, ok or unset");
-        };
-    }
-
-    private static void timeWindow(SearchRequest request, List<String> conditions, List<Object> parameters,
-                                   long marginNanos) {
-        if (request.startTimeUnixNano() != null) {
-            long start = request.startTimeUnixNano() - marginNanos;
-            conditions.add("start_time >= make_timestamp_ns(?)");
-            parameters.add(start);
-            conditions.add("\"date\" >= ?::DATE");
-            parameters.add(utcDate(start));
+    /** Column name → DuckDB type of every column of {@code spans} now. */
+    static Map<String, String> columnTypes(QueryEngine engine) throws QueryException {
+        Map<String, String> types = new HashMap<>();
+        for (QueryResult.Column column : engine.spanColumns()) {
+            types.put(column.name(), column.type());
         }
-        if (request.endTimeUnixNano() != null) {
-            long end = request.endTimeUnixNano() + marginNanos;
-            conditions.add("start_time <= make_timestamp_ns(?)");
-            parameters.add(end);
-            conditions.add("\"date\" <= ?::DATE");
-            parameters.add(utcDate(end));
-        }
-    }
-
-    private static String utcDate(long unixNanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L)).atZone(ZoneOffset.UTC)
-                .toLocalDate().toString();
-    }
-
-    /** Adds a condition for one attribute filter; false when no column holds that key (nothing matches). */
-    private static boolean attributeCondition(String key, String value, Map<String, String> columnTypes,
-                                              List<String> conditions, List<Object> parameters) {
-        String column = SpanSchema.spanAttributeColumn(key);
-        if (!columnTypes.containsKey(column)) {
-            column = SpanSchema.resourceAttributeColumn(key);
-            if (!columnTypes.containsKey(column)) {
-                return false;
-            }
-        }
-        String type = columnTypes.get(column);
-        String ref = SpanSchema.quote(column);
-        try {
-            switch (type) {
-                case "BIGINT" -> parameters.add(Long.parseLong(value.trim()));
-                case "DOUBLE" -> parameters.add(Double.parseDouble(value.trim()));
-                case "BOOLEAN" -> parameters.add(Boolean.parseBoolean(value.trim()));
-                default -> {
-                    if (type.endsWith("[]")) {
-                        conditions.add("list_contains(" + ref + "::VARCHAR[], ?)");
-                        parameters.add(value);
-                        return true;
-                    }
-                    conditions.add(ref + "::VARCHAR = ?");
-                    parameters.add(value);
-                    return true;
-                }
-            }
-        } catch (NumberFormatException e) {
-            return false;
-        }
-        conditions.add(ref + " = ?");
-        return true;
+        return types;
     }
 }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -31,6 +32,8 @@ public final class SamplingStats {
 
     private static final Logger LOG = LoggerFactory.getLogger(SamplingStats.class);
     static final long SAVE_INTERVAL_MILLIS = 10_000;
+    /** Hours of counts kept in memory (the files keep every hour). */
+    static final long MEMORY_HOURS = 24;
     private static final DateTimeFormatter HOUR_FILE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH")
             .withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -47,15 +50,24 @@ public final class SamplingStats {
 
     private final Path dir;
     private final Map<Key, LongAdder[]> counts = new ConcurrentHashMap<>();
+    /** Hours counted into since their file was last written. */
+    private final Set<String> unsavedHours = ConcurrentHashMap.newKeySet();
     private final LongAdder decidedEarly = new LongAdder();
     private final LongAdder lateSpansKept = new LongAdder();
     private final LongAdder lateSpansDropped = new LongAdder();
 
+    private final java.time.Clock clock;
+
     SamplingStats(Path dir) throws IOException {
+        this(dir, java.time.Clock.systemUTC());
+    }
+
+    SamplingStats(Path dir, java.time.Clock clock) throws IOException {
         this.dir = dir;
+        this.clock = clock;
         if (dir != null) {
             Files.createDirectories(dir);
-            load(HOUR_FILE.format(Instant.now()));
+            load(HOUR_FILE.format(clock.instant()));
         }
     }
 
@@ -65,11 +77,12 @@ public final class SamplingStats {
     }
 
     void count(String serviceName, String policy, boolean kept, long traces, long spans) {
-        String hour = HOUR_FILE.format(Instant.now());
+        String hour = HOUR_FILE.format(clock.instant());
         LongAdder[] adders = counts.computeIfAbsent(new Key(hour, serviceName, policy, kept),
                 k -> new LongAdder[] {new LongAdder(), new LongAdder()});
         adders[0].add(traces);
         adders[1].add(spans);
+        unsavedHours.add(hour);
     }
 
     void decidedEarly(int traces) {
@@ -92,7 +105,7 @@ public final class SamplingStats {
         return lateSpansDropped.sum();
     }
 
-    /** Every count since the process started (plus the current hour's from before), ordered. */
+    /** The counts of the last {@link #MEMORY_HOURS} hours since the process started (plus the start hour's from before), ordered. */
     public List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         counts.forEach((k, v) -> rows.add(new Row(k.hour(), k.serviceName(), k.policy(), k.kept(), v[0].sum(), v[1].sum())));
@@ -101,15 +114,23 @@ public final class SamplingStats {
         return rows;
     }
 
-    /** Writes the files of the hours counted since the last save; hours before the current one are then forgotten. */
+    /**
+     * Writes the file of every hour counted into since the last save. Counts stay in memory for
+     * {@code /api/sampling} for {@link #MEMORY_HOURS} hours; older ones are only in the files.
+     */
     void save() {
         if (dir == null) {
             return;
         }
-        String current = HOUR_FILE.format(Instant.now());
+        String oldestKept = HOUR_FILE.format(clock.instant().minus(MEMORY_HOURS, java.time.temporal.ChronoUnit.HOURS));
+        counts.keySet().removeIf(k -> k.hour().compareTo(oldestKept) < 0 && !unsavedHours.contains(k.hour()));
+        List<String> hours = new ArrayList<>(unsavedHours);
+        unsavedHours.removeAll(hours);
         Map<String, List<Row>> byHour = new java.util.TreeMap<>();
         for (Row row : rows()) {
-            byHour.computeIfAbsent(row.hour(), h -> new ArrayList<>()).add(row);
+            if (hours.contains(row.hour())) {
+                byHour.computeIfAbsent(row.hour(), h -> new ArrayList<>()).add(row);
+            }
         }
         for (Map.Entry<String, List<Row>> hour : byHour.entrySet()) {
             Path target = dir.resolve("stats-" + hour.getKey() + ".json");
@@ -121,11 +142,8 @@ public final class SamplingStats {
                 }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
+                unsavedHours.add(hour.getKey());
                 LOG.warn("could not save sampling counts to {}: {}", target, e.getMessage());
-                continue;
-            }
-            if (hour.getKey().compareTo(current) < 0) {
-                counts.keySet().removeIf(k -> k.hour().equals(hour.getKey()));
             }
         }
     }

@@ -1,0 +1,92 @@
+package io.contrail.http;
+
+import io.contrail.query.QueryEngine;
+import io.contrail.query.QueryException;
+import io.contrail.query.RedMetrics;
+import io.contrail.query.ServiceGraph;
+import io.contrail.query.SliceComparison;
+import io.contrail.query.SpanFilter;
+import io.contrail.query.TimeParameters;
+import io.contrail.query.TimeWindow;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.util.Map;
+
+/**
+ * The routes dashboards chart from: RED metrics ({@code /api/metrics/red}), the service graph
+ * ({@code /api/dependencies}) and slice comparison ({@code /api/compare}). Parameters are parsed
+ * here; the queries live in the query module. Bad parameters throw
+ * {@link IllegalArgumentException}, which the server answers 400.
+ */
+final class DashboardApi {
+
+    /** The RED window when none is given: the last hour. */
+    static final long DEFAULT_RED_LOOKBACK_NANOS = 3_600_000_000_000L;
+
+    private final RedMetrics red;
+    private final ServiceGraph graph;
+    private final SliceComparison comparison;
+
+    DashboardApi(QueryEngine engine) {
+        this.red = new RedMetrics(engine);
+        this.graph = new ServiceGraph(engine);
+        this.comparison = new SliceComparison(engine);
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/api/metrics/red", this::red);
+        routes.get("/api/dependencies", ctx -> ctx.json(Map.of("edges", graph.edges(window(ctx)))));
+        routes.get("/api/compare", this::compare);
+    }
+
+    private void red(Context ctx) throws QueryException {
+        Long end = ContrailServer.time(ctx, "end");
+        Long start = ContrailServer.time(ctx, "start");
+        long endNanos = end == null ? System.currentTimeMillis() * 1_000_000L : end;
+        long startNanos = start == null ? endNanos - DEFAULT_RED_LOOKBACK_NANOS : start;
+        if (endNanos <= startNanos) {
+            throw new IllegalArgumentException("end must be after start");
+        }
+        TimeWindow window = new TimeWindow(startNanos, endNanos);
+        String step = ContrailServer.blankToNull(ctx.queryParam("step"));
+        long stepNanos = step == null ? RedMetrics.defaultStepNanos(window) : TimeParameters.parseDurationNanos("step", step);
+        if (start == null) {
+            // A default window starts on a whole step, so that buckets fall on round times.
+            window = new TimeWindow(Math.floorDiv(startNanos, stepNanos) * stepNanos, endNanos);
+        }
+        var request = new RedMetrics.Request(ContrailServer.blankToNull(ctx.queryParam("service")),
+                ContrailServer.blankToNull(ctx.queryParam("operation")), RedMetrics.parseKinds(ctx.queryParam("kind")),
+                ContrailServer.blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
+                integer(ctx, "limit", RedMetrics.DEFAULT_MAX_GROUPS));
+        ctx.json(red.query(request));
+    }
+
+    private void compare(Context ctx) throws QueryException {
+        String selection = ContrailServer.blankToNull(ctx.queryParam("selection"));
+        if (selection == null) {
+            throw new IllegalArgumentException("selection is required: a filter like status=error or minDuration=1s");
+        }
+        String baseline = ContrailServer.blankToNull(ctx.queryParam("baseline"));
+        var request = new SliceComparison.Request(SpanFilter.parse("selection", selection),
+                baseline == null ? null : SpanFilter.parse("baseline", baseline), window(ctx),
+                integer(ctx, "limit", SliceComparison.DEFAULT_LIMIT));
+        ctx.json(comparison.compare(request));
+    }
+
+    private static TimeWindow window(Context ctx) {
+        return new TimeWindow(ContrailServer.time(ctx, "start"), ContrailServer.time(ctx, "end"));
+    }
+
+    private static int integer(Context ctx, String parameter, int defaultValue) {
+        String value = ContrailServer.blankToNull(ctx.queryParam(parameter));
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(parameter + "=" + value + ": not a whole number");
+        }
+    }
+}

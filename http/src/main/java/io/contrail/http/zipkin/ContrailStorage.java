@@ -1,0 +1,176 @@
+package io.contrail.http.zipkin;
+
+import io.contrail.columnar.Warehouse;
+import io.contrail.ingest.DecodedSpans;
+import io.contrail.ingest.SpanReceiver;
+import io.contrail.query.QueryEngine;
+import java.io.IOException;
+import java.util.List;
+import zipkin2.Call;
+import zipkin2.CheckResult;
+import zipkin2.Span;
+import zipkin2.storage.AutocompleteTags;
+import zipkin2.storage.ServiceAndSpanNames;
+import zipkin2.storage.SpanConsumer;
+import zipkin2.storage.SpanStore;
+import zipkin2.storage.StorageComponent;
+import zipkin2.storage.Traces;
+
+/**
+ * Contrail as a Zipkin storage: the {@link StorageComponent} that Zipkin's conformance suite tests
+ * and that the {@code /zipkin/api/v2} routes call.
+ *
+ * <p>Writes go through {@link SpanReceiver#receiveZipkin(List)}, the decoding and validation of
+ * {@code POST /api/v2/spans}, into the {@link Warehouse}: a write returns once the spans are durable
+ * in the write-ahead log. They are visible to reads after the next flush (about a second), as in
+ * Zipkin's Elasticsearch storage. Reads are DuckDB queries over the {@code spans} view (see {@link
+ * ZipkinSpanStore}), so spans that came in as OTLP are found and shown as Zipkin spans too.
+ *
+ * <p>The component does not own the receiver or the engine: {@link #close()} leaves them open for
+ * their owner (the server) to close.
+ */
+public final class ContrailStorage extends StorageComponent {
+
+    /** Builds a storage over a server's receiver (write side) and query engine (read side). */
+    public static Builder newBuilder(SpanReceiver receiver, QueryEngine engine) {
+        return new Builder(receiver, engine);
+    }
+
+    /** Options as Zipkin names them; defaults as Zipkin's: strict trace IDs, search enabled, no autocomplete keys. */
+    public static final class Builder extends StorageComponent.Builder {
+        private final SpanReceiver receiver;
+        private final QueryEngine engine;
+        private boolean strictTraceId = true;
+        private boolean searchEnabled = true;
+        private List<String> autocompleteKeys = List.of();
+
+        private Builder(SpanReceiver receiver, QueryEngine engine) {
+            this.receiver = receiver;
+            this.engine = engine;
+        }
+
+        /** False: a trace is every span whose trace ID has the same lower 64 bits. */
+        @Override
+        public Builder strictTraceId(boolean strictTraceId) {
+            this.strictTraceId = strictTraceId;
+            return this;
+        }
+
+        /** False: trace search and name listings answer empty; traces by ID still work. */
+        @Override
+        public Builder searchEnabled(boolean searchEnabled) {
+            this.searchEnabled = searchEnabled;
+            return this;
+        }
+
+        /** Tag keys whose values {@code /autocompleteValues} lists. */
+        @Override
+        public Builder autocompleteKeys(List<String> keys) {
+            this.autocompleteKeys = List.copyOf(keys);
+            return this;
+        }
+
+        /** Accepted for compatibility; values are read from the stored spans, so nothing is cached. */
+        @Override
+        public Builder autocompleteTtl(int autocompleteTtl) {
+            return this;
+        }
+
+        /** Accepted for compatibility; values are read from the stored spans, so nothing is cached. */
+        @Override
+        public Builder autocompleteCardinality(int autocompleteCardinality) {
+            return this;
+        }
+
+        @Override
+        public ContrailStorage build() {
+            return new ContrailStorage(this);
+        }
+    }
+
+    private final SpanReceiver receiver;
+    private final QueryEngine engine;
+    private final ZipkinSpanStore spanStore;
+    private final ZipkinAutocompleteTags autocompleteTags;
+    private final List<String> autocompleteKeys;
+
+    private ContrailStorage(Builder builder) {
+        this.receiver = builder.receiver;
+        this.engine = builder.engine;
+        this.spanStore = new ZipkinSpanStore(builder.engine, builder.strictTraceId, builder.searchEnabled);
+        this.autocompleteTags = new ZipkinAutocompleteTags(builder.engine, builder.autocompleteKeys);
+        this.autocompleteKeys = builder.autocompleteKeys;
+    }
+
+    public List<String> autocompleteKeys() {
+        return autocompleteKeys;
+    }
+
+    @Override
+    public SpanStore spanStore() {
+        return spanStore;
+    }
+
+    @Override
+    public Traces traces() {
+        return spanStore;
+    }
+
+    @Override
+    public ServiceAndSpanNames serviceAndSpanNames() {
+        return spanStore;
+    }
+
+    @Override
+    public AutocompleteTags autocompleteTags() {
+        return autocompleteTags;
+    }
+
+    /**
+     * Stores spans when the call is executed. Spans the receiver rejects (a timestamp out of range)
+     * fail the call with the reason, after the valid ones were stored.
+     */
+    @Override
+    public SpanConsumer spanConsumer() {
+        return spans -> {
+            if (spans.isEmpty()) {
+                return Call.create(null);
+            }
+            List<Span> batch = List.copyOf(spans);
+            return new StorageCall<Void>(() -> {
+                DecodedSpans decoded = receiver.receiveZipkin(batch);
+                if (!decoded.fullyAccepted()) {
+                    throw new IOException(decoded.errorMessage());
+                }
+                return null;
+            });
+        };
+    }
+
+    /** A full write buffer: the caller should retry later (Zipkin collectors answer 503). */
+    @Override
+    public boolean isOverCapacity(Throwable e) {
+        return e instanceof Warehouse.OverloadedException;
+    }
+
+    /** Healthy when DuckDB answers a query over the spans. */
+    @Override
+    public CheckResult check() {
+        try {
+            engine.run("SELECT count(*) FROM (SELECT 1 FROM spans LIMIT 1)", List.of(), rs -> rs.next());
+            return CheckResult.OK;
+        } catch (Exception e) {
+            return CheckResult.failed(e);
+        }
+    }
+
+    /** Nothing to release: the receiver and engine belong to whoever built this. */
+    @Override
+    public void close() {
+    }
+
+    @Override
+    public String toString() {
+        return "ContrailStorage{spans view of " + engine.config().dataDir() + "}";
+    }
+}

@@ -1,0 +1,56 @@
+package io.contrail.query;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A span start-time window in Unix nanoseconds; a null bound is open. Turned into SQL it filters
+ * {@code start_time} and, so that DuckDB skips whole folders, the Hive column {@code date}.
+ */
+public record TimeWindow(Long startUnixNano, Long endUnixNano) {
+
+    /** No bounds: the whole store. */
+    public static final TimeWindow ALL = new TimeWindow(null, null);
+
+    public TimeWindow {
+        if (startUnixNano != null && endUnixNano != null && endUnixNano < startUnixNano) {
+            throw new IllegalArgumentException("end: " + endUnixNano + " ns is before start: " + startUnixNano + " ns");
+        }
+    }
+
+    /** The last {@code lookbackNanos} up to {@code endUnixNano}. */
+    public static TimeWindow lookback(long endUnixNano, long lookbackNanos) {
+        return new TimeWindow(endUnixNano - lookbackNanos, endUnixNano);
+    }
+
+    /**
+     * Conditions ANDed together (or {@code true}), widened by {@code marginNanos} on each side,
+     * on the columns of {@code alias} (empty for none); placeholders' values are added to {@code parameters}.
+     */
+    String sql(String alias, long marginNanos, List<Object> parameters) {
+        String prefix = alias.isEmpty() ? "" : alias + ".";
+        List<String> conditions = new ArrayList<>();
+        if (startUnixNano != null) {
+            long start = startUnixNano - marginNanos;
+            conditions.add(prefix + "start_time >= make_timestamp_ns(?)");
+            conditions.add(prefix + "\"date\" >= ?::DATE");
+            parameters.add(start);
+            parameters.add(utcDate(start));
+        }
+        if (endUnixNano != null) {
+            long end = endUnixNano + marginNanos;
+            conditions.add(prefix + "start_time <= make_timestamp_ns(?)");
+            conditions.add(prefix + "\"date\" <= ?::DATE");
+            parameters.add(end);
+            parameters.add(utcDate(end));
+        }
+        return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+    }
+
+    private static String utcDate(long unixNanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L)).atZone(ZoneOffset.UTC)
+                .toLocalDate().toString();
+    }
+}
