@@ -1,10 +1,11 @@
-// The Contrail web UI: a hash router over five screens. Every screen reads the public HTTP API
+// The Contrail web UI: a hash router over six screens. Every screen reads the public HTTP API
 // (/api/search, /api/traces, /api/sql, ...), so what the UI shows a user can also get with curl.
 import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';
 import { renderMap } from './map.js';
 import { renderRed } from './red.js';
 import { renderSql } from './sql.js';
+import { renderCompare } from './compare.js';
 
 const screens = {
   search: renderSearch,
@@ -12,6 +13,7 @@ const screens = {
   map: renderMap,
   red: renderRed,
   sql: renderSql,
+  compare: renderCompare,
 };
 
 /** Parses "#/trace/abc?x=1" into { screen: 'trace', arg: 'abc', params }. */

@@ -209,6 +209,25 @@ class WebUiBrowserTest {
     }
 
     @Test
+    void compareRanksWhatSetsErrorsApartAndOpensTheirSearch() throws IOException {
+        browser.open(server.baseUrl() + "/#/compare?selection=status%3Derror");
+        browser.await("the differences", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#compare-table tbody tr")));
+        JsonNode first = server.getJson("/api/compare?selection=" + RunningServer.urlEncode("status=error") + "&limit=40")
+                .get("differences").get(0);
+        List<WebElement> rows = browser.findAll("#compare-table tbody tr");
+        assertThat(rows).hasSize(server.getJson("/api/compare?selection=" + RunningServer.urlEncode("status=error")
+                + "&limit=40").get("differences").size());
+        List<WebElement> cells = rows.get(0).findElements(By.tagName("td"));
+        assertThat(cells.get(0).getText()).as("the most different dimension, as the API ranks it")
+                .isEqualTo(first.get("dimension").asText());
+        assertThat(cells.get(1).getText()).isEqualTo(first.get("value").asText());
+        browser.screenshot("10-compare");
+        rows.get(0).click();
+        browser.await("the search for that value", ExpectedConditions.urlContains("#/search"));
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
     void theSqlConsoleShowsTheResultTableAndTheExamples() throws IOException {
         browser.open(server.baseUrl() + "/#/sql");
         WebElement editor = browser.await("the editor", ExpectedConditions.elementToBeClickable(By.id("sql-editor")));

@@ -242,7 +242,7 @@ public final class SamplingAccuracyRun {
                 | service | true spans | weighted | rate error | true error rate | estimated | difference (pp) |
                 |---|---:|---:|---:|---:|---:|---:|
                 %s""",
-                arguments.isEmpty() ? "" : " " + arguments, Instant.now().truncatedTo(ChronoUnit.SECONDS), git(),
+                arguments.isEmpty() ? "" : " " + arguments, Instant.now().truncatedTo(ChronoUnit.SECONDS), CompareBenchRun.git(),
                 Runtime.getRuntime().availableProcessors(), MachineInfo.current().cpuModel(), CLIENTS,
                 Files.readString(samplingFile, StandardCharsets.UTF_8), seconds,
                 truth.spans(), storedSpans, 100.0 * storedSpans / truth.spans(),
@@ -252,16 +252,5 @@ public final class SamplingAccuracyRun {
                 100 * worstRate, worstErrorPp, incomplete, decidedEarly, services);
     }
 
-    private static String git() {
-        try {
-            Process process = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0 ? out : "unknown";
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
-    }
+
 }
