@@ -15,6 +15,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * &lt;data&gt;/spans/date=YYYY-MM-DD/hour=HH/part-&lt;flush&gt;-&lt;random&gt;.parquet   span files (schema v1)
+ * &lt;data&gt;/spans/date=YYYY-MM-DD/hour=HH/part-&lt;last&gt;-c&lt;first&gt;-&lt;random&gt;.parquet   compacted ({@link SpanFiles})
  * &lt;data&gt;/wal/segment-&lt;n&gt;.wal                                        write-ahead log
  * </pre>
  *
@@ -68,18 +69,34 @@ public record DataLayout(Path root) {
         }
     }
 
-    /** Every span file, in partition order. */
+    /**
+     * Every span file, in partition order. A folder deleted during the listing (retention removes
+     * empty partition folders) is skipped, not an error.
+     */
     public List<Path> spanFiles() throws IOException {
         List<Path> files = new ArrayList<>();
         if (!Files.isDirectory(spansDir())) {
             return files;
         }
-        try (Stream<Path> walk = Files.walk(spansDir(), 3)) {
-            walk.filter(p -> p.getFileName().toString().endsWith(PARQUET_SUFFIX)
-                            && !p.getFileName().toString().startsWith("."))
-                    .sorted()
-                    .forEach(files::add);
-        }
+        Files.walkFileTree(spansDir(), java.util.Set.of(), 3, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(PARQUET_SUFFIX) && !name.startsWith(".")) {
+                    files.add(file);
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+        });
+        files.sort(null);
         return files;
     }
 

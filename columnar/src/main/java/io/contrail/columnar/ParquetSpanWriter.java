@@ -8,6 +8,7 @@ import org.duckdb.DuckDBConnection;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -24,6 +25,9 @@ import java.util.Set;
 public final class ParquetSpanWriter implements AutoCloseable {
 
     private static final String STAGED = "contrail_staged_spans";
+    /** Every span file is written with these: ZSTD, and the schema version in the key/value metadata. */
+    private static final String COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, "
+            + "KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '" + SpanSchema.VERSION + "'}";
 
     private final BufferAllocator allocator;
     private final DuckDBConnection connection;
@@ -49,8 +53,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
             Data.exportArrayStream(allocator, reader, stream);
             connection.registerArrowStream(STAGED, stream);
             String sql = "COPY (SELECT\n  " + batch.selectList(STAGED) + "\nFROM " + STAGED + ") TO '"
-                    + temp.toString().replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd, "
-                    + "KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '" + SpanSchema.VERSION + "'})";
+                    + temp.toString().replace("'", "''") + "' (" + COPY_OPTIONS + ")";
             try (Statement statement = connection.createStatement()) {
                 statement.execute(sql);
             }
@@ -60,6 +63,24 @@ public final class ParquetSpanWriter implements AutoCloseable {
         }
         Durability.publish(temp, target);
         return Files.size(target);
+    }
+
+    /**
+     * Merges span files into {@code temp} with the same options as {@link #write}, rows ordered by
+     * {@code orderBy}, in row groups of {@code rowGroupSpans}. Columns are unified by name, as the
+     * {@code spans} view does; the inputs already agree on each attribute's list/scalar shape
+     * ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
+     */
+    static void merge(Connection duckdb, List<Path> inputs, Path temp, String orderBy, int rowGroupSpans)
+            throws SQLException {
+        String files = inputs.stream().map(p -> "'" + p.toString().replace("'", "''") + "'")
+                .collect(java.util.stream.Collectors.joining(", "));
+        String sql = "COPY (SELECT * FROM read_parquet([" + files + "], union_by_name = true, hive_partitioning = false)"
+                + " ORDER BY " + orderBy + ") TO '" + temp.toString().replace("'", "''") + "' (" + COPY_OPTIONS
+                + ", ROW_GROUP_SIZE " + rowGroupSpans + ")";
+        try (Statement statement = duckdb.createStatement()) {
+            statement.execute(sql);
+        }
     }
 
     /** Which of {@code keys} ({@link WrittenSpans#key}) the given span files already hold. */

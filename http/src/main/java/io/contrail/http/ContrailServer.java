@@ -5,6 +5,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
+import io.contrail.columnar.Compactor;
+import io.contrail.columnar.FileReaper;
+import io.contrail.columnar.Retention;
+import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
 import io.contrail.http.zipkin.ContrailStorage;
@@ -56,6 +60,9 @@ public final class ContrailServer implements AutoCloseable {
     private final TailSampler sampler;
     private final Warehouse warehouse;
     private final QueryEngine engine;
+    private final FileReaper reaper;
+    private final Compactor compactor;
+    private final Retention retention;
     private final SpanReceiver receiver;
     private final TraceQueries traces;
     private final PropagationQueries propagation;
@@ -69,6 +76,13 @@ public final class ContrailServer implements AutoCloseable {
     private final Semaphore ingestPermits = new Semaphore(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS, true);
     public static final int DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS = 16;
     private static final long INGEST_PERMIT_WAIT_MILLIS = 2_000;
+    /** How much longer than the query timeout a replaced file is kept at most. */
+    static final java.time.Duration REAPER_MARGIN = java.time.Duration.ofSeconds(10);
+    /**
+     * How long a replaced file is kept at least: the grace for readers in other processes
+     * ({@code contrail sql}, notebooks), which this server cannot see.
+     */
+    static final java.time.Duration REAPER_MIN_DELAY = java.time.Duration.ofSeconds(2);
 
     private ContrailServer(ServerConfig config) throws IOException {
         this.config = config;
@@ -90,6 +104,25 @@ public final class ContrailServer implements AutoCloseable {
         }
         this.engine = engine;
         warehouse.onFilesPublished(engine::filesChanged);
+        // Replaced files are deleted once no query that may have listed them is running.
+        this.reaper = new FileReaper(warehouse.layout(), REAPER_MIN_DELAY,
+                config.query().queryTimeout().plus(REAPER_MARGIN), engine::oldestReadStartNanos);
+        try {
+            this.compactor = Compactor.open(warehouse.layout(), config.compaction(), reaper);
+        } catch (IOException e) {
+            reaper.close();
+            engine.close();
+            warehouse.close();
+            if (sampler != null) {
+                sampler.close();
+            }
+            throw e;
+        }
+        compactor.onFilesChanged(engine::filesChanged);
+        compactor.startBackground();
+        this.retention = new Retention(warehouse.layout(), config.retention(), reaper);
+        retention.onFilesChanged(engine::filesChanged);
+        retention.startBackground();
         this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
         this.traces = new TraceQueries(engine);
         this.propagation = new PropagationQueries(engine);
@@ -155,6 +188,18 @@ public final class ContrailServer implements AutoCloseable {
 
     public QueryEngine engine() {
         return engine;
+    }
+
+    public Compactor compactor() {
+        return compactor;
+    }
+
+    public Retention retention() {
+        return retention;
+    }
+
+    public FileReaper reaper() {
+        return reaper;
     }
 
     // ---- ingest
@@ -388,7 +433,13 @@ public final class ContrailServer implements AutoCloseable {
         body.put("spansRecoveredOnStart", w.spansReplayed());
         body.put("walBytes", w.walBytes());
         body.put("walFsyncs", w.walFsyncs());
-        body.put("files", warehouse.layout().spanFiles().size());
+        body.put("files", SpanFiles.live(warehouse.layout()).size());
+        Compactor.Stats compaction = compactor.stats();
+        body.put("compactions", compaction.merges());
+        body.put("spansCompacted", compaction.spansMerged());
+        body.put("lastCompactionError", compaction.lastError());
+        io.contrail.columnar.PartitionPath cutoff = SpanFiles.retentionCutoff(warehouse.layout());
+        body.put("retentionCutoff", cutoff == null ? null : cutoff.toString());
         body.put("filesWritten", w.filesWritten());
         body.put("parquetBytesWritten", w.parquetBytesWritten());
         body.put("lastFlush", w.lastFlush() == null ? null : w.lastFlush().toString());
@@ -426,6 +477,13 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void closeStores() {
+        retention.close();
+        try {
+            compactor.close();
+        } catch (IOException e) {
+            LOG.warn("closing the compactor: {}", e.getMessage());
+        }
+        reaper.close();
         engine.close();
         try {
             warehouse.close();

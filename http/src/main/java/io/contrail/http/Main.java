@@ -17,11 +17,12 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** The {@code contrail} command line: {@code serve}, {@code sql}, {@code demo}. */
+/** The {@code contrail} command line: {@code serve}, {@code sql}, {@code demo}, {@code compact}. */
 @Command(name = "contrail", mixinStandardHelpOptions = true, version = "contrail 0.1.0",
         description = "Contrail, an analytical trace warehouse: OpenTelemetry and Zipkin spans in, "
                 + "partitioned Parquet on disk, any attribute sliced with SQL.",
-        subcommands = {Main.Serve.class, Main.Sql.class, Main.Demo.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Serve.class, Main.Sql.class, Main.Demo.class, Main.Compact.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -79,8 +80,11 @@ public final class Main implements Runnable {
                         + "Without it every span is kept.")
         Path samplingFile;
 
+        @CommandLine.Mixin
+        LifecycleOptions lifecycle = new LifecycleOptions();
+
         ServerConfig toConfig() throws java.io.IOException {
-            ServerConfig defaults = ServerConfig.defaults(data);
+            ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data));
             return defaults.withAddress(host, port).withMaxBodyBytes(maxBodyBytes)
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
                     .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis)))
@@ -131,6 +135,48 @@ public final class Main implements Runnable {
                 }
             }
             return 0;
+        }
+    }
+
+    @Command(name = "compact", mixinStandardHelpOptions = true,
+            description = "Merge each hour partition's small files into large ones sorted by trace ID, now, "
+                    + "showing progress. A running `contrail serve` does this in the background; stop it first.")
+    static final class Compact implements Callable<Integer> {
+        @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
+        Path data = ServerConfig.DEFAULT_DATA_DIR;
+
+        @Option(names = "--target-spans", paramLabel = "N", description = "Spans per compacted file at most "
+                + "(default: ${DEFAULT-VALUE}).")
+        int targetSpans = io.contrail.columnar.Compactor.Config.DEFAULT_TARGET_SPANS;
+
+        @Option(names = "--row-group-spans", paramLabel = "N", description = "Rows per Parquet row group "
+                + "(default: ${DEFAULT-VALUE}).")
+        int rowGroupSpans = io.contrail.columnar.Compactor.Config.DEFAULT_ROW_GROUP_SPANS;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!data.resolve("spans").toFile().isDirectory()) {
+                System.err.println("contrail compact: no span files under " + data.toAbsolutePath() + " (use --data DIR)");
+                return 2;
+            }
+            if (targetSpans < 2 || rowGroupSpans < 1) {
+                System.err.println("contrail compact: --target-spans must be at least 2 and --row-group-spans at least 1");
+                return 2;
+            }
+            io.contrail.columnar.DataLayout layout = new io.contrail.columnar.DataLayout(data);
+            io.contrail.columnar.Compactor.Config config = io.contrail.columnar.Compactor.Config.defaults()
+                    .withTargetSpans(targetSpans).withRowGroupSpans(rowGroupSpans)
+                    .withThreads(Runtime.getRuntime().availableProcessors());
+            try (io.contrail.columnar.FileReaper reaper = new io.contrail.columnar.FileReaper(layout, Duration.ZERO);
+                 io.contrail.columnar.Compactor compactor = io.contrail.columnar.Compactor.open(layout, config, reaper)) {
+                CompactionProgress progress = new CompactionProgress(System.out);
+                io.contrail.columnar.Compactor.Pass pass = compactor.compactOnce(progress);
+                progress.done(pass);
+                return 0;
+            } catch (java.io.IOException e) {
+                System.err.println("contrail compact: " + e.getMessage());
+                return 1;
+            }
         }
     }
 

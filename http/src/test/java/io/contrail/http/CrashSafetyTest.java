@@ -21,6 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,15 +65,56 @@ class CrashSafetyTest {
         for (int round = 0; round < ROUNDS; round++) {
             Process server = startServer();
             try {
-                URI base = URI.create(awaitListening(server));
-                sendUntilKilled(base, server, round);
+                URI base = URI.create(awaitListening(server).url());
+                sendUntilKilled(base, server, round, () -> true);
             } finally {
                 server.destroyForcibly();
                 server.waitFor(30, TimeUnit.SECONDS);
             }
         }
         assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(java.util.Arrays.stream(ACKS_BEFORE_KILL).sum() * SPANS_PER_REQUEST);
+        assertEveryAcknowledgedSpanIsStoredOnce();
+    }
 
+    /**
+     * As above, with the server compacting continuously: each kill comes after the round's child
+     * has logged merges, so it lands amid merging, between a merged file's publication and the
+     * deletion of its inputs (which waits for the query timeout), or mid-write of a merged file.
+     */
+    @Test
+    void acknowledgedSpansSurviveKill9DuringCompaction() throws Exception {
+        int midMergeKills = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            Process server = startServer("--compact-interval", "100ms", "--compact-target-spans", "20000");
+            try {
+                Listening listening = awaitListening(server);
+                int mergesBeforeKill = round + 1;
+                sendUntilKilled(URI.create(listening.url()), server, round,
+                        () -> listening.merges().get() >= mergesBeforeKill);
+                assertThat(listening.merges().get()).as("merges logged in round " + round).isGreaterThanOrEqualTo(mergesBeforeKill);
+            } finally {
+                server.destroyForcibly();
+                server.waitFor(30, TimeUnit.SECONDS);
+            }
+            if (mergedFileBeingWritten()) {
+                midMergeKills++;
+            }
+        }
+        System.out.println("kills that interrupted the writing of a merged file: " + midMergeKills + " of " + ROUNDS);
+        try (Stream<Path> files = Files.walk(data.resolve("spans"))) {
+            assertThat(files.filter(p -> p.getFileName().toString().matches("part-\\d+-c\\d+-.*\\.parquet")))
+                    .as("merged files").isNotEmpty();
+        }
+        assertEveryAcknowledgedSpanIsStoredOnce();
+    }
+
+    private boolean mergedFileBeingWritten() throws IOException {
+        try (Stream<Path> files = Files.walk(data.resolve("spans"))) {
+            return files.anyMatch(p -> p.getFileName().toString().matches("\\.part-\\d+-c\\d+-.*\\.tmp"));
+        }
+    }
+
+    private void assertEveryAcknowledgedSpanIsStoredOnce() throws Exception {
         try (ContrailServer server = ContrailServer.start(ServerConfig.defaults(data).withAddress("127.0.0.1", 0))) {
             server.warehouse().flush();
             QueryResult duplicates = server.engine().query(
@@ -97,7 +140,7 @@ class CrashSafetyTest {
         }
     }
 
-    private Process startServer() throws IOException {
+    private Process startServer(String... extraOptions) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
@@ -106,11 +149,16 @@ class CrashSafetyTest {
         command.add(System.getProperty("java.class.path"));
         command.add(Main.class.getName());
         command.addAll(List.of("serve", "--data", data.toString(), "--port", "0", "--flush-interval", FLUSH_INTERVAL_MILLIS));
+        command.addAll(List.of(extraOptions));
         return new ProcessBuilder(command).redirectErrorStream(true).start();
     }
 
-    /** Reads the child's output until it says where it listens; keeps draining it afterwards. */
-    private static String awaitListening(Process server) throws Exception {
+    /** Where a child server listens, and how many merges it has logged so far. */
+    private record Listening(String url, AtomicInteger merges) {
+    }
+
+    /** Reads the child's output until it says where it listens; keeps draining it (counting merges) afterwards. */
+    private static Listening awaitListening(Process server) throws Exception {
         BufferedReader lines = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
         String line;
         StringBuilder seen = new StringBuilder();
@@ -118,10 +166,15 @@ class CrashSafetyTest {
             seen.append(line).append('\n');
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
+                AtomicInteger merges = new AtomicInteger();
                 Thread drain = new Thread(() -> {
                     try {
-                        while (lines.readLine() != null) {
-                            // Discard: the pipe must not fill up.
+                        String more;
+                        while ((more = lines.readLine()) != null) {
+                            // The pipe must not fill up; only merges are of interest.
+                            if (more.contains("Compactor - compacted ")) {
+                                merges.incrementAndGet();
+                            }
                         }
                     } catch (IOException ignored) {
                         // The process died.
@@ -129,13 +182,15 @@ class CrashSafetyTest {
                 });
                 drain.setDaemon(true);
                 drain.start();
-                return m.group(1);
+                return new Listening(m.group(1), merges);
             }
         }
         throw new AssertionError("server exited before listening:\n" + seen);
     }
 
-    private void sendUntilKilled(URI base, Process server, int round) throws Exception {
+    /** Sends until the round's acknowledgements are in and {@code alsoReady} holds, then kills the server. */
+    private void sendUntilKilled(URI base, Process server, int round, java.util.function.BooleanSupplier alsoReady)
+            throws Exception {
         AtomicInteger acks = new AtomicInteger();
         CountDownLatch enoughAcks = new CountDownLatch(1);
         List<Thread> clients = new ArrayList<>();
@@ -156,7 +211,7 @@ class CrashSafetyTest {
                                     acknowledged.add(HexFormat.of().formatHex(span.getSpanId().toByteArray()));
                                 }
                             }
-                            if (acks.incrementAndGet() >= ACKS_BEFORE_KILL[round]) {
+                            if (acks.incrementAndGet() >= ACKS_BEFORE_KILL[round] && alsoReady.getAsBoolean()) {
                                 enoughAcks.countDown();
                             }
                         }

@@ -1,6 +1,8 @@
 package io.contrail.query;
 
 import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.TraceIdIndex;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -30,7 +32,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The read side: an embedded DuckDB whose views ({@link SpanViews}) cover the Parquet files
@@ -85,8 +90,14 @@ public final class QueryEngine implements AutoCloseable {
     private final ScheduledExecutorService timeouts;
     private final BufferAllocator allocator = new RootAllocator();
     private final Object viewLock = new Object();
-    private volatile boolean viewsStale = true;
+    /** Counts file changes; the views are stale while they were built from an older count. */
+    private final AtomicLong fileChanges = new AtomicLong(1);
+    private volatile long viewsBuiltAtChange;
     private volatile boolean viewsHaveFiles;
+    private final AtomicLong leaseIds = new AtomicLong();
+    private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
+    private volatile List<Path> liveFiles = List.of();
+    private final TraceIdIndex traceIndex;
     private final TraceSummaries traceSummaries = new TraceSummaries();
     private volatile boolean traceSummariesStale = true;
 
@@ -100,10 +111,13 @@ public final class QueryEngine implements AutoCloseable {
         try (Statement statement = base.createStatement()) {
             statement.execute("SET threads = " + Math.max(1, config.threads()));
             statement.execute("SET memory_limit = '" + config.memoryLimit().replace("'", "") + "'");
+            // Span files are immutable once renamed into place, so their footers can be cached.
+            statement.execute("SET parquet_metadata_cache = true");
             statement.execute("SET allowed_directories = ['" + layout.root().toString().replace("'", "''") + "/']");
             statement.execute("SET enable_external_access = false");
             statement.execute("SET lock_configuration = true");
         }
+        this.traceIndex = TraceIdIndex.open();
         refreshViews();
         this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "contrail-query-timeouts");
@@ -126,21 +140,57 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Call when files were added or removed; views are rebuilt before the next query. */
     public void filesChanged() {
-        viewsStale = true;
+        fileChanges.incrementAndGet();
         traceSummariesStale = true;
     }
 
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
-            SpanViews.create(base, layout);
-            viewsHaveFiles = !layout.spanFiles().isEmpty();
-            viewsStale = false;
+            long change = fileChanges.get();
+            List<Path> files = SpanFiles.live(layout);
+            SpanViews.create(base, layout, files);
+            liveFiles = files;
+            viewsHaveFiles = !files.isEmpty();
+            viewsBuiltAtChange = change;
         }
     }
 
     /**
+     * Marks a read in progress: files retired after it began are not deleted before it ends (see
+     * {@code FileReaper}). Every query holds one; hold one around several steps that must see the
+     * same files.
+     */
+    public final class ReadLease implements AutoCloseable {
+        private final long id = leaseIds.incrementAndGet();
+
+        private ReadLease() {
+            leaseStartNanos.put(id, System.nanoTime());
+        }
+
+        @Override
+        public void close() {
+            leaseStartNanos.remove(id);
+        }
+    }
+
+    public ReadLease lease() {
+        return new ReadLease();
+    }
+
+    /** When the oldest read still in progress began ({@link System#nanoTime()}); Long.MAX_VALUE when none. */
+    public long oldestReadStartNanos() {
+        long oldest = Long.MAX_VALUE;
+        for (long start : leaseStartNanos.values()) {
+            if (oldest == Long.MAX_VALUE || start - oldest < 0) {
+                oldest = start;
+            }
+        }
+        return oldest;
+    }
+
+    /**
      * A connection for one query. When the query uses the {@code traces} view, the trace summaries
-     * are first brought up to date with the files (only then: the first sync reads every file).
+     * are first brought up to date with the live files (only then: the first sync reads every file).
      */
     private Connection connect(String sql) throws QueryException {
         try {
@@ -148,22 +198,46 @@ public final class QueryEngine implements AutoCloseable {
                 synchronized (viewLock) {
                     traceSummariesStale = false;
                     try {
-                        traceSummaries.sync(base, layout.spanFiles());
+                        traceSummaries.sync(base, SpanFiles.live(layout));
                     } catch (SQLException | IOException | RuntimeException e) {
                         traceSummariesStale = true;
                         throw e;
                     }
                 }
             }
-            if (viewsStale || !viewsHaveFiles) {
-                // While the store is empty, look for the first files on every query.
-                if (viewsStale || !layout.spanFiles().isEmpty()) {
-                    refreshViews();
-                }
-            }
+            refreshViewsIfStale();
             return base.duplicate();
         } catch (SQLException | IOException e) {
             throw new QueryException(QueryException.Reason.INVALID, "cannot open a query connection: " + e.getMessage(), e);
+        }
+    }
+
+    private void refreshViewsIfStale() throws SQLException, IOException {
+        if (viewsStale() || !viewsHaveFiles) {
+            synchronized (viewLock) {
+                // While the store is empty, look for the first files on every query.
+                if (viewsStale() || !layout.spanFiles().isEmpty()) {
+                    refreshViews();
+                }
+            }
+        }
+    }
+
+    private boolean viewsStale() {
+        return viewsBuiltAtChange < fileChanges.get();
+    }
+
+    /**
+     * The live span files that may hold {@code traceId} (lower-case hex), from the trace-ID index
+     * ({@link TraceIdIndex}), brought up to date with the files first. Usually one or a few.
+     */
+    public List<Path> filesHoldingTrace(String traceId) throws QueryException {
+        try {
+            refreshViewsIfStale();
+            traceIndex.update(liveFiles);
+            return traceIndex.filesMayHold(traceId);
+        } catch (SQLException | IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, "cannot consult the trace-ID index: " + e.getMessage(), e);
         }
     }
 
@@ -173,7 +247,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
     public QueryResult query(String sql) throws QueryException {
-        try (Connection connection = connect(sql)) {
+        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited)) {
@@ -190,7 +264,7 @@ public final class QueryEngine implements AutoCloseable {
      * rows. Returns true when rows were cut off.
      */
     public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
-        try (Connection connection = connect(sql)) {
+        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
             String limited = limited(guard.check(connection, sql));
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited);
@@ -243,7 +317,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
-        try (Connection connection = connect(sql);
+        try (ReadLease lease = lease(); Connection connection = connect(sql);
              PreparedStatement statement = connection.prepareStatement(sql)) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 1, parameters.get(i));
@@ -335,6 +409,7 @@ public final class QueryEngine implements AutoCloseable {
     @Override
     public void close() {
         timeouts.shutdownNow();
+        traceIndex.close();
         try {
             base.close();
         } catch (SQLException e) {

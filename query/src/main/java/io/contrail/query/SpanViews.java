@@ -1,6 +1,7 @@
 package io.contrail.query;
 
 import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
@@ -32,6 +33,8 @@ import java.util.stream.Stream;
  * And the propagation-health views ({@link #PROPAGATION_VIEWS}): {@code propagation_hops},
  * {@code propagation_edges}, {@code orphan_spans}, {@code multi_root_traces}.
  * Before the first file exists, {@code spans} is an empty table of the fixed columns.
+ * The views read an explicit list of files, fixed when they are created; {@link QueryEngine}
+ * re-creates them when files change.
  */
 final class SpanViews {
 
@@ -40,16 +43,17 @@ final class SpanViews {
     private SpanViews() {
     }
 
-    /** (Re)creates every view to match the files on disk now. */
-    static void create(Connection connection, DataLayout layout) throws SQLException, IOException {
-        boolean hasFiles = !layout.spanFiles().isEmpty();
+    /**
+     * (Re)creates every view over exactly {@code files} (the live span files, {@link SpanFiles}):
+     * an explicit list rather than a glob, so that a compaction's output and its inputs, briefly
+     * both on disk, are never read together.
+     */
+    static void create(Connection connection, DataLayout layout, List<Path> files) throws SQLException, IOException {
+        boolean hasFiles = !files.isEmpty();
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS " + EMPTY_TABLE + " (" + fixedColumnsDdl()
                     + ", \"date\" DATE, \"hour\" INTEGER)");
-            String source = hasFiles
-                    ? "read_parquet('" + layout.spansGlob().replace("'", "''")
-                    + "', hive_partitioning = true, union_by_name = true, hive_types = {'date': DATE, 'hour': INTEGER})"
-                    : EMPTY_TABLE;
+            String source = hasFiles ? source(files) : EMPTY_TABLE;
             statement.execute("CREATE OR REPLACE VIEW spans AS SELECT * FROM " + source);
             statement.execute("CREATE OR REPLACE VIEW span_events AS SELECT trace_id, span_id, service_name, "
                     + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes, \"date\", \"hour\" "
@@ -99,9 +103,14 @@ final class SpanViews {
      * are not told apart here).
      */
     static String spanTimingSql(String spanFilter) {
+        return spanTimingSql("spans", spanFilter);
+    }
+
+    /** As {@link #spanTimingSql(String)}, over {@code source} (e.g. only the files holding a trace) instead of {@code spans}. */
+    static String spanTimingSql(String source, String spanFilter) {
         return "WITH RECURSIVE s AS ("
                 + "SELECT trace_id, span_id, parent_span_id, epoch_ns(start_time) AS st, "
-                + "epoch_ns(start_time) + duration_nanos AS en FROM spans WHERE " + spanFilter + "), "
+                + "epoch_ns(start_time) + duration_nanos AS en FROM " + source + " WHERE " + spanFilter + "), "
                 // children, clipped to their parent's interval
                 + "c AS (SELECT ch.trace_id, ch.span_id, ch.parent_span_id, greatest(ch.st, p.st) AS st, "
                 + "least(ch.en, p.en) AS en FROM s AS ch JOIN s AS p "
@@ -132,7 +141,7 @@ final class SpanViews {
                 + "sp.duration_nanos, sp.status_code, "
                 + "sp.duration_nanos - coalesce(cv.covered_nanos, 0) AS self_nanos, "
                 + "coalesce(cr.critical_path_nanos, 0) AS critical_path_nanos, sp.\"date\", sp.\"hour\" "
-                + "FROM (SELECT * FROM spans WHERE " + spanFilter + ") AS sp "
+                + "FROM (SELECT * FROM " + source + " WHERE " + spanFilter + ") AS sp "
                 + "LEFT JOIN covered AS cv ON cv.trace_id = sp.trace_id AND cv.span_id = sp.span_id "
                 + "LEFT JOIN critical AS cr ON cr.trace_id = sp.trace_id AND cr.span_id = sp.span_id";
     }
@@ -190,6 +199,16 @@ final class SpanViews {
             "CREATE OR REPLACE VIEW multi_root_traces AS "
                     + "SELECT trace_id, count(*) AS roots, list(service_name || ': ' || name ORDER BY start_time) AS root_spans, "
                     + "min(start_time) AS start_time FROM spans WHERE parent_span_id IS NULL GROUP BY trace_id HAVING count(*) > 1");
+
+    /** A {@code read_parquet} over {@code files} (not empty) with the columns of the {@code spans} view. */
+    static String source(List<Path> files) {
+        StringBuilder list = new StringBuilder("read_parquet([");
+        for (int i = 0; i < files.size(); i++) {
+            list.append(i == 0 ? "'" : ", '").append(files.get(i).toString().replace("'", "''")).append('\'');
+        }
+        return list.append("], hive_partitioning = true, union_by_name = true, "
+                + "hive_types = {'date': DATE, 'hour': INTEGER})").toString();
+    }
 
     private static boolean hasAttributeColumns(Statement statement) throws SQLException {
         try (var rs = statement.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'spans' "

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -84,14 +85,28 @@ public final class TraceQueries {
         }
     }
 
+    /**
+     * Every span of a trace, read only from the files the trace-ID index names (no time range
+     * needed); empty when no file holds it.
+     */
     public Optional<Trace> trace(String traceId) throws QueryException {
         List<Trace> found = traces(List.of(traceId));
         return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
     }
 
     /**
-     * The traces of these IDs that exist, in the order asked, read in one query; each span with its
-     * self time and critical-path share ({@link SpanViews#spanTimingSql}).
+     * The same answer by scanning every file through the {@code spans} view, as lookups did before
+     * the index: for tests and the benchmark that compare the two.
+     */
+    public Optional<Trace> traceByFullScan(String traceId) throws QueryException {
+        List<Trace> found = traces(List.of(TraceId.normalize(traceId)), "spans");
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /**
+     * The traces of these IDs that exist, in the order asked, read in one query from only the files
+     * the trace-ID index names (no time range needed); each span with its self time and
+     * critical-path share ({@link SpanViews#spanTimingSql}).
      */
     public List<Trace> traces(List<String> traceIds) throws QueryException {
         List<Object> ids = new ArrayList<>();
@@ -104,9 +119,22 @@ public final class TraceQueries {
         if (ids.isEmpty()) {
             return List.of();
         }
+        try (QueryEngine.ReadLease lease = engine.lease()) {
+            java.util.SortedSet<Path> files = new java.util.TreeSet<>();
+            for (Object id : ids) {
+                files.addAll(engine.filesHoldingTrace((String) id));
+            }
+            if (files.isEmpty()) {
+                return List.of();
+            }
+            return traces(ids, SpanViews.source(List.copyOf(files)));
+        }
+    }
+
+    private List<Trace> traces(List<Object> ids, String source) throws QueryException {
         String placeholders = String.join(", ", ids.stream().map(id -> "?").toList());
         List<SpanView> spans = engine.run("SELECT " + SPAN_VIEW_COLUMNS
-                        + " FROM spans WHERE trace_id IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
+                        + " FROM " + source + " WHERE trace_id IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
                 ids, TraceQueries::readSpans);
         if (spans.isEmpty()) {
             return List.of();
@@ -115,7 +143,7 @@ public final class TraceQueries {
         String numbered = String.join(", ", java.util.stream.IntStream.rangeClosed(1, ids.size())
                 .mapToObj(i -> "$" + i).toList());
         Map<String, long[]> timing = engine.run("SELECT trace_id, span_id, kind, self_nanos, critical_path_nanos FROM ("
-                + SpanViews.spanTimingSql("trace_id IN (" + numbered + ")") + ")", ids, rs -> {
+                + SpanViews.spanTimingSql(source, "trace_id IN (" + numbered + ")") + ")", ids, rs -> {
                     Map<String, long[]> bySpan = new HashMap<>();
                     while (rs.next()) {
                         bySpan.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3),

@@ -1,0 +1,426 @@
+package io.contrail.columnar;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Merges the small files that flushes leave, per hour partition, into files of up to
+ * {@link Config#targetSpans()} spans, sorted by trace ID (so a trace's spans sit together and row
+ * groups' min/max statistics prune {@code trace_id = …}), in row groups of
+ * {@link Config#rowGroupSpans()}. Written through DuckDB's {@code COPY} with the options of every
+ * span file ({@link ParquetSpanWriter#merge}).
+ *
+ * <p>Steps of one merge, each crash-safe: the merged file is written under a temp name, its row
+ * count checked against the inputs, its trace-ID sidecar written, then it is fsynced and renamed
+ * to {@code part-<lastFlush>-c<firstFlush>-….parquet}. From that rename on, readers see it instead
+ * of its inputs ({@link SpanFiles}), never both and never neither; the inputs are deleted later by
+ * the {@link FileReaper}. Only files of flushes that completed (flush number below the oldest
+ * write-ahead-log segment) are merged, and the merged file keeps the highest flush number of its
+ * inputs, so recovery's skip rule is unchanged.
+ *
+ * <p>One compactor per data folder: it holds {@code spans/.compaction.lock} while open. Runs in
+ * the background every {@link Config#interval()} on one DuckDB thread, pausing between merges so
+ * that it is busy at most {@link Config#maxBusyFraction()} of the time, or on demand with
+ * {@link #compactOnce}.
+ */
+public final class Compactor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+    /** Trace ID first (the needle), start time next (a trace reads in order, and time filters prune). */
+    static final String SORT_ORDER = "trace_id, start_time, span_id";
+    static final String LOCK_FILE = ".compaction.lock";
+
+    /**
+     * Compaction settings.
+     *
+     * @param targetSpans     merge a partition's files into files of at most this many spans
+     * @param rowGroupSpans   rows per Parquet row group of a merged file: smaller prunes finer (DuckDB
+     *                        rounds it up to a multiple of its 2,048-row vector)
+     * @param interval        time between background passes; zero runs none (on demand only)
+     * @param maxBusyFraction the share of time a background pass may spend merging (throttle)
+     * @param threads         DuckDB threads for a merge
+     * @param memoryLimit     DuckDB memory limit for a merge (it spills beyond), e.g. "1GB"
+     */
+    public record Config(int targetSpans, int rowGroupSpans, Duration interval, double maxBusyFraction,
+                         int threads, String memoryLimit) {
+        public static final int DEFAULT_TARGET_SPANS = 1_000_000;
+        public static final int DEFAULT_ROW_GROUP_SPANS = 16_384;
+        public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+        public static final double DEFAULT_MAX_BUSY_FRACTION = 0.5;
+        public static final String DEFAULT_MEMORY_LIMIT = "1GB";
+
+        public static Config defaults() {
+            return new Config(DEFAULT_TARGET_SPANS, DEFAULT_ROW_GROUP_SPANS, DEFAULT_INTERVAL,
+                    DEFAULT_MAX_BUSY_FRACTION, 1, DEFAULT_MEMORY_LIMIT);
+        }
+
+        public Config withTargetSpans(int spans) {
+            return new Config(spans, rowGroupSpans, interval, maxBusyFraction, threads, memoryLimit);
+        }
+
+        public Config withRowGroupSpans(int spans) {
+            return new Config(targetSpans, spans, interval, maxBusyFraction, threads, memoryLimit);
+        }
+
+        public Config withInterval(Duration every) {
+            return new Config(targetSpans, rowGroupSpans, every, maxBusyFraction, threads, memoryLimit);
+        }
+
+        public Config withMaxBusyFraction(double fraction) {
+            return new Config(targetSpans, rowGroupSpans, interval, fraction, threads, memoryLimit);
+        }
+
+        public Config withThreads(int count) {
+            return new Config(targetSpans, rowGroupSpans, interval, maxBusyFraction, count, memoryLimit);
+        }
+    }
+
+    /** One merge: its partition, inputs and output. */
+    public record Merge(PartitionPath partition, int inputFiles, long spans, long bytesBefore, long bytesAfter,
+                        Path output, long millis) {
+    }
+
+    /** What one pass did. */
+    public record Pass(List<Merge> merges, int partitionsLooked) {
+        public long spans() {
+            return merges.stream().mapToLong(Merge::spans).sum();
+        }
+
+        public int inputFiles() {
+            return merges.stream().mapToInt(Merge::inputFiles).sum();
+        }
+    }
+
+    /** Told before and after each merge of a pass, e.g. to show progress. */
+    public interface Progress {
+        void planned(int merges);
+
+        void merged(int done, int of, Merge merge);
+    }
+
+    private static final Progress SILENT = new Progress() {
+        @Override
+        public void planned(int merges) {
+        }
+
+        @Override
+        public void merged(int done, int of, Merge merge) {
+        }
+    };
+
+    private final DataLayout layout;
+    private final Config config;
+    private final FileReaper reaper;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final Connection duckdb;
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final Object passLock = new Object();
+    private ScheduledExecutorService background;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong mergesDone = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong spansMerged = new java.util.concurrent.atomic.AtomicLong();
+    private volatile String lastError;
+
+    /** Counters for {@code /health}: merges and spans merged since start, the last pass's failure (null after a good pass). */
+    public record Stats(long merges, long spansMerged, String lastError) {
+    }
+
+    public Stats stats() {
+        return new Stats(mergesDone.get(), spansMerged.get(), lastError);
+    }
+
+    private Compactor(DataLayout layout, Config config, FileReaper reaper, FileChannel lockChannel, FileLock lock,
+                      Connection duckdb) {
+        this.layout = layout;
+        this.config = config;
+        this.reaper = reaper;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.duckdb = duckdb;
+    }
+
+    /**
+     * Opens the compactor of a data folder, taking its lock, and deletes what a crash left behind
+     * (superseded or retired files, orphan sidecars, temp files).
+     *
+     * @throws IOException when another process (a server, {@code contrail compact}) holds the lock
+     */
+    public static Compactor open(DataLayout layout, Config config, FileReaper reaper) throws IOException {
+        Files.createDirectories(layout.spansDir());
+        FileChannel channel = FileChannel.open(layout.spansDir().resolve(LOCK_FILE),
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IOException("another process compacts " + layout.root()
+                    + " (a running `contrail serve` compacts in the background)");
+        }
+        try {
+            Connection connection = DriverManager.getConnection("jdbc:duckdb:");
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET threads = " + Math.max(1, config.threads()));
+                statement.execute("SET memory_limit = '" + config.memoryLimit().replace("'", "") + "'");
+                statement.execute("SET preserve_insertion_order = false");
+            }
+            layout.deleteAbandonedTempFiles();
+            int leftovers = SpanFiles.deleteLeftovers(layout);
+            if (leftovers > 0) {
+                LOG.info("deleted {} span files that a compaction or retention had already replaced", leftovers);
+            }
+            return new Compactor(layout, config, reaper, channel, lock, connection);
+        } catch (SQLException | IOException | RuntimeException e) {
+            lock.release();
+            channel.close();
+            throw e instanceof IOException io ? io : new IOException("cannot start the compactor: " + e.getMessage(), e);
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Runs {@code listener} after each merge published a file (readers should re-list). */
+    public void onFilesChanged(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /** Starts background passes every {@link Config#interval()}; does nothing when it is zero. */
+    public synchronized void startBackground() {
+        if (config.interval().isZero() || background != null) {
+            return;
+        }
+        background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "contrail-compactor");
+            thread.setDaemon(true);
+            thread.setPriority(Thread.MIN_PRIORITY);
+            return thread;
+        });
+        background.scheduleWithFixedDelay(() -> {
+            try {
+                compactOnce(SILENT, true);
+                lastError = null;
+            } catch (Throwable t) {
+                lastError = t.getMessage();
+                LOG.error("compaction pass failed (the files are unchanged; next pass in {} s): {}",
+                        config.interval().toSeconds(), t.toString());
+            }
+        }, config.interval().toMillis(), config.interval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** One pass over every partition, unthrottled. */
+    public Pass compactOnce(Progress progress) throws IOException {
+        return compactOnce(progress, false);
+    }
+
+    private Pass compactOnce(Progress progress, boolean throttled) throws IOException {
+        synchronized (passLock) {
+            Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = plan();
+            int total = plan.values().stream().mapToInt(List::size).sum();
+            progress.planned(total);
+            List<Merge> merges = new ArrayList<>();
+            int done = 0;
+            for (Map.Entry<PartitionPath, List<List<SpanFiles.SpanFile>>> partition : plan.entrySet()) {
+                for (List<SpanFiles.SpanFile> group : partition.getValue()) {
+                    if (closed) {
+                        return new Pass(merges, plan.size());
+                    }
+                    Merge merge = merge(partition.getKey(), group);
+                    merges.add(merge);
+                    mergesDone.incrementAndGet();
+                    spansMerged.addAndGet(merge.spans());
+                    progress.merged(++done, total, merge);
+                    LOG.info("compacted {}: {} files, {} spans, {} → {} kB in {} ms ({}/{})", merge.partition(),
+                            merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024, merge.bytesAfter() / 1024,
+                            merge.millis(), done, total);
+                    if (throttled) {
+                        pause(merge.millis());
+                    }
+                }
+            }
+            return new Pass(merges, plan.size());
+        }
+    }
+
+    private void pause(long busyMillis) {
+        double fraction = Math.min(1, Math.max(0.01, config.maxBusyFraction()));
+        long pauseMillis = (long) (busyMillis * (1 / fraction - 1));
+        if (pauseMillis <= 0) {
+            return;
+        }
+        try {
+            Thread.sleep(pauseMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * For each partition, the groups of files to merge. A group holds whole runs of files of the
+     * same flush range (so the merged file's range supersedes exactly its inputs), packed in flush
+     * order up to the target; a file already at the target stands alone; a group of one is left.
+     */
+    Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan() throws IOException {
+        List<Long> segments = WriteAheadLog.segments(layout.walDir());
+        long completedBelow = segments.isEmpty() ? Long.MAX_VALUE : segments.get(0);
+        Map<PartitionPath, List<SpanFiles.SpanFile>> byPartition = new TreeMap<>();
+        for (SpanFiles.SpanFile file : SpanFiles.select(layout).live()) {
+            if (!file.foreign() && file.lastFlush() < completedBelow) {
+                byPartition.computeIfAbsent(file.partition(), p -> new ArrayList<>()).add(file);
+            }
+        }
+        byPartition.values().removeIf(files -> files.size() < 2);
+        Map<Path, Long> rows = rowCounts(byPartition.values().stream().flatMap(List::stream).toList());
+        Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = new TreeMap<>();
+        for (Map.Entry<PartitionPath, List<SpanFiles.SpanFile>> partition : byPartition.entrySet()) {
+            Map<String, List<SpanFiles.SpanFile>> runs = new LinkedHashMap<>();
+            partition.getValue().stream()
+                    .sorted(Comparator.comparingLong(SpanFiles.SpanFile::firstFlush)
+                            .thenComparing(SpanFiles.SpanFile::path))
+                    .forEach(f -> runs.computeIfAbsent(f.firstFlush() + "-" + f.lastFlush(), k -> new ArrayList<>()).add(f));
+            List<List<SpanFiles.SpanFile>> groups = new ArrayList<>();
+            List<SpanFiles.SpanFile> group = new ArrayList<>();
+            long groupRows = 0;
+            for (List<SpanFiles.SpanFile> run : runs.values()) {
+                long runRows = run.stream().mapToLong(f -> rows.getOrDefault(f.path(), 0L)).sum();
+                boolean full = run.size() == 1 && runRows >= config.targetSpans();
+                if (full || groupRows + runRows > config.targetSpans()) {
+                    addIfWorthMerging(groups, group);
+                    group = new ArrayList<>();
+                    groupRows = 0;
+                }
+                if (!full) {
+                    group.addAll(run);
+                    groupRows += runRows;
+                }
+            }
+            addIfWorthMerging(groups, group);
+            if (!groups.isEmpty()) {
+                plan.put(partition.getKey(), groups);
+            }
+        }
+        return plan;
+    }
+
+    private static void addIfWorthMerging(List<List<SpanFiles.SpanFile>> groups, List<SpanFiles.SpanFile> group) {
+        if (group.size() >= 2) {
+            groups.add(group);
+        }
+    }
+
+    private Map<Path, Long> rowCounts(List<SpanFiles.SpanFile> files) throws IOException {
+        Map<Path, Long> rows = new HashMap<>();
+        if (files.isEmpty()) {
+            return rows;
+        }
+        try (Statement statement = duckdb.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT file_name, num_rows FROM parquet_file_metadata("
+                     + pathList(files.stream().map(SpanFiles.SpanFile::path).toList()) + ")")) {
+            while (rs.next()) {
+                rows.put(Path.of(rs.getString(1)), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot read the row counts of span files: " + e.getMessage(), e);
+        }
+        return rows;
+    }
+
+    static String pathList(List<Path> paths) {
+        StringBuilder list = new StringBuilder("[");
+        for (Path p : paths) {
+            list.append(list.length() > 1 ? ", " : "").append('\'').append(p.toString().replace("'", "''")).append('\'');
+        }
+        return list.append(']').toString();
+    }
+
+    private Merge merge(PartitionPath partition, List<SpanFiles.SpanFile> inputs) throws IOException {
+        long started = System.nanoTime();
+        long firstFlush = inputs.stream().mapToLong(SpanFiles.SpanFile::firstFlush).min().orElseThrow();
+        long lastFlush = inputs.stream().mapToLong(SpanFiles.SpanFile::lastFlush).max().orElseThrow();
+        Path target = partition.resolveUnder(layout.spansDir()).resolve(SpanFiles.compactedFileName(firstFlush, lastFlush));
+        Path temp = DataLayout.tempFor(target);
+        List<Path> inputPaths = inputs.stream().map(SpanFiles.SpanFile::path).toList();
+        long bytesBefore = 0;
+        for (Path input : inputPaths) {
+            bytesBefore += Files.size(input);
+        }
+        long spans;
+        try {
+            long expected = rowCounts(inputs).values().stream().mapToLong(Long::longValue).sum();
+            ParquetSpanWriter.merge(duckdb, inputPaths, temp, SORT_ORDER, config.rowGroupSpans());
+            spans = rowCounts(List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
+                    .stream().mapToLong(Long::longValue).sum();
+            if (spans != expected) {
+                throw new IOException("merged file holds " + spans + " spans, its inputs " + expected);
+            }
+            TraceIdIndex.writeSidecar(target, TraceIdIndex.keysOf(duckdb, temp));
+        } catch (SQLException | IOException e) {
+            Files.deleteIfExists(temp);
+            Files.deleteIfExists(SpanFiles.traceIdSidecar(target));
+            throw new IOException("merging " + inputs.size() + " files of " + partition + " failed: "
+                    + e.getMessage(), e);
+        }
+        Durability.publish(temp, target);
+        for (Runnable listener : listeners) {
+            listener.run();
+        }
+        reaper.deleteLater(inputs);
+        return new Merge(partition, inputs.size(), spans, bytesBefore, Files.size(target), target,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    /** Stops background passes (a merge in progress finishes first) and releases the lock. */
+    @Override
+    public void close() throws IOException {
+        closed = true;
+        synchronized (this) {
+            if (background != null) {
+                background.shutdownNow();
+                try {
+                    background.awaitTermination(5, TimeUnit.MINUTES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        synchronized (passLock) {
+            try {
+                duckdb.close();
+            } catch (SQLException e) {
+                LOG.warn("closing the compactor's DuckDB: {}", e.getMessage());
+            }
+            lock.release();
+            lockChannel.close();
+        }
+    }
+}

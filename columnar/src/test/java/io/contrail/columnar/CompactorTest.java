@@ -1,0 +1,303 @@
+package io.contrail.columnar;
+
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static io.contrail.columnar.TestSpans.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CompactorTest {
+
+    private static final long HOUR_NANOS = 3_600_000_000_000L;
+
+    @TempDir
+    Path data;
+
+    private Warehouse.Config config() {
+        return Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1));
+    }
+
+    /** {@code count} spans of {@code traces} traces starting {@code hour} hours after T0; IDs derived from seed. */
+    private static TracesData spansInHour(int hour, int seed, int count, int traces) {
+        Span[] spans = new Span[count];
+        for (int i = 0; i < count; i++) {
+            spans[i] = span(String.format("%016x%016x", (long) (i % traces) * 7919 + seed, seed),
+                    String.format("%08x%08x", seed, i + 1), "op-" + (i % 3), hour * HOUR_NANOS + i * 1_000L, 1_000L)
+                    .addAttributes(attr("seq", (long) i)).build();
+        }
+        return traces("svc", spans);
+    }
+
+    /** Rows of {@code sql} where $LIVE is the live files and $ALL every span file on disk. */
+    private List<List<Object>> query(String sql) throws Exception {
+        DataLayout layout = new DataLayout(data);
+        String live = "read_parquet(" + Compactor.pathList(SpanFiles.live(layout))
+                + ", union_by_name = true, hive_partitioning = true)";
+        String all = "read_parquet('" + layout.spansGlob() + "', union_by_name = true, hive_partitioning = true)";
+        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(sql.replace("$LIVE", live).replace("$ALL", all))) {
+            List<List<Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    private void writeFlushes(int flushes, int spansPerFlush) throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            for (int f = 0; f < flushes; f++) {
+                warehouse.append(spansInHour(0, f + 1, spansPerFlush, 40));
+                warehouse.append(spansInHour(1, 1000 + f, spansPerFlush / 2, 20));
+                warehouse.flush();
+            }
+        }
+    }
+
+    private static List<String> names(List<Path> files) {
+        return files.stream().map(p -> p.getParent().getFileName() + "/" + p.getFileName()).collect(Collectors.toList());
+    }
+
+    @Test
+    void compactionMergesEachPartitionsSmallFilesAndKeepsEverySpanExactlyOnce() throws Exception {
+        writeFlushes(6, 400);
+        DataLayout layout = new DataLayout(data);
+        List<List<Object>> before = query("SELECT trace_id, span_id FROM $LIVE ORDER BY ALL");
+        assertThat(SpanFiles.live(layout)).hasSize(12);
+
+        Compactor.Pass pass;
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            pass = compactor.compactOnce(silent());
+        }
+        assertThat(pass.merges()).hasSize(2);
+        assertThat(pass.spans()).isEqualTo(6 * 400 + 6 * 200);
+        List<Path> live = SpanFiles.live(layout);
+        assertThat(names(live)).hasSize(2).allMatch(n -> n.matches("hour=\\d\\d/part-\\d{12}-c\\d{12}-[0-9a-f]{8}\\.parquet"));
+        assertThat(layout.spanFiles()).as("inputs deleted").hasSize(2);
+        assertThat(query("SELECT trace_id, span_id FROM $LIVE ORDER BY ALL")).isEqualTo(before);
+        assertThat(query("SELECT count(*) - count(DISTINCT span_id) FROM $LIVE")).containsExactly(List.of(0L));
+        // The merged file keeps the range of flushes it replaced, the highest first (recovery reads it).
+        for (Path file : live) {
+            SpanFiles.SpanFile parsed = SpanFiles.parse(file);
+            assertThat(parsed.firstFlush()).isLessThan(parsed.lastFlush());
+            assertThat(DataLayout.flushSegmentOf(file)).isEqualTo(parsed.lastFlush());
+        }
+    }
+
+    @Test
+    void mergedFilesAreSortedByTraceIdCarryTheSchemaVersionAndATraceIdSidecar() throws Exception {
+        writeFlushes(4, 1500);
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(2048), reaper)) {
+            compactor.compactOnce(silent());
+        }
+        Path merged = SpanFiles.live(layout).get(0);
+        String file = "'" + merged + "'";
+        assertThat(query("SELECT count(*) FROM (SELECT trace_id, lag(trace_id) OVER () AS previous "
+                + "FROM read_parquet(" + file + ")) WHERE previous > trace_id")).containsExactly(List.of(0L));
+        assertThat(query("SELECT value FROM parquet_kv_metadata(" + file + ") WHERE key = '"
+                + SpanSchema.VERSION_METADATA_KEY + "'").get(0).get(0)).asString().contains("1");
+        assertThat(query("SELECT max(row_group_num_rows), count(DISTINCT row_group_id) FROM parquet_metadata(" + file + ")"))
+                .containsExactly(List.of(2048L, 3L));
+        long[] keys = TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(merged));
+        assertThat(keys).hasSize(((Number) query("SELECT count(DISTINCT trace_id) FROM read_parquet(" + file + ")")
+                .get(0).get(0)).intValue());
+    }
+
+    @Test
+    void whileBothAreOnDiskReadersSeeTheMergedFileInsteadOfItsInputs() throws Exception {
+        writeFlushes(3, 300);
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            compactor.compactOnce(silent());
+            assertThat(reaper.pending()).isEqualTo(6);
+            assertThat(query("SELECT count(*) FROM $ALL")).as("a plain glob sees both").containsExactly(List.of(2 * 1350L));
+            assertThat(query("SELECT count(*), count(DISTINCT span_id) FROM $LIVE")).containsExactly(List.of(1350L, 1350L));
+        }
+        // The process ends before the delay: the inputs stay hidden, and the next open deletes them.
+        assertThat(layout.spanFiles()).hasSize(8);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThat(layout.spanFiles()).hasSize(2);
+        }
+        assertThat(query("SELECT count(*) FROM $ALL")).containsExactly(List.of(1350L));
+    }
+
+    @Test
+    void recoveryAfterCompactionSkipsSpansTheMergedFileHolds() throws Exception {
+        Path walCopy = data.resolveSibling(data.getFileName() + "-walcopy");
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.append(spansInHour(0, 1, 200, 10));
+            warehouse.flush();
+            warehouse.append(spansInHour(0, 2, 200, 10));
+            copy(data.resolve("wal"), walCopy);
+            warehouse.flush();
+        }
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThat(compactor.compactOnce(silent()).merges()).hasSize(1);
+        }
+        // A crash after the second flush published but before it deleted its log segment.
+        copy(walCopy, data.resolve("wal"));
+        try (Warehouse restarted = Warehouse.open(config())) {
+            assertThat(restarted.stats().spansSkippedOnReplay()).isEqualTo(200);
+            restarted.flush();
+        }
+        assertThat(query("SELECT count(*), count(DISTINCT span_id) FROM $LIVE")).containsExactly(List.of(400L, 400L));
+    }
+
+    @Test
+    void filesOfFlushesStillInTheLogAreNotMerged() throws Exception {
+        writeFlushes(3, 100);
+        DataLayout layout = new DataLayout(data);
+        // A log segment older than every file: as if a flush were still writing them.
+        Files.writeString(layout.walDir().resolve("segment-000000000000.wal"), "");
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThat(compactor.compactOnce(silent()).merges()).isEmpty();
+        }
+    }
+
+    @Test
+    void filesAreGroupedUpToTheTargetAndWholeFlushesStayTogether() throws Exception {
+        writeFlushes(6, 400);
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withTargetSpans(1000), reaper)) {
+            compactor.compactOnce(silent());
+        }
+        // Hour 0: six files of 400 → two of 800 (a third would pass 1000) and... 2+2+2; hour 1: six of 200 → 1000 + 200.
+        List<List<Object>> perFile = query("SELECT filename, count(*) FROM $LIVE GROUP BY 1 ORDER BY 1");
+        assertThat(perFile).allMatch(row -> ((Number) row.get(1)).longValue() <= 1000);
+        assertThat(query("SELECT count(*), count(DISTINCT span_id) FROM $LIVE")).containsExactly(List.of(3600L, 3600L));
+        assertThat(SpanFiles.live(layout)).hasSize(5);
+    }
+
+    @Test
+    void attributeShapesAndTypesStayReadableTogetherAfterMerging() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.append(traces("svc", span("0af7651916cd43dd8448eb211c80319c", "0000000000000001", "a", 0, 1)
+                    .addAttributes(attrLongs("app.ids", 1, 2)).addAttributes(attr("app.code", 7L)).build()));
+            warehouse.flush();
+            warehouse.append(traces("svc", span("0af7651916cd43dd8448eb211c80319d", "0000000000000002", "b", 0, 1)
+                    .addAttributes(attr("app.ids", "7")).addAttributes(attr("app.code", "x")).build()));
+            warehouse.flush();
+            warehouse.append(traces("svc", span("0af7651916cd43dd8448eb211c80319e", "0000000000000003", "c", HOUR_NANOS, 1)
+                    .addAttributes(attr("app.ids", "8")).addAttributes(attr("app.code", 9L)).build()));
+            warehouse.flush();
+        }
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThat(compactor.compactOnce(silent()).merges()).hasSize(1);
+        }
+        assertThat(query("SELECT span_id, \"attr.app.ids\"::VARCHAR, \"attr.app.code\"::VARCHAR FROM $LIVE ORDER BY span_id"))
+                .containsExactly(List.of("0000000000000001", "[1, 2]", "7"), List.of("0000000000000002", "[7]", "x"),
+                        List.of("0000000000000003", "[8]", "9"));
+    }
+
+    @Test
+    void aParquetFilePutThereByHandIsStillReadButNeverMerged() throws Exception {
+        writeFlushes(2, 100);
+        DataLayout layout = new DataLayout(data);
+        Path partition = SpanFiles.live(layout).get(0).getParent();
+        Path byHand = partition.resolve("extra-copy.parquet");
+        Files.copy(SpanFiles.live(layout).get(0), byHand);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            compactor.compactOnce(silent());
+        }
+        assertThat(SpanFiles.live(layout)).contains(byHand).hasSize(3);
+        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(400L));
+    }
+
+    @Test
+    void onlyOneCompactorAtATimePerDataFolder() throws Exception {
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThatThrownBy(() -> Compactor.open(layout, Compactor.Config.defaults(), reaper))
+                    .hasMessageContaining("another process compacts");
+        }
+    }
+
+    @Test
+    void retentionHidesOldPartitionsAtOnceAndDeletesThemAfterTheDelay() throws Exception {
+        writeFlushes(2, 100);
+        DataLayout layout = new DataLayout(data);
+        Instant now = Instant.ofEpochSecond(T0 / 1_000_000_000L).plus(Duration.ofMinutes(150));
+        try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1))) {
+            Retention retention = new Retention(layout, Retention.Config.none().withMaxAge(Duration.ofMinutes(90)), reaper);
+            Retention.Pass pass = retention.applyOnce(now);
+            assertThat(pass.partitions()).isEqualTo(1);
+            assertThat(pass.cutoff().hour()).isEqualTo(PartitionPath.ofStartTime(T0 + HOUR_NANOS).hour());
+            assertThat(query("SELECT DISTINCT hour FROM $LIVE").size()).isEqualTo(1);
+            assertThat(layout.spanFiles()).as("still on disk for queries that listed them").hasSize(4);
+        }
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThat(layout.spanFiles()).hasSize(2);
+        }
+        assertThat(Files.exists(PartitionPath.ofStartTime(T0).resolveUnder(layout.spansDir()))).isFalse();
+    }
+
+    @Test
+    void maxSizeRetiresTheOldestPartitionsButNeverTheNewest() throws Exception {
+        writeFlushes(2, 100);
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO)) {
+            Retention retention = new Retention(layout, Retention.Config.none().withMaxBytes(1), reaper);
+            assertThat(retention.applyOnce(Instant.now()).partitions()).isEqualTo(1);
+            assertThat(retention.applyOnce(Instant.now()).partitions()).isZero();
+        }
+        assertThat(query("SELECT DISTINCT hour FROM $LIVE")).hasSize(1);
+        assertThat(layout.spanFiles()).hasSize(2);
+    }
+
+    private static Compactor.Progress silent() {
+        return new Compactor.Progress() {
+            @Override
+            public void planned(int merges) {
+            }
+
+            @Override
+            public void merged(int done, int of, Compactor.Merge merge) {
+            }
+        };
+    }
+
+    private static void copy(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, to.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+}

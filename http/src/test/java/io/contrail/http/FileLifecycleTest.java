@@ -1,0 +1,223 @@
+package io.contrail.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.contrail.columnar.Compactor;
+import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.Retention;
+import io.contrail.columnar.SpanFiles;
+import io.contrail.query.QueryEngine;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.contrail.http.OtlpSpans.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Compaction and retention as a running server and the command line do them. */
+class FileLifecycleTest {
+
+    /** A short query timeout makes the reaper's delay (timeout + margin) short enough to wait for. */
+    @RegisterExtension
+    final RunningServer server = RunningServer.configured(c -> c
+            .withQuery(c.query().withQueryTimeout(Duration.ofSeconds(2)))
+            .withCompaction(c.compaction().withInterval(Duration.ZERO)));
+
+    @TempDir
+    Path cliData;
+
+    private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+    /** Three spans (one trace) in the hour partition of {@code start}. */
+    private void sendTrace(int trace, Instant start) {
+        Request request = request();
+        for (int i = 1; i <= 3; i++) {
+            request.add("svc-" + trace, span(traceId(trace), spanId(trace * 10 + i), "op", Span.SpanKind.SPAN_KIND_SERVER,
+                    start.plusMillis(i), Duration.ofMillis(5)));
+        }
+        export(server, request);
+    }
+
+    @Test
+    void retentionDeletesOldPartitionsWhileQueriesKeepAnswering() throws Exception {
+        sendTrace(1, NOW.minus(Duration.ofHours(5)));
+        sendTrace(2, NOW.minus(Duration.ofHours(4)));
+        sendTrace(3, NOW.minus(Duration.ofMinutes(1)));
+        assertThat(server.storedSpanCount()).isEqualTo(9);
+        DataLayout layout = server.server().warehouse().layout();
+        Path oldest = io.contrail.columnar.PartitionPath.ofStartTime(OtlpSpans.unixNanos(NOW.minus(Duration.ofHours(5))))
+                .resolveUnder(layout.spansDir());
+        assertThat(oldest).isDirectory();
+
+        AtomicBoolean running = new AtomicBoolean(true);
+        Set<String> failures = ConcurrentHashMap.newKeySet();
+        Set<Long> counts = ConcurrentHashMap.newKeySet();
+        AtomicInteger queriesAfterRetention = new AtomicInteger();
+        AtomicBoolean retired = new AtomicBoolean();
+        List<Thread> readers = List.of(new Thread(() -> {
+            while (running.get()) {
+                HttpResponse<byte[]> response = server.postSql("SELECT count(*) FROM spans, range(200) WHERE range = 0");
+                if (response.statusCode() != 200) {
+                    failures.add(RunningServer.text(response));
+                } else {
+                    counts.add(RunningServer.json(response).get("rows").get(0).get(0).asLong());
+                    if (retired.get()) {
+                        queriesAfterRetention.incrementAndGet();
+                    }
+                }
+            }
+        }), new Thread(() -> {
+            while (running.get()) {
+                int status = server.get("/api/traces/" + traceId(1)).statusCode();
+                if (status != 200 && status != 404) {
+                    failures.add("GET trace answered " + status);
+                }
+            }
+        }));
+        readers.forEach(Thread::start);
+        try {
+            Retention retention = new Retention(layout, Retention.Config.none().withMaxAge(Duration.ofHours(2)),
+                    server.server().reaper());
+            retention.onFilesChanged(server.server().engine()::filesChanged);
+            Retention.Pass pass = retention.applyOnce(Instant.now());
+            retired.set(true);
+            assertThat(pass.partitions()).isEqualTo(2);
+            assertThat(server.health().get("retentionCutoff").asText()).isEqualTo(pass.cutoff().toString());
+            assertThat(server.value("SELECT count(*) FROM spans").asLong()).isEqualTo(3);
+            assertThat(server.get("/api/traces/" + traceId(1)).statusCode()).isEqualTo(404);
+            assertThat(oldest).as("kept until no query can still read it").isDirectory();
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (Files.exists(oldest) && System.nanoTime() < deadline) {
+                Thread.sleep(50); // polling a condition with a deadline
+            }
+            assertThat(oldest).as("deleted after the reaper's delay").doesNotExist();
+            int before = queriesAfterRetention.get();
+            long queriesDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (queriesAfterRetention.get() < before + 3 && System.nanoTime() < queriesDeadline) {
+                Thread.sleep(20); // polling a condition with a deadline
+            }
+        } finally {
+            running.set(false);
+            for (Thread reader : readers) {
+                reader.join(30_000);
+            }
+        }
+        assertThat(failures).as("queries that failed during retention").isEmpty();
+        assertThat(counts).as("every answer saw all spans or only the kept ones").isSubsetOf(9L, 3L).contains(3L);
+        assertThat(queriesAfterRetention.get()).isGreaterThan(3);
+        assertThat(server.value("SELECT count(*) FROM spans").asLong()).isEqualTo(3);
+    }
+
+    @Test
+    void aRunningServerCompactsOnDemandAndTracesReadTheSameAfterwards() throws Exception {
+        for (int trace = 1; trace <= 4; trace++) {
+            sendTrace(trace, NOW.truncatedTo(ChronoUnit.HOURS).plusSeconds(trace));
+            server.flush();
+        }
+        DataLayout layout = server.server().warehouse().layout();
+        assertThat(SpanFiles.live(layout)).hasSize(4);
+        JsonNode before = server.getJson("/api/traces/" + traceId(2));
+        List<Map<String, Object>> tracesBefore = server.records("SELECT * FROM traces ORDER BY trace_id");
+
+        Compactor.Pass pass = server.server().compactor().compactOnce(new CompactionProgress(System.out));
+        assertThat(pass.inputFiles()).isEqualTo(4);
+        assertThat(SpanFiles.live(layout)).hasSize(1);
+        assertThat(server.getJson("/api/traces/" + traceId(2))).isEqualTo(before);
+        assertThat(server.value("SELECT count(*) FROM spans").asLong()).isEqualTo(12);
+        assertThat(server.records("SELECT * FROM traces ORDER BY trace_id")).as("the traces view").isEqualTo(tracesBefore);
+        assertThat(server.health().get("files").asInt()).isEqualTo(1);
+        assertThat(server.health().get("compactions").asInt()).isEqualTo(1);
+        assertThat(server.health().get("spansCompacted").asInt()).isEqualTo(12);
+
+        // The server holds the folder's compaction lock: the command says so instead of competing.
+        CommandOutput refused = runCommand("compact", "--data", server.dataDir().toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).contains("another process compacts");
+    }
+
+    @Test
+    void compactCommandMergesAStoppedServersFilesWithProgress() throws Exception {
+        try (ContrailServer stopped = ContrailServer.start(ServerConfig.defaults(cliData).withAddress("127.0.0.1", 0)
+                .withCompaction(io.contrail.columnar.Compactor.Config.defaults().withInterval(Duration.ZERO)))) {
+            for (int batch = 0; batch < 5; batch++) {
+                Request request = request();
+                for (int i = 1; i <= 20; i++) {
+                    request.add("cli", span(traceId(batch * 100 + i), spanId(batch * 100 + i), "op",
+                            Span.SpanKind.SPAN_KIND_SERVER, NOW, Duration.ofMillis(1)));
+                }
+                var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create(stopped.baseUrl() + "/v1/traces")).header("Content-Type", PROTOBUF)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.toByteArray())).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                assertThat(response.statusCode()).isEqualTo(200);
+                stopped.warehouse().flush();
+            }
+        }
+        CommandOutput output = runCommand("compact", "--data", cliData.toString());
+        assertThat(output.exitCode()).as(output.err()).isZero();
+        assertThat(output.out()).contains("Compacting: 1 merges planned.").containsPattern("\\[1/1] date=.*/hour=\\d\\d  5 files → 1, 100 spans")
+                .contains("Done: 5 files merged into 1 (100 spans)");
+        assertThat(new DataLayout(cliData).spanFiles()).hasSize(1);
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(cliData))) {
+            assertThat(engine.query("SELECT count(*), count(DISTINCT span_id) FROM spans").rows())
+                    .containsExactly(List.of(100L, 100L));
+        }
+        assertThat(runCommand("compact", "--data", cliData.toString()).out())
+                .contains("Nothing to compact");
+    }
+
+    @Test
+    void serveTakesRetentionAndSizeWithUnitsAndNamesTheOptionOfABadValue() throws Exception {
+        picocli.CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--retention", "7d",
+                "--max-size", "50GB", "--compact-interval", "5m", "--compact-target-spans", "2000000");
+        ServerConfig config = ((Main.Serve) parsed.subcommand().commandSpec().userObject()).options.toConfig();
+        assertThat(config.retention().maxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.retention().maxBytes()).isEqualTo(50L * 1024 * 1024 * 1024);
+        assertThat(config.compaction().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.compaction().targetSpans()).isEqualTo(2_000_000);
+
+        CommandOutput badAge = runCommand("serve", "--retention", "7 weeks");
+        assertThat(badAge.exitCode()).isEqualTo(2);
+        assertThat(badAge.err()).contains("--retention").contains("'7 weeks' is not a time");
+        CommandOutput badSize = runCommand("serve", "--max-size", "lots");
+        assertThat(badSize.exitCode()).isEqualTo(2);
+        assertThat(badSize.err()).contains("--max-size").contains("'lots' is not a size");
+    }
+
+    private record CommandOutput(int exitCode, String out, String err) {
+    }
+
+    private static CommandOutput runCommand(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
+        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
+            int code = Main.commandLine().execute(args);
+            return new CommandOutput(code, capturedOut.toString(StandardCharsets.UTF_8),
+                    capturedErr.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+}

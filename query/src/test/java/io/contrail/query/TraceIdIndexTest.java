@@ -1,0 +1,118 @@
+package io.contrail.query;
+
+import io.contrail.columnar.Compactor;
+import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.FileReaper;
+import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.Warehouse;
+import io.contrail.workload.Workload;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TraceIdIndexTest {
+
+    @TempDir
+    Path data;
+
+    /** Eight flushes of workload traces, so the data is spread over many files. */
+    private void writeFlushes() throws Exception {
+        Workload workload = Workload.builder().seed(5).tracesPerSecond(2).build();
+        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1)))) {
+            for (int f = 0; f < 8; f++) {
+                ExportTraceServiceRequest request = workload.nextRequest(60);
+                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
+                warehouse.flush();
+            }
+        }
+    }
+
+    private static List<String> sampleTraceIds(QueryEngine engine) throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (List<Object> row : engine.query("SELECT trace_id FROM (SELECT DISTINCT trace_id FROM spans) "
+                + "ORDER BY hash(trace_id) LIMIT 25").rows()) {
+            ids.add((String) row.get(0));
+        }
+        return ids;
+    }
+
+    @Test
+    void traceLookupThroughTheIndexReadsOnlyTheFilesHoldingTheTraceAndAnswersAsAFullScan() throws Exception {
+        writeFlushes();
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            TraceQueries traces = new TraceQueries(engine);
+            int liveFiles = SpanFiles.live(new DataLayout(data)).size();
+            assertThat(liveFiles).isGreaterThanOrEqualTo(8);
+            List<String> ids = sampleTraceIds(engine);
+            assertThat(ids).hasSize(25);
+            for (String id : ids) {
+                List<Path> files = engine.filesHoldingTrace(id);
+                long holding = (Long) engine.query("SELECT count(DISTINCT filename) FROM read_parquet("
+                        + "'" + new DataLayout(data).spansGlob() + "', filename = true) WHERE trace_id = '" + id + "'")
+                        .rows().get(0).get(0);
+                assertThat(files).as("files named for %s", id).hasSize((int) holding);
+                assertThat(traces.trace(id)).as("trace %s", id).isEqualTo(traces.traceByFullScan(id));
+            }
+            assertThat(traces.trace("0123456789abcdef0123456789abcdef")).isEmpty();
+        }
+    }
+
+    @Test
+    void theIndexFollowsCompactionAndIsRebuiltWhenSidecarsAreMissing() throws Exception {
+        writeFlushes();
+        DataLayout layout = new DataLayout(data);
+        List<String> ids;
+        List<TraceQueries.Trace> before = new ArrayList<>();
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            TraceQueries traces = new TraceQueries(engine);
+            ids = sampleTraceIds(engine);
+            for (String id : ids) {
+                before.add(traces.trace(id).orElseThrow());
+            }
+            try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
+                 Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+                compactor.onFilesChanged(engine::filesChanged);
+                assertThat(compactor.compactOnce(new Compactor.Progress() {
+                    @Override
+                    public void planned(int merges) {
+                    }
+
+                    @Override
+                    public void merged(int done, int of, Compactor.Merge merge) {
+                    }
+                }).merges()).isNotEmpty();
+                // The inputs are still on disk (the reaper waits), yet each trace is read once, from the merged file.
+                for (int i = 0; i < ids.size(); i++) {
+                    assertThat(engine.filesHoldingTrace(ids.get(i)))
+                            .allMatch(p -> SpanFiles.parse(p).compacted());
+                    assertThat(traces.trace(ids.get(i))).contains(before.get(i));
+                }
+            }
+        }
+        try (Stream<Path> walk = Files.walk(layout.spansDir())) {
+            for (Path sidecar : walk.filter(p -> p.toString().endsWith(".traceids")).toList()) {
+                Files.delete(sidecar);
+            }
+        }
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            TraceQueries traces = new TraceQueries(engine);
+            for (int i = 0; i < ids.size(); i++) {
+                assertThat(traces.trace(ids.get(i))).contains(before.get(i));
+            }
+        }
+        try (Stream<Path> walk = Files.walk(layout.spansDir())) {
+            assertThat(walk.filter(p -> p.toString().endsWith(".traceids")).count())
+                    .as("sidecars rebuilt").isEqualTo(SpanFiles.live(layout).size());
+        }
+    }
+}
