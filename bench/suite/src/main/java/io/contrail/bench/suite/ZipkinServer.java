@@ -18,7 +18,6 @@ import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
@@ -66,21 +65,20 @@ final class ZipkinServer implements AutoCloseable {
         this.progress = progress;
     }
 
-    /** The Zipkin version this module is built against, from the {@code zipkin2} library's manifest. */
+    /** The Zipkin server version to run: the parent pom's {@code zipkin-server.version}, filtered into a resource. */
     static String version() throws IOException {
-        Path library;
-        try {
-            library = Path.of(zipkin2.Span.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (java.net.URISyntaxException e) {
-            throw new IOException("cannot locate the zipkin2 library jar", e);
-        }
-        try (JarFile jarFile = new JarFile(library.toFile())) {
-            String version = jarFile.getManifest().getMainAttributes().getValue("Bundle-Version");
-            if (version == null) {
-                throw new IOException(library + " has no Bundle-Version in its manifest");
+        java.util.Properties properties = new java.util.Properties();
+        try (var in = ZipkinServer.class.getResourceAsStream("/zipkin-server.properties")) {
+            if (in == null) {
+                throw new IOException("zipkin-server.properties is missing from the classpath (built without Maven?)");
             }
-            return version;
+            properties.load(in);
         }
+        String version = properties.getProperty("version");
+        if (version == null || version.isBlank() || version.contains("${")) {
+            throw new IOException("zipkin-server.properties names no version: " + version);
+        }
+        return version;
     }
 
     /**
