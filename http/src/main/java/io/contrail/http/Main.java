@@ -191,7 +191,7 @@ public final class Main implements Runnable {
     static void printExamples(String baseUrl, PrintStream out) {
         out.println();
         out.println("Contrail is ready: " + baseUrl);
-        out.println("Open the web UI:   " + baseUrl + "/  (search, trace waterfall, service map, RED charts, SQL console)");
+        out.println("Open the web UI:   " + baseUrl + "/  (search, trace waterfall, service map, RED charts, compare, SQL console)");
         out.println("Try these (or any SQL over the views spans, span_events, span_attributes, attribute_keys):");
         for (String query : ContrailServer.exampleQueries()) {
             out.println();
