@@ -47,6 +47,8 @@ public final class WriteAheadLog implements AutoCloseable {
     private long writtenLsn;
     private volatile long durableLsn;
     private volatile long fsyncCount;
+    /** Set when a failed append could not be cut back: the next append moves to a new segment. */
+    private volatile boolean tornSegment;
 
     /** A record read back during replay. */
     public record Record(long segment, byte[] payload) {
@@ -115,17 +117,69 @@ public final class WriteAheadLog implements AutoCloseable {
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         header.putInt(payload.length).putInt((int) crc.getValue()).flip();
         ByteBuffer body = ByteBuffer.wrap(payload);
+        if (tornSegment) {
+            leaveTornSegment();
+        }
         appendLock.lock();
         try {
             ByteBuffer[] buffers = {header, body};
-            while (body.hasRemaining()) {
-                current.write(buffers);
+            long goodEnd = current.position();
+            try {
+                while (body.hasRemaining()) {
+                    current.write(buffers);
+                }
+            } catch (IOException e) {
+                undoPartialWrite(goodEnd, e);
+                throw e;
             }
             writtenLsn += HEADER_BYTES + payload.length;
             underLock.run();
             return writtenLsn;
         } finally {
             appendLock.unlock();
+        }
+    }
+
+    /**
+     * A failed write (a full disk) may have left part of a record behind; replay stops at the first
+     * bad record, so a good record appended after it would be lost. Cut the segment back to its last
+     * whole record; if even that fails, the next append starts a fresh segment.
+     */
+    private void undoPartialWrite(long goodEnd, IOException cause) {
+        try {
+            current.truncate(goodEnd);
+            current.position(goodEnd);
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+            tornSegment = true;
+            LOG.error("the write-ahead log segment {} may end in a partial record ({}); appends continue in a new "
+                    + "segment", currentSegment, e.getMessage());
+        }
+    }
+
+    /** Seals the segment whose tail could not be cut back, and continues in the next one. */
+    private void leaveTornSegment() throws IOException {
+        forceLock.lock();
+        try {
+            appendLock.lock();
+            try {
+                if (!tornSegment) {
+                    return;
+                }
+                // The whole records before the tear may still wait for their fsync: make them durable
+                // first, or fail this append and try again on the next.
+                current.force(false);
+                fsyncCount++;
+                FileChannel next = openSegment(currentSegment + 1);
+                current.close();
+                current = next;
+                currentSegment++;
+                tornSegment = false;
+            } finally {
+                appendLock.unlock();
+            }
+        } finally {
+            forceLock.unlock();
         }
     }
 
