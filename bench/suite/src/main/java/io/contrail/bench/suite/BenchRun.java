@@ -105,11 +105,12 @@ public final class BenchRun {
             phase(1, "corpus: generating " + String.format(Locale.ROOT, "%,d", options.spans()) + " spans (seed "
                     + options.seed() + ")");
             long corpusStarted = System.nanoTime();
-            SpanCorpus corpus = SpanCorpus.generate(work.resolve("corpus"), options.spans(), options.seed(), progress);
+            SpanCorpus corpus = SpanCorpus.generate(work.resolve("corpus"), options.spans(),
+                    options.spansEveryPeerHolds(), options.seed(), progress);
             BenchResults.Corpus corpusInfo = new BenchResults.Corpus(corpus.spanCount(), corpus.requestCount(),
                     corpus.otlpBytes(), corpus.gzippedOtlpBytes(), (double) corpus.otlpBytes() / corpus.spanCount(),
                     (double) corpus.gzippedOtlpBytes() / corpus.spanCount(), corpus.probes(),
-                    (System.nanoTime() - corpusStarted) / 1e9);
+                    (System.nanoTime() - corpusStarted) / 1e9, options.spansEveryPeerHolds());
             progress.printf(Locale.ROOT, "  %,d spans in %,d requests, %.0f B/span OTLP, %.0f B/span gzip'd%n",
                     corpus.spanCount(), corpus.requestCount(), corpusInfo.otlpBytesPerSpan(),
                     corpusInfo.gzippedOtlpBytesPerSpan());
@@ -134,10 +135,19 @@ public final class BenchRun {
                 try {
                     LoadResult load = peer.load(corpus);
                     entries.put(peer.name(), new PeerEntry(peer.name(), "measured", null, load, entry.startSeconds()));
-                    progress.printf(Locale.ROOT, "  %s: %,d spans acknowledged in %.1f s (%,.0f spans/s), all %,d queryable "
-                                    + "after %.1f s, %.1f B/span on disk%n", peer.name(), load.spansAcknowledged(),
+                    progress.printf(Locale.ROOT, "  %s: %,d spans acknowledged in %.1f s (%,.0f spans/s), %,d queryable "
+                                    + "after %.1f s, %.1f B/span on disk%s%n", peer.name(), load.spansAcknowledged(),
                             load.ackSeconds(), load.acknowledgedSpansPerSecond(), load.spansStored(), load.storedSeconds(),
-                            load.bytesPerSpan());
+                            load.bytesPerSpan(), load.partial(corpus.spanCount()) ? String.format(Locale.ROOT,
+                                    " (its share: the first %,d spans)", load.spansOffered()) : "");
+                } catch (PeerUnavailableException e) {
+                    // The peer saw before loading that it cannot take this corpus here (e.g. too little disk).
+                    checkNotAborted();
+                    entries.put(peer.name(), new PeerEntry(peer.name(), "unavailable", "not loaded: " + e.getMessage(),
+                            null, entry.startSeconds()));
+                    progress.printf("  %s: not loaded: %s%n", peer.name(), e.getMessage());
+                    closeQuietly(peer);
+                    started.remove(peer);
                 } catch (Exception e) {
                     checkNotAborted();
                     entries.put(peer.name(), new PeerEntry(peer.name(), "failed", "loading failed: " + e,
