@@ -47,6 +47,9 @@ public final class BenchRun {
     private final List<Peer> started = new ArrayList<>();
     /** Set when the JVM is shutting down (Ctrl-C, SIGTERM): the run stops and writes nothing. */
     private volatile boolean aborted;
+    private long runStartedNanos;
+    /** This run's duration and disk, estimated from an earlier run's figures; null without one. */
+    private RunEstimate estimate;
 
     public BenchRun(BenchOptions options, PrintStream progress) {
         this.options = options;
@@ -82,6 +85,7 @@ public final class BenchRun {
     /** Runs everything and writes the outputs; returns what was written. */
     public BenchResults run() throws Exception {
         long runStarted = System.nanoTime();
+        runStartedNanos = runStarted;
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         Path work = options.workDir() != null ? Files.createDirectories(options.workDir())
                 : Files.createTempDirectory("contrail-bench-");
@@ -101,6 +105,19 @@ public final class BenchRun {
         try {
             progress.printf("Contrail benchmark suite: %s, %,d spans, peers %s%n  scratch folder %s%n", options.command(),
                     options.spans(), String.join(", ", options.peers()), work);
+            if (options.peers().contains(ZipkinPeer.NAME) && options.zipkinSpans() < options.spans()) {
+                progress.printf("  zipkin-mysql loads its share, the first %,d spans (--zipkin-spans)%n",
+                        options.zipkinSpans());
+            }
+            // Read before this run overwrites it: the previous run's figures, scaled to this run.
+            estimate = RunEstimate.fromFirstOf(List.of(options.resultsDir().resolve(SUITE_JSON),
+                    options.repositoryRoot().resolve("bench").resolve("results").resolve(SUITE_JSON)), options);
+            if (estimate == null) {
+                progress.println("  no estimate of the duration: no earlier results/suite.json to scale from");
+            } else {
+                estimate.describe(Files.getFileStore(work).getUsableSpace(), work).forEach(line -> progress.println("  "
+                        + line));
+            }
 
             phase(1, "corpus: generating " + String.format(Locale.ROOT, "%,d", options.spans()) + " spans (seed "
                     + options.seed() + ")");
@@ -131,7 +148,9 @@ public final class BenchRun {
             for (Peer peer : List.copyOf(started)) {
                 checkNotAborted();
                 PeerEntry entry = entries.get(peer.name());
-                progress.printf("  %s: loading%n", peer.name());
+                Double estimated = estimate == null ? null : estimate.loadSeconds(peer.name());
+                progress.printf("  %s: loading%s%n", peer.name(), estimated == null ? ""
+                        : " (estimated " + RunEstimate.duration(estimated) + ")");
                 try {
                     LoadResult load = peer.load(corpus);
                     entries.put(peer.name(), new PeerEntry(peer.name(), "measured", null, load, entry.startSeconds()));
@@ -247,7 +266,9 @@ public final class BenchRun {
     }
 
     private void phase(int number, String what) {
-        progress.printf("[%d/%d] %s%n", number, PHASES, what);
+        double elapsed = (System.nanoTime() - runStartedNanos) / 1e9;
+        progress.printf("[%d/%d] %s (%s in%s)%n", number, PHASES, what, RunEstimate.duration(elapsed),
+                estimate == null ? "" : "; estimated " + RunEstimate.duration(estimate.seconds()) + " in all");
     }
 
     /** Starts one peer within the start timeout; an unavailable peer is recorded with the reason. */
