@@ -291,7 +291,7 @@ public final class ZipkinPeer implements Peer {
     /** Which share Zipkin got, why, and how to read its figures; {@code storedPerSecond} is this run's rate. */
     private String shareReason(SpanCorpus whole, SpanCorpus share, double storedPerSecond) {
         String wholeTime = storedPerSecond <= 0 ? "more time than any run has"
-                : String.format(Locale.ROOT, "about %.1f hours", whole.spanCount() / storedPerSecond / 3_600);
+                : "about " + RunEstimate.duration(whole.spanCount() / storedPerSecond);
         return String.format(Locale.ROOT, "Zipkin's figures are on the first %,d of the corpus's %,d spans (%,d whole"
                         + " OTLP requests; `bench/run --zipkin-spans` sets the share, %,d unless told): it acknowledges"
                         + " into memory and its MySQL storage writes through one thread, %,.0f spans/s in this run, so"

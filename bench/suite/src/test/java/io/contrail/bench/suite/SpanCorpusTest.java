@@ -96,6 +96,24 @@ class SpanCorpusTest {
         assertThat(wide.prefix(4_000).holdsProbes()).as("probes from the middle of all 30,000 spans").isFalse();
     }
 
+    @Test
+    void aShareWithNoErrorAfterItsMiddleStillHoldsTheProbeExceptionType(@TempDir Path temp) throws Exception {
+        SpanCorpus corpus = SpanCorpus.generate(temp, 4_000, 2_000, 8, QUIET);
+        List<ExportTraceServiceRequest> share = requests(corpus.prefix(2_000));
+        long spans = 0;
+        for (ExportTraceServiceRequest request : share) {
+            spans += spans(List.of(request));
+            if (spans >= 1_000) {
+                assertThat(valuesByKey(List.of(request))).as("seed 8: no exception from the middle to the end of the"
+                        + " share").doesNotContainKey("exception.type");
+            }
+        }
+
+        assertThat(corpus.prefix(2_000).holdsProbes()).isTrue();
+        assertThat(valuesByKey(share).get("exception.type")).contains(corpus.probes().exceptionType());
+        assertThat(traceIds(share)).contains(corpus.probes().traceId());
+    }
+
     private static List<ExportTraceServiceRequest> requests(SpanCorpus corpus) {
         List<ExportTraceServiceRequest> requests = new ArrayList<>();
         corpus.requests().forEach(requests::add);
