@@ -41,7 +41,7 @@ final class PeerCatalog {
             return new DuckDbLimitPeer();
         }
         if (name.equals(ZipkinPeer.NAME)) {
-            return new ZipkinPeer(options.zipkinSpans(), ZipkinPeer.DEFAULT_MAX_STORED_WAIT);
+            return new ZipkinPeer(options.zipkinSpans(), ZipkinPeer.maxStoredWaitFor(options.zipkinSpans()));
         }
         String className = CLASS_BY_NAME.get(name);
         if (className == null) {

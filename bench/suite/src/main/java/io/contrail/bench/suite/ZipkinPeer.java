@@ -86,9 +86,11 @@ public final class ZipkinPeer implements Peer {
     public static final long DEFAULT_SPAN_SHARE = 50_000;
     /**
      * The stored clock stops after this long in any case: about twice what {@link #DEFAULT_SPAN_SHARE}
-     * takes at 100 spans/s; a larger share needs a longer bound.
+     * takes at 100 spans/s. A larger share gets a longer bound ({@link #maxStoredWaitFor}).
      */
     static final Duration DEFAULT_MAX_STORED_WAIT = Duration.ofMinutes(20);
+    /** Half the slowest rate Zipkin on MySQL stored here: the bound gives a share twice its expected time. */
+    private static final long BOUND_SPANS_PER_SECOND = 50;
     /** Questions that ask about a probe value; not asked when the share does not hold the probes. */
     private static final Set<BenchQuery> PROBE_QUESTIONS = EnumSet.of(BenchQuery.TRACE_BY_ID,
             BenchQuery.SEARCH_SERVICE_OPERATION_WINDOW, BenchQuery.HIGH_CARDINALITY_EQUALITY,
@@ -154,6 +156,12 @@ public final class ZipkinPeer implements Peer {
         }
         this.spanShare = spanShare;
         this.maxStoredWait = maxStoredWait;
+    }
+
+    /** How long to wait at most for MySQL to store a share of {@code spanShare} spans. */
+    static Duration maxStoredWaitFor(long spanShare) {
+        Duration scaled = Duration.ofSeconds(spanShare / BOUND_SPANS_PER_SECOND);
+        return scaled.compareTo(DEFAULT_MAX_STORED_WAIT) > 0 ? scaled : DEFAULT_MAX_STORED_WAIT;
     }
 
     @Override

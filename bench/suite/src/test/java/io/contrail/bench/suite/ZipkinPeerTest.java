@@ -135,6 +135,13 @@ class ZipkinPeerTest {
     }
 
     @Test
+    void waitsForMySqlLongerWhenTheShareIsLarger() {
+        assertThat(ZipkinPeer.maxStoredWaitFor(ZipkinPeer.DEFAULT_SPAN_SHARE)).isEqualTo(ZipkinPeer.DEFAULT_MAX_STORED_WAIT);
+        assertThat(ZipkinPeer.maxStoredWaitFor(1_000)).isEqualTo(ZipkinPeer.DEFAULT_MAX_STORED_WAIT);
+        assertThat(ZipkinPeer.maxStoredWaitFor(1_000_000)).as("1M spans at 50 spans/s").isEqualTo(Duration.ofSeconds(20_000));
+    }
+
+    @Test
     void convertsOtlpSpansAsOpenTelemetrysZipkinExportersDo() {
         String stacktrace = "TimeoutError: deadline exceeded\n" + "    at charge (payment.js:42)\n".repeat(20);
         Span span = Span.newBuilder()
