@@ -11,6 +11,8 @@ import java.util.List;
  *
  * @param mode                one of quick, full, smoke, custom (from --spans)
  * @param spans               spans in the corpus (whole traces: a few more)
+ * @param zipkinSpans         the share of the corpus the Zipkin peer loads (its first whole requests holding
+ *                            this many spans); the probes lie within it, whichever peers run
  * @param peers               peer names, in the order they load and appear in tables
  * @param rounds              timed query rounds, after {@code warmupRounds}
  * @param outDir              where RESULTS.md goes; JSON and charts go to {@code outDir/results}
@@ -18,7 +20,7 @@ import java.util.List;
  * @param startTimeoutSeconds a peer that has not started by then is recorded as unavailable
  * @param explain             also record EXPLAIN ANALYZE of every query on the DuckDB-dialect peers
  */
-public record BenchOptions(String mode, long spans, List<String> peers, int rounds, int warmupRounds, int clients,
+public record BenchOptions(String mode, long spans, long zipkinSpans, List<String> peers, int rounds, int warmupRounds, int clients,
                            boolean gzip, long seed, String serverMaxHeap, List<String> serverJvmArgs, Path outDir,
                            Path workDir, boolean keep, long startTimeoutSeconds, boolean explain, Path repositoryRoot,
                            String command) {
@@ -45,6 +47,8 @@ public record BenchOptions(String mode, long spans, List<String> peers, int roun
                                     3 rounds; a check that the suite works, not a measurement
               --spans N             N spans
               --peers a,b,…         peers to measure (default: contrail,duckdb-limit,postgresql,zipkin-mysql)
+              --zipkin-spans N      the Zipkin peer loads only the first N spans of the corpus (default 50,000):
+                                    it stores ~130 spans/s here; RESULTS.md says so beside its figures
               --rounds N            timed query rounds after one warm-up (default 5; the median is reported)
               --clients N           concurrent OTLP/HTTP clients loading Contrail (default 8)
               --gzip                send OTLP bodies gzipped
@@ -63,6 +67,7 @@ public record BenchOptions(String mode, long spans, List<String> peers, int roun
     public static BenchOptions parse(List<String> args, Path repositoryRoot) {
         String mode = "quick";
         long spans = QUICK_SPANS;
+        long zipkinSpans = ZipkinPeer.DEFAULT_SPAN_SHARE;
         List<String> peers = null;
         Integer rounds = null;
         int clients = OtlpSender.DEFAULT_CLIENTS;
@@ -94,6 +99,7 @@ public record BenchOptions(String mode, long spans, List<String> peers, int roun
                     mode = "custom";
                     spans = positive(arg, value(args, ++i, arg));
                 }
+                case "--zipkin-spans" -> zipkinSpans = positive(arg, value(args, ++i, arg));
                 case "--peers" -> peers = Arrays.stream(value(args, ++i, arg).split(","))
                         .map(String::trim).filter(s -> !s.isEmpty()).toList();
                 case "--rounds" -> rounds = (int) positive(arg, value(args, ++i, arg));
@@ -124,7 +130,7 @@ public record BenchOptions(String mode, long spans, List<String> peers, int roun
         }
         int timedRounds = rounds != null ? rounds : mode.equals("smoke") ? 3 : DEFAULT_ROUNDS;
         String command = "bench/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
-        return new BenchOptions(mode, spans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip, seed, xmx,
+        return new BenchOptions(mode, spans, zipkinSpans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip, seed, xmx,
                 List.copyOf(jvmArgs), out, work, keep, startTimeout, explain && !mode.equals("smoke"), repositoryRoot,
                 command);
     }
@@ -137,6 +143,11 @@ public record BenchOptions(String mode, long spans, List<String> peers, int roun
             }
         }
         return start.toAbsolutePath();
+    }
+
+    /** The spans every peer holds, from whose middle the probes are picked. */
+    public long spansEveryPeerHolds() {
+        return Math.min(spans, zipkinSpans);
     }
 
     public Path resultsDir() {

@@ -1,6 +1,7 @@
 package io.contrail.bench.suite;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -19,8 +20,14 @@ public record BenchResults(Run run, Corpus corpus, List<PeerEntry> peers, List<Q
     public record Machine(int cores, long memoryBytes, String cpuModel, String java, String os) {
     }
 
+    /**
+     * The spans every peer was given (a peer may load a share: see {@link LoadResult#spansOffered()}).
+     *
+     * @param probesWithinSpans the probes come from the middle of this many first spans, which every peer holds
+     */
     public record Corpus(long spans, long requests, long otlpBytes, long gzippedOtlpBytes, double otlpBytesPerSpan,
-                         double gzippedOtlpBytesPerSpan, SpanCorpus.Probes probes, double generateSeconds) {
+                         double gzippedOtlpBytesPerSpan, SpanCorpus.Probes probes, double generateSeconds,
+                         long probesWithinSpans) {
     }
 
     /**
@@ -30,6 +37,17 @@ public record BenchResults(Run run, Corpus corpus, List<PeerEntry> peers, List<Q
     public record PeerEntry(String name, String status, String reason, LoadResult load, double startSeconds) {
         public boolean measured() {
             return "measured".equals(status);
+        }
+
+        /** Whether the peer loaded only a share of a corpus of {@code corpusSpans} spans. */
+        public boolean partial(long corpusSpans) {
+            return load != null && load.partial(corpusSpans);
+        }
+
+        /** The name, and for a peer that loaded a share, which share: for table headers and chart legends. */
+        public String label(long corpusSpans) {
+            return partial(corpusSpans) ? String.format(Locale.ROOT, "%s (first %,d spans)", name,
+                    load.spansOffered()) : name;
         }
     }
 

@@ -47,6 +47,9 @@ public final class BenchRun {
     private final List<Peer> started = new ArrayList<>();
     /** Set when the JVM is shutting down (Ctrl-C, SIGTERM): the run stops and writes nothing. */
     private volatile boolean aborted;
+    private long runStartedNanos;
+    /** This run's duration and disk, estimated from an earlier run's figures; null without one. */
+    private RunEstimate estimate;
 
     public BenchRun(BenchOptions options, PrintStream progress) {
         this.options = options;
@@ -82,6 +85,7 @@ public final class BenchRun {
     /** Runs everything and writes the outputs; returns what was written. */
     public BenchResults run() throws Exception {
         long runStarted = System.nanoTime();
+        runStartedNanos = runStarted;
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
         Path work = options.workDir() != null ? Files.createDirectories(options.workDir())
                 : Files.createTempDirectory("contrail-bench-");
@@ -101,15 +105,29 @@ public final class BenchRun {
         try {
             progress.printf("Contrail benchmark suite: %s, %,d spans, peers %s%n  scratch folder %s%n", options.command(),
                     options.spans(), String.join(", ", options.peers()), work);
+            if (options.peers().contains(ZipkinPeer.NAME) && options.zipkinSpans() < options.spans()) {
+                progress.printf("  zipkin-mysql loads its share, the first %,d spans (--zipkin-spans)%n",
+                        options.zipkinSpans());
+            }
+            // Read before this run overwrites it: the previous run's figures, scaled to this run.
+            estimate = RunEstimate.fromFirstOf(List.of(options.resultsDir().resolve(SUITE_JSON),
+                    options.repositoryRoot().resolve("bench").resolve("results").resolve(SUITE_JSON)), options);
+            if (estimate == null) {
+                progress.println("  no estimate of the duration: no earlier results/suite.json to scale from");
+            } else {
+                estimate.describe(Files.getFileStore(work).getUsableSpace(), work).forEach(line -> progress.println("  "
+                        + line));
+            }
 
             phase(1, "corpus: generating " + String.format(Locale.ROOT, "%,d", options.spans()) + " spans (seed "
                     + options.seed() + ")");
             long corpusStarted = System.nanoTime();
-            SpanCorpus corpus = SpanCorpus.generate(work.resolve("corpus"), options.spans(), options.seed(), progress);
+            SpanCorpus corpus = SpanCorpus.generate(work.resolve("corpus"), options.spans(),
+                    options.spansEveryPeerHolds(), options.seed(), progress);
             BenchResults.Corpus corpusInfo = new BenchResults.Corpus(corpus.spanCount(), corpus.requestCount(),
                     corpus.otlpBytes(), corpus.gzippedOtlpBytes(), (double) corpus.otlpBytes() / corpus.spanCount(),
                     (double) corpus.gzippedOtlpBytes() / corpus.spanCount(), corpus.probes(),
-                    (System.nanoTime() - corpusStarted) / 1e9);
+                    (System.nanoTime() - corpusStarted) / 1e9, options.spansEveryPeerHolds());
             progress.printf(Locale.ROOT, "  %,d spans in %,d requests, %.0f B/span OTLP, %.0f B/span gzip'd%n",
                     corpus.spanCount(), corpus.requestCount(), corpusInfo.otlpBytesPerSpan(),
                     corpusInfo.gzippedOtlpBytesPerSpan());
@@ -130,14 +148,25 @@ public final class BenchRun {
             for (Peer peer : List.copyOf(started)) {
                 checkNotAborted();
                 PeerEntry entry = entries.get(peer.name());
-                progress.printf("  %s: loading%n", peer.name());
+                Double estimated = estimate == null ? null : estimate.loadSeconds(peer.name());
+                progress.printf("  %s: loading%s%n", peer.name(), estimated == null ? ""
+                        : " (estimated " + RunEstimate.duration(estimated) + ")");
                 try {
                     LoadResult load = peer.load(corpus);
                     entries.put(peer.name(), new PeerEntry(peer.name(), "measured", null, load, entry.startSeconds()));
-                    progress.printf(Locale.ROOT, "  %s: %,d spans acknowledged in %.1f s (%,.0f spans/s), all %,d queryable "
-                                    + "after %.1f s, %.1f B/span on disk%n", peer.name(), load.spansAcknowledged(),
+                    progress.printf(Locale.ROOT, "  %s: %,d spans acknowledged in %.1f s (%,.0f spans/s), %,d queryable "
+                                    + "after %.1f s, %.1f B/span on disk%s%n", peer.name(), load.spansAcknowledged(),
                             load.ackSeconds(), load.acknowledgedSpansPerSecond(), load.spansStored(), load.storedSeconds(),
-                            load.bytesPerSpan());
+                            load.bytesPerSpan(), load.partial(corpus.spanCount()) ? String.format(Locale.ROOT,
+                                    " (its share: the first %,d spans)", load.spansOffered()) : "");
+                } catch (PeerUnavailableException e) {
+                    // The peer saw before loading that it cannot take this corpus here (e.g. too little disk).
+                    checkNotAborted();
+                    entries.put(peer.name(), new PeerEntry(peer.name(), "unavailable", "not loaded: " + e.getMessage(),
+                            null, entry.startSeconds()));
+                    progress.printf("  %s: not loaded: %s%n", peer.name(), e.getMessage());
+                    closeQuietly(peer);
+                    started.remove(peer);
                 } catch (Exception e) {
                     checkNotAborted();
                     entries.put(peer.name(), new PeerEntry(peer.name(), "failed", "loading failed: " + e,
@@ -237,7 +266,9 @@ public final class BenchRun {
     }
 
     private void phase(int number, String what) {
-        progress.printf("[%d/%d] %s%n", number, PHASES, what);
+        double elapsed = (System.nanoTime() - runStartedNanos) / 1e9;
+        progress.printf("[%d/%d] %s (%s in%s)%n", number, PHASES, what, RunEstimate.duration(elapsed),
+                estimate == null ? "" : "; estimated " + RunEstimate.duration(estimate.seconds()) + " in all");
     }
 
     /** Starts one peer within the start timeout; an unavailable peer is recorded with the reason. */

@@ -157,7 +157,8 @@ public final class ContrailPeer implements DuckDbDialectPeer {
                         + "write-ahead log; %,d Parquet files; %d×429, %d×503 answered%s", settings.clients(),
                 settings.gzip() ? " (gzip)" : "", files, sent.refused429(), sent.refused503(),
                 sent.errors().isEmpty() ? "" : "; errors: " + sent.errors());
-        return new LoadResult(sent.spansAcknowledged(), stored, sent.ackSeconds(), visibleSeconds, parquetBytes, notes);
+        return LoadResult.whole(corpus.spanCount(), sent.spansAcknowledged(), stored, sent.ackSeconds(), visibleSeconds,
+                parquetBytes, notes);
     }
 
     /** Polls {@code count(*)} until it reaches {@code expected}; seconds since {@code startedNanos}. */

@@ -123,7 +123,7 @@ public final class DuckDbLimitPeer implements DuckDbDialectPeer {
             rs.next();
             stored = rs.getLong(1);
         }
-        return new LoadResult(spans, stored, seconds, seconds, Files.size(file),
+        return LoadResult.whole(corpus.spanCount(), spans, stored, seconds, seconds, Files.size(file),
                 "not a server: written in this JVM from the corpus through Contrail's ParquetSpanWriter in "
                         + pieces + " pieces of " + PIECE_SPANS + " spans, merged by DuckDB into one file; nothing fsynced "
                         + "per request, so its rate is a reference, not an ingest rate");

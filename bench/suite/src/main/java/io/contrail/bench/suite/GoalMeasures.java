@@ -85,7 +85,8 @@ final class GoalMeasures {
             rows.add(peer.measured()
                     ? new MeasureRow(peer.name(), rate(peer.load().acknowledgedSpansPerSecond())
                     + (isLimit(peer) ? " written in-process through ParquetSpanWriter (no HTTP, no WAL: a reference)"
-                    : " acknowledged"), ratio(mine.acknowledgedSpansPerSecond(), peer.load().acknowledgedSpansPerSecond()))
+                    : " acknowledged") + share(peer), ratio(mine.acknowledgedSpansPerSecond(),
+                    peer.load().acknowledgedSpansPerSecond()))
                     : absent(peer));
         }
         double figure = mine.acknowledgedSpansPerSecond();
@@ -108,7 +109,7 @@ final class GoalMeasures {
         for (PeerEntry peer : others()) {
             rows.add(peer.measured() ? new MeasureRow(peer.name(), rate(peer.load().storedSpansPerSecond())
                     + (isLimit(peer) ? " written into one file in-process" : " stored and queryable") + ", over "
-                    + seconds(peer.load().storedSeconds()),
+                    + seconds(peer.load().storedSeconds()) + share(peer),
                     ratio(mine.storedSpansPerSecond(), peer.load().storedSpansPerSecond())) : absent(peer));
         }
         boolean longEnough = mine.storedSeconds() >= SUSTAINED_GOAL_SECONDS;
@@ -137,7 +138,7 @@ final class GoalMeasures {
         List<MeasureRow> rows = new ArrayList<>();
         rows.add(new MeasureRow(ContrailPeer.NAME, bytes(mine.bytesPerSpan(), gzip), "—"));
         for (PeerEntry peer : others()) {
-            rows.add(peer.measured() ? new MeasureRow(peer.name(), bytes(peer.load().bytesPerSpan(), gzip),
+            rows.add(peer.measured() ? new MeasureRow(peer.name(), bytes(peer.load().bytesPerSpan(), gzip) + share(peer),
                     ratio(mine.bytesPerSpan(), peer.load().bytesPerSpan())) : absent(peer));
         }
         rows.add(new MeasureRow("(OTLP protobuf, for scale)", String.format(Locale.ROOT, "%.1f B/span, %.1f B/span gzip'd",
@@ -254,7 +255,8 @@ final class GoalMeasures {
             rows.add(!peer.measured() ? absent(peer) : cell == null || !cell.timed()
                     ? new MeasureRow(peer.name(), cell == null ? "—" : cell.unsupported() != null
                     ? "unsupported: " + cell.unsupported() : "failed: " + cell.error(), "—")
-                    : new MeasureRow(peer.name(), millis(cell.medianMillis()), ratio(mine.medianMillis(), cell.medianMillis())));
+                    : new MeasureRow(peer.name(), millis(cell.medianMillis()) + smallerStore(peer),
+                    ratio(mine.medianMillis(), cell.medianMillis())));
         }
         String verdict = corpus.spans() >= GOAL_SCALE_SPANS
                 ? verdict(mine.medianMillis() <= goalMillis, millis(mine.medianMillis()))
@@ -322,6 +324,20 @@ final class GoalMeasures {
         return peers.stream().filter(p -> p.name().equals(peer)).findFirst()
                 .map(p -> p.measured() ? "no query answered on both" : p.name() + " " + p.status() + " — " + p.reason())
                 .orElse(peer + " was not in this run (--peers)");
+    }
+
+    /** After a per-span figure of a peer that loaded only a share of the corpus: which share; else "". */
+    private String share(PeerEntry peer) {
+        LoadResult load = peer.load();
+        return load == null || !load.partial(corpus.spans()) ? "" : String.format(Locale.ROOT,
+                " — on its share, the first %,d of %,d spans (see Peers)", load.spansOffered(), corpus.spans());
+    }
+
+    /** After a query time of a peer that loaded only a share of the corpus: that its store is smaller; else "". */
+    private String smallerStore(PeerEntry peer) {
+        LoadResult load = peer.load();
+        return load == null || !load.partial(corpus.spans()) ? "" : String.format(Locale.ROOT,
+                " — on a smaller store: only the first %,d of %,d spans (see Peers)", load.spansOffered(), corpus.spans());
     }
 
     private static boolean isLimit(PeerEntry peer) {

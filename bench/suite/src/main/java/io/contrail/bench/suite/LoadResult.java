@@ -9,9 +9,24 @@ package io.contrail.bench.suite;
  * @param storedSeconds     wall time until everything was queryable (durable, indexed/flushed)
  * @param bytesOnDisk       size of the peer's data files after loading (and compaction/vacuum)
  * @param notes             what a reader must know (e.g. "acknowledged in memory, not durable")
+ * @param spansOffered      spans the peer was given: the whole corpus, or the prefix it loads
+ * @param shareReason       null when the peer was given the whole corpus; else which share it got and why,
+ *                          in a sentence that the report prints beside its figures
  */
 public record LoadResult(long spansAcknowledged, long spansStored, double ackSeconds, double storedSeconds,
-                         long bytesOnDisk, String notes) {
+                         long bytesOnDisk, String notes, long spansOffered, String shareReason) {
+
+    /** A load of the whole corpus of {@code spansOffered} spans. */
+    public static LoadResult whole(long spansOffered, long spansAcknowledged, long spansStored, double ackSeconds,
+                                   double storedSeconds, long bytesOnDisk, String notes) {
+        return new LoadResult(spansAcknowledged, spansStored, ackSeconds, storedSeconds, bytesOnDisk, notes,
+                spansOffered, null);
+    }
+
+    /** Whether the peer was given only a share of a corpus of {@code corpusSpans} spans. */
+    public boolean partial(long corpusSpans) {
+        return spansOffered < corpusSpans;
+    }
 
     public double acknowledgedSpansPerSecond() {
         return ackSeconds <= 0 ? 0 : spansAcknowledged / ackSeconds;

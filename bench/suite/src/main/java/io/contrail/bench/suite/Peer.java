@@ -21,7 +21,13 @@ public interface Peer extends AutoCloseable {
      */
     void start(BenchContext context) throws Exception;
 
-    /** Ingests every span of the corpus and reports how that went. */
+    /**
+     * Ingests every span of the corpus (or the share of it this peer takes, which the result says)
+     * and reports how that went.
+     *
+     * @throws PeerUnavailableException when the peer sees, before loading, that it cannot take this
+     *                                  corpus here (e.g. too little disk); the message says exactly why
+     */
     LoadResult load(SpanCorpus corpus) throws Exception;
 
     /**

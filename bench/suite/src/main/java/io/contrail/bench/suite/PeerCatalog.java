@@ -6,10 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The peers a run can measure, by the name used in {@code --peers} and in the tables. Contrail and
- * the DuckDB limit are built here; the PostgreSQL and Zipkin peers are separate classes, found by
- * name at run time so that the suite builds and runs (recording them as unavailable, with the
- * reason) while they do not exist yet. Such a class needs a public no-argument constructor.
+ * The peers a run can measure, by the name used in {@code --peers} and in the tables. Contrail, the
+ * DuckDB limit and Zipkin (which takes its share of the corpus from the options) are built here;
+ * the PostgreSQL peer is found by name at run time, so that the suite builds and runs (recording
+ * a missing peer as unavailable, with the reason). Such a class needs a public no-argument constructor.
  */
 final class PeerCatalog {
 
@@ -20,7 +20,7 @@ final class PeerCatalog {
         classes.put(ContrailPeer.NAME, ContrailPeer.class.getName());
         classes.put(DuckDbLimitPeer.NAME, DuckDbLimitPeer.class.getName());
         classes.put("postgresql", "io.contrail.bench.suite.PostgresPeer");
-        classes.put("zipkin-mysql", "io.contrail.bench.suite.ZipkinPeer");
+        classes.put(ZipkinPeer.NAME, ZipkinPeer.class.getName());
         CLASS_BY_NAME = Map.copyOf(classes);
     }
 
@@ -39,6 +39,9 @@ final class PeerCatalog {
         }
         if (name.equals(DuckDbLimitPeer.NAME)) {
             return new DuckDbLimitPeer();
+        }
+        if (name.equals(ZipkinPeer.NAME)) {
+            return new ZipkinPeer(options.zipkinSpans(), ZipkinPeer.maxStoredWaitFor(options.zipkinSpans()));
         }
         String className = CLASS_BY_NAME.get(name);
         if (className == null) {

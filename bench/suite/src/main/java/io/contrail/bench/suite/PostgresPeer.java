@@ -11,6 +11,8 @@ import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -22,6 +24,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -69,6 +72,17 @@ public final class PostgresPeer implements Peer {
             new Index("(service_name, start_time) btree",
                     "CREATE INDEX spans_service_start ON spans (service_name, start_time)"));
 
+    /**
+     * Disk the loaded table and indexes take per byte of the corpus as OTLP protobuf: 2.44 in
+     * {@code bench/run --quick} (1,528 B/span against 626 B/span of OTLP), rounded up.
+     */
+    static final double DISK_BYTES_PER_OTLP_BYTE = 2.6;
+    /**
+     * Disk needed beyond the table and indexes while loading: the WAL (max_wal_size is 1 GB by
+     * default and a checkpoint can lag behind it) and the sort files of the index builds.
+     */
+    static final long DISK_HEADROOM_BYTES = 4L << 30;
+    private static final double BYTES_PER_GB = 1e9;
     private static final int COPY_BUFFER_BYTES = 1 << 20;
     private static final double NANOS_PER_SECOND = 1e9;
 
@@ -98,6 +112,11 @@ public final class PostgresPeer implements Peer {
 
     @Override
     public LoadResult load(SpanCorpus corpus) throws Exception {
+        String noRoom = notEnoughDisk(corpus.spanCount(), corpus.otlpBytes(),
+                Files.getFileStore(server.dataDir()).getUsableSpace(), server.dataDir());
+        if (noRoom != null) {
+            throw new PeerUnavailableException(noRoom);
+        }
         try (Statement statement = connection.createStatement()) {
             statement.execute(CREATE_TABLE);
         }
@@ -133,7 +152,24 @@ public final class PostgresPeer implements Peer {
                         + " one row per span, resource attributes repeated in every row as JSONB; %s",
                 version, copySeconds, indexSeconds, String.join(", ", indexTimes), tableBytes, bytes - tableBytes,
                 server.describe());
-        return new LoadResult(copied, stored, copySeconds, copySeconds + indexSeconds, bytes, notes);
+        return LoadResult.whole(corpus.spanCount(), copied, stored, copySeconds, copySeconds + indexSeconds, bytes, notes);
+    }
+
+    /**
+     * Why a corpus of {@code spans} spans ({@code otlpBytes} as OTLP protobuf) would not fit in the
+     * {@code usableBytes} free where the cluster lives, or null when it fits: checked before loading,
+     * so that a run at 10M spans skips the peer with the reason instead of failing midway.
+     */
+    static String notEnoughDisk(long spans, long otlpBytes, long usableBytes, Path where) {
+        long needed = (long) Math.ceil(otlpBytes * DISK_BYTES_PER_OTLP_BYTE) + DISK_HEADROOM_BYTES;
+        if (usableBytes >= needed) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "not enough free disk for %,d spans: PostgreSQL would need about %.1f GB in"
+                        + " %s (%.1f× the %.1f GB of OTLP protobuf for the table with its JSONB and indexes, as measured"
+                        + " at 1M spans, plus %.1f GB for WAL and index-build sort files), and %.1f GB are free there",
+                spans, needed / BYTES_PER_GB, where, DISK_BYTES_PER_OTLP_BYTE, otlpBytes / BYTES_PER_GB,
+                DISK_HEADROOM_BYTES / BYTES_PER_GB, usableBytes / BYTES_PER_GB);
     }
 
     /** Streams every span through one {@code COPY … FROM STDIN}; returns the rows PostgreSQL took. */

@@ -88,6 +88,11 @@ final class PostgresServer {
         }
     }
 
+    /** The cluster's data folder, where the tables, indexes and WAL go. */
+    Path dataDir() {
+        return dataDir;
+    }
+
     String jdbcUrl() {
         // prepareThreshold=0: every execution is planned with its actual values, as DuckDB does.
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE + "?user=" + SUPERUSER + "&prepareThreshold=0";

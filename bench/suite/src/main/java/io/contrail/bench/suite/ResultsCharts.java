@@ -46,7 +46,8 @@ final class ResultsCharts {
             for (PeerEntry peer : results.peers()) {
                 Cell cell = query.byPeer().get(peer.name());
                 if (peer.measured() && cell != null && cell.timed()) {
-                    queries.addValue(Math.max(cell.medianMillis(), 0.01), peer.name(), query.id());
+                    queries.addValue(Math.max(cell.medianMillis(), 0.01), peer.label(results.corpus().spans()),
+                            query.id());
                     smallest = Math.min(smallest, cell.medianMillis());
                 }
             }
@@ -64,8 +65,9 @@ final class ResultsCharts {
         for (PeerEntry peer : results.peers()) {
             // The limit writes its file in-process; it is no ingest path and would mislead beside the servers.
             if (peer.measured() && peer.load() != null && !peer.name().equals(DuckDbLimitPeer.NAME)) {
-                ingest.addValue(peer.load().acknowledgedSpansPerSecond(), "acknowledged", peer.name());
-                ingest.addValue(peer.load().storedSpansPerSecond(), "acknowledged and queryable", peer.name());
+                String label = peer.label(results.corpus().spans());
+                ingest.addValue(peer.load().acknowledgedSpansPerSecond(), "acknowledged", label);
+                ingest.addValue(peer.load().storedSpansPerSecond(), "acknowledged and queryable", label);
             }
         }
         if (ingest.getColumnCount() > 0) {

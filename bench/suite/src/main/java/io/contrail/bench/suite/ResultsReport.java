@@ -57,17 +57,20 @@ final class ResultsReport {
                 corpus.generateSeconds()));
         row(md, "query timing", run.warmupRounds() + " warm-up round, then the median of " + run.rounds()
                 + " timed rounds; rounds interleave the peers (round r asks every query of every peer)");
-        row(md, "probes", String.format("trace `%s`, user `%s`, %s / `%s`, window %s + 1 h, exception `%s`, route `%s`",
+        row(md, "probes", String.format(Locale.ROOT, "trace `%s`, user `%s`, %s / `%s`, window %s + 1 h, exception `%s`, "
+                        + "route `%s`; found in the middle of the first %,d spans, which every peer holds",
                 corpus.probes().traceId(), corpus.probes().userId(), corpus.probes().service(), corpus.probes().operation(),
                 DuckDbSuiteSql.timestamp(corpus.probes().windowStartUnixNano()).replace("TIMESTAMP_NS ", "").replace("'", ""),
-                corpus.probes().exceptionType(), corpus.probes().route()));
+                corpus.probes().exceptionType(), corpus.probes().route(), corpus.probesWithinSpans()));
         row(md, "duration", String.format(Locale.ROOT, "%.0f s for the whole run", run.totalSeconds()));
         md.append('\n');
 
         md.append("## Peers\n\n| peer | status | load | notes |\n|---|---|---|---|\n");
         for (PeerEntry peer : results.peers()) {
-            String load = peer.load() == null ? "—" : String.format(Locale.ROOT, "%,d acknowledged, %,d queryable; %.1f s to "
-                            + "acknowledge, %.1f s until queryable; %s on disk", peer.load().spansAcknowledged(),
+            String load = peer.load() == null ? "—" : String.format(Locale.ROOT, "%s%,d acknowledged, %,d queryable; %.1f s "
+                            + "to acknowledge, %.1f s until queryable; %s on disk", peer.partial(corpus.spans())
+                            ? String.format(Locale.ROOT, "**its share: the first %,d of %,d spans**; ", peer.load().spansOffered(),
+                            corpus.spans()) : "", peer.load().spansAcknowledged(),
                     peer.load().spansStored(), peer.load().ackSeconds(), peer.load().storedSeconds(),
                     megabytes(peer.load().bytesOnDisk()));
             String notes = peer.measured() ? nullToDash(peer.load().notes()) : peer.reason();
@@ -75,6 +78,13 @@ final class ResultsReport {
                     .append(cell(notes)).append(" |\n");
         }
         md.append('\n');
+        for (PeerEntry peer : results.peers()) {
+            if (peer.measured() && peer.partial(corpus.spans())) {
+                md.append("> **").append(peer.name()).append(" loaded a share of the corpus.** ")
+                        .append(peer.load().shareReason()).append(" Every figure of ").append(peer.name())
+                        .append(" below says so.\n\n");
+            }
+        }
 
         md.append("## Measures against the goals of issue 4\n\n");
         md.append("Ratios are Contrail ÷ peer unless a row says otherwise.\n\n");
@@ -102,7 +112,8 @@ final class ResultsReport {
             md.append("## Answers that disagree\n\n");
             md.append("Contrail and the limit run the same SQL on the same spans and must agree; a line naming either of "
                     + "them is a bug. Other peers answer in their own terms (Zipkin's API returns whole traces, not "
-                    + "spans), so their lines say how, not that they are wrong.\n\n");
+                    + "spans), and a peer that loaded a share of the corpus answers from that share, so their lines say "
+                    + "how, not that they are wrong.\n\n");
             for (String d : results.disagreements()) {
                 md.append("- ").append(d).append('\n');
             }
@@ -136,10 +147,19 @@ final class ResultsReport {
     private void querySuite(StringBuilder md) {
         List<String> peers = results.peers().stream().filter(PeerEntry::measured).map(PeerEntry::name).toList();
         md.append("## Query suite\n\nMedian milliseconds; rows answered in brackets. ");
+        for (PeerEntry peer : results.peers()) {
+            if (peer.measured() && peer.partial(results.corpus().spans())) {
+                md.append(String.format(Locale.ROOT, "%s answers from a smaller store, only the first %,d of the %,d spans "
+                        + "(see Peers), so its times are not on equal terms and its needle answers hold fewer rows. ",
+                        peer.name(), peer.load().spansOffered(), results.corpus().spans()));
+            }
+        }
         md.append("`≠` marks a row count that differs from the limit's; a ratio in bold is Contrail slower than the peer "
                 + "by more than 1.2×.\n\n| query |");
-        for (String peer : peers) {
-            md.append(' ').append(peer).append(" |");
+        for (PeerEntry peer : results.peers()) {
+            if (peer.measured()) {
+                md.append(' ').append(peer.label(results.corpus().spans())).append(" |");
+            }
         }
         boolean hasLimit = peers.contains(DuckDbLimitPeer.NAME);
         boolean hasPostgres = peers.contains(GoalMeasures.POSTGRES);

@@ -28,6 +28,11 @@ import java.util.zip.GZIPOutputStream;
  * The spans every peer receives: the seeded shop workload, generated once into a file of
  * length-delimited OTLP {@code ExportTraceServiceRequest}s, plus probes — values known to exist
  * in it (a trace ID, a user ID, a time window …) that parameterize the query suite.
+ *
+ * <p>A peer too slow to take the whole corpus loads a {@link #prefix}: its first whole requests.
+ * The probes are picked from the middle of the prefix every peer holds ({@code probeWithinSpans}
+ * of {@link #generate(Path, long, long, long, PrintStream)}), so every peer is asked about the
+ * same trace, user and hour, and holds them.
  */
 public final class SpanCorpus {
 
@@ -51,21 +56,40 @@ public final class SpanCorpus {
     private final long otlpBytes;
     private final long gzippedOtlpBytes;
     private final Probes probes;
+    /** Spans from the start of the corpus up to the end of the request in which the last probe value was found. */
+    private final long probesFoundAtSpans;
+    /** Per request, in order: its spans, its size as OTLP protobuf, its size gzipped. */
     private final int[] spansPerRequest;
+    private final int[] otlpBytesPerRequest;
+    private final int[] gzippedBytesPerRequest;
 
     private SpanCorpus(Path file, long spans, long requests, long otlpBytes, long gzippedOtlpBytes, Probes probes,
-                       int[] spansPerRequest) {
+                       long probesFoundAtSpans, int[] spansPerRequest, int[] otlpBytesPerRequest,
+                       int[] gzippedBytesPerRequest) {
         this.file = file;
-        this.spansPerRequest = spansPerRequest;
         this.spans = spans;
         this.requests = requests;
         this.otlpBytes = otlpBytes;
         this.gzippedOtlpBytes = gzippedOtlpBytes;
         this.probes = probes;
+        this.probesFoundAtSpans = probesFoundAtSpans;
+        this.spansPerRequest = spansPerRequest;
+        this.otlpBytesPerRequest = otlpBytesPerRequest;
+        this.gzippedBytesPerRequest = gzippedBytesPerRequest;
     }
 
-    /** Generates at least {@code targetSpans} spans (whole traces) into {@code dir}. */
+    /** Generates at least {@code targetSpans} spans (whole traces) into {@code dir}; probes from its middle. */
     public static SpanCorpus generate(Path dir, long targetSpans, long seed, PrintStream progress) throws IOException {
+        return generate(dir, targetSpans, targetSpans, seed, progress);
+    }
+
+    /**
+     * Generates at least {@code targetSpans} spans (whole traces) into {@code dir}, with probes from
+     * the middle of its first {@code probeWithinSpans} spans (of all of them when that is more), so
+     * that {@code prefix(probeWithinSpans)} holds them too ({@link #holdsProbes()} checks it).
+     */
+    public static SpanCorpus generate(Path dir, long targetSpans, long probeWithinSpans, long seed,
+                                      PrintStream progress) throws IOException {
         Files.createDirectories(dir);
         Path file = dir.resolve("corpus.otlp");
         Workload workload = Workload.builder().seed(seed).startTimeUnixNano(START_TIME_UNIX_NANO)
@@ -73,8 +97,10 @@ public final class SpanCorpus {
         long requests = 0;
         long otlpBytes = 0;
         long gzipped = 0;
-        ProbeFinder finder = new ProbeFinder(targetSpans);
+        ProbeFinder finder = new ProbeFinder(Math.min(targetSpans, probeWithinSpans));
         int[] spansPerRequest = new int[1024];
+        int[] otlpBytesPerRequest = new int[1024];
+        int[] gzippedBytesPerRequest = new int[1024];
         long nextReport = targetSpans / 10;
         try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             while (workload.spansGenerated() < targetSpans) {
@@ -82,12 +108,17 @@ public final class SpanCorpus {
                 ExportTraceServiceRequest request = workload.nextRequest(TRACES_PER_REQUEST);
                 byte[] bytes = request.toByteArray();
                 request.writeDelimitedTo(out);
+                int gzippedBytes = gzippedSize(bytes);
                 otlpBytes += bytes.length;
-                gzipped += gzippedSize(bytes);
+                gzipped += gzippedBytes;
                 if (requests == spansPerRequest.length) {
                     spansPerRequest = Arrays.copyOf(spansPerRequest, spansPerRequest.length * 2);
+                    otlpBytesPerRequest = Arrays.copyOf(otlpBytesPerRequest, otlpBytesPerRequest.length * 2);
+                    gzippedBytesPerRequest = Arrays.copyOf(gzippedBytesPerRequest, gzippedBytesPerRequest.length * 2);
                 }
                 spansPerRequest[(int) requests] = (int) (workload.spansGenerated() - spansBefore);
+                otlpBytesPerRequest[(int) requests] = bytes.length;
+                gzippedBytesPerRequest[(int) requests] = gzippedBytes;
                 requests++;
                 finder.observe(request, workload.spansGenerated());
                 if (workload.spansGenerated() >= nextReport) {
@@ -96,11 +127,44 @@ public final class SpanCorpus {
                 }
             }
         }
+        int count = (int) requests;
         return new SpanCorpus(file, workload.spansGenerated(), requests, otlpBytes, gzipped, finder.probes(),
-                Arrays.copyOf(spansPerRequest, (int) requests));
+                finder.foundAtSpans(), Arrays.copyOf(spansPerRequest, count), Arrays.copyOf(otlpBytesPerRequest, count),
+                Arrays.copyOf(gzippedBytesPerRequest, count));
     }
 
-    private static long gzippedSize(byte[] bytes) throws IOException {
+    /**
+     * The first whole requests of this corpus that hold at least {@code atLeastSpans} spans (this
+     * corpus when it holds no more): the same file, read only that far, with the same probes.
+     */
+    public SpanCorpus prefix(long atLeastSpans) {
+        if (atLeastSpans <= 0) {
+            throw new IllegalArgumentException("a prefix needs at least one span: " + atLeastSpans);
+        }
+        if (atLeastSpans >= spans) {
+            return this;
+        }
+        int count = 0;
+        long prefixSpans = 0;
+        long prefixBytes = 0;
+        long prefixGzipped = 0;
+        while (prefixSpans < atLeastSpans) {
+            prefixSpans += spansPerRequest[count];
+            prefixBytes += otlpBytesPerRequest[count];
+            prefixGzipped += gzippedBytesPerRequest[count];
+            count++;
+        }
+        return new SpanCorpus(file, prefixSpans, count, prefixBytes, prefixGzipped, probes, probesFoundAtSpans,
+                Arrays.copyOf(spansPerRequest, count), Arrays.copyOf(otlpBytesPerRequest, count),
+                Arrays.copyOf(gzippedBytesPerRequest, count));
+    }
+
+    /** Whether every probe value was found within these spans (always true of a whole corpus). */
+    public boolean holdsProbes() {
+        return probesFoundAtSpans <= spans;
+    }
+
+    private static int gzippedSize(byte[] bytes) throws IOException {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(bytes.length / 4);
         try (GZIPOutputStream gzip = new GZIPOutputStream(buffer)) {
             gzip.write(bytes);
@@ -134,6 +198,7 @@ public final class SpanCorpus {
     public Iterable<ExportTraceServiceRequest> requests() {
         return () -> new Iterator<>() {
             private final InputStream in = open();
+            private long read;
             private ExportTraceServiceRequest next = read();
 
             private InputStream open() {
@@ -146,9 +211,12 @@ public final class SpanCorpus {
 
             private ExportTraceServiceRequest read() {
                 try {
-                    ExportTraceServiceRequest request = ExportTraceServiceRequest.parseDelimitedFrom(in);
+                    ExportTraceServiceRequest request = read == requests ? null
+                            : ExportTraceServiceRequest.parseDelimitedFrom(in);
                     if (request == null) {
                         in.close();
+                    } else {
+                        read++;
                     }
                     return request;
                 } catch (IOException e) {
@@ -193,7 +261,7 @@ public final class SpanCorpus {
 
             private RawRequest read() {
                 try {
-                    int first = in.read();
+                    int first = index == requests ? -1 : in.read();
                     if (first < 0) {
                         in.close();
                         return null;
@@ -226,9 +294,16 @@ public final class SpanCorpus {
         };
     }
 
-    /** Picks probe values from the middle of the corpus, so they lie inside every peer's data. */
+    /** Picks probe values from the middle of the spans every peer holds, so they lie inside every peer's data. */
     private static final class ProbeFinder {
         private final long middle;
+        private final long end;
+        private long foundAtSpans = Long.MAX_VALUE;
+        /**
+         * The first exception type before the middle: the probe when none appears between the middle
+         * and the end of the spans every peer holds, which a small share can miss (about 2% of traces fail).
+         */
+        private String exceptionTypeBeforeMiddle;
         private String traceId;
         private String userId;
         private String service;
@@ -237,14 +312,57 @@ public final class SpanCorpus {
         private String exceptionType;
         private String route;
 
-        ProbeFinder(long targetSpans) {
-            this.middle = targetSpans / 2;
+        ProbeFinder(long spansEveryPeerHolds) {
+            this.middle = spansEveryPeerHolds / 2;
+            this.end = spansEveryPeerHolds;
+        }
+
+        private boolean complete() {
+            return traceId != null && userId != null && exceptionType != null && route != null;
+        }
+
+        long foundAtSpans() {
+            return foundAtSpans;
         }
 
         void observe(ExportTraceServiceRequest request, long spansSoFar) {
-            if (spansSoFar < middle || (traceId != null && userId != null && exceptionType != null && route != null)) {
+            if (complete()) {
                 return;
             }
+            if (spansSoFar < middle) {
+                if (exceptionTypeBeforeMiddle == null) {
+                    exceptionTypeBeforeMiddle = exceptionType(request);
+                }
+                return;
+            }
+            observeSpans(request);
+            if (exceptionType == null && spansSoFar >= end) {
+                exceptionType = exceptionTypeBeforeMiddle;
+            }
+            if (complete()) {
+                foundAtSpans = spansSoFar;
+            }
+        }
+
+        /** The first exception.type of an exception event in {@code request}, or null. */
+        private static String exceptionType(ExportTraceServiceRequest request) {
+            for (ResourceSpans rs : request.getResourceSpansList()) {
+                for (ScopeSpans ss : rs.getScopeSpansList()) {
+                    for (Span span : ss.getSpansList()) {
+                        for (Span.Event event : span.getEventsList()) {
+                            for (KeyValue kv : event.getAttributesList()) {
+                                if (kv.getKey().equals("exception.type")) {
+                                    return kv.getValue().getStringValue();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return null;
+        }
+
+        private void observeSpans(ExportTraceServiceRequest request) {
             for (ResourceSpans rs : request.getResourceSpansList()) {
                 String serviceName = null;
                 for (KeyValue kv : rs.getResource().getAttributesList()) {
@@ -281,7 +399,7 @@ public final class SpanCorpus {
         }
 
         Probes probes() {
-            if (traceId == null || userId == null || exceptionType == null || route == null) {
+            if (!complete()) {
                 throw new IllegalStateException("corpus too small to find probes (trace " + traceId + ", user "
                         + userId + ", exception " + exceptionType + ", route " + route + ")");
             }

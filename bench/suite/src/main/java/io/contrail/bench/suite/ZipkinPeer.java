@@ -22,10 +22,12 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -59,9 +61,18 @@ import java.util.concurrent.atomic.LongAdder;
  * API always needs a time window; the needle searches and the links get one that holds all the
  * loaded data, because the other peers search every span. A timed run covers the HTTP request and reading the whole response; counting the answer's rows is
  * not timed.
+ *
+ * <p>What a caller must know: the peer loads only a share of the corpus, its first whole requests
+ * holding {@link #DEFAULT_SPAN_SHARE} spans unless configured ({@link SpanCorpus#prefix}). Zipkin
+ * acknowledges into memory and stores ~130 spans/s here, so a whole corpus of millions of spans
+ * would never be stored in a run and would fill its heap first (at 1M spans it held 527k unstored
+ * spans in a 5.9 GB heap after an hour). {@link LoadResult#shareReason()} says so beside its figures.
+ * The suite's probes lie within the share ({@link SpanCorpus#holdsProbes()}); when they do not,
+ * the needle questions are not asked, with that reason.
  */
 public final class ZipkinPeer implements Peer {
 
+    public static final String NAME = "zipkin-mysql";
     /** Concurrent HTTP clients posting spans. */
     static final int DEFAULT_CLIENTS = 4;
     /** Encoded POST bodies held between the converter thread and the clients. */
@@ -69,10 +80,21 @@ public final class ZipkinPeer implements Peer {
     /** The stored clock stops when {@code zipkin_spans} has not grown for this long. */
     static final long STORED_STALL_SECONDS = 30;
     /**
-     * The stored clock stops after this long in any case: Zipkin on MySQL stored 100–130 spans/s
-     * here (at 100k spans), so a million spans would take two to three hours.
+     * Spans of the corpus Zipkin gets unless configured (whole requests from the start, so a few
+     * more): Zipkin on MySQL stored 100–130 spans/s here, so these are stored in 6–9 minutes.
      */
-    static final Duration DEFAULT_MAX_STORED_WAIT = Duration.ofMinutes(60);
+    public static final long DEFAULT_SPAN_SHARE = 50_000;
+    /**
+     * The stored clock stops after this long in any case: about twice what {@link #DEFAULT_SPAN_SHARE}
+     * takes at 100 spans/s. A larger share gets a longer bound ({@link #maxStoredWaitFor}).
+     */
+    static final Duration DEFAULT_MAX_STORED_WAIT = Duration.ofMinutes(20);
+    /** Half the slowest rate Zipkin on MySQL stored here: the bound gives a share twice its expected time. */
+    private static final long BOUND_SPANS_PER_SECOND = 50;
+    /** Questions that ask about a probe value; not asked when the share does not hold the probes. */
+    private static final Set<BenchQuery> PROBE_QUESTIONS = EnumSet.of(BenchQuery.TRACE_BY_ID,
+            BenchQuery.SEARCH_SERVICE_OPERATION_WINDOW, BenchQuery.HIGH_CARDINALITY_EQUALITY,
+            BenchQuery.EVENT_FIELD_SEARCH);
     /** {@code count(*)} of {@code zipkin_spans} scans an index, so it is not run more often than this. */
     static final long STORED_POLL_MILLIS = 1_000;
     static final long PROGRESS_INTERVAL_SECONDS = 10;
@@ -95,6 +117,7 @@ public final class ZipkinPeer implements Peer {
 
     private static final Map<BenchQuery, String> UNSUPPORTED = unsupportedReasons();
 
+    private final long spanShare;
     private final Duration maxStoredWait;
     private final ZipkinSpanConverter converter = new ZipkinSpanConverter();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -108,22 +131,42 @@ public final class ZipkinPeer implements Peer {
     /** Earliest and latest span start of the loaded data, in epoch milliseconds, for the needle searches. */
     private long dataStartMillis = -1;
     private long dataEndMillis = -1;
+    /** Whether the loaded share holds the suite's probe values. */
+    private boolean holdsProbes = true;
 
     public ZipkinPeer() {
-        this(DEFAULT_MAX_STORED_WAIT);
+        this(DEFAULT_SPAN_SHARE, DEFAULT_MAX_STORED_WAIT);
     }
 
     /** @param maxStoredWait how long {@link #load} waits at most for MySQL to hold the acknowledged spans */
     public ZipkinPeer(Duration maxStoredWait) {
+        this(DEFAULT_SPAN_SHARE, maxStoredWait);
+    }
+
+    /**
+     * @param spanShare     spans of the corpus to load: its first whole requests holding at least this many
+     * @param maxStoredWait how long {@link #load} waits at most for MySQL to hold the acknowledged spans
+     */
+    public ZipkinPeer(long spanShare, Duration maxStoredWait) {
+        if (spanShare <= 0) {
+            throw new IllegalArgumentException("spanShare must be positive: " + spanShare);
+        }
         if (maxStoredWait.isNegative() || maxStoredWait.isZero()) {
             throw new IllegalArgumentException("maxStoredWait must be positive: " + maxStoredWait);
         }
+        this.spanShare = spanShare;
         this.maxStoredWait = maxStoredWait;
+    }
+
+    /** How long to wait at most for MySQL to store a share of {@code spanShare} spans. */
+    static Duration maxStoredWaitFor(long spanShare) {
+        Duration scaled = Duration.ofSeconds(spanShare / BOUND_SPANS_PER_SECOND);
+        return scaled.compareTo(DEFAULT_MAX_STORED_WAIT) > 0 ? scaled : DEFAULT_MAX_STORED_WAIT;
     }
 
     @Override
     public String name() {
-        return "zipkin-mysql";
+        return NAME;
     }
 
     @Override
@@ -145,7 +188,14 @@ public final class ZipkinPeer implements Peer {
     }
 
     @Override
-    public LoadResult load(SpanCorpus corpus) throws Exception {
+    public LoadResult load(SpanCorpus whole) throws Exception {
+        SpanCorpus corpus = whole.prefix(spanShare);
+        boolean partial = corpus.spanCount() < whole.spanCount();
+        holdsProbes = corpus.holdsProbes();
+        if (partial) {
+            progress.printf(Locale.ROOT, "  zipkin-mysql: loading its share, the first %,d of %,d spans (%,d requests)%n",
+                    corpus.spanCount(), whole.spanCount(), corpus.requestCount());
+        }
         BlockingQueue<Post> queue = new ArrayBlockingQueue<>(DEFAULT_QUEUED_POSTS);
         AtomicReference<Throwable> converterFailure = new AtomicReference<>();
         AtomicLong earliestMicros = new AtomicLong(Long.MAX_VALUE);
@@ -196,7 +246,12 @@ public final class ZipkinPeer implements Peer {
         long fileBytes = mariaDb.databaseFileBytes();
         long annotationRows = countRows("zipkin_annotations");
         double storedSeconds = (stored.lastGrowthNanos() - startNanos) / NANOS_PER_SECOND;
+        String shareReason = partial ? shareReason(whole, corpus, storedSeconds <= 0 ? 0 : stored.rows() / storedSeconds)
+                : null;
         StringBuilder notes = new StringBuilder();
+        if (shareReason != null) {
+            notes.append(shareReason).append(' ');
+        }
         notes.append(String.format(Locale.ROOT, "Zipkin server %s (exec jar) on MySQL storage, %s, Zipkin's mysql.sql"
                         + " schema (InnoDB ROW_FORMAT=COMPRESSED). Sent %,d spans as Zipkin JSON v2 in %,d POSTs (one per"
                         + " OTLP request) from %d clients. ack = Zipkin's 202, which means accepted in memory: the server"
@@ -237,7 +292,23 @@ public final class ZipkinPeer implements Peer {
                 + " event's exception.* attributes become tags, events annotations, links are dropped. Zipkin's"
                 + " QUERY_TIMEOUT is raised from 11 s to " + ZipkinServer.QUERY_TIMEOUT.toSeconds()
                 + " s so slow queries are timed, not refused");
-        return new LoadResult(acked, stored.rows(), ackSeconds, storedSeconds, tableBytes, notes.toString());
+        return new LoadResult(acked, stored.rows(), ackSeconds, storedSeconds, tableBytes, notes.toString(),
+                corpus.spanCount(), shareReason);
+    }
+
+    /** Which share Zipkin got, why, and how to read its figures; {@code storedPerSecond} is this run's rate. */
+    private String shareReason(SpanCorpus whole, SpanCorpus share, double storedPerSecond) {
+        String wholeTime = storedPerSecond <= 0 ? "more time than any run has"
+                : "about " + RunEstimate.duration(whole.spanCount() / storedPerSecond);
+        return String.format(Locale.ROOT, "Zipkin's figures are on the first %,d of the corpus's %,d spans (%,d whole"
+                        + " OTLP requests; `bench/run --zipkin-spans` sets the share, %,d unless told): it acknowledges"
+                        + " into memory and its MySQL storage writes through one thread, %,.0f spans/s in this run, so"
+                        + " all %,d spans would take %s to store, and the spans waiting meanwhile fill its heap. Its"
+                        + " rates and bytes per span are per span and compare with the other peers'; its query times"
+                        + " are on this smaller store, %.2f%% of the others' spans, and its answers to needle"
+                        + " questions hold only the matching spans among these.", share.spanCount(), whole.spanCount(),
+                share.requestCount(), DEFAULT_SPAN_SHARE, storedPerSecond, whole.spanCount(), wholeTime,
+                100.0 * share.spanCount() / whole.spanCount());
     }
 
     /** Reads, converts and encodes every request onto {@code queue}, then {@link Post#END}. */
@@ -413,6 +484,10 @@ public final class ZipkinPeer implements Peer {
         String reason = UNSUPPORTED.get(query);
         if (reason != null) {
             return QueryOutcome.unsupported(reason);
+        }
+        if (!holdsProbes && PROBE_QUESTIONS.contains(query)) {
+            return QueryOutcome.unsupported("not asked: the probe values lie beyond the share of the corpus Zipkin"
+                    + " loaded (raise `--zipkin-spans`)");
         }
         if (dataEndMillis < 0) {
             throw new IllegalStateException("load the corpus before querying");

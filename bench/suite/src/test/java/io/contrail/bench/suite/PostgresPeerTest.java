@@ -103,4 +103,15 @@ class PostgresPeerTest {
     private static KeyValue attribute(String key, AnyValue.Builder value) {
         return KeyValue.newBuilder().setKey(key).setValue(value).build();
     }
+
+    @Test
+    void declinesACorpusTheFreeDiskCannotHoldAndSaysWhy() {
+        long otlpBytesOf10MSpans = 6_256_000_000L;
+
+        String reason = PostgresPeer.notEnoughDisk(10_000_000, otlpBytesOf10MSpans, 15_000_000_000L, Path.of("/scratch/pg"));
+
+        assertThat(reason).contains("10,000,000 spans", "about 20.6 GB", "/scratch/pg", "15.0 GB are free");
+        assertThat(PostgresPeer.notEnoughDisk(1_000_031, 625_590_945, 71_000_000_000L, Path.of("/scratch/pg")))
+                .as("1M spans with 71 GB free").isNull();
+    }
 }

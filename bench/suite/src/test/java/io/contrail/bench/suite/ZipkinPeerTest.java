@@ -106,6 +106,42 @@ class ZipkinPeerTest {
     }
 
     @Test
+    void loadsOnlyItsShareOfTheCorpusAndHoldsTheProbes(@TempDir Path temp) throws Exception {
+        SpanCorpus corpus = SpanCorpus.generate(temp.resolve("corpus"), 6000, 1000, 7, System.out);
+        SpanCorpus share = corpus.prefix(1000);
+        BenchContext context = new BenchContext(Files.createDirectories(temp.resolve("work")),
+                Path.of("").toAbsolutePath(), System.out);
+
+        try (ZipkinPeer peer = new ZipkinPeer(1000, Duration.ofMinutes(5))) {
+            try {
+                peer.start(context);
+            } catch (PeerUnavailableException e) {
+                fail("the Zipkin peer cannot start here (CI must `apt-get install mariadb-server`): "
+                        + e.getMessage(), e);
+            }
+            LoadResult load = peer.load(corpus);
+
+            assertThat(load.spansOffered()).isEqualTo(share.spanCount()).isLessThan(corpus.spanCount());
+            assertThat(load.partial(corpus.spanCount())).isTrue();
+            assertThat(load.spansAcknowledged()).isEqualTo(share.spanCount());
+            assertThat(load.spansStored()).as(load.notes()).isEqualTo(share.spanCount());
+            assertThat(load.shareReason()).contains(String.format("the first %,d of the corpus's %,d spans",
+                    share.spanCount(), corpus.spanCount()), "spans/s in this run", "query times are on this smaller store");
+            assertThat(load.notes()).startsWith(load.shareReason());
+            QueryOutcome trace = peer.query(BenchQuery.TRACE_BY_ID, corpus.probes());
+            assertThat(trace.rows()).as("the probe trace lies in the share").isPositive();
+            assertThat(peer.query(BenchQuery.HIGH_CARDINALITY_EQUALITY, corpus.probes()).rows()).isPositive();
+        }
+    }
+
+    @Test
+    void waitsForMySqlLongerWhenTheShareIsLarger() {
+        assertThat(ZipkinPeer.maxStoredWaitFor(ZipkinPeer.DEFAULT_SPAN_SHARE)).isEqualTo(ZipkinPeer.DEFAULT_MAX_STORED_WAIT);
+        assertThat(ZipkinPeer.maxStoredWaitFor(1_000)).isEqualTo(ZipkinPeer.DEFAULT_MAX_STORED_WAIT);
+        assertThat(ZipkinPeer.maxStoredWaitFor(1_000_000)).as("1M spans at 50 spans/s").isEqualTo(Duration.ofSeconds(20_000));
+    }
+
+    @Test
     void convertsOtlpSpansAsOpenTelemetrysZipkinExportersDo() {
         String stacktrace = "TimeoutError: deadline exceeded\n" + "    at charge (payment.js:42)\n".repeat(20);
         Span span = Span.newBuilder()
