@@ -54,7 +54,8 @@ public final class Main implements Runnable {
         @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
         Path data = ServerConfig.DEFAULT_DATA_DIR;
 
-        @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--host", paramLabel = "HOST",
+                description = "Address to listen on, for HTTP and OTLP/gRPC (default: ${DEFAULT-VALUE}).")
         String host = ServerConfig.DEFAULT_HOST;
 
         @Option(names = "--port", paramLabel = "PORT",
