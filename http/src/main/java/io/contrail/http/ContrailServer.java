@@ -56,8 +56,8 @@ public final class ContrailServer implements AutoCloseable {
     private final PropagationQueries propagation;
     private final ContrailStorage zipkin;
     private final Javalin app;
-    /** Null when OTLP/gRPC is turned off. */
-    private OtlpGrpcReceiver grpc;
+    /** Null when OTLP/gRPC is turned off; set once by {@link #start}, read by whichever thread closes. */
+    private volatile OtlpGrpcReceiver grpc;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     /** Shared by the HTTP and gRPC receivers: a request that cannot get a permit soon is refused, retry later. */
     private final IngestPermits ingestPermits = new IngestPermits(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS);

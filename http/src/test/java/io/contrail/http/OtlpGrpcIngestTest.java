@@ -14,6 +14,7 @@ import io.grpc.protobuf.StatusProto;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -51,7 +52,7 @@ class OtlpGrpcIngestTest {
     private GrpcExportClient client;
 
     @AfterEach
-    void closeClient() throws InterruptedException {
+    void closeClient() {
         if (client != null) {
             client.close();
         }
@@ -73,13 +74,10 @@ class OtlpGrpcIngestTest {
             var tracer = provider.get("io.contrail.grpc");
             var root = tracer.spanBuilder("GET /orders").setSpanKind(SpanKind.SERVER)
                     .setAttribute(AttributeKey.stringKey("http.route"), "/orders").startSpan();
-            try (var scope = root.makeCurrent()) {
-                tracer.spanBuilder("SELECT orders").setSpanKind(SpanKind.CLIENT)
-                        .setAttribute(AttributeKey.longKey("db.rows"), 42L).startSpan()
-                        .setStatus(StatusCode.ERROR, "timeout").end();
-            } finally {
-                root.end();
-            }
+            tracer.spanBuilder("SELECT orders").setSpanKind(SpanKind.CLIENT).setParent(Context.root().with(root))
+                    .setAttribute(AttributeKey.longKey("db.rows"), 42L).startSpan()
+                    .setStatus(StatusCode.ERROR, "timeout").end();
+            root.end();
             assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
         }
         assertThat(recorder.results()).isNotEmpty().allMatch(CompletableResultCode::isSuccess);

@@ -38,7 +38,7 @@ class OtlpGrpcLimitsTest {
     private GrpcExportClient client;
 
     @AfterEach
-    void closeClient() throws InterruptedException {
+    void closeClient() {
         if (client != null) {
             client.close();
         }
