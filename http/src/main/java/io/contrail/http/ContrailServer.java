@@ -42,11 +42,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health, the web UI.
+ * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health, the web UI;
+ * and the OTLP/gRPC receiver on a port of its own, started and stopped with it.
  * Owns the {@link Warehouse} (write side) and the {@link QueryEngine} (read side) for one data
  * folder. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
  */
@@ -68,14 +67,12 @@ public final class ContrailServer implements AutoCloseable {
     private final PropagationQueries propagation;
     private final ContrailStorage zipkin;
     private final Javalin app;
+    /** Null when OTLP/gRPC is turned off; set once by {@link #start}, read by whichever thread closes. */
+    private volatile OtlpGrpcReceiver grpc;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-    /**
-     * Ingest requests decoded at once. Each may hold up to maxBodyBytes plus its decoded spans in
-     * memory, so the count is bounded; a request that cannot get a permit soon is answered 503.
-     */
-    private final Semaphore ingestPermits = new Semaphore(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS, true);
+    /** Shared by the HTTP and gRPC receivers: a request that cannot get a permit soon is refused, retry later. */
+    private final IngestPermits ingestPermits = new IngestPermits(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS);
     public static final int DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS = 16;
-    private static final long INGEST_PERMIT_WAIT_MILLIS = 2_000;
     /** How much longer than the query timeout a replaced file is kept at most. */
     static final java.time.Duration REAPER_MARGIN = java.time.Duration.ofSeconds(10);
     /**
@@ -169,12 +166,40 @@ public final class ContrailServer implements AutoCloseable {
             server.closeStores();
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
+        if (config.grpcPort() != ServerConfig.GRPC_DISABLED) {
+            try {
+                server.grpc = OtlpGrpcReceiver.start(config.host(), config.grpcPort(), server.receiver,
+                        server.ingestPermits);
+            } catch (IOException e) {
+                server.close();
+                throw e;
+            }
+        }
         return server;
     }
 
     /** The port listened on (the chosen one when configured with port 0). */
     public int port() {
         return app.port();
+    }
+
+    /** The OTLP/gRPC port listened on (the chosen one when configured with 0); -1 when turned off. */
+    public int grpcPort() {
+        return grpc == null ? ServerConfig.GRPC_DISABLED : grpc.port();
+    }
+
+    /** Where OTLP/gRPC exporters send, as {@code host:port}; null when turned off. */
+    public String grpcAddress() {
+        if (grpc == null) {
+            return null;
+        }
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + grpc.port();
+    }
+
+    /** The permits every receiver takes; package-private so tests can hold them all. */
+    IngestPermits ingestPermits() {
+        return ingestPermits;
     }
 
     public String baseUrl() {
@@ -210,9 +235,8 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void withIngestPermit(Context ctx, io.javalin.http.Handler handler, Refusal refusal) throws Exception {
-        if (!ingestPermits.tryAcquire(INGEST_PERMIT_WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
-            refusal.refuse(ctx, "too many ingest requests in progress ("
-                    + DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS + "); retry later");
+        if (!ingestPermits.tryAcquire()) {
+            refusal.refuse(ctx, ingestPermits.refusalMessage());
             return;
         }
         try {
@@ -229,11 +253,11 @@ public final class ContrailServer implements AutoCloseable {
         } catch (IngestException e) {
             encoding = OtlpEncoding.JSON;
         }
-        otlpError(ctx, encoding, 503, message, 1);
+        otlpError(ctx, encoding, 503, message, IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY);
     }
 
     private static void refuseZipkin(Context ctx, String message) {
-        ctx.header("Retry-After", "1");
+        ctx.header("Retry-After", String.valueOf(IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY));
         error(ctx, HttpStatus.SERVICE_UNAVAILABLE, message);
     }
 
@@ -258,7 +282,8 @@ public final class ContrailServer implements AutoCloseable {
             otlpError(ctx, encoding, 503, e.getMessage(), e.retryAfterSeconds());
         } catch (IOException e) {
             LOG.error("storing spans failed: {}", e.getMessage());
-            otlpError(ctx, encoding, 503, "spans could not be stored: " + e.getMessage(), 5);
+            otlpError(ctx, encoding, 503, "spans could not be stored: " + e.getMessage(),
+                    IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
         }
     }
 
@@ -287,7 +312,7 @@ public final class ContrailServer implements AutoCloseable {
             error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
         } catch (IOException e) {
             LOG.error("storing spans failed: {}", e.getMessage());
-            ctx.header("Retry-After", "5");
+            ctx.header("Retry-After", String.valueOf(IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS));
             error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "spans could not be stored: " + e.getMessage());
         }
     }
@@ -500,6 +525,9 @@ public final class ContrailServer implements AutoCloseable {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             app.stop();
+            if (grpc != null) {
+                grpc.stop();
+            }
             closeStores();
         }
     }

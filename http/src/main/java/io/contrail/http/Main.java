@@ -55,15 +55,23 @@ public final class Main implements Runnable {
         @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
         Path data = ServerConfig.DEFAULT_DATA_DIR;
 
-        @Option(names = "--host", paramLabel = "HOST", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--host", paramLabel = "HOST",
+                description = "Address to listen on, for HTTP and OTLP/gRPC (default: ${DEFAULT-VALUE}).")
         String host = ServerConfig.DEFAULT_HOST;
 
         @Option(names = "--port", paramLabel = "PORT",
                 description = "Port to listen on; 0 picks a free one (default: ${DEFAULT-VALUE}, the OTLP/HTTP port).")
         int port = ServerConfig.DEFAULT_PORT;
 
+        @Option(names = "--grpc-port", paramLabel = "PORT",
+                description = "OTLP/gRPC port on the same host; 0 picks a free one, -1 turns OTLP/gRPC off "
+                        + "(default: " + ServerConfig.DEFAULT_GRPC_PORT + ", the OTLP/gRPC port; "
+                        + "a free one when --port is 0).")
+        Integer grpcPort;
+
         @Option(names = "--max-body-bytes", paramLabel = "BYTES",
-                description = "Largest request body, compressed or decompressed (default: ${DEFAULT-VALUE}).")
+                description = "Largest request body or gRPC message, compressed or decompressed "
+                        + "(default: ${DEFAULT-VALUE}).")
         long maxBodyBytes = io.contrail.ingest.RequestBody.DEFAULT_MAX_BODY_BYTES;
 
         @Option(names = "--flush-interval", paramLabel = "MILLIS",
@@ -85,7 +93,8 @@ public final class Main implements Runnable {
 
         ServerConfig toConfig() throws java.io.IOException {
             ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data));
-            return defaults.withAddress(host, port).withMaxBodyBytes(maxBodyBytes)
+            ServerConfig address = defaults.withAddress(host, port);
+            return (grpcPort == null ? address : address.withGrpcPort(grpcPort)).withMaxBodyBytes(maxBodyBytes)
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
                     .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis)))
                     .withQuery(defaults.query().withQueryTimeout(Duration.ofSeconds(queryTimeoutSeconds)));
@@ -93,7 +102,8 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
-            description = "Receive spans (OTLP/HTTP on /v1/traces, Zipkin on /api/v2/spans) and answer queries.")
+            description = "Receive spans (OTLP/HTTP on /v1/traces, OTLP/gRPC on --grpc-port, Zipkin on "
+                    + "/api/v2/spans) and answer queries.")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
         ServerOptions options;
@@ -101,7 +111,8 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (ContrailServer server = startAndAnnounce(options)) {
-                System.out.println("OTLP/HTTP: " + server.baseUrl() + "/v1/traces   Zipkin: "
+                System.out.println("OTLP/HTTP: " + server.baseUrl() + "/v1/traces   OTLP/gRPC: "
+                        + (server.grpcAddress() == null ? "off" : server.grpcAddress()) + "   Zipkin: "
                         + server.baseUrl() + "/api/v2/spans   SQL: " + server.baseUrl() + "/api/sql");
                 awaitShutdown(server);
             }
@@ -183,7 +194,8 @@ public final class Main implements Runnable {
     /** Starts a server and prints the line scripts and tests look for: "Contrail listening on URL". */
     private static ContrailServer startAndAnnounce(ServerOptions options) throws java.io.IOException {
         ContrailServer server = ContrailServer.start(options.toConfig());
-        System.out.println("Contrail listening on " + server.baseUrl() + " (data: "
+        System.out.println("Contrail listening on " + server.baseUrl()
+                + (server.grpcAddress() == null ? "" : " and OTLP/gRPC " + server.grpcAddress()) + " (data: "
                 + server.warehouse().layout().root() + ")");
         return server;
     }

@@ -12,49 +12,71 @@ import java.nio.file.Path;
 /**
  * Everything {@link ContrailServer} needs, with the embedded defaults: data under
  * {@code ./contrail-data}, listening on 127.0.0.1:4318 (the OTLP/HTTP default port, so an
-* OpenTelemetry SDK needs no configuration), every span kept (no sampling), compacting in the
- * background, no retention.
+ * OpenTelemetry SDK needs no configuration) and on 127.0.0.1:4317 for OTLP/gRPC (the gRPC
+ * default), every span kept (no sampling), compacting in the background, no retention.
+ *
+ * @param grpcPort the OTLP/gRPC port on {@code host}: 0 picks a free one, {@link #GRPC_DISABLED} turns it off
  */
-public record ServerConfig(String host, int port, long maxBodyBytes, Warehouse.Config warehouse,
+public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, Warehouse.Config warehouse,
                            QueryEngine.Config query, SamplingConfig sampling, Compactor.Config compaction,
                            Retention.Config retention) {
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 4318;
+    public static final int DEFAULT_GRPC_PORT = 4317;
+    public static final int GRPC_DISABLED = -1;
     public static final Path DEFAULT_DATA_DIR = Path.of("contrail-data");
 
+    public ServerConfig {
+        if (grpcPort < GRPC_DISABLED || grpcPort > 65_535) {
+            throw new IllegalArgumentException("gRPC port " + grpcPort
+                    + " is not a port: use 1-65535, 0 for a free one or -1 to turn OTLP/gRPC off");
+        }
+    }
+
     public static ServerConfig defaults(Path dataDir) {
-        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
+        return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_GRPC_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
                 Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null,
                 Compactor.Config.defaults(), Retention.Config.none());
     }
 
+    /**
+     * Listens on {@code host} and HTTP {@code port}. Port 0 (a free port, as tests and tools
+     * embedding a server ask) gives OTLP/gRPC a free port too, unless it is off, so that such
+     * servers never compete for 4317; {@link #withGrpcPort} after this sets it explicitly.
+     */
     public ServerConfig withAddress(String host, int port) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        int grpc = port == 0 && grpcPort != GRPC_DISABLED ? 0 : grpcPort;
+        return new ServerConfig(host, port, grpc, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+    }
+
+    /** The OTLP/gRPC port: 0 picks a free one, {@link #GRPC_DISABLED} turns the receiver off. */
+    public ServerConfig withGrpcPort(int grpcPort) {
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withWarehouse(Warehouse.Config warehouse) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, bytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, bytes, warehouse, query, sampling, compaction, retention);
     }
 
     /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
     public ServerConfig withSampling(SamplingConfig sampling) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withCompaction(Compactor.Config compaction) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withRetention(Retention.Config retention) {
-        return new ServerConfig(host, port, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
     }
 }

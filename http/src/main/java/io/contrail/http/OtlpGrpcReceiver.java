@@ -1,0 +1,195 @@
+package io.contrail.http;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Duration;
+import com.google.rpc.Code;
+import com.google.rpc.RetryInfo;
+import io.contrail.columnar.Warehouse;
+import io.contrail.ingest.DecodedSpans;
+import io.contrail.ingest.IngestException;
+import io.contrail.ingest.OtlpEncoding;
+import io.contrail.ingest.SpanReceiver;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.protobuf.StatusProto;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The OTLP/gRPC trace receiver: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}
+ * on its own port (4317 by default), for the SDKs and Collectors that export over gRPC.
+ *
+ * <p>It takes the same path as OTLP/HTTP {@code /v1/traces}: the same {@link SpanReceiver} (decode,
+ * validate, durable in the write-ahead log before the answer), the same size limit (the largest
+ * inbound message, compressed or not, is maxBodyBytes), the same {@link IngestPermits}. Answers, as
+ * the OTLP specification asks: OK with {@code partial_success} when some spans were rejected;
+ * INVALID_ARGUMENT for a request that cannot be decoded; RESOURCE_EXHAUSTED without retry info for
+ * one that is too large (retrying cannot help); UNAVAILABLE with {@code google.rpc.RetryInfo} when
+ * the warehouse is overloaded, no permit is free or the log cannot be written.
+ */
+final class OtlpGrpcReceiver {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OtlpGrpcReceiver.class);
+    /** How long {@link #stop()} lets exports in flight finish (their spans are already durable or refused). */
+    private static final long STOP_TIMEOUT_MILLIS = 10_000;
+
+    /**
+     * One Export request as gRPC delivered it: the protobuf bytes (already decompressed), or the
+     * status gRPC refused them with while reading (a message that decompresses beyond the limit).
+     * gRPC turns an exception thrown while reading into UNKNOWN, so the refusal is carried to the
+     * handler and answered there with its own code.
+     */
+    private record ExportBody(byte[] bytes, Status refusal) {
+    }
+
+    /**
+     * Takes the request as raw bytes instead of letting gRPC parse it: {@link SpanReceiver} then
+     * decodes it exactly as it decodes an OTLP/HTTP body, and a malformed message is answered
+     * INVALID_ARGUMENT naming the problem rather than gRPC's generic INTERNAL.
+     */
+    private static final MethodDescriptor.Marshaller<ExportBody> RAW_REQUEST = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(ExportBody value) {
+            return new ByteArrayInputStream(value.bytes());
+        }
+
+        @Override
+        public ExportBody parse(InputStream stream) {
+            try {
+                return new ExportBody(stream.readAllBytes(), null);
+            } catch (StatusRuntimeException e) {
+                return new ExportBody(null, e.getStatus());
+            } catch (IOException e) {
+                return new ExportBody(null, Status.INTERNAL.withDescription("reading the request: " + e.getMessage()));
+            }
+        }
+    };
+
+    /** The published service's Export method, with the request kept as bytes. */
+    private static final MethodDescriptor<ExportBody, ExportTraceServiceResponse> EXPORT =
+            TraceServiceGrpc.getExportMethod()
+                    .toBuilder(RAW_REQUEST, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
+                    .build();
+
+    private final SpanReceiver receiver;
+    private final IngestPermits permits;
+    private final Server server;
+
+    private OtlpGrpcReceiver(String host, int port, SpanReceiver receiver, IngestPermits permits) {
+        this.receiver = receiver;
+        this.permits = permits;
+        ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
+                .addMethod(EXPORT, ServerCalls.asyncUnaryCall(this::export))
+                .build();
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, receiver.maxBodyBytes()))
+                .addService(service)
+                .build();
+    }
+
+    /**
+     * Listens on {@code host:port} (0 picks a free port).
+     *
+     * @throws IOException naming the address and the {@code --grpc-port} option when it cannot listen
+     */
+    static OtlpGrpcReceiver start(String host, int port, SpanReceiver receiver, IngestPermits permits)
+            throws IOException {
+        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, receiver, permits);
+        try {
+            grpc.server.start();
+        } catch (IOException | RuntimeException e) {
+            grpc.server.shutdownNow();
+            throw new IOException("cannot listen for OTLP/gRPC on " + host + ":" + port + ": " + rootMessage(e)
+                    + " (choose another port with --grpc-port, or turn OTLP/gRPC off with --grpc-port -1)", e);
+        }
+        return grpc;
+    }
+
+    /** The port listened on (the chosen one when started with port 0). */
+    int port() {
+        return server.getPort();
+    }
+
+    /** Refuses new calls and waits for exports in flight, so none is cut off once the stores close. */
+    void stop() {
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(STOP_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                server.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            server.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void export(ExportBody request, StreamObserver<ExportTraceServiceResponse> response) {
+        if (request.refusal() != null) {
+            response.onError(request.refusal().asRuntimeException());
+            return;
+        }
+        try {
+            if (!permits.tryAcquire()) {
+                response.onError(retryLater(permits.refusalMessage(), IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY));
+                return;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            response.onError(Status.CANCELLED.withDescription("the server is stopping").asRuntimeException());
+            return;
+        }
+        try {
+            DecodedSpans decoded = receiver.receiveOtlp(OtlpEncoding.PROTOBUF, new ByteArrayInputStream(request.bytes()),
+                    null);
+            response.onNext(decoded.toResponse());
+            response.onCompleted();
+        } catch (IngestException e) {
+            Code code = e.httpStatus() == IngestException.PAYLOAD_TOO_LARGE ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT;
+            response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                    .setCode(code.getNumber()).setMessage(e.getMessage()).build()));
+        } catch (Warehouse.OverloadedException e) {
+            response.onError(retryLater(e.getMessage(), e.retryAfterSeconds()));
+        } catch (IOException e) {
+            LOG.error("storing spans failed: {}", e.getMessage());
+            response.onError(retryLater("spans could not be stored: " + e.getMessage(),
+                    IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS));
+        } finally {
+            permits.release();
+        }
+    }
+
+    /** UNAVAILABLE with a RetryInfo detail: the OTLP/gRPC way of saying "nothing was stored, retry after". */
+    private static RuntimeException retryLater(String message, int retryAfterSeconds) {
+        RetryInfo retry = RetryInfo.newBuilder()
+                .setRetryDelay(Duration.newBuilder().setSeconds(retryAfterSeconds))
+                .build();
+        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
+                .setCode(Code.UNAVAILABLE.getNumber())
+                .setMessage(message)
+                .addDetails(Any.pack(retry))
+                .build());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.toString() : root.getMessage();
+    }
+}
