@@ -8,13 +8,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -51,19 +46,7 @@ class CompactorTest {
         String live = "read_parquet(" + Compactor.pathList(SpanFiles.live(layout))
                 + ", union_by_name = true, hive_partitioning = true)";
         String all = "read_parquet('" + layout.spansGlob() + "', union_by_name = true, hive_partitioning = true)";
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql.replace("$LIVE", live).replace("$ALL", all))) {
-            List<List<Object>> rows = new ArrayList<>();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                    row.add(rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
-        }
+        return TestSpans.duckDbRows(sql.replace("$LIVE", live).replace("$ALL", all));
     }
 
     private void writeFlushes(int flushes, int spansPerFlush) throws Exception {

@@ -14,8 +14,25 @@ import io.opentelemetry.proto.trace.v1.TracesData;
 
 import java.util.HexFormat;
 
-/** Small, readable OTLP fixtures for columnar tests. */
+/** Small, readable OTLP fixtures for columnar tests, and DuckDB to read the files back. */
 final class TestSpans {
+
+    /** Every row of {@code sql}, run by a fresh in-memory DuckDB. */
+    static java.util.List<java.util.List<Object>> duckDbRows(String sql) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery(sql)) {
+            java.util.List<java.util.List<Object>> rows = new java.util.ArrayList<>();
+            while (rs.next()) {
+                java.util.List<Object> row = new java.util.ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
 
     static final long T0 = 1_764_000_000_000_000_000L; // 2025-11-24T16:00:00Z
 

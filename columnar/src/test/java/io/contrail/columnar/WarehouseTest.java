@@ -8,10 +8,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,20 +27,8 @@ class WarehouseTest {
     }
 
     private List<List<Object>> query(String sql) throws Exception {
-        try (Connection c = DriverManager.getConnection("jdbc:duckdb:");
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql.replace("$FILES",
-                     "read_parquet('" + new DataLayout(data).spansGlob() + "', union_by_name=true, hive_partitioning=true)"))) {
-            List<List<Object>> rows = new ArrayList<>();
-            while (rs.next()) {
-                List<Object> row = new ArrayList<>();
-                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                    row.add(rs.getObject(i));
-                }
-                rows.add(row);
-            }
-            return rows;
-        }
+        return TestSpans.duckDbRows(sql.replace("$FILES",
+                "read_parquet('" + new DataLayout(data).spansGlob() + "', union_by_name=true, hive_partitioning=true)"));
     }
 
     @Test
