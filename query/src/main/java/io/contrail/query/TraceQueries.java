@@ -139,24 +139,19 @@ public final class TraceQueries {
         if (spans.isEmpty()) {
             return List.of();
         }
-        // The filter appears twice in the timing query: numbered parameters bind both.
-        String numbered = String.join(", ", java.util.stream.IntStream.rangeClosed(1, ids.size())
-                .mapToObj(i -> "$" + i).toList());
-        Map<String, long[]> timing = engine.run("SELECT trace_id, span_id, kind, self_nanos, critical_path_nanos FROM ("
-                + SpanViews.spanTimingSql(source, "trace_id IN (" + numbered + ")") + ")", ids, rs -> {
-                    Map<String, long[]> bySpan = new HashMap<>();
-                    while (rs.next()) {
-                        bySpan.put(rs.getString(1) + "/" + rs.getString(2) + "/" + rs.getString(3),
-                                new long[] {rs.getLong(4), rs.getLong(5)});
-                    }
-                    return bySpan;
-                });
         Map<String, List<SpanView>> byTrace = new HashMap<>();
         for (SpanView span : spans) {
-            long[] t = timing.getOrDefault(span.traceId() + "/" + span.spanId() + "/" + span.kind(),
-                    new long[] {span.durationNanos(), 0});
-            byTrace.computeIfAbsent(span.traceId(), k -> new ArrayList<>()).add(span.withTiming(t[0], t[1]));
+            byTrace.computeIfAbsent(span.traceId(), k -> new ArrayList<>()).add(span);
         }
+        // Self and critical-path times from the spans just read: no second query (SpanTiming).
+        byTrace.replaceAll((id, traceSpans) -> {
+            List<SpanTiming.Times> times = SpanTiming.of(traceSpans);
+            List<SpanView> timed = new ArrayList<>(traceSpans.size());
+            for (int i = 0; i < traceSpans.size(); i++) {
+                timed.add(traceSpans.get(i).withTiming(times.get(i).selfNanos(), times.get(i).criticalPathNanos()));
+            }
+            return timed;
+        });
         List<Trace> traces = new ArrayList<>();
         for (Object id : ids) {
             List<SpanView> traceSpans = byTrace.get((String) id);

@@ -89,4 +89,33 @@ class SpanTimingTest {
             }
         }
     }
+
+    @Test
+    void theTraceApiAndTheViewAgreeOnEverySpanOfTheShopWorkload(@TempDir Path shop) throws Exception {
+        io.contrail.workload.Workload workload = io.contrail.workload.Workload.builder().seed(5).build();
+        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(shop))) {
+            for (int i = 0; i < 3; i++) {
+                warehouse.append(TracesData.newBuilder()
+                        .addAllResourceSpans(workload.nextRequest(100).getResourceSpansList()).build());
+            }
+            warehouse.flush();
+        }
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(shop).withMaxRows(100_000))) {
+            Map<String, List<Long>> fromView = new HashMap<>();
+            for (List<Object> row : engine.query("SELECT trace_id || '/' || span_id || '/' || kind, self_nanos, "
+                    + "critical_path_nanos FROM span_timing").rows()) {
+                fromView.put((String) row.get(0), List.of(((Number) row.get(1)).longValue(), ((Number) row.get(2)).longValue()));
+            }
+            List<String> traceIds = engine.query("SELECT DISTINCT trace_id FROM spans ORDER BY 1").rows().stream()
+                    .map(r -> (String) r.get(0)).toList();
+            Map<String, List<Long>> fromApi = new HashMap<>();
+            for (TraceQueries.Trace trace : new TraceQueries(engine).traces(traceIds)) {
+                for (TraceQueries.SpanView span : trace.spans()) {
+                    fromApi.put(span.traceId() + "/" + span.spanId() + "/" + span.kind(),
+                            List.of(span.selfNanos(), span.criticalPathNanos()));
+                }
+            }
+            assertThat(fromApi).hasSizeGreaterThan(3_000).isEqualTo(fromView);
+        }
+    }
 }
