@@ -103,14 +103,9 @@ final class SpanViews {
      * are not told apart here).
      */
     static String spanTimingSql(String spanFilter) {
-        return spanTimingSql("spans", spanFilter);
-    }
-
-    /** As {@link #spanTimingSql(String)}, over {@code source} (e.g. only the files holding a trace) instead of {@code spans}. */
-    static String spanTimingSql(String source, String spanFilter) {
         return "WITH RECURSIVE s AS ("
                 + "SELECT trace_id, span_id, parent_span_id, epoch_ns(start_time) AS st, "
-                + "epoch_ns(start_time) + duration_nanos AS en FROM " + source + " WHERE " + spanFilter + "), "
+                + "epoch_ns(start_time) + duration_nanos AS en FROM spans WHERE " + spanFilter + "), "
                 // children, clipped to their parent's interval
                 + "c AS (SELECT ch.trace_id, ch.span_id, ch.parent_span_id, greatest(ch.st, p.st) AS st, "
                 + "least(ch.en, p.en) AS en FROM s AS ch JOIN s AS p "
@@ -141,7 +136,7 @@ final class SpanViews {
                 + "sp.duration_nanos, sp.status_code, "
                 + "sp.duration_nanos - coalesce(cv.covered_nanos, 0) AS self_nanos, "
                 + "coalesce(cr.critical_path_nanos, 0) AS critical_path_nanos, sp.\"date\", sp.\"hour\" "
-                + "FROM (SELECT * FROM " + source + " WHERE " + spanFilter + ") AS sp "
+                + "FROM (SELECT * FROM spans WHERE " + spanFilter + ") AS sp "
                 + "LEFT JOIN covered AS cv ON cv.trace_id = sp.trace_id AND cv.span_id = sp.span_id "
                 + "LEFT JOIN critical AS cr ON cr.trace_id = sp.trace_id AND cr.span_id = sp.span_id";
     }
