@@ -51,6 +51,29 @@ public record DecodedSpans(
         return new DecodedSpans(traces, acceptedSpans, rejectedSpans, errorMessage, body);
     }
 
+    /**
+     * Equal when the same spans were accepted with the same verdicts: the encoding they arrived in
+     * (protobuf or JSON) is not part of what was decoded.
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof DecodedSpans that && traces.equals(that.traces)
+                && acceptedSpans == that.acceptedSpans && rejectedSpans == that.rejectedSpans
+                && Objects.equals(errorMessage, that.errorMessage);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(traces, acceptedSpans, rejectedSpans, errorMessage);
+    }
+
+    @Override
+    public String toString() {
+        return "DecodedSpans[traces=" + traces + ", acceptedSpans=" + acceptedSpans + ", rejectedSpans="
+                + rejectedSpans + ", errorMessage=" + errorMessage + ", encodedTraces="
+                + (encodedTraces == null ? "none" : encodedTraces.length + " bytes") + "]";
+    }
+
     /** True when every span of the request was accepted. */
     public boolean fullyAccepted() {
         return rejectedSpans == 0;
