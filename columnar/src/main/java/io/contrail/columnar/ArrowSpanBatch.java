@@ -1,8 +1,10 @@
 package io.contrail.columnar;
 
+import com.google.protobuf.ByteString;
 import io.contrail.columnar.SpanSchema.Column;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import org.apache.arrow.memory.BufferAllocator;
@@ -72,7 +74,7 @@ final class ArrowSpanBatch implements AutoCloseable {
         // their Resource object, so its columns are looked up once per request.
         AttributeColumn[][] spanColumns = new AttributeColumn[spans.size()][];
         AttributeColumn[][] resourceColumns = new AttributeColumn[spans.size()][];
-        io.opentelemetry.proto.resource.v1.Resource lastResource = null;
+        Resource lastResource = null;
         AttributeColumn[] lastResourceColumns = null;
         for (int row = 0; row < spans.size(); row++) {
             SpanRef ref = spans.get(row);
@@ -162,11 +164,11 @@ final class ArrowSpanBatch implements AutoCloseable {
         root.close();
     }
 
-    static String hex(com.google.protobuf.ByteString bytes) {
+    static String hex(ByteString bytes) {
         return bytes.isEmpty() ? null : HEX.formatHex(bytes.toByteArray());
     }
 
-    static String serviceName(io.opentelemetry.proto.resource.v1.Resource resource) {
+    static String serviceName(Resource resource) {
         for (KeyValue kv : resource.getAttributesList()) {
             if (kv.getKey().equals("service.name") && kv.getValue().hasStringValue()
                     && !kv.getValue().getStringValue().isEmpty()) {
@@ -229,7 +231,7 @@ final class ArrowSpanBatch implements AutoCloseable {
         private byte[] hexScratch = new byte[32];
 
         /** Writes {@code id} as lower-case hex, as {@link #hex} would; nothing for an empty ID. */
-        private void setHex(VarCharVector vector, int row, com.google.protobuf.ByteString id) {
+        private void setHex(VarCharVector vector, int row, ByteString id) {
             int size = id.size();
             if (size == 0) {
                 return;
