@@ -1,8 +1,10 @@
 package io.contrail.columnar;
 
+import com.google.protobuf.ByteString;
 import io.contrail.columnar.SpanSchema.Column;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import org.apache.arrow.memory.BufferAllocator;
@@ -67,9 +69,21 @@ final class ArrowSpanBatch implements AutoCloseable {
     static ArrowSpanBatch build(BufferAllocator allocator, List<SpanRef> spans, AttributeShapes shapes) {
         AttributeColumns spanAttributes = new AttributeColumns(SpanSchema.SPAN_ATTRIBUTE_PREFIX);
         AttributeColumns resourceAttributes = new AttributeColumns(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX);
-        for (SpanRef ref : spans) {
-            spanAttributes.observe(ref.span().getAttributesList());
-            resourceAttributes.observe(ref.resource().getAttributesList());
+        // Each row's attribute columns, found once here and used again when the values are set:
+        // looking a column up by key was a seventh of the build. Spans of one request share
+        // their Resource object, so its columns are looked up once per request.
+        AttributeColumn[][] spanColumns = new AttributeColumn[spans.size()][];
+        AttributeColumn[][] resourceColumns = new AttributeColumn[spans.size()][];
+        Resource lastResource = null;
+        AttributeColumn[] lastResourceColumns = null;
+        for (int row = 0; row < spans.size(); row++) {
+            SpanRef ref = spans.get(row);
+            spanColumns[row] = spanAttributes.observe(ref.span().getAttributesList());
+            if (ref.resource() != lastResource) {
+                lastResource = ref.resource();
+                lastResourceColumns = resourceAttributes.observe(lastResource.getAttributesList());
+            }
+            resourceColumns[row] = lastResourceColumns;
         }
 
         List<FieldVector> vectors = new ArrayList<>();
@@ -98,11 +112,15 @@ final class ArrowSpanBatch implements AutoCloseable {
         for (int row = 0; row < spans.size(); row++) {
             SpanRef ref = spans.get(row);
             writer.write(row, ref);
-            for (KeyValue kv : ref.span().getAttributesList()) {
-                spanAttributes.columnFor(kv.getKey()).set(row, kv.getValue());
+            List<KeyValue> attributes = ref.span().getAttributesList();
+            AttributeColumn[] columns = spanColumns[row];
+            for (int i = 0; i < columns.length; i++) {
+                columns[i].set(row, attributes.get(i).getValue());
             }
-            for (KeyValue kv : ref.resource().getAttributesList()) {
-                resourceAttributes.columnFor(kv.getKey()).set(row, kv.getValue());
+            List<KeyValue> resource = ref.resource().getAttributesList();
+            columns = resourceColumns[row];
+            for (int i = 0; i < columns.length; i++) {
+                columns[i].set(row, resource.get(i).getValue());
             }
         }
         for (FieldVector vector : vectors) {
@@ -146,11 +164,11 @@ final class ArrowSpanBatch implements AutoCloseable {
         root.close();
     }
 
-    static String hex(com.google.protobuf.ByteString bytes) {
+    static String hex(ByteString bytes) {
         return bytes.isEmpty() ? null : HEX.formatHex(bytes.toByteArray());
     }
 
-    static String serviceName(io.opentelemetry.proto.resource.v1.Resource resource) {
+    static String serviceName(Resource resource) {
         for (KeyValue kv : resource.getAttributesList()) {
             if (kv.getKey().equals("service.name") && kv.getValue().hasStringValue()
                     && !kv.getValue().getStringValue().isEmpty()) {
@@ -208,11 +226,32 @@ final class ArrowSpanBatch implements AutoCloseable {
             }
         }
 
+        // Lower-case hex digits as bytes; IDs go straight into the vector without a String in between.
+        private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+        private byte[] hexScratch = new byte[32];
+
+        /** Writes {@code id} as lower-case hex, as {@link #hex} would; nothing for an empty ID. */
+        private void setHex(VarCharVector vector, int row, ByteString id) {
+            int size = id.size();
+            if (size == 0) {
+                return;
+            }
+            if (hexScratch.length < 2 * size) {
+                hexScratch = new byte[2 * size];
+            }
+            for (int i = 0; i < size; i++) {
+                int b = id.byteAt(i) & 0xff;
+                hexScratch[2 * i] = HEX_DIGITS[b >>> 4];
+                hexScratch[2 * i + 1] = HEX_DIGITS[b & 0xf];
+            }
+            vector.setSafe(row, hexScratch, 0, 2 * size);
+        }
+
         void write(int row, SpanRef ref) {
             Span span = ref.span();
-            set(traceId, row, hex(span.getTraceId()));
-            set(spanId, row, hex(span.getSpanId()));
-            set(parentSpanId, row, hex(span.getParentSpanId()));
+            setHex(traceId, row, span.getTraceId());
+            setHex(spanId, row, span.getSpanId());
+            setHex(parentSpanId, row, span.getParentSpanId());
             set(traceState, row, emptyToNull(span.getTraceState()));
             set(serviceName, row, serviceName(ref.resource()));
             set(name, row, span.getName());
@@ -429,8 +468,11 @@ final class ArrowSpanBatch implements AutoCloseable {
             this.prefix = prefix;
         }
 
-        void observe(List<KeyValue> attributes) {
-            for (KeyValue kv : attributes) {
+        /** Notes the kinds of these values; returns the column of each, in order. */
+        AttributeColumn[] observe(List<KeyValue> attributes) {
+            AttributeColumn[] columns = new AttributeColumn[attributes.size()];
+            for (int i = 0; i < columns.length; i++) {
+                KeyValue kv = attributes.get(i);
                 AttributeColumn column = byKey.get(kv.getKey());
                 if (column == null) {
                     String name = prefix + kv.getKey();
@@ -438,7 +480,9 @@ final class ArrowSpanBatch implements AutoCloseable {
                     byKey.put(kv.getKey(), column);
                 }
                 column.kinds |= kindOf(kv.getValue());
+                columns[i] = column;
             }
+            return columns;
         }
 
         List<AttributeColumn> resolve(BufferAllocator allocator, AttributeShapes shapes) {
@@ -458,10 +502,6 @@ final class ArrowSpanBatch implements AutoCloseable {
                 };
             }
             return columns;
-        }
-
-        AttributeColumn columnFor(String key) {
-            return byKey.get(key);
         }
     }
 

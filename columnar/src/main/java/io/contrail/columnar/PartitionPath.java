@@ -11,9 +11,23 @@ import java.time.ZonedDateTime;
  */
 public record PartitionPath(String date, int hour) implements Comparable<PartitionPath> {
 
+    private static final long NANOS_PER_HOUR = 3_600_000_000_000L;
+
     public static PartitionPath ofStartTime(long startTimeUnixNano) {
-        long seconds = Math.floorDiv(startTimeUnixNano, 1_000_000_000L);
-        ZonedDateTime time = Instant.ofEpochSecond(seconds).atZone(ZoneOffset.UTC);
+        return ofEpochHour(epochHourOf(startTimeUnixNano));
+    }
+
+    /**
+     * Hours since the epoch of a start time: spans with the same number share a partition. Cheap
+     * enough to compute per span, unlike the partition itself.
+     */
+    public static long epochHourOf(long startTimeUnixNano) {
+        return Math.floorDiv(startTimeUnixNano, NANOS_PER_HOUR);
+    }
+
+    /** The partition of the hour {@code epochHour} hours after the epoch. */
+    public static PartitionPath ofEpochHour(long epochHour) {
+        ZonedDateTime time = Instant.ofEpochSecond(epochHour * 3600).atZone(ZoneOffset.UTC);
         return new PartitionPath(time.toLocalDate().toString(), time.getHour());
     }
 

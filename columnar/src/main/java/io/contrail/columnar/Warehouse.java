@@ -43,8 +43,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * its flush rotated at; a replayed span is skipped when a file from a flush at or after the span's
  * segment already holds it. So a crash at any step of a flush neither loses nor duplicates a span.
  *
- * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans wait for Parquet,
- * {@link #append} refuses with {@link OverloadedException} and writes nothing.
+ * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans, or spans of more than
+ * {@link Config#maxBufferedBytes()} bytes as logged (their protobuf encoding), wait for Parquet,
+ * {@link #append} refuses with {@link OverloadedException} and writes nothing. The heap they take is
+ * a multiple of their encoded size (decoded protobuf objects: about 6× for the bench workload), so
+ * the byte bound is what bounds the heap whatever the spans look like.
  */
 public final class Warehouse implements AutoCloseable {
 
@@ -59,30 +62,40 @@ public final class Warehouse implements AutoCloseable {
      * @param maxFileSpans     flush when this many spans are buffered; also the most spans per file
      * @param maxBufferAge     flush when the oldest buffered span has waited this long (freshness)
      * @param maxBufferedSpans refuse appends beyond this many spans not yet in Parquet
+     * @param maxBufferedBytes refuse appends beyond this many bytes (as logged) of spans not yet in Parquet
      * @param writerThreads    DuckDB threads used by the Parquet writer
      */
     public record Config(Path dataDir, int maxFileSpans, Duration maxBufferAge, long maxBufferedSpans,
-                         int writerThreads) {
+                         long maxBufferedBytes, int writerThreads) {
         public static final int DEFAULT_MAX_FILE_SPANS = 100_000;
         public static final Duration DEFAULT_MAX_BUFFER_AGE = Duration.ofSeconds(1);
         public static final long DEFAULT_MAX_BUFFERED_SPANS = 400_000;
+        /**
+         * 96 MiB of encoded spans: about 160k spans of the bench workload (626 B each), which take
+         * about 0.6 GiB of heap once decoded, so that a server stays within a 1 GiB heap.
+         */
+        public static final long DEFAULT_MAX_BUFFERED_BYTES = 96L * 1024 * 1024;
         public static final int DEFAULT_WRITER_THREADS = 2;
 
         public static Config defaults(Path dataDir) {
             return new Config(dataDir, DEFAULT_MAX_FILE_SPANS, DEFAULT_MAX_BUFFER_AGE,
-                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_WRITER_THREADS);
+                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_WRITER_THREADS);
         }
 
         public Config withMaxFileSpans(int spans) {
-            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, writerThreads);
+            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads);
         }
 
         public Config withMaxBufferAge(Duration age) {
-            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, writerThreads);
+            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, maxBufferedBytes, writerThreads);
         }
 
         public Config withMaxBufferedSpans(long spans) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, writerThreads);
+            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, maxBufferedBytes, writerThreads);
+        }
+
+        public Config withMaxBufferedBytes(long bytes) {
+            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads);
         }
     }
 
@@ -118,7 +131,12 @@ public final class Warehouse implements AutoCloseable {
     // Guarded by the WAL's append lock (append/rotate callbacks), read elsewhere as hints.
     private List<SpanRef> buffer = new ArrayList<>();
     private volatile long bufferedSpans;
+    // The buffered spans' share of the logged bytes they came in (the byte bound counts these).
+    private volatile long bufferedBytes;
     private volatile long bufferSinceNanos;
+    // Logged bytes and spans so far: the bytes per span charged to spans a sampler releases later.
+    private long loggedBytes;
+    private long loggedSpans;
 
     private final Object signal = new Object();
     private volatile boolean running = true;
@@ -129,6 +147,7 @@ public final class Warehouse implements AutoCloseable {
     private long spansReplayed;
     private long spansSkippedOnReplay;
     private volatile long spansFlushing;
+    private volatile long bytesFlushing;
     private final AtomicLong filesWritten = new AtomicLong();
     private final AtomicLong parquetBytes = new AtomicLong();
     private volatile Instant lastFlush;
@@ -220,7 +239,12 @@ public final class Warehouse implements AutoCloseable {
                 }
             }
             spansReplayed += fresh.size();
-            buffer.addAll(sampler.admit(fresh, records.get(i).segment(), now));
+            List<SpanRef> kept = sampler.admit(fresh, records.get(i).segment(), now);
+            buffer.addAll(kept);
+            int logged = replayed.get(i).size();
+            bufferedBytes += bytesOf(kept.size(), records.get(i).payload().length, logged);
+            loggedBytes += records.get(i).payload().length;
+            loggedSpans += logged;
         }
         bufferedSpans = buffer.size();
         bufferSinceNanos = System.nanoTime();
@@ -248,6 +272,16 @@ public final class Warehouse implements AutoCloseable {
      * @throws IOException         when the log cannot be written; nothing may be acknowledged
      */
     public void append(TracesData traces) throws IOException {
+        append(traces, null);
+    }
+
+    /**
+     * Like {@link #append(TracesData)}, with {@code encodedTraces}, when not null, logged as it is
+     * instead of encoding {@code traces} again (encoding was a tenth of the ingest CPU). The caller
+     * vouches that it is a protobuf {@code TracesData} that decodes to exactly {@code traces}, e.g.
+     * the received OTLP body when nothing in it was rejected; recovery replays those bytes.
+     */
+    public void append(TracesData traces, byte[] encodedTraces) throws IOException {
         if (!running) {
             throw new IOException("the warehouse is closed");
         }
@@ -255,12 +289,23 @@ public final class Warehouse implements AutoCloseable {
         if (refs.isEmpty()) {
             return;
         }
-        if (bufferedSpans + spansFlushing + refs.size() > config.maxBufferedSpans() && bufferedSpans > 0) {
-            throw new OverloadedException("ingest buffer full: " + (bufferedSpans + spansFlushing)
-                    + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")", 1);
+        // The size is memoized: toByteArray() below does not compute it again.
+        int payloadBytes = encodedTraces != null ? encodedTraces.length : traces.getSerializedSize();
+        if (bufferedSpans > 0) {
+            if (bufferedSpans + spansFlushing + refs.size() > config.maxBufferedSpans()) {
+                throw new OverloadedException("ingest buffer full: " + (bufferedSpans + spansFlushing)
+                        + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")", 1);
+            }
+            if (bufferedBytes + bytesFlushing + payloadBytes > config.maxBufferedBytes()) {
+                throw new OverloadedException("ingest buffer full: " + (bufferedBytes + bytesFlushing)
+                        + " bytes of spans are waiting to be written to Parquet (limit "
+                        + config.maxBufferedBytes() + " bytes)", 1);
+            }
         }
-        byte[] payload = traces.toByteArray();
+        byte[] payload = encodedTraces != null ? encodedTraces : traces.toByteArray();
         long lsn = wal.append(payload, () -> {
+            loggedBytes += payload.length;
+            loggedSpans += refs.size();
             List<SpanRef> kept = sampler.admit(refs, wal.currentSegment(), System.nanoTime());
             if (kept.isEmpty()) {
                 return;
@@ -270,6 +315,7 @@ public final class Warehouse implements AutoCloseable {
             }
             buffer.addAll(kept);
             bufferedSpans = buffer.size();
+            bufferedBytes += bytesOf(kept.size(), payload.length, refs.size());
             if (bufferedSpans >= config.maxFileSpans()) {
                 synchronized (signal) {
                     signal.notifyAll();
@@ -278,6 +324,11 @@ public final class Warehouse implements AutoCloseable {
         });
         wal.awaitDurable(lsn);
         spansAppended.addAndGet(refs.size());
+    }
+
+    /** The share of {@code payloadBytes}, logged for {@code loggedSpans} spans, that {@code spans} of them take. */
+    private static long bytesOf(long spans, long payloadBytes, long loggedSpans) {
+        return loggedSpans == 0 ? 0 : Math.round((double) payloadBytes * spans / loggedSpans);
     }
 
     /** Writes everything buffered so far to Parquet and returns when it is there. */
@@ -361,26 +412,35 @@ public final class Warehouse implements AutoCloseable {
     private void flushOnce() throws IOException {
         List<List<SpanRef>> taken = new ArrayList<>(1);
         long[] oldestHeld = new long[1];
+        long[] takenBytes = new long[1];
         long sealed = wal.rotate(() -> {
-            buffer.addAll(sampler.decideDue(System.nanoTime()));
+            List<SpanRef> released = sampler.decideDue(System.nanoTime());
+            buffer.addAll(released);
+            // Released spans came in requests long gone: charge them the average bytes per span.
+            takenBytes[0] = bufferedBytes + bytesOf(released.size(), loggedBytes, loggedSpans);
             taken.add(buffer);
             buffer = new ArrayList<>();
             bufferedSpans = 0;
+            bufferedBytes = 0;
             oldestHeld[0] = sampler.oldestHeldSegment();
         });
         // Segments still holding undecided spans stay: those spans are acknowledged and not yet written.
         long resolved = Math.min(sealed, oldestHeld[0] - 1);
         List<SpanRef> spans = taken.get(0);
         spansFlushing = spans.size();
+        bytesFlushing = takenBytes[0];
         if (spans.isEmpty()) {
             wal.deleteSegmentsUpTo(resolved);
             return;
         }
-        Map<PartitionPath, List<SpanRef>> byPartition = new TreeMap<>();
+        // Grouped by the hour's number (the partition folder name is built once per hour, not per span).
+        Map<Long, List<SpanRef>> byHour = new TreeMap<>();
         for (SpanRef ref : spans) {
-            byPartition.computeIfAbsent(PartitionPath.ofStartTime(ref.span().getStartTimeUnixNano()),
-                    p -> new ArrayList<>()).add(ref);
+            byHour.computeIfAbsent(PartitionPath.epochHourOf(ref.span().getStartTimeUnixNano()),
+                    hour -> new ArrayList<>()).add(ref);
         }
+        Map<PartitionPath, List<SpanRef>> byPartition = new TreeMap<>();
+        byHour.forEach((hour, refs) -> byPartition.put(PartitionPath.ofEpochHour(hour), refs));
         long started = System.nanoTime();
         Iterator<Map.Entry<PartitionPath, List<SpanRef>>> pending = byPartition.entrySet().iterator();
         while (pending.hasNext()) {
@@ -390,6 +450,7 @@ public final class Warehouse implements AutoCloseable {
         }
         wal.deleteSegmentsUpTo(resolved);
         spansFlushing = 0;
+        bytesFlushing = 0;
         lastFlush = Instant.now();
         for (Runnable listener : flushListeners) {
             listener.run();

@@ -2,6 +2,7 @@ package io.contrail.columnar;
 
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,6 +128,38 @@ class WarehouseTest {
             warehouse.flush();
         }
         assertThat(query("SELECT count(*) FROM $FILES")).containsExactly(List.of(160L));
+    }
+
+    @Test
+    void appendsBeyondTheByteBoundAreRefusedAndAcceptedAgainOnceFlushed() throws Exception {
+        TracesData first = manySpans("svc", 1, 80);
+        TracesData second = manySpans("svc", 2, 80);
+        long bound = first.getSerializedSize() + second.getSerializedSize() / 2;
+        try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedBytes(bound))) {
+            warehouse.append(first);
+            assertThatThrownBy(() -> warehouse.append(second))
+                    .isInstanceOf(Warehouse.OverloadedException.class)
+                    .hasMessageContaining("limit " + bound + " bytes");
+            assertThat(warehouse.stats().spansAppended()).as("the refused spans were not logged").isEqualTo(80);
+            warehouse.flush();
+            warehouse.append(second);
+            warehouse.flush();
+        }
+        assertThat(query("SELECT count(*) FROM $FILES")).containsExactly(List.of(160L));
+    }
+
+    @Test
+    void spansLoggedFromTheirReceivedEncodingAreRecoveredOnRestart() throws Exception {
+        TracesData traces = manySpans("svc", 1, 50);
+        Warehouse crashed = Warehouse.open(config());
+        crashed.append(traces, traces.toByteArray());
+        // No close(): the process "dies" with the spans only in the write-ahead log.
+        try (Warehouse restarted = Warehouse.open(config())) {
+            assertThat(restarted.stats().spansReplayed()).isEqualTo(50);
+            restarted.flush();
+        }
+        assertThat(query("SELECT count(*), count(DISTINCT span_id) FROM $FILES"))
+                .containsExactly(List.of(50L, 50L));
     }
 
     @Test

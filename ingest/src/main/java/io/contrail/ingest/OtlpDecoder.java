@@ -58,7 +58,13 @@ public final class OtlpDecoder {
         };
     }
 
-    /** Decodes a protobuf-encoded {@code ExportTraceServiceRequest}; an empty body has no spans. */
+    /**
+     * Decodes a protobuf-encoded {@code ExportTraceServiceRequest}; an empty body has no spans.
+     * When every span is valid, the result carries {@code body} itself as its
+     * {@link DecodedSpans#encodedTraces()}: the request's only field, {@code resource_spans}, has
+     * the number and type of {@code TracesData}'s, so the body is a valid {@code TracesData} holding
+     * exactly these spans (unknown fields included), and need not be encoded again for the log.
+     */
     public static DecodedSpans decodeProtobuf(byte[] body) {
         ExportTraceServiceRequest request;
         try {
@@ -67,7 +73,7 @@ public final class OtlpDecoder {
             throw IngestException.malformed(
                     "malformed OTLP protobuf ExportTraceServiceRequest: " + e.getMessage(), e);
         }
-        return SpanValidator.validate(asTracesData(request));
+        return SpanValidator.validate(asTracesData(request)).withReceivedEncoding(body);
     }
 
     /**

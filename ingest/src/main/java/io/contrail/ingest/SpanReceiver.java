@@ -66,7 +66,7 @@ public final class SpanReceiver {
         }
         if (decoded.acceptedSpans() > 0) {
             try {
-                warehouse.append(decoded.traces());
+                warehouse.append(decoded.traces(), decoded.encodedTraces());
             } catch (IOException e) {
                 requestsRefused.incrementAndGet();
                 throw e;
