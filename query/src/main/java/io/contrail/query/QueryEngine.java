@@ -1,5 +1,8 @@
 package io.contrail.query;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.TraceIdIndex;
@@ -33,6 +36,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,6 +56,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class QueryEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryEngine.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Read-side settings.
@@ -97,6 +105,7 @@ public final class QueryEngine implements AutoCloseable {
     private final AtomicLong leaseIds = new AtomicLong();
     private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private volatile List<Path> liveFiles = List.of();
+    private volatile LiveSource liveSource;
     private final TraceIdIndex traceIndex;
     private final TraceSummaries traceSummaries = new TraceSummaries();
     private volatile boolean traceSummariesStale = true;
@@ -106,7 +115,7 @@ public final class QueryEngine implements AutoCloseable {
         this.layout = new DataLayout(config.dataDir());
         Files.createDirectories(layout.spansDir());
         // Results are materialized (DuckDB JDBC loses the error text of a streamed query that fails
-        // mid-way); the row cap is pushed into the query instead, see limited().
+        // mid-way); the row cap is pushed into the query instead, see statementFor().
         this.base = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
         try (Statement statement = base.createStatement()) {
             statement.execute("SET threads = " + Math.max(1, config.threads()));
@@ -248,7 +257,7 @@ public final class QueryEngine implements AutoCloseable {
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
     public QueryResult query(String sql) throws QueryException {
         try (ReadLease lease = lease(); Connection connection = connect(sql)) {
-            String limited = limited(guard.check(connection, sql));
+            String limited = statementFor(connection, sql);
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited)) {
                     return readAll(rs, config.maxRows());
@@ -265,7 +274,7 @@ public final class QueryEngine implements AutoCloseable {
      */
     public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
         try (ReadLease lease = lease(); Connection connection = connect(sql)) {
-            String limited = limited(guard.check(connection, sql));
+            String limited = statementFor(connection, sql);
             return timed(connection, sql, statement -> {
                 try (ResultSet rs = statement.executeQuery(limited);
                      ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 8192)) {
@@ -280,14 +289,77 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     /**
-     * The statement to run: an admitted SELECT wrapped so that DuckDB produces at most one row
-     * more than the cap (which tells that the result was cut); DuckDB keeps the inner ORDER BY.
+     * The statement to run for user SQL, once the {@link ReadOnlySqlGuard} admits it. Its reads of
+     * {@code spans} are pointed at the live files directly ({@link SpansReads} says why); a read
+     * restricted to named trace IDs, at only the files the trace-ID index names for them, through a
+     * subquery that keeps every column of {@code spans} ({@link SpanViews#COLUMNS_TABLE}) so the
+     * statement binds as it would over every file. A SELECT is then wrapped so that DuckDB produces
+     * at most one row more than the cap (which tells that the result was cut); DuckDB keeps the
+     * inner ORDER BY. A statement DuckDB cannot render back runs as written, through the views.
      */
-    private String limited(ReadOnlySqlGuard.Admitted admitted) {
-        if (admitted.select() == null) {
+    private String statementFor(Connection connection, String sql) throws QueryException {
+        ReadOnlySqlGuard.Admitted admitted = guard.check(connection, sql);
+        JsonNode parsed = admitted.parsed();
+        List<ObjectNode> reads = viewsHaveFiles ? SpansReads.of(parsed) : List.of();
+        if (!reads.isEmpty()) {
+            Optional<Set<String>> traceIds = SpansReads.traceIds(parsed);
+            JsonNode replacement = traceIds.isPresent()
+                    ? fromTable(connection, filesHoldingSource(traceIds.get()))
+                    : liveFilesFromTable(connection);
+            for (ObjectNode read : reads) {
+                String alias = read.path("alias").asText("");
+                ObjectNode direct = replacement.deepCopy();
+                direct.put("alias", alias.isEmpty() ? "spans" : alias);
+                direct.set("column_name_alias", read.path("column_name_alias"));
+                direct.set("sample", read.path("sample"));
+                read.removeAll();
+                read.setAll(direct);
+            }
+        }
+        String select = ReadOnlySqlGuard.render(connection, parsed);
+        if (select == null) {
             return admitted.original();
         }
-        return "SELECT * FROM (\n" + admitted.select() + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
+        if (!admitted.explainPrefix().isEmpty()) {
+            return admitted.explainPrefix() + select;
+        }
+        return "SELECT * FROM (\n" + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
+    }
+
+    /** A source with the columns of {@code spans} over only the files that may hold {@code traceIds}. */
+    private String filesHoldingSource(Set<String> traceIds) throws QueryException {
+        SortedSet<Path> files = new TreeSet<>();
+        for (String traceId : traceIds) {
+            files.addAll(filesHoldingTrace(traceId));
+        }
+        return "(SELECT * FROM " + SpanViews.COLUMNS_TABLE + (files.isEmpty() ? ""
+                : " UNION ALL BY NAME SELECT * FROM " + SpanViews.source(List.copyOf(files))) + ")";
+    }
+
+    /** The parse tree of {@code FROM <source>}, kept for the current live files (its text is long). */
+    private JsonNode liveFilesFromTable(Connection connection) throws QueryException {
+        LiveSource cached = liveSource;
+        List<Path> files = liveFiles;
+        if (cached == null || cached.files() != files) {
+            cached = new LiveSource(files, fromTable(connection, SpanViews.source(files)));
+            liveSource = cached;
+        }
+        return cached.fromTable();
+    }
+
+    private record LiveSource(List<Path> files, JsonNode fromTable) {
+    }
+
+    private static JsonNode fromTable(Connection connection, String source) throws QueryException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+            statement.setString(1, "SELECT * FROM " + source);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return JSON.readTree(rs.getString(1)).path("statements").get(0).path("node").path("from_table");
+            }
+        } catch (SQLException | IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, "cannot parse the span files' source: " + e.getMessage(), e);
+        }
     }
 
     private boolean writeArrow(ArrowReader reader, OutputStream out) throws IOException {

@@ -25,11 +25,10 @@ final class ReadOnlySqlGuard {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * An admitted statement. {@code select} is the SELECT as DuckDB's parser re-renders it (no
-     * comments, no trailing semicolon), ready to be wrapped as a subquery; null for EXPLAIN or when
-     * it cannot be re-rendered, in which case the original text is run as it is.
+     * An admitted statement: its text, the leading {@code EXPLAIN [ANALYZE]} it began with (empty
+     * when none) and DuckDB's parse tree of the rest, which {@link #render} turns back into SQL.
      */
-    record Admitted(String original, String select) {
+    record Admitted(String original, String explainPrefix, JsonNode parsed) {
     }
 
     /** Throws {@link QueryException.Reason#REJECTED} or {@code INVALID} unless {@code sql} is admitted. */
@@ -63,17 +62,22 @@ final class ReadOnlySqlGuard {
             throw new QueryException(QueryException.Reason.REJECTED,
                     "send exactly one statement per request (got " + statements + ")");
         }
-        if (!body.equals(sql)) {
-            return new Admitted(sql, null);
-        }
+        return new Admitted(sql, sql.substring(0, sql.length() - body.length()), parsed);
+    }
+
+    /**
+     * The one SELECT of {@code parsed} as DuckDB renders it (no comments, no trailing semicolon),
+     * ready to be wrapped as a subquery; null when DuckDB cannot render it.
+     */
+    static String render(Connection connection, JsonNode parsed) {
         try (PreparedStatement statement = connection.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
             statement.setString(1, parsed.toString());
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return new Admitted(sql, rs.getString(1));
+                return rs.getString(1);
             }
         } catch (SQLException e) {
-            return new Admitted(sql, null);
+            return null;
         }
     }
 

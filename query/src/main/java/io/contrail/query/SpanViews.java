@@ -39,6 +39,8 @@ import java.util.stream.Stream;
 final class SpanViews {
 
     static final String EMPTY_TABLE = "contrail_empty_spans";
+    /** An empty table with exactly the columns of {@code spans} as last created. */
+    static final String COLUMNS_TABLE = "contrail_spans_columns";
 
     private SpanViews() {
     }
@@ -55,6 +57,7 @@ final class SpanViews {
                     + ", \"date\" DATE, \"hour\" INTEGER)");
             String source = hasFiles ? source(files) : EMPTY_TABLE;
             statement.execute("CREATE OR REPLACE VIEW spans AS SELECT * FROM " + source);
+            statement.execute("CREATE OR REPLACE TABLE " + COLUMNS_TABLE + " AS SELECT * FROM spans LIMIT 0");
             statement.execute("CREATE OR REPLACE VIEW span_events AS SELECT trace_id, span_id, service_name, "
                     + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes, \"date\", \"hour\" "
                     + "FROM (SELECT trace_id, span_id, service_name, name AS span_name, \"date\", \"hour\", "
@@ -202,7 +205,7 @@ final class SpanViews {
             list.append(i == 0 ? "'" : ", '").append(files.get(i).toString().replace("'", "''")).append('\'');
         }
         return list.append("], hive_partitioning = true, union_by_name = true, "
-                + "hive_types = {'date': DATE, 'hour': INTEGER})").toString();
+                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString();
     }
 
     private static boolean hasAttributeColumns(Statement statement) throws SQLException {

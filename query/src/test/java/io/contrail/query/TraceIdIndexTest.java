@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TraceIdIndexTest {
 
@@ -64,6 +65,33 @@ class TraceIdIndexTest {
                 assertThat(traces.trace(id)).as("trace %s", id).isEqualTo(traces.traceByFullScan(id));
             }
             assertThat(traces.trace("0123456789abcdef0123456789abcdef")).isEmpty();
+        }
+    }
+
+    @Test
+    void sqlForOneTraceWithoutATimeRangeOpensOnlyTheFilesHoldingIt() throws Exception {
+        writeFlushes();
+        DataLayout layout = new DataLayout(data);
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            String id = sampleTraceIds(engine).get(0);
+            String lookup = "SELECT * FROM spans WHERE trace_id = '" + id + "' ORDER BY start_time, span_id";
+            String byFullScan = "SELECT * FROM spans WHERE trace_id || '' = '" + id + "' ORDER BY start_time, span_id";
+            QueryResult expected = engine.query(byFullScan);
+            assertThat(expected.rows()).isNotEmpty();
+            assertThat(engine.query(lookup)).isEqualTo(expected);
+
+            // Wreck a file that does not hold the trace: a full scan now fails, the lookup never opens it.
+            List<Path> holding = engine.filesHoldingTrace(id);
+            Path other = SpanFiles.live(layout).stream().filter(f -> !holding.contains(f)).findFirst().orElseThrow();
+            Files.write(other, new byte[(int) Files.size(other)]);
+            assertThatThrownBy(() -> engine.query(byFullScan)).isInstanceOf(QueryException.class);
+            assertThat(engine.query(lookup)).isEqualTo(expected);
+            assertThat(engine.query("SELECT count(*) AS spans, min(name) FROM spans AS s WHERE s.trace_id IN ('"
+                    + id + "', '0123456789abcdef0123456789abcdef')").rows())
+                    .containsExactly(List.of((long) expected.rows().size(),
+                            engine.query("SELECT min(name) FROM (" + lookup + ")").rows().get(0).get(0)));
+            assertThat(engine.query("SELECT count(*) FROM spans WHERE trace_id = '0123456789abcdef0123456789abcdef'")
+                    .rows()).containsExactly(List.of(0L));
         }
     }
 
