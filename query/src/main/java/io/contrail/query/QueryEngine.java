@@ -1,7 +1,6 @@
 package io.contrail.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.SpanFiles;
@@ -56,7 +55,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class QueryEngine implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(QueryEngine.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Read-side settings.
@@ -300,22 +298,7 @@ public final class QueryEngine implements AutoCloseable {
     private String statementFor(Connection connection, String sql) throws QueryException {
         ReadOnlySqlGuard.Admitted admitted = guard.check(connection, sql);
         JsonNode parsed = admitted.parsed();
-        List<ObjectNode> reads = viewsHaveFiles ? SpansReads.of(parsed) : List.of();
-        if (!reads.isEmpty()) {
-            Optional<Set<String>> traceIds = SpansReads.traceIds(parsed);
-            JsonNode replacement = traceIds.isPresent()
-                    ? fromTable(connection, filesHoldingSource(traceIds.get()))
-                    : liveFilesFromTable(connection);
-            for (ObjectNode read : reads) {
-                String alias = read.path("alias").asText("");
-                ObjectNode direct = replacement.deepCopy();
-                direct.put("alias", alias.isEmpty() ? "spans" : alias);
-                direct.set("column_name_alias", read.path("column_name_alias"));
-                direct.set("sample", read.path("sample"));
-                read.removeAll();
-                read.setAll(direct);
-            }
-        }
+        readFilesDirectly(connection, parsed);
         String select = ReadOnlySqlGuard.render(connection, parsed);
         if (select == null) {
             return admitted.original();
@@ -324,6 +307,49 @@ public final class QueryEngine implements AutoCloseable {
             return admitted.explainPrefix() + select;
         }
         return "SELECT * FROM (\n" + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
+    }
+
+    /** Points the reads of {@code spans} in {@code parsed} at the files ({@link #statementFor}). */
+    private void readFilesDirectly(Connection connection, JsonNode parsed) throws QueryException {
+        List<ObjectNode> reads = viewsHaveFiles ? SpansReads.of(parsed) : List.of();
+        if (reads.isEmpty()) {
+            return;
+        }
+        Optional<Set<String>> traceIds = SpansReads.traceIds(parsed);
+        JsonNode replacement = traceIds.isPresent()
+                ? fromTable(connection, filesHoldingSource(traceIds.get()))
+                : liveFilesFromTable(connection);
+        for (ObjectNode read : reads) {
+            String alias = read.path("alias").asText("");
+            ObjectNode direct = replacement.deepCopy();
+            direct.put("alias", alias.isEmpty() ? "spans" : alias);
+            direct.set("column_name_alias", read.path("column_name_alias"));
+            direct.set("sample", read.path("sample"));
+            read.removeAll();
+            read.setAll(direct);
+        }
+    }
+
+    /**
+     * Contrail's own query {@code sql} with its reads of {@code spans} pointed at the files, as
+     * user SQL's are; as written when it reads no spans or DuckDB cannot render it back.
+     */
+    private String ownStatement(Connection connection, String sql) throws QueryException {
+        if (!viewsHaveFiles || !sql.toLowerCase(java.util.Locale.ROOT).contains("spans")) {
+            return sql;
+        }
+        JsonNode parsed;
+        try {
+            parsed = ReadOnlySqlGuard.parse(connection, sql);
+        } catch (SQLException | IOException e) {
+            return sql;
+        }
+        if (parsed.path("error").asBoolean(false) || SpansReads.of(parsed).isEmpty()) {
+            return sql;
+        }
+        readFilesDirectly(connection, parsed);
+        String rendered = ReadOnlySqlGuard.render(connection, parsed);
+        return rendered == null ? sql : rendered;
     }
 
     /** A source with the columns of {@code spans} over only the files that may hold {@code traceIds}. */
@@ -351,12 +377,9 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private static JsonNode fromTable(Connection connection, String source) throws QueryException {
-        try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
-            statement.setString(1, "SELECT * FROM " + source);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                return JSON.readTree(rs.getString(1)).path("statements").get(0).path("node").path("from_table");
-            }
+        try {
+            return ReadOnlySqlGuard.parse(connection, "SELECT * FROM " + source)
+                    .path("statements").get(0).path("node").path("from_table");
         } catch (SQLException | IOException e) {
             throw new QueryException(QueryException.Reason.INVALID, "cannot parse the span files' source: " + e.getMessage(), e);
         }
@@ -390,7 +413,7 @@ public final class QueryEngine implements AutoCloseable {
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
         try (ReadLease lease = lease(); Connection connection = connect(sql);
-             PreparedStatement statement = connection.prepareStatement(sql)) {
+             PreparedStatement statement = connection.prepareStatement(ownStatement(connection, sql))) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 1, parameters.get(i));
             }

@@ -38,12 +38,8 @@ final class ReadOnlySqlGuard {
         }
         String body = withoutLeadingExplain(sql);
         JsonNode parsed;
-        try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
-            statement.setString(1, body);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                parsed = JSON.readTree(rs.getString(1));
-            }
+        try {
+            parsed = parse(connection, body);
         } catch (SQLException | java.io.IOException e) {
             throw new QueryException(QueryException.Reason.INVALID, "cannot parse the query: " + e.getMessage(), e);
         }
@@ -63,6 +59,17 @@ final class ReadOnlySqlGuard {
                     "send exactly one statement per request (got " + statements + ")");
         }
         return new Admitted(sql, sql.substring(0, sql.length() - body.length()), parsed);
+    }
+
+    /** DuckDB's parse tree of {@code sql}; it reports a parse error, or a statement other than SELECT, in its fields. */
+    static JsonNode parse(Connection connection, String sql) throws SQLException, java.io.IOException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
+            statement.setString(1, sql);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return JSON.readTree(rs.getString(1));
+            }
+        }
     }
 
     /**
