@@ -99,10 +99,21 @@ public final class WriteAheadLog implements AutoCloseable {
         return dir.resolve(String.format("%s%012d%s", SEGMENT_PREFIX, segment, SEGMENT_SUFFIX));
     }
 
+    /** Creates segment {@code segment}; when that fails (an unwritable folder), leaves nothing behind. */
     private FileChannel openSegment(long segment) throws IOException {
-        FileChannel channel = FileChannel.open(segmentPath(segment),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        Durability.fsyncDirectory(dir);
+        Path path = segmentPath(segment);
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            Durability.fsyncDirectory(dir);
+        } catch (IOException e) {
+            channel.close();
+            try {
+                Files.deleteIfExists(path);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         return channel;
     }
 
@@ -213,6 +224,9 @@ public final class WriteAheadLog implements AutoCloseable {
     /**
      * Closes the current segment (durably) and starts the next; {@code underLock} runs while no
      * append can interleave. Returns the number of the segment just closed.
+     *
+     * <p>When the next segment cannot be created (an unwritable or full folder), this throws and
+     * changes nothing: appends continue in the current segment, and a later rotation may succeed.
      */
     public long rotate(Runnable underLock) throws IOException {
         forceLock.lock();
@@ -221,11 +235,17 @@ public final class WriteAheadLog implements AutoCloseable {
             try {
                 current.force(false);
                 fsyncCount++;
-                current.close();
                 durableLsn = writtenLsn;
+                FileChannel next = openSegment(currentSegment + 1);
+                try {
+                    current.close();
+                } catch (IOException e) {
+                    // Its records are fsynced above; a failed close loses nothing.
+                    LOG.warn("closing write-ahead log segment {}: {}", currentSegment, e.getMessage());
+                }
+                current = next;
                 long sealed = currentSegment;
                 currentSegment++;
-                current = openSegment(currentSegment);
                 underLock.run();
                 return sealed;
             } finally {
