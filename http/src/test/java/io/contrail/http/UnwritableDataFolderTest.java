@@ -106,6 +106,8 @@ class UnwritableDataFolderTest {
                     .containsPattern("ERROR .*will retry .*" + data + ".*: Permission denied");
             assertEveryParquetFileReads();
             assertThat(server.process().isAlive()).isTrue();
+            System.out.println("UnwritableDataFolderTest: refused with \"" + message + "\"; first log line: "
+                    + server.output().lines().filter(line -> line.contains("ERROR")).findFirst().orElseThrow());
 
             run("chmod", "-R", "u+w", data.toString());
             byte[] retried = refusedRequest.toByteArray();
