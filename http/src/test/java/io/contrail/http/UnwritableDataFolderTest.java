@@ -47,8 +47,11 @@ class UnwritableDataFolderTest {
     private static final List<String> WITHOUT_PERMISSION_OVERRIDE = List.of("setpriv",
             "--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search");
     private static final int TRACES_PER_REQUEST = 10;
-    /** Small, so that the spans acknowledged while nothing can be written fill the buffer within seconds. */
-    private static final String MAX_BUFFERED_SPANS = "3000";
+    /**
+     * Small (about 3,000 spans of the workload), so that the spans acknowledged while nothing can be
+     * written fill the buffer within seconds.
+     */
+    private static final String MAX_BUFFERED_BYTES = "2MB";
 
     @TempDir
     Path scratch;
@@ -73,7 +76,7 @@ class UnwritableDataFolderTest {
 
         try (ChildServer server = ChildServer.start(WITHOUT_PERMISSION_OVERRIDE, List.of("-Xmx512m"), data,
                 scratch.resolve("server.log"), "--flush-interval", "200", "--compact-interval", "0",
-                "--max-buffered-spans", MAX_BUFFERED_SPANS)) {
+                "--max-buffered-bytes", MAX_BUFFERED_BYTES)) {
             for (int i = 0; i < 5; i++) {
                 ExportTraceServiceRequest request = workload.nextRequest(TRACES_PER_REQUEST);
                 assertThat(server.postOtlp(request.toByteArray()).statusCode()).as("ingest before").isEqualTo(200);
