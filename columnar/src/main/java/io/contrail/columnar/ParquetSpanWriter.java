@@ -58,14 +58,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
                 statement.execute(sql);
             }
         } catch (SQLException e) {
-            IOException failure = new IOException("writing " + spans.size() + " spans to " + target + " failed: "
-                    + e.getMessage(), e);
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException cleanup) {
-                failure.addSuppressed(cleanup); // Left behind, it is deleted on the next start.
-            }
-            throw failure;
+            Files.deleteIfExists(temp);
+            throw new IOException("writing " + spans.size() + " spans to " + target + " failed: " + e.getMessage(), e);
         }
         Durability.publish(temp, target);
         return Files.size(target);

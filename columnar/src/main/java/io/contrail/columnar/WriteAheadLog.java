@@ -99,21 +99,10 @@ public final class WriteAheadLog implements AutoCloseable {
         return dir.resolve(String.format("%s%012d%s", SEGMENT_PREFIX, segment, SEGMENT_SUFFIX));
     }
 
-    /** Creates segment {@code segment}; when that fails (an unwritable folder), leaves nothing behind. */
     private FileChannel openSegment(long segment) throws IOException {
-        Path path = segmentPath(segment);
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        try {
-            Durability.fsyncDirectory(dir);
-        } catch (IOException e) {
-            channel.close();
-            try {
-                Files.deleteIfExists(path);
-            } catch (IOException cleanup) {
-                e.addSuppressed(cleanup);
-            }
-            throw e;
-        }
+        FileChannel channel = FileChannel.open(segmentPath(segment),
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Durability.fsyncDirectory(dir);
         return channel;
     }
 
