@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -54,6 +55,9 @@ public final class Warehouse implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
     /** How long {@link #close()} waits for the final flush before leaving the rest to recovery. */
     static final long CLOSE_FLUSH_TIMEOUT_MILLIS = 30_000;
+    /** A failed flush is retried after this, doubling up to {@link #MAX_RETRY_MILLIS}, until it succeeds. */
+    static final long FIRST_RETRY_MILLIS = 200;
+    static final long MAX_RETRY_MILLIS = 10_000;
 
     /**
      * Write-side settings.
@@ -153,6 +157,8 @@ public final class Warehouse implements AutoCloseable {
     private volatile Instant lastFlush;
     private final AtomicLong flushFailures = new AtomicLong();
     private volatile String lastFlushError;
+    /** Whether the last attempt to write Parquet (or to rotate the log for it) failed; refusals then say why. */
+    private volatile boolean flushFailing;
     private final List<Runnable> flushListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Warehouse(Config config, SpanSampler sampler) throws IOException {
@@ -294,12 +300,13 @@ public final class Warehouse implements AutoCloseable {
         if (bufferedSpans > 0) {
             if (bufferedSpans + spansFlushing + refs.size() > config.maxBufferedSpans()) {
                 throw new OverloadedException("ingest buffer full: " + (bufferedSpans + spansFlushing)
-                        + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")", 1);
+                        + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")"
+                        + whyFlushesFail(), 1);
             }
             if (bufferedBytes + bytesFlushing + payloadBytes > config.maxBufferedBytes()) {
                 throw new OverloadedException("ingest buffer full: " + (bufferedBytes + bytesFlushing)
                         + " bytes of spans are waiting to be written to Parquet (limit "
-                        + config.maxBufferedBytes() + " bytes)", 1);
+                        + config.maxBufferedBytes() + " bytes)" + whyFlushesFail(), 1);
             }
         }
         byte[] payload = encodedTraces != null ? encodedTraces : traces.toByteArray();
@@ -324,6 +331,19 @@ public final class Warehouse implements AutoCloseable {
         });
         wal.awaitDurable(lsn);
         spansAppended.addAndGet(refs.size());
+    }
+
+    /** For a refusal: why spans are not leaving the buffer, when writing them is failing. */
+    private String whyFlushesFail() {
+        return flushFailing ? "; writing them fails: " + lastFlushError : "";
+    }
+
+    /** An I/O failure's message that says what went wrong ({@link AccessDeniedException}'s names only the file). */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException denied && denied.getReason() == null) {
+            return denied.getFile() + ": Permission denied";
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** The share of {@code payloadBytes}, logged for {@code loggedSpans} spans, that {@code spans} of them take. */
@@ -365,6 +385,7 @@ public final class Warehouse implements AutoCloseable {
     }
 
     private void flushLoop() {
+        long backoffMillis = FIRST_RETRY_MILLIS;
         while (true) {
             long servedRequests;
             synchronized (signal) {
@@ -381,6 +402,27 @@ public final class Warehouse implements AutoCloseable {
             }
             try {
                 flushOnce();
+                backoffMillis = FIRST_RETRY_MILLIS;
+                flushFailing = false;
+            } catch (IOException e) {
+                if (!running) {
+                    LOG.warn("final flush failed; unwritten spans stay in the write-ahead log: {}", reason(e));
+                    return;
+                }
+                // Typically the log could not be rotated (an unwritable or full folder): nothing was taken from
+                // the buffer; appends go on in the current segment until the buffer's bound refuses them.
+                flushFailed("flush failed, will retry in {} ms (spans stay in the write-ahead log): {}",
+                        backoffMillis, e);
+                synchronized (signal) {
+                    try {
+                        signal.wait(backoffMillis);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                backoffMillis = Math.min(backoffMillis * 2, MAX_RETRY_MILLIS);
+                continue;
             } catch (Throwable t) {
                 // flushOnce retries internally; reaching here means the writer is unusable.
                 LOG.error("flusher stopped: {}", t.toString(), t);
@@ -430,7 +472,7 @@ public final class Warehouse implements AutoCloseable {
         spansFlushing = spans.size();
         bytesFlushing = takenBytes[0];
         if (spans.isEmpty()) {
-            wal.deleteSegmentsUpTo(resolved);
+            deleteLogUpTo(resolved);
             return;
         }
         // Grouped by the hour's number (the partition folder name is built once per hour, not per span).
@@ -448,7 +490,7 @@ public final class Warehouse implements AutoCloseable {
             writePartition(entry.getKey(), entry.getValue(), sealed);
             pending.remove();
         }
-        wal.deleteSegmentsUpTo(resolved);
+        deleteLogUpTo(resolved);
         spansFlushing = 0;
         bytesFlushing = 0;
         lastFlush = Instant.now();
@@ -459,10 +501,30 @@ public final class Warehouse implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
+    /**
+     * Deletes the log segments whose spans are all in Parquet. A failure is only logged: the segments
+     * stay, the next flush deletes them, and a replay in between skips what Parquet already holds.
+     */
+    private void deleteLogUpTo(long segment) {
+        try {
+            wal.deleteSegmentsUpTo(segment);
+        } catch (IOException e) {
+            LOG.warn("could not delete write-ahead log segments up to {} (the next flush will): {}", segment,
+                    reason(e));
+        }
+    }
+
+    private void flushFailed(String format, long backoffMillis, IOException e) {
+        flushFailures.incrementAndGet();
+        lastFlushError = reason(e);
+        flushFailing = true;
+        LOG.error(format, backoffMillis, lastFlushError);
+    }
+
     /** Writes one partition's spans, in files of at most maxFileSpans, retrying until it succeeds. */
     private void writePartition(PartitionPath partition, List<SpanRef> spans, long sealed) throws IOException {
         int from = 0;
-        long backoffMillis = 200;
+        long backoffMillis = FIRST_RETRY_MILLIS;
         while (from < spans.size()) {
             int to = Math.min(spans.size(), from + config.maxFileSpans());
             Path target = partition.resolveUnder(layout.spansDir()).resolve(DataLayout.newFileName(sealed));
@@ -471,12 +533,11 @@ public final class Warehouse implements AutoCloseable {
                 filesWritten.incrementAndGet();
                 parquetBytes.addAndGet(bytes);
                 from = to;
-                backoffMillis = 200;
+                backoffMillis = FIRST_RETRY_MILLIS;
+                flushFailing = false;
             } catch (IOException e) {
-                flushFailures.incrementAndGet();
-                lastFlushError = e.getMessage();
-                LOG.error("writing {} failed, will retry in {} ms (spans stay in the write-ahead log): {}",
-                        target, backoffMillis, e.getMessage());
+                flushFailed("writing " + target + " failed, will retry in {} ms (spans stay in the write-ahead log): {}",
+                        backoffMillis, e);
                 if (!running) {
                     throw e;
                 }
@@ -486,7 +547,7 @@ public final class Warehouse implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     throw e;
                 }
-                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+                backoffMillis = Math.min(backoffMillis * 2, MAX_RETRY_MILLIS);
             }
         }
     }

@@ -213,6 +213,9 @@ public final class WriteAheadLog implements AutoCloseable {
     /**
      * Closes the current segment (durably) and starts the next; {@code underLock} runs while no
      * append can interleave. Returns the number of the segment just closed.
+     *
+     * <p>When the next segment cannot be created (an unwritable or full folder), this throws and
+     * changes nothing: appends continue in the current segment, and a later rotation may succeed.
      */
     public long rotate(Runnable underLock) throws IOException {
         forceLock.lock();
@@ -221,11 +224,17 @@ public final class WriteAheadLog implements AutoCloseable {
             try {
                 current.force(false);
                 fsyncCount++;
-                current.close();
                 durableLsn = writtenLsn;
+                FileChannel next = openSegment(currentSegment + 1);
+                try {
+                    current.close();
+                } catch (IOException e) {
+                    // Its records are fsynced above; a failed close loses nothing.
+                    LOG.warn("closing write-ahead log segment {}: {}", currentSegment, e.getMessage());
+                }
+                current = next;
                 long sealed = currentSegment;
                 currentSegment++;
-                current = openSegment(currentSegment);
                 underLock.run();
                 return sealed;
             } finally {

@@ -281,8 +281,8 @@ public final class ContrailServer implements AutoCloseable {
         } catch (Warehouse.OverloadedException e) {
             otlpError(ctx, encoding, 503, e.getMessage(), e.retryAfterSeconds());
         } catch (IOException e) {
-            LOG.error("storing spans failed: {}", e.getMessage());
-            otlpError(ctx, encoding, 503, "spans could not be stored: " + e.getMessage(),
+            LOG.error("storing spans failed: {}", describe(e));
+            otlpError(ctx, encoding, 503, "spans could not be stored: " + describe(e),
                     IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
         }
     }
@@ -311,10 +311,15 @@ public final class ContrailServer implements AutoCloseable {
             ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
             error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
         } catch (IOException e) {
-            LOG.error("storing spans failed: {}", e.getMessage());
+            LOG.error("storing spans failed: {}", describe(e));
             ctx.header("Retry-After", String.valueOf(IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS));
-            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "spans could not be stored: " + e.getMessage());
+            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "spans could not be stored: " + describe(e));
         }
+    }
+
+    /** An I/O failure's message, or its type when it has none (a closed channel, say). */
+    private static String describe(IOException e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** Most bytes of a refused body read and thrown away so the client sees the answer, not a reset. */

@@ -79,6 +79,17 @@ public final class Main implements Runnable {
                         + "visible to SQL (default: ${DEFAULT-VALUE}).")
         long flushIntervalMillis = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE.toMillis();
 
+        @Option(names = "--max-buffered-spans", paramLabel = "N",
+                description = "Refuse ingest (503 with Retry-After) while this many acknowledged spans wait to be "
+                        + "written to Parquet (default: ${DEFAULT-VALUE}).")
+        long maxBufferedSpans = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_SPANS;
+
+        @Option(names = "--max-buffered-bytes", paramLabel = "SIZE", converter = LifecycleOptions.SizeConverter.class,
+                description = "Refuse ingest (503 with Retry-After) while spans of this many bytes, as received, wait "
+                        + "to be written to Parquet, e.g. 96MB; their heap is a few times this "
+                        + "(default: " + io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES / (1024 * 1024) + "MB).")
+        long maxBufferedBytes = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES;
+
         @Option(names = "--query-timeout", paramLabel = "SECONDS",
                 description = "Queries running longer are interrupted (default: ${DEFAULT-VALUE}).")
         long queryTimeoutSeconds = QueryEngine.Config.DEFAULT_QUERY_TIMEOUT.toSeconds();
@@ -92,11 +103,15 @@ public final class Main implements Runnable {
         LifecycleOptions lifecycle = new LifecycleOptions();
 
         ServerConfig toConfig() throws java.io.IOException {
+            if (maxBufferedSpans < 1 || maxBufferedBytes < 1) {
+                throw new IllegalArgumentException("--max-buffered-spans and --max-buffered-bytes must be at least 1");
+            }
             ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data));
             ServerConfig address = defaults.withAddress(host, port);
             return (grpcPort == null ? address : address.withGrpcPort(grpcPort)).withMaxBodyBytes(maxBodyBytes)
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
-                    .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis)))
+                    .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis))
+                            .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes))
                     .withQuery(defaults.query().withQueryTimeout(Duration.ofSeconds(queryTimeoutSeconds)));
         }
     }
