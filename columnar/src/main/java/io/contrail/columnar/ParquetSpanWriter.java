@@ -66,8 +66,9 @@ public final class ParquetSpanWriter implements AutoCloseable {
     }
 
     /**
-     * Merges span files into {@code temp} with the same options as {@link #write}, rows ordered by
-     * {@code orderBy}, in row groups of {@code rowGroupSpans}. Columns are unified by name, as the
+     * Merges span files into {@code temp} with the same options as {@link #write} plus Parquet's v2
+     * encodings (4% fewer bytes, 8% more time to write, bench/results/trace-lookup.md; the flush,
+     * which bounds ingest, keeps v1), rows ordered by {@code orderBy}, in row groups of {@code rowGroupSpans}. Columns are unified by name, as the
      * {@code spans} view does; the inputs already agree on each attribute's list/scalar shape
      * ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
      */
@@ -77,7 +78,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
                 .collect(java.util.stream.Collectors.joining(", "));
         String sql = "COPY (SELECT * FROM read_parquet([" + files + "], union_by_name = true, hive_partitioning = false)"
                 + " ORDER BY " + orderBy + ") TO '" + temp.toString().replace("'", "''") + "' (" + COPY_OPTIONS
-                + ", ROW_GROUP_SIZE " + rowGroupSpans + ")";
+                + ", PARQUET_VERSION V2, ROW_GROUP_SIZE " + rowGroupSpans + ")";
         try (Statement statement = duckdb.createStatement()) {
             statement.execute(sql);
         }

@@ -165,7 +165,7 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "compact", mixinStandardHelpOptions = true,
-            description = "Merge each hour partition's small files into large ones sorted by trace ID, now, "
+            description = "Merge each hour partition's small files into large ones, trace by trace, now, "
                     + "showing progress. A running `contrail serve` does this in the background; stop it first.")
     static final class Compact implements Callable<Integer> {
         @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
