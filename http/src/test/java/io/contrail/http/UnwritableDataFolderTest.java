@@ -101,7 +101,18 @@ class UnwritableDataFolderTest {
                     refusedRequest = request;
                 }
             }
+            // The buffer can fill before the flusher's first attempt fails; from that failure on, refusals say why.
             String message = Status.parseFrom(refused.body()).getMessage();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!message.contains("writing them fails")) {
+                assertThat(refused.statusCode()).as("refusal: %s", message).isEqualTo(503);
+                assertThat(System.nanoTime() < deadline).as("a refusal naming why flushes fail within 30 s; "
+                        + "the last: %s", message).isTrue();
+                LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(
+                        Long.parseLong(refused.headers().firstValue("Retry-After").orElseThrow())));
+                refused = server.postOtlp(refusedRequest.toByteArray());
+                message = Status.parseFrom(refused.body()).getMessage();
+            }
             assertThat(refused.statusCode()).as("refusal: %s", message).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).as("Retry-After").isPresent();
             assertThat(message).as("the refusal names the cause").contains("ingest buffer full")
