@@ -61,6 +61,14 @@ public final class ParquetSpanWriter implements AutoCloseable {
             Files.deleteIfExists(temp);
             throw new IOException("writing " + spans.size() + " spans to " + target + " failed: " + e.getMessage(), e);
         }
+        // The sidecar first: a reader that finds the span file finds its trace-ID keys (a crash in between
+        // leaves an orphan sidecar, deleted on start).
+        try {
+            TraceIdIndex.writeSidecar(target, TraceIdIndex.keysOf(spans));
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
         Durability.publish(temp, target);
         return Files.size(target);
     }

@@ -31,9 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * sharing 64 bits) only costs reading one file more; there are no false negatives.
  *
  * <p>Each span file's keys live in a sidecar beside it ({@code part-….traceids}: a magic number,
- * the count, the keys as big-endian longs), written by the compaction for its output and built
- * here, from the file's {@code trace_id} column, for any file that has none (a flush file, or
- * data from before the index). Sidecars are written under a temp name and renamed, and deleted
+ * the count, the keys as big-endian longs), written before the span file is renamed into place —
+ * by the flush from the spans it writes, by the compaction for its output — and built here, from
+ * the file's {@code trace_id} column, for any file that has none (data from before the index). Sidecars are written under a temp name and renamed, and deleted
  * with their span file. Memory: 8 bytes per distinct trace per file. Thread-safe.
  */
 public final class TraceIdIndex implements AutoCloseable {
@@ -116,6 +116,19 @@ public final class TraceIdIndex implements AutoCloseable {
         return keysByFile.size();
     }
 
+    /** The sorted distinct keys of the trace IDs of {@code spans} (binary IDs: the low 64 bits are the last 8 bytes). */
+    static long[] keysOf(List<SpanRef> spans) {
+        long[] keys = new long[spans.size()];
+        int count = 0;
+        for (SpanRef ref : spans) {
+            com.google.protobuf.ByteString id = ref.span().getTraceId();
+            if (id.size() >= 8) {
+                keys[count++] = java.nio.ByteBuffer.wrap(id.substring(id.size() - 8).toByteArray()).getLong();
+            }
+        }
+        return Arrays.stream(keys, 0, count).sorted().distinct().toArray();
+    }
+
     /** The sorted distinct keys of the trace IDs in one span file, read with DuckDB. */
     static long[] keysOf(Connection duckdb, Path spanFile) throws IOException {
         String sql = "SELECT DISTINCT trace_id FROM read_parquet('" + spanFile.toString().replace("'", "''")
@@ -139,9 +152,7 @@ public final class TraceIdIndex implements AutoCloseable {
             }
             throw new IOException("cannot read the trace IDs of " + spanFile + ": " + e.getMessage(), e);
         }
-        long[] sorted = Arrays.copyOf(keys, count);
-        Arrays.sort(sorted);
-        return sorted;
+        return Arrays.stream(keys, 0, count).sorted().distinct().toArray();
     }
 
     /** Writes the sidecar of {@code spanFile} (which may not be in place yet) durably. */

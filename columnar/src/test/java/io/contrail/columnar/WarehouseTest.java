@@ -84,6 +84,22 @@ class WarehouseTest {
     }
 
     @Test
+    void aFlushedFileComesWithTheTraceIdSidecarOfExactlyItsTraces() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.append(manySpans("svc", 1, 10));
+            warehouse.append(manySpans("svc", 2, 30));
+            warehouse.flush();
+        }
+        Path file = new DataLayout(data).spanFiles().get(0);
+        long[] written = TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(file));
+        // Keys are the IDs' low 64 bits: the two batches' trace IDs share 1..10 there, so 30 keys for 40 traces.
+        assertThat(written).as("sidecar written by the flush").isNotNull().hasSize(30);
+        try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:")) {
+            assertThat(written).containsExactly(TraceIdIndex.keysOf(duckdb, file));
+        }
+    }
+
+    @Test
     void unflushedSpansAreRecoveredFromTheLogOnRestart() throws Exception {
         Warehouse crashed = Warehouse.open(config());
         crashed.append(manySpans("svc", 1, 500));
