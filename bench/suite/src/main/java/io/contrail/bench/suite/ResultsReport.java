@@ -54,7 +54,7 @@ final class ResultsReport {
         row(md, "corpus", String.format(Locale.ROOT, "%,d spans in %,d OTLP requests (seeded workload, seed %d); "
                         + "%.1f B/span as OTLP protobuf, %.1f B/span gzip'd; generated in %.1f s", corpus.spans(),
                 corpus.requests(), run.seed(), corpus.otlpBytesPerSpan(), corpus.gzippedOtlpBytesPerSpan(),
-                corpus.generateSeconds()));
+                corpus.generateSeconds()) + corpusStorage(corpus));
         row(md, "query timing", run.warmupRounds() + " warm-up round, then the median of " + run.rounds()
                 + " timed rounds; rounds interleave the peers (round r asks every query of every peer)");
         row(md, "probes", String.format(Locale.ROOT, "trace `%s`, user `%s`, %s / `%s`, window %s + 1 h, exception `%s`, "
@@ -230,6 +230,16 @@ final class ResultsReport {
         md.append('\n');
     }
 
+    /** For a corpus stored gzip'd: that it was, why, and that the load clients decompressed what they sent. */
+    private static String corpusStorage(BenchResults.Corpus corpus) {
+        if (!corpus.storedGzipped()) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "; **stored gzip'd** in a %.1f GB file (%s): the load clients decompressed "
+                + "each request before sending it, as OTLP protobuf as in every run, so the benchmark JVM's CPU during "
+                + "the load includes that work", corpus.fileBytes() / 1e9, corpus.storageReason());
+    }
+
     private void contrailIngest(StringBuilder md) {
         BenchResults.ContrailIngest c = results.contrail();
         if (c == null || c.ingest() == null) {
@@ -250,8 +260,10 @@ final class ResultsReport {
                 + "rejected, %,d failed%s", s.refused429(), s.refused503(), s.spansRejected(), s.spansFailed(),
                 s.errors().isEmpty() ? "" : "; errors " + s.errors()));
         row(md, "CPU during the load", String.format(Locale.ROOT, "server %.0f%%, benchmark JVM (clients) %.0f%%, whole "
-                        + "machine %.0f%% of %d00%% (includes other users of the machine)", u.serverCpuPercent(),
-                u.benchCpuPercent(), u.machineCpuPercent(), u.cores()));
+                        + "machine %.0f%% of %d00%% (includes other users of the machine)%s", u.serverCpuPercent(),
+                u.benchCpuPercent(), u.machineCpuPercent(), u.cores(), results.corpus().storedGzipped()
+                        ? "; the benchmark JVM's share includes decompressing each request of the gzip'd corpus file"
+                        : ""));
         if (!u.serverCpuPercentByThread().isEmpty()) {
             StringBuilder threads = new StringBuilder();
             u.serverCpuPercentByThread().entrySet().stream().limit(8).forEach(e -> threads.append(threads.length() == 0
