@@ -55,10 +55,11 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
               --clients N           concurrent OTLP/HTTP clients loading Contrail (default 8)
               --gzip                send OTLP bodies gzipped
               --corpus-gzip         store the corpus file gzip'd (~81 B/span instead of ~625): the load clients
-                                    then decompress each request before sending it, in the benchmark JVM. Chosen
-                                    by itself when the raw corpus (~650 B/span) would take more than half the free
-                                    disk of the scratch folder, e.g. --spans 100000000 (~65 GB raw, ~8 GB gzip'd);
-                                    the run says which at its start and RESULTS.md records it
+                                    then decompress each request and send OTLP protobuf as ever (gzip'd only
+                                    with --gzip), in the benchmark JVM. Chosen by itself when the raw corpus
+                                    (reckoned at 650 B/span) would take more than half the free disk of the
+                                    scratch folder, e.g. --spans 100000000 (~62 GB raw, ~8 GB gzip'd); the run
+                                    says which at its start and RESULTS.md records it
               --seed N              workload seed (default 42)
               --server-xmx SIZE     the Contrail server's -Xmx (default 2g)
               --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
