@@ -19,13 +19,14 @@ import java.util.List;
  * @param workDir             scratch folder (corpus, data folders); null for a new temporary one
  * @param startTimeoutSeconds a peer that has not started by then is recorded as unavailable
  * @param explain             also record EXPLAIN ANALYZE of every query on the DuckDB-dialect peers
+ * @param serverArgs          more options of {@code contrail serve} for the Contrail peer's server
  * @param corpusGzip          store the corpus gzip'd whatever the free disk ({@link CorpusStorageChoice} decides
  *                            otherwise)
  */
 public record BenchOptions(String mode, long spans, long zipkinSpans, List<String> peers, int rounds, int warmupRounds, int clients,
-                           boolean gzip, boolean corpusGzip, long seed, String serverMaxHeap, List<String> serverJvmArgs, Path outDir,
-                           Path workDir, boolean keep, long startTimeoutSeconds, boolean explain, Path repositoryRoot,
-                           String command) {
+                           boolean gzip, boolean corpusGzip, long seed, String serverMaxHeap, List<String> serverJvmArgs,
+                           List<String> serverArgs, Path outDir, Path workDir, boolean keep, long startTimeoutSeconds,
+                           boolean explain, Path repositoryRoot, String command) {
 
     public static final long QUICK_SPANS = 1_000_000;
     public static final long FULL_SPANS = 10_000_000;
@@ -64,6 +65,8 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
               --server-xmx SIZE     the Contrail server's -Xmx (default 2g)
               --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
                                     -XX:StartFlightRecording=filename=/tmp/contrail.jfr
+              --server-arg ARG      another option of `contrail serve` (repeatable), e.g. --query-timeout=600: at
+                                    100M spans a suite query can take longer than its default 30 s
               --out DIR             where RESULTS.md goes (default: bench/); results/suite.json and charts beside it
               --work DIR            scratch folder (default: a new temporary folder, deleted afterwards)
               --keep                keep the scratch folder (corpus, data folders, server log)
@@ -84,6 +87,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
         long seed = DEFAULT_SEED;
         String xmx = ContrailServerProcess.DEFAULT_MAX_HEAP;
         List<String> jvmArgs = new ArrayList<>();
+        List<String> serveArgs = new ArrayList<>();
         Path out = repositoryRoot.resolve("bench");
         Path work = null;
         boolean keep = false;
@@ -118,6 +122,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
                 case "--seed" -> seed = Long.parseLong(value(args, ++i, arg));
                 case "--server-xmx" -> xmx = value(args, ++i, arg);
                 case "--server-jvm-arg" -> jvmArgs.add(value(args, ++i, arg));
+                case "--server-arg" -> serveArgs.add(value(args, ++i, arg));
                 case "--out" -> out = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--work" -> work = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--keep" -> keep = true;
@@ -141,7 +146,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
         int timedRounds = rounds != null ? rounds : mode.equals("smoke") ? 3 : DEFAULT_ROUNDS;
         String command = "bench/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         return new BenchOptions(mode, spans, zipkinSpans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip,
-                corpusGzip, seed, xmx, List.copyOf(jvmArgs), out, work, keep, startTimeout,
+                corpusGzip, seed, xmx, List.copyOf(jvmArgs), List.copyOf(serveArgs), out, work, keep, startTimeout,
                 explain && !mode.equals("smoke"), repositoryRoot, command);
     }
 

@@ -53,8 +53,10 @@ final class ContrailServerProcess implements AutoCloseable {
      * @param classpath  the classpath holding contrail-http and its dependencies
      * @param maxHeap    the server's -Xmx, e.g. "2g"
      * @param extraArgs  more JVM options (e.g. a JFR recording), may be empty
+     * @param serveArgs  more options of {@code serve} (e.g. --query-timeout=600), may be empty
      */
-    static ContrailServerProcess start(Path dataDir, Path log, String classpath, String maxHeap, List<String> extraArgs)
+    static ContrailServerProcess start(Path dataDir, Path log, String classpath, String maxHeap, List<String> extraArgs,
+                                       List<String> serveArgs)
             throws IOException, PeerUnavailableException, InterruptedException {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>();
@@ -66,6 +68,7 @@ final class ContrailServerProcess implements AutoCloseable {
         command.add(classpath);
         command.add("io.contrail.http.Main");
         command.addAll(List.of("serve", "--data", dataDir.toString(), "--port", "0"));
+        command.addAll(serveArgs);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();

@@ -69,7 +69,8 @@ class BenchSmokeTest {
     void aGzipStoredCorpusLoadsEverySpanAndTheReportSaysTheClientsDecompressed(@TempDir Path temp) throws Exception {
         Path out = temp.resolve("out");
         BenchOptions options = BenchOptions.parse(List.of("--smoke", "--corpus-gzip", "--peers", "contrail,duckdb-limit",
-                        "--out", out.toString(), "--work", temp.resolve("work").toString()),
+                        "--server-arg", "--query-timeout=600", "--out", out.toString(), "--work",
+                        temp.resolve("work").toString()),
                 BenchOptions.findRepositoryRoot(Path.of("")));
         ByteArrayOutputStream log = new ByteArrayOutputStream();
 
@@ -81,6 +82,8 @@ class BenchSmokeTest {
         String progress = log.toString(StandardCharsets.UTF_8);
         assertThat(progress).contains("corpus stored gzip'd, the load clients decompress each request before sending "
                 + "it: asked for with --corpus-gzip");
+        assertThat(progress).as("contrail serve took the option: the server started").contains(
+                "contrail: starting the server (child JVM, -Xmx2g) with --query-timeout=600");
         assertThat(results.corpus().storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
         assertThat(results.corpus().fileBytes()).isPositive().isLessThan(results.corpus().otlpBytes() / 4);
         assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
