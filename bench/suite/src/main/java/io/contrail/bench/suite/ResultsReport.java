@@ -241,7 +241,7 @@ final class ResultsReport {
             return "";
         }
         return String.format(Locale.ROOT, "; **stored gzip'd** in a %.1f GB file (%s): the load clients decompressed "
-                + "each request before sending it, as OTLP protobuf as in every run, so the benchmark JVM's CPU during "
+                + "each request before sending it (OTLP protobuf, as in every run), so the benchmark JVM's CPU during "
                 + "the load includes that work", corpus.fileBytes() / 1e9, corpus.storageReason());
     }
 

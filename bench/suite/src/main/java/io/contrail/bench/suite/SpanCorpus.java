@@ -84,8 +84,8 @@ public final class SpanCorpus {
     private final int[] otlpBytesPerRequest;
     private final int[] gzippedBytesPerRequest;
 
-    private SpanCorpus(Path file, Storage storage, long spans, long requests, long otlpBytes, long gzippedOtlpBytes, Probes probes,
-                       long probesFoundAtSpans, int[] spansPerRequest, int[] otlpBytesPerRequest,
+    private SpanCorpus(Path file, Storage storage, long spans, long requests, long otlpBytes, long gzippedOtlpBytes,
+                       Probes probes, long probesFoundAtSpans, int[] spansPerRequest, int[] otlpBytesPerRequest,
                        int[] gzippedBytesPerRequest) {
         this.file = file;
         this.storage = storage;
