@@ -19,11 +19,14 @@ import java.util.List;
  * @param workDir             scratch folder (corpus, data folders); null for a new temporary one
  * @param startTimeoutSeconds a peer that has not started by then is recorded as unavailable
  * @param explain             also record EXPLAIN ANALYZE of every query on the DuckDB-dialect peers
+ * @param serverArgs          more options of {@code contrail serve} for the Contrail peer's server
+ * @param corpusGzip          store the corpus gzip'd whatever the free disk ({@link CorpusStorageChoice} decides
+ *                            otherwise)
  */
 public record BenchOptions(String mode, long spans, long zipkinSpans, List<String> peers, int rounds, int warmupRounds, int clients,
-                           boolean gzip, long seed, String serverMaxHeap, List<String> serverJvmArgs, Path outDir,
-                           Path workDir, boolean keep, long startTimeoutSeconds, boolean explain, Path repositoryRoot,
-                           String command) {
+                           boolean gzip, boolean corpusGzip, long seed, String serverMaxHeap, List<String> serverJvmArgs,
+                           List<String> serverArgs, Path outDir, Path workDir, boolean keep, long startTimeoutSeconds,
+                           boolean explain, Path repositoryRoot, String command) {
 
     public static final long QUICK_SPANS = 1_000_000;
     public static final long FULL_SPANS = 10_000_000;
@@ -52,10 +55,18 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
               --rounds N            timed query rounds after one warm-up (default 5; the median is reported)
               --clients N           concurrent OTLP/HTTP clients loading Contrail (default 8)
               --gzip                send OTLP bodies gzipped
+              --corpus-gzip         store the corpus file gzip'd (~81 B/span instead of ~625): the load clients
+                                    then decompress each request and send OTLP protobuf as ever (gzip'd only
+                                    with --gzip), in the benchmark JVM. Chosen by itself when the raw corpus
+                                    (reckoned at 650 B/span) would take more than half the free disk of the
+                                    scratch folder, e.g. --spans 100000000 (~62 GB raw, ~8 GB gzip'd); the run
+                                    says which at its start and RESULTS.md records it
               --seed N              workload seed (default 42)
               --server-xmx SIZE     the Contrail server's -Xmx (default 2g)
               --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
                                     -XX:StartFlightRecording=filename=/tmp/contrail.jfr
+              --server-arg ARG      another option of `contrail serve` (repeatable), e.g. --query-timeout=600: at
+                                    100M spans a suite query can take longer than its default 30 s
               --out DIR             where RESULTS.md goes (default: bench/); results/suite.json and charts beside it
               --work DIR            scratch folder (default: a new temporary folder, deleted afterwards)
               --keep                keep the scratch folder (corpus, data folders, server log)
@@ -72,9 +83,11 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
         Integer rounds = null;
         int clients = OtlpSender.DEFAULT_CLIENTS;
         boolean gzip = false;
+        boolean corpusGzip = false;
         long seed = DEFAULT_SEED;
         String xmx = ContrailServerProcess.DEFAULT_MAX_HEAP;
         List<String> jvmArgs = new ArrayList<>();
+        List<String> serveArgs = new ArrayList<>();
         Path out = repositoryRoot.resolve("bench");
         Path work = null;
         boolean keep = false;
@@ -105,9 +118,11 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
                 case "--rounds" -> rounds = (int) positive(arg, value(args, ++i, arg));
                 case "--clients" -> clients = (int) positive(arg, value(args, ++i, arg));
                 case "--gzip" -> gzip = true;
+                case "--corpus-gzip" -> corpusGzip = true;
                 case "--seed" -> seed = Long.parseLong(value(args, ++i, arg));
                 case "--server-xmx" -> xmx = value(args, ++i, arg);
                 case "--server-jvm-arg" -> jvmArgs.add(value(args, ++i, arg));
+                case "--server-arg" -> serveArgs.add(value(args, ++i, arg));
                 case "--out" -> out = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--work" -> work = Path.of(value(args, ++i, arg)).toAbsolutePath();
                 case "--keep" -> keep = true;
@@ -130,9 +145,9 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
         }
         int timedRounds = rounds != null ? rounds : mode.equals("smoke") ? 3 : DEFAULT_ROUNDS;
         String command = "bench/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
-        return new BenchOptions(mode, spans, zipkinSpans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip, seed, xmx,
-                List.copyOf(jvmArgs), out, work, keep, startTimeout, explain && !mode.equals("smoke"), repositoryRoot,
-                command);
+        return new BenchOptions(mode, spans, zipkinSpans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip,
+                corpusGzip, seed, xmx, List.copyOf(jvmArgs), List.copyOf(serveArgs), out, work, keep, startTimeout,
+                explain && !mode.equals("smoke"), repositoryRoot, command);
     }
 
     /** The repository root: the nearest folder up from {@code start} holding bench/suite. */

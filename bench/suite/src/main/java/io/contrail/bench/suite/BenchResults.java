@@ -24,10 +24,18 @@ public record BenchResults(Run run, Corpus corpus, List<PeerEntry> peers, List<Q
      * The spans every peer was given (a peer may load a share: see {@link LoadResult#spansOffered()}).
      *
      * @param probesWithinSpans the probes come from the middle of this many first spans, which every peer holds
+     * @param storage           how the corpus file held each request: RAW (OTLP protobuf) or GZIPPED, in which case
+     *                          the load clients decompressed each request before sending it
+     * @param storageReason     why that storage ({@link CorpusStorageChoice})
+     * @param fileBytes         the corpus file's size on disk
      */
     public record Corpus(long spans, long requests, long otlpBytes, long gzippedOtlpBytes, double otlpBytesPerSpan,
                          double gzippedOtlpBytesPerSpan, SpanCorpus.Probes probes, double generateSeconds,
-                         long probesWithinSpans) {
+                         long probesWithinSpans, SpanCorpus.Storage storage, String storageReason, long fileBytes) {
+
+        public boolean storedGzipped() {
+            return storage == SpanCorpus.Storage.GZIPPED;
+        }
     }
 
     /**

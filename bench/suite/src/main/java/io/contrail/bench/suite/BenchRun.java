@@ -109,28 +109,34 @@ public final class BenchRun {
                 progress.printf("  zipkin-mysql loads its share, the first %,d spans (--zipkin-spans)%n",
                         options.zipkinSpans());
             }
+            long freeDiskBytes = Files.getFileStore(work).getUsableSpace();
+            CorpusStorageChoice storage = CorpusStorageChoice.choose(options.corpusGzip(), options.spans(),
+                    freeDiskBytes, work);
+            progress.println("  " + storage.describe());
             // Read before this run overwrites it: the previous run's figures, scaled to this run.
             estimate = RunEstimate.fromFirstOf(List.of(options.resultsDir().resolve(SUITE_JSON),
-                    options.repositoryRoot().resolve("bench").resolve("results").resolve(SUITE_JSON)), options);
+                    options.repositoryRoot().resolve("bench").resolve("results").resolve(SUITE_JSON)), options,
+                    storage.storage());
             if (estimate == null) {
                 progress.println("  no estimate of the duration: no earlier results/suite.json to scale from");
             } else {
-                estimate.describe(Files.getFileStore(work).getUsableSpace(), work).forEach(line -> progress.println("  "
-                        + line));
+                estimate.describe(freeDiskBytes, work).forEach(line -> progress.println("  " + line));
             }
 
             phase(1, "corpus: generating " + String.format(Locale.ROOT, "%,d", options.spans()) + " spans (seed "
                     + options.seed() + ")");
             long corpusStarted = System.nanoTime();
             SpanCorpus corpus = SpanCorpus.generate(work.resolve("corpus"), options.spans(),
-                    options.spansEveryPeerHolds(), options.seed(), progress);
+                    options.spansEveryPeerHolds(), options.seed(), storage.storage(), progress);
             BenchResults.Corpus corpusInfo = new BenchResults.Corpus(corpus.spanCount(), corpus.requestCount(),
                     corpus.otlpBytes(), corpus.gzippedOtlpBytes(), (double) corpus.otlpBytes() / corpus.spanCount(),
                     (double) corpus.gzippedOtlpBytes() / corpus.spanCount(), corpus.probes(),
-                    (System.nanoTime() - corpusStarted) / 1e9, options.spansEveryPeerHolds());
-            progress.printf(Locale.ROOT, "  %,d spans in %,d requests, %.0f B/span OTLP, %.0f B/span gzip'd%n",
-                    corpus.spanCount(), corpus.requestCount(), corpusInfo.otlpBytesPerSpan(),
-                    corpusInfo.gzippedOtlpBytesPerSpan());
+                    (System.nanoTime() - corpusStarted) / 1e9, options.spansEveryPeerHolds(), corpus.storage(),
+                    storage.reason(), corpus.fileBytes());
+            progress.printf(Locale.ROOT, "  %,d spans in %,d requests, %.0f B/span OTLP, %.0f B/span gzip'd; %.1f GB on "
+                            + "disk%s%n", corpus.spanCount(), corpus.requestCount(), corpusInfo.otlpBytesPerSpan(),
+                    corpusInfo.gzippedOtlpBytesPerSpan(), corpusInfo.fileBytes() / 1e9,
+                    corpusInfo.storedGzipped() ? " (gzip'd)" : "");
 
             phase(2, "starting the peers");
             Map<String, PeerEntry> entries = new LinkedHashMap<>();

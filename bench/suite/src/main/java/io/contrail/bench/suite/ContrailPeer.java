@@ -54,11 +54,13 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      * @param clients      concurrent OTLP/HTTP clients
      * @param gzip         send request bodies gzipped
      * @param extraJvmArgs more server JVM options (e.g. -XX:StartFlightRecording=…)
+     * @param serveArgs    more options of {@code contrail serve} (e.g. --query-timeout=600)
      */
-    public record Settings(String classpath, String maxHeap, int clients, boolean gzip, List<String> extraJvmArgs) {
+    public record Settings(String classpath, String maxHeap, int clients, boolean gzip, List<String> extraJvmArgs,
+                           List<String> serveArgs) {
         public static Settings defaults() {
             return new Settings(BenchClasspath.current(), ContrailServerProcess.DEFAULT_MAX_HEAP,
-                    OtlpSender.DEFAULT_CLIENTS, false, List.of());
+                    OtlpSender.DEFAULT_CLIENTS, false, List.of(), List.of());
         }
     }
 
@@ -113,9 +115,10 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     public void start(BenchContext context) throws Exception {
         dataDir = context.workDir().resolve("data");
         progress = context.progress();
-        context.progress().printf("  contrail: starting the server (child JVM, -Xmx%s)%n", settings.maxHeap());
+        context.progress().printf("  contrail: starting the server (child JVM, -Xmx%s)%s%n", settings.maxHeap(),
+                settings.serveArgs().isEmpty() ? "" : " with " + String.join(" ", settings.serveArgs()));
         server = ContrailServerProcess.start(dataDir, context.workDir().resolve("server.log"), settings.classpath(),
-                settings.maxHeap(), settings.extraJvmArgs());
+                settings.maxHeap(), settings.extraJvmArgs(), settings.serveArgs());
         context.progress().printf("  contrail: pid %d listening on %s%n", server.pid(), server.baseUrl());
     }
 

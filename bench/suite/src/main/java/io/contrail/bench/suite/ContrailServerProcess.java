@@ -1,6 +1,7 @@
 package io.contrail.bench.suite;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * {@code contrail serve} in a child JVM of its own, so that its CPU, memory and heap can be
@@ -25,6 +28,9 @@ import java.util.regex.Pattern;
  * announced by the line "Contrail listening on URL", its output drained into {@code server.log}
  * for as long as it runs (a full pipe would block the server). {@link #close()} sends SIGTERM,
  * which makes the server flush what it buffered, and kills it if it has not stopped in a minute.
+ * It runs in the folder above its data folder, so that what DuckDB spills to its default
+ * {@code .tmp} (a large join at 100M spans) lands in the run's scratch folder, not where the
+ * benchmark was started.
  */
 final class ContrailServerProcess implements AutoCloseable {
 
@@ -53,8 +59,10 @@ final class ContrailServerProcess implements AutoCloseable {
      * @param classpath  the classpath holding contrail-http and its dependencies
      * @param maxHeap    the server's -Xmx, e.g. "2g"
      * @param extraArgs  more JVM options (e.g. a JFR recording), may be empty
+     * @param serveArgs  more options of {@code serve} (e.g. --query-timeout=600), may be empty
      */
-    static ContrailServerProcess start(Path dataDir, Path log, String classpath, String maxHeap, List<String> extraArgs)
+    static ContrailServerProcess start(Path dataDir, Path log, String classpath, String maxHeap, List<String> extraArgs,
+                                       List<String> serveArgs)
             throws IOException, PeerUnavailableException, InterruptedException {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>();
@@ -63,10 +71,15 @@ final class ContrailServerProcess implements AutoCloseable {
         command.add("-Xmx" + maxHeap);
         command.addAll(extraArgs);
         command.add("-cp");
-        command.add(classpath);
+        // Absolute, since the server runs in another folder.
+        command.add(Arrays.stream(classpath.split(File.pathSeparator)).filter(entry -> !entry.isEmpty())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator)));
         command.add("io.contrail.http.Main");
-        command.addAll(List.of("serve", "--data", dataDir.toString(), "--port", "0"));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Path data = dataDir.toAbsolutePath();
+        command.addAll(List.of("serve", "--data", data.toString(), "--port", "0"));
+        command.addAll(serveArgs);
+        Process process = new ProcessBuilder(command).directory(data.getParent().toFile()).redirectErrorStream(true)
+                .start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();
         Thread drain = new Thread(() -> drain(process, log, tail, listening), "contrail-server-output");

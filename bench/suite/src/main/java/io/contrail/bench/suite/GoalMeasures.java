@@ -356,10 +356,12 @@ final class GoalMeasures {
         return (met ? "met" : "not met") + " (" + detail + ")";
     }
 
-    private static String usage(ContrailPeer.IngestDetail detail) {
+    private String usage(ContrailPeer.IngestDetail detail) {
         ProcessResources.Usage u = detail.usage();
         return String.format(Locale.ROOT, "%d clients on the same machine; during the load the server used %.0f%% CPU, this "
-                        + "benchmark JVM (the clients) %.0f%%, the whole machine %.0f%% of %d00%% (other users included); "
+                        + "benchmark JVM (the clients" + (corpus.storedGzipped()
+                        ? ", decompressing each request of the gzip'd corpus file before sending it" : "")
+                        + ") %.0f%%, the whole machine %.0f%% of %d00%% (other users included); "
                         + "ack latency p50 %.0f ms, p99 %.0f ms; %d×429, %d×503.", detail.clients(), u.serverCpuPercent(),
                 u.benchCpuPercent(), u.machineCpuPercent(), u.cores(), detail.sender().latencyP50Nanos() / 1e6,
                 detail.sender().latencyP99Nanos() / 1e6, detail.sender().refused429(), detail.sender().refused503());

@@ -35,7 +35,7 @@ final class PeerCatalog {
     static Peer create(String name, BenchOptions options) throws PeerUnavailableException {
         if (name.equals(ContrailPeer.NAME)) {
             return new ContrailPeer(new ContrailPeer.Settings(BenchClasspath.current(), options.serverMaxHeap(),
-                    options.clients(), options.gzip(), options.serverJvmArgs()));
+                    options.clients(), options.gzip(), options.serverJvmArgs(), options.serverArgs()));
         }
         if (name.equals(DuckDbLimitPeer.NAME)) {
             return new DuckDbLimitPeer();

@@ -43,15 +43,17 @@ final class RunEstimate {
 
     /**
      * The estimate from the first of {@code candidates} that exists and holds a measured corpus, or
-     * null when none does (a fresh clone without results, a run that wrote elsewhere).
+     * null when none does (a fresh clone without results, a run that wrote elsewhere); the corpus
+     * file takes its bytes per span as {@code corpusStorage} stores it.
      */
-    static RunEstimate fromFirstOf(List<Path> candidates, BenchOptions options) {
+    static RunEstimate fromFirstOf(List<Path> candidates, BenchOptions options, SpanCorpus.Storage corpusStorage) {
         for (Path candidate : candidates) {
             if (!Files.isRegularFile(candidate)) {
                 continue;
             }
             try {
-                RunEstimate estimate = from(JSON.readTree(candidate.toFile()), candidate.toString(), options);
+                RunEstimate estimate = from(JSON.readTree(candidate.toFile()), candidate.toString(), options,
+                        corpusStorage);
                 if (estimate != null) {
                     return estimate;
                 }
@@ -63,7 +65,7 @@ final class RunEstimate {
     }
 
     /** The estimate from an earlier run's suite.json ({@code source} names it), or null when it has no corpus. */
-    static RunEstimate from(JsonNode previous, String source, BenchOptions options) {
+    static RunEstimate from(JsonNode previous, String source, BenchOptions options, SpanCorpus.Storage corpusStorage) {
         JsonNode corpus = previous.path("corpus");
         long previousSpans = corpus.path("spans").asLong(0);
         int previousRounds = previous.path("run").path("rounds").asInt(0);
@@ -74,8 +76,12 @@ final class RunEstimate {
         Map<String, Double> loadSeconds = new LinkedHashMap<>();
         List<String> without = new ArrayList<>();
         long spans = options.spans();
+        double otlpBytesPerSpan = corpus.path("otlpBytesPerSpan").asDouble();
+        // Generating gzips every request whatever the storage, so only the file's size depends on it.
+        double fileBytesPerSpan = corpusStorage == SpanCorpus.Storage.GZIPPED
+                ? corpus.path("gzippedOtlpBytesPerSpan").asDouble(otlpBytesPerSpan) : otlpBytesPerSpan;
         steps.add(new Step("corpus", corpus.path("generateSeconds").asDouble() / previousSpans * spans,
-                (long) (corpus.path("otlpBytesPerSpan").asDouble() * spans)));
+                (long) (fileBytesPerSpan * spans)));
         Map<String, Double> queryMillisPerRound = queryMillisPerRound(previous, previousRounds);
         for (String peer : options.peers()) {
             JsonNode entry = peerEntry(previous, peer);

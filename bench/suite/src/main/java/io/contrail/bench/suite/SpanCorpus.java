@@ -1,6 +1,8 @@
 package io.contrail.bench.suite;
 
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.contrail.workload.Workload;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -9,7 +11,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +24,7 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -33,6 +36,12 @@ import java.util.zip.GZIPOutputStream;
  * The probes are picked from the middle of the prefix every peer holds ({@code probeWithinSpans}
  * of {@link #generate(Path, long, long, long, PrintStream)}), so every peer is asked about the
  * same trace, user and hour, and holds them.
+ *
+ * <p>The file holds each request as a varint length and the request's bytes: as OTLP protobuf
+ * ({@link Storage#RAW}), or gzip'd ({@link Storage#GZIPPED}, about an eighth of the size, for a
+ * corpus the disk could not hold raw). Either way {@link #requests()} and {@link #rawRequests()}
+ * give the OTLP protobuf request; from a gzip'd file each is decompressed as it is read, on the
+ * reading thread.
  */
 public final class SpanCorpus {
 
@@ -46,11 +55,23 @@ public final class SpanCorpus {
                          long windowStartUnixNano, long windowEndUnixNano, String exceptionType, String route) {
     }
 
-    /** One request as it is on disk and on the wire (OTLP protobuf), with the number of spans in it. */
+    /** One request as it goes on the wire (OTLP protobuf, uncompressed), with the number of spans in it. */
     public record RawRequest(byte[] body, int spans) {
     }
 
+    /** How the file holds each request. */
+    public enum Storage {
+        /** The OTLP protobuf bytes, as sent. */
+        RAW,
+        /** The OTLP protobuf bytes gzip'd, as an exporter with gzip would send them; decompressed when read. */
+        GZIPPED
+    }
+
+    private static final int FILE_BUFFER_BYTES = 1 << 20;
+    private static final int GUNZIP_BUFFER_BYTES = 1 << 16;
+
     private final Path file;
+    private final Storage storage;
     private final long spans;
     private final long requests;
     private final long otlpBytes;
@@ -63,10 +84,11 @@ public final class SpanCorpus {
     private final int[] otlpBytesPerRequest;
     private final int[] gzippedBytesPerRequest;
 
-    private SpanCorpus(Path file, long spans, long requests, long otlpBytes, long gzippedOtlpBytes, Probes probes,
-                       long probesFoundAtSpans, int[] spansPerRequest, int[] otlpBytesPerRequest,
+    private SpanCorpus(Path file, Storage storage, long spans, long requests, long otlpBytes, long gzippedOtlpBytes,
+                       Probes probes, long probesFoundAtSpans, int[] spansPerRequest, int[] otlpBytesPerRequest,
                        int[] gzippedBytesPerRequest) {
         this.file = file;
+        this.storage = storage;
         this.spans = spans;
         this.requests = requests;
         this.otlpBytes = otlpBytes;
@@ -78,20 +100,27 @@ public final class SpanCorpus {
         this.gzippedBytesPerRequest = gzippedBytesPerRequest;
     }
 
-    /** Generates at least {@code targetSpans} spans (whole traces) into {@code dir}; probes from its middle. */
+    /** Generates at least {@code targetSpans} spans (whole traces) into {@code dir}, raw; probes from its middle. */
     public static SpanCorpus generate(Path dir, long targetSpans, long seed, PrintStream progress) throws IOException {
-        return generate(dir, targetSpans, targetSpans, seed, progress);
+        return generate(dir, targetSpans, targetSpans, seed, Storage.RAW, progress);
+    }
+
+    /** As {@link #generate(Path, long, long, long, Storage, PrintStream)}, stored raw. */
+    public static SpanCorpus generate(Path dir, long targetSpans, long probeWithinSpans, long seed,
+                                      PrintStream progress) throws IOException {
+        return generate(dir, targetSpans, probeWithinSpans, seed, Storage.RAW, progress);
     }
 
     /**
-     * Generates at least {@code targetSpans} spans (whole traces) into {@code dir}, with probes from
-     * the middle of its first {@code probeWithinSpans} spans (of all of them when that is more), so
-     * that {@code prefix(probeWithinSpans)} holds them too ({@link #holdsProbes()} checks it).
+     * Generates at least {@code targetSpans} spans (whole traces) into {@code dir}, each request
+     * stored as {@code storage} says, with probes from the middle of its first {@code probeWithinSpans}
+     * spans (of all of them when that is more), so that {@code prefix(probeWithinSpans)} holds them
+     * too ({@link #holdsProbes()} checks it). The same seed gives the same requests whatever the storage.
      */
-    public static SpanCorpus generate(Path dir, long targetSpans, long probeWithinSpans, long seed,
+    public static SpanCorpus generate(Path dir, long targetSpans, long probeWithinSpans, long seed, Storage storage,
                                       PrintStream progress) throws IOException {
         Files.createDirectories(dir);
-        Path file = dir.resolve("corpus.otlp");
+        Path file = dir.resolve(storage == Storage.GZIPPED ? "corpus.otlp-gzip" : "corpus.otlp");
         Workload workload = Workload.builder().seed(seed).startTimeUnixNano(START_TIME_UNIX_NANO)
                 .tracesPerSecond(TRACES_PER_SECOND).build();
         long requests = 0;
@@ -102,15 +131,19 @@ public final class SpanCorpus {
         int[] otlpBytesPerRequest = new int[1024];
         int[] gzippedBytesPerRequest = new int[1024];
         long nextReport = targetSpans / 10;
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+        try (OutputStream fileOut = Files.newOutputStream(file)) {
+            CodedOutputStream out = CodedOutputStream.newInstance(fileOut, FILE_BUFFER_BYTES);
             while (workload.spansGenerated() < targetSpans) {
                 long spansBefore = workload.spansGenerated();
                 ExportTraceServiceRequest request = workload.nextRequest(TRACES_PER_REQUEST);
                 byte[] bytes = request.toByteArray();
-                request.writeDelimitedTo(out);
-                int gzippedBytes = gzippedSize(bytes);
+                // Gzip'd either way: its size is the corpus's bytes-per-span figure as an exporter sends it.
+                byte[] gzippedBody = gzip(bytes);
+                byte[] stored = storage == Storage.GZIPPED ? gzippedBody : bytes;
+                out.writeUInt32NoTag(stored.length);
+                out.writeRawBytes(stored);
                 otlpBytes += bytes.length;
-                gzipped += gzippedBytes;
+                gzipped += gzippedBody.length;
                 if (requests == spansPerRequest.length) {
                     spansPerRequest = Arrays.copyOf(spansPerRequest, spansPerRequest.length * 2);
                     otlpBytesPerRequest = Arrays.copyOf(otlpBytesPerRequest, otlpBytesPerRequest.length * 2);
@@ -118,7 +151,7 @@ public final class SpanCorpus {
                 }
                 spansPerRequest[(int) requests] = (int) (workload.spansGenerated() - spansBefore);
                 otlpBytesPerRequest[(int) requests] = bytes.length;
-                gzippedBytesPerRequest[(int) requests] = gzippedBytes;
+                gzippedBytesPerRequest[(int) requests] = gzippedBody.length;
                 requests++;
                 finder.observe(request, workload.spansGenerated());
                 if (workload.spansGenerated() >= nextReport) {
@@ -126,9 +159,10 @@ public final class SpanCorpus {
                     nextReport += targetSpans / 10;
                 }
             }
+            out.flush();
         }
         int count = (int) requests;
-        return new SpanCorpus(file, workload.spansGenerated(), requests, otlpBytes, gzipped, finder.probes(),
+        return new SpanCorpus(file, storage, workload.spansGenerated(), requests, otlpBytes, gzipped, finder.probes(),
                 finder.foundAtSpans(), Arrays.copyOf(spansPerRequest, count), Arrays.copyOf(otlpBytesPerRequest, count),
                 Arrays.copyOf(gzippedBytesPerRequest, count));
     }
@@ -154,7 +188,7 @@ public final class SpanCorpus {
             prefixGzipped += gzippedBytesPerRequest[count];
             count++;
         }
-        return new SpanCorpus(file, prefixSpans, count, prefixBytes, prefixGzipped, probes, probesFoundAtSpans,
+        return new SpanCorpus(file, storage, prefixSpans, count, prefixBytes, prefixGzipped, probes, probesFoundAtSpans,
                 Arrays.copyOf(spansPerRequest, count), Arrays.copyOf(otlpBytesPerRequest, count),
                 Arrays.copyOf(gzippedBytesPerRequest, count));
     }
@@ -164,12 +198,12 @@ public final class SpanCorpus {
         return probesFoundAtSpans <= spans;
     }
 
-    private static int gzippedSize(byte[] bytes) throws IOException {
+    private static byte[] gzip(byte[] bytes) throws IOException {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(bytes.length / 4);
         try (GZIPOutputStream gzip = new GZIPOutputStream(buffer)) {
             gzip.write(bytes);
         }
-        return buffer.size();
+        return buffer.toByteArray();
     }
 
     public long spanCount() {
@@ -194,56 +228,41 @@ public final class SpanCorpus {
         return probes;
     }
 
+    /** How the file holds each request; a prefix shares its corpus's file and storage. */
+    public Storage storage() {
+        return storage;
+    }
+
+    /** The size of the corpus file: all of it, also for a prefix (which reads only its first requests). */
+    public long fileBytes() throws IOException {
+        return Files.size(file);
+    }
+
     /** The requests in order, read from disk as they are iterated (one pass per call). */
     public Iterable<ExportTraceServiceRequest> requests() {
         return () -> new Iterator<>() {
-            private final InputStream in = open();
-            private long read;
-            private ExportTraceServiceRequest next = read();
-
-            private InputStream open() {
-                try {
-                    return new BufferedInputStream(Files.newInputStream(file), 1 << 20);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
-
-            private ExportTraceServiceRequest read() {
-                try {
-                    ExportTraceServiceRequest request = read == requests ? null
-                            : ExportTraceServiceRequest.parseDelimitedFrom(in);
-                    if (request == null) {
-                        in.close();
-                    } else {
-                        read++;
-                    }
-                    return request;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }
+            private final Iterator<RawRequest> raw = rawRequests().iterator();
 
             @Override
             public boolean hasNext() {
-                return next != null;
+                return raw.hasNext();
             }
 
             @Override
             public ExportTraceServiceRequest next() {
-                if (next == null) {
-                    throw new NoSuchElementException();
+                try {
+                    return ExportTraceServiceRequest.parseFrom(raw.next().body());
+                } catch (InvalidProtocolBufferException e) {
+                    throw new UncheckedIOException(e);
                 }
-                ExportTraceServiceRequest current = next;
-                next = read();
-                return current;
             }
         };
     }
 
     /**
-     * The requests in order as their protobuf bytes, without parsing them: what a load driver sends,
-     * at no decoding cost to the sending side (one pass per call).
+     * The requests in order as their OTLP protobuf bytes, without parsing them: what a load driver
+     * sends, at no decoding cost to the sending side beyond decompressing a gzip'd file's request
+     * (one pass per call).
      */
     public Iterable<RawRequest> rawRequests() {
         return () -> new Iterator<>() {
@@ -253,7 +272,7 @@ public final class SpanCorpus {
 
             private InputStream open() {
                 try {
-                    return new BufferedInputStream(Files.newInputStream(file), 1 << 20);
+                    return new BufferedInputStream(Files.newInputStream(file), FILE_BUFFER_BYTES);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -267,9 +286,14 @@ public final class SpanCorpus {
                         return null;
                     }
                     int length = CodedInputStream.readRawVarint32(first, in);
-                    byte[] body = in.readNBytes(length);
-                    if (body.length != length) {
+                    byte[] stored = in.readNBytes(length);
+                    if (stored.length != length) {
                         throw new IOException(file + " ends inside request " + index);
+                    }
+                    byte[] body = storage == Storage.GZIPPED ? gunzip(stored, otlpBytesPerRequest[index]) : stored;
+                    if (body == null || body.length != otlpBytesPerRequest[index]) {
+                        throw new IOException(file + ": request " + index + " is not the "
+                                + otlpBytesPerRequest[index] + " bytes of OTLP protobuf that were written");
                     }
                     return new RawRequest(body, spansPerRequest[index++]);
                 } catch (IOException e) {
@@ -292,6 +316,14 @@ public final class SpanCorpus {
                 return current;
             }
         };
+    }
+
+    /** The {@code otlpBytes} bytes gzip'd in {@code gzipped}, or null when it holds another number of bytes. */
+    private static byte[] gunzip(byte[] gzipped, int otlpBytes) throws IOException {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped), GUNZIP_BUFFER_BYTES)) {
+            byte[] body = new byte[otlpBytes];
+            return in.readNBytes(body, 0, otlpBytes) == otlpBytes && in.read() < 0 ? body : null;
+        }
     }
 
     /** Picks probe values from the middle of the spans every peer holds, so they lie inside every peer's data. */

@@ -63,4 +63,39 @@ class BenchSmokeTest {
         }
         assertThat(results.contrail().freshness().seconds()).isNotEmpty();
     }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aGzipStoredCorpusLoadsEverySpanAndTheReportSaysTheClientsDecompressed(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("out");
+        BenchOptions options = BenchOptions.parse(List.of("--smoke", "--corpus-gzip", "--peers", "contrail,duckdb-limit",
+                        "--server-arg", "--query-timeout=600", "--out", out.toString(), "--work",
+                        temp.resolve("work").toString()),
+                BenchOptions.findRepositoryRoot(Path.of("")));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+
+        BenchResults results;
+        try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            results = new BenchRun(options, progress).run();
+        }
+
+        String progress = log.toString(StandardCharsets.UTF_8);
+        assertThat(progress).contains("corpus stored gzip'd, the load clients decompress each request before sending "
+                + "it: asked for with --corpus-gzip");
+        assertThat(progress).as("contrail serve took the option: the server started").contains(
+                "contrail: starting the server (child JVM, -Xmx2g) with --query-timeout=600");
+        assertThat(results.corpus().storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
+        assertThat(results.corpus().fileBytes()).isPositive().isLessThan(results.corpus().otlpBytes() / 4);
+        assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
+        assertThat(results.peers().get(0).load().spansStored()).as("Contrail took every request as OTLP protobuf")
+                .isEqualTo(results.corpus().spans());
+        assertThat(results.contrail().ingest().sender().errors()).isEmpty();
+        assertThat(results.contrail().ingest().sender().bodyBytesSent()).isEqualTo(results.corpus().otlpBytes());
+        assertThat(results.peers().get(1).load().spansStored()).isEqualTo(results.corpus().spans());
+        assertThat(Files.readString(out.resolve("RESULTS.md"))).contains("**stored gzip'd**",
+                "the load clients decompressed each request before sending it",
+                "the benchmark JVM's share includes decompressing each request of the gzip'd corpus file");
+        assertThat(Files.readString(out.resolve("results").resolve(BenchRun.SUITE_JSON)))
+                .contains("\"storage\" : \"GZIPPED\"", "\"storageReason\" : \"asked for with --corpus-gzip\"");
+    }
 }

@@ -113,5 +113,8 @@ class PostgresPeerTest {
         assertThat(reason).contains("10,000,000 spans", "about 20.6 GB", "/scratch/pg", "15.0 GB are free");
         assertThat(PostgresPeer.notEnoughDisk(1_000_031, 625_590_945, 71_000_000_000L, Path.of("/scratch/pg")))
                 .as("1M spans with 71 GB free").isNull();
+        assertThat(PostgresPeer.notEnoughDisk(100_000_000, 62_540_000_000L, 43_000_000_000L, Path.of("/scratch/pg")))
+                .as("100M spans, whose OTLP bytes count whether the corpus file is stored raw or gzip'd")
+                .contains("100,000,000 spans", "about 166.9 GB", "62.5 GB of OTLP protobuf", "43.0 GB are free");
     }
 }

@@ -37,7 +37,8 @@ class RunEstimateTest {
         BenchOptions full = BenchOptions.parse(List.of("--full", "--peers", "contrail,postgresql,zipkin-mysql"),
                 Path.of("/repo"));
 
-        RunEstimate estimate = RunEstimate.from(previous, "bench/results/suite.json", full);
+        RunEstimate estimate = RunEstimate.from(previous, "bench/results/suite.json", full,
+                SpanCorpus.Storage.RAW);
 
         assertThat(estimate.loadSeconds("contrail")).as("2 s start + 30 s per 1M spans × 10M")
                 .isCloseTo(302.0, within(0.01));
@@ -57,10 +58,28 @@ class RunEstimateTest {
     }
 
     @Test
+    void aGzipStoredCorpusTakesItsGzippedBytesPerSpanOfDisk() throws Exception {
+        JsonNode previous = new ObjectMapper().readTree(QUICK_RUN.replace("\"otlpBytesPerSpan\": 625.0",
+                "\"otlpBytesPerSpan\": 625.0, \"gzippedOtlpBytesPerSpan\": 81.0"));
+        BenchOptions hundredMillion = BenchOptions.parse(List.of("--spans", "100000000", "--peers", "contrail"),
+                Path.of("/repo"));
+
+        RunEstimate raw = RunEstimate.from(previous, "suite.json", hundredMillion, SpanCorpus.Storage.RAW);
+        RunEstimate gzipped = RunEstimate.from(previous, "suite.json", hundredMillion, SpanCorpus.Storage.GZIPPED);
+
+        assertThat(raw.steps().get(0).diskBytes()).isEqualTo(62_500_000_000L);
+        assertThat(gzipped.steps().get(0).diskBytes()).isEqualTo(8_100_000_000L);
+        assertThat(gzipped.steps().get(0).seconds()).as("generating gzips every request either way")
+                .isEqualTo(raw.steps().get(0).seconds()).isCloseTo(800.0, within(0.01));
+        assertThat(gzipped.diskBytes()).isEqualTo(8_100_000_000L + 4_600_000_000L);
+    }
+
+    @Test
     void givesNoEstimateWithoutAnEarlierRun(@TempDir Path temp) throws Exception {
         BenchOptions quick = BenchOptions.parse(List.of("--quick"), temp);
         Path empty = Files.writeString(temp.resolve("suite.json"), "{}");
 
-        assertThat(RunEstimate.fromFirstOf(List.of(temp.resolve("missing.json"), empty), quick)).isNull();
+        assertThat(RunEstimate.fromFirstOf(List.of(temp.resolve("missing.json"), empty), quick,
+                SpanCorpus.Storage.RAW)).isNull();
     }
 }

@@ -76,6 +76,47 @@ class SpanCorpusTest {
     }
 
     @Test
+    void aGzipStoredCorpusGivesTheSameRequestsAsARawOneOfTheSameSeed(@TempDir Path temp) throws Exception {
+        SpanCorpus raw = SpanCorpus.generate(temp.resolve("raw"), 30_000, 6_000, 7, SpanCorpus.Storage.RAW, QUIET);
+        SpanCorpus gzipped = SpanCorpus.generate(temp.resolve("gzipped"), 30_000, 6_000, 7, SpanCorpus.Storage.GZIPPED,
+                QUIET);
+
+        assertThat(gzipped.storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
+        assertThat(gzipped.fileBytes()).as("each request gzip'd, behind its length")
+                .isGreaterThan(gzipped.gzippedOtlpBytes()).isLessThan(gzipped.gzippedOtlpBytes() + 4L * gzipped.requestCount())
+                .isLessThan(raw.fileBytes() / 4);
+        assertThat(raw.fileBytes()).isGreaterThan(raw.otlpBytes()).isLessThan(raw.otlpBytes() + 4L * raw.requestCount());
+        assertThat(List.of(gzipped.spanCount(), gzipped.requestCount(), gzipped.otlpBytes(), gzipped.gzippedOtlpBytes()))
+                .isEqualTo(List.of(raw.spanCount(), raw.requestCount(), raw.otlpBytes(), raw.gzippedOtlpBytes()));
+        assertThat(gzipped.probes()).isEqualTo(raw.probes());
+        assertSameRequests(gzipped, raw);
+
+        SpanCorpus gzippedPrefix = gzipped.prefix(6_000);
+        SpanCorpus rawPrefix = raw.prefix(6_000);
+        assertThat(gzippedPrefix.requestCount()).isEqualTo(rawPrefix.requestCount()).isLessThan(raw.requestCount());
+        assertThat(gzippedPrefix.storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
+        assertThat(gzippedPrefix.holdsProbes()).isTrue();
+        assertSameRequests(gzippedPrefix, rawPrefix);
+    }
+
+    /** Byte for byte the same OTLP protobuf and span counts from rawRequests(), equal messages from requests(). */
+    private static void assertSameRequests(SpanCorpus actual, SpanCorpus expected) {
+        List<SpanCorpus.RawRequest> actualRaw = new ArrayList<>();
+        actual.rawRequests().forEach(actualRaw::add);
+        List<SpanCorpus.RawRequest> expectedRaw = new ArrayList<>();
+        expected.rawRequests().forEach(expectedRaw::add);
+        assertThat(actualRaw).hasSize((int) expected.requestCount()).hasSameSizeAs(expectedRaw);
+        long bytes = 0;
+        for (int i = 0; i < actualRaw.size(); i++) {
+            assertThat(actualRaw.get(i).body()).as("request %d", i).isEqualTo(expectedRaw.get(i).body());
+            assertThat(actualRaw.get(i).spans()).as("request %d", i).isEqualTo(expectedRaw.get(i).spans());
+            bytes += actualRaw.get(i).body().length;
+        }
+        assertThat(bytes).isEqualTo(expected.otlpBytes());
+        assertThat(requests(actual)).isEqualTo(requests(expected));
+    }
+
+    @Test
     void prefixOfAtLeastTheWholeCorpusIsTheCorpus(@TempDir Path temp) throws Exception {
         SpanCorpus corpus = SpanCorpus.generate(temp, 3_000, 7, QUIET);
 
