@@ -62,7 +62,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
                                     scratch folder, e.g. --spans 100000000 (~62 GB raw, ~8 GB gzip'd); the run
                                     says which at its start and RESULTS.md records it
               --seed N              workload seed (default 42)
-              --server-xmx SIZE     the Contrail server's -Xmx (default 2g)
+              --server-xmx SIZE     the Contrail server's -Xmx (default 1g, the heap goal)
               --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
                                     -XX:StartFlightRecording=filename=/tmp/contrail.jfr
               --server-arg ARG      another option of `contrail serve` (repeatable), e.g. --query-timeout=600: at

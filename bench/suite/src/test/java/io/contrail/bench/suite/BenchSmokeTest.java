@@ -83,7 +83,7 @@ class BenchSmokeTest {
         assertThat(progress).contains("corpus stored gzip'd, the load clients decompress each request before sending "
                 + "it: asked for with --corpus-gzip");
         assertThat(progress).as("contrail serve took the option: the server started").contains(
-                "contrail: starting the server (child JVM, -Xmx2g) with --query-timeout=600");
+                "contrail: starting the server (child JVM, -Xmx" + ContrailServerProcess.DEFAULT_MAX_HEAP + ") with --query-timeout=600");
         assertThat(results.corpus().storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
         assertThat(results.corpus().fileBytes()).isPositive().isLessThan(results.corpus().otlpBytes() / 4);
         assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
