@@ -26,17 +26,9 @@ class BenchSmokeTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void smokeRunAnswersEveryQueryOnContrailAndTheLimitWithTheSameRows(@TempDir Path temp) throws Exception {
         Path out = temp.resolve("out");
-        BenchOptions options = BenchOptions.parse(List.of("--smoke", "--peers", "contrail,duckdb-limit,postgresql",
-                        "--start-timeout", "20", "--out", out.toString(), "--work", temp.resolve("work").toString()),
-                BenchOptions.findRepositoryRoot(Path.of("")));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-
-        BenchResults results;
-        try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            results = new BenchRun(options, progress).run();
-        }
-
-        String progress = log.toString(StandardCharsets.UTF_8);
+        SmokeRun run = smokeRun(temp, "--peers", "contrail,duckdb-limit,postgresql", "--start-timeout", "20");
+        BenchResults results = run.results();
+        String progress = run.progress();
         assertThat(out.resolve("RESULTS.md")).isNotEmptyFile();
         assertThat(out.resolve("results").resolve(BenchRun.SUITE_JSON)).isNotEmptyFile();
         assertThat(out.resolve("results").resolve(ResultsCharts.QUERIES_PNG)).isNotEmptyFile();
@@ -68,18 +60,10 @@ class BenchSmokeTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void aGzipStoredCorpusLoadsEverySpanAndTheReportSaysTheClientsDecompressed(@TempDir Path temp) throws Exception {
         Path out = temp.resolve("out");
-        BenchOptions options = BenchOptions.parse(List.of("--smoke", "--corpus-gzip", "--peers", "contrail,duckdb-limit",
-                        "--server-arg", "--query-timeout=600", "--out", out.toString(), "--work",
-                        temp.resolve("work").toString()),
-                BenchOptions.findRepositoryRoot(Path.of("")));
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-
-        BenchResults results;
-        try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            results = new BenchRun(options, progress).run();
-        }
-
-        String progress = log.toString(StandardCharsets.UTF_8);
+        SmokeRun run = smokeRun(temp, "--corpus-gzip", "--peers", "contrail,duckdb-limit",
+                "--server-arg", "--query-timeout=600");
+        BenchResults results = run.results();
+        String progress = run.progress();
         assertThat(progress).contains("corpus stored gzip'd, the load clients decompress each request before sending "
                 + "it: asked for with --corpus-gzip");
         assertThat(progress).as("contrail serve took the option: the server started").contains(
@@ -97,5 +81,22 @@ class BenchSmokeTest {
                 "the benchmark JVM's share includes decompressing each request of the gzip'd corpus file");
         assertThat(Files.readString(out.resolve("results").resolve(BenchRun.SUITE_JSON)))
                 .contains("\"storage\" : \"GZIPPED\"", "\"storageReason\" : \"asked for with --corpus-gzip\"");
+    }
+
+    private record SmokeRun(BenchResults results, String progress) {
+    }
+
+    /** {@code bench/run --smoke} with {@code args}, writing into {@code temp}/out and {@code temp}/work. */
+    private static SmokeRun smokeRun(Path temp, String... args) throws Exception {
+        List<String> all = new java.util.ArrayList<>(List.of("--smoke"));
+        all.addAll(List.of(args));
+        all.addAll(List.of("--out", temp.resolve("out").toString(), "--work", temp.resolve("work").toString()));
+        BenchOptions options = BenchOptions.parse(all, BenchOptions.findRepositoryRoot(Path.of("")));
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        BenchResults results;
+        try (PrintStream progress = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            results = new BenchRun(options, progress).run();
+        }
+        return new SmokeRun(results, log.toString(StandardCharsets.UTF_8));
     }
 }
