@@ -201,7 +201,7 @@ public final class QueryEngine implements AutoCloseable {
      */
     private Connection connect(String sql) throws QueryException {
         try {
-            if (traceSummariesStale && mentionsTraces(sql)) {
+            if (traceSummariesStale && readsTraces(sql)) {
                 synchronized (viewLock) {
                     traceSummariesStale = false;
                     try {
@@ -248,8 +248,17 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
-    private static boolean mentionsTraces(String sql) {
-        return sql.toLowerCase(java.util.Locale.ROOT).contains("traces");
+    /**
+     * Whether {@code sql} reads the {@code traces} view, by DuckDB's parse tree: a column or alias
+     * of that name does not (syncing the summaries of 100M spans reads every file).
+     */
+    private boolean readsTraces(String sql) throws SQLException, IOException {
+        if (!sql.toLowerCase(java.util.Locale.ROOT).contains("traces")) {
+            return false;
+        }
+        try (Connection connection = base.duplicate()) {
+            return SpansReads.readsTable(ReadOnlySqlGuard.parse(connection, sql), "traces");
+        }
     }
 
     /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */

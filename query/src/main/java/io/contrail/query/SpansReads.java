@@ -64,6 +64,16 @@ final class SpansReads {
     }
 
     /**
+     * Whether the statement reads the table or view {@code table} of Contrail's catalog (lower-case
+     * name) anywhere, CTEs and subqueries included. True for a tree DuckDB could not parse or that
+     * holds several statements: the caller then does what reading it needs.
+     */
+    static boolean readsTable(JsonNode parsed, String table) {
+        Scan scan = scan(parsed);
+        return parsed.path("error").asBoolean(false) || scan == null || scan.otherTables.contains(table);
+    }
+
+    /**
      * The trace IDs that the statement's one read of {@code spans} is restricted to; empty when the
      * statement is not of that shape (or names an ID in a form no stored span has).
      */

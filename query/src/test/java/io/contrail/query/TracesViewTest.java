@@ -61,6 +61,28 @@ class TracesViewTest {
         }
     }
 
+    @Test
+    void summariesAreBuiltOnlyForStatementsThatReadTheTracesView() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data));
+             QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            warehouse.onFilesPublished(engine::filesChanged);
+            warehouse.append(traces(resourceSpans("frontend", span(WHOLE, "00000000000000a0", null, "GET /",
+                    Span.SpanKind.SPAN_KIND_SERVER, HOUR, 50 * MS).build())));
+            warehouse.flush();
+            String parts = "SELECT count(*) FROM " + TraceSummaries.PARTS;
+
+            // "traces" as an alias, a column name or in a string is no read of the view.
+            assertThat(engine.query("SELECT count(DISTINCT trace_id) AS traces FROM spans").rows())
+                    .containsExactly(List.of(1L));
+            assertThat(engine.query("SELECT 'traces' AS traces, name AS \"traces\" FROM spans").rows()).hasSize(1);
+            assertThat(engine.query(parts).rows()).as("nothing summarized yet").containsExactly(List.of(0L));
+
+            assertThat(engine.query("WITH t AS (SELECT * FROM (SELECT trace_id FROM traces)) SELECT count(*) FROM t")
+                    .rows()).containsExactly(List.of(1L));
+            assertThat(engine.query(parts).rows()).containsExactly(List.of(1L));
+        }
+    }
+
     private static TracesData traces(io.opentelemetry.proto.trace.v1.ResourceSpans... resourceSpans) {
         return TracesData.newBuilder().addAllResourceSpans(List.of(resourceSpans)).build();
     }
