@@ -69,7 +69,7 @@ public final class DuckDbSuiteSql {
             case EVENT_FIELD_SEARCH -> "SELECT trace_id, span_id, service_name, span_name FROM ("
                     + "SELECT trace_id, span_id, service_name, name AS span_name, UNNEST(events) AS event FROM spans)"
                     + " WHERE event.name = 'exception' AND event.attributes->>'exception.type' = "
-                    + literal(probes.exceptionType()) + " ORDER BY trace_id, span_id";
+                    + literal(probes.exceptionType()) + " ORDER BY trace_id, span_id LIMIT " + BenchQuery.EVENT_SEARCH_LIMIT;
             case FULL_COUNT -> "SELECT count(*) AS spans FROM spans";
             case RESOURCE_ATTRIBUTE -> "SELECT \"resource.k8s.pod.name\" AS pod, count(*) AS spans FROM spans"
                     + " GROUP BY 1 ORDER BY 2 DESC, 1";

@@ -280,7 +280,8 @@ public final class PostgresPeer implements Peer {
                     SELECT trace_id, span_id, service_name, name AS span_name
                     FROM spans CROSS JOIN LATERAL jsonb_array_elements(events) AS event
                     WHERE event ->> 'name' = 'exception' AND event -> 'attributes' ->> 'exception.type' = ?
-                    ORDER BY trace_id, span_id""";
+                    ORDER BY trace_id, span_id
+                    LIMIT """ + BenchQuery.EVENT_SEARCH_LIMIT;
             case FULL_COUNT -> "SELECT count(*) FROM spans";
             case RESOURCE_ATTRIBUTE -> """
                     SELECT resource ->> 'k8s.pod.name' AS k8s_pod_name, count(*) AS spans
