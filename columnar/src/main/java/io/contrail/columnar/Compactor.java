@@ -46,7 +46,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>One compactor per data folder: it holds {@code spans/.compaction.lock} while open. Runs in
  * the background every {@link Config#interval()} on one DuckDB thread, pausing between merges so
- * that it is busy at most {@link Config#maxBusyFraction()} of the time, or on demand with
+ * that it is busy at most {@link Config#maxBusyFraction()} of the time — unless it has fallen
+ * behind the flushes, when it merges back to back until it has caught up — or on demand with
  * {@link #compactOnce}.
  */
 public final class Compactor implements AutoCloseable {
@@ -62,6 +63,8 @@ public final class Compactor implements AutoCloseable {
     static final String SORT_ORDER = "min(start_time) OVER (PARTITION BY trace_id), trace_id, service_name, "
             + "start_time, span_id";
     static final String LOCK_FILE = ".compaction.lock";
+    /** A background plan with at least this many merges is behind: it runs unthrottled (see {@link #compactOnce}). */
+    static final int BEHIND_MERGES = 2;
 
     /**
      * Compaction settings.
@@ -156,12 +159,17 @@ public final class Compactor implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong spansMerged = new java.util.concurrent.atomic.AtomicLong();
     private volatile String lastError;
 
-    /** Counters for {@code /health}: merges and spans merged since start, the last pass's failure (null after a good pass). */
-    public record Stats(long merges, long spansMerged, String lastError) {
+    private final java.util.concurrent.atomic.AtomicLong throttledMillis = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Counters for {@code /health}: merges and spans merged since start, time paused by the throttle,
+     * the last pass's failure (null after a good pass).
+     */
+    public record Stats(long merges, long spansMerged, long throttledMillis, String lastError) {
     }
 
     public Stats stats() {
-        return new Stats(mergesDone.get(), spansMerged.get(), lastError);
+        return new Stats(mergesDone.get(), spansMerged.get(), throttledMillis.get(), lastError);
     }
 
     private Compactor(DataLayout layout, Config config, FileReaper reaper, FileChannel lockChannel, FileLock lock,
@@ -252,32 +260,66 @@ public final class Compactor implements AutoCloseable {
         return compactOnce(progress, false);
     }
 
+    /**
+     * One pass. A background pass ({@code throttled}) pauses after each merge ({@link #pause}) only
+     * while it is keeping up, i.e. its plan holds fewer than {@link #BEHIND_MERGES} merges; when
+     * flushes arrive faster than throttled merges can take them, the file count — and every query's
+     * cost with it — would grow without bound, so a pass that finds itself behind merges back to
+     * back, and plans again as soon as it ends, until a plan finds nothing more to merge.
+     */
     private Pass compactOnce(Progress progress, boolean throttled) throws IOException {
         synchronized (passLock) {
-            Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = plan();
-            int total = plan.values().stream().mapToInt(List::size).sum();
-            progress.planned(total);
             List<Merge> merges = new ArrayList<>();
+            int partitionsLooked = 0;
             int done = 0;
-            for (Map.Entry<PartitionPath, List<List<SpanFiles.SpanFile>>> partition : plan.entrySet()) {
-                for (List<SpanFiles.SpanFile> group : partition.getValue()) {
-                    if (closed) {
-                        return new Pass(merges, plan.size());
-                    }
-                    Merge merge = merge(partition.getKey(), group);
-                    merges.add(merge);
-                    mergesDone.incrementAndGet();
-                    spansMerged.addAndGet(merge.spans());
-                    progress.merged(++done, total, merge);
-                    LOG.info("compacted {}: {} files, {} spans, {} → {} kB in {} ms ({}/{})", merge.partition(),
-                            merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024, merge.bytesAfter() / 1024,
-                            merge.millis(), done, total);
-                    if (throttled) {
-                        pause(merge.millis());
+            int total = 0;
+            while (!closed) {
+                Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = plan(duckdb);
+                int planned = plan.values().stream().mapToInt(List::size).sum();
+                total += planned;
+                if (planned > 0 || merges.isEmpty()) {
+                    progress.planned(total);
+                }
+                if (planned == 0) {
+                    break;
+                }
+                partitionsLooked = Math.max(partitionsLooked, plan.size());
+                boolean behind = planned >= BEHIND_MERGES;
+                for (Map.Entry<PartitionPath, List<List<SpanFiles.SpanFile>>> partition : plan.entrySet()) {
+                    for (List<SpanFiles.SpanFile> group : partition.getValue()) {
+                        if (closed) {
+                            return new Pass(merges, partitionsLooked);
+                        }
+                        Merge merge = merge(partition.getKey(), group);
+                        merges.add(merge);
+                        mergesDone.incrementAndGet();
+                        spansMerged.addAndGet(merge.spans());
+                        progress.merged(++done, total, merge);
+                        LOG.info("compacted {}: {} files, {} spans, {} → {} kB in {} ms ({}/{}{})", merge.partition(),
+                                merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024, merge.bytesAfter() / 1024,
+                                merge.millis(), done, total, behind ? ", behind: not throttled" : "");
+                        if (throttled && !behind) {
+                            pause(merge.millis());
+                        }
                     }
                 }
+                if (!throttled || !behind) {
+                    break;
+                }
             }
-            return new Pass(merges, plan.size());
+            return new Pass(merges, partitionsLooked);
+        }
+    }
+
+    /**
+     * How many merges a pass would make now (0 once compaction has caught up), e.g. for
+     * {@code /health}; reads the files' footers through a DuckDB of its own.
+     */
+    public int pendingMerges() throws IOException {
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:")) {
+            return plan(connection).values().stream().mapToInt(List::size).sum();
+        } catch (SQLException e) {
+            throw new IOException("cannot plan a compaction: " + e.getMessage(), e);
         }
     }
 
@@ -287,6 +329,7 @@ public final class Compactor implements AutoCloseable {
         if (pauseMillis <= 0) {
             return;
         }
+        throttledMillis.addAndGet(pauseMillis);
         try {
             Thread.sleep(pauseMillis);
         } catch (InterruptedException e) {
@@ -299,7 +342,7 @@ public final class Compactor implements AutoCloseable {
      * same flush range (so the merged file's range supersedes exactly its inputs), packed in flush
      * order up to the target; a file already at the target stands alone; a group of one is left.
      */
-    Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan() throws IOException {
+    Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan(Connection connection) throws IOException {
         List<Long> segments = WriteAheadLog.segments(layout.walDir());
         long completedBelow = segments.isEmpty() ? Long.MAX_VALUE : segments.get(0);
         Map<PartitionPath, List<SpanFiles.SpanFile>> byPartition = new TreeMap<>();
@@ -309,7 +352,7 @@ public final class Compactor implements AutoCloseable {
             }
         }
         byPartition.values().removeIf(files -> files.size() < 2);
-        Map<Path, Long> rows = rowCounts(byPartition.values().stream().flatMap(List::stream).toList());
+        Map<Path, Long> rows = rowCounts(connection, byPartition.values().stream().flatMap(List::stream).toList());
         Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = new TreeMap<>();
         for (Map.Entry<PartitionPath, List<SpanFiles.SpanFile>> partition : byPartition.entrySet()) {
             Map<String, List<SpanFiles.SpanFile>> runs = new LinkedHashMap<>();
@@ -347,12 +390,12 @@ public final class Compactor implements AutoCloseable {
         }
     }
 
-    private Map<Path, Long> rowCounts(List<SpanFiles.SpanFile> files) throws IOException {
+    private static Map<Path, Long> rowCounts(Connection connection, List<SpanFiles.SpanFile> files) throws IOException {
         Map<Path, Long> rows = new HashMap<>();
         if (files.isEmpty()) {
             return rows;
         }
-        try (Statement statement = duckdb.createStatement();
+        try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SELECT file_name, num_rows FROM parquet_file_metadata("
                      + pathList(files.stream().map(SpanFiles.SpanFile::path).toList()) + ")")) {
             while (rs.next()) {
@@ -385,9 +428,9 @@ public final class Compactor implements AutoCloseable {
         }
         long spans;
         try {
-            long expected = rowCounts(inputs).values().stream().mapToLong(Long::longValue).sum();
+            long expected = rowCounts(duckdb, inputs).values().stream().mapToLong(Long::longValue).sum();
             ParquetSpanWriter.merge(duckdb, inputPaths, temp, SORT_ORDER, config.rowGroupSpans());
-            spans = rowCounts(List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
+            spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
                     .stream().mapToLong(Long::longValue).sum();
             if (spans != expected) {
                 throw new IOException("merged file holds " + spans + " spans, its inputs " + expected);

@@ -91,6 +91,50 @@ class CompactorTest {
     }
 
     @Test
+    void theBackgroundThrottleHoldsOnlyWhileCompactionKeepsUp() throws Exception {
+        writeFlushes(6, 400);
+        DataLayout layout = new DataLayout(data);
+        Compactor.Config throttled = Compactor.Config.defaults().withTargetSpans(800)
+                .withInterval(Duration.ofMillis(20)).withMaxBusyFraction(0.5);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, throttled, reaper)) {
+            // Hour 0: six files of 400 spans, merged in pairs; hour 1: six of 200, four and two.
+            assertThat(compactor.pendingMerges()).isEqualTo(5);
+            compactor.startBackground();
+            awaitMerges(compactor, 5);
+            assertThat(compactor.pendingMerges()).isZero();
+            assertThat(compactor.stats().throttledMillis()).as("five merges waiting: behind, no pauses").isZero();
+            assertThat(SpanFiles.live(layout)).hasSize(5);
+        }
+        // One merge waiting is keeping up: the pass pauses after it.
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.append(spansInHour(0, 77, 100, 10));
+            warehouse.flush();
+            warehouse.append(spansInHour(0, 78, 100, 10));
+            warehouse.flush();
+        }
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, throttled, reaper)) {
+            assertThat(compactor.pendingMerges()).isEqualTo(1);
+            compactor.startBackground();
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (compactor.stats().throttledMillis() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(compactor.stats().merges()).isEqualTo(1);
+            assertThat(compactor.stats().throttledMillis()).isPositive();
+        }
+    }
+
+    private static void awaitMerges(Compactor compactor, long merges) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (compactor.stats().merges() < merges && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(compactor.stats().merges()).isEqualTo(merges);
+    }
+
+    @Test
     void mergedFilesKeepEachTraceTogetherCarryTheSchemaVersionAndATraceIdSidecar() throws Exception {
         writeFlushes(4, 1500);
         DataLayout layout = new DataLayout(data);

@@ -467,6 +467,8 @@ public final class ContrailServer implements AutoCloseable {
         Compactor.Stats compaction = compactor.stats();
         body.put("compactions", compaction.merges());
         body.put("spansCompacted", compaction.spansMerged());
+        body.put("compactionThrottledMillis", compaction.throttledMillis());
+        body.put("compactionPending", pendingMerges());
         body.put("lastCompactionError", compaction.lastError());
         io.contrail.columnar.PartitionPath cutoff = SpanFiles.retentionCutoff(warehouse.layout());
         body.put("retentionCutoff", cutoff == null ? null : cutoff.toString());
@@ -477,6 +479,16 @@ public final class ContrailServer implements AutoCloseable {
         body.put("lastFlushError", w.lastFlushError());
         body.put("time", Instant.now().toString());
         ctx.json(body);
+    }
+
+    /** Merges a compaction pass would make now; null when the files' footers cannot be read. */
+    private Integer pendingMerges() {
+        try {
+            return compactor.pendingMerges();
+        } catch (IOException e) {
+            LOG.warn("cannot plan a compaction for /health: {}", e.getMessage());
+            return null;
+        }
     }
 
     /** The sampling policies in force and what they kept and dropped, per hour, service and policy. */

@@ -43,6 +43,8 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     public static final String NAME = "contrail";
     static final Duration VISIBILITY_TIMEOUT = Duration.ofMinutes(10);
     static final long VISIBILITY_POLL_MILLIS = 250;
+    static final Duration COMPACTION_TIMEOUT = Duration.ofMinutes(60);
+    static final long COMPACTION_POLL_MILLIS = 2_000;
     static final int FRESHNESS_PROBES = 5;
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -68,13 +70,16 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      * How the load went, beyond {@link LoadResult}: what the clients saw, what the server used.
      *
      * @param drainSeconds      from the last acknowledgement to all spans visible to SQL
-     * @param parquetFiles      span files after loading
+     * @param filesWhenVisible  span files when every span was visible (compaction may be behind)
+     * @param compactionSeconds from then until the background compaction had nothing left to merge
+     * @param parquetFiles      span files after that, as the queries find them
      * @param dataFolderBytes   the whole data folder (Parquet plus any write-ahead log left)
-     * @param healthAfterLoad   the server's GET /health once everything was visible
+     * @param healthAfterLoad   the server's GET /health once compaction had caught up
      */
     public record IngestDetail(int clients, boolean gzip, String serverMaxHeap, OtlpSender.Result sender,
-                               ProcessResources.Usage usage, double drainSeconds, long parquetFiles,
-                               long dataFolderBytes, JsonNode healthAfterLoad) {
+                               ProcessResources.Usage usage, double drainSeconds, long filesWhenVisible,
+                               double compactionSeconds, long parquetFiles, long dataFolderBytes,
+                               JsonNode healthAfterLoad) {
     }
 
     /** Acknowledged → visible to SQL, for single spans sent to an idle server. */
@@ -142,26 +147,68 @@ public final class ContrailPeer implements DuckDbDialectPeer {
         if (!server.isAlive()) {
             throw new IOException("the Contrail server died during the load; its log:\n" + server.logTail());
         }
+        long filesWhenVisible = spanFiles().size();
+        double compactionSeconds = awaitCompaction();
+        List<Path> spanFiles = spanFiles();
+        long files = spanFiles.size();
         long parquetBytes = 0;
-        long files = 0;
-        try (Stream<Path> walk = Files.walk(dataDir.resolve("spans"))) {
-            for (Path file : (Iterable<Path>) walk::iterator) {
-                String name = file.getFileName().toString();
-                if (Files.isRegularFile(file) && name.endsWith(".parquet") && !name.startsWith(".")) {
-                    parquetBytes += Files.size(file);
-                    files++;
-                }
-            }
+        for (Path file : spanFiles) {
+            parquetBytes += Files.size(file);
         }
         long stored = count("SELECT count(*) FROM spans");
         ingest = new IngestDetail(settings.clients(), settings.gzip(), settings.maxHeap(), sent, resources.usage(),
-                visibleSeconds - sent.ackSeconds(), files, folderBytes(dataDir), health());
+                visibleSeconds - sent.ackSeconds(), filesWhenVisible, compactionSeconds, files, folderBytes(dataDir),
+                health());
         String notes = String.format(Locale.ROOT, "%d clients, OTLP protobuf%s over HTTP/1.1; a 200 means fsynced in the "
-                        + "write-ahead log; %,d Parquet files; %d×429, %d×503 answered%s", settings.clients(),
-                settings.gzip() ? " (gzip)" : "", files, sent.refused429(), sent.refused503(),
+                        + "write-ahead log; %,d Parquet files when all spans were visible, %,d once the background "
+                        + "compaction had caught up %.0f s later (bytes and queries are measured then); %d×429, %d×503 "
+                        + "answered%s", settings.clients(), settings.gzip() ? " (gzip)" : "", filesWhenVisible, files,
+                compactionSeconds, sent.refused429(), sent.refused503(),
                 sent.errors().isEmpty() ? "" : "; errors: " + sent.errors());
         return LoadResult.whole(corpus.spanCount(), sent.spansAcknowledged(), stored, sent.ackSeconds(), visibleSeconds,
                 parquetBytes, notes);
+    }
+
+    /** The span files under data/spans (no sidecars, no temp files). */
+    private List<Path> spanFiles() throws IOException {
+        try (Stream<Path> walk = Files.walk(dataDir.resolve("spans"))) {
+            return walk.filter(file -> Files.isRegularFile(file) && file.getFileName().toString().endsWith(".parquet")
+                    && !file.getFileName().toString().startsWith(".")).toList();
+        }
+    }
+
+    /**
+     * Polls {@code /health} until the background compaction has no merge left to make (its
+     * {@code compactionPending}), printing progress; the seconds that took. Bytes per span are
+     * measured "after compaction", and a store that has finished loading is compacted before long.
+     */
+    private double awaitCompaction() throws IOException, InterruptedException {
+        long started = System.nanoTime();
+        long deadline = started + COMPACTION_TIMEOUT.toNanos();
+        long lastReport = started;
+        while (true) {
+            JsonNode health = health();
+            long pending = health.path("compactionPending").asLong(-1);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            if (pending == 0) {
+                progress.printf(Locale.ROOT, "  contrail: compaction caught up %.0f s after the load (%,d files)%n",
+                        seconds, health.path("files").asLong());
+                return seconds;
+            }
+            if (pending < 0) {
+                throw new IOException("the server's /health does not say how many merges are pending: " + health);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the background compaction did not catch up within " + COMPACTION_TIMEOUT.toMinutes()
+                        + " minutes of the load; /health: " + health);
+            }
+            if (System.nanoTime() - lastReport > 30_000_000_000L) {
+                lastReport = System.nanoTime();
+                progress.printf(Locale.ROOT, "  contrail: waiting for compaction: %,d merges pending, %,d files, %.0f s%n",
+                        pending, health.path("files").asLong(), seconds);
+            }
+            Thread.sleep(COMPACTION_POLL_MILLIS);
+        }
     }
 
     /** Polls {@code count(*)} until it reaches {@code expected}; seconds since {@code startedNanos}. */

@@ -281,7 +281,7 @@ public final class PostgresPeer implements Peer {
                     FROM spans CROSS JOIN LATERAL jsonb_array_elements(events) AS event
                     WHERE event ->> 'name' = 'exception' AND event -> 'attributes' ->> 'exception.type' = ?
                     ORDER BY trace_id, span_id
-                    LIMIT """ + BenchQuery.EVENT_SEARCH_LIMIT;
+                    """ + "LIMIT " + BenchQuery.EVENT_SEARCH_LIMIT;
             case FULL_COUNT -> "SELECT count(*) FROM spans";
             case RESOURCE_ATTRIBUTE -> """
                     SELECT resource ->> 'k8s.pod.name' AS k8s_pod_name, count(*) AS spans

@@ -280,8 +280,9 @@ final class ResultsReport {
         row(md, "memory", String.format(Locale.ROOT, "peak heap used %s, committed %s (-Xmx%s), old generation after GC "
                         + "%s, peak RSS %s", GoalMeasures.mib(u.peakHeapUsedBytes()), GoalMeasures.mib(u.peakHeapCommittedBytes()),
                 d.serverMaxHeap(), GoalMeasures.mib(u.oldGenAfterGcBytes()), GoalMeasures.mib(u.peakRssBytes())));
-        row(md, "stored", String.format(Locale.ROOT, "%,d Parquet files; data folder %s; visible %.1f s after the last ack",
-                d.parquetFiles(), megabytes(d.dataFolderBytes()), d.drainSeconds()));
+        row(md, "stored", String.format(Locale.ROOT, "visible %.1f s after the last ack in %,d Parquet files; %,d files "
+                        + "once the background compaction had caught up, %.0f s later; data folder %s", d.drainSeconds(),
+                d.filesWhenVisible(), d.parquetFiles(), d.compactionSeconds(), megabytes(d.dataFolderBytes())));
         if (d.healthAfterLoad() != null) {
             row(md, "server counters", String.format(Locale.ROOT, "%,d WAL fsyncs, %,d files written, %,d requests refused",
                     d.healthAfterLoad().path("walFsyncs").asLong(), d.healthAfterLoad().path("filesWritten").asLong(),

@@ -54,6 +54,8 @@ class BenchSmokeTest {
             assertThat(markdown).contains(postgres.reason().lines().findFirst().orElseThrow());
         }
         assertThat(results.contrail().freshness().seconds()).isNotEmpty();
+        assertThat(progress).contains("contrail: compaction caught up");
+        assertThat(markdown).contains("once the background compaction had caught up");
     }
 
     @Test
@@ -67,7 +69,7 @@ class BenchSmokeTest {
         assertThat(progress).contains("corpus stored gzip'd, the load clients decompress each request before sending "
                 + "it: asked for with --corpus-gzip");
         assertThat(progress).as("contrail serve took the option: the server started").contains(
-                "contrail: starting the server (child JVM, -Xmx" + ContrailServerProcess.DEFAULT_MAX_HEAP + ") with --query-timeout=600");
+                "contrail: starting the server (child JVM, -Xmx" + ContrailServerProcess.DEFAULT_MAX_HEAP + ") with --compact-interval=1s --query-timeout=600");
         assertThat(results.corpus().storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
         assertThat(results.corpus().fileBytes()).isPositive().isLessThan(results.corpus().otlpBytes() / 4);
         assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
@@ -88,7 +90,8 @@ class BenchSmokeTest {
 
     /** {@code bench/run --smoke} with {@code args}, writing into {@code temp}/out and {@code temp}/work. */
     private static SmokeRun smokeRun(Path temp, String... args) throws Exception {
-        List<String> all = new java.util.ArrayList<>(List.of("--smoke"));
+        // Compaction every second: the suite waits for it to catch up after the load (every minute by default).
+        List<String> all = new java.util.ArrayList<>(List.of("--smoke", "--server-arg", "--compact-interval=1s"));
         all.addAll(List.of(args));
         all.addAll(List.of("--out", temp.resolve("out").toString(), "--work", temp.resolve("work").toString()));
         BenchOptions options = BenchOptions.parse(all, BenchOptions.findRepositoryRoot(Path.of("")));
