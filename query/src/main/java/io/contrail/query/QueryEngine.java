@@ -151,11 +151,14 @@ public final class QueryEngine implements AutoCloseable {
         traceSummariesStale = true;
     }
 
+    /** The columns of {@code spans} when the views were last created ({@link SpanViews#create}). */
+    private String viewColumns;
+
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
             long change = fileChanges.get();
             List<Path> files = SpanFiles.live(layout);
-            SpanViews.create(base, layout, files);
+            viewColumns = SpanViews.create(base, layout, files, viewColumns);
             liveFiles = files;
             viewsHaveFiles = !files.isEmpty();
             viewsBuiltAtChange = change;

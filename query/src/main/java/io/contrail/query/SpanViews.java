@@ -48,9 +48,18 @@ final class SpanViews {
     /**
      * (Re)creates every view over exactly {@code files} (the live span files, {@link SpanFiles}):
      * an explicit list rather than a glob, so that a compaction's output and its inputs, briefly
-     * both on disk, are never read together.
+     * both on disk, are never read together. Returns the columns of {@code spans} (names and types).
+     *
+     * <p>The views that read {@code spans} ({@code span_events}, {@code span_attributes}, the
+     * propagation views, {@code span_timing}) keep its name, not its files: DuckDB binds them again
+     * at each query. They are re-created only when those columns differ from {@code columnsBefore}
+     * (a new attribute key, a type widened), because each creation binds {@code spans} over every
+     * file's schema again: over 400 files, re-creating them all took 480 ms against 27 ms for
+     * {@code spans} alone (bench/results/suite-findings.md), and it is on the path from a flush to
+     * the spans being visible.
      */
-    static void create(Connection connection, DataLayout layout, List<Path> files) throws SQLException, IOException {
+    static String create(Connection connection, DataLayout layout, List<Path> files, String columnsBefore)
+            throws SQLException, IOException {
         boolean hasFiles = !files.isEmpty();
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS " + EMPTY_TABLE + " (" + fixedColumnsDdl()
@@ -58,6 +67,12 @@ final class SpanViews {
             String source = hasFiles ? source(files) : EMPTY_TABLE;
             statement.execute("CREATE OR REPLACE VIEW spans AS SELECT * FROM " + source);
             statement.execute("CREATE OR REPLACE TABLE " + COLUMNS_TABLE + " AS SELECT * FROM spans LIMIT 0");
+            String columns = columnsOf(statement);
+            statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
+            TraceSummaries.createTable(statement);
+            if (columns.equals(columnsBefore)) {
+                return columns;
+            }
             statement.execute("CREATE OR REPLACE VIEW span_events AS SELECT trace_id, span_id, service_name, "
                     + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes, \"date\", \"hour\" "
                     + "FROM (SELECT trace_id, span_id, service_name, name AS span_name, \"date\", \"hour\", "
@@ -71,8 +86,6 @@ final class SpanViews {
             for (String view : PROPAGATION_VIEWS) {
                 statement.execute(view);
             }
-            statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
-            TraceSummaries.createTable(statement);
             statement.execute("CREATE OR REPLACE VIEW span_timing AS " + spanTimingSql("true"));
             statement.execute("CREATE OR REPLACE MACRO span_timing_between(from_time, to_time) AS TABLE "
                     + spanTimingSql("start_time >= from_time AND start_time < to_time"));
@@ -88,6 +101,16 @@ final class SpanViews {
                     + "NULL::VARCHAR AS name, NULL::TIMESTAMP_NS AS start_time, NULL::DATE AS \"date\", "
                     + "NULL::INTEGER AS \"hour\", NULL::VARCHAR AS scope, "
                     + "NULL::VARCHAR AS \"key\", NULL::VARCHAR AS \"value\" WHERE false"));
+            return columns;
+        }
+    }
+
+    /** The columns of {@code spans} as last created, names and types in order. */
+    private static String columnsOf(Statement statement) throws SQLException {
+        try (java.sql.ResultSet rs = statement.executeQuery("SELECT string_agg(column_name || ' ' || data_type, ', ' "
+                + "ORDER BY column_index) FROM duckdb_columns() WHERE table_name = '" + COLUMNS_TABLE + "'")) {
+            rs.next();
+            return rs.getString(1);
         }
     }
 

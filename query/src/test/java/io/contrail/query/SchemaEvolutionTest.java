@@ -41,6 +41,33 @@ class SchemaEvolutionTest {
     }
 
     @Test
+    void viewsOverSpansFollowNewFilesAndNewColumnsWhileTheServerRuns() throws Exception {
+        String attributes = "SELECT span_id, \"key\", \"value\" FROM span_attributes WHERE scope = 'span' ORDER BY ALL";
+        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data));
+             QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            warehouse.onFilesPublished(engine::filesChanged);
+            KeyValue region = attribute("region", AnyValue.newBuilder().setStringValue("eu").build());
+            warehouse.append(oneSpan("00000000000000b1", region));
+            warehouse.flush();
+            assertThat(engine.query(attributes).rows()).containsExactly(List.of("00000000000000b1", "region", "eu"));
+
+            // Same columns: the views that read spans are not re-created, and still see the new file.
+            warehouse.append(oneSpan("00000000000000b2", region));
+            warehouse.flush();
+            assertThat(engine.query(attributes).rows()).containsExactly(List.of("00000000000000b1", "region", "eu"),
+                    List.of("00000000000000b2", "region", "eu"));
+            assertThat(engine.query("SELECT count(*) FROM span_timing").rows()).containsExactly(List.of(2L));
+
+            // A new key is a new column: span_attributes shows it.
+            warehouse.append(oneSpan("00000000000000b3", attribute("zone", AnyValue.newBuilder().setIntValue(7).build())));
+            warehouse.flush();
+            assertThat(engine.query(attributes + " OFFSET 2").rows()).containsExactly(List.of("00000000000000b3", "zone", "7"));
+            assertThat(engine.query("SELECT \"key\" FROM attribute_keys WHERE scope = 'span' ORDER BY 1").rows())
+                    .containsExactly(List.of("region"), List.of("zone"));
+        }
+    }
+
+    @Test
     void aKeyThatChangesTypeAndKeysThatAppearLaterStayQueryable() throws Exception {
         try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
             warehouse.append(oneSpan("00000000000000a1", attribute("retry.count", AnyValue.newBuilder().setIntValue(3).build())));
