@@ -265,7 +265,8 @@ public final class Compactor implements AutoCloseable {
      * while it is keeping up, i.e. its plan holds fewer than {@link #BEHIND_MERGES} merges; when
      * flushes arrive faster than throttled merges can take them, the file count — and every query's
      * cost with it — would grow without bound, so a pass that finds itself behind merges back to
-     * back, and plans again as soon as it ends, until a plan finds nothing more to merge.
+     * back, and plans again as soon as it ends, until a plan is small again. (Planning again at once
+     * when not behind would merge every few new flush files and rewrite the same spans often.)
      */
     private Pass compactOnce(Progress progress, boolean throttled) throws IOException {
         synchronized (passLock) {
