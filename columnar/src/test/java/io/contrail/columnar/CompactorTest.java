@@ -101,7 +101,8 @@ class CompactorTest {
             // Hour 0: six files of 400 spans, merged in pairs; hour 1: six of 200, four and two.
             assertThat(compactor.pendingMerges()).isEqualTo(5);
             compactor.startBackground();
-            awaitMerges(compactor, 5);
+            awaitUntil(() -> compactor.stats().merges() >= 5);
+            assertThat(compactor.stats().merges()).isEqualTo(5);
             assertThat(compactor.pendingMerges()).isZero();
             assertThat(compactor.stats().throttledMillis()).as("five merges waiting: behind, no pauses").isZero();
             assertThat(SpanFiles.live(layout)).hasSize(5);
@@ -117,21 +118,18 @@ class CompactorTest {
              Compactor compactor = Compactor.open(layout, throttled, reaper)) {
             assertThat(compactor.pendingMerges()).isEqualTo(1);
             compactor.startBackground();
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (compactor.stats().throttledMillis() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            awaitUntil(() -> compactor.stats().throttledMillis() > 0);
             assertThat(compactor.stats().merges()).isEqualTo(1);
             assertThat(compactor.stats().throttledMillis()).isPositive();
         }
     }
 
-    private static void awaitMerges(Compactor compactor, long merges) throws InterruptedException {
+    /** Polls {@code condition} until it holds or two minutes pass (the caller asserts what follows). */
+    private static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (compactor.stats().merges() < merges && System.nanoTime() < deadline) {
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(compactor.stats().merges()).isEqualTo(merges);
     }
 
     @Test
