@@ -37,19 +37,24 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
     public static final long DEFAULT_START_TIMEOUT_SECONDS = 300;
     /** Peers measured in every run unless --peers says otherwise, in table order. */
     public static final List<String> ALL_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql",
-            "zipkin-mysql");
+            "zipkin-mysql", "clickhouse", "clickhouse-fsync", "clickhouse-jaeger");
     /** Peers a smoke run starts by default: the ones that start in seconds. */
-    public static final List<String> SMOKE_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql");
+    public static final List<String> SMOKE_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql",
+            "clickhouse", "clickhouse-jaeger");
 
     public static final String USAGE = """
             bench/run [--quick | --full | --smoke | --spans N] [options]
 
               --quick               1,000,000 spans (the default)
               --full                10,000,000 spans
-              --smoke               3,000 spans, peers that start in seconds (contrail, duckdb-limit, postgresql),
+              --smoke               3,000 spans, peers that start in seconds (contrail, duckdb-limit, postgresql,
+                                    clickhouse, clickhouse-jaeger),
                                     3 rounds; a check that the suite works, not a measurement
               --spans N             N spans
-              --peers a,b,…         peers to measure (default: contrail,duckdb-limit,postgresql,zipkin-mysql)
+              --peers a,b,…         peers to measure (default: contrail,duckdb-limit,postgresql,zipkin-mysql,
+                                    clickhouse,clickhouse-fsync,clickhouse-jaeger); the ClickHouse peers run
+                                    chDB under Node.js from bench/clickhouse (bench/clickhouse/install;
+                                    bench/run runs it)
               --zipkin-spans N      the Zipkin peer loads only the first N spans of the corpus (default 50,000):
                                     it stores ~130 spans/s here; RESULTS.md says so beside its figures
               --rounds N            timed query rounds after one warm-up (default 5; the median is reported)

@@ -165,8 +165,10 @@ public final class ContrailPeer implements DuckDbDialectPeer {
                         + "answered%s", settings.clients(), settings.gzip() ? " (gzip)" : "", filesWhenVisible, files,
                 compactionSeconds, sent.refused429(), sent.refused503(),
                 sent.errors().isEmpty() ? "" : "; errors: " + sent.errors());
+        ProcessResources.Usage usage = resources.usage();
         return LoadResult.whole(corpus.spanCount(), sent.spansAcknowledged(), stored, sent.ackSeconds(), visibleSeconds,
-                parquetBytes, notes);
+                parquetBytes, notes).withServerCpuSeconds(usage.serverCpuPercent() < 0 ? -1
+                : usage.serverCpuPercent() / 100 * usage.seconds());
     }
 
     /** The span files under data/spans (no sidecars, no temp files). */

@@ -34,6 +34,8 @@ final class GoalMeasures {
     static final long HEAP_GOAL_BYTES = 1L << 30;
     static final double FRESHNESS_GOAL_SECONDS = 2.0;
     static final String POSTGRES = "postgresql";
+    /** The ClickHouse peer of the goal "beats ClickHouse (otel_traces)": the OTel Collector exporter's schema. */
+    static final String CLICKHOUSE = "clickhouse";
 
     /** The aggregations compared with PostgreSQL: every question that scans and groups or counts. */
     static final Set<BenchQuery> AGGREGATIONS = EnumSet.of(BenchQuery.FILTER_ONE_GROUP_BY_ANOTHER,
@@ -61,7 +63,7 @@ final class GoalMeasures {
                 aggregationsVersusPostgres(), needle(BenchQuery.TRACE_BY_ID, "trace by ID without time range",
                         TRACE_BY_ID_GOAL_MILLIS), needle(BenchQuery.HIGH_CARDINALITY_EQUALITY,
                         "equality filter on a high-cardinality attribute (user.id)", USER_ID_GOAL_MILLIS),
-                heap(), freshness());
+                heap(), freshness(), cpuPerSpan(), versusClickHouse());
     }
 
     private LoadResult load(String peer) {
@@ -308,6 +310,84 @@ final class GoalMeasures {
         return new Measure(name, goal, rows, verdict(f.max() <= FRESHNESS_GOAL_SECONDS, String.format(Locale.ROOT,
                 "max %.2f s idle", f.max())), f.method() + ". The figure at the end of the load is the backlog draining, "
                 + "polled every " + ContrailPeer.VISIBILITY_POLL_MILLIS + " ms.");
+    }
+
+    private Measure cpuPerSpan() {
+        String name = "server CPU per span while loading";
+        String goal = "none set (issue 15 asks for the figure beside ClickHouse's)";
+        LoadResult mine = load(ContrailPeer.NAME);
+        if (mine == null || mine.cpuMicrosPerSpan() < 0) {
+            return notMeasured(name, goal);
+        }
+        List<MeasureRow> rows = new ArrayList<>();
+        rows.add(new MeasureRow(ContrailPeer.NAME, micros(mine.cpuMicrosPerSpan()), "—"));
+        for (PeerEntry peer : others()) {
+            if (!peer.measured()) {
+                rows.add(absent(peer));
+            } else if (peer.load().cpuMicrosPerSpan() < 0) {
+                rows.add(new MeasureRow(peer.name(), "not sampled by the suite", "—"));
+            } else {
+                rows.add(new MeasureRow(peer.name(), micros(peer.load().cpuMicrosPerSpan()) + share(peer),
+                        ratio(mine.cpuMicrosPerSpan(), peer.load().cpuMicrosPerSpan())));
+            }
+        }
+        return new Measure(name, goal, rows, String.format(Locale.ROOT, "measured (Contrail %s)",
+                micros(mine.cpuMicrosPerSpan())), "CPU time (user + system, from /proc/PID/stat) of the server process "
+                + "alone, divided by the spans it acknowledged: for Contrail the server JVM from the first request until "
+                + "every span was queryable (its WAL, Parquet flushes, compaction passes in that time, HTTP and OTLP "
+                + "decoding); for ClickHouse the chDB process from the first INSERT to the last acknowledgement (parsing "
+                + "JSONEachRow, sorting and compressing parts, the side table's view, the merges that ran meanwhile; the "
+                + "rows were made in the benchmark JVM, as a collector makes them, and are not counted). Ratios are "
+                + "Contrail ÷ peer: below 1 means Contrail spends less CPU per span.");
+    }
+
+    private Measure versusClickHouse() {
+        String name = "query suite and bytes per span vs ClickHouse (otel_traces)";
+        String goal = "beats ClickHouse (otel_traces) on every query and on bytes per span";
+        LoadResult mine = load(ContrailPeer.NAME);
+        LoadResult theirs = load(CLICKHOUSE);
+        if (mine == null || theirs == null) {
+            return new Measure(name, goal, List.of(), "not measured: " + (mine == null ? why(ContrailPeer.NAME)
+                    : why(CLICKHOUSE)), "");
+        }
+        List<Double> ratios = new ArrayList<>();
+        List<String> lost = new ArrayList<>();
+        double worst = 0;
+        String worstQuery = null;
+        for (QueryEntry query : queries) {
+            Double r = ratioOf(query, CLICKHOUSE);
+            if (r == null) {
+                lost.add(query.id() + " (not answered by both)");
+                continue;
+            }
+            ratios.add(r);
+            if (r > worst) {
+                worst = r;
+                worstQuery = query.id();
+            }
+            if (r >= 1) {
+                lost.add(String.format(Locale.ROOT, "%s %.2f×", query.id(), r));
+            }
+        }
+        double bytesRatio = mine.bytesPerSpan() / theirs.bytesPerSpan();
+        List<MeasureRow> rows = new ArrayList<>();
+        if (!ratios.isEmpty()) {
+            rows.add(new MeasureRow(CLICKHOUSE + ": queries", String.format(Locale.ROOT, "Contrail ÷ ClickHouse over %d "
+                            + "queries: geometric mean %.2f×, worst %.2f× (%s); %d of %d at or above 1×", ratios.size(),
+                    geometricMean(ratios), worst, worstQuery, ratios.size() - ratios.stream().filter(r -> r < 1).count(),
+                    ratios.size()), String.format(Locale.ROOT, "%.2f×", geometricMean(ratios))));
+        }
+        rows.add(new MeasureRow(CLICKHOUSE + ": bytes per span", String.format(Locale.ROOT, "%.1f B/span vs %.1f B/span",
+                mine.bytesPerSpan(), theirs.bytesPerSpan()), String.format(Locale.ROOT, "%.2f×", bytesRatio)));
+        boolean met = lost.isEmpty() && ratios.size() == queries.size() && bytesRatio < 1;
+        String detail = (lost.isEmpty() ? "every query faster" : "slower or equal on " + String.join(", ", lost))
+                + String.format(Locale.ROOT, "; bytes %.2f×", bytesRatio);
+        return new Measure(name, goal, rows, verdict(met, detail), "Ratios are Contrail ÷ ClickHouse (otel_traces, "
+                + "not fsynced): below 1 means Contrail is faster or smaller. Per query in the query-suite table below.");
+    }
+
+    private static String micros(double perSpan) {
+        return String.format(Locale.ROOT, "%.1f µs/span", perSpan);
     }
 
     /** Contrail ÷ {@code peer} for one query, or null when either has no median. */

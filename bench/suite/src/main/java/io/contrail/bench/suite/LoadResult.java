@@ -12,9 +12,27 @@ package io.contrail.bench.suite;
  * @param spansOffered      spans the peer was given: the whole corpus, or the prefix it loads
  * @param shareReason       null when the peer was given the whole corpus; else which share it got and why,
  *                          in a sentence that the report prints beside its figures
+ * @param serverCpuSeconds  CPU time (user + system) the peer's server process spent on the load, from /proc;
+ *                          -1 when not measured
  */
 public record LoadResult(long spansAcknowledged, long spansStored, double ackSeconds, double storedSeconds,
-                         long bytesOnDisk, String notes, long spansOffered, String shareReason) {
+                         long bytesOnDisk, String notes, long spansOffered, String shareReason, double serverCpuSeconds) {
+
+    public LoadResult(long spansAcknowledged, long spansStored, double ackSeconds, double storedSeconds,
+                      long bytesOnDisk, String notes, long spansOffered, String shareReason) {
+        this(spansAcknowledged, spansStored, ackSeconds, storedSeconds, bytesOnDisk, notes, spansOffered, shareReason, -1);
+    }
+
+    /** The same load with the server's CPU time measured. */
+    public LoadResult withServerCpuSeconds(double seconds) {
+        return new LoadResult(spansAcknowledged, spansStored, ackSeconds, storedSeconds, bytesOnDisk, notes, spansOffered,
+                shareReason, seconds);
+    }
+
+    /** Server CPU microseconds per acknowledged span; -1 when not measured. */
+    public double cpuMicrosPerSpan() {
+        return serverCpuSeconds < 0 || spansAcknowledged == 0 ? -1 : serverCpuSeconds * 1e6 / spansAcknowledged;
+    }
 
     /** A load of the whole corpus of {@code spansOffered} spans. */
     public static LoadResult whole(long spansOffered, long spansAcknowledged, long spansStored, double ackSeconds,

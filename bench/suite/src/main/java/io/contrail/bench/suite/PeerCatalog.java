@@ -21,7 +21,10 @@ final class PeerCatalog {
         classes.put(DuckDbLimitPeer.NAME, DuckDbLimitPeer.class.getName());
         classes.put("postgresql", "io.contrail.bench.suite.PostgresPeer");
         classes.put(ZipkinPeer.NAME, ZipkinPeer.class.getName());
-        CLASS_BY_NAME = Map.copyOf(classes);
+        for (String clickhouse : ClickHousePeer.NAMES) {
+            classes.put(clickhouse, ClickHousePeer.class.getName());
+        }
+        CLASS_BY_NAME = java.util.Collections.unmodifiableMap(classes); // in table order
     }
 
     private PeerCatalog() {
@@ -39,6 +42,9 @@ final class PeerCatalog {
         }
         if (name.equals(DuckDbLimitPeer.NAME)) {
             return new DuckDbLimitPeer();
+        }
+        if (ClickHousePeer.NAMES.contains(name)) {
+            return ClickHousePeer.named(name);
         }
         if (name.equals(ZipkinPeer.NAME)) {
             return new ZipkinPeer(options.zipkinSpans(), ZipkinPeer.maxStoredWaitFor(options.zipkinSpans()));

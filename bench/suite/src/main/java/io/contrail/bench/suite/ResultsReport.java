@@ -168,14 +168,18 @@ final class ResultsReport {
         }
         boolean hasLimit = peers.contains(DuckDbLimitPeer.NAME);
         boolean hasPostgres = peers.contains(GoalMeasures.POSTGRES);
+        boolean hasClickHouse = peers.contains(GoalMeasures.CLICKHOUSE);
         if (hasLimit) {
             md.append(" contrail ÷ limit |");
         }
         if (hasPostgres) {
             md.append(" contrail ÷ postgresql |");
         }
+        if (hasClickHouse) {
+            md.append(" contrail ÷ clickhouse |");
+        }
         md.append("\n|---|");
-        md.append("---:|".repeat(peers.size() + (hasLimit ? 1 : 0) + (hasPostgres ? 1 : 0)));
+        md.append("---:|".repeat(peers.size() + (hasLimit ? 1 : 0) + (hasPostgres ? 1 : 0) + (hasClickHouse ? 1 : 0)));
         md.append('\n');
         for (QueryEntry query : results.queries()) {
             md.append("| ").append(query.id()).append(" |");
@@ -189,9 +193,13 @@ final class ResultsReport {
             if (hasPostgres) {
                 md.append(' ').append(ratioText(GoalMeasures.ratioOf(query, GoalMeasures.POSTGRES))).append(" |");
             }
+            if (hasClickHouse) {
+                md.append(' ').append(ratioText(GoalMeasures.ratioOf(query, GoalMeasures.CLICKHOUSE))).append(" |");
+            }
             md.append('\n');
         }
-        md.append("\nThe questions, and the DuckDB SQL that Contrail and the limit both run:\n\n");
+        md.append("\nThe questions, and the DuckDB SQL that Contrail and the limit both run (the ClickHouse SQL of each "
+                + "schema is in bench/suite's ClickHouseSchema):\n\n");
         for (QueryEntry query : results.queries()) {
             md.append("- **").append(query.id()).append("** — ").append(query.question()).append(":  \n  `")
                     .append(query.duckDbSql()).append("`\n");

@@ -33,8 +33,9 @@ class BenchSmokeTest {
         assertThat(out.resolve("results").resolve(BenchRun.SUITE_JSON)).isNotEmptyFile();
         assertThat(out.resolve("results").resolve(ResultsCharts.QUERIES_PNG)).isNotEmptyFile();
         assertThat(results.peers()).extracting(BenchResults.PeerEntry::name)
-                .containsExactly("contrail", "duckdb-limit", "postgresql", "zipkin-mysql");
-        assertThat(results.peers().get(3).status()).isEqualTo("not run");
+                .containsExactly("contrail", "duckdb-limit", "postgresql", "zipkin-mysql", "clickhouse", "clickhouse-fsync",
+                        "clickhouse-jaeger");
+        assertThat(results.peers().subList(3, 7)).allMatch(peer -> peer.status().equals("not run"));
         assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
         assertThat(results.peers().get(0).load().spansStored()).isEqualTo(results.corpus().spans());
         assertThat(results.peers().get(1).load().spansStored()).isEqualTo(results.corpus().spans());
@@ -45,7 +46,7 @@ class BenchSmokeTest {
             assertThat(limit.timed()).as(query.id() + " on the limit: " + limit).isTrue();
             assertThat(contrail.rows()).as(query.id() + " rows").isPositive().isEqualTo(limit.rows());
         }
-        assertThat(results.measures()).hasSize(10);
+        assertThat(results.measures()).hasSize(12);
         String markdown = Files.readString(out.resolve("RESULTS.md"));
         assertThat(markdown).contains("## Query suite", "TRACE_BY_ID", "postgresql");
         BenchResults.PeerEntry postgres = results.peers().get(2);
@@ -56,6 +57,33 @@ class BenchSmokeTest {
         assertThat(results.contrail().freshness().seconds()).isNotEmpty();
         assertThat(progress).contains("contrail: compaction caught up");
         assertThat(markdown).contains("once the background compaction had caught up");
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void clickHouseSchemasAnswerEveryQueryWithContrailsRows(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("out");
+        SmokeRun run = smokeRun(temp, "--peers", "contrail,clickhouse,clickhouse-jaeger");
+        BenchResults results = run.results();
+        String progress = run.progress();
+        assertThat(results.peers().stream().filter(BenchResults.PeerEntry::measured).map(BenchResults.PeerEntry::name))
+                .as(progress).containsExactly("contrail", "clickhouse", "clickhouse-jaeger");
+        for (BenchResults.PeerEntry peer : results.peers().stream().filter(BenchResults.PeerEntry::measured).toList()) {
+            assertThat(peer.load().spansStored()).as(peer.name()).isEqualTo(results.corpus().spans());
+            assertThat(peer.load().cpuMicrosPerSpan()).as(peer.name() + " CPU per span").isPositive();
+        }
+        for (BenchResults.QueryEntry query : results.queries()) {
+            BenchResults.Cell contrail = query.byPeer().get(ContrailPeer.NAME);
+            assertThat(contrail.timed()).as(query.id() + " on contrail: " + contrail).isTrue();
+            for (String peer : List.of("clickhouse", "clickhouse-jaeger")) {
+                BenchResults.Cell cell = query.byPeer().get(peer);
+                assertThat(cell.timed()).as(query.id() + " on " + peer + ": " + cell).isTrue();
+                assertThat(cell.rows()).as(query.id() + " rows on " + peer).isPositive().isEqualTo(contrail.rows());
+            }
+        }
+        String markdown = Files.readString(out.resolve("RESULTS.md"));
+        assertThat(markdown).contains("contrail ÷ clickhouse", "server CPU per span while loading",
+                "beats ClickHouse (otel_traces) on every query and on bytes per span", "otel_traces_trace_id_ts");
     }
 
     @Test
