@@ -8,28 +8,39 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.InetAddress;
+import java.net.URI;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An OpenTelemetry SDK left on every default — {@code OtlpHttpSpanExporter.getDefault()}, which
- * sends protobuf to http://localhost:4318/v1/traces — reaches a server on its default address.
+ * An OpenTelemetry SDK left on every default — {@code OtlpHttpSpanExporter.getDefault()}, protobuf to
+ * http://localhost:4318/v1/traces — reaches Contrail on its default address: {@code contrail serve}
+ * and {@code demo} without options listen where that exporter sends, and the exporter, with only its
+ * port swapped for the free one this test's server took, stores its span. The test never binds 4318
+ * itself, so it passes while {@code ./contrail demo} (or a Collector) holds the port.
  */
 class DefaultSettingsTest {
 
     @RegisterExtension
-    final RunningServer server = RunningServer.configured(config -> {
-        assertDefaultPortIsFree();
-        return config.withAddress(ServerConfig.DEFAULT_HOST, ServerConfig.DEFAULT_PORT);
-    });
+    final RunningServer server = RunningServer.withDefaults();
 
     @Test
-    void anSdkOnDefaultSettingsReachesTheDefaultServer() {
-        var recorder = new RecordingSpanExporter(OtlpHttpSpanExporter.getDefault());
+    void serveAndDemoWithoutOptionsListenWhereTheSdksDefaultExporterSends() throws Exception {
+        URI sdkDefault = sdkDefaultEndpoint();
+        assertThat(sdkDefault).isEqualTo(URI.create("http://localhost:4318/v1/traces"));
+        for (String command : new String[] {"serve", "demo"}) {
+            ServerConfig config = DefaultEndpoints.commandWithoutOptions(command);
+            assertThat(config.port()).as(command + "'s port").isEqualTo(sdkDefault.getPort());
+            assertThat(InetAddress.getAllByName(sdkDefault.getHost())).as(command + "'s host is one of localhost's")
+                    .contains(InetAddress.getByName(config.host()));
+        }
+    }
+
+    @Test
+    void anSdkExporterOnDefaultSettingsButItsPortReachesTheServer() {
+        var recorder = new RecordingSpanExporter(defaultExporterButThePort(server.server().port()));
         try (SdkTracerProvider provider = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", "defaults").build()))
                 .addSpanProcessor(BatchSpanProcessor.builder(recorder).build())
@@ -39,18 +50,22 @@ class DefaultSettingsTest {
             assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
         }
         assertThat(recorder.results()).isNotEmpty().allMatch(CompletableResultCode::isSuccess);
-        assertThat(server.server().port()).isEqualTo(4318);
         assertThat(server.storedSpanCount()).isEqualTo(1);
         assertThat(server.value("SELECT service_name FROM spans WHERE name = 'GET /defaults'").asText())
                 .isEqualTo("defaults");
     }
 
-    private static void assertDefaultPortIsFree() {
-        try (ServerSocket probe = new ServerSocket(ServerConfig.DEFAULT_PORT, 1, InetAddress.getByName(ServerConfig.DEFAULT_HOST))) {
-            probe.setReuseAddress(true);
-        } catch (IOException e) {
-            throw new AssertionError("port 4318 is taken on this machine (is a Contrail or a Collector running?); "
-                    + "this test needs it to prove the SDK's defaults reach Contrail's", e);
+    /** The SDK's default exporter with its endpoint's port, and nothing else, changed to {@code port}. */
+    private static OtlpHttpSpanExporter defaultExporterButThePort(int port) {
+        try (OtlpHttpSpanExporter defaults = OtlpHttpSpanExporter.getDefault()) {
+            URI endpoint = DefaultEndpoints.withPort(DefaultEndpoints.endpointOf(defaults), port);
+            return defaults.toBuilder().setEndpoint(endpoint.toString()).build();
+        }
+    }
+
+    private static URI sdkDefaultEndpoint() {
+        try (OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.getDefault()) {
+            return DefaultEndpoints.endpointOf(exporter);
         }
     }
 }
