@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -33,7 +32,6 @@ import java.util.Map;
  */
 final class ArrowSpanBatch implements AutoCloseable {
 
-    static final String UNKNOWN_SERVICE = "unknown_service";
     private static final HexFormat HEX = HexFormat.of();
 
     private final VectorSchemaRoot root;
@@ -50,6 +48,13 @@ final class ArrowSpanBatch implements AutoCloseable {
 
     int rowCount() {
         return root.getRowCount();
+    }
+
+    /** Notes in {@code shapes} the list/scalar shape of each attribute column: call once the file is written. */
+    void recordShapes(AttributeShapes shapes) {
+        for (AttributeColumn column : attributeColumns) {
+            shapes.record(column.name, column.type.isList());
+        }
     }
 
     /** Attribute columns of this batch, e.g. {@code attr.http.route → BIGINT}. */
@@ -168,16 +173,6 @@ final class ArrowSpanBatch implements AutoCloseable {
         return bytes.isEmpty() ? null : HEX.formatHex(bytes.toByteArray());
     }
 
-    static String serviceName(Resource resource) {
-        for (KeyValue kv : resource.getAttributesList()) {
-            if (kv.getKey().equals("service.name") && kv.getValue().hasStringValue()
-                    && !kv.getValue().getStringValue().isEmpty()) {
-                return kv.getValue().getStringValue();
-            }
-        }
-        return UNKNOWN_SERVICE;
-    }
-
     /** Writes the fixed columns of one row; the column order is {@link SpanSchema#COLUMNS}. */
     private static final class FixedColumnWriter {
         private final VarCharVector traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
@@ -253,7 +248,7 @@ final class ArrowSpanBatch implements AutoCloseable {
             setHex(spanId, row, span.getSpanId());
             setHex(parentSpanId, row, span.getParentSpanId());
             set(traceState, row, emptyToNull(span.getTraceState()));
-            set(serviceName, row, serviceName(ref.resource()));
+            set(serviceName, row, SpanSchema.serviceNameOf(ref.resource()));
             set(name, row, span.getName());
             set(kind, row, kindName(span.getKind()));
             startTime.setSafe(row, span.getStartTimeUnixNano());
@@ -457,12 +452,13 @@ final class ArrowSpanBatch implements AutoCloseable {
 
     /**
      * The attribute columns of one family (span or resource) in one batch. DuckDB column names
-     * are case-insensitive, so keys differing only in case share the column of the first seen.
+     * are case-insensitive for ASCII letters ({@link SpanSchema#foldedColumnName}), so keys
+     * differing only in ASCII case share the column of the first seen.
      */
     private static final class AttributeColumns {
         private final String prefix;
         private final Map<String, AttributeColumn> byKey = new LinkedHashMap<>();
-        private final Map<String, AttributeColumn> byLowerName = new LinkedHashMap<>();
+        private final Map<String, AttributeColumn> byFoldedName = new LinkedHashMap<>();
 
         AttributeColumns(String prefix) {
             this.prefix = prefix;
@@ -476,7 +472,7 @@ final class ArrowSpanBatch implements AutoCloseable {
                 AttributeColumn column = byKey.get(kv.getKey());
                 if (column == null) {
                     String name = prefix + kv.getKey();
-                    column = byLowerName.computeIfAbsent(name.toLowerCase(Locale.ROOT), n -> new AttributeColumn(name));
+                    column = byFoldedName.computeIfAbsent(SpanSchema.foldedColumnName(name), n -> new AttributeColumn(name));
                     byKey.put(kv.getKey(), column);
                 }
                 column.kinds |= kindOf(kv.getValue());
@@ -486,14 +482,13 @@ final class ArrowSpanBatch implements AutoCloseable {
         }
 
         List<AttributeColumn> resolve(BufferAllocator allocator, AttributeShapes shapes) {
-            List<AttributeColumn> columns = new ArrayList<>(byLowerName.values());
+            List<AttributeColumn> columns = new ArrayList<>(byFoldedName.values());
             for (AttributeColumn column : columns) {
                 column.type = ArrowSpanBatch.resolve(column.kinds);
                 Boolean storedAsList = shapes.isList(column.name);
                 if (storedAsList != null && storedAsList != column.type.isList()) {
                     column.type = storedAsList ? AttributeType.VARCHAR_LIST : AttributeType.VARCHAR;
                 }
-                shapes.record(column.name, column.type.isList());
                 column.vector = switch (column.type) {
                     case BOOLEAN -> new BitVector(column.name, allocator);
                     case BIGINT -> new BigIntVector(column.name, allocator);

@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * is a list in one file and a scalar in another (it picks the list and fails to cast). A key
  * first stored as a list keeps list shape (later scalars become one-element {@code VARCHAR[]});
  * a key first stored as a scalar keeps scalar shape (later arrays become JSON text).
- * Column names compare case-insensitively, as DuckDB's do.
+ * Column names compare case-insensitively for ASCII letters, as DuckDB's do
+ * ({@link SpanSchema#foldedColumnName}).
  */
 final class AttributeShapes {
 
@@ -41,10 +41,10 @@ final class AttributeShapes {
 
     /** True/false when files already hold {@code column} as a list/scalar; null when unseen. */
     Boolean isList(String column) {
-        return listByColumn.get(column.toLowerCase(Locale.ROOT));
+        return listByColumn.get(SpanSchema.foldedColumnName(column));
     }
 
     void record(String column, boolean list) {
-        listByColumn.putIfAbsent(column.toLowerCase(Locale.ROOT), list);
+        listByColumn.putIfAbsent(SpanSchema.foldedColumnName(column), list);
     }
 }

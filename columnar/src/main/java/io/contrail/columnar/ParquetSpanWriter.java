@@ -29,9 +29,19 @@ public final class ParquetSpanWriter implements AutoCloseable {
     private static final String COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, "
             + "KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '" + SpanSchema.VERSION + "'}";
 
+    /** The span {@link #canWrite} writes: no attributes, events or links, at the Unix epoch. */
+    private static final SpanRef PROBE_SPAN = new SpanRef(
+            io.opentelemetry.proto.resource.v1.Resource.getDefaultInstance(),
+            io.opentelemetry.proto.common.v1.InstrumentationScope.getDefaultInstance(),
+            io.opentelemetry.proto.trace.v1.Span.newBuilder()
+                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}))
+                    .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 0, 0, 0, 0, 0, 0, 0}))
+                    .setName("contrail write probe").build());
+
     private final BufferAllocator allocator;
     private final DuckDBConnection connection;
     private final AttributeShapes shapes;
+    private final Path dataRoot;
 
     /** A writer for files under {@code layout}, keeping attribute shapes consistent with the files there. */
     public ParquetSpanWriter(BufferAllocator allocator, int threads, DataLayout layout) throws SQLException, IOException {
@@ -41,25 +51,24 @@ public final class ParquetSpanWriter implements AutoCloseable {
             statement.execute("SET threads = " + Math.max(1, threads));
         }
         this.shapes = AttributeShapes.load(connection, layout.spanFiles(), layout.spansGlob());
+        this.dataRoot = layout.root();
     }
 
     /** Writes {@code spans} to {@code target} and returns the file's size in bytes. */
     public long write(List<SpanRef> spans, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         Path temp = DataLayout.tempFor(target);
-        try (ArrowSpanBatch batch = ArrowSpanBatch.build(allocator, spans, shapes);
-             ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
-             SingleBatchReader reader = new SingleBatchReader(allocator, batch.root())) {
-            Data.exportArrayStream(allocator, reader, stream);
-            connection.registerArrowStream(STAGED, stream);
-            String sql = "COPY (SELECT\n  " + batch.selectList(STAGED) + "\nFROM " + STAGED + ") TO '"
-                    + temp.toString().replace("'", "''") + "' (" + COPY_OPTIONS + ")";
-            try (Statement statement = connection.createStatement()) {
-                statement.execute(sql);
-            }
-        } catch (SQLException e) {
+        try {
+            copy(spans, shapes, temp);
+        } catch (SQLException | RuntimeException e) {
             Files.deleteIfExists(temp);
-            throw new IOException("writing " + spans.size() + " spans to " + target + " failed: " + e.getMessage(), e);
+            String message = "writing " + spans.size() + " spans to " + relative(target) + " failed: "
+                    + withoutDataPath(e.getMessage() == null ? e.toString() : e.getMessage());
+            // DuckDB's "IO Error"s are about the disk or the folder; any other failure of the COPY (a parser,
+            // binder or conversion error), or a RuntimeException turning the spans into Arrow vectors, may be
+            // about these spans.
+            boolean io = e instanceof SQLException && String.valueOf(e.getMessage()).startsWith("IO Error");
+            throw io ? new IOException(message, e) : new SpansNotWritableException(message, e);
         }
         // The sidecar first: a reader that finds the span file finds its trace-ID keys (a crash in between
         // leaves an orphan sidecar, deleted on start).
@@ -71,6 +80,68 @@ public final class ParquetSpanWriter implements AutoCloseable {
         }
         Durability.publish(temp, target);
         return Files.size(target);
+    }
+
+    /**
+     * {@link #write} failed in a way that may be caused by the spans themselves rather than by the
+     * disk or the folder; {@link #canWrite} tells which.
+     */
+    static final class SpansNotWritableException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SpansNotWritableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** Writes {@code spans} to the Parquet file {@code temp}, keeping attribute shapes as {@code shapes} says. */
+    private void copy(List<SpanRef> spans, AttributeShapes shapes, Path temp) throws SQLException, IOException {
+        try (ArrowSpanBatch batch = ArrowSpanBatch.build(allocator, spans, shapes);
+             ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
+             SingleBatchReader reader = new SingleBatchReader(allocator, batch.root())) {
+            Data.exportArrayStream(allocator, reader, stream);
+            connection.registerArrowStream(STAGED, stream);
+            String sql = "COPY (SELECT\n  " + batch.selectList(STAGED) + "\nFROM " + STAGED + ") TO '"
+                    + temp.toString().replace("'", "''") + "' (" + COPY_OPTIONS + ")";
+            try (Statement statement = connection.createStatement()) {
+                statement.execute(sql);
+            }
+            // Only a written file fixes a column's shape: a batch that failed must not decide it.
+            batch.recordShapes(shapes);
+        }
+    }
+
+    /**
+     * Whether a file can be written into {@code dir} now: writes one plain span there under a temp
+     * name, the way {@link #write} would, and deletes it. After a failed {@link #write}, true says
+     * the spans were the problem, false the folder, the disk or DuckDB.
+     */
+    boolean canWrite(Path dir) {
+        Path temp = DataLayout.tempFor(dir.resolve("contrail-write-probe" + DataLayout.PARQUET_SUFFIX));
+        try {
+            Files.createDirectories(dir);
+            copy(List.of(PROBE_SPAN), new AttributeShapes(), temp);
+            Durability.fsyncFile(temp);
+            return true;
+        } catch (IOException | SQLException | RuntimeException e) {
+            return false;
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // An abandoned temp file is deleted on the next start.
+            }
+        }
+    }
+
+    /** DuckDB's message with the data folder's absolute path taken out: messages reach /health. */
+    private String withoutDataPath(String message) {
+        return message.replace(dataRoot + java.io.File.separator, "");
+    }
+
+    /** A path for a message: relative to the data folder, never the server's absolute path. */
+    private String relative(Path path) {
+        return path.startsWith(dataRoot) ? dataRoot.relativize(path).toString() : path.getFileName().toString();
     }
 
     /**

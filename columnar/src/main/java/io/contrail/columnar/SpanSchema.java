@@ -1,5 +1,10 @@
 package io.contrail.columnar;
 
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -26,6 +31,91 @@ public final class SpanSchema {
     public static final String SPAN_ATTRIBUTE_PREFIX = "attr.";
     /** Prefix of the per-key columns holding resource attributes, e.g. {@code "resource.host.name"}. */
     public static final String RESOURCE_ATTRIBUTE_PREFIX = "resource.";
+
+    /** The {@code service_name} of spans whose resource has no non-empty string {@code service.name}. */
+    public static final String UNKNOWN_SERVICE = "unknown_service";
+
+    /**
+     * The first instant not stored: 2262-01-01T00:00:00Z. Span, end and event times are stored as
+     * {@code TIMESTAMP_NS}, signed 64-bit nanoseconds that DuckDB can read up to
+     * 2262-04-11T23:47:16.854775806Z; the bound keeps a margin below that so that SQL adding an
+     * interval to a stored time does not overflow. Times from the Unix epoch up to this are stored.
+     */
+    public static final Instant END_OF_STORED_TIME = Instant.parse("2262-01-01T00:00:00Z");
+    private static final long END_OF_STORED_TIME_UNIX_NANO = END_OF_STORED_TIME.getEpochSecond() * 1_000_000_000L;
+
+    /**
+     * Whether a time, as the unsigned {@code fixed64} OTLP sends, can be stored: from the Unix epoch
+     * (0) up to, not including, {@link #END_OF_STORED_TIME}. Values of 2^63 and above, negative as a
+     * Java {@code long}, would otherwise read as dates before 1970.
+     */
+    public static boolean isStorableTime(long unixNano) {
+        return Long.compareUnsigned(unixNano, END_OF_STORED_TIME_UNIX_NANO) < 0;
+    }
+
+    /**
+     * Why an attribute key (of a span, resource, event or link) cannot be stored exactly, or null
+     * when it can. A key must not contain U+0000 (a column name cannot hold it: DuckDB's SQL and the
+     * Arrow C interface end names there) nor a lone UTF-16 surrogate (it has no UTF-8 form, so it
+     * would be stored as '?' and could meet another key's column).
+     */
+    public static String attributeKeyProblem(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == 0) {
+                return "contains U+0000 (NUL)";
+            }
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return "contains a lone UTF-16 surrogate (U+" + String.format("%04X", (int) c)
+                            + "), which has no UTF-8 form";
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The form of a column name under which DuckDB finds it: ASCII letters lower-cased, every other
+     * character as it is. DuckDB's names are case-insensitive for ASCII only ({@code "attr.É"} and
+     * {@code "attr.é"}, or the Kelvin sign and {@code k}, are different columns), so Java's Unicode
+     * lower-casing would merge keys DuckDB keeps apart.
+     */
+    public static String foldedColumnName(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c >= 'A' && c <= 'Z') {
+                char[] chars = name.toCharArray();
+                for (int j = i; j < chars.length; j++) {
+                    if (chars[j] >= 'A' && chars[j] <= 'Z') {
+                        chars[j] = (char) (chars[j] + ('a' - 'A'));
+                    }
+                }
+                return new String(chars);
+            }
+        }
+        return name;
+    }
+
+    /**
+     * What {@code service_name} holds for spans of {@code resource}: the value of its
+     * {@code service.name} attribute, the last one when it appears more than once (as with any
+     * repeated key, the later wins, which is also what {@code resource.service.name} holds), when
+     * that is a non-empty string; else {@link #UNKNOWN_SERVICE}. Every component that groups spans by
+     * service (the writer, tail sampling and its statistics) uses this one rule.
+     */
+    public static String serviceNameOf(Resource resource) {
+        AnyValue last = null;
+        for (KeyValue kv : resource.getAttributesList()) {
+            if (kv.getKey().equals("service.name")) {
+                last = kv.getValue();
+            }
+        }
+        return last != null && last.hasStringValue() && !last.getStringValue().isEmpty()
+                ? last.getStringValue() : UNKNOWN_SERVICE;
+    }
 
     /** How a fixed column travels from Java to the Parquet file. */
     public enum Staging {

@@ -16,7 +16,9 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.HashSet;
 import java.util.List;
@@ -43,6 +45,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Recovery: on open, surviving log segments are replayed. A file's name carries the segment
  * its flush rotated at; a replayed span is skipped when a file from a flush at or after the span's
  * segment already holds it. So a crash at any step of a flush neither loses nor duplicates a span.
+ *
+ * <p>A span that was acknowledged but that the Parquet writer fails on even alone (the ingest
+ * validator should have refused it) is set aside in {@link Quarantine}, so it never blocks the
+ * spans after it; see {@link #writePartition}.
  *
  * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans, or spans of more than
  * {@link Config#maxBufferedBytes()} bytes as logged (their protobuf encoding), wait for Parquet,
@@ -118,10 +124,17 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
-    /** Counters for {@code /health}. */
+    /**
+     * Counters for {@code /health}.
+     *
+     * @param flushFailing      whether the last attempt to write Parquet failed (spans wait in the log)
+     * @param spansQuarantined  spans set aside since start because they failed to write even alone
+     * @param quarantinedFiles  every file in the quarantine folder, relative to the data folder
+     */
     public record Stats(long spansAppended, long spansReplayed, long spansSkippedOnReplay, long bufferedSpans,
                         long heldForSampling, long filesWritten, long parquetBytesWritten, long walBytes,
-                        long walFsyncs, Instant lastFlush, long flushFailures, String lastFlushError) {
+                        long walFsyncs, Instant lastFlush, long flushFailures, String lastFlushError,
+                        boolean flushFailing, long spansQuarantined, List<String> quarantinedFiles) {
     }
 
     private final Config config;
@@ -130,6 +143,7 @@ public final class Warehouse implements AutoCloseable {
     private final ParquetSpanWriter writer;
     private final WriteAheadLog wal;
     private final SpanSampler sampler;
+    private final Quarantine quarantine;
     private final Thread flusher;
 
     // Guarded by the WAL's append lock (append/rotate callbacks), read elsewhere as hints.
@@ -156,6 +170,7 @@ public final class Warehouse implements AutoCloseable {
     private final AtomicLong parquetBytes = new AtomicLong();
     private volatile Instant lastFlush;
     private final AtomicLong flushFailures = new AtomicLong();
+    private final AtomicLong spansQuarantined = new AtomicLong();
     private volatile String lastFlushError;
     /** Whether the last attempt to write Parquet (or to rotate the log for it) failed; refusals then say why. */
     private volatile boolean flushFailing;
@@ -165,6 +180,7 @@ public final class Warehouse implements AutoCloseable {
         this.config = config;
         this.sampler = sampler;
         this.layout = new DataLayout(config.dataDir());
+        this.quarantine = new Quarantine(layout.root());
         Files.createDirectories(layout.spansDir());
         layout.deleteAbandonedTempFiles();
         Map<PartitionPath, Long> newestFlush = layout.newestFlushByPartition();
@@ -338,12 +354,23 @@ public final class Warehouse implements AutoCloseable {
         return flushFailing ? "; writing them fails: " + lastFlushError : "";
     }
 
-    /** An I/O failure's message that says what went wrong ({@link AccessDeniedException}'s names only the file). */
+    /**
+     * An I/O failure's message that says what went wrong ({@link AccessDeniedException}'s and other
+     * file system exceptions' name only the file).
+     */
     static String reason(IOException e) {
         if (e instanceof AccessDeniedException denied && denied.getReason() == null) {
             return denied.getFile() + ": Permission denied";
         }
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() == null && fs.getOtherFile() == null) {
+            return fs.getFile() + ": " + fs.getClass().getSimpleName();
+        }
         return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** {@code message} with the data folder's absolute path left out: what {@code /health} and refusals show. */
+    private String withoutDataPath(String message) {
+        return message == null ? null : message.replace(layout.root() + java.io.File.separator, "");
     }
 
     /** The share of {@code payloadBytes}, logged for {@code loggedSpans} spans, that {@code spans} of them take. */
@@ -477,7 +504,14 @@ public final class Warehouse implements AutoCloseable {
         }
         // Grouped by the hour's number (the partition folder name is built once per hour, not per span).
         Map<Long, List<SpanRef>> byHour = new TreeMap<>();
+        // Logged before the ingest validator refused such times (or appended without it): a time of 2^63
+        // or more would land in a partition before 1970, or fail the write.
+        List<SpanRef> unstorableTimes = new ArrayList<>(0);
         for (SpanRef ref : spans) {
+            if (!hasStorableTimes(ref.span())) {
+                unstorableTimes.add(ref);
+                continue;
+            }
             byHour.computeIfAbsent(PartitionPath.epochHourOf(ref.span().getStartTimeUnixNano()),
                     hour -> new ArrayList<>()).add(ref);
         }
@@ -490,6 +524,10 @@ public final class Warehouse implements AutoCloseable {
             writePartition(entry.getKey(), entry.getValue(), sealed);
             pending.remove();
         }
+        if (!unstorableTimes.isEmpty()) {
+            quarantine(unstorableTimes, sealed, "a start, end or event time is outside the stored range "
+                    + "(from 1970-01-01T00:00:00Z up to " + SpanSchema.END_OF_STORED_TIME + ")");
+        }
         deleteLogUpTo(resolved);
         spansFlushing = 0;
         bytesFlushing = 0;
@@ -499,6 +537,18 @@ public final class Warehouse implements AutoCloseable {
         }
         LOG.debug("flushed {} spans into {} partitions in {} ms", spans.size(), byPartition.size(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    }
+
+    private static boolean hasStorableTimes(Span span) {
+        if (!SpanSchema.isStorableTime(span.getStartTimeUnixNano()) || !SpanSchema.isStorableTime(span.getEndTimeUnixNano())) {
+            return false;
+        }
+        for (Span.Event event : span.getEventsList()) {
+            if (!SpanSchema.isStorableTime(event.getTimeUnixNano())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -516,40 +566,96 @@ public final class Warehouse implements AutoCloseable {
 
     private void flushFailed(String format, long backoffMillis, IOException e) {
         flushFailures.incrementAndGet();
-        lastFlushError = reason(e);
+        String reason = reason(e);
+        lastFlushError = withoutDataPath(reason);
         flushFailing = true;
-        LOG.error(format, backoffMillis, lastFlushError);
+        LOG.error(format, backoffMillis, reason);
     }
 
-    /** Writes one partition's spans, in files of at most maxFileSpans, retrying until it succeeds. */
+    /**
+     * Writes one partition's spans, in files of at most maxFileSpans, until every span is in a file
+     * or in quarantine.
+     *
+     * <p>When a write fails with anything but an I/O error, a probe write of one plain span into the
+     * same folder tells why ({@link ParquetSpanWriter#canWrite}). After an I/O error, or if the probe
+     * fails too, the folder, the disk or DuckDB is at fault: the same write is retried with backoff,
+     * for as long as it fails. If the probe succeeds, something in these spans is at fault: the batch is halved and each half written on
+     * its own, down to single spans, and a span that fails alone goes to {@link Quarantine}. So a
+     * span the writer cannot take costs a few extra writes once, not every write after it.
+     */
     private void writePartition(PartitionPath partition, List<SpanRef> spans, long sealed) throws IOException {
-        int from = 0;
+        Deque<List<SpanRef>> pending = new ArrayDeque<>();
+        for (int from = 0; from < spans.size(); from += config.maxFileSpans()) {
+            pending.add(spans.subList(from, Math.min(spans.size(), from + config.maxFileSpans())));
+        }
+        Path dir = partition.resolveUnder(layout.spansDir());
+        List<SpanRef> unwritable = new ArrayList<>(0);
+        String firstReason = null;
         long backoffMillis = FIRST_RETRY_MILLIS;
-        while (from < spans.size()) {
-            int to = Math.min(spans.size(), from + config.maxFileSpans());
-            Path target = partition.resolveUnder(layout.spansDir()).resolve(DataLayout.newFileName(sealed));
+        while (!pending.isEmpty()) {
+            List<SpanRef> batch = pending.peekFirst();
+            Path target = dir.resolve(DataLayout.newFileName(sealed));
             try {
-                long bytes = writer.write(spans.subList(from, to), target);
+                long bytes = writer.write(batch, target);
                 filesWritten.incrementAndGet();
                 parquetBytes.addAndGet(bytes);
-                from = to;
+                pending.removeFirst();
                 backoffMillis = FIRST_RETRY_MILLIS;
                 flushFailing = false;
             } catch (IOException e) {
-                flushFailed("writing " + target + " failed, will retry in {} ms (spans stay in the write-ahead log): {}",
-                        backoffMillis, e);
-                if (!running) {
-                    throw e;
+                if (running && e instanceof ParquetSpanWriter.SpansNotWritableException && writer.canWrite(dir)) {
+                    pending.removeFirst();
+                    if (batch.size() == 1) {
+                        unwritable.add(batch.get(0));
+                        firstReason = firstReason == null ? withoutDataPath(reason(e)) : firstReason;
+                    } else {
+                        int half = batch.size() / 2;
+                        pending.addFirst(batch.subList(half, batch.size()));
+                        pending.addFirst(batch.subList(0, half));
+                    }
+                    continue;
                 }
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-                backoffMillis = Math.min(backoffMillis * 2, MAX_RETRY_MILLIS);
+                flushFailed("writing " + layout.root().relativize(target)
+                        + " failed, will retry in {} ms (spans stay in the write-ahead log): {}", backoffMillis, e);
+                backoffMillis = pause(backoffMillis, e);
             }
         }
+        if (!unwritable.isEmpty()) {
+            quarantine(unwritable, sealed, firstReason);
+        }
+    }
+
+    /** Sets aside spans that fail to write alone, retrying (like a write) until the file is there. */
+    private void quarantine(List<SpanRef> spans, long sealed, String why) throws IOException {
+        long backoffMillis = FIRST_RETRY_MILLIS;
+        while (true) {
+            try {
+                String file = quarantine.put(spans, sealed, why);
+                spansQuarantined.addAndGet(spans.size());
+                LOG.error("{} acknowledged spans could not be written to Parquet even alone and were set aside in {} "
+                        + "(OTLP/JSON; see docs/schema.md, \"Quarantine\"): {}", spans.size(), file, why);
+                return;
+            } catch (IOException e) {
+                flushFailed("setting aside " + spans.size()
+                        + " unwritable spans failed, will retry in {} ms (spans stay in the write-ahead log): {}",
+                        backoffMillis, e);
+                backoffMillis = pause(backoffMillis, e);
+            }
+        }
+    }
+
+    /** Waits {@code backoffMillis} before a retry and returns the next wait; throws {@code e} when closing. */
+    private long pause(long backoffMillis, IOException e) throws IOException {
+        if (!running) {
+            throw e;
+        }
+        try {
+            Thread.sleep(backoffMillis);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw e;
+        }
+        return Math.min(backoffMillis * 2, MAX_RETRY_MILLIS);
     }
 
     public Stats stats() {
@@ -561,7 +667,7 @@ public final class Warehouse implements AutoCloseable {
         }
         return new Stats(spansAppended.get(), spansReplayed, spansSkippedOnReplay, bufferedSpans + spansFlushing,
                 sampler.heldSpans(), filesWritten.get(), parquetBytes.get(), walBytes, wal.fsyncCount(), lastFlush,
-                flushFailures.get(), lastFlushError);
+                flushFailures.get(), lastFlushError, flushFailing, spansQuarantined.get(), quarantine.files());
     }
 
     /** Flushes what is buffered and stops; spans that could not be written stay in the log. */

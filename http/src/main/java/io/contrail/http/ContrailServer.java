@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -454,7 +455,19 @@ public final class ContrailServer implements AutoCloseable {
         Warehouse.Stats w = warehouse.stats();
         SpanReceiver.Stats r = receiver.stats();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", "ok");
+        // Degraded: acknowledged spans are not reaching Parquet now, or some were set aside (until removed).
+        List<String> reasons = new ArrayList<>();
+        if (w.flushFailing()) {
+            reasons.add("writing spans to Parquet fails (they wait in the write-ahead log): " + w.lastFlushError());
+        }
+        if (!w.quarantinedFiles().isEmpty()) {
+            reasons.add(w.quarantinedFiles().size() + " quarantine file(s) hold spans that could not be written to "
+                    + "Parquet; resend them once fixed, then remove them (docs/schema.md, \"Quarantine\")");
+        }
+        body.put("status", reasons.isEmpty() ? "ok" : "degraded");
+        body.put("reasons", reasons);
+        body.put("quarantinedFiles", w.quarantinedFiles());
+        body.put("spansQuarantined", w.spansQuarantined());
         body.put("spansAccepted", r.spansAccepted());
         body.put("spansRejected", r.spansRejected());
         body.put("requestsRefused", r.requestsRefused());

@@ -132,6 +132,14 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
         }
     }
 
+    /** Stops the server (a clean shutdown, which flushes) and starts a new one on the same data folder. */
+    void restart() throws IOException {
+        server.close();
+        server = null;
+        ServerConfig config = configure.apply(ServerConfig.defaults(dataDir).withAddress("127.0.0.1", 0));
+        server = ContrailServer.start(config);
+    }
+
     ContrailServer server() {
         return server;
     }

@@ -12,7 +12,6 @@ import com.google.protobuf.util.JsonFormat;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
@@ -92,7 +91,9 @@ public final class OtlpDecoder {
             throw IngestException.malformed("malformed OTLP/JSON: unreadable number: " + e.getMessage(),
                     e);
         } catch (IOException e) {
-            throw new UncheckedIOException("reading JSON from a byte array", e);
+            // Reading a byte array fails only on its content: Jackson takes a body starting with zero
+            // bytes for UTF-16 or UTF-32 and throws a CharConversionException on bytes invalid there.
+            throw IngestException.malformed("malformed OTLP/JSON: " + e.getMessage(), e);
         }
         if (tree == null || !tree.isObject()) {
             throw IngestException.malformed(

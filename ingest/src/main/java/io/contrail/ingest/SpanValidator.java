@@ -1,6 +1,8 @@
 package io.contrail.ingest;
 
 import com.google.protobuf.ByteString;
+import io.contrail.columnar.SpanSchema;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -16,8 +18,12 @@ import java.util.function.Function;
  * Decides which decoded spans the warehouse accepts, the same way for every wire format.
  *
  * <p>A span is rejected when its trace ID is not 16 bytes or is all zeros, its span ID is not 8
- * bytes or is all zeros, its parent span ID is neither empty nor 8 bytes, or it ends before it
- * starts. Rejection is per span: the rest of the request is kept, in its resource and scope
+ * bytes or is all zeros, its parent span ID is neither empty nor 8 bytes, it ends before it
+ * starts, its start, end or an event's time is not one the store holds
+ * ({@link SpanSchema#isStorableTime}: from 1970 up to 2262), or an attribute key of the span, its
+ * events, its links or its resource cannot be stored exactly ({@link SpanSchema#attributeKeyProblem}:
+ * a NUL or a lone surrogate). So nothing is acknowledged that the Parquet writer would fail on.
+ * Rejection is per span: the rest of the request is kept, in its resource and scope
  * structure, and the caller answers with an OTLP partial success.
  */
 public final class SpanValidator {
@@ -49,11 +55,46 @@ public final class SpanValidator {
             problems.add("parentSpanId must be empty or " + SPAN_ID_BYTES + " bytes, got " + parentBytes);
         }
         // The timestamps are fixed64: unsigned.
+        checkTime("startTimeUnixNano", span.getStartTimeUnixNano(), problems);
+        checkTime("endTimeUnixNano", span.getEndTimeUnixNano(), problems);
         if (Long.compareUnsigned(span.getEndTimeUnixNano(), span.getStartTimeUnixNano()) < 0) {
             problems.add("endTimeUnixNano " + Long.toUnsignedString(span.getEndTimeUnixNano())
                     + " is before startTimeUnixNano " + Long.toUnsignedString(span.getStartTimeUnixNano()));
         }
+        checkKeys("attributes", span.getAttributesList(), problems);
+        for (int e = 0; e < span.getEventsCount(); e++) {
+            Span.Event event = span.getEvents(e);
+            checkTime("events[" + e + "].timeUnixNano", event.getTimeUnixNano(), problems);
+            checkKeys("events[" + e + "].attributes", event.getAttributesList(), problems);
+        }
+        for (int l = 0; l < span.getLinksCount(); l++) {
+            checkKeys("links[" + l + "].attributes", span.getLinks(l).getAttributesList(), problems);
+        }
         return problems;
+    }
+
+    /** The problems that make the warehouse reject every span of a resource, empty when there are none. */
+    static List<String> problemsOf(io.opentelemetry.proto.resource.v1.Resource resource) {
+        List<String> problems = new ArrayList<>(0);
+        checkKeys("resource.attributes", resource.getAttributesList(), problems);
+        return problems;
+    }
+
+    private static void checkTime(String field, long unixNano, List<String> out) {
+        if (!SpanSchema.isStorableTime(unixNano)) {
+            out.add(field + " " + Long.toUnsignedString(unixNano) + " is outside the stored range "
+                    + "(from 1970-01-01T00:00:00Z up to " + SpanSchema.END_OF_STORED_TIME + ")");
+        }
+    }
+
+    private static void checkKeys(String field, List<KeyValue> attributes, List<String> out) {
+        for (int i = 0; i < attributes.size(); i++) {
+            String key = attributes.get(i).getKey();
+            String problem = SpanSchema.attributeKeyProblem(key);
+            if (problem != null) {
+                out.add(field + "[" + i + "].key " + quoted(key) + " " + problem);
+            }
+        }
     }
 
     /**
@@ -75,6 +116,7 @@ public final class SpanValidator {
 
         List<ResourceSpans> resources = traces.getResourceSpansList();
         for (int r = 0; r < resources.size(); r++) {
+            List<String> resourceProblems = problemsOf(resources.get(r).getResource());
             List<ScopeSpans> scopes = resources.get(r).getScopeSpansList();
             hasEmptyContainer |= scopes.isEmpty();
             for (int s = 0; s < scopes.size(); s++) {
@@ -85,6 +127,10 @@ public final class SpanValidator {
                             ? List.of() : decodeProblems.getOrDefault(new SpanPosition(r, s, i), List.of());
                     if (problems.isEmpty()) {
                         problems = problemsOf(spans.get(i));
+                    }
+                    if (!resourceProblems.isEmpty()) {
+                        problems = new ArrayList<>(problems);
+                        problems.addAll(0, resourceProblems);
                     }
                     if (problems.isEmpty()) {
                         accepted++;
@@ -166,5 +212,26 @@ public final class SpanValidator {
             name = name.substring(0, cut) + "…";
         }
         return '"' + name + '"';
+    }
+
+    /**
+     * A key for a message: quoted, cut after {@link #MAX_NAME_CHARS_IN_MESSAGE} characters, with
+     * control characters and surrogates written as JSON-style backslash-u escapes, so that the client sees which.
+     */
+    private static String quoted(String key) {
+        var out = new StringBuilder(Math.min(key.length(), MAX_NAME_CHARS_IN_MESSAGE) + 8).append('"');
+        for (int i = 0; i < key.length(); i++) {
+            if (i == MAX_NAME_CHARS_IN_MESSAGE) {
+                out.append('…');
+                break;
+            }
+            char c = key.charAt(i);
+            if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04X", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"').toString();
     }
 }

@@ -43,7 +43,7 @@ import zipkin2.codec.SpanBytesDecoder;
 public final class ZipkinDecoder {
 
     /** The service.name of spans whose local endpoint names no service, as OpenTelemetry SDKs do. */
-    public static final String UNKNOWN_SERVICE = "unknown_service";
+    public static final String UNKNOWN_SERVICE = io.contrail.columnar.SpanSchema.UNKNOWN_SERVICE;
     /** The instrumentation scope of spans that do not name theirs in an otel.scope.name tag. */
     public static final String DEFAULT_SCOPE_NAME = "zipkin";
 

@@ -245,6 +245,18 @@ class OtlpJsonDecodingTest {
                 });
     }
 
+    @Test
+    void aBodyJacksonReadsAsUtf32AndCannotDecodeIsABadRequest() {
+        // '{' and three zero bytes: Jackson detects UTF-32 and fails with an IOException of its own.
+        byte[] body = {'{', 0, 0, 0, 0, 0, 0, 0, 0x41, 0x42, 0x43, 0x44};
+
+        assertThatThrownBy(() -> OtlpDecoder.decodeJson(body))
+                .isInstanceOfSatisfying(IngestException.class, e -> {
+                    assertThat(e.httpStatus()).isEqualTo(400);
+                    assertThat(e.getMessage()).startsWith("malformed OTLP/JSON: ");
+                });
+    }
+
     private static byte[] utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }

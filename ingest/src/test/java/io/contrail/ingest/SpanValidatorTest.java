@@ -1,5 +1,7 @@
 package io.contrail.ingest;
 
+import static io.contrail.ingest.SpanFixtures.START_UNIX_NANO;
+import static io.contrail.ingest.SpanFixtures.attribute;
 import static io.contrail.ingest.SpanFixtures.hex;
 import static io.contrail.ingest.SpanFixtures.resource;
 import static io.contrail.ingest.SpanFixtures.scope;
@@ -9,6 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
@@ -33,8 +37,31 @@ class SpanValidatorTest {
                 rule("parentSpanId must be empty or 8 bytes, got 3",
                         s -> s.setParentSpanId(hex("010203"))),
                 rule("endTimeUnixNano 5 is before startTimeUnixNano 6",
-                        s -> s.setStartTimeUnixNano(6).setEndTimeUnixNano(5)));
+                        s -> s.setStartTimeUnixNano(6).setEndTimeUnixNano(5)),
+                // fixed64 times: 2^64-1, 2^63-1 (DuckDB: "Timestamp microseconds out of range"), 2^63+1.
+                rule("endTimeUnixNano 18446744073709551615" + OUTSIDE, s -> s.setEndTimeUnixNano(-1L)),
+                rule("endTimeUnixNano 9223372036854775807" + OUTSIDE, s -> s.setEndTimeUnixNano(Long.MAX_VALUE)),
+                rule("endTimeUnixNano 9214646400000000000" + OUTSIDE,
+                        s -> s.setEndTimeUnixNano(9_214_646_400_000_000_000L)),
+                rule("startTimeUnixNano 9223372036854775809" + OUTSIDE + ", endTimeUnixNano 9223372036854775809"
+                        + OUTSIDE, s -> s.setStartTimeUnixNano(Long.MIN_VALUE + 1).setEndTimeUnixNano(Long.MIN_VALUE + 1)),
+                rule("events[1].timeUnixNano 9223372036854775809" + OUTSIDE,
+                        s -> s.addEvents(Span.Event.newBuilder().setName("ok").setTimeUnixNano(START_UNIX_NANO))
+                                .addEvents(Span.Event.newBuilder().setName("x").setTimeUnixNano(Long.MIN_VALUE + 1))),
+                rule("attributes[1].key \"a\\u0000b\" contains U+0000 (NUL)",
+                        s -> s.addAttributes(attribute("ok", "1")).addAttributes(attribute("a\u0000b", "v"))),
+                rule("attributes[0].key \"\\uD800x\" contains a lone UTF-16 surrogate (U+D800), which has no UTF-8 form",
+                        s -> s.addAttributes(attribute("\uD800x", "v"))),
+                rule("events[0].attributes[0].key \"\\u0000\" contains U+0000 (NUL)",
+                        s -> s.addEvents(Span.Event.newBuilder().setName("e").setTimeUnixNano(START_UNIX_NANO)
+                                .addAttributes(attribute("\u0000", "v")))),
+                rule("links[0].attributes[0].key \"k\\u0000\" contains U+0000 (NUL)",
+                        s -> s.addLinks(Span.Link.newBuilder().setTraceId(hex(SpanFixtures.TRACE_ID_HEX))
+                                .setSpanId(hex("00000000000000aa")).addAttributes(attribute("k\u0000", "v")))));
     }
+
+    private static final String OUTSIDE =
+            " is outside the stored range (from 1970-01-01T00:00:00Z up to 2262-01-01T00:00:00Z)";
 
     private static Arguments rule(String problem, UnaryOperator<Span.Builder> breakIt) {
         return Arguments.of(problem, breakIt);
@@ -156,5 +183,54 @@ class SpanValidatorTest {
 
         assertThat(decoded.errorMessage()).contains('"' + "n".repeat(80) + "…\"")
                 .hasSizeLessThan(200);
+    }
+
+    @Test
+    void theFirstAndLastStoredTimesAreAccepted() {
+        Span epoch = validSpan("epoch", 0).setStartTimeUnixNano(0).setEndTimeUnixNano(0).build();
+        long lastNano = 9_214_646_400_000_000_000L - 1; // 2261-12-31T23:59:59.999999999Z
+        Span last = validSpan("last", 1).setStartTimeUnixNano(lastNano).setEndTimeUnixNano(lastNano)
+                .addEvents(Span.Event.newBuilder().setName("e").setTimeUnixNano(lastNano)).build();
+
+        DecodedSpans decoded = SpanValidator.validate(tracesOf(epoch, last));
+
+        assertThat(decoded.errorMessage()).isNull();
+        assertThat(decoded.acceptedSpans()).isEqualTo(2);
+    }
+
+    @Test
+    void aResourceKeyThatCannotBeStoredRejectsEverySpanOfThatResourceOnly() {
+        Span good = validSpan("good", 0).build();
+        TracesData traces = TracesData.newBuilder()
+                .addResourceSpans(ResourceSpans.newBuilder()
+                        .setResource(Resource.newBuilder().addAttributes(attribute("service.name", "bad"))
+                                .addAttributes(attribute("host\u0000name", "h")))
+                        .addScopeSpans(scope("s", validSpan("a", 1).build(), validSpan("b", 2).build())))
+                .addResourceSpans(resource("fine", scope("s", good)))
+                .build();
+
+        DecodedSpans decoded = SpanValidator.validate(traces);
+
+        assertThat(decoded.traces()).isEqualTo(TracesData.newBuilder()
+                .addResourceSpans(resource("fine", scope("s", good))).build());
+        assertThat(decoded.rejectedSpans()).isEqualTo(2);
+        assertThat(decoded.errorMessage()).isEqualTo("2 spans rejected: "
+                + "resourceSpans[0].scopeSpans[0].spans[0] \"a\": resource.attributes[1].key \"host\\u0000name\" "
+                + "contains U+0000 (NUL); resourceSpans[0].scopeSpans[0].spans[1] \"b\": resource.attributes[1].key "
+                + "\"host\\u0000name\" contains U+0000 (NUL)");
+    }
+
+    @Test
+    void keysThatAreOnlyUnusualAreStored() {
+        // Stored exactly: their columns are quoted identifiers ("attr.<key>"), distinct per DuckDB's rules.
+        Span span = validSpan("unusual keys", 0)
+                .addAttributes(attribute("", "empty"))
+                .addAttributes(attribute("quote\"and'apostrophe", "q"))
+                .addAttributes(attribute("tab\tnew\nline", "t"))
+                .addAttributes(attribute("\u212A", "kelvin"))
+                .addAttributes(attribute("emoji \uD83D\uDE00", "paired surrogates"))
+                .build();
+
+        assertThat(SpanValidator.validate(tracesOf(span)).errorMessage()).isNull();
     }
 }

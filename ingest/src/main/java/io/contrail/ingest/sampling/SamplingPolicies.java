@@ -1,6 +1,7 @@
 package io.contrail.ingest.sampling;
 
 import io.contrail.columnar.SpanRef;
+import io.contrail.columnar.SpanSchema;
 import io.opentelemetry.proto.common.v1.AnyValue;
 
 import java.util.ArrayList;
@@ -175,13 +176,7 @@ final class SamplingPolicies {
 
         private static String operationOf(PendingTrace trace) {
             SpanRef root = trace.root();
-            String service = "";
-            for (var kv : root.resource().getAttributesList()) {
-                if (kv.getKey().equals("service.name")) {
-                    service = kv.getValue().getStringValue();
-                }
-            }
-            return service + '\u0000' + root.span().getName();
+            return SpanSchema.serviceNameOf(root.resource()) + '\u0000' + root.span().getName();
         }
     }
 

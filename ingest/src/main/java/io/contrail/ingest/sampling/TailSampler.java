@@ -3,8 +3,8 @@ package io.contrail.ingest.sampling;
 import com.google.protobuf.ByteString;
 import io.contrail.columnar.SpanRef;
 import io.contrail.columnar.SpanSampler;
+import io.contrail.columnar.SpanSchema;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -194,13 +194,9 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
         return false;
     }
 
+    /** The span's service as its {@code service_name} column will hold it, so that the statistics match the spans. */
     private static String serviceOf(SpanRef ref) {
-        for (KeyValue kv : ref.resource().getAttributesList()) {
-            if (kv.getKey().equals("service.name")) {
-                return kv.getValue().getStringValue();
-            }
-        }
-        return "unknown_service";
+        return SpanSchema.serviceNameOf(ref.resource());
     }
 
     private void publishState(long nowNanos) {

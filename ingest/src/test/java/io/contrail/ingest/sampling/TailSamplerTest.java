@@ -236,4 +236,27 @@ class TailSamplerTest {
         assertThatThrownBy(() -> sampler("policies: [{name: a, type: error}, {name: a, type: error}]\n"))
                 .hasMessageContaining("'a' is used twice");
     }
+
+    @Test
+    void statisticsCountSpansUnderTheServiceNameTheirColumnHolds() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{name: all, type: probabilistic, percentage: 100}]\n");
+        Resource twice = Resource.newBuilder()
+                .addAttributes(attribute("service.name", AnyValue.newBuilder().setStringValue("first").build()))
+                .addAttributes(attribute("service.name", AnyValue.newBuilder().setStringValue("last").build())).build();
+        Resource empty = Resource.newBuilder()
+                .addAttributes(attribute("service.name", AnyValue.newBuilder().setStringValue("").build())).build();
+        List<SpanRef> spans = new ArrayList<>();
+        for (SpanRef ref : trace(1, 5)) {
+            spans.add(new SpanRef(twice, ref.scope(), ref.span()));
+        }
+        for (SpanRef ref : trace(1, 5)) {
+            spans.add(new SpanRef(empty, ref.scope(), ref.span()));
+        }
+        sampler.admit(spans, 1, 0);
+        assertThat(sampler.decideDue(10 * MS)).hasSize(2);
+
+        // service_name: the last service.name; unknown_service for an empty one (SpanSchema.serviceNameOf).
+        assertThat(sampler.stats().rows()).extracting(SamplingStats.Row::serviceName)
+                .containsExactlyInAnyOrder("last", "unknown_service");
+    }
 }
