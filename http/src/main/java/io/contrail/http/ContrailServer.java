@@ -398,22 +398,27 @@ public final class ContrailServer implements AutoCloseable {
         }
         String sql = body.get("sql").asText();
         String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
+        // Answers are written as they are read (within the engine's row and byte caps); a failing
+        // statement throws before anything is written, so its error still gets its status.
         if (accept.contains(ARROW_STREAM)) {
-            java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-            boolean truncated = engine.queryArrow(sql, buffer);
-            ctx.header("X-Contrail-Truncated", String.valueOf(truncated)).contentType(ARROW_STREAM)
-                    .result(buffer.toByteArray());
+            engine.queryArrow(sql, truncated -> {
+                ctx.header("X-Contrail-Truncated", String.valueOf(truncated)).contentType(ARROW_STREAM);
+                return ctx.outputStream();
+            });
             return;
         }
-        QueryResult result = engine.query(sql);
-        if (accept.contains(CSV)) {
-            java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
-            ResultFormats.csv(result, buffer);
-            ctx.header("X-Contrail-Truncated", String.valueOf(result.truncated()))
-                    .contentType(CSV + "; charset=utf-8").result(buffer.toByteArray());
-            return;
-        }
-        ctx.json(ResultFormats.json(result));
+        boolean csv = accept.contains(CSV);
+        engine.query(sql, rows -> {
+            ctx.header("X-Contrail-Truncated", String.valueOf(rows.truncated()));
+            if (csv) {
+                ctx.contentType(CSV + "; charset=utf-8");
+                ResultFormats.csv(rows, ctx.outputStream());
+            } else {
+                ctx.contentType("application/json");
+                ResultFormats.json(rows, ctx.outputStream());
+            }
+            return null;
+        });
     }
 
     private void trace(Context ctx) throws QueryException {

@@ -1,10 +1,13 @@
 package io.contrail.http;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SequenceWriter;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import io.contrail.query.QueryEngine;
+import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
 
 import java.io.IOException;
@@ -15,7 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes a {@link QueryResult} as the JSON document of {@code /api/sql}, as CSV, or as a text table. */
+/** Writes a query's answer as the JSON document of {@code /api/sql}, as CSV, or as a text table. */
 final class ResultFormats {
 
     static final ObjectMapper JSON = new ObjectMapper();
@@ -32,12 +35,40 @@ final class ResultFormats {
         return body;
     }
 
-    static void csv(QueryResult result, OutputStream out) throws IOException {
+    /** Writes {@code rows} as the JSON document of {@code /api/sql}, row by row, as they are read. */
+    static void json(QueryEngine.Rows rows, OutputStream out) throws IOException, QueryException {
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.writeStartObject();
+            json.writeObjectField("columns", rows.columns());
+            json.writeArrayFieldStart("rows");
+            for (List<Object> row = rows.next(); row != null; row = rows.next()) {
+                json.writeObject(row);
+            }
+            json.writeEndArray();
+            json.writeBooleanField("truncated", rows.truncated());
+            json.writeEndObject();
+        }
+    }
+
+    /** Writes {@code rows} as CSV with a header line, row by row, as they are read. */
+    static void csv(QueryEngine.Rows rows, OutputStream out) throws IOException, QueryException {
+        try (SequenceWriter writer = CSV.writer(csvSchema(rows.columns())).writeValues(out)) {
+            for (List<Object> row = rows.next(); row != null; row = rows.next()) {
+                writer.write(flatten(row));
+            }
+        }
+    }
+
+    private static CsvSchema csvSchema(List<QueryResult.Column> columns) {
         CsvSchema.Builder schema = CsvSchema.builder().setUseHeader(true);
-        for (QueryResult.Column column : result.columns()) {
+        for (QueryResult.Column column : columns) {
             schema.addColumn(column.name());
         }
-        try (SequenceWriter writer = CSV.writer(schema.build()).writeValues(out)) {
+        return schema.build();
+    }
+
+    static void csv(QueryResult result, OutputStream out) throws IOException {
+        try (SequenceWriter writer = CSV.writer(csvSchema(result.columns())).writeValues(out)) {
             for (List<Object> row : result.rows()) {
                 writer.write(flatten(row));
             }

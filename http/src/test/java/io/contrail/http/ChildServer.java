@@ -98,6 +98,14 @@ final class ChildServer implements AutoCloseable {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request)).build(), HttpResponse.BodyHandlers.ofByteArray());
     }
 
+    /** {@code POST /api/sql} with {@code sql} and an Accept header; any status. */
+    HttpResponse<byte[]> postSql(String sql, String accept) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(baseUrl.resolve("/api/sql"))
+                .header("Content-Type", "application/json").header("Accept", accept).timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(RunningServer.JSON.writeValueAsBytes(Map.of("sql", sql))))
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     /** The rows of a query through {@code POST /api/sql}, which must answer 200. */
     JsonNode rows(String sql) throws IOException, InterruptedException {
         HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(baseUrl.resolve("/api/sql"))

@@ -59,28 +59,37 @@ public final class QueryEngine implements AutoCloseable {
     /**
      * Read-side settings.
      *
-     * @param dataDir      the data folder (only it is readable from SQL)
-     * @param maxRows      rows returned before a result is cut and marked truncated
-     * @param queryTimeout a query running longer is interrupted
-     * @param threads      DuckDB worker threads
-     * @param memoryLimit  DuckDB memory limit, e.g. "2GB"
+     * @param dataDir        the data folder (only it is readable from SQL)
+     * @param maxRows        rows returned before a result is cut and marked truncated
+     * @param maxResultBytes bytes of values (as text: a string's UTF-8 length, a number's digits)
+     *                       returned before a result is cut and marked truncated
+     * @param queryTimeout   a query running longer is interrupted
+     * @param threads        DuckDB worker threads
+     * @param memoryLimit    DuckDB memory limit, e.g. "2GB"
      */
-    public record Config(Path dataDir, int maxRows, Duration queryTimeout, int threads, String memoryLimit) {
+    public record Config(Path dataDir, int maxRows, long maxResultBytes, Duration queryTimeout, int threads,
+                         String memoryLimit) {
         public static final int DEFAULT_MAX_ROWS = 10_000;
+        /** Enough for 10,000 spans of every column with a few KB of attributes each. */
+        public static final long DEFAULT_MAX_RESULT_BYTES = 32L * 1024 * 1024;
         public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(30);
         public static final String DEFAULT_MEMORY_LIMIT = "2GB";
 
         public static Config defaults(Path dataDir) {
-            return new Config(dataDir, DEFAULT_MAX_ROWS, DEFAULT_QUERY_TIMEOUT,
+            return new Config(dataDir, DEFAULT_MAX_ROWS, DEFAULT_MAX_RESULT_BYTES, DEFAULT_QUERY_TIMEOUT,
                     Runtime.getRuntime().availableProcessors(), DEFAULT_MEMORY_LIMIT);
         }
 
         public Config withQueryTimeout(Duration timeout) {
-            return new Config(dataDir, maxRows, timeout, threads, memoryLimit);
+            return new Config(dataDir, maxRows, maxResultBytes, timeout, threads, memoryLimit);
         }
 
         public Config withMaxRows(int rows) {
-            return new Config(dataDir, rows, queryTimeout, threads, memoryLimit);
+            return new Config(dataDir, rows, maxResultBytes, queryTimeout, threads, memoryLimit);
+        }
+
+        public Config withMaxResultBytes(long bytes) {
+            return new Config(dataDir, maxRows, bytes, queryTimeout, threads, memoryLimit);
         }
     }
 
@@ -264,38 +273,104 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
-    /** Runs user SQL and returns at most {@link Config#maxRows()} rows. */
+    /** Runs user SQL and returns at most {@link Config#maxRows()} rows and {@link Config#maxResultBytes()} bytes. */
     public QueryResult query(String sql) throws QueryException {
-        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
-            String limited = statementFor(connection, sql);
-            return timed(connection, sql, statement -> {
-                try (ResultSet rs = statement.executeQuery(limited)) {
-                    return readAll(rs, config.maxRows());
+        try {
+            return query(sql, rows -> {
+                List<List<Object>> all = new ArrayList<>();
+                for (List<Object> row = rows.next(); row != null; row = rows.next()) {
+                    all.add(row);
                 }
+                return new QueryResult(rows.columns(), all, rows.truncated());
             });
-        } catch (SQLException e) {
-            throw invalid(e);
+        } catch (IOException e) {
+            // Collecting rows in a list does no I/O.
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
     /**
-     * Runs user SQL and writes the result as an Arrow IPC stream, at most {@link Config#maxRows()}
-     * rows. Returns true when rows were cut off.
+     * A user query's answer, read one row at a time: already cut to the row and byte caps, so
+     * whether it was cut is known before the first row. Valid only inside {@link #query(String, RowsReader)}.
      */
-    public boolean queryArrow(String sql, OutputStream out) throws QueryException, IOException {
+    public interface Rows {
+        List<QueryResult.Column> columns();
+
+        /** True when more rows existed than the caps let through. */
+        boolean truncated();
+
+        /** The next row as plain Java values ({@link QueryResult#rows()}), or null after the last. */
+        List<Object> next() throws QueryException;
+    }
+
+    /** Consumes a user query's {@link Rows}, e.g. by writing them to a response as they are read. */
+    public interface RowsReader<T> {
+        T read(Rows rows) throws QueryException, IOException;
+    }
+
+    /**
+     * Runs user SQL and hands its answer, cut to {@link Config#maxRows()} rows and
+     * {@link Config#maxResultBytes()} bytes, to {@code reader} row by row. The rows are never all
+     * held in Java at once; a failing statement throws before {@code reader} is called.
+     */
+    public <T> T query(String sql, RowsReader<T> reader) throws QueryException, IOException {
         try (ReadLease lease = lease(); Connection connection = connect(sql)) {
-            String limited = statementFor(connection, sql);
-            return timed(connection, sql, statement -> {
-                try (ResultSet rs = statement.executeQuery(limited);
-                     ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, 8192)) {
-                    return writeArrow(reader, out);
-                } catch (IOException e) {
-                    throw new SQLException("writing the Arrow stream failed: " + e.getMessage(), e);
-                }
-            });
+            Planned planned = statementFor(connection, sql);
+            try {
+                return timed(connection, sql, statement -> {
+                    try (ResultSet rs = statement.executeQuery(planned.sql())) {
+                        return reader.read(new JdbcRows(rs, planned));
+                    }
+                });
+            } catch (SQLException e) {
+                throw userError(connection, sql, e);
+            }
         } catch (SQLException e) {
-            throw invalid(e);
+            throw userError(null, sql, e);
         }
+    }
+
+    /** Where an Arrow answer is written, once it is known whether it was cut. */
+    public interface ArrowOutput {
+        OutputStream open(boolean truncated) throws IOException;
+    }
+
+    /**
+     * Runs user SQL and writes the result as an Arrow IPC stream, at most {@link Config#maxRows()}
+     * rows and {@link Config#maxResultBytes()} bytes; {@code output} is opened (told whether rows
+     * were cut) only once the statement has run, so a failing statement writes nothing.
+     */
+    public void queryArrow(String sql, ArrowOutput output) throws QueryException, IOException {
+        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
+            Planned planned = statementFor(connection, sql);
+            try {
+                timed(connection, sql, statement -> {
+                    try (ResultSet rs = statement.executeQuery(planned.sql());
+                         ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, ARROW_BATCH_ROWS)) {
+                        writeArrow(reader, planned, output);
+                        return null;
+                    }
+                });
+            } catch (SQLException e) {
+                throw userError(connection, sql, e);
+            }
+        } catch (SQLException e) {
+            throw userError(null, sql, e);
+        }
+    }
+
+    /** Rows per Arrow batch taken from DuckDB; a batch's bytes are within the byte cap (the statement cuts them). */
+    private static final int ARROW_BATCH_ROWS = 8192;
+
+    /** Names of the columns the capped statement adds after the user's ({@link #capped}). */
+    private static final String CUT_COLUMN = "__contrail_cut";
+    private static final String TRUNCATED_COLUMN = "__contrail_truncated";
+
+    /**
+     * The statement to run for user SQL, and whether it carries the two trailing columns of
+     * {@link #capped} (EXPLAIN and statements DuckDB cannot render back do not).
+     */
+    private record Planned(String sql, boolean capped) {
     }
 
     /**
@@ -303,22 +378,124 @@ public final class QueryEngine implements AutoCloseable {
      * {@code spans} are pointed at the live files directly ({@link SpansReads} says why); a read
      * restricted to named trace IDs, at only the files the trace-ID index names for them, through a
      * subquery that keeps every column of {@code spans} ({@link SpanViews#COLUMNS_TABLE}) so the
-     * statement binds as it would over every file. A SELECT is then wrapped so that DuckDB produces
-     * at most one row more than the cap (which tells that the result was cut); DuckDB keeps the
-     * inner ORDER BY. A statement DuckDB cannot render back runs as written, through the views.
+     * statement binds as it would over every file. A SELECT is then cut to the row and byte caps
+     * ({@link #capped}). A statement DuckDB cannot render back runs as written, through the views.
      */
-    private String statementFor(Connection connection, String sql) throws QueryException {
+    private Planned statementFor(Connection connection, String sql) throws QueryException {
         ReadOnlySqlGuard.Admitted admitted = guard.check(connection, sql);
         JsonNode parsed = admitted.parsed();
         readFilesDirectly(connection, parsed);
         String select = ReadOnlySqlGuard.render(connection, parsed);
         if (select == null) {
-            return admitted.original();
+            return new Planned(admitted.original(), false);
         }
         if (!admitted.explainPrefix().isEmpty()) {
-            return admitted.explainPrefix() + select;
+            return new Planned(admitted.explainPrefix() + select, false);
         }
-        return "SELECT * FROM (\n" + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
+        try {
+            return new Planned(capped(connection, select), true);
+        } catch (SQLException e) {
+            throw userError(connection, sql, e);
+        }
+    }
+
+    /**
+     * {@code select} cut by DuckDB itself to {@link Config#maxRows()} rows and
+     * {@link Config#maxResultBytes()} bytes, so that no more than that ever reaches Java: DuckDB's
+     * JDBC driver turns a whole chunk of up to 2,048 rows into Java objects at once, so a cut made
+     * while reading would come too late (150 values of 20 MB were 9 GB of heap).
+     *
+     * <p>Each row's size is the sum of its values' lengths as text ({@code strlen} of a string,
+     * of anything else cast to text); a running sum over the rows in order (a streaming window,
+     * which keeps their order) keeps the rows that end within the cap, plus the first row past
+     * either cap with its values set to NULL, flagged in {@value #CUT_COLUMN}. Every row also
+     * carries {@value #TRUNCATED_COLUMN}, so a reader knows before the first row whether the result
+     * was cut. The result's columns are the user's, then those two.
+     */
+    private String capped(Connection connection, String select) throws SQLException {
+        String limited = "SELECT * FROM (\n" + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
+        List<String> sizes = new ArrayList<>();
+        try (PreparedStatement described = connection.prepareStatement(limited)) {
+            ResultSetMetaData meta = described.getMetaData();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                String column = "\"" + meta.getColumnName(i).replace("\"", "\"\"") + "\"";
+                String text = meta.getColumnTypeName(i).equals("VARCHAR") ? column : "CAST(" + column + " AS VARCHAR)";
+                sizes.add("coalesce(strlen(" + text + "), 0)");
+            }
+        }
+        long maxBytes = config.maxResultBytes();
+        return "SELECT CASE WHEN NOT " + CUT_COLUMN + " THEN COLUMNS(* EXCLUDE (__contrail_row_bytes, "
+                + "__contrail_bytes, __contrail_row, " + CUT_COLUMN + ")) END, " + CUT_COLUMN + ", bool_or("
+                + CUT_COLUMN + ") OVER () AS " + TRUNCATED_COLUMN + "\nFROM (SELECT *, __contrail_row > "
+                + config.maxRows() + " OR __contrail_bytes > " + maxBytes + " AS " + CUT_COLUMN
+                + "\nFROM (SELECT *, sum(__contrail_row_bytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
+                + "AS __contrail_bytes, row_number() OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __contrail_row"
+                + "\nFROM (SELECT *, " + String.join(" + ", sizes) + " AS __contrail_row_bytes FROM (\n" + limited
+                + "\n))) WHERE __contrail_bytes - __contrail_row_bytes <= " + maxBytes + ")";
+    }
+
+    /** {@link Rows} over a JDBC result of a {@link Planned} statement. */
+    private final class JdbcRows implements Rows {
+        private final ResultSet rs;
+        private final List<QueryResult.Column> columns = new ArrayList<>();
+        private final boolean capped;
+        private boolean truncated;
+        /** Whether {@link #rs} is on a row not yet returned (read ahead for the truncated flag). */
+        private boolean pending;
+        private boolean done;
+        private int returned;
+
+        JdbcRows(ResultSet rs, Planned planned) throws SQLException {
+            this.rs = rs;
+            this.capped = planned.capped();
+            ResultSetMetaData meta = rs.getMetaData();
+            int count = meta.getColumnCount() - (capped ? 2 : 0);
+            for (int i = 1; i <= count; i++) {
+                columns.add(new QueryResult.Column(meta.getColumnName(i), meta.getColumnTypeName(i)));
+            }
+            if (capped) {
+                pending = rs.next();
+                truncated = pending && rs.getBoolean(count + 2);
+            }
+        }
+
+        @Override
+        public List<QueryResult.Column> columns() {
+            return columns;
+        }
+
+        @Override
+        public boolean truncated() {
+            return truncated;
+        }
+
+        @Override
+        public List<Object> next() throws QueryException {
+            try {
+                if (done) {
+                    return null;
+                }
+                if (!pending && !rs.next()) {
+                    done = true;
+                    return null;
+                }
+                pending = false;
+                int count = columns.size();
+                if (capped ? rs.getBoolean(count + 1) : returned >= config.maxRows()) {
+                    truncated = true;
+                    done = true;
+                    return null;
+                }
+                List<Object> row = new ArrayList<>(count);
+                for (int i = 1; i <= count; i++) {
+                    row.add(SqlValues.toJava(rs.getObject(i)));
+                }
+                returned++;
+                return row;
+            } catch (SQLException e) {
+                throw new QueryException(QueryException.Reason.INVALID, "reading the result failed: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Points the reads of {@code spans} in {@code parsed} at the files ({@link #statementFor}). */
@@ -397,29 +574,43 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
-    private boolean writeArrow(ArrowReader reader, OutputStream out) throws IOException {
+    /**
+     * Writes the user's columns of a {@link Planned} answer as an Arrow IPC stream, leaving out the
+     * trailing flag columns and the cut row of a capped one.
+     */
+    private void writeArrow(ArrowReader reader, Planned planned, ArrowOutput output) throws IOException {
         VectorSchemaRoot root = reader.getVectorSchemaRoot();
+        List<org.apache.arrow.vector.FieldVector> vectors = root.getFieldVectors();
+        int count = vectors.size() - (planned.capped() ? 2 : 0);
+        boolean loaded = reader.loadNextBatch();
+        boolean truncated = planned.capped() && loaded && root.getRowCount() > 0
+                && ((org.apache.arrow.vector.BitVector) vectors.get(count + 1)).getObject(0) == Boolean.TRUE;
+        // Not closed: it shares the reader's vectors, which the reader closes.
+        VectorSchemaRoot user = new VectorSchemaRoot(vectors.subList(0, count));
         long written = 0;
-        boolean truncated = false;
-        try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(out))) {
+        try (ArrowStreamWriter writer = new ArrowStreamWriter(user, null, Channels.newChannel(output.open(truncated)))) {
             writer.start();
-            while (reader.loadNextBatch()) {
-                long room = config.maxRows() - written;
-                if (root.getRowCount() > room) {
-                    truncated = true;
-                    if (room > 0) {
-                        root.setRowCount((int) room);
-                        writer.writeBatch();
-                        written += room;
+            for (; loaded; loaded = reader.loadNextBatch()) {
+                int rows = root.getRowCount();
+                if (planned.capped()) {
+                    org.apache.arrow.vector.BitVector cut = (org.apache.arrow.vector.BitVector) vectors.get(count);
+                    while (rows > 0 && cut.getObject(rows - 1) == Boolean.TRUE) {
+                        rows--;
                     }
+                } else {
+                    rows = (int) Math.min(rows, config.maxRows() - written);
+                }
+                user.setRowCount(rows);
+                if (rows > 0) {
+                    writer.writeBatch();
+                    written += rows;
+                }
+                if (!planned.capped() && written >= config.maxRows()) {
                     break;
                 }
-                writer.writeBatch();
-                written += root.getRowCount();
             }
             writer.end();
         }
-        return truncated;
     }
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
@@ -436,6 +627,8 @@ public final class QueryEngine implements AutoCloseable {
             }, statement);
         } catch (SQLException e) {
             throw invalid(e);
+        } catch (IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, e.getMessage(), e);
         }
     }
 
@@ -451,17 +644,18 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private interface StatementWork<T> {
-        T run(Statement statement) throws SQLException;
+        T run(Statement statement) throws SQLException, QueryException, IOException;
     }
 
-    private <T> T timed(Connection connection, String sql, StatementWork<T> work) throws QueryException, SQLException {
+    private <T> T timed(Connection connection, String sql, StatementWork<T> work)
+            throws QueryException, SQLException, IOException {
         try (Statement statement = connection.createStatement()) {
             return timed(connection, sql, work, statement);
         }
     }
 
     private <T> T timed(Connection connection, String sql, StatementWork<T> work, Statement statement)
-            throws QueryException, SQLException {
+            throws QueryException, SQLException, IOException {
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> cancel = timeouts.schedule(() -> {
             timedOut.set(true);
@@ -485,11 +679,19 @@ public final class QueryEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * User SQL's failure as the user should see it.
+     */
+    private QueryException userError(Connection connection, String sql, SQLException e) {
+        return invalid(e);
+    }
+
     private static QueryException invalid(SQLException e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return new QueryException(QueryException.Reason.INVALID, message, e);
     }
 
+    /** Every row of {@code rs}, at most {@code maxRows}, as plain Java values. */
     static QueryResult readAll(ResultSet rs, int maxRows) throws SQLException {
         ResultSetMetaData meta = rs.getMetaData();
         int count = meta.getColumnCount();

@@ -150,10 +150,34 @@ class QueryEngineTest {
     }
 
     @Test
+    void answersAreCutAtTheByteCapInOrderAndMarkedTruncated() throws Exception {
+        try (QueryEngine capped = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(100_000)
+                .withMaxResultBytes(10))) {
+            QueryResult within = capped.query("SELECT s FROM (VALUES ('aaaa'), ('bbbbbb')) t(s)");
+            QueryResult cut = capped.query("SELECT s FROM (VALUES ('aaaa'), ('bbbb'), ('cccc')) t(s) ORDER BY s DESC");
+            QueryResult tooWide = capped.query("SELECT repeat('x', 11) AS s");
+            QueryResult ordered = capped.query("SELECT range % 10 AS n FROM range(100000) ORDER BY range DESC");
+
+            assertThat(within.rows()).containsExactly(List.of("aaaa"), List.of("bbbbbb"));
+            assertThat(within.truncated()).isFalse();
+            assertThat(cut.rows()).containsExactly(List.of("cccc"), List.of("bbbb"));
+            assertThat(cut.truncated()).isTrue();
+            assertThat(tooWide.rows()).isEmpty();
+            assertThat(tooWide.truncated()).isTrue();
+            assertThat(ordered.rows()).containsExactly(List.of(9L), List.of(8L), List.of(7L), List.of(6L),
+                    List.of(5L), List.of(4L), List.of(3L), List.of(2L), List.of(1L), List.of(0L));
+        }
+    }
+
+    @Test
     void arrowStreamCarriesTheResult() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        boolean truncated = engine.queryArrow("SELECT span_id FROM spans ORDER BY span_id", out);
-        assertThat(truncated).isTrue();
+        java.util.concurrent.atomic.AtomicReference<Boolean> truncated = new java.util.concurrent.atomic.AtomicReference<>();
+        engine.queryArrow("SELECT span_id FROM spans ORDER BY span_id", cut -> {
+            truncated.set(cut);
+            return out;
+        });
+        assertThat(truncated.get()).isTrue();
         try (var allocator = new org.apache.arrow.memory.RootAllocator();
              var reader = new org.apache.arrow.vector.ipc.ArrowStreamReader(
                      new java.io.ByteArrayInputStream(out.toByteArray()), allocator)) {
