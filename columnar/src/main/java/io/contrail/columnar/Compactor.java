@@ -4,12 +4,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -44,7 +40,7 @@ import java.util.concurrent.TimeUnit;
  * write-ahead-log segment) are merged, and the merged file keeps the highest flush number of its
  * inputs, so recovery's skip rule is unchanged.
  *
- * <p>One compactor per data folder: it holds {@code spans/.compaction.lock} while open. Runs in
+ * <p>One compactor per data folder: it runs under the folder's {@link DataFolderLock}. Runs in
  * the background every {@link Config#interval()} on one DuckDB thread, pausing between merges so
  * that it is busy at most {@link Config#maxBusyFraction()} of the time — unless it has fallen
  * behind the flushes, when it merges back to back until it has caught up — or on demand with
@@ -62,7 +58,6 @@ public final class Compactor implements AutoCloseable {
      */
     static final String SORT_ORDER = "min(start_time) OVER (PARTITION BY trace_id), trace_id, service_name, "
             + "start_time, span_id";
-    static final String LOCK_FILE = ".compaction.lock";
     /** A background plan with at least this many merges is behind: it runs unthrottled (see {@link #compactOnce}). */
     static final int BEHIND_MERGES = 2;
 
@@ -148,8 +143,8 @@ public final class Compactor implements AutoCloseable {
     private final DataLayout layout;
     private final Config config;
     private final FileReaper reaper;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    /** The claim on the data folder this compactor took itself (released on close); null when its opener holds it. */
+    private final DataFolderLock ownFolderLock;
     private final Connection duckdb;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private final Object passLock = new Object();
@@ -172,37 +167,46 @@ public final class Compactor implements AutoCloseable {
         return new Stats(mergesDone.get(), spansMerged.get(), throttledMillis.get(), lastError);
     }
 
-    private Compactor(DataLayout layout, Config config, FileReaper reaper, FileChannel lockChannel, FileLock lock,
+    private Compactor(DataLayout layout, Config config, FileReaper reaper, DataFolderLock ownFolderLock,
                       Connection duckdb) {
         this.layout = layout;
         this.config = config;
         this.reaper = reaper;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
+        this.ownFolderLock = ownFolderLock;
         this.duckdb = duckdb;
     }
 
     /**
-     * Opens the compactor of a data folder, taking its lock, and deletes what a crash left behind
-     * (superseded or retired files, orphan sidecars, temp files).
+     * Opens the compactor of a data folder, claiming the folder first ({@link DataFolderLock}) until
+     * {@link #close()}, and deletes what a crash left behind (superseded or retired files, orphan
+     * sidecars, temp files).
      *
-     * @throws IOException when another process (a server, {@code contrail compact}) holds the lock
+     * @throws DataFolderLock.InUseException when another process (a server, {@code contrail compact})
+     *                                       holds the folder; nothing in it was touched
      */
     public static Compactor open(DataLayout layout, Config config, FileReaper reaper) throws IOException {
-        Files.createDirectories(layout.spansDir());
-        FileChannel channel = FileChannel.open(layout.spansDir().resolve(LOCK_FILE),
-                StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        DataFolderLock folderLock = DataFolderLock.acquire(layout.root(), DataFolderLock.DEFAULT_HOLDER);
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            return start(layout, config, reaper, folderLock);
+        } catch (IOException | RuntimeException e) {
+            folderLock.close();
+            throw e;
         }
-        if (lock == null) {
-            channel.close();
-            throw new IOException("another process compacts " + layout.root()
-                    + " (a running `contrail serve` compacts in the background)");
+    }
+
+    /** Like {@link #open(DataLayout, Config, FileReaper)} in a data folder its caller has claimed (and releases). */
+    public static Compactor open(DataLayout layout, Config config, FileReaper reaper, DataFolderLock folderLock)
+            throws IOException {
+        if (!folderLock.covers(layout.root())) {
+            throw new IllegalArgumentException("the data folder " + layout.root() + " is not the one claimed, "
+                    + folderLock.folder());
         }
+        return start(layout, config, reaper, null);
+    }
+
+    private static Compactor start(DataLayout layout, Config config, FileReaper reaper, DataFolderLock ownFolderLock)
+            throws IOException {
+        Files.createDirectories(layout.spansDir());
         try {
             Connection connection = DriverManager.getConnection("jdbc:duckdb:");
             try (Statement statement = connection.createStatement()) {
@@ -215,10 +219,8 @@ public final class Compactor implements AutoCloseable {
             if (leftovers > 0) {
                 LOG.info("deleted {} span files that a compaction or retention had already replaced", leftovers);
             }
-            return new Compactor(layout, config, reaper, channel, lock, connection);
+            return new Compactor(layout, config, reaper, ownFolderLock, connection);
         } catch (SQLException | IOException | RuntimeException e) {
-            lock.release();
-            channel.close();
             throw e instanceof IOException io ? io : new IOException("cannot start the compactor: " + e.getMessage(), e);
         }
     }
@@ -452,7 +454,7 @@ public final class Compactor implements AutoCloseable {
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    /** Stops background passes (a merge in progress finishes first) and releases the lock. */
+    /** Stops background passes (a merge in progress finishes first) and releases its claim on the folder. */
     @Override
     public void close() throws IOException {
         closed = true;
@@ -472,8 +474,9 @@ public final class Compactor implements AutoCloseable {
             } catch (SQLException e) {
                 LOG.warn("closing the compactor's DuckDB: {}", e.getMessage());
             }
-            lock.release();
-            lockChannel.close();
+            if (ownFolderLock != null) {
+                ownFolderLock.close();
+            }
         }
     }
 }

@@ -42,6 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * Parquet. Spans it holds keep their log segment alive (segments are deleted only up to the
  * oldest one still holding an undecided span), so sampling never puts acknowledged spans at risk.
  *
+ * <p>One process per data folder: opening claims it ({@link DataFolderLock}) before anything in it is
+ * read or changed, so a second process is refused without touching the first one's log.
+ *
  * <p>Recovery: on open, surviving log segments are replayed. A file's name carries the segment
  * its flush rotated at; a replayed span is skipped when a file from a flush at or after the span's
  * segment already holds it. So a crash at any step of a flush neither loses nor duplicates a span.
@@ -176,7 +179,11 @@ public final class Warehouse implements AutoCloseable {
     private volatile boolean flushFailing;
     private final List<Runnable> flushListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    private Warehouse(Config config, SpanSampler sampler) throws IOException {
+    /** The claim on the data folder this warehouse took itself (released on close); null when its opener holds it. */
+    private final DataFolderLock ownFolderLock;
+
+    private Warehouse(Config config, SpanSampler sampler, DataFolderLock ownFolderLock) throws IOException {
+        this.ownFolderLock = ownFolderLock;
         this.config = config;
         this.sampler = sampler;
         this.layout = new DataLayout(config.dataDir());
@@ -204,9 +211,29 @@ public final class Warehouse implements AutoCloseable {
         return open(config, SpanSampler.KEEP_ALL);
     }
 
-    /** Opens the store with {@code sampler} deciding which logged spans reach Parquet. */
+    /**
+     * Opens the store with {@code sampler} deciding which logged spans reach Parquet, claiming the data
+     * folder first ({@link DataFolderLock}) until {@link #close()}.
+     *
+     * @throws DataFolderLock.InUseException when another process holds the folder; nothing in it was touched
+     */
     public static Warehouse open(Config config, SpanSampler sampler) throws IOException {
-        return new Warehouse(config, sampler);
+        DataFolderLock folderLock = DataFolderLock.acquire(config.dataDir(), DataFolderLock.DEFAULT_HOLDER);
+        try {
+            return new Warehouse(config, sampler, folderLock);
+        } catch (IOException | RuntimeException e) {
+            folderLock.close();
+            throw e;
+        }
+    }
+
+    /** Like {@link #open(Config, SpanSampler)} in a data folder its caller has claimed (and releases). */
+    public static Warehouse open(Config config, SpanSampler sampler, DataFolderLock folderLock) throws IOException {
+        if (!folderLock.covers(config.dataDir())) {
+            throw new IllegalArgumentException("the data folder " + config.dataDir() + " is not the one claimed, "
+                    + folderLock.folder());
+        }
+        return new Warehouse(config, sampler, null);
     }
 
     /** Runs {@code listener} on the flusher thread after each flush that published files. */
@@ -700,5 +727,8 @@ public final class Warehouse implements AutoCloseable {
             LOG.warn("closing the Parquet writer: {}", e.getMessage());
         }
         allocator.close();
+        if (ownFolderLock != null) {
+            ownFolderLock.close();
+        }
     }
 }

@@ -272,7 +272,8 @@ class CompactorTest {
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
              Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
             assertThatThrownBy(() -> Compactor.open(layout, Compactor.Config.defaults(), reaper))
-                    .hasMessageContaining("another process compacts");
+                    .isInstanceOf(DataFolderLock.InUseException.class)
+                    .hasMessageContaining(data + " is in use by a Contrail process (pid " + ProcessHandle.current().pid() + ")");
         }
     }
 

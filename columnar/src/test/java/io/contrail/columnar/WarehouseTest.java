@@ -104,9 +104,11 @@ class WarehouseTest {
 
     @Test
     void unflushedSpansAreRecoveredFromTheLogOnRestart() throws Exception {
-        Warehouse crashed = Warehouse.open(config());
+        DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
+        Warehouse crashed = Warehouse.open(config(), SpanSampler.KEEP_ALL, crashedProcess);
         crashed.append(manySpans("svc", 1, 500));
-        // No close(): the process "dies" with the spans only in the write-ahead log.
+        // No close(): the process "dies" with the spans only in the write-ahead log, and the OS releases its claim.
+        crashedProcess.close();
         try (Warehouse restarted = Warehouse.open(config())) {
             assertThat(restarted.stats().spansReplayed()).isEqualTo(500);
             restarted.flush();
@@ -170,9 +172,11 @@ class WarehouseTest {
     @Test
     void spansLoggedFromTheirReceivedEncodingAreRecoveredOnRestart() throws Exception {
         TracesData traces = manySpans("svc", 1, 50);
-        Warehouse crashed = Warehouse.open(config());
+        DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
+        Warehouse crashed = Warehouse.open(config(), SpanSampler.KEEP_ALL, crashedProcess);
         crashed.append(traces, traces.toByteArray());
-        // No close(): the process "dies" with the spans only in the write-ahead log.
+        // No close(): the process "dies" with the spans only in the write-ahead log, and the OS releases its claim.
+        crashedProcess.close();
         try (Warehouse restarted = Warehouse.open(config())) {
             assertThat(restarted.stats().spansReplayed()).isEqualTo(50);
             restarted.flush();

@@ -6,6 +6,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
 import io.contrail.columnar.Compactor;
+import io.contrail.columnar.DataFolderLock;
 import io.contrail.columnar.FileReaper;
 import io.contrail.columnar.Retention;
 import io.contrail.columnar.SpanFiles;
@@ -57,6 +58,8 @@ public final class ContrailServer implements AutoCloseable {
     static final String CSV = "text/csv";
 
     private final ServerConfig config;
+    /** This server's claim on its data folder, held from before anything in it is touched until close. */
+    private final DataFolderLock folderLock;
     private final TailSampler sampler;
     private final Warehouse warehouse;
     private final QueryEngine engine;
@@ -82,11 +85,13 @@ public final class ContrailServer implements AutoCloseable {
      */
     static final java.time.Duration REAPER_MIN_DELAY = java.time.Duration.ofSeconds(2);
 
-    private ContrailServer(ServerConfig config) throws IOException {
+    private ContrailServer(ServerConfig config, DataFolderLock folderLock) throws IOException {
         this.config = config;
+        this.folderLock = folderLock;
         this.sampler = config.sampling() == null ? null : new TailSampler(config.sampling(), config.warehouse().dataDir());
         try {
-            this.warehouse = Warehouse.open(config.warehouse(), sampler == null ? SpanSampler.KEEP_ALL : sampler);
+            this.warehouse = Warehouse.open(config.warehouse(), sampler == null ? SpanSampler.KEEP_ALL : sampler,
+                    folderLock);
         } catch (IOException | RuntimeException e) {
             if (sampler != null) {
                 sampler.close();
@@ -106,7 +111,7 @@ public final class ContrailServer implements AutoCloseable {
         this.reaper = new FileReaper(warehouse.layout(), REAPER_MIN_DELAY,
                 config.query().queryTimeout().plus(REAPER_MARGIN), engine::oldestReadStartNanos);
         try {
-            this.compactor = Compactor.open(warehouse.layout(), config.compaction(), reaper);
+            this.compactor = Compactor.open(warehouse.layout(), config.compaction(), reaper, folderLock);
         } catch (IOException e) {
             reaper.close();
             engine.close();
@@ -160,12 +165,34 @@ public final class ContrailServer implements AutoCloseable {
 
     /** Opens the data folder, recovers the write-ahead log and starts listening. */
     public static ContrailServer start(ServerConfig config) throws IOException {
-        ContrailServer server = new ContrailServer(config);
+        return start(config, "contrail serve");
+    }
+
+    /**
+     * Like {@link #start(ServerConfig)}, described as {@code holder} (e.g. {@code contrail demo}) to a
+     * process refused the data folder while this server holds it ({@link DataFolderLock}).
+     */
+    public static ContrailServer start(ServerConfig config, String holder) throws IOException {
+        // The claim comes first: nothing in the folder is read or changed before it (the sampler's counts,
+        // log recovery, leftover files), so a second process on the folder is refused without touching it.
+        DataFolderLock folderLock = DataFolderLock.acquire(config.warehouse().dataDir(), holder);
+        ContrailServer server;
+        try {
+            server = new ContrailServer(config, folderLock);
+        } catch (IOException | RuntimeException e) {
+            folderLock.close();
+            throw e;
+        }
         try {
             server.app.start();
         } catch (RuntimeException e) {
             server.closeStores();
             throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        try {
+            folderLock.describe(server.baseUrl());
+        } catch (IOException e) {
+            LOG.warn("could not write this server's address into the data folder's lock file: {}", e.getMessage());
         }
         if (config.grpcPort() != ServerConfig.GRPC_DISABLED) {
             try {
@@ -552,6 +579,11 @@ public final class ContrailServer implements AutoCloseable {
         }
         if (sampler != null) {
             sampler.close();
+        }
+        try {
+            folderLock.close();
+        } catch (IOException e) {
+            LOG.warn("releasing the data folder: {}", e.getMessage());
         }
     }
 

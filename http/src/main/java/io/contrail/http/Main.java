@@ -125,7 +125,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (ContrailServer server = startAndAnnounce(options)) {
+            try (ContrailServer server = startAndAnnounce(options, "contrail serve")) {
                 System.out.println("OTLP/HTTP: " + server.baseUrl() + "/v1/traces   OTLP/gRPC: "
                         + (server.grpcAddress() == null ? "off" : server.grpcAddress()) + "   Zipkin: "
                         + server.baseUrl() + "/api/v2/spans   SQL: " + server.baseUrl() + "/api/sql");
@@ -150,7 +150,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            try (ContrailServer server = startAndAnnounce(options)) {
+            try (ContrailServer server = startAndAnnounce(options, "contrail demo")) {
                 DemoLoader.Result loaded = new DemoLoader(URI.create(server.baseUrl()), System.out)
                         .loadIfEmpty(server, traces);
                 System.out.println(loaded.describe());
@@ -193,8 +193,9 @@ public final class Main implements Runnable {
             io.contrail.columnar.Compactor.Config config = io.contrail.columnar.Compactor.Config.defaults()
                     .withTargetSpans(targetSpans).withRowGroupSpans(rowGroupSpans)
                     .withThreads(Runtime.getRuntime().availableProcessors());
-            try (io.contrail.columnar.FileReaper reaper = new io.contrail.columnar.FileReaper(layout, Duration.ZERO);
-                 io.contrail.columnar.Compactor compactor = io.contrail.columnar.Compactor.open(layout, config, reaper)) {
+            try (io.contrail.columnar.DataFolderLock folder = io.contrail.columnar.DataFolderLock.acquire(data, "contrail compact");
+                 io.contrail.columnar.FileReaper reaper = new io.contrail.columnar.FileReaper(layout, Duration.ZERO);
+                 io.contrail.columnar.Compactor compactor = io.contrail.columnar.Compactor.open(layout, config, reaper, folder)) {
                 CompactionProgress progress = new CompactionProgress(System.out);
                 io.contrail.columnar.Compactor.Pass pass = compactor.compactOnce(progress);
                 progress.done(pass);
@@ -207,8 +208,8 @@ public final class Main implements Runnable {
     }
 
     /** Starts a server and prints the line scripts and tests look for: "Contrail listening on URL". */
-    private static ContrailServer startAndAnnounce(ServerOptions options) throws java.io.IOException {
-        ContrailServer server = ContrailServer.start(options.toConfig());
+    private static ContrailServer startAndAnnounce(ServerOptions options, String command) throws java.io.IOException {
+        ContrailServer server = ContrailServer.start(options.toConfig(), command);
         System.out.println("Contrail listening on " + server.baseUrl()
                 + (server.grpcAddress() == null ? "" : " and OTLP/gRPC " + server.grpcAddress()) + " (data: "
                 + server.warehouse().layout().root() + ")");

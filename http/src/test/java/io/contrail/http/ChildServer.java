@@ -56,13 +56,7 @@ final class ChildServer implements AutoCloseable {
     static ChildServer start(List<String> launcher, List<String> jvmOptions, Path data, Path output,
                              String... serveOptions) throws IOException {
         List<String> command = new ArrayList<>(launcher);
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
-        command.add("-XX:+ExitOnOutOfMemoryError");
-        command.addAll(jvmOptions);
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(Main.class.getName());
+        command.addAll(javaCommand(jvmOptions));
         command.addAll(List.of("serve", "--data", data.toString(), "--port", "0", "--grpc-port", "-1"));
         command.addAll(List.of(serveOptions));
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -82,8 +76,56 @@ final class ChildServer implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code java jvmOptions… Main}, from the test's own classpath; no performance-data file in the
+     * system temp folder, which a killed JVM would leave behind.
+     */
+    static List<String> javaCommand(List<String> jvmOptions) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
+        command.add("-XX:+ExitOnOutOfMemoryError");
+        command.add("-XX:-UsePerfData");
+        command.addAll(jvmOptions);
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Main.class.getName());
+        return command;
+    }
+
+    /** What a command printed (standard output and error together) and how it exited. */
+    record Finished(int exitCode, String output) {
+    }
+
+    /** Runs {@code contrail args…} in a child JVM to its end, failing if that takes longer than {@code timeout}. */
+    static Finished run(Duration timeout, String... args) throws IOException, InterruptedException {
+        List<String> command = javaCommand(List.of("-Xmx512m"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        java.util.concurrent.CompletableFuture<byte[]> output = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return process.getInputStream().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("contrail " + String.join(" ", args) + " did not end within " + timeout);
+        }
+        try {
+            return new Finished(process.exitValue(), new String(output.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("reading the output of contrail " + String.join(" ", args), e);
+        }
+    }
+
     Process process() {
         return process;
+    }
+
+    URI baseUrl() {
+        return baseUrl;
     }
 
     /** Everything the child printed so far (its log included). */

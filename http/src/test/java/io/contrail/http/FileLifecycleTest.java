@@ -146,10 +146,11 @@ class FileLifecycleTest {
         assertThat(server.health().get("compactions").asInt()).isEqualTo(1);
         assertThat(server.health().get("spansCompacted").asInt()).isEqualTo(12);
 
-        // The server holds the folder's compaction lock: the command says so instead of competing.
+        // The server holds the data folder: the command says who instead of competing.
         CommandOutput refused = runCommand("compact", "--data", server.dataDir().toString());
         assertThat(refused.exitCode()).isEqualTo(1);
-        assertThat(refused.err()).contains("another process compacts");
+        assertThat(refused.err()).contains(server.dataDir() + " is in use by contrail serve (pid "
+                + ProcessHandle.current().pid() + ", " + server.baseUrl() + ")");
     }
 
     @Test

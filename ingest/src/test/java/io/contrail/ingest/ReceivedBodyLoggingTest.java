@@ -5,6 +5,8 @@ import static io.contrail.ingest.SpanFixtures.validSpan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.contrail.columnar.DataFolderLock;
+import io.contrail.columnar.SpanSampler;
 import io.contrail.columnar.Warehouse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.TracesData;
@@ -65,11 +67,13 @@ class ReceivedBodyLoggingTest {
         try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
             gzip.write(VALID.toByteArray());
         }
+        DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
         Warehouse crashed = Warehouse.open(Warehouse.Config.defaults(data)
-                .withMaxBufferAge(Duration.ofHours(1)));
+                .withMaxBufferAge(Duration.ofHours(1)), SpanSampler.KEEP_ALL, crashedProcess);
         new SpanReceiver(crashed, RequestBody.DEFAULT_MAX_BODY_BYTES).receiveOtlp(OtlpEncoding.PROTOBUF,
                 new ByteArrayInputStream(gzipped.toByteArray()), "gzip");
-        // No close(): the process "dies" with the spans only in the write-ahead log.
+        // No close(): the process "dies" with the spans only in the write-ahead log, and the OS releases its claim.
+        crashedProcess.close();
         try (Warehouse restarted = Warehouse.open(Warehouse.Config.defaults(data))) {
             assertThat(restarted.stats().spansReplayed()).isEqualTo(3);
             restarted.flush();
