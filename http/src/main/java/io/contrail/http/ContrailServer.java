@@ -33,6 +33,7 @@ import io.contrail.query.TraceQueries;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.MethodNotAllowedResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,8 @@ public final class ContrailServer implements AutoCloseable {
     private final Compactor compactor;
     private final Retention retention;
     private final SpanReceiver receiver;
+    /** Reads HTTP ingest bodies, bounded in size, total bytes and time, before a permit is taken. */
+    private final IngestBodies bodies;
     private final TraceQueries traces;
     private final PropagationQueries propagation;
     private final ContrailStorage zipkin;
@@ -127,6 +130,7 @@ public final class ContrailServer implements AutoCloseable {
         retention.onFilesChanged(engine::filesChanged);
         retention.startBackground();
         this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
+        this.bodies = new IngestBodies(config.maxBodyBytes(), config.bodies());
         this.traces = new TraceQueries(engine);
         this.propagation = new PropagationQueries(engine);
         this.zipkin = ContrailStorage.newBuilder(receiver, engine).build();
@@ -134,11 +138,11 @@ public final class ContrailServer implements AutoCloseable {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.startup.showJavalinBanner = false;
-            javalin.routes.post("/v1/traces", ctx -> withIngestPermit(ctx, this::otlpTraces, ContrailServer::refuseOtlp));
-            javalin.routes.post("/api/v2/spans",
-                    ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
-            javalin.routes.post(ZipkinQueryApi.PREFIX + "/api/v2/spans",
-                    ctx -> withIngestPermit(ctx, this::zipkinSpans, ContrailServer::refuseZipkin));
+            // A known path asked with another method is 405 with Allow, not 404 (RFC 9110 §15.5.6).
+            javalin.http.prefer405over404 = true;
+            javalin.routes.post("/v1/traces", this::otlpTraces);
+            javalin.routes.post("/api/v2/spans", this::zipkinSpans);
+            javalin.routes.post(ZipkinQueryApi.PREFIX + "/api/v2/spans", this::zipkinSpans);
             new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
             javalin.routes.post("/api/sql", this::sql);
             javalin.routes.get("/api/traces/{traceId}", this::trace);
@@ -156,11 +160,32 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.exception(IllegalArgumentException.class,
                     (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
             javalin.routes.exception(QueryException.class, (e, ctx) -> queryError(ctx, e));
+            javalin.routes.exception(MethodNotAllowedResponse.class, (e, ctx) -> methodNotAllowed(ctx));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
             });
         });
+    }
+
+    /** Every route as {@code METHOD path}, as registered; for the tests that hold docs and code together. */
+    List<String> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .map(route -> route.endpoint.method.name() + " " + route.endpoint.path).toList();
+    }
+
+    /** 405 naming the methods the path does answer, in {@code Allow} and in the body. */
+    private void methodNotAllowed(Context ctx) {
+        java.util.SortedSet<String> allowed = new java.util.TreeSet<>();
+        for (var route : app.unsafe.internalRouter.allHttpHandlers()) {
+            if (route.endpoint.method.isHttpMethod() && route.matches(ctx.path())) {
+                allowed.add(route.endpoint.method.name());
+            }
+        }
+        String allow = String.join(", ", allowed);
+        ctx.header("Allow", allow);
+        error(ctx, HttpStatus.METHOD_NOT_ALLOWED, ctx.method().name() + " is not allowed on " + ctx.path()
+                + "; it answers " + allow);
     }
 
     /** Opens the data folder, recovers the write-ahead log and starts listening. */
@@ -187,7 +212,8 @@ public final class ContrailServer implements AutoCloseable {
             server.app.start();
         } catch (RuntimeException e) {
             server.closeStores();
-            throw new IOException("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+            throw new IOException("cannot listen on " + bracketed(config.host()) + ":" + config.port() + ": "
+                    + bindFailure(config, e), e);
         }
         try {
             folderLock.describe(server.baseUrl());
@@ -206,6 +232,30 @@ public final class ContrailServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * Why binding failed, in the user's terms. Javalin reports every bind failure as "Port already in
+     * use", even for an address this machine does not have; the socket's own exception says which.
+     */
+    private static String bindFailure(ServerConfig config, RuntimeException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof java.net.BindException bind) {
+                String reason = bind.getMessage() == null ? "" : bind.getMessage();
+                if (reason.contains("Cannot assign requested address")) {
+                    return "the host " + config.host() + " is not an address of this machine (--host; "
+                            + "use 127.0.0.1 for this machine only, or 0.0.0.0 for every interface)";
+                }
+                if (reason.contains("Address already in use")) {
+                    return "port " + config.port() + " is already in use by another process (--port; 0 picks a free one)";
+                }
+                return reason;
+            }
+            if (cause instanceof java.nio.channels.UnresolvedAddressException) {
+                return "the host " + config.host() + " cannot be resolved (--host)";
+            }
+        }
+        return e.getMessage();
+    }
+
     /** The port listened on (the chosen one when configured with port 0). */
     public int port() {
         return app.port();
@@ -216,13 +266,41 @@ public final class ContrailServer implements AutoCloseable {
         return grpc == null ? ServerConfig.GRPC_DISABLED : grpc.port();
     }
 
-    /** Where OTLP/gRPC exporters send, as {@code host:port}; null when turned off. */
+    /** Where OTLP/gRPC exporters on this machine send, as {@code host:port}; null when turned off. */
     public String grpcAddress() {
-        if (grpc == null) {
-            return null;
+        return grpc == null ? null : clientHost() + ":" + grpc.port();
+    }
+
+    /** The address OTLP/gRPC is bound to, as {@code host:port} ({@code 0.0.0.0:4317} for every interface); null when off. */
+    public String grpcBindAddress() {
+        return grpc == null ? null : bracketed(config.host()) + ":" + grpc.port();
+    }
+
+    /** The address HTTP is bound to, as a URL: {@code http://0.0.0.0:4318} when it listens on every interface. */
+    public String bindUrl() {
+        return "http://" + bracketed(config.host()) + ":" + port();
+    }
+
+    /**
+     * Whether the server can be reached from other machines: bound to a wildcard address or to one that
+     * is not a loopback address. Nothing authenticates its clients, so this is worth a warning.
+     */
+    public boolean reachableBeyondThisMachine() {
+        try {
+            return !java.net.InetAddress.getByName(config.host()).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return true;
         }
-        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-        return (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + grpc.port();
+    }
+
+    private static String bracketed(String host) {
+        return host.contains(":") ? "[" + host + "]" : host;
+    }
+
+    /** The host a client on this machine connects to: the bound one, or loopback when bound to every interface. */
+    private String clientHost() {
+        String host = bracketed(config.host());
+        return host.equals("0.0.0.0") || host.equals("[::]") || host.equals("[0:0:0:0:0:0:0:0]") ? "127.0.0.1" : host;
     }
 
     /** The permits every receiver takes; package-private so tests can hold them all. */
@@ -230,9 +308,9 @@ public final class ContrailServer implements AutoCloseable {
         return ingestPermits;
     }
 
+    /** The URL a client on this machine uses (loopback when bound to every interface); see {@link #bindUrl()}. */
     public String baseUrl() {
-        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
-        return "http://" + (host.equals("0.0.0.0") ? "127.0.0.1" : host) + ":" + port();
+        return "http://" + clientHost() + ":" + port();
     }
 
     public Warehouse warehouse() {
@@ -257,39 +335,48 @@ public final class ContrailServer implements AutoCloseable {
 
     // ---- ingest
 
-    /** Answers a request that found no ingest permit: 503 with Retry-After, in the receiver's own error format. */
-    private interface Refusal {
-        void refuse(Context ctx, String message);
+    /** Answers an ingest request that failed, in the receiver's own error format. */
+    private interface IngestErrors {
+        void answer(Context ctx, int status, String message, int retryAfterSeconds);
     }
 
-    private void withIngestPermit(Context ctx, io.javalin.http.Handler handler, Refusal refusal) throws Exception {
-        if (!ingestPermits.tryAcquire()) {
-            refusal.refuse(ctx, ingestPermits.refusalMessage());
+    /** Decodes and stores one request's body (already read whole), answering in the receiver's format. */
+    private interface IngestHandler {
+        void handle(Context ctx, java.io.InputStream body) throws IOException;
+    }
+
+    /**
+     * Reads the body whole ({@link IngestBodies}: bounded in size, in bytes in flight and in time),
+     * only then takes an ingest permit and hands the body to {@code handler}: a client that sends
+     * slowly holds its own thread and bytes, never a permit the others need. A body that does not
+     * arrive is the client's fault (408/400), never a storage error.
+     */
+    private void ingest(Context ctx, IngestErrors errors, IngestHandler handler) throws Exception {
+        IngestBodies.Body body;
+        try {
+            body = bodies.read(ctx);
+        } catch (IngestException e) {
+            LOG.debug("{} {} from {}: {}", ctx.method(), ctx.path(), ctx.ip(), e.getMessage());
+            errors.answer(ctx, e.httpStatus(), e.getMessage(), 0);
+            return;
+        } catch (IngestBodies.BudgetExhausted e) {
+            errors.answer(ctx, 503, e.getMessage(), IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY);
             return;
         }
-        try {
-            handler.handle(ctx);
-        } finally {
-            ingestPermits.release();
+        try (body) {
+            if (!ingestPermits.tryAcquire()) {
+                errors.answer(ctx, 503, ingestPermits.refusalMessage(), IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY);
+                return;
+            }
+            try {
+                handler.handle(ctx, body.stream());
+            } finally {
+                ingestPermits.release();
+            }
         }
     }
 
-    private static void refuseOtlp(Context ctx, String message) {
-        OtlpEncoding encoding;
-        try {
-            encoding = OtlpEncoding.ofContentType(ctx.contentType());
-        } catch (IngestException e) {
-            encoding = OtlpEncoding.JSON;
-        }
-        otlpError(ctx, encoding, 503, message, IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY);
-    }
-
-    private static void refuseZipkin(Context ctx, String message) {
-        ctx.header("Retry-After", String.valueOf(IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY));
-        error(ctx, HttpStatus.SERVICE_UNAVAILABLE, message);
-    }
-
-    private void otlpTraces(Context ctx) throws IOException {
+    private void otlpTraces(Context ctx) throws Exception {
         OtlpEncoding encoding;
         try {
             encoding = OtlpEncoding.ofContentType(ctx.contentType());
@@ -297,25 +384,25 @@ public final class ContrailServer implements AutoCloseable {
             otlpError(ctx, OtlpEncoding.JSON, e.httpStatus(), e.getMessage(), 0);
             return;
         }
-        try {
-            checkDeclaredLength(ctx);
-            DecodedSpans decoded = receiver.receiveOtlp(encoding, ctx.req().getInputStream(),
-                    ctx.header("Content-Encoding"));
-            ctx.status(HttpStatus.OK).contentType(encoding.contentType())
-                    .result(OtlpResponses.encode(decoded.toResponse(), encoding));
-        } catch (IngestException e) {
-            discardUnreadBody(ctx, e);
-            otlpError(ctx, encoding, e.httpStatus(), e.getMessage(), 0);
-        } catch (Warehouse.OverloadedException e) {
-            otlpError(ctx, encoding, 503, e.getMessage(), e.retryAfterSeconds());
-        } catch (IOException e) {
-            LOG.error("storing spans failed: {}", describe(e));
-            otlpError(ctx, encoding, 503, "spans could not be stored: " + describe(e),
-                    IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
-        }
+        IngestErrors errors = (c, status, message, retryAfter) -> otlpError(c, encoding, status, message, retryAfter);
+        ingest(ctx, errors, (c, body) -> {
+            try {
+                DecodedSpans decoded = receiver.receiveOtlp(encoding, body, c.header("Content-Encoding"));
+                c.status(HttpStatus.OK).contentType(encoding.contentType())
+                        .result(OtlpResponses.encode(decoded.toResponse(), encoding));
+            } catch (IngestException e) {
+                errors.answer(c, e.httpStatus(), e.getMessage(), 0);
+            } catch (Warehouse.OverloadedException e) {
+                errors.answer(c, 503, e.getMessage(), e.retryAfterSeconds());
+            } catch (IOException e) {
+                LOG.error("storing spans failed: {}", describe(e));
+                errors.answer(c, 503, "spans could not be stored: " + describe(e),
+                        IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
+            }
+        });
     }
 
-    private void zipkinSpans(Context ctx) throws IOException {
+    private void zipkinSpans(Context ctx) throws Exception {
         String type = ctx.contentType() == null ? "application/json"
                 : ctx.contentType().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         if (!type.equals("application/json")) {
@@ -323,26 +410,31 @@ public final class ContrailServer implements AutoCloseable {
                     + "'; /api/v2/spans accepts Zipkin v2 JSON (application/json)");
             return;
         }
-        try {
-            checkDeclaredLength(ctx);
-            DecodedSpans decoded = receiver.receiveZipkin(ctx.req().getInputStream(), ctx.header("Content-Encoding"));
-            if (decoded.fullyAccepted()) {
-                ctx.status(HttpStatus.ACCEPTED);
-            } else {
-                ctx.status(HttpStatus.ACCEPTED).json(Map.of("acceptedSpans", decoded.acceptedSpans(),
-                        "rejectedSpans", decoded.rejectedSpans(), "error", decoded.errorMessage()));
+        IngestErrors errors = (c, status, message, retryAfter) -> {
+            if (retryAfter > 0) {
+                c.header("Retry-After", String.valueOf(retryAfter));
             }
-        } catch (IngestException e) {
-            discardUnreadBody(ctx, e);
-            error(ctx, HttpStatus.forStatus(e.httpStatus()), e.getMessage());
-        } catch (Warehouse.OverloadedException e) {
-            ctx.header("Retry-After", String.valueOf(e.retryAfterSeconds()));
-            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
-        } catch (IOException e) {
-            LOG.error("storing spans failed: {}", describe(e));
-            ctx.header("Retry-After", String.valueOf(IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS));
-            error(ctx, HttpStatus.SERVICE_UNAVAILABLE, "spans could not be stored: " + describe(e));
-        }
+            error(c, HttpStatus.forStatus(status), message);
+        };
+        ingest(ctx, errors, (c, body) -> {
+            try {
+                DecodedSpans decoded = receiver.receiveZipkin(body, c.header("Content-Encoding"));
+                if (decoded.fullyAccepted()) {
+                    c.status(HttpStatus.ACCEPTED);
+                } else {
+                    c.status(HttpStatus.ACCEPTED).json(Map.of("acceptedSpans", decoded.acceptedSpans(),
+                            "rejectedSpans", decoded.rejectedSpans(), "error", decoded.errorMessage()));
+                }
+            } catch (IngestException e) {
+                errors.answer(c, e.httpStatus(), e.getMessage(), 0);
+            } catch (Warehouse.OverloadedException e) {
+                errors.answer(c, 503, e.getMessage(), e.retryAfterSeconds());
+            } catch (IOException e) {
+                LOG.error("storing spans failed: {}", describe(e));
+                errors.answer(c, 503, "spans could not be stored: " + describe(e),
+                        IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
+            }
+        });
     }
 
     /** An I/O failure's message, or its type when it has none (a closed channel, say). */
@@ -350,46 +442,11 @@ public final class ContrailServer implements AutoCloseable {
         return e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
-    /** Most bytes of a refused body read and thrown away so the client sees the answer, not a reset. */
-    static final long MAX_DISCARDED_BODY_BYTES = 16L * 1024 * 1024;
-
-    /**
-     * After a 413, reads the rest of the body (up to {@link #MAX_DISCARDED_BODY_BYTES}): a server
-     * that answers and closes while the client is still sending makes the client see a broken pipe
-     * instead of the 413. Beyond the budget the connection is closed.
-     */
-    private static void discardUnreadBody(Context ctx, IngestException e) {
-        if (e.httpStatus() != IngestException.PAYLOAD_TOO_LARGE) {
-            return;
-        }
-        try {
-            var in = ctx.req().getInputStream();
-            long discarded = 0;
-            byte[] buffer = new byte[64 * 1024];
-            int n;
-            while (discarded < MAX_DISCARDED_BODY_BYTES && (n = in.read(buffer)) >= 0) {
-                discarded += n;
-            }
-            if (discarded >= MAX_DISCARDED_BODY_BYTES) {
-                ctx.header("Connection", "close");
-            }
-        } catch (IOException ignored) {
-            ctx.header("Connection", "close");
-        }
-    }
-
-    private void checkDeclaredLength(Context ctx) {
-        long declared = ctx.req().getContentLengthLong();
-        if (declared > receiver.maxBodyBytes()) {
-            throw IngestException.tooLarge("request body of " + declared + " bytes exceeds the limit of "
-                    + receiver.maxBodyBytes() + " bytes");
-        }
-    }
-
     /** OTLP/HTTP failures carry a google.rpc.Status in the request's encoding (OTLP specification). */
     private static void otlpError(Context ctx, OtlpEncoding encoding, int status, String message, int retryAfterSeconds) {
         Code code = switch (status) {
             case 413 -> Code.RESOURCE_EXHAUSTED;
+            case 408 -> Code.DEADLINE_EXCEEDED;
             case 503 -> Code.UNAVAILABLE;
             case 415 -> Code.UNIMPLEMENTED;
             default -> Code.INVALID_ARGUMENT;

@@ -17,9 +17,31 @@ import java.nio.file.Path;
  *
  * @param grpcPort the OTLP/gRPC port on {@code host}: 0 picks a free one, {@link #GRPC_DISABLED} turns it off
  */
-public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, Warehouse.Config warehouse,
-                           QueryEngine.Config query, SamplingConfig sampling, Compactor.Config compaction,
-                           Retention.Config retention) {
+public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, IngestBodyLimits bodies,
+                           Warehouse.Config warehouse, QueryEngine.Config query, SamplingConfig sampling,
+                           Compactor.Config compaction, Retention.Config retention) {
+
+    /**
+     * How ingest bodies are read before a permit is taken (see {@link IngestBodies}).
+     *
+     * @param timeout the longest a request body may take to arrive (408 after it)
+     * @param maxBytesInFlight the most body bytes being read and held at once, by all requests together
+     *     (at least maxBodyBytes is always allowed)
+     */
+    public record IngestBodyLimits(java.time.Duration timeout, long maxBytesInFlight) {
+        public IngestBodyLimits {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("the body timeout must be positive, got " + timeout);
+            }
+            if (maxBytesInFlight < 1) {
+                throw new IllegalArgumentException("maxBytesInFlight must be at least 1, got " + maxBytesInFlight);
+            }
+        }
+
+        public static IngestBodyLimits defaults() {
+            return new IngestBodyLimits(IngestBodies.DEFAULT_BODY_TIMEOUT, IngestBodies.DEFAULT_MAX_BYTES_IN_FLIGHT);
+        }
+    }
 
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 4318;
@@ -36,7 +58,7 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_GRPC_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null,
+                IngestBodyLimits.defaults(), Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null,
                 Compactor.Config.defaults(), Retention.Config.none());
     }
 
@@ -47,36 +69,40 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withAddress(String host, int port) {
         int grpc = port == 0 && grpcPort != GRPC_DISABLED ? 0 : grpcPort;
-        return new ServerConfig(host, port, grpc, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     /** The OTLP/gRPC port: 0 picks a free one, {@link #GRPC_DISABLED} turns the receiver off. */
     public ServerConfig withGrpcPort(int grpcPort) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withWarehouse(Warehouse.Config warehouse) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, grpcPort, bytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, bytes, bodies, warehouse, query, sampling, compaction, retention);
+    }
+
+    public ServerConfig withBodies(IngestBodyLimits bodies) {
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
     public ServerConfig withSampling(SamplingConfig sampling) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withCompaction(Compactor.Config compaction) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 
     public ServerConfig withRetention(Retention.Config retention) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
     }
 }

@@ -184,7 +184,7 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
         return URI.create(baseUrl() + pathAndQuery);
     }
 
-    private HttpResponse<byte[]> send(HttpRequest.Builder request) {
+    HttpResponse<byte[]> send(HttpRequest.Builder request) {
         try {
             return http.send(request.timeout(REQUEST_TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {

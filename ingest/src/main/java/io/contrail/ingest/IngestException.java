@@ -9,6 +9,7 @@ package io.contrail.ingest;
 public final class IngestException extends RuntimeException {
 
     public static final int BAD_REQUEST = 400;
+    public static final int REQUEST_TIMEOUT = 408;
     public static final int PAYLOAD_TOO_LARGE = 413;
     public static final int UNSUPPORTED_MEDIA_TYPE = 415;
 
@@ -29,6 +30,11 @@ public final class IngestException extends RuntimeException {
         return new IngestException(BAD_REQUEST, message, cause);
     }
 
+    /** 408: the client did not send the whole body in time (it stalled, or trickled past a deadline). */
+    public static IngestException timedOut(String message) {
+        return new IngestException(REQUEST_TIMEOUT, message, null);
+    }
+
     /** 413: the body, raw or decompressed, is larger than the receiver accepts. */
     public static IngestException tooLarge(String message) {
         return new IngestException(PAYLOAD_TOO_LARGE, message, null);
@@ -39,7 +45,7 @@ public final class IngestException extends RuntimeException {
         return new IngestException(UNSUPPORTED_MEDIA_TYPE, message, null);
     }
 
-    /** The HTTP status a receiver should answer with: 400, 413 or 415. */
+    /** The HTTP status a receiver should answer with: 400, 408, 413 or 415. */
     public int httpStatus() {
         return httpStatus;
     }
