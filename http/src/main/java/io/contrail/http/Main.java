@@ -34,7 +34,9 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true)
+                .setDefaultValueProvider(new UnitDefaults())
                 .setUnmatchedOptionsArePositionalParams(true)
+                .setParameterExceptionHandler(Main::badCommandLine)
                 .setExecutionExceptionHandler((e, commandLine, parseResult) -> {
                     // Bad settings (a sampling file, say) and unusable folders or ports: one clear line, no stack trace.
                     if (e instanceof IllegalArgumentException || e instanceof java.io.IOException) {
@@ -50,8 +52,49 @@ public final class Main implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /**
+     * A command line that cannot be parsed: one line naming the option or value and where the help
+     * is, e.g. {@code contrail serve: unknown option '--prot' (see contrail serve --help)}.
+     */
+    private static int badCommandLine(CommandLine.ParameterException e, String[] args) {
+        CommandLine command = e.getCommandLine();
+        String name = command.getCommandSpec().qualifiedName();
+        String problem = e.getMessage();
+        if (e instanceof CommandLine.UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+            String argument = unmatched.getUnmatched().get(0);
+            problem = (argument.startsWith("-") ? "unknown option '" : "unexpected argument '") + argument + "'";
+        }
+        command.getErr().println(name + ": " + problem + " (see " + name + " --help)");
+        return command.getCommandSpec().exitCodeOnInvalidInput();
+    }
+
+    /**
+     * The defaults of the options that take a time or a size, written with their unit, so that
+     * {@code --help} shows {@code 30s} and {@code 64MB} rather than {@code PT30S} and 67108864.
+     */
+    static final class UnitDefaults implements CommandLine.IDefaultValueProvider {
+        @Override
+        public String defaultValue(CommandLine.Model.ArgSpec argument) {
+            if (!(argument instanceof CommandLine.Model.OptionSpec option)) {
+                return null;
+            }
+            return switch (option.longestName()) {
+                case "--max-body-bytes" -> OptionUnits.formatSize(io.contrail.ingest.RequestBody.DEFAULT_MAX_BODY_BYTES);
+                case "--body-timeout" -> OptionUnits.formatDuration(IngestBodies.DEFAULT_BODY_TIMEOUT);
+                case "--flush-interval" -> OptionUnits.formatDuration(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE);
+                case "--max-buffered-bytes" -> OptionUnits.formatSize(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES);
+                case "--query-timeout" -> OptionUnits.formatDuration(QueryEngine.Config.DEFAULT_QUERY_TIMEOUT);
+                case "--compact-interval" -> OptionUnits.formatDuration(io.contrail.columnar.Compactor.Config.DEFAULT_INTERVAL);
+                default -> null;
+            };
+        }
+    }
+
     /** Options shared by commands that run a server. */
     static final class ServerOptions {
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+        CommandLine.Model.CommandSpec command;
+
         @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
         Path data = ServerConfig.DEFAULT_DATA_DIR;
 
@@ -69,30 +112,37 @@ public final class Main implements Runnable {
                         + "a free one when --port is 0).")
         Integer grpcPort;
 
-        @Option(names = "--max-body-bytes", paramLabel = "BYTES",
-                description = "Largest request body or gRPC message, compressed or decompressed "
+        @Option(names = "--max-body-bytes", paramLabel = "SIZE", converter = OptionUnits.Size.class,
+                description = "Largest request body or gRPC message, compressed or decompressed, e.g. 64MB "
                         + "(default: ${DEFAULT-VALUE}).")
         long maxBodyBytes = io.contrail.ingest.RequestBody.DEFAULT_MAX_BODY_BYTES;
 
-        @Option(names = "--flush-interval", paramLabel = "MILLIS",
+        @Option(names = "--body-timeout", paramLabel = "TIME", converter = OptionUnits.Seconds.class,
+                description = "Longest an HTTP request body may take to arrive, e.g. 30s; slower ones are answered 408 "
+                        + "(default: ${DEFAULT-VALUE}; a bare number is seconds).")
+        Duration bodyTimeout = IngestBodies.DEFAULT_BODY_TIMEOUT;
+
+        @Option(names = "--flush-interval", paramLabel = "TIME", converter = OptionUnits.Millis.class,
                 description = "Longest time an acknowledged span waits before it is written to Parquet and "
-                        + "visible to SQL (default: ${DEFAULT-VALUE}).")
-        long flushIntervalMillis = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE.toMillis();
+                        + "visible to SQL, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}"
+                        + "; a bare number is milliseconds).")
+        Duration flushInterval = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE;
 
         @Option(names = "--max-buffered-spans", paramLabel = "N",
                 description = "Refuse ingest (503 with Retry-After) while this many acknowledged spans wait to be "
                         + "written to Parquet (default: ${DEFAULT-VALUE}).")
         long maxBufferedSpans = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_SPANS;
 
-        @Option(names = "--max-buffered-bytes", paramLabel = "SIZE", converter = LifecycleOptions.SizeConverter.class,
+        @Option(names = "--max-buffered-bytes", paramLabel = "SIZE", converter = OptionUnits.Size.class,
                 description = "Refuse ingest (503 with Retry-After) while spans of this many bytes, as received, wait "
                         + "to be written to Parquet, e.g. 96MB; their heap is a few times this "
-                        + "(default: " + io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES / (1024 * 1024) + "MB).")
+                        + "(default: ${DEFAULT-VALUE}).")
         long maxBufferedBytes = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES;
 
-        @Option(names = "--query-timeout", paramLabel = "SECONDS",
-                description = "Queries running longer are interrupted (default: ${DEFAULT-VALUE}).")
-        long queryTimeoutSeconds = QueryEngine.Config.DEFAULT_QUERY_TIMEOUT.toSeconds();
+        @Option(names = "--query-timeout", paramLabel = "TIME", converter = OptionUnits.Seconds.class,
+                description = "Queries running longer are interrupted and answered 408, e.g. 30s, 10m "
+                        + "(default: ${DEFAULT-VALUE}; a bare number is seconds).")
+        Duration queryTimeout = QueryEngine.Config.DEFAULT_QUERY_TIMEOUT;
 
         @Option(names = "--sampling", paramLabel = "FILE",
                 description = "Tail-sampling policies (YAML or JSON; see README, 'Sampling'). "
@@ -103,16 +153,25 @@ public final class Main implements Runnable {
         LifecycleOptions lifecycle = new LifecycleOptions();
 
         ServerConfig toConfig() throws java.io.IOException {
-            if (maxBufferedSpans < 1 || maxBufferedBytes < 1) {
-                throw new IllegalArgumentException("--max-buffered-spans and --max-buffered-bytes must be at least 1");
+            if (maxBufferedSpans < 1) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--max-buffered-spans=" + maxBufferedSpans + ": must be at least 1");
             }
-            ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data));
+            for (var positive : java.util.Map.of("--body-timeout", bodyTimeout, "--flush-interval", flushInterval,
+                    "--query-timeout", queryTimeout).entrySet()) {
+                if (positive.getValue().isZero()) {
+                    throw new CommandLine.ParameterException(command.commandLine(),
+                            positive.getKey() + "=0: must be a positive time, e.g. 30s");
+                }
+            }
+            ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data), command.commandLine());
             ServerConfig address = defaults.withAddress(host, port);
             return (grpcPort == null ? address : address.withGrpcPort(grpcPort)).withMaxBodyBytes(maxBodyBytes)
+                    .withBodies(new ServerConfig.IngestBodyLimits(bodyTimeout, defaults.bodies().maxBytesInFlight()))
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
-                    .withWarehouse(defaults.warehouse().withMaxBufferAge(Duration.ofMillis(flushIntervalMillis))
+                    .withWarehouse(defaults.warehouse().withMaxBufferAge(flushInterval)
                             .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes))
-                    .withQuery(defaults.query().withQueryTimeout(Duration.ofSeconds(queryTimeoutSeconds)));
+                    .withQuery(defaults.query().withQueryTimeout(queryTimeout));
         }
     }
 
@@ -142,24 +201,33 @@ public final class Main implements Runnable {
         @CommandLine.Mixin
         ServerOptions options;
 
-        @Option(names = "--traces", paramLabel = "N", description = "Demo traces to send (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--traces", paramLabel = "N", description = "Demo traces to send, at least 1 "
+                + "(default: ${DEFAULT-VALUE}).")
         int traces = DemoLoader.DEFAULT_TRACES;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
 
         @Option(names = "--exit", description = "Stop after loading instead of serving.")
         boolean exit;
 
         @Override
         public Integer call() throws Exception {
+            if (traces < 1) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--traces=" + traces + ": must be at least 1");
+            }
             try (ContrailServer server = startAndAnnounce(options, "contrail demo")) {
                 DemoLoader.Result loaded = new DemoLoader(URI.create(server.baseUrl()), System.out)
                         .loadIfEmpty(server, traces);
                 System.out.println(loaded.describe());
-                printExamples(server.baseUrl(), System.out);
                 if (!exit) {
+                    printExamples(server.baseUrl(), System.out);
                     System.out.println("Press Ctrl-C to stop.");
                     awaitShutdown(server);
+                    return 0;
                 }
             }
+            printStopped(options.data, System.out);
             return 0;
         }
     }
@@ -210,9 +278,18 @@ public final class Main implements Runnable {
     /** Starts a server and prints the line scripts and tests look for: "Contrail listening on URL". */
     private static ContrailServer startAndAnnounce(ServerOptions options, String command) throws java.io.IOException {
         ContrailServer server = ContrailServer.start(options.toConfig(), command);
-        System.out.println("Contrail listening on " + server.baseUrl()
-                + (server.grpcAddress() == null ? "" : " and OTLP/gRPC " + server.grpcAddress()) + " (data: "
+        String bindUrl = server.bindUrl();
+        System.out.println("Contrail listening on " + bindUrl
+                + (bindUrl.equals(server.baseUrl()) ? "" : " (from this machine: " + server.baseUrl() + ")")
+                + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + server.grpcBindAddress()) + " (data: "
                 + server.warehouse().layout().root() + ")");
+        if (server.reachableBeyondThisMachine()) {
+            System.err.println("WARNING: listening on " + options.host + ", reachable from other machines, without "
+                    + "authentication: anyone who can reach port " + server.port()
+                    + (server.grpcBindAddress() == null ? "" : " or " + server.grpcPort())
+                    + " can send spans and read every stored span through /api/sql. "
+                    + "Use --host 127.0.0.1 (the default) unless this network is trusted.");
+        }
         return server;
     }
 
@@ -220,7 +297,7 @@ public final class Main implements Runnable {
         out.println();
         out.println("Contrail is ready: " + baseUrl);
         out.println("Open the web UI:   " + baseUrl + "/  (search, trace waterfall, service map, RED charts, compare, SQL console)");
-        out.println("Try these (or any SQL over the views spans, span_events, span_attributes, attribute_keys):");
+        out.println("Try these (or any SQL over the views " + Sql.VIEWS + "):");
         for (String query : ContrailServer.exampleQueries()) {
             out.println();
             out.println("  curl -s " + baseUrl + "/api/sql -H 'Content-Type: application/json' \\");
@@ -229,6 +306,15 @@ public final class Main implements Runnable {
         }
         out.println();
         out.println("or on the command line:  ./contrail sql \"" + ContrailServer.exampleQueries().get(0) + "\"");
+    }
+
+    /** What {@code demo --exit} says once its server has stopped: how to look at the data it left. */
+    static void printStopped(Path data, PrintStream out) {
+        out.println();
+        out.println("The server has stopped (--exit); the demo spans are in " + data + ".");
+        out.println("Query them from the command line:");
+        out.println("  ./contrail sql --data " + data + " \"" + ContrailServer.exampleQueries().get(0) + "\"");
+        out.println("or start the server again for the web UI and the HTTP API:  ./contrail serve --data " + data);
     }
 
     private static void awaitShutdown(ContrailServer server) throws InterruptedException {
@@ -245,8 +331,12 @@ public final class Main implements Runnable {
 
     @Command(name = "sql", mixinStandardHelpOptions = true,
             description = "Run one read-only SQL query over the Parquet files directly (works while a server runs). "
-                    + "Views: spans, span_events, span_attributes, attribute_keys.")
+                    + "Views: " + Sql.VIEWS + " (see README, 'Views').")
     static final class Sql implements Callable<Integer> {
+        /** Every view a query can read, as the help lists them; a test holds this against the engine's views. */
+        static final String VIEWS = "spans, span_events, span_attributes, attribute_keys, traces, span_timing, "
+                + "propagation_hops, propagation_edges, orphan_spans, multi_root_traces, sampling_stats";
+
         @Parameters(paramLabel = "QUERY", description = "The SQL query (DuckDB dialect).")
         String query;
 
