@@ -131,6 +131,56 @@ class SqlApiTest {
         assertThat(error.get("error").asText()).contains("Permission Error").doesNotContain("hunter2");
     }
 
+    static Stream<String> queriesThatWouldShowTheServersConfiguration() {
+        return Stream.of(
+                "SELECT * FROM duckdb_settings()",
+                "SELECT name, value FROM duckdb_settings WHERE value LIKE '%/%'",
+                "SELECT current_setting('temp_directory')",
+                "SELECT * FROM pg_catalog.pg_settings",
+                "SELECT sql FROM duckdb_views()",
+                "SELECT view_definition FROM information_schema.views",
+                "SELECT sql FROM sqlite_master",
+                "SELECT * FROM duckdb_extensions()",
+                "SELECT * FROM duckdb_temporary_files()",
+                "SELECT macro_definition FROM duckdb_functions()");
+    }
+
+    @ParameterizedTest
+    @MethodSource("queriesThatWouldShowTheServersConfiguration")
+    void queriesThatWouldShowTheServersConfigurationAreRejected(String statement) {
+        JsonNode error = error(server.postSql(statement));
+
+        assertThat(error.get("reason").asText()).isEqualTo("rejected");
+        assertThat(error.get("error").asText()).contains("not available through Contrail");
+    }
+
+    @Test
+    void duckDbsTemporaryFolderIsInsideTheDataFolderAndNoQueryCanReadIt() throws IOException {
+        Path temp = Files.createDirectories(server.dataDir().resolve(".duckdb-tmp"));
+        Path secret = Files.writeString(temp.resolve("spill.csv"), "user,password\nroot,hunter2\n");
+
+        for (String sql : List.of("SELECT * FROM read_text('" + secret + "')", "SELECT * FROM glob('" + temp + "/*')",
+                "SELECT * FROM '" + secret + "'", "SELECT * FROM read_csv('" + server.dataDir() + "/.DUCKDB-TMP/spill.csv')")) {
+            HttpResponse<byte[]> response = server.postSql(sql);
+
+            assertThat(response.statusCode()).as(sql).isEqualTo(400);
+            assertThat(RunningServer.text(response)).as(sql).contains("temporary folder").doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void whatQueriesCanReadAboutTheServerCarriesNoServerPath() {
+        String dataPath = server.dataDir().toAbsolutePath().toString();
+        for (String sql : List.of("SELECT * FROM duckdb_databases()", "EXPLAIN SELECT * FROM spans",
+                "SELECT * FROM duckdb_tables()", "SELECT * FROM information_schema.columns",
+                "SELECT * FROM attribute_keys", "SELECT * FROM duckdb_columns()")) {
+            HttpResponse<byte[]> response = server.postSql(sql);
+
+            assertThat(response.statusCode()).as("%s: %s", sql, RunningServer.text(response)).isEqualTo(200);
+            assertThat(RunningServer.text(response)).as(sql).doesNotContain(dataPath);
+        }
+    }
+
     @Test
     void twoStatementsAreRejected() {
         JsonNode error = error(server.postSql("SELECT 1; SELECT 2"));
@@ -258,6 +308,42 @@ class SqlApiTest {
         assertThat(error.get("reason").asText()).isEqualTo("invalid");
         assertThat(error.get("error").asText()).contains("Conversion Error")
                 .contains("Could not convert string 'abc' to INT32");
+    }
+
+    @Test
+    void errorsQuoteTheUsersOwnSqlAndNoServerPath() {
+        String sql = "SELECT no_such_column FROM spans WHERE service_name = 'frontend'";
+
+        String error = error(server.postSql(sql)).get("error").asText();
+
+        assertThat(error).contains("no_such_column").contains("LINE 1: " + sql)
+                .doesNotContain(server.dataDir().toAbsolutePath().toString()).doesNotContain("read_parquet")
+                .doesNotContain("contrail_result").doesNotContain("__contrail");
+    }
+
+    @Test
+    void errorsWhileRunningCarryNoPointerIntoTheStatementThatRan() {
+        String error = error(server.postSql(
+                "SELECT CAST(name AS INTEGER) FROM spans WHERE service_name = 'payments'")).get("error").asText();
+
+        assertThat(error).contains("Conversion Error").doesNotContain("LINE ").doesNotContain("__contrail")
+                .doesNotContain(server.dataDir().toAbsolutePath().toString());
+    }
+
+    @Test
+    void anUnquotedAttributeNameIsAnsweredWithTheAdviceToQuoteIt() {
+        String error = error(server.postSql("SELECT count(*) FROM spans WHERE attr.http.route = '/cart'"))
+                .get("error").asText();
+
+        assertThat(error).contains("Referenced table \"attr.http\" not found")
+                .contains("quote the whole name: \"attr.http.route\"");
+    }
+
+    @Test
+    void aSyntaxErrorSaysWhereByLineAndColumn() {
+        JsonNode error = error(server.postSql("SELECT service_name,\n       'é' AS e, count(*) FRM spans"));
+
+        assertThat(error.get("error").asText()).isEqualTo("syntax error at or near \"spans\" at line 2, column 31");
     }
 
     @Test

@@ -42,6 +42,8 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The read side: an embedded DuckDB whose views ({@link SpanViews}) cover the Parquet files
@@ -100,6 +102,8 @@ public final class QueryEngine implements AutoCloseable {
 
     private final Config config;
     private final DataLayout layout;
+    /** The data folder's absolute path as DuckDB may print it, longest first; never shown to users. */
+    private final List<String> serverPaths;
     private final DuckDBConnection base;
     private final ReadOnlySqlGuard guard = new ReadOnlySqlGuard();
     private final ScheduledExecutorService timeouts;
@@ -121,6 +125,9 @@ public final class QueryEngine implements AutoCloseable {
         this.config = config;
         this.layout = new DataLayout(config.dataDir());
         Files.createDirectories(layout.spansDir());
+        Path absolute = layout.root().toAbsolutePath().normalize();
+        this.serverPaths = java.util.stream.Stream.of(absolute.toString(), absolute.toRealPath().toString())
+                .distinct().sorted(java.util.Comparator.comparing(String::length).reversed()).toList();
         // Results are materialized (DuckDB JDBC loses the error text of a streamed query that fails
         // mid-way); the row cap is pushed into the query instead, see statementFor().
         this.base = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
@@ -129,6 +136,10 @@ public final class QueryEngine implements AutoCloseable {
             statement.execute("SET memory_limit = '" + config.memoryLimit().replace("'", "") + "'");
             // Span files are immutable once renamed into place, so their footers can be cached.
             statement.execute("SET parquet_metadata_cache = true");
+            // Spills go inside the data folder, not DuckDB's default <working directory>/.tmp, which any
+            // query could read (DuckDB lets queries read its temp folder; the guard refuses naming it).
+            statement.execute("SET temp_directory = '" + layout.root().resolve(ReadOnlySqlGuard.TEMP_FOLDER).toString()
+                    .replace("'", "''") + "'");
             statement.execute("SET allowed_directories = ['" + layout.root().toString().replace("'", "''") + "/']");
             statement.execute("SET enable_external_access = false");
             statement.execute("SET lock_configuration = true");
@@ -227,7 +238,8 @@ public final class QueryEngine implements AutoCloseable {
             refreshViewsIfStale();
             return base.duplicate();
         } catch (SQLException | IOException e) {
-            throw new QueryException(QueryException.Reason.INVALID, "cannot open a query connection: " + e.getMessage(), e);
+            throw new QueryException(QueryException.Reason.INVALID,
+                    withoutServerPaths("cannot open a query connection: " + e.getMessage()), e);
         }
     }
 
@@ -256,7 +268,8 @@ public final class QueryEngine implements AutoCloseable {
             traceIndex.update(liveFiles);
             return traceIndex.filesMayHold(traceId);
         } catch (SQLException | IOException e) {
-            throw new QueryException(QueryException.Reason.INVALID, "cannot consult the trace-ID index: " + e.getMessage(), e);
+            throw new QueryException(QueryException.Reason.INVALID,
+                    withoutServerPaths("cannot consult the trace-ID index: " + e.getMessage()), e);
         }
     }
 
@@ -680,15 +693,70 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     /**
-     * User SQL's failure as the user should see it.
+     * User SQL's failure as the user should see it: about the SQL they wrote, not the statement
+     * that ran (its reads of {@code spans} pointed at the files by absolute path, wrapped in the
+     * row and byte caps), with no server path, and with a hint when a dotted attribute name was
+     * left unquoted. Binding their own text through the views (only on this failure path) gives
+     * DuckDB's message about it; when that binds, the statement failed while running, and
+     * DuckDB's pointer into the statement that ran is dropped.
      */
     private QueryException userError(Connection connection, String sql, SQLException e) {
-        return invalid(e);
+        String message = messageOf(e);
+        boolean own = false;
+        if (connection != null) {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.getMetaData();
+            } catch (SQLException bindError) {
+                message = messageOf(bindError);
+                own = true;
+            }
+        }
+        if (!own) {
+            message = CONTEXT.matcher(message).replaceFirst("");
+        }
+        return new QueryException(QueryException.Reason.INVALID, withoutServerPaths(message + quotingHint(sql, message)), e);
     }
 
-    private static QueryException invalid(SQLException e) {
-        String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        return new QueryException(QueryException.Reason.INVALID, message, e);
+    /** DuckDB's pointer into the statement text: {@code LINE 3: …} and a caret line under it. */
+    private static final Pattern CONTEXT = Pattern.compile("(?s)\\s*\\bLINE \\d+:.*$");
+    private static final Pattern MISSING_TABLE = Pattern.compile("Referenced table \"([^\"]+)\" not found");
+
+    /**
+     * For {@code WHERE attr.http.route = …}, which DuckDB reads as column {@code route} of a table
+     * {@code attr.http}: the advice to quote the attribute column's whole name.
+     */
+    static String quotingHint(String sql, String message) {
+        Matcher missing = MISSING_TABLE.matcher(message);
+        if (!missing.find()) {
+            return "";
+        }
+        Matcher name = Pattern.compile("(?<![\\w.\"])" + Pattern.quote(missing.group(1)) + "\\.[A-Za-z_][A-Za-z0-9_]*",
+                Pattern.CASE_INSENSITIVE).matcher(sql);
+        if (!name.find()) {
+            return "";
+        }
+        String column = name.group();
+        String lower = column.toLowerCase(java.util.Locale.ROOT);
+        if (!lower.startsWith("attr.") && !lower.startsWith("resource.")) {
+            return "";
+        }
+        return "\nHint: attribute columns have dots in their names; quote the whole name: \"" + column + "\"";
+    }
+
+    /** {@code message} with the data folder's absolute path replaced by {@code <data>}. */
+    String withoutServerPaths(String message) {
+        for (String path : serverPaths) {
+            message = message.replace(path, "<data>");
+        }
+        return message;
+    }
+
+    private static String messageOf(SQLException e) {
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    private QueryException invalid(SQLException e) {
+        return new QueryException(QueryException.Reason.INVALID, withoutServerPaths(messageOf(e)), e);
     }
 
     /** Every row of {@code rs}, at most {@code maxRows}, as plain Java values. */
