@@ -178,8 +178,7 @@ class CompactorTest {
     }
 
     @Test
-    void recoveryAfterCompactionSkipsSpansTheMergedFileHolds() throws Exception {
-        Path walCopy = data.resolveSibling(data.getFileName() + "-walcopy");
+    void recoveryAfterCompactionSkipsSpansTheMergedFileHolds(@TempDir Path walCopy) throws Exception {
         try (Warehouse warehouse = Warehouse.open(config())) {
             warehouse.append(spansInHour(0, 1, 200, 10));
             warehouse.flush();

@@ -119,8 +119,7 @@ class WarehouseTest {
     }
 
     @Test
-    void replayAfterACrashBetweenPublishAndLogDeletionDuplicatesNothing() throws Exception {
-        Path walCopy = data.resolveSibling(data.getFileName() + "-walcopy");
+    void replayAfterACrashBetweenPublishAndLogDeletionDuplicatesNothing(@TempDir Path walCopy) throws Exception {
         try (Warehouse warehouse = Warehouse.open(config())) {
             warehouse.append(manySpans("svc", 1, 300));
             copy(data.resolve("wal"), walCopy);

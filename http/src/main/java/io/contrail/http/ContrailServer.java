@@ -8,6 +8,7 @@ import com.google.rpc.Status;
 import io.contrail.columnar.Compactor;
 import io.contrail.columnar.DataFolderLock;
 import io.contrail.columnar.FileReaper;
+import io.contrail.columnar.NativeLibraries;
 import io.contrail.columnar.Retention;
 import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSampler;
@@ -198,6 +199,8 @@ public final class ContrailServer implements AutoCloseable {
      * process refused the data folder while this server holds it ({@link DataFolderLock}).
      */
     public static ContrailServer start(ServerConfig config, String holder) throws IOException {
+        // Loaded at once so that their copies in the temp folder can be deleted: a server may end by kill -9.
+        NativeLibraries.load();
         // The claim comes first: nothing in the folder is read or changed before it (the sampler's counts,
         // log recovery, leftover files), so a second process on the folder is refused without touching it.
         DataFolderLock folderLock = DataFolderLock.acquire(config.warehouse().dataDir(), holder);
