@@ -405,11 +405,7 @@ public final class QueryEngine implements AutoCloseable {
         if (!admitted.explainPrefix().isEmpty()) {
             return new Planned(admitted.explainPrefix() + select, false);
         }
-        try {
-            return new Planned(capped(connection, select), true);
-        } catch (SQLException e) {
-            throw userError(connection, sql, e);
-        }
+        return new Planned(capped(select), true);
     }
 
     /**
@@ -425,17 +421,14 @@ public final class QueryEngine implements AutoCloseable {
      * carries {@value #TRUNCATED_COLUMN}, so a reader knows before the first row whether the result
      * was cut. The result's columns are the user's, then those two.
      */
-    private String capped(Connection connection, String select) throws SQLException {
+    private String capped(String select) {
         String limited = "SELECT * FROM (\n" + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
-        List<String> sizes = new ArrayList<>();
-        try (PreparedStatement described = connection.prepareStatement(limited)) {
-            ResultSetMetaData meta = described.getMetaData();
-            for (int i = 1; i <= meta.getColumnCount(); i++) {
-                String column = "\"" + meta.getColumnName(i).replace("\"", "\"\"") + "\"";
-                String text = meta.getColumnTypeName(i).equals("VARCHAR") ? column : "CAST(" + column + " AS VARCHAR)";
-                sizes.add("coalesce(strlen(" + text + "), 0)");
-            }
-        }
+        // One size column per column (named by DuckDB's COLUMNS renaming, so the statement need not
+        // be bound twice to learn the names), summed per row. A cast of text to text copies nothing.
+        String sized = "SELECT *, coalesce(strlen(CAST(COLUMNS('(.*)') AS VARCHAR)), 0) AS '__contrail_size_\\1' FROM (\n"
+                + limited + "\n)";
+        String rowBytes = "SELECT COLUMNS(lambda c: NOT starts_with(c, '__contrail_size_')), "
+                + "list_sum(list_value(*COLUMNS('^__contrail_size_'))) AS __contrail_row_bytes FROM (\n" + sized + "\n)";
         long maxBytes = config.maxResultBytes();
         return "SELECT CASE WHEN NOT " + CUT_COLUMN + " THEN COLUMNS(* EXCLUDE (__contrail_row_bytes, "
                 + "__contrail_bytes, __contrail_row, " + CUT_COLUMN + ")) END, " + CUT_COLUMN + ", bool_or("
@@ -443,8 +436,7 @@ public final class QueryEngine implements AutoCloseable {
                 + config.maxRows() + " OR __contrail_bytes > " + maxBytes + " AS " + CUT_COLUMN
                 + "\nFROM (SELECT *, sum(__contrail_row_bytes) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
                 + "AS __contrail_bytes, row_number() OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __contrail_row"
-                + "\nFROM (SELECT *, " + String.join(" + ", sizes) + " AS __contrail_row_bytes FROM (\n" + limited
-                + "\n))) WHERE __contrail_bytes - __contrail_row_bytes <= " + maxBytes + ")";
+                + "\nFROM (\n" + rowBytes + "\n)) WHERE __contrail_bytes - __contrail_row_bytes <= " + maxBytes + ")";
     }
 
     /** {@link Rows} over a JDBC result of a {@link Planned} statement. */
