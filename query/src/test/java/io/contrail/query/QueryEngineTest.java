@@ -150,6 +150,15 @@ class QueryEngineTest {
     }
 
     @Test
+    void errorsOfContrailsOwnQueriesCarryNoServerPath() {
+        // The trace and search APIs run their SQL through run(), with reads of spans pointed at the files.
+        assertThatThrownBy(() -> engine.run("SELECT count(*) FROM spans WHERE no_such_column = ?", List.of(TRACE),
+                rs -> null))
+                .isInstanceOfSatisfying(QueryException.class, e -> assertThat(e.getMessage())
+                        .contains("no_such_column").doesNotContain(data.toAbsolutePath().toString()));
+    }
+
+    @Test
     void answersAreCutAtTheByteCapInOrderAndMarkedTruncated() throws Exception {
         try (QueryEngine capped = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(100_000)
                 .withMaxResultBytes(10))) {
