@@ -60,7 +60,20 @@ public final class SpanSchema {
      * would be stored as '?' and could meet another key's column).
      */
     public static String attributeKeyProblem(String key) {
-        for (int i = 0; i < key.length(); i++) {
+        // Runs for every key of every span: one range test per character, the details only on a hit.
+        int length = key.length();
+        int i = 0;
+        while (i < length) {
+            char c = key.charAt(i);
+            if (c == 0 || (c >= Character.MIN_SURROGATE && c <= Character.MAX_SURROGATE)) {
+                break;
+            }
+            i++;
+        }
+        if (i == length) {
+            return null;
+        }
+        for (; i < key.length(); i++) {
             char c = key.charAt(i);
             if (c == 0) {
                 return "contains U+0000 (NUL)";

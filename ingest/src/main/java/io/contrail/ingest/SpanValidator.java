@@ -61,14 +61,16 @@ public final class SpanValidator {
             problems.add("endTimeUnixNano " + Long.toUnsignedString(span.getEndTimeUnixNano())
                     + " is before startTimeUnixNano " + Long.toUnsignedString(span.getStartTimeUnixNano()));
         }
-        checkKeys("attributes", span.getAttributesList(), problems);
+        checkKeys("attributes", -1, span.getAttributesList(), problems);
         for (int e = 0; e < span.getEventsCount(); e++) {
             Span.Event event = span.getEvents(e);
-            checkTime("events[" + e + "].timeUnixNano", event.getTimeUnixNano(), problems);
-            checkKeys("events[" + e + "].attributes", event.getAttributesList(), problems);
+            if (!SpanSchema.isStorableTime(event.getTimeUnixNano())) {
+                checkTime("events[" + e + "].timeUnixNano", event.getTimeUnixNano(), problems);
+            }
+            checkKeys("events", e, event.getAttributesList(), problems);
         }
         for (int l = 0; l < span.getLinksCount(); l++) {
-            checkKeys("links[" + l + "].attributes", span.getLinks(l).getAttributesList(), problems);
+            checkKeys("links", l, span.getLinks(l).getAttributesList(), problems);
         }
         return problems;
     }
@@ -76,7 +78,7 @@ public final class SpanValidator {
     /** The problems that make the warehouse reject every span of a resource, empty when there are none. */
     static List<String> problemsOf(io.opentelemetry.proto.resource.v1.Resource resource) {
         List<String> problems = new ArrayList<>(0);
-        checkKeys("resource.attributes", resource.getAttributesList(), problems);
+        checkKeys("resource", -1, resource.getAttributesList(), problems);
         return problems;
     }
 
@@ -87,11 +89,18 @@ public final class SpanValidator {
         }
     }
 
-    private static void checkKeys(String field, List<KeyValue> attributes, List<String> out) {
+    /**
+     * Adds a problem for each key that cannot be stored, naming it {@code <owner>.attributes[i].key}
+     * ({@code <owner>[index].attributes…} when {@code index >= 0}; {@code attributes…} for the span's own).
+     * Runs for every span: the field name is built only for a problem.
+     */
+    private static void checkKeys(String owner, int index, List<KeyValue> attributes, List<String> out) {
         for (int i = 0; i < attributes.size(); i++) {
             String key = attributes.get(i).getKey();
             String problem = SpanSchema.attributeKeyProblem(key);
             if (problem != null) {
+                String field = owner.equals("attributes") ? "attributes"
+                        : index >= 0 ? owner + "[" + index + "].attributes" : owner + ".attributes";
                 out.add(field + "[" + i + "].key " + quoted(key) + " " + problem);
             }
         }
