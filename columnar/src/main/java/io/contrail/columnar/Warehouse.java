@@ -236,9 +236,20 @@ public final class Warehouse implements AutoCloseable {
         return new Warehouse(config, sampler, null);
     }
 
-    /** Runs {@code listener} on the flusher thread after each flush that published files. */
+    /**
+     * Runs {@code listener} on the flusher thread after each flush that published files, and once at
+     * once (on the caller's thread) when this warehouse has already published some: the flusher starts
+     * on open and writes recovered spans within {@link Config#maxBufferAge()}, possibly before its
+     * caller registers, and a reader that listed the files just before that flush would otherwise not
+     * see the recovered spans until some later flush.
+     */
     public void onFilesPublished(Runnable listener) {
         flushListeners.add(listener);
+        // filesWritten is counted before a flush runs its listeners: a flush either sees this listener or
+        // counted its files before this check.
+        if (filesWritten.get() > 0) {
+            listener.run();
+        }
     }
 
     public DataLayout layout() {

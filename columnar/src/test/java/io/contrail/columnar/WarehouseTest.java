@@ -118,6 +118,29 @@ class WarehouseTest {
         assertThat(Files.list(data.resolve("wal")).count()).isLessThanOrEqualTo(1);
     }
 
+    /**
+     * The flusher starts on open and writes recovered spans within the buffer age, possibly before a
+     * reader registers for published files (a server opens its query engine in between): the reader
+     * must still hear of them, or the recovered spans stay invisible to its queries until a later flush
+     * (CrashSafetyTest lost a round's last acknowledged requests that way).
+     */
+    @Test
+    void aListenerRegisteredAfterTheRecoveryFlushStillHearsOfItsFiles() throws Exception {
+        DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
+        Warehouse crashed = Warehouse.open(config(), SpanSampler.KEEP_ALL, crashedProcess);
+        crashed.append(manySpans("svc", 1, 500));
+        // No close(): the process "dies" with the spans only in the write-ahead log, and the OS releases its claim.
+        crashedProcess.close();
+        try (Warehouse restarted = Warehouse.open(config())) {
+            // The recovered spans are published before anyone registers (as when the buffer age ran out first).
+            restarted.flush();
+            assertThat(restarted.stats().filesWritten()).isEqualTo(1);
+            java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+            restarted.onFilesPublished(told::incrementAndGet);
+            assertThat(told.get()).as("times a listener registered after the recovery flush was told").isEqualTo(1);
+        }
+    }
+
     @Test
     void replayAfterACrashBetweenPublishAndLogDeletionDuplicatesNothing(@TempDir Path walCopy) throws Exception {
         try (Warehouse warehouse = Warehouse.open(config())) {
