@@ -1,6 +1,7 @@
 package io.contrail.http;
 
 import com.google.protobuf.ByteString;
+import io.contrail.columnar.DataLayout;
 import io.contrail.query.QueryResult;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -148,8 +149,51 @@ class CrashSafetyTest {
             Set<String> missing = ConcurrentHashMap.newKeySet();
             missing.addAll(acknowledged);
             missing.removeAll(stored);
-            assertThat(missing).as("acknowledged spans lost").isEmpty();
+            assertThat(missing).as(() -> "acknowledged spans lost: " + lossReport(server, missing)).isEmpty();
         }
+    }
+
+    /**
+     * What a failure needs to tell a lost span from an invisible one: the lost requests (round, client,
+     * sequence numbers), how many of their spans are in a Parquet file on disk all the same (the query
+     * engine not seeing a file is not the log losing it), the recovery's counts and the files and segments.
+     */
+    private String lossReport(ContrailServer server, Set<String> missing) {
+        StringBuilder report = new StringBuilder(missing.size() + " spans\n");
+        java.util.Map<String, java.util.TreeSet<Long>> requests = new java.util.TreeMap<>();
+        for (String spanId : missing) {
+            long unique = HexFormat.fromHexDigitsToLong(spanId) - 1;
+            requests.computeIfAbsent("round " + (unique >>> 48) + " client " + ((unique >>> 40) & 0xff),
+                    k -> new java.util.TreeSet<>()).add((unique >>> 12) & 0xfffffff);
+        }
+        requests.forEach((who, seqs) -> report.append("  ").append(who).append(": requests ").append(seqs).append('\n'));
+        DataLayout layout = server.warehouse().layout();
+        try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement statement = duckdb.createStatement()) {
+            List<Path> files = layout.spanFiles();
+            long onDisk = 0;
+            if (!files.isEmpty()) {
+                StringBuilder list = new StringBuilder();
+                for (Path file : files) {
+                    list.append(list.length() == 0 ? "" : ", ").append('\'').append(file).append('\'');
+                }
+                try (java.sql.ResultSet rs = statement.executeQuery("SELECT count(*) FROM read_parquet([" + list
+                        + "], union_by_name = true) WHERE span_id IN ('" + String.join("', '", missing) + "')")) {
+                    rs.next();
+                    onDisk = rs.getLong(1);
+                }
+            }
+            report.append("  of them in a Parquet file on disk all the same: ").append(onDisk).append('\n');
+            report.append("  recovery: ").append(server.warehouse().stats()).append('\n');
+            report.append("  span files: ").append(files.stream().map(f -> layout.spansDir().relativize(f).toString()).toList())
+                    .append('\n');
+            try (Stream<Path> segments = Files.list(layout.walDir())) {
+                report.append("  log segments: ").append(segments.map(f -> f.getFileName().toString()).sorted().toList());
+            }
+        } catch (Exception e) {
+            report.append("  (reading the folder failed: ").append(e).append(')');
+        }
+        return report.toString();
     }
 
     private Process startServer(String... extraOptions) throws IOException {
