@@ -164,7 +164,9 @@ public final class ContrailServer implements AutoCloseable {
             javalin.routes.exception(MethodNotAllowedResponse.class, (e, ctx) -> methodNotAllowed(ctx));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+                // The exception's message may name server files; the log has it, the client gets its kind only.
+                error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error (" + e.getClass().getSimpleName()
+                        + "); the server's log has the details");
             });
         });
     }

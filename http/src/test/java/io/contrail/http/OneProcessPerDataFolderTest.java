@@ -47,7 +47,7 @@ class OneProcessPerDataFolderTest {
 
     @Test
     void aSecondServeDemoOrCompactIsRefusedNamingTheHolderAndTheRunningServerLosesNothing() throws Exception {
-        Path data = scratch.resolve("contrail-data");
+        Path data = scratch.resolve("served-data");
         try (ChildServer first = ChildServer.start(List.of(), List.of("-Xmx512m"), data, scratch.resolve("first.log"),
                 "--compact-interval", "0")) {
             String holder = data + " is in use by contrail serve (pid " + first.process().pid() + ", "
