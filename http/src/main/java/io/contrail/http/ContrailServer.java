@@ -345,7 +345,10 @@ public final class ContrailServer implements AutoCloseable {
         void answer(Context ctx, int status, String message, int retryAfterSeconds);
     }
 
-    /** Decodes and stores one request's body (already read whole), answering in the receiver's format. */
+    /**
+     * Decodes and stores one request's body (already read whole), answering success in the receiver's
+     * format; a refusal it throws (bad input, overload, storage failing) is answered by {@link #ingest}.
+     */
     private interface IngestHandler {
         void handle(Context ctx, java.io.InputStream body) throws IOException;
     }
@@ -375,6 +378,14 @@ public final class ContrailServer implements AutoCloseable {
             }
             try {
                 handler.handle(ctx, body.stream());
+            } catch (IngestException e) {
+                errors.answer(ctx, e.httpStatus(), e.getMessage(), 0);
+            } catch (Warehouse.OverloadedException e) {
+                errors.answer(ctx, 503, e.getMessage(), e.retryAfterSeconds());
+            } catch (IOException e) {
+                LOG.error("storing spans failed: {}", describe(e));
+                errors.answer(ctx, 503, "spans could not be stored: " + describe(e),
+                        IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
             } finally {
                 ingestPermits.release();
             }
@@ -391,19 +402,9 @@ public final class ContrailServer implements AutoCloseable {
         }
         IngestErrors errors = (c, status, message, retryAfter) -> otlpError(c, encoding, status, message, retryAfter);
         ingest(ctx, errors, (c, body) -> {
-            try {
-                DecodedSpans decoded = receiver.receiveOtlp(encoding, body, c.header("Content-Encoding"));
-                c.status(HttpStatus.OK).contentType(encoding.contentType())
-                        .result(OtlpResponses.encode(decoded.toResponse(), encoding));
-            } catch (IngestException e) {
-                errors.answer(c, e.httpStatus(), e.getMessage(), 0);
-            } catch (Warehouse.OverloadedException e) {
-                errors.answer(c, 503, e.getMessage(), e.retryAfterSeconds());
-            } catch (IOException e) {
-                LOG.error("storing spans failed: {}", describe(e));
-                errors.answer(c, 503, "spans could not be stored: " + describe(e),
-                        IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
-            }
+            DecodedSpans decoded = receiver.receiveOtlp(encoding, body, c.header("Content-Encoding"));
+            c.status(HttpStatus.OK).contentType(encoding.contentType())
+                    .result(OtlpResponses.encode(decoded.toResponse(), encoding));
         });
     }
 
@@ -422,22 +423,12 @@ public final class ContrailServer implements AutoCloseable {
             error(c, HttpStatus.forStatus(status), message);
         };
         ingest(ctx, errors, (c, body) -> {
-            try {
-                DecodedSpans decoded = receiver.receiveZipkin(body, c.header("Content-Encoding"));
-                if (decoded.fullyAccepted()) {
-                    c.status(HttpStatus.ACCEPTED);
-                } else {
-                    c.status(HttpStatus.ACCEPTED).json(Map.of("acceptedSpans", decoded.acceptedSpans(),
-                            "rejectedSpans", decoded.rejectedSpans(), "error", decoded.errorMessage()));
-                }
-            } catch (IngestException e) {
-                errors.answer(c, e.httpStatus(), e.getMessage(), 0);
-            } catch (Warehouse.OverloadedException e) {
-                errors.answer(c, 503, e.getMessage(), e.retryAfterSeconds());
-            } catch (IOException e) {
-                LOG.error("storing spans failed: {}", describe(e));
-                errors.answer(c, 503, "spans could not be stored: " + describe(e),
-                        IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS);
+            DecodedSpans decoded = receiver.receiveZipkin(body, c.header("Content-Encoding"));
+            if (decoded.fullyAccepted()) {
+                c.status(HttpStatus.ACCEPTED);
+            } else {
+                c.status(HttpStatus.ACCEPTED).json(Map.of("acceptedSpans", decoded.acceptedSpans(),
+                        "rejectedSpans", decoded.rejectedSpans(), "error", decoded.errorMessage()));
             }
         });
     }

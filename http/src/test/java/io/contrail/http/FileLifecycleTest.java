@@ -11,10 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -147,7 +144,7 @@ class FileLifecycleTest {
         assertThat(server.health().get("spansCompacted").asInt()).isEqualTo(12);
 
         // The server holds the data folder: the command says who instead of competing.
-        CommandOutput refused = runCommand("compact", "--data", server.dataDir().toString());
+        CommandLineTest.CommandOutput refused = CommandLineTest.run("compact", "--data", server.dataDir().toString());
         assertThat(refused.exitCode()).isEqualTo(1);
         assertThat(refused.err()).contains(server.dataDir() + " is in use by contrail serve (pid "
                 + ProcessHandle.current().pid() + ", " + server.baseUrl() + ")");
@@ -171,7 +168,7 @@ class FileLifecycleTest {
                 stopped.warehouse().flush();
             }
         }
-        CommandOutput output = runCommand("compact", "--data", cliData.toString());
+        CommandLineTest.CommandOutput output = CommandLineTest.run("compact", "--data", cliData.toString());
         assertThat(output.exitCode()).as(output.err()).isZero();
         assertThat(output.out()).contains("Compacting: 1 merges planned.").containsPattern("\\[1/1] date=.*/hour=\\d\\d  5 files → 1, 100 spans")
                 .contains("Done: 5 files merged into 1 (100 spans)");
@@ -180,7 +177,7 @@ class FileLifecycleTest {
             assertThat(engine.query("SELECT count(*), count(DISTINCT span_id) FROM spans").rows())
                     .containsExactly(List.of(100L, 100L));
         }
-        assertThat(runCommand("compact", "--data", cliData.toString()).out())
+        assertThat(CommandLineTest.run("compact", "--data", cliData.toString()).out())
                 .contains("Nothing to compact");
     }
 
@@ -194,31 +191,11 @@ class FileLifecycleTest {
         assertThat(config.compaction().interval()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.compaction().targetSpans()).isEqualTo(2_000_000);
 
-        CommandOutput badAge = runCommand("serve", "--retention", "7 weeks");
+        CommandLineTest.CommandOutput badAge = CommandLineTest.run("serve", "--retention", "7 weeks");
         assertThat(badAge.exitCode()).isEqualTo(2);
         assertThat(badAge.err()).contains("--retention").contains("'7 weeks' is not a time");
-        CommandOutput badSize = runCommand("serve", "--max-size", "lots");
+        CommandLineTest.CommandOutput badSize = CommandLineTest.run("serve", "--max-size", "lots");
         assertThat(badSize.exitCode()).isEqualTo(2);
         assertThat(badSize.err()).contains("--max-size").contains("'lots' is not a size");
-    }
-
-    private record CommandOutput(int exitCode, String out, String err) {
-    }
-
-    private static CommandOutput runCommand(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream capturedOut = new ByteArrayOutputStream();
-        ByteArrayOutputStream capturedErr = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(capturedOut, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(capturedErr, true, StandardCharsets.UTF_8));
-            int code = Main.commandLine().execute(args);
-            return new CommandOutput(code, capturedOut.toString(StandardCharsets.UTF_8),
-                    capturedErr.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
     }
 }
