@@ -28,7 +28,7 @@ class LauncherTest {
     @Test
     void aRebuildInPlaceLeavesTheJarThatALaunchedJvmHasOpenAlone(@TempDir Path root) throws Exception {
         Path launcher = root.resolve("contrail");
-        Files.copy(repositoryRoot().resolve("contrail"), launcher);
+        Files.copy(RepositoryRoot.find().resolve("contrail"), launcher);
         Path built = root.resolve("http/target/contrail.jar");
         Files.createDirectories(built.getParent());
         Files.writeString(built, "first build");
@@ -65,15 +65,5 @@ class LauncherTest {
         List<String> javaArgs = Files.readAllLines(args);
         assertThat(javaArgs).as(output).contains("-jar").endsWith("serve");
         return Path.of(javaArgs.get(javaArgs.indexOf("-jar") + 1));
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("contrail")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new AssertionError("no repository root (a folder with ./contrail and pom.xml) above "
-                + Path.of("").toAbsolutePath());
     }
 }

@@ -39,7 +39,7 @@ class TestsTakeFreePortsTest {
 
     @Test
     void noTestSourceListensOnAFixedPortOrUsesTheDemosDataFolder() throws IOException {
-        Path root = repositoryRoot();
+        Path root = RepositoryRoot.find();
         List<Path> sources;
         try (Stream<Path> files = Files.walk(root)) {
             sources = files.filter(path -> path.toString().endsWith(".java"))
@@ -100,16 +100,5 @@ class TestsTakeFreePortsTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** The folder holding the parent pom and the launcher, above this module's working directory. */
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isRegularFile(dir.resolve("contrail")) && Files.isRegularFile(dir.resolve("pom.xml"))) {
-                return dir;
-            }
-        }
-        throw new AssertionError("no repository root (a folder with ./contrail and pom.xml) above "
-                + Path.of("").toAbsolutePath());
     }
 }
