@@ -26,7 +26,7 @@ import java.util.List;
 public record BenchOptions(String mode, long spans, long zipkinSpans, List<String> peers, int rounds, int warmupRounds, int clients,
                            boolean gzip, boolean corpusGzip, long seed, String serverMaxHeap, List<String> serverJvmArgs,
                            List<String> serverArgs, Path outDir, Path workDir, boolean keep, long startTimeoutSeconds,
-                           boolean explain, Path repositoryRoot, String command) {
+                           boolean explain, Path repositoryRoot, String command, long sustainedSeconds) {
 
     public static final long QUICK_SPANS = 1_000_000;
     public static final long FULL_SPANS = 10_000_000;
@@ -35,30 +35,40 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
     public static final int DEFAULT_WARMUP_ROUNDS = 1;
     public static final long DEFAULT_SEED = 42;
     public static final long DEFAULT_START_TIMEOUT_SECONDS = 300;
+    /** The duration issue 16 names for the sustained figure. */
+    public static final long SUSTAINED_GOAL_SECONDS = 600;
     /** Peers measured in every run unless --peers says otherwise, in table order. */
-    public static final List<String> ALL_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql",
-            "zipkin-mysql", "clickhouse", "clickhouse-fsync", "clickhouse-jaeger");
+    public static final List<String> ALL_PEERS = List.of(ContrailPeer.NAME, NullSinkPeer.NAME, DuckDbLimitPeer.NAME,
+            "postgresql", "zipkin-mysql", "clickhouse", "clickhouse-fsync", "clickhouse-jaeger");
     /** Peers a smoke run starts by default: the ones that start in seconds. */
-    public static final List<String> SMOKE_PEERS = List.of(ContrailPeer.NAME, DuckDbLimitPeer.NAME, "postgresql",
-            "clickhouse", "clickhouse-jaeger");
+    public static final List<String> SMOKE_PEERS = List.of(ContrailPeer.NAME, NullSinkPeer.NAME, DuckDbLimitPeer.NAME,
+            "postgresql", "clickhouse", "clickhouse-jaeger");
+    /** Peers of a sustained run unless --peers says otherwise. */
+    public static final List<String> SUSTAINED_PEERS = List.of(ContrailPeer.NAME);
 
     public static final String USAGE = """
-            bench/run [--quick | --full | --smoke | --spans N] [options]
+            bench/run [--quick | --full | --smoke | --spans N] [--sustained SECONDS] [options]
 
               --quick               1,000,000 spans (the default)
               --full                10,000,000 spans
-              --smoke               3,000 spans, peers that start in seconds (contrail, duckdb-limit, postgresql,
-                                    clickhouse, clickhouse-jaeger),
+              --smoke               3,000 spans, peers that start in seconds (contrail, nullsink, duckdb-limit,
+                                    postgresql, clickhouse, clickhouse-jaeger),
                                     3 rounds; a check that the suite works, not a measurement
               --spans N             N spans
-              --peers a,b,…         peers to measure (default: contrail,duckdb-limit,postgresql,zipkin-mysql,
-                                    clickhouse,clickhouse-fsync,clickhouse-jaeger); the ClickHouse peers run
+              --sustained SECONDS   a sustained run: Contrail alone (unless --peers says more) is loaded for SECONDS,
+                                    the corpus (--quick, --spans …) sent over and over with new trace IDs in each
+                                    pass; then everything is measured as ever but the query suite. Issue 16's
+                                    figure: bench/run --sustained 600 --out DIR (DIR/RESULTS.md, not bench/'s)
+              --peers a,b,…         peers to measure (default: contrail,nullsink,duckdb-limit,postgresql,
+                                    zipkin-mysql,clickhouse,clickhouse-fsync,clickhouse-jaeger); nullsink is a
+                                    Javalin server that only reads the OTLP bodies, loaded like Contrail, for the
+                                    ceiling HTTP sets; the ClickHouse peers run
                                     chDB under Node.js from bench/clickhouse (bench/clickhouse/install;
                                     bench/run runs it)
               --zipkin-spans N      the Zipkin peer loads only the first N spans of the corpus (default 50,000):
                                     it stores ~130 spans/s here; RESULTS.md says so beside its figures
               --rounds N            timed query rounds after one warm-up (default 5; the median is reported)
-              --clients N           concurrent OTLP/HTTP clients loading Contrail (default 8)
+              --clients N           concurrent OTLP/HTTP clients loading Contrail and the null sink (default 8)
               --gzip                send OTLP bodies gzipped
               --corpus-gzip         store the corpus file gzip'd (~81 B/span instead of ~625): the load clients
                                     then decompress each request and send OTLP protobuf as ever (gzip'd only
@@ -67,8 +77,8 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
                                     scratch folder, e.g. --spans 100000000 (~62 GB raw, ~8 GB gzip'd); the run
                                     says which at its start and RESULTS.md records it
               --seed N              workload seed (default 42)
-              --server-xmx SIZE     the Contrail server's -Xmx (default 1g, the heap goal)
-              --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
+              --server-xmx SIZE     the Contrail server's -Xmx (default 1g, the heap goal), and the null sink's
+              --server-jvm-arg ARG  another JVM option for the Contrail server and the null sink (repeatable), e.g.
                                     -XX:StartFlightRecording=filename=/tmp/contrail.jfr
               --server-arg ARG      another option of `contrail serve` (repeatable), e.g. --query-timeout=600: at
                                     100M spans a suite query can take longer than its default 30 s
@@ -98,6 +108,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
         boolean keep = false;
         long startTimeout = DEFAULT_START_TIMEOUT_SECONDS;
         boolean explain = true;
+        long sustained = 0;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             switch (arg) {
@@ -133,11 +144,12 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
                 case "--keep" -> keep = true;
                 case "--start-timeout" -> startTimeout = positive(arg, value(args, ++i, arg));
                 case "--no-explain" -> explain = false;
+                case "--sustained" -> sustained = positive(arg, value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown option " + arg + "\n\n" + USAGE);
             }
         }
         if (peers == null) {
-            peers = mode.equals("smoke") ? SMOKE_PEERS : ALL_PEERS;
+            peers = sustained > 0 ? SUSTAINED_PEERS : mode.equals("smoke") ? SMOKE_PEERS : ALL_PEERS;
         }
         if (peers.isEmpty()) {
             throw new IllegalArgumentException("--peers names no peer");
@@ -152,7 +164,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
         String command = "bench/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
         return new BenchOptions(mode, spans, zipkinSpans, peers, timedRounds, DEFAULT_WARMUP_ROUNDS, clients, gzip,
                 corpusGzip, seed, xmx, List.copyOf(jvmArgs), List.copyOf(serveArgs), out, work, keep, startTimeout,
-                explain && !mode.equals("smoke"), repositoryRoot, command);
+                explain && !mode.equals("smoke") && sustained == 0, repositoryRoot, command, sustained);
     }
 
     /** The repository root: the nearest folder up from {@code start} holding bench/suite. */
@@ -168,6 +180,11 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
     /** The spans every peer holds, from whose middle the probes are picked. */
     public long spansEveryPeerHolds() {
         return Math.min(spans, zipkinSpans);
+    }
+
+    /** Whether this is a sustained run ({@code --sustained}): a time-bounded load, no query suite. */
+    public boolean sustained() {
+        return sustainedSeconds > 0;
     }
 
     public Path resultsDir() {

@@ -10,11 +10,11 @@ import java.util.Map;
  */
 public record BenchResults(Run run, Corpus corpus, List<PeerEntry> peers, List<QueryEntry> queries,
                            List<PairEntry> attributeVersusBuiltIn, ContrailIngest contrail, List<Measure> measures,
-                           List<String> disagreements) {
+                           List<Measure> engineMeasures, List<String> disagreements) {
 
     /** The invocation and the machine. */
     public record Run(String date, String commit, int uncommittedChanges, String command, String mode, Machine machine,
-                      long seed, int warmupRounds, int rounds, double totalSeconds) {
+                      long seed, int warmupRounds, int rounds, double totalSeconds, long sustainedSeconds) {
     }
 
     public record Machine(int cores, long memoryBytes, String cpuModel, String java, String os) {
@@ -78,13 +78,17 @@ public record BenchResults(Run run, Corpus corpus, List<PeerEntry> peers, List<Q
                             Map<String, Cell> builtIn) {
     }
 
-    /** Contrail's load in detail, and acknowledged → visible for single spans on an idle server. */
+    /**
+     * Contrail's load in detail, acknowledged → visible for single spans on an idle server, and the
+     * restart after a kill -9 with a full buffer (null with {@code restartError} saying why when not measured).
+     */
     public record ContrailIngest(ContrailPeer.IngestDetail ingest, ContrailPeer.Freshness freshness,
-                                 String freshnessError) {
+                                 String freshnessError, ContrailPeer.Restart restart, String restartError) {
     }
 
     /**
-     * One measure of issue 4 point 5 against its goal.
+     * One measure against its goal: of issue 4 point 5 ({@code measures}) or of issue 16, the engine
+     * ({@code engineMeasures}).
      *
      * @param verdict "met", "not met", or "not measured" — followed by what was measured instead
      */

@@ -41,6 +41,7 @@ public final class BenchRun {
     static final String EXPLAIN_MD = "suite-explain.md";
     static final String FINDINGS_MD = "suite-findings.md";
     static final int PHASES = 6;
+    static final long MAX_RESTART_SPANS = 600_000;
 
     private final BenchOptions options;
     private final PrintStream progress;
@@ -105,6 +106,10 @@ public final class BenchRun {
         try {
             progress.printf("Contrail benchmark suite: %s, %,d spans, peers %s%n  scratch folder %s%n", options.command(),
                     options.spans(), String.join(", ", options.peers()), work);
+            if (options.sustained()) {
+                progress.printf("  a sustained run: Contrail is loaded for %d s with the corpus sent over and over; no "
+                        + "query suite%n", options.sustainedSeconds());
+            }
             if (options.peers().contains(ZipkinPeer.NAME) && options.zipkinSpans() < options.spans()) {
                 progress.printf("  zipkin-mysql loads its share, the first %,d spans (--zipkin-spans)%n",
                         options.zipkinSpans());
@@ -184,33 +189,40 @@ public final class BenchRun {
             }
 
             checkNotAborted();
-            phase(4, "query suite: " + options.warmupRounds() + " warm-up + " + options.rounds()
-                    + " timed rounds, interleaved across " + started.size() + " peers");
-            List<QueryRounds.Query> queries = new ArrayList<>();
-            for (BenchQuery query : BenchQuery.values()) {
-                queries.add(suiteQuery(query, corpus.probes()));
-            }
-            List<DuckDbSuiteSql.AttributeVersusBuiltIn> pairs = DuckDbSuiteSql.attributeVersusBuiltIn(corpus.probes());
-            for (DuckDbSuiteSql.AttributeVersusBuiltIn pair : pairs) {
-                queries.add(extraQuery(pair.attribute()));
-                queries.add(extraQuery(pair.builtIn()));
-            }
-            QueryRounds rounds = new QueryRounds(List.copyOf(started), queries);
-            rounds.run(options.warmupRounds(), options.rounds(), progress);
+            // The null sink stores nothing: there is nothing to ask it.
+            List<Peer> queried = started.stream().filter(peer -> !(peer instanceof NullSinkPeer)).toList();
             List<QueryEntry> queryEntries = new ArrayList<>();
-            for (BenchQuery query : BenchQuery.values()) {
-                queryEntries.add(new QueryEntry(query.name(), query.question(), DuckDbSuiteSql.sql(query, corpus.probes()),
-                        rounds.cells(query.name())));
-            }
             List<PairEntry> pairEntries = new ArrayList<>();
-            for (DuckDbSuiteSql.AttributeVersusBuiltIn pair : pairs) {
-                pairEntries.add(new PairEntry(pair.name(), pair.attribute().sql(), pair.builtIn().sql(),
-                        rounds.cells(pair.attribute().name()), rounds.cells(pair.builtIn().name())));
+            if (options.sustained()) {
+                phase(4, "query suite: skipped in a sustained run (--sustained)");
+            } else {
+                phase(4, "query suite: " + options.warmupRounds() + " warm-up + " + options.rounds()
+                        + " timed rounds, interleaved across " + queried.size() + " peers");
+                List<QueryRounds.Query> queries = new ArrayList<>();
+                for (BenchQuery query : BenchQuery.values()) {
+                    queries.add(suiteQuery(query, corpus.probes()));
+                }
+                List<DuckDbSuiteSql.AttributeVersusBuiltIn> pairs = DuckDbSuiteSql.attributeVersusBuiltIn(corpus.probes());
+                for (DuckDbSuiteSql.AttributeVersusBuiltIn pair : pairs) {
+                    queries.add(extraQuery(pair.attribute()));
+                    queries.add(extraQuery(pair.builtIn()));
+                }
+                QueryRounds rounds = new QueryRounds(queried, queries);
+                rounds.run(options.warmupRounds(), options.rounds(), progress);
+                for (BenchQuery query : BenchQuery.values()) {
+                    queryEntries.add(new QueryEntry(query.name(), query.question(),
+                            DuckDbSuiteSql.sql(query, corpus.probes()), rounds.cells(query.name())));
+                }
+                for (DuckDbSuiteSql.AttributeVersusBuiltIn pair : pairs) {
+                    pairEntries.add(new PairEntry(pair.name(), pair.attribute().sql(), pair.builtIn().sql(),
+                            rounds.cells(pair.attribute().name()), rounds.cells(pair.builtIn().name())));
+                }
             }
 
             checkNotAborted();
             String explain = null;
-            phase(5, (options.explain() ? "query plans; " : "") + "Contrail: acknowledged → visible on an idle server");
+            phase(5, (options.explain() ? "query plans; " : "") + "Contrail: acknowledged → visible on an idle server; "
+                    + "restart after kill -9 with a full buffer");
             // Plans first: the freshness probes add spans and files the query rounds did not see.
             if (options.explain()) {
                 explain = explainAll(corpus.probes());
@@ -228,7 +240,20 @@ public final class BenchRun {
                         error = e.getMessage();
                         progress.println("  freshness not measured: " + error);
                     }
-                    contrailIngest = new BenchResults.ContrailIngest(contrail.ingestDetail(), freshness, error);
+                    // Last: it adds spans and replaces the server.
+                    ContrailPeer.Restart restart = null;
+                    String restartError = null;
+                    long restartSpans = restartSpans(options.spans());
+                    progress.printf(Locale.ROOT, "  restart: about %,d new spans at full rate, kill -9 once the buffer is full%n",
+                            restartSpans);
+                    try {
+                        restart = contrail.measureRestart(restartSpans, options.seed() + 1);
+                    } catch (IOException | PeerUnavailableException | RuntimeException e) {
+                        restartError = e instanceof RuntimeException ? e.toString() : e.getMessage();
+                        progress.println("  restart not measured: " + restartError);
+                    }
+                    contrailIngest = new BenchResults.ContrailIngest(contrail.ingestDetail(), freshness, error, restart,
+                            restartError);
                 }
             }
 
@@ -237,12 +262,14 @@ public final class BenchRun {
             closePeers();
             List<PeerEntry> peerEntries = List.copyOf(entries.values());
             List<String> disagreements = disagreements(queryEntries, pairEntries);
-            List<BenchResults.Measure> measures = new GoalMeasures(corpusInfo, peerEntries, queryEntries, pairEntries,
-                    contrailIngest).all();
+            GoalMeasures goals = new GoalMeasures(corpusInfo, peerEntries, queryEntries, pairEntries, contrailIngest);
+            List<BenchResults.Measure> measures = goals.all();
+            List<BenchResults.Measure> engineMeasures = goals.engine();
             BenchResults results = new BenchResults(new BenchResults.Run(date, git("rev-parse", "--short", "HEAD"),
                     uncommittedChanges(), options.command(), options.mode(), MachineInfo.current(), options.seed(),
-                    options.warmupRounds(), options.rounds(), (System.nanoTime() - runStarted) / 1e9), corpusInfo,
-                    peerEntries, queryEntries, pairEntries, contrailIngest, measures, disagreements);
+                    options.warmupRounds(), options.rounds(), (System.nanoTime() - runStarted) / 1e9,
+                    options.sustainedSeconds()), corpusInfo,
+                    peerEntries, queryEntries, pairEntries, contrailIngest, measures, engineMeasures, disagreements);
             write(results, explain);
             progress.printf(Locale.ROOT, "done in %.0f s: %s%n", (System.nanoTime() - runStarted) / 1e9,
                     options.outDir().resolve("RESULTS.md"));
@@ -263,6 +290,15 @@ public final class BenchRun {
                 progress.println("  kept the scratch folder " + work);
             }
         }
+    }
+
+    /**
+     * New spans sent before the kill -9: as many as the corpus, within [{@value BenchOptions#SMOKE_SPANS},
+     * {@value #MAX_RESTART_SPANS}] — more than the buffer holds (96 MiB ≈ 160k spans of this workload by
+     * default), so that it fills when the flushes fall behind.
+     */
+    static long restartSpans(long corpusSpans) {
+        return Math.max(BenchOptions.SMOKE_SPANS, Math.min(corpusSpans, MAX_RESTART_SPANS));
     }
 
     private void checkNotAborted() throws InterruptedException {

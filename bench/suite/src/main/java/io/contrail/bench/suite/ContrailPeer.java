@@ -30,6 +30,9 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -46,6 +49,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     static final Duration COMPACTION_TIMEOUT = Duration.ofMinutes(60);
     static final long COMPACTION_POLL_MILLIS = 2_000;
     static final int FRESHNESS_PROBES = 5;
+    static final long RESTART_POLL_MILLIS = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -57,12 +61,14 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      * @param gzip         send request bodies gzipped
      * @param extraJvmArgs more server JVM options (e.g. -XX:StartFlightRecording=…)
      * @param serveArgs    more options of {@code contrail serve} (e.g. --query-timeout=600)
+     * @param sustainedSeconds load for this long, the corpus over and over ({@link SustainedRequests}); 0 loads
+     *                     the corpus once
      */
     public record Settings(String classpath, String maxHeap, int clients, boolean gzip, List<String> extraJvmArgs,
-                           List<String> serveArgs) {
+                           List<String> serveArgs, long sustainedSeconds) {
         public static Settings defaults() {
             return new Settings(BenchClasspath.current(), ContrailServerProcess.DEFAULT_MAX_HEAP,
-                    OtlpSender.DEFAULT_CLIENTS, false, List.of(), List.of());
+                    OtlpSender.DEFAULT_CLIENTS, false, List.of(), List.of(), 0);
         }
     }
 
@@ -75,11 +81,60 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      * @param parquetFiles      span files after that, as the queries find them
      * @param dataFolderBytes   the whole data folder (Parquet plus any write-ahead log left)
      * @param healthAfterLoad   the server's GET /health once compaction had caught up
+     * @param healthAtLoadEnd   the server's GET /health right after the last acknowledgement: the backlog then
+     *                          (spans buffered, merges pending, files)
+     * @param secondsToCompacted from the first request until the compaction had caught up (every span acknowledged,
+     *                          in Parquet, and no merge left to make)
+     * @param serverCpuSecondsToCompacted the server process's CPU time (user + system) over that time; -1 when
+     *                          /proc could not say
+     * @param gcDuringLoad      the server's GC pauses from the first request to the last acknowledgement; null when
+     *                          not measured ({@code gcError} says why)
+     * @param gcToCompacted     its GC pauses from the first request until the compaction had caught up
+     * @param sustainedSeconds  the load's time bound ({@code --sustained}); 0 when the corpus was sent once
+     * @param passes            times the corpus was sent (the last one cut at the time bound)
      */
     public record IngestDetail(int clients, boolean gzip, String serverMaxHeap, OtlpSender.Result sender,
                                ProcessResources.Usage usage, double drainSeconds, long filesWhenVisible,
                                double compactionSeconds, long parquetFiles, long dataFolderBytes,
-                               JsonNode healthAfterLoad) {
+                               JsonNode healthAfterLoad, JsonNode healthAtLoadEnd, double secondsToCompacted,
+                               double serverCpuSecondsToCompacted, GcPauses gcDuringLoad, GcPauses gcToCompacted,
+                               String gcError, long sustainedSeconds, long passes) {
+
+        /** Server CPU µs per acknowledged span, from the request to compacted Parquet; -1 when not measured. */
+        public double cpuMicrosPerSpanToCompacted() {
+            return serverCpuSecondsToCompacted < 0 || sender.spansAcknowledged() == 0 ? -1
+                    : serverCpuSecondsToCompacted * 1e6 / sender.spansAcknowledged();
+        }
+
+        /** Acknowledged spans ÷ seconds from the first request until the compaction had caught up. */
+        public double compactedSpansPerSecond() {
+            return secondsToCompacted <= 0 ? 0 : sender.spansAcknowledged() / secondsToCompacted;
+        }
+    }
+
+    /**
+     * A {@code kill -9} of the server while it was taking a full-rate load, and its restart on the same
+     * data folder. Seconds are counted from the moment the killed process was gone.
+     *
+     * @param spansBeforeLoad         {@code count(*)} before this load began
+     * @param spansAcknowledged       spans of this load acknowledged before the kill
+     * @param spansBufferedAtKill     the server's {@code spansBuffered} at its last /health before the kill
+     *                                (acknowledged, not yet in Parquet: what the restart must recover)
+     * @param peakSpansBuffered       the most {@code spansBuffered} any /health showed during this load
+     * @param refusedBeforeKill       429/503 answers the clients had received: the buffer (or the body budget) full
+     * @param trigger                 why the kill came when it did
+     * @param loadSeconds             from the first request of this load to the kill
+     * @param secondsToListening      until the new server printed that it listens
+     * @param secondsToHealth         until its GET /health answered 200
+     * @param secondsToQueryable      until {@code count(*)} held every acknowledged span
+     * @param spansRecoveredOnStart   what the new server's /health says it replayed from the write-ahead log
+     * @param spansAfter              {@code count(*)} when every acknowledged span was queryable
+     * @param method                  how it was measured, in a sentence for RESULTS.md
+     */
+    public record Restart(long spansBeforeLoad, long spansAcknowledged, long spansBufferedAtKill, long peakSpansBuffered,
+                          long refusedBeforeKill, String trigger, double loadSeconds, double secondsToListening,
+                          double secondsToHealth, double secondsToQueryable, long spansRecoveredOnStart,
+                          long spansAfter, String method) {
     }
 
     /** Acknowledged → visible to SQL, for single spans sent to an idle server. */
@@ -100,6 +155,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
             .connectTimeout(Duration.ofSeconds(10)).build();
     private ContrailServerProcess server;
     private PrintStream progress = System.out;
+    private Path workDir;
     private Path dataDir;
     private IngestDetail ingest;
 
@@ -118,28 +174,48 @@ public final class ContrailPeer implements DuckDbDialectPeer {
 
     @Override
     public void start(BenchContext context) throws Exception {
-        dataDir = context.workDir().resolve("data");
+        workDir = context.workDir();
+        dataDir = workDir.resolve("data");
         progress = context.progress();
         context.progress().printf("  contrail: starting the server (child JVM, -Xmx%s)%s%n", settings.maxHeap(),
                 settings.serveArgs().isEmpty() ? "" : " with " + String.join(" ", settings.serveArgs()));
-        server = ContrailServerProcess.start(dataDir, context.workDir().resolve("server.log"), settings.classpath(),
+        server = ContrailServerProcess.start(dataDir, workDir.resolve("server.log"), gcLog(), settings.classpath(),
                 settings.maxHeap(), settings.extraJvmArgs(), settings.serveArgs());
         context.progress().printf("  contrail: pid %d listening on %s%n", server.pid(), server.baseUrl());
+    }
+
+    /** Where the first server logs its GC pauses. */
+    private Path gcLog() {
+        return workDir.resolve("gc.log");
     }
 
     @Override
     public LoadResult load(SpanCorpus corpus) throws Exception {
         OtlpSender sender = new OtlpSender(server.baseUrl(), settings.clients(), settings.gzip());
         ProcessResources resources = new ProcessResources(server.pid(), true);
+        Path serverStat = Path.of("/proc", Long.toString(server.pid()), "stat");
         OtlpSender.Result sent;
         long loadStarted = System.nanoTime();
+        long loadStartedMillis = System.currentTimeMillis();
+        long ticksAtStart = ProcessResources.processTicks(serverStat);
+        SustainedRequests sustained = settings.sustainedSeconds() > 0 ? new SustainedRequests(corpus,
+                loadStarted + settings.sustainedSeconds() * 1_000_000_000L) : null;
         double visibleSeconds;
+        JsonNode healthAtLoadEnd;
         try {
-            sent = sender.send(corpus, NAME, progress, () -> {
+            Supplier<String> status = () -> {
                 ProcessResources.Usage now = resources.usage();
                 return String.format(Locale.ROOT, ", server CPU %.0f%%, RSS %,d MB", now.serverCpuPercent(),
                         now.peakRssBytes() >> 20);
-            });
+            };
+            if (sustained != null) {
+                progress.printf("  contrail: sending the corpus over and over for %d s (--sustained), each pass with "
+                        + "new trace IDs%n", settings.sustainedSeconds());
+                sent = sender.send(sustained, 0, NAME, progress, status);
+            } else {
+                sent = sender.send(corpus, NAME, progress, status);
+            }
+            healthAtLoadEnd = health();
             visibleSeconds = awaitVisible(sent.spansAcknowledged(), loadStarted);
         } finally {
             resources.close();
@@ -149,6 +225,20 @@ public final class ContrailPeer implements DuckDbDialectPeer {
         }
         long filesWhenVisible = spanFiles().size();
         double compactionSeconds = awaitCompaction();
+        double secondsToCompacted = (System.nanoTime() - loadStarted) / 1e9;
+        long compactedMillis = System.currentTimeMillis();
+        long ticksAtCompacted = ProcessResources.processTicks(serverStat);
+        double cpuSecondsToCompacted = ticksAtStart < 0 || ticksAtCompacted < 0 ? -1
+                : (ticksAtCompacted - ticksAtStart) / (double) ProcessResources.TICKS_PER_SECOND;
+        GcPauses gcDuringLoad = null;
+        GcPauses gcToCompacted = null;
+        String gcError = null;
+        try {
+            gcDuringLoad = GcPauses.read(gcLog(), loadStartedMillis, loadStartedMillis + Math.round(sent.ackSeconds() * 1000));
+            gcToCompacted = GcPauses.read(gcLog(), loadStartedMillis, compactedMillis);
+        } catch (IOException e) {
+            gcError = "the server's GC log could not be read: " + e.getMessage();
+        }
         List<Path> spanFiles = spanFiles();
         long files = spanFiles.size();
         long parquetBytes = 0;
@@ -158,15 +248,20 @@ public final class ContrailPeer implements DuckDbDialectPeer {
         long stored = count("SELECT count(*) FROM spans");
         ingest = new IngestDetail(settings.clients(), settings.gzip(), settings.maxHeap(), sent, resources.usage(),
                 visibleSeconds - sent.ackSeconds(), filesWhenVisible, compactionSeconds, files, folderBytes(dataDir),
-                health());
+                health(), healthAtLoadEnd, secondsToCompacted, cpuSecondsToCompacted, gcDuringLoad, gcToCompacted,
+                gcError, settings.sustainedSeconds(), sustained == null ? 1 : sustained.passes());
         String notes = String.format(Locale.ROOT, "%d clients, OTLP protobuf%s over HTTP/1.1; a 200 means fsynced in the "
                         + "write-ahead log; %,d Parquet files when all spans were visible, %,d once the background "
                         + "compaction had caught up %.0f s later (bytes and queries are measured then); %d×429, %d×503 "
-                        + "answered%s", settings.clients(), settings.gzip() ? " (gzip)" : "", filesWhenVisible, files,
+                        + "answered%s%s", settings.clients(), settings.gzip() ? " (gzip)" : "", filesWhenVisible, files,
                 compactionSeconds, sent.refused429(), sent.refused503(),
-                sent.errors().isEmpty() ? "" : "; errors: " + sent.errors());
+                sent.errors().isEmpty() ? "" : "; errors: " + sent.errors(), sustained == null ? ""
+                        : String.format(Locale.ROOT, "; a sustained load of %d s (--sustained): the corpus sent %d times "
+                        + "(the last pass cut at the time bound), each pass after the first with new trace IDs",
+                        settings.sustainedSeconds(), sustained.passes()));
         ProcessResources.Usage usage = resources.usage();
-        return LoadResult.whole(corpus.spanCount(), sent.spansAcknowledged(), stored, sent.ackSeconds(), visibleSeconds,
+        long offered = sustained == null ? corpus.spanCount() : sustained.spansOffered();
+        return LoadResult.whole(offered, sent.spansAcknowledged(), stored, sent.ackSeconds(), visibleSeconds,
                 parquetBytes, notes).withServerCpuSeconds(usage.serverCpuPercent() < 0 ? -1
                 : usage.serverCpuPercent() / 100 * usage.seconds());
     }
@@ -275,6 +370,124 @@ public final class ContrailPeer implements DuckDbDialectPeer {
         }
         return new Freshness(seconds, FRESHNESS_PROBES + " single-span requests to the idle server, each timed from "
                 + "its 200 until SELECT count(*) over spans (pruned to its date/hour) found it, polling every 10 ms");
+    }
+
+    /**
+     * Restart after {@code kill -9} with a full buffer: sends new spans (a corpus of its own, {@code spans}
+     * spans from {@code seed}, so none is already stored) at full rate while polling /health every
+     * {@value #RESTART_POLL_MILLIS} ms, and kills the server with SIGKILL as soon as it refuses a request
+     * (429/503: its buffer is full) or, should it never refuse, once 90% of those spans are acknowledged.
+     * Then starts a new server on the same data folder and times, from the moment the killed process
+     * is gone, until the new one listens, until /health answers 200, and until {@code count(*)} holds
+     * every span stored before plus every span acknowledged before the kill. Run last: it adds spans,
+     * and the peer's server is the new one afterwards.
+     */
+    public Restart measureRestart(long spans, long seed)
+            throws IOException, InterruptedException, PeerUnavailableException {
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        SpanCorpus restartCorpus = SpanCorpus.generate(workDir.resolve("restart-corpus"), spans, seed, quiet);
+        long before = count("SELECT count(*) FROM spans");
+        OtlpSender sender = new OtlpSender(server.baseUrl(), settings.clients(), settings.gzip());
+        AtomicReference<OtlpSender.Result> result = new AtomicReference<>();
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Thread sending = new Thread(() -> {
+            try {
+                result.set(sender.send(restartCorpus, NAME, quiet, () -> ""));
+            } catch (InterruptedException | RuntimeException e) {
+                failure.set(e);
+            }
+        }, "bench-restart-load");
+        sending.setDaemon(true);
+        long loadStarted = System.nanoTime();
+        sending.start();
+        long peakBuffered = 0;
+        long bufferedAtKill = -1;
+        String trigger;
+        while (true) {
+            JsonNode health = health();
+            long buffered = health.path("spansBuffered").asLong(-1);
+            if (buffered >= 0) {
+                bufferedAtKill = buffered;
+                peakBuffered = Math.max(peakBuffered, buffered);
+            }
+            if (sender.refusals() > 0) {
+                trigger = "the server refused a request (429/503): its buffer was full";
+                break;
+            }
+            if (sender.spansAcknowledged() >= 0.9 * restartCorpus.spanCount()) {
+                trigger = String.format(Locale.ROOT, "the server never refused: 90%% of the %,d spans sent for this "
+                        + "were acknowledged", restartCorpus.spanCount());
+                break;
+            }
+            if (!sending.isAlive()) {
+                trigger = "the load ended before the buffer filled";
+                break;
+            }
+            Thread.sleep(RESTART_POLL_MILLIS);
+        }
+        // What the restart must recover, as close to the kill as can be read.
+        long lastBuffered = health().path("spansBuffered").asLong(-1);
+        if (lastBuffered >= 0) {
+            bufferedAtKill = lastBuffered;
+            peakBuffered = Math.max(peakBuffered, lastBuffered);
+        }
+        sender.stop();
+        long refused = sender.refusals();
+        progress.printf(Locale.ROOT, "  contrail: kill -9 with %,d spans buffered (%s)%n", bufferedAtKill, trigger);
+        server.kill();
+        long killed = System.nanoTime();
+        double loadSeconds = (killed - loadStarted) / 1e9;
+        server = ContrailServerProcess.start(dataDir, workDir.resolve("server-restart.log"), null, settings.classpath(),
+                settings.maxHeap(), settings.extraJvmArgs(), settings.serveArgs());
+        double listening = (System.nanoTime() - killed) / 1e9;
+        long deadline = System.nanoTime() + VISIBILITY_TIMEOUT.toNanos();
+        while (healthStatus() != 200) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the restarted server's /health did not answer 200 within "
+                        + VISIBILITY_TIMEOUT.toMinutes() + " minutes");
+            }
+            Thread.sleep(RESTART_POLL_MILLIS);
+        }
+        double healthy = (System.nanoTime() - killed) / 1e9;
+        sending.join(TimeUnit.MINUTES.toMillis(5));
+        if (result.get() == null) {
+            throw new IOException("the load before the kill did not end: " + failure.get());
+        }
+        long expected = before + result.get().spansAcknowledged();
+        long seen;
+        while ((seen = count("SELECT count(*) FROM spans")) < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException(String.format(Locale.ROOT, "after the restart only %,d of %,d spans (%,d stored "
+                        + "before, %,d acknowledged before the kill) were queryable after %d minutes", seen, expected,
+                        before, result.get().spansAcknowledged(), VISIBILITY_TIMEOUT.toMinutes()));
+            }
+            Thread.sleep(RESTART_POLL_MILLIS);
+        }
+        double queryable = (System.nanoTime() - killed) / 1e9;
+        long recovered = health().path("spansRecoveredOnStart").asLong(-1);
+        progress.printf(Locale.ROOT, "  contrail: restarted: listening after %.2f s, /health 200 after %.2f s, every "
+                + "acknowledged span queryable after %.2f s (%,d recovered from the write-ahead log)%n", listening,
+                healthy, queryable, recovered);
+        return new Restart(before, result.get().spansAcknowledged(), bufferedAtKill, peakBuffered, refused, trigger,
+                loadSeconds, listening, healthy, queryable, recovered, seen, String.format(Locale.ROOT,
+                "%d clients sent new spans (seed %d) at full rate while /health was polled every %d ms; SIGKILL when %s; "
+                        + "a new `contrail serve` on the same data folder and options; times from the moment the killed "
+                        + "process was gone; queryable = SELECT count(*) FROM spans (polled every %d ms) reached the spans "
+                        + "stored before plus those acknowledged before the kill", settings.clients(), seed,
+                RESTART_POLL_MILLIS, trigger, RESTART_POLL_MILLIS));
+    }
+
+    /** The HTTP status of GET /health, or -1 when it does not answer. */
+    private int healthStatus() {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(server.baseUrl() + "/health"))
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     @Override

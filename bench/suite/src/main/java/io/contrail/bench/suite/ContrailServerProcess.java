@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  * which makes the server flush what it buffered, and kills it if it has not stopped in a minute.
  * It runs in the folder above its data folder, so that what DuckDB spills to its default
  * {@code .tmp} (a large join at 100M spans) lands in the run's scratch folder, not where the
- * benchmark was started.
+ * benchmark was started. The server logs its garbage collector's pauses ({@link GcPauses}) to a
+ * file of its own. {@link #startMain} starts another server of the bench (the null sink) the same way.
  */
 final class ContrailServerProcess implements AutoCloseable {
 
@@ -38,7 +39,8 @@ final class ContrailServerProcess implements AutoCloseable {
     static final String DEFAULT_MAX_HEAP = "1g";
     static final long STARTUP_TIMEOUT_SECONDS = 120;
     static final long STOP_TIMEOUT_SECONDS = 60;
-    private static final Pattern LISTENING = Pattern.compile("Contrail listening on (http://\\S+)");
+    /** Contrail prints "Contrail listening on URL", the null sink "Null sink listening on URL". */
+    private static final Pattern LISTENING = Pattern.compile("[Ll]istening on (http://\\S+)");
     private static final int LOG_TAIL_LINES = 40;
 
     private final Process process;
@@ -57,33 +59,52 @@ final class ContrailServerProcess implements AutoCloseable {
     /**
      * Starts {@code io.contrail.http.Main serve --data dataDir --port 0} and waits until it listens.
      *
+     * @param gcLog      where the server logs its GC pauses ({@link GcPauses#jvmOption}); null for nowhere
      * @param classpath  the classpath holding contrail-http and its dependencies
      * @param maxHeap    the server's -Xmx, e.g. "2g"
      * @param extraArgs  more JVM options (e.g. a JFR recording), may be empty
      * @param serveArgs  more options of {@code serve} (e.g. --query-timeout=600), may be empty
      */
-    static ContrailServerProcess start(Path dataDir, Path log, String classpath, String maxHeap, List<String> extraArgs,
-                                       List<String> serveArgs)
+    static ContrailServerProcess start(Path dataDir, Path log, Path gcLog, String classpath, String maxHeap,
+                                       List<String> extraArgs, List<String> serveArgs)
             throws IOException, PeerUnavailableException, InterruptedException {
         Files.createDirectories(dataDir);
+        Path data = dataDir.toAbsolutePath();
+        List<String> jvmArgs = new ArrayList<>(extraArgs);
+        if (gcLog != null) {
+            jvmArgs.add(GcPauses.jvmOption(gcLog));
+        }
+        List<String> args = new ArrayList<>(List.of("serve", "--data", data.toString(), "--port", "0"));
+        args.addAll(serveArgs);
+        return startMain("the Contrail server", "io.contrail.http.Main", args, data.getParent(), log, classpath, maxHeap,
+                jvmArgs);
+    }
+
+    /**
+     * Starts {@code mainClass} with {@code args} in a child JVM in {@code workingDir} and waits until
+     * it prints "… listening on URL".
+     *
+     * @param what how error messages name it, e.g. "the Contrail server"
+     */
+    static ContrailServerProcess startMain(String what, String mainClass, List<String> args, Path workingDir, Path log,
+                                           String classpath, String maxHeap, List<String> jvmArgs)
+            throws IOException, PeerUnavailableException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--add-opens=java.base/java.nio=ALL-UNNAMED");
         command.add("-Xmx" + maxHeap);
-        command.addAll(extraArgs);
+        command.addAll(jvmArgs);
         command.add("-cp");
         // Absolute, since the server runs in another folder.
         command.add(Arrays.stream(classpath.split(File.pathSeparator)).filter(entry -> !entry.isEmpty())
                 .map(entry -> Path.of(entry).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator)));
-        command.add("io.contrail.http.Main");
-        Path data = dataDir.toAbsolutePath();
-        command.addAll(List.of("serve", "--data", data.toString(), "--port", "0"));
-        command.addAll(serveArgs);
-        Process process = new ProcessBuilder(command).directory(data.getParent().toFile()).redirectErrorStream(true)
+        command.add(mainClass);
+        command.addAll(args);
+        Process process = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
                 .start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();
-        Thread drain = new Thread(() -> drain(process, log, tail, listening), "contrail-server-output");
+        Thread drain = new Thread(() -> drain(process, log, tail, listening), "bench-server-output-" + process.pid());
         drain.setDaemon(true);
         drain.start();
         try {
@@ -97,13 +118,13 @@ final class ContrailServerProcess implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
             String why = e instanceof TimeoutException
-                    ? "did not print 'Contrail listening on …' within " + STARTUP_TIMEOUT_SECONDS + " s"
+                    ? "did not print '… listening on …' within " + STARTUP_TIMEOUT_SECONDS + " s"
                     : "exited before it listened (exit code " + (process.isAlive() ? "?" : process.exitValue()) + ")";
             String lastLines;
             synchronized (tail) {
                 lastLines = String.join("\n", tail);
             }
-            throw new PeerUnavailableException("the Contrail server " + why + "; command: " + String.join(" ", command)
+            throw new PeerUnavailableException(what + " " + why + "; command: " + String.join(" ", command)
                     + "; last output:\n" + lastLines);
         }
     }
@@ -159,6 +180,18 @@ final class ContrailServerProcess implements AutoCloseable {
             return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
         } catch (IOException e) {
             return String.join("\n", tail);
+        }
+    }
+
+    /**
+     * {@code kill -9}: the server gets no chance to flush or close anything. Returns once the process
+     * is gone, so that a new one may claim its data folder.
+     */
+    void kill() throws InterruptedException, IOException {
+        process.destroyForcibly(); // SIGKILL on Linux
+        if (!process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            throw new IOException("the server (pid " + process.pid() + ") was still alive " + STOP_TIMEOUT_SECONDS
+                    + " s after SIGKILL");
         }
     }
 

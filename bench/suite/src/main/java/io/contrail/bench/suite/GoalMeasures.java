@@ -1,5 +1,6 @@
 package io.contrail.bench.suite;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.contrail.bench.suite.BenchResults.Cell;
 import io.contrail.bench.suite.BenchResults.Measure;
 import io.contrail.bench.suite.BenchResults.MeasureRow;
@@ -14,8 +15,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * The measures of issue 4 point 5, each with its goal, Contrail's figure, every peer's figure from
- * the same run and Contrail's ratio to it. A measure this run cannot give as the goal states it
+ * The measures of issue 4 point 5 ({@link #all()}) and of issue 16 point 5 ({@link #engine()}), each with
+ * its goal, Contrail's figure, every peer's figure from the same run and Contrail's ratio to it. A measure this run cannot give as the goal states it
  * (a 10-minute sustained load, 10M spans) says what was measured instead and which run gives the
  * rest — nothing is extrapolated.
  */
@@ -33,6 +34,12 @@ final class GoalMeasures {
     static final long GOAL_SCALE_SPANS = 10_000_000;
     static final long HEAP_GOAL_BYTES = 1L << 30;
     static final double FRESHNESS_GOAL_SECONDS = 2.0;
+    /** Issue 16's goals for the engine that decodes into columns. */
+    static final double CPU_TO_COMPACTED_GOAL_MICROS = 12;
+    static final double SUSTAINED_ENGINE_GOAL_SPANS_PER_SECOND = 120_000;
+    static final double NULL_SINK_GOAL_RATIO = 0.6;
+    static final double GC_PAUSE_GOAL_MILLIS = 50;
+    static final double RESTART_GOAL_SECONDS = 5;
     static final String POSTGRES = "postgresql";
     /** The ClickHouse peer of the goal "beats ClickHouse (otel_traces)": the OTel Collector exporter's schema. */
     static final String CLICKHOUSE = "clickhouse";
@@ -66,12 +73,190 @@ final class GoalMeasures {
                 heap(), freshness(), cpuPerSpan(), versusClickHouse());
     }
 
+    /**
+     * The goals of issue 16 (the engine that decodes into columns), each with this run's figure and
+     * verdict, in the order of the issue's table.
+     */
+    List<Measure> engine() {
+        return List.of(cpuToCompactedParquet(), sustainedIntoCompactedParquet(), acknowledgedVersusNullSink(),
+                gcPauses(), restartAfterKill());
+    }
+
+    private ContrailPeer.IngestDetail ingest() {
+        return contrail == null ? null : contrail.ingest();
+    }
+
+    private Measure cpuToCompactedParquet() {
+        String name = "server CPU per span, request → compacted Parquet";
+        String goal = String.format(Locale.ROOT, "≤ %.0f µs", CPU_TO_COMPACTED_GOAL_MICROS);
+        ContrailPeer.IngestDetail d = ingest();
+        if (d == null || d.cpuMicrosPerSpanToCompacted() < 0) {
+            return notMeasured(name, goal);
+        }
+        List<MeasureRow> rows = new ArrayList<>();
+        rows.add(new MeasureRow(ContrailPeer.NAME, String.format(Locale.ROOT, "%s: %.1f s of server CPU for %,d spans, "
+                        + "from the first request until the compaction had caught up (%.1f s later)",
+                micros(d.cpuMicrosPerSpanToCompacted()), d.serverCpuSecondsToCompacted(), d.sender().spansAcknowledged(),
+                d.secondsToCompacted()), "—"));
+        PeerEntry nullSink = peer(NullSinkPeer.NAME);
+        if (nullSink != null && nullSink.measured() && nullSink.load().cpuMicrosPerSpan() >= 0) {
+            rows.add(new MeasureRow(NullSinkPeer.NAME, micros(nullSink.load().cpuMicrosPerSpan())
+                    + " reading the request bodies, nothing more (its load)", ratio(d.cpuMicrosPerSpanToCompacted(),
+                    nullSink.load().cpuMicrosPerSpan())));
+        }
+        double figure = d.cpuMicrosPerSpanToCompacted();
+        return new Measure(name, goal, rows, verdict(figure <= CPU_TO_COMPACTED_GOAL_MICROS, micros(figure)),
+                "CPU time (user + system, /proc/PID/stat, 10 ms ticks) of the server JVM from just before the first "
+                        + "request until /health said `compactionPending` 0 after every span was visible, ÷ the spans it "
+                        + "acknowledged: HTTP, decoding, the write-ahead log, the Parquet flushes, the compaction passes, "
+                        + "GC and JIT, and whatever the idle server spent while it waited for its next compaction pass "
+                        + "(--compact-interval). The null sink's row is the same measure over its own load.");
+    }
+
+    private Measure sustainedIntoCompactedParquet() {
+        String name = "sustained into Parquet for 10 minutes, compaction keeping up";
+        String goal = String.format(Locale.ROOT, "≥ %s over ≥ 10 minutes", rate(SUSTAINED_ENGINE_GOAL_SPANS_PER_SECOND));
+        ContrailPeer.IngestDetail d = ingest();
+        LoadResult mine = load(ContrailPeer.NAME);
+        if (d == null || mine == null) {
+            return notMeasured(name, goal);
+        }
+        JsonNode end = d.healthAtLoadEnd();
+        String backlog = end == null ? "?" : String.format(Locale.ROOT, "%,d spans buffered, %s merges pending, %,d files",
+                end.path("spansBuffered").asLong(-1), end.path("compactionPending").isNumber()
+                        ? String.format(Locale.ROOT, "%,d", end.path("compactionPending").asLong()) : "?",
+                end.path("files").asLong(-1));
+        List<MeasureRow> rows = new ArrayList<>();
+        rows.add(new MeasureRow(ContrailPeer.NAME + " (into compacted Parquet)", String.format(Locale.ROOT,
+                "%s: %,d spans acknowledged, all in Parquet and the compaction caught up %.1f s after the first request",
+                rate(d.compactedSpansPerSecond()), d.sender().spansAcknowledged(), d.secondsToCompacted()), "—"));
+        rows.add(new MeasureRow(ContrailPeer.NAME + " (acknowledged and queryable)", String.format(Locale.ROOT,
+                "%s over %s (acknowledged over %s)", rate(mine.storedSpansPerSecond()), seconds(mine.storedSeconds()),
+                seconds(mine.ackSeconds())), "—"));
+        rows.add(new MeasureRow(ContrailPeer.NAME + " (backlog when the load ended)", backlog + String.format(Locale.ROOT,
+                "; visible %.1f s after the last acknowledgement, compaction caught up %.0f s after that",
+                d.drainSeconds(), d.compactionSeconds()), "—"));
+        double figure = d.compactedSpansPerSecond();
+        boolean longEnough = d.sustainedSeconds() >= BenchOptions.SUSTAINED_GOAL_SECONDS
+                && mine.ackSeconds() >= BenchOptions.SUSTAINED_GOAL_SECONDS * 0.99;
+        String verdict = longEnough ? verdict(figure >= SUSTAINED_ENGINE_GOAL_SPANS_PER_SECOND, String.format(Locale.ROOT,
+                "%s into compacted Parquet, %.0f%% of the goal", rate(figure), 100 * figure
+                        / SUSTAINED_ENGINE_GOAL_SPANS_PER_SECOND))
+                : String.format(Locale.ROOT, "not measured as the goal states it: this load lasted %s, not 10 minutes "
+                        + "(%s into compacted Parquet over that time, %.0f%% of the goal rate); `bench/run --sustained 600` "
+                        + "measures it", seconds(mine.ackSeconds()), rate(figure),
+                100 * figure / SUSTAINED_ENGINE_GOAL_SPANS_PER_SECOND);
+        return new Measure(name, goal, rows, verdict, "The figure is the strict one: spans acknowledged ÷ the time from "
+                + "the first request until every one was in Parquet and /health said no merge was pending, so a "
+                + "compaction that falls behind lowers it. " + (d.sustainedSeconds() > 0 ? String.format(Locale.ROOT,
+                "This was a sustained run (`--sustained %d`): the corpus sent %d times, each pass after the first with "
+                        + "new trace IDs.", d.sustainedSeconds(), d.passes())
+                : "This run sent the corpus once; `bench/run --sustained 600 --out DIR` loads Contrail for 10 minutes."));
+    }
+
+    private Measure acknowledgedVersusNullSink() {
+        String name = "acknowledged vs a read-only null sink, same run";
+        String goal = String.format(Locale.ROOT, "≥ %.1f×", NULL_SINK_GOAL_RATIO);
+        LoadResult mine = load(ContrailPeer.NAME);
+        if (mine == null) {
+            return notMeasured(name, goal);
+        }
+        PeerEntry sink = peer(NullSinkPeer.NAME);
+        if (sink == null || !sink.measured()) {
+            return new Measure(name, goal, List.of(), "not measured: " + why(NullSinkPeer.NAME), "");
+        }
+        LoadResult theirs = sink.load();
+        double r = mine.acknowledgedSpansPerSecond() / theirs.acknowledgedSpansPerSecond();
+        List<MeasureRow> rows = List.of(
+                new MeasureRow(ContrailPeer.NAME, rate(mine.acknowledgedSpansPerSecond()) + " acknowledged (durable)", "—"),
+                new MeasureRow(NullSinkPeer.NAME, rate(theirs.acknowledgedSpansPerSecond()) + String.format(Locale.ROOT,
+                        " acknowledged, bodies read and nothing else; %s of its CPU per span",
+                        theirs.cpuMicrosPerSpan() < 0 ? "?" : micros(theirs.cpuMicrosPerSpan())),
+                        String.format(Locale.ROOT, "%.2f×", r)));
+        ContrailPeer.IngestDetail d = ingest();
+        return new Measure(name, goal, rows, verdict(r >= NULL_SINK_GOAL_RATIO, String.format(Locale.ROOT, "%.2f×", r)),
+                "Both loaded one after the other by the same clients (same count, same corpus, OTLP protobuf over "
+                        + "HTTP/1.1) on the same cores; the null sink is a Javalin server in a JVM of its own that reads "
+                        + "each body and answers an empty ExportTraceServiceResponse."
+                        + (d != null && d.sustainedSeconds() > 0 ? " In this sustained run Contrail's rate is over the "
+                        + "sustained load, the null sink's over one pass of the corpus." : ""));
+    }
+
+    private Measure gcPauses() {
+        String name = "GC pause at full rate";
+        ContrailPeer.IngestDetail d = ingest();
+        String heap = d == null ? "" : d.serverMaxHeap();
+        String goal = String.format(Locale.ROOT, "max ≤ %.0f ms with -Xmx1g", GC_PAUSE_GOAL_MILLIS);
+        if (d == null) {
+            return notMeasured(name, goal);
+        }
+        if (d.gcDuringLoad() == null) {
+            return new Measure(name, goal, List.of(), "not measured: " + d.gcError(), "");
+        }
+        GcPauses load = d.gcDuringLoad();
+        List<MeasureRow> rows = new ArrayList<>();
+        rows.add(new MeasureRow(ContrailPeer.NAME + " (first request → last acknowledgement)", pauses(load), "—"));
+        if (d.gcToCompacted() != null) {
+            rows.add(new MeasureRow(ContrailPeer.NAME + " (first request → compaction caught up)",
+                    pauses(d.gcToCompacted()), "—"));
+        }
+        boolean goalHeap = "1g".equalsIgnoreCase(heap) || "1024m".equalsIgnoreCase(heap);
+        String verdict = verdict(load.maxMillis() <= GC_PAUSE_GOAL_MILLIS, "max " + millis(load.maxMillis())
+                + (goalHeap ? "" : ", with -Xmx" + heap + ", not the goal's 1g"));
+        return new Measure(name, goal, rows, verdict, "The server JVM logs every stop-the-world pause its collector makes "
+                + "(`-Xlog:gc`, one line per pause with the collector's own duration, wall-clock time on each line); "
+                + "the pauses that began in each window are counted. Time to reach the safepoint is not included. "
+                + "Server heap -Xmx" + heap + ".");
+    }
+
+    private static String pauses(GcPauses p) {
+        return String.format(Locale.ROOT, "max %s, %,d pauses, %s paused in all (%.1f%% of %s)%s", millis(p.maxMillis()),
+                p.pauses(), millis(p.totalMillis()), p.pausedPercent(), seconds(p.windowSeconds()),
+                p.longest() == null ? "" : "; the longest: " + p.longest());
+    }
+
+    private Measure restartAfterKill() {
+        String name = "restart after kill -9 with a full buffer → every acknowledged span queryable";
+        String goal = String.format(Locale.ROOT, "≤ %.0f s", RESTART_GOAL_SECONDS);
+        if (contrail == null || contrail.restart() == null) {
+            return new Measure(name, goal, List.of(), "not measured" + (contrail != null && contrail.restartError() != null
+                    ? ": " + contrail.restartError() : ingest() == null ? ": " + why(ContrailPeer.NAME) : ""), "");
+        }
+        ContrailPeer.Restart r = contrail.restart();
+        List<MeasureRow> rows = List.of(
+                new MeasureRow(ContrailPeer.NAME + " (restart)", String.format(Locale.ROOT, "every acknowledged span "
+                                + "queryable after %.2f s; /health 200 after %.2f s; listening after %.2f s; %,d spans "
+                                + "recovered from the write-ahead log", r.secondsToQueryable(), r.secondsToHealth(),
+                        r.secondsToListening(), r.spansRecoveredOnStart()), "—"),
+                new MeasureRow(ContrailPeer.NAME + " (at the kill)", String.format(Locale.ROOT, "%,d spans buffered (peak "
+                                + "%,d) after %.1f s of full-rate load, %,d spans acknowledged, %,d requests refused; "
+                                + "killed because %s; %,d spans stored before the load, %,d queryable after",
+                        r.spansBufferedAtKill(), r.peakSpansBuffered(), r.loadSeconds(), r.spansAcknowledged(),
+                        r.refusedBeforeKill(), r.trigger(), r.spansBeforeLoad(), r.spansAfter()), "—"));
+        String detail = String.format(Locale.ROOT, "%.2f s", r.secondsToQueryable())
+                + (r.refusedBeforeKill() > 0 ? "" : String.format(Locale.ROOT, "; the buffer never filled: %,d spans "
+                + "buffered at the kill", r.spansBufferedAtKill()));
+        return new Measure(name, goal, rows, verdict(r.secondsToQueryable() <= RESTART_GOAL_SECONDS, detail),
+                r.method() + ".");
+    }
+
+    private PeerEntry peer(String name) {
+        return peers.stream().filter(p -> p.name().equals(name)).findFirst().orElse(null);
+    }
+
     private LoadResult load(String peer) {
         return peers.stream().filter(p -> p.name().equals(peer) && p.measured()).map(PeerEntry::load).findFirst()
                 .orElse(null);
     }
 
+    /** The peers beside Contrail that store spans (not the null sink, which only reads request bodies). */
     private List<PeerEntry> others() {
+        return peers.stream().filter(p -> !p.name().equals(ContrailPeer.NAME) && !p.name().equals(NullSinkPeer.NAME))
+                .toList();
+    }
+
+    /** Every peer beside Contrail, the null sink included: for measures of taking requests in. */
+    private List<PeerEntry> receivers() {
         return peers.stream().filter(p -> !p.name().equals(ContrailPeer.NAME)).toList();
     }
 
@@ -83,10 +268,11 @@ final class GoalMeasures {
         }
         List<MeasureRow> rows = new ArrayList<>();
         rows.add(new MeasureRow(ContrailPeer.NAME, rate(mine.acknowledgedSpansPerSecond()) + " acknowledged", "—"));
-        for (PeerEntry peer : others()) {
+        for (PeerEntry peer : receivers()) {
             rows.add(peer.measured()
                     ? new MeasureRow(peer.name(), rate(peer.load().acknowledgedSpansPerSecond())
                     + (isLimit(peer) ? " written in-process through ParquetSpanWriter (no HTTP, no WAL: a reference)"
+                    : isNullSink(peer) ? " acknowledged, bodies read and nothing else (the ceiling HTTP sets)"
                     : " acknowledged") + share(peer), ratio(mine.acknowledgedSpansPerSecond(),
                     peer.load().acknowledgedSpansPerSecond()))
                     : absent(peer));
@@ -121,9 +307,10 @@ final class GoalMeasures {
                 : String.format(Locale.ROOT, "not measured as the goal states it: this load lasted %s, not 10 minutes "
                         + "(%s acknowledged and in Parquet over that time, %.0f%% of the goal rate)", seconds(mine.storedSeconds()),
                 rate(mine.storedSpansPerSecond()), 100 * mine.storedSpansPerSecond() / SUSTAINED_GOAL_SPANS_PER_SECOND);
-        String note = longEnough ? "" : String.format(Locale.ROOT, "A 10-minute figure needs a load that lasts 10 minutes: "
-                + "at this run's rate about %,d spans (`bench/run --spans %d --peers contrail`), or a time-bounded load "
-                + "with `bench/load/run --duration 600`.", roundUp(mine.storedSpansPerSecond() * SUSTAINED_GOAL_SECONDS),
+        String note = longEnough ? "" : "A 10-minute figure needs a load that lasts 10 minutes: `bench/run --sustained 600 "
+                + "--out DIR` (the corpus sent over and over with new trace IDs, into Contrail alone) measures it; so would "
+                + String.format(Locale.ROOT, "a corpus of about %,d spans at this run's rate (`bench/run --spans %d --peers "
+                + "contrail`).", roundUp(mine.storedSpansPerSecond() * SUSTAINED_GOAL_SECONDS),
                 roundUp(mine.storedSpansPerSecond() * SUSTAINED_GOAL_SECONDS));
         return new Measure(name, goal, rows, verdict, note);
     }
@@ -321,7 +508,7 @@ final class GoalMeasures {
         }
         List<MeasureRow> rows = new ArrayList<>();
         rows.add(new MeasureRow(ContrailPeer.NAME, micros(mine.cpuMicrosPerSpan()), "—"));
-        for (PeerEntry peer : others()) {
+        for (PeerEntry peer : receivers()) {
             if (!peer.measured()) {
                 rows.add(absent(peer));
             } else if (peer.load().cpuMicrosPerSpan() < 0) {
@@ -418,6 +605,10 @@ final class GoalMeasures {
         LoadResult load = peer.load();
         return load == null || !load.partial(corpus.spans()) ? "" : String.format(Locale.ROOT,
                 " — on a smaller store: only the first %,d of %,d spans (see Peers)", load.spansOffered(), corpus.spans());
+    }
+
+    private static boolean isNullSink(PeerEntry peer) {
+        return peer.name().equals(NullSinkPeer.NAME);
     }
 
     private static boolean isLimit(PeerEntry peer) {

@@ -68,6 +68,8 @@ final class OtlpSender {
     private final AtomicLong bodyBytes = new AtomicLong();
     private final Map<String, Long> errors = Collections.synchronizedMap(new TreeMap<>());
     private final List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+    /** Set by {@link #stop()}: no request is started after it. */
+    private volatile boolean stopped;
 
     OtlpSender(URI baseUrl, int clients, boolean gzip) {
         this.endpoint = URI.create(baseUrl + "/v1/traces");
@@ -79,18 +81,41 @@ final class OtlpSender {
         return spansAcknowledged.get();
     }
 
+    /** Refused requests (429 or 503) answered so far. */
+    long refusals() {
+        return refused429.get() + refused503.get();
+    }
+
     /**
-     * Sends every request of {@code corpus} and returns once each is answered or given up. Prints a
-     * progress line every 10% of the spans (or 10 s), with {@code status} appended (e.g. server CPU).
+     * Starts no request after this call (a request on the wire is still answered and counted), so
+     * that {@link #send} returns soon: for a load that ends on a signal, e.g. before a kill -9.
      */
+    void stop() {
+        stopped = true;
+    }
+
+    /** Sends every request of {@code corpus}; see {@link #send(Iterable, long, String, PrintStream, Supplier)}. */
     Result send(SpanCorpus corpus, String label, PrintStream progress, Supplier<String> status)
             throws InterruptedException {
+        return send(corpus.rawRequests(), corpus.spanCount(), label, progress, status);
+    }
+
+    /**
+     * Sends every request of {@code requests} (until {@link #stop()}) and returns once each is
+     * answered or given up. Prints a progress line every 10% of {@code totalSpans} (or every 10 s;
+     * only that when {@code totalSpans} is 0, unknown), with {@code status} appended (e.g. server CPU).
+     */
+    Result send(Iterable<SpanCorpus.RawRequest> requests, long totalSpans, String label, PrintStream progress,
+                Supplier<String> status) throws InterruptedException {
         BlockingQueue<SpanCorpus.RawRequest> queue = new ArrayBlockingQueue<>(READ_AHEAD_REQUESTS);
         SpanCorpus.RawRequest end = new SpanCorpus.RawRequest(new byte[0], 0);
         AtomicLong spansRead = new AtomicLong();
         Thread reader = new Thread(() -> {
             try {
-                for (SpanCorpus.RawRequest request : corpus.rawRequests()) {
+                for (SpanCorpus.RawRequest request : requests) {
+                    if (stopped) {
+                        break;
+                    }
                     queue.put(request);
                     spansRead.addAndGet(request.spans());
                 }
@@ -120,18 +145,19 @@ final class OtlpSender {
             threads.add(client);
             client.start();
         }
-        long total = corpus.spanCount();
+        long total = totalSpans;
         long nextPercent = 10;
         long lastPrint = System.nanoTime();
         for (Thread client : threads) {
             while (client.isAlive()) {
                 client.join(250);
                 long done = spansAcknowledged.get() + spansRejected.get();
-                long percent = total == 0 ? 100 : done * 100 / total;
-                if (percent >= nextPercent || System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(10)) {
+                long percent = total == 0 ? 0 : done * 100 / total;
+                if ((total > 0 && percent >= nextPercent) || System.nanoTime() - lastPrint > TimeUnit.SECONDS.toNanos(10)) {
                     double seconds = (System.nanoTime() - started) / 1e9;
-                    progress.printf(Locale.ROOT, "  %s load: %3d%%  %,d of %,d spans acknowledged in %.1f s (%,.0f spans/s)%s%n",
-                            label, percent, done, total, seconds, done / Math.max(seconds, 1e-9), status.get());
+                    progress.printf(Locale.ROOT, "  %s load: %s%,d spans acknowledged in %.1f s (%,.0f spans/s)%s%n",
+                            label, total == 0 ? "" : String.format(Locale.ROOT, "%3d%%  of %,d: ", percent, total), done,
+                            seconds, done / Math.max(seconds, 1e-9), status.get());
                     while (nextPercent <= percent) {
                         nextPercent += 10;
                     }
@@ -158,6 +184,9 @@ final class OtlpSender {
                 SpanCorpus.RawRequest request = queue.take();
                 if (request == end) {
                     return;
+                }
+                if (stopped) {
+                    continue; // drain the queue up to the end marker, sending nothing
                 }
                 export(http, request);
                 lastAnswer.accumulateAndGet(System.nanoTime(), Math::max);
@@ -197,6 +226,9 @@ final class OtlpSender {
             }
             if (status == 429 || status == 503) {
                 (status == 429 ? refused429 : refused503).incrementAndGet();
+                if (stopped) {
+                    return;
+                }
                 Thread.sleep(retryAfter(response.headers().firstValue("Retry-After").orElse(null)).toMillis());
                 continue;
             }

@@ -18,6 +18,7 @@ final class PeerCatalog {
     static {
         Map<String, String> classes = new LinkedHashMap<>();
         classes.put(ContrailPeer.NAME, ContrailPeer.class.getName());
+        classes.put(NullSinkPeer.NAME, NullSinkPeer.class.getName());
         classes.put(DuckDbLimitPeer.NAME, DuckDbLimitPeer.class.getName());
         classes.put("postgresql", "io.contrail.bench.suite.PostgresPeer");
         classes.put(ZipkinPeer.NAME, ZipkinPeer.class.getName());
@@ -34,11 +35,19 @@ final class PeerCatalog {
         return CLASS_BY_NAME.containsKey(name);
     }
 
+    /** How the Contrail server (and the null sink beside it) runs and is loaded. */
+    static ContrailPeer.Settings contrailSettings(BenchOptions options) {
+        return new ContrailPeer.Settings(BenchClasspath.current(), options.serverMaxHeap(), options.clients(),
+                options.gzip(), options.serverJvmArgs(), options.serverArgs(), options.sustainedSeconds());
+    }
+
     /** A new, unstarted peer; unavailable when its class is missing or cannot be made. */
     static Peer create(String name, BenchOptions options) throws PeerUnavailableException {
         if (name.equals(ContrailPeer.NAME)) {
-            return new ContrailPeer(new ContrailPeer.Settings(BenchClasspath.current(), options.serverMaxHeap(),
-                    options.clients(), options.gzip(), options.serverJvmArgs(), options.serverArgs()));
+            return new ContrailPeer(contrailSettings(options));
+        }
+        if (name.equals(NullSinkPeer.NAME)) {
+            return new NullSinkPeer(contrailSettings(options));
         }
         if (name.equals(DuckDbLimitPeer.NAME)) {
             return new DuckDbLimitPeer();

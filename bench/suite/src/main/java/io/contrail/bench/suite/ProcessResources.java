@@ -26,6 +26,8 @@ import java.util.stream.Stream;
 final class ProcessResources implements AutoCloseable {
 
     static final long INTERVAL_MILLIS = 500;
+    /** USER_HZ, the unit of /proc's CPU times; 100 on every Linux this runs on. */
+    static final long TICKS_PER_SECOND = 100;
 
     /**
      * What the process used between start and close. CPU is in percent of one core (200% = both
@@ -44,7 +46,6 @@ final class ProcessResources implements AutoCloseable {
     }
 
     private final long pid;
-    private final long ticksPerSecond = 100; // USER_HZ; 100 on every Linux this runs on
     private final long startNanos = System.nanoTime();
     private final long startServerTicks;
     private final long startBenchTicks;
@@ -179,7 +180,7 @@ final class ProcessResources implements AutoCloseable {
     }
 
     private double percent(long ticks, double seconds) {
-        return seconds > 0 && ticks >= 0 ? 100.0 * ticks / ticksPerSecond / seconds : -1;
+        return seconds > 0 && ticks >= 0 ? 100.0 * ticks / TICKS_PER_SECOND / seconds : -1;
     }
 
     @Override

@@ -67,7 +67,9 @@ final class ResultsCharts {
             if (peer.measured() && peer.load() != null && !peer.name().equals(DuckDbLimitPeer.NAME)) {
                 String label = peer.label(results.corpus().spans());
                 ingest.addValue(peer.load().acknowledgedSpansPerSecond(), "acknowledged", label);
-                ingest.addValue(peer.load().storedSpansPerSecond(), "acknowledged and queryable", label);
+                if (!peer.name().equals(NullSinkPeer.NAME)) { // it stores nothing
+                    ingest.addValue(peer.load().storedSpansPerSecond(), "acknowledged and queryable", label);
+                }
             }
         }
         if (ingest.getColumnCount() > 0) {

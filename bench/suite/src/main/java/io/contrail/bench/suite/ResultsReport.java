@@ -47,6 +47,11 @@ final class ResultsReport {
                     .append(" spans** (`--spans`), not one of the standard sizes (--quick 1M, --full 10M): compare its "
                             + "figures with another run's only at the same size.\n\n");
         }
+        if (run.sustainedSeconds() > 0) {
+            md.append(String.format(Locale.ROOT, "> **A sustained run** (`--sustained %d`): Contrail was loaded for %d s "
+                    + "with the corpus sent over and over (new trace IDs in each pass after the first); the query suite "
+                    + "was not run.%n%n", run.sustainedSeconds(), run.sustainedSeconds()));
+        }
         md.append("| run | |\n|---|---|\n");
         row(md, "date", run.date());
         row(md, "command", "`" + run.command() + "`");
@@ -91,23 +96,20 @@ final class ResultsReport {
             }
         }
 
+        if (results.engineMeasures() != null && !results.engineMeasures().isEmpty()) {
+            md.append("## Measures against the goals of issue 16 (the engine)\n\n");
+            md.append("| measure | goal | verdict |\n|---|---|---|\n");
+            for (Measure measure : results.engineMeasures()) {
+                md.append("| ").append(cell(measure.measure())).append(" | ").append(cell(measure.goal())).append(" | ")
+                        .append(cell(measure.verdict())).append(" |\n");
+            }
+            md.append('\n');
+            measures(md, results.engineMeasures());
+        }
+
         md.append("## Measures against the goals of issue 4\n\n");
         md.append("Ratios are Contrail ÷ peer unless a row says otherwise.\n\n");
-        for (Measure measure : results.measures()) {
-            md.append("### ").append(measure.measure()).append("\n\n");
-            md.append("Goal: ").append(measure.goal()).append(". **Verdict: ").append(measure.verdict()).append(".**\n\n");
-            if (!measure.rows().isEmpty()) {
-                md.append("| peer | figure | ratio |\n|---|---|---|\n");
-                for (MeasureRow r : measure.rows()) {
-                    md.append("| ").append(r.peer()).append(" | ").append(cell(r.figure())).append(" | ").append(r.ratio())
-                            .append(" |\n");
-                }
-                md.append('\n');
-            }
-            if (measure.note() != null && !measure.note().isBlank()) {
-                md.append(measure.note()).append("\n\n");
-            }
-        }
+        measures(md, results.measures());
 
         querySuite(md);
         attributePairs(md);
@@ -149,8 +151,31 @@ final class ResultsReport {
         return md.toString();
     }
 
+    private static void measures(StringBuilder md, List<Measure> measures) {
+        for (Measure measure : measures) {
+            md.append("### ").append(measure.measure()).append("\n\n");
+            md.append("Goal: ").append(measure.goal()).append(". **Verdict: ").append(measure.verdict()).append(".**\n\n");
+            if (!measure.rows().isEmpty()) {
+                md.append("| peer | figure | ratio |\n|---|---|---|\n");
+                for (MeasureRow r : measure.rows()) {
+                    md.append("| ").append(r.peer()).append(" | ").append(cell(r.figure())).append(" | ").append(r.ratio())
+                            .append(" |\n");
+                }
+                md.append('\n');
+            }
+            if (measure.note() != null && !measure.note().isBlank()) {
+                md.append(measure.note()).append("\n\n");
+            }
+        }
+    }
+
     private void querySuite(StringBuilder md) {
-        List<String> peers = results.peers().stream().filter(PeerEntry::measured).map(PeerEntry::name).toList();
+        if (results.queries().isEmpty()) {
+            md.append("## Query suite\n\nNot run").append(results.run().sustainedSeconds() > 0
+                    ? ": a sustained run (`--sustained`) measures the load only" : "").append(".\n\n");
+            return;
+        }
+        List<String> peers = results.peers().stream().filter(this::asked).map(PeerEntry::name).toList();
         md.append("## Query suite\n\nMedian milliseconds; rows answered in brackets. ");
         for (PeerEntry peer : results.peers()) {
             if (peer.measured() && peer.partial(results.corpus().spans())) {
@@ -162,7 +187,7 @@ final class ResultsReport {
         md.append("`≠` marks a row count that differs from the limit's; a ratio in bold is Contrail slower than the peer "
                 + "by more than 1.2×.\n\n| query |");
         for (PeerEntry peer : results.peers()) {
-            if (peer.measured()) {
+            if (asked(peer)) {
                 md.append(' ').append(peer.label(results.corpus().spans())).append(" |");
             }
         }
@@ -217,6 +242,11 @@ final class ResultsReport {
             });
         }
         md.append('\n');
+    }
+
+    /** Whether the query suite asked this peer anything (the null sink stores nothing and is not asked). */
+    private boolean asked(PeerEntry peer) {
+        return peer.measured() && results.queries().stream().anyMatch(q -> q.byPeer().containsKey(peer.name()));
     }
 
     private void attributePairs(StringBuilder md) {

@@ -86,7 +86,9 @@ final class RunEstimate {
         for (String peer : options.peers()) {
             JsonNode entry = peerEntry(previous, peer);
             JsonNode load = entry == null ? null : entry.path("load");
-            long held = load == null ? 0 : load.path("spansStored").asLong(0);
+            // The null sink stores nothing: what it took is what it acknowledged.
+            long held = load == null ? 0 : load.path(peer.equals(NullSinkPeer.NAME) ? "spansAcknowledged" : "spansStored")
+                    .asLong(0);
             double storedSeconds = load == null ? 0 : load.path("storedSeconds").asDouble(0);
             if (load == null || load.isNull() || held <= 0 || storedSeconds <= 0) {
                 without.add(peer);

@@ -22,4 +22,19 @@ class BenchOptionsTest {
                 + "--server-arg --max-buffered-bytes=96MB");
         assertThat(BenchOptions.parse(List.of("--full"), Path.of("/repo")).serverArgs()).isEmpty();
     }
+
+    @Test
+    void sustainedRunsContrailAloneForTheGivenSecondsWithoutQueries() {
+        BenchOptions options = BenchOptions.parse(List.of("--sustained", "600", "--out", "/tmp/sustained"), Path.of("/repo"));
+
+        assertThat(options.sustained()).isTrue();
+        assertThat(options.sustainedSeconds()).isEqualTo(600);
+        assertThat(options.spans()).isEqualTo(BenchOptions.QUICK_SPANS);
+        assertThat(options.peers()).containsExactly(ContrailPeer.NAME);
+        assertThat(options.explain()).isFalse();
+        assertThat(BenchOptions.parse(List.of("--sustained", "60", "--peers", "contrail,nullsink"), Path.of("/repo"))
+                .peers()).containsExactly(ContrailPeer.NAME, NullSinkPeer.NAME);
+        assertThat(BenchOptions.parse(List.of("--full"), Path.of("/repo")).sustained()).isFalse();
+        assertThat(BenchOptions.parse(List.of("--full"), Path.of("/repo")).peers()).contains(NullSinkPeer.NAME);
+    }
 }

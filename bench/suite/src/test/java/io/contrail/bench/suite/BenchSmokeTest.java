@@ -17,8 +17,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The benchmark suite cannot rot: a smoke run (a few thousand spans) through the same runner as
  * {@code bench/run}, with the peers that start in seconds — Contrail as a real child server fed over
- * OTLP/HTTP, the DuckDB limit, and PostgreSQL when it starts here within a few seconds (otherwise it
- * is recorded as unavailable, which is what RESULTS.md must say).
+ * OTLP/HTTP, the null sink beside it, the DuckDB limit, and PostgreSQL when it starts here within a few
+ * seconds (otherwise it is recorded as unavailable, which is what RESULTS.md must say) — and a short
+ * sustained run. Issue 16's measures are asserted to give numbers, not good ones.
  */
 class BenchSmokeTest {
 
@@ -26,19 +27,19 @@ class BenchSmokeTest {
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
     void smokeRunAnswersEveryQueryOnContrailAndTheLimitWithTheSameRows(@TempDir Path temp) throws Exception {
         Path out = temp.resolve("out");
-        SmokeRun run = smokeRun(temp, "--peers", "contrail,duckdb-limit,postgresql", "--start-timeout", "20");
+        SmokeRun run = smokeRun(temp, "--peers", "contrail,nullsink,duckdb-limit,postgresql", "--start-timeout", "20");
         BenchResults results = run.results();
         String progress = run.progress();
         assertThat(out.resolve("RESULTS.md")).isNotEmptyFile();
         assertThat(out.resolve("results").resolve(BenchRun.SUITE_JSON)).isNotEmptyFile();
         assertThat(out.resolve("results").resolve(ResultsCharts.QUERIES_PNG)).isNotEmptyFile();
         assertThat(results.peers()).extracting(BenchResults.PeerEntry::name)
-                .containsExactly("contrail", "duckdb-limit", "postgresql", "zipkin-mysql", "clickhouse", "clickhouse-fsync",
-                        "clickhouse-jaeger");
-        assertThat(results.peers().subList(3, 7)).allMatch(peer -> peer.status().equals("not run"));
-        assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
-        assertThat(results.peers().get(0).load().spansStored()).isEqualTo(results.corpus().spans());
-        assertThat(results.peers().get(1).load().spansStored()).isEqualTo(results.corpus().spans());
+                .containsExactly("contrail", "nullsink", "duckdb-limit", "postgresql", "zipkin-mysql", "clickhouse",
+                        "clickhouse-fsync", "clickhouse-jaeger");
+        assertThat(results.peers().subList(4, 8)).allMatch(peer -> peer.status().equals("not run"));
+        assertThat(results.peers().subList(0, 3)).as(progress).allMatch(BenchResults.PeerEntry::measured);
+        assertThat(peer(results, "contrail").load().spansStored()).isEqualTo(results.corpus().spans());
+        assertThat(peer(results, "duckdb-limit").load().spansStored()).isEqualTo(results.corpus().spans());
         for (BenchResults.QueryEntry query : results.queries()) {
             BenchResults.Cell contrail = query.byPeer().get(ContrailPeer.NAME);
             BenchResults.Cell limit = query.byPeer().get(DuckDbLimitPeer.NAME);
@@ -49,7 +50,7 @@ class BenchSmokeTest {
         assertThat(results.measures()).hasSize(12);
         String markdown = Files.readString(out.resolve("RESULTS.md"));
         assertThat(markdown).contains("## Query suite", "TRACE_BY_ID", "postgresql");
-        BenchResults.PeerEntry postgres = results.peers().get(2);
+        BenchResults.PeerEntry postgres = peer(results, "postgresql");
         if (!postgres.measured()) {
             assertThat(postgres.reason()).isNotBlank();
             assertThat(markdown).contains(postgres.reason().lines().findFirst().orElseThrow());
@@ -57,6 +58,39 @@ class BenchSmokeTest {
         assertThat(results.contrail().freshness().seconds()).isNotEmpty();
         assertThat(progress).contains("contrail: compaction caught up");
         assertThat(markdown).contains("once the background compaction had caught up");
+        engineMeasuresHaveFigures(results, markdown, progress);
+    }
+
+    /** Issue 16's measures at smoke scale: each gives a number (their values mean nothing at 3,000 spans). */
+    private static void engineMeasuresHaveFigures(BenchResults results, String markdown, String progress) {
+        ContrailPeer.IngestDetail ingest = results.contrail().ingest();
+        assertThat(ingest.cpuMicrosPerSpanToCompacted()).as("server CPU µs per span to compacted Parquet").isPositive();
+        assertThat(ingest.secondsToCompacted()).isPositive();
+        assertThat(ingest.gcDuringLoad()).as(ingest.gcError()).isNotNull();
+        assertThat(ingest.gcToCompacted()).isNotNull();
+        assertThat(ingest.gcToCompacted().pauses()).as("GC pauses until compacted").isNotNegative();
+        assertThat(ingest.healthAtLoadEnd().path("compactionPending").isNumber()).as(ingest.healthAtLoadEnd().toString())
+                .isTrue();
+        BenchResults.PeerEntry nullSink = peer(results, NullSinkPeer.NAME);
+        assertThat(nullSink.measured()).as(nullSink.reason() + "\n" + progress).isTrue();
+        assertThat(nullSink.load().spansAcknowledged()).isEqualTo(results.corpus().spans());
+        assertThat(nullSink.load().acknowledgedSpansPerSecond()).isPositive();
+        assertThat(nullSink.load().cpuMicrosPerSpan()).isNotNegative();
+        ContrailPeer.Restart restart = results.contrail().restart();
+        assertThat(restart).as(results.contrail().restartError() + "\n" + progress).isNotNull();
+        assertThat(restart.spansAcknowledged()).isPositive();
+        assertThat(restart.secondsToHealth()).isPositive().isLessThanOrEqualTo(restart.secondsToQueryable());
+        assertThat(restart.spansAfter()).isGreaterThanOrEqualTo(restart.spansBeforeLoad() + restart.spansAcknowledged());
+        assertThat(results.engineMeasures()).extracting(BenchResults.Measure::measure).containsExactly(
+                "server CPU per span, request → compacted Parquet",
+                "sustained into Parquet for 10 minutes, compaction keeping up",
+                "acknowledged vs a read-only null sink, same run", "GC pause at full rate",
+                "restart after kill -9 with a full buffer → every acknowledged span queryable");
+        for (BenchResults.Measure measure : results.engineMeasures()) {
+            assertThat(measure.verdict()).as(measure.measure()).doesNotStartWith("not measured:")
+                    .containsPattern("[0-9]");
+        }
+        assertThat(markdown).contains("## Measures against the goals of issue 16", "| GC pause at full rate | max ≤ 50 ms");
     }
 
     @Test
@@ -100,17 +134,46 @@ class BenchSmokeTest {
                 "contrail: starting the server (child JVM, -Xmx" + ContrailServerProcess.DEFAULT_MAX_HEAP + ") with --compact-interval=1s --query-timeout=600");
         assertThat(results.corpus().storage()).isEqualTo(SpanCorpus.Storage.GZIPPED);
         assertThat(results.corpus().fileBytes()).isPositive().isLessThan(results.corpus().otlpBytes() / 4);
-        assertThat(results.peers().subList(0, 2)).as(progress).allMatch(BenchResults.PeerEntry::measured);
-        assertThat(results.peers().get(0).load().spansStored()).as("Contrail took every request as OTLP protobuf")
+        assertThat(List.of(peer(results, "contrail"), peer(results, "duckdb-limit"))).as(progress)
+                .allMatch(BenchResults.PeerEntry::measured);
+        assertThat(peer(results, "contrail").load().spansStored()).as("Contrail took every request as OTLP protobuf")
                 .isEqualTo(results.corpus().spans());
         assertThat(results.contrail().ingest().sender().errors()).isEmpty();
         assertThat(results.contrail().ingest().sender().bodyBytesSent()).isEqualTo(results.corpus().otlpBytes());
-        assertThat(results.peers().get(1).load().spansStored()).isEqualTo(results.corpus().spans());
+        assertThat(peer(results, "duckdb-limit").load().spansStored()).isEqualTo(results.corpus().spans());
         assertThat(Files.readString(out.resolve("RESULTS.md"))).contains("**stored gzip'd**",
                 "the load clients decompressed each request before sending it",
                 "the benchmark JVM's share includes decompressing each request of the gzip'd corpus file");
         assertThat(Files.readString(out.resolve("results").resolve(BenchRun.SUITE_JSON)))
                 .contains("\"storage\" : \"GZIPPED\"", "\"storageReason\" : \"asked for with --corpus-gzip\"");
+    }
+
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void aSustainedRunLoadsContrailForTheGivenSecondsWithNewTraceIdsInEachPass(@TempDir Path temp) throws Exception {
+        Path out = temp.resolve("out");
+        SmokeRun run = smokeRun(temp, "--sustained", "4");
+        BenchResults results = run.results();
+        String progress = run.progress();
+        assertThat(results.peers().stream().filter(BenchResults.PeerEntry::measured).map(BenchResults.PeerEntry::name))
+                .as(progress).containsExactly("contrail");
+        ContrailPeer.IngestDetail ingest = results.contrail().ingest();
+        LoadResult load = peer(results, "contrail").load();
+        assertThat(ingest.sustainedSeconds()).isEqualTo(4);
+        assertThat(ingest.passes()).isGreaterThan(1);
+        assertThat(load.ackSeconds()).isGreaterThanOrEqualTo(4);
+        assertThat(load.spansAcknowledged()).isGreaterThan(results.corpus().spans());
+        assertThat(load.spansStored()).as("every pass's spans are new spans").isEqualTo(load.spansAcknowledged());
+        assertThat(results.queries()).isEmpty();
+        assertThat(ingest.compactedSpansPerSecond()).isPositive();
+        BenchResults.Measure sustained = results.engineMeasures().get(1);
+        assertThat(sustained.verdict()).startsWith("not measured as the goal states it: this load lasted");
+        assertThat(Files.readString(out.resolve("RESULTS.md"))).contains("**A sustained run** (`--sustained 4`)",
+                "## Query suite\n\nNot run: a sustained run", "the corpus sent " + ingest.passes() + " times");
+    }
+
+    private static BenchResults.PeerEntry peer(BenchResults results, String name) {
+        return results.peers().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     }
 
     private record SmokeRun(BenchResults results, String progress) {
