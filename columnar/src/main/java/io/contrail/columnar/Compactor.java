@@ -19,17 +19,32 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Merges the small files that flushes leave, per hour partition, into files of up to
- * {@link Config#targetSpans()} spans, a trace's spans together and traces in the order they
- * started ({@link #SORT_ORDER}), in row groups of {@link Config#rowGroupSpans()}. Written through
- * DuckDB's {@code COPY} with the options of every span file plus Parquet's v2 encodings
- * ({@link ParquetSpanWriter#merge}). A lookup by trace ID finds the file through the
+ * Merges the small files that flushes leave, per hour partition, in two tiers, so that compaction
+ * rewrites each span at most twice in its life:
+ * <ul>
+ *   <li>level 0: the flush files;</li>
+ *   <li>level 1 ("gathered"): while an hour still fills, each pass unites the flush files that came since
+ *       the last one into one file, in arrival order (a plain union, no sort); only level-0 files go into
+ *       a level-1 merge;</li>
+ *   <li>level 2 ("final"): once a partition's level-0 and level-1 files reach {@link Config#targetSpans()}
+ *       spans, once the partition has had no flush for {@link Config#closeAfterIdle()}, once it holds
+ *       {@link #MAX_GATHERED_FILES} level-1 files, or on demand ({@link #compactOnce(Progress)}), they are
+ *       merged into a file of at most the target, a trace's spans together and traces in the order they
+ *       started ({@link #SORT_ORDER}), in row groups of {@link Config#rowGroupSpans()}. A level-2 file is
+ *       never merged again.</li>
+ * </ul>
+ * The level is in the file's Parquet key/value metadata ({@link #LEVEL_METADATA_KEY}, written with the
+ * file, so it is published with it); a compacted file without one (written before levels) counts as
+ * final. Written through DuckDB's {@code COPY} with the options of every span file plus Parquet's v2
+ * encodings ({@link ParquetSpanWriter#merge}). A lookup by trace ID finds the file through the
  * {@link TraceIdIndex} and the row group through the file's bloom filter on {@code trace_id}.
  *
  * <p>Steps of one merge, each crash-safe: the merged file is written under a temp name, its row
@@ -37,8 +52,10 @@ import java.util.concurrent.TimeUnit;
  * to {@code part-<lastFlush>-c<firstFlush>-….parquet}. From that rename on, readers see it instead
  * of its inputs ({@link SpanFiles}), never both and never neither; the inputs are deleted later by
  * the {@link FileReaper}. Only files of flushes that completed (flush number below the oldest
- * write-ahead-log segment) are merged, and the merged file keeps the highest flush number of its
- * inputs, so recovery's skip rule is unchanged.
+ * write-ahead-log segment) are merged, a merge's inputs are every such file of the partition in its
+ * flush range, and the merged file keeps the highest flush number of its inputs, so recovery's skip
+ * rule is unchanged. The merged file's modification time is its newest input's: when its newest
+ * spans were flushed, which is what {@link Config#closeAfterIdle()} is measured from.
  *
  * <p>One compactor per data folder: it runs under the folder's {@link DataFolderLock}. Runs in
  * the background every {@link Config#interval()} on one DuckDB thread, pausing between merges so
@@ -58,8 +75,22 @@ public final class Compactor implements AutoCloseable {
      */
     static final String SORT_ORDER = "min(start_time) OVER (PARTITION BY trace_id), trace_id, service_name, "
             + "start_time, span_id";
-    /** A background plan with at least this many merges is behind: it runs unthrottled (see {@link #compactOnce}). */
+    /** A background plan with at least this many level-2 merges is behind: it runs unthrottled (see {@link #compactOnce}). */
     static final int BEHIND_MERGES = 2;
+    /** The key of a merged file's level in its Parquet key/value metadata: "1" or "2". */
+    static final String LEVEL_METADATA_KEY = "contrail.compaction_level";
+    /** A flush file. */
+    static final int LEVEL_FLUSHED = 0;
+    /** A union of flush files in arrival order, merged once more into a level-2 file later. */
+    static final int LEVEL_GATHERED = 1;
+    /** Sorted trace by trace, never merged again. */
+    static final int LEVEL_FINAL = 2;
+    /**
+     * A partition still filling is merged into a level-2 file, below the target, once it holds this
+     * many level-1 files: bounds the files of an hour that fills slowly (one level-1 file per pass, so
+     * about an hour of passes at the default interval) or never stops filling.
+     */
+    static final int MAX_GATHERED_FILES = 16;
 
     /**
      * Compaction settings.
@@ -72,44 +103,64 @@ public final class Compactor implements AutoCloseable {
      * @param maxBusyFraction the share of time a background pass may spend merging (throttle)
      * @param threads         DuckDB threads for a merge
      * @param memoryLimit     DuckDB memory limit for a merge (it spills beyond), e.g. "1GB"
+     * @param closeAfterIdle  a partition none of whose files was flushed for this long is closed: a
+     *                        background pass merges its level-1 files into level-2 files
      */
     public record Config(int targetSpans, int rowGroupSpans, Duration interval, double maxBusyFraction,
-                         int threads, String memoryLimit) {
+                         int threads, String memoryLimit, Duration closeAfterIdle) {
         public static final int DEFAULT_TARGET_SPANS = 1_000_000;
         public static final int DEFAULT_ROW_GROUP_SPANS = 65_536;
         public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
         public static final double DEFAULT_MAX_BUSY_FRACTION = 0.5;
         public static final String DEFAULT_MEMORY_LIMIT = "1GB";
+        /** Spans of an hour arrive up to a few export intervals (5 s each) plus retries after it ends. */
+        public static final Duration DEFAULT_CLOSE_AFTER_IDLE = Duration.ofMinutes(5);
 
         public static Config defaults() {
             return new Config(DEFAULT_TARGET_SPANS, DEFAULT_ROW_GROUP_SPANS, DEFAULT_INTERVAL,
-                    DEFAULT_MAX_BUSY_FRACTION, 1, DEFAULT_MEMORY_LIMIT);
+                    DEFAULT_MAX_BUSY_FRACTION, 1, DEFAULT_MEMORY_LIMIT, DEFAULT_CLOSE_AFTER_IDLE);
         }
 
         public Config withTargetSpans(int spans) {
-            return new Config(spans, rowGroupSpans, interval, maxBusyFraction, threads, memoryLimit);
+            return new Config(spans, rowGroupSpans, interval, maxBusyFraction, threads, memoryLimit, closeAfterIdle);
         }
 
         public Config withRowGroupSpans(int spans) {
-            return new Config(targetSpans, spans, interval, maxBusyFraction, threads, memoryLimit);
+            return new Config(targetSpans, spans, interval, maxBusyFraction, threads, memoryLimit, closeAfterIdle);
         }
 
         public Config withInterval(Duration every) {
-            return new Config(targetSpans, rowGroupSpans, every, maxBusyFraction, threads, memoryLimit);
+            return new Config(targetSpans, rowGroupSpans, every, maxBusyFraction, threads, memoryLimit, closeAfterIdle);
         }
 
         public Config withMaxBusyFraction(double fraction) {
-            return new Config(targetSpans, rowGroupSpans, interval, fraction, threads, memoryLimit);
+            return new Config(targetSpans, rowGroupSpans, interval, fraction, threads, memoryLimit, closeAfterIdle);
         }
 
         public Config withThreads(int count) {
-            return new Config(targetSpans, rowGroupSpans, interval, maxBusyFraction, count, memoryLimit);
+            return new Config(targetSpans, rowGroupSpans, interval, maxBusyFraction, count, memoryLimit, closeAfterIdle);
+        }
+
+        public Config withCloseAfterIdle(Duration idle) {
+            return new Config(targetSpans, rowGroupSpans, interval, maxBusyFraction, threads, memoryLimit, idle);
         }
     }
 
-    /** One merge: its partition, inputs and output. */
+    /** One merge: its partition, inputs and output, and the output's level (1 or 2). */
     public record Merge(PartitionPath partition, int inputFiles, long spans, long bytesBefore, long bytesAfter,
-                        Path output, long millis) {
+                        Path output, long millis, int level) {
+    }
+
+    /** A merge a plan asks for: every input of one partition's flush range, and the level of the output. */
+    record PlannedMerge(PartitionPath partition, List<SpanFiles.SpanFile> inputs, int level) {
+    }
+
+    /** What a span file's footer says: its rows, and its level. */
+    private record FileFacts(long rows, int level) {
+    }
+
+    /** The files of one flush range (one file, or the files of one flush), with their rows and level. */
+    private record Run(List<SpanFiles.SpanFile> files, long rows, int level) {
     }
 
     /** What one pass did. */
@@ -150,21 +201,28 @@ public final class Compactor implements AutoCloseable {
     private final Object passLock = new Object();
     private ScheduledExecutorService background;
     private volatile boolean closed;
-    private final java.util.concurrent.atomic.AtomicLong mergesDone = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicLong spansMerged = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong mergesDone = new AtomicLong();
+    private final AtomicLong spansMerged = new AtomicLong();
+    private final AtomicLong flushedSpansMerged = new AtomicLong();
+    private final AtomicLong throttledMillis = new AtomicLong();
     private volatile String lastError;
-
-    private final java.util.concurrent.atomic.AtomicLong throttledMillis = new java.util.concurrent.atomic.AtomicLong();
+    /** Footer facts of span files seen, by path: files never change once published. */
+    private final Map<Path, FileFacts> facts = new ConcurrentHashMap<>();
 
     /**
-     * Counters for {@code /health}: merges and spans merged since start, time paused by the throttle,
-     * the last pass's failure (null after a good pass).
+     * Counters for {@code /health}: merges since start, spans they wrote (every rewrite counted), spans
+     * of flush files they took in (each flushed span once), time paused by the throttle, the last
+     * pass's failure (null after a good pass). {@link #rewritesPerFlushedSpan} is at most 2.
      */
-    public record Stats(long merges, long spansMerged, long throttledMillis, String lastError) {
+    public record Stats(long merges, long spansMerged, long flushedSpansMerged, long throttledMillis, String lastError) {
+        /** How many times compaction wrote each flushed span it took in, on average; 0 before any merge. */
+        public double rewritesPerFlushedSpan() {
+            return flushedSpansMerged == 0 ? 0 : (double) spansMerged / flushedSpansMerged;
+        }
     }
 
     public Stats stats() {
-        return new Stats(mergesDone.get(), spansMerged.get(), throttledMillis.get(), lastError);
+        return new Stats(mergesDone.get(), spansMerged.get(), flushedSpansMerged.get(), throttledMillis.get(), lastError);
     }
 
     private Compactor(DataLayout layout, Config config, FileReaper reaper, DataFolderLock ownFolderLock,
@@ -247,7 +305,7 @@ public final class Compactor implements AutoCloseable {
         });
         background.scheduleWithFixedDelay(() -> {
             try {
-                compactOnce(SILENT, true);
+                compactOnce(SILENT, true, false);
                 lastError = null;
             } catch (Throwable t) {
                 lastError = t.getMessage();
@@ -257,53 +315,56 @@ public final class Compactor implements AutoCloseable {
         }, config.interval().toMillis(), config.interval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    /** One pass over every partition, unthrottled. */
+    /**
+     * One pass over every partition, unthrottled, that closes them all: every partition's level-0 and
+     * level-1 files are merged into level-2 files ({@code contrail compact}, which runs on a stopped
+     * server's folder). A partition that receives spans afterwards starts a new set of files.
+     */
     public Pass compactOnce(Progress progress) throws IOException {
-        return compactOnce(progress, false);
+        return compactOnce(progress, false, true);
     }
 
     /**
      * One pass. A background pass ({@code throttled}) pauses after each merge ({@link #pause}) only
-     * while it is keeping up, i.e. its plan holds fewer than {@link #BEHIND_MERGES} merges; when
-     * flushes arrive faster than throttled merges can take them, the file count — and every query's
-     * cost with it — would grow without bound, so a pass that finds itself behind merges back to
-     * back, and plans again as soon as it ends, until a plan is small again. (Planning again at once
-     * when not behind would merge every few new flush files and rewrite the same spans often.)
+     * while it is keeping up, i.e. its plan holds fewer than {@link #BEHIND_MERGES} level-2 merges;
+     * when flushes arrive faster than throttled merges can take them, the file count — and every
+     * query's cost with it — would grow without bound, so a pass that finds itself behind merges back
+     * to back, and plans again as soon as it ends, until a plan is small again. Planning again at once
+     * rewrites nothing twice: level-1 files only go into level-2 merges.
+     *
+     * @param closeAll merge every partition as if it were closed (on demand)
      */
-    private Pass compactOnce(Progress progress, boolean throttled) throws IOException {
+    Pass compactOnce(Progress progress, boolean throttled, boolean closeAll) throws IOException {
         synchronized (passLock) {
             List<Merge> merges = new ArrayList<>();
             int partitionsLooked = 0;
             int done = 0;
             int total = 0;
             while (!closed) {
-                Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = plan(duckdb);
-                int planned = plan.values().stream().mapToInt(List::size).sum();
-                total += planned;
-                if (planned > 0 || merges.isEmpty()) {
+                List<PlannedMerge> plan = plan(duckdb, closeAll);
+                total += plan.size();
+                if (!plan.isEmpty() || merges.isEmpty()) {
                     progress.planned(total);
                 }
-                if (planned == 0) {
+                if (plan.isEmpty()) {
                     break;
                 }
-                partitionsLooked = Math.max(partitionsLooked, plan.size());
-                boolean behind = planned >= BEHIND_MERGES;
-                for (Map.Entry<PartitionPath, List<List<SpanFiles.SpanFile>>> partition : plan.entrySet()) {
-                    for (List<SpanFiles.SpanFile> group : partition.getValue()) {
-                        if (closed) {
-                            return new Pass(merges, partitionsLooked);
-                        }
-                        Merge merge = merge(partition.getKey(), group);
-                        merges.add(merge);
-                        mergesDone.incrementAndGet();
-                        spansMerged.addAndGet(merge.spans());
-                        progress.merged(++done, total, merge);
-                        LOG.info("compacted {}: {} files, {} spans, {} → {} kB in {} ms ({}/{}{})", merge.partition(),
-                                merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024, merge.bytesAfter() / 1024,
-                                merge.millis(), done, total, behind ? ", behind: not throttled" : "");
-                        if (throttled && !behind) {
-                            pause(merge.millis());
-                        }
+                partitionsLooked = Math.max(partitionsLooked,
+                        (int) plan.stream().map(PlannedMerge::partition).distinct().count());
+                boolean behind = plan.stream().filter(m -> m.level() == LEVEL_FINAL).count() >= BEHIND_MERGES;
+                for (PlannedMerge planned : plan) {
+                    if (closed) {
+                        return new Pass(merges, partitionsLooked);
+                    }
+                    Merge merge = merge(planned);
+                    merges.add(merge);
+                    progress.merged(++done, total, merge);
+                    LOG.info("compacted {}: {} files, {} spans, {} → {} kB, level {}, in {} ms ({}/{}{})",
+                            merge.partition(), merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024,
+                            merge.bytesAfter() / 1024, merge.level(), merge.millis(), done, total,
+                            behind ? ", behind: not throttled" : "");
+                    if (throttled && !behind) {
+                        pause(merge.millis());
                     }
                 }
                 if (!throttled || !behind) {
@@ -315,12 +376,12 @@ public final class Compactor implements AutoCloseable {
     }
 
     /**
-     * How many merges a pass would make now (0 once compaction has caught up), e.g. for
+     * How many merges a background pass would make now (0 once compaction has caught up), e.g. for
      * {@code /health}; reads the files' footers through a DuckDB of its own.
      */
     public int pendingMerges() throws IOException {
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:")) {
-            return plan(connection).values().stream().mapToInt(List::size).sum();
+            return plan(connection, false).size();
         } catch (SQLException e) {
             throw new IOException("cannot plan a compaction: " + e.getMessage(), e);
         }
@@ -341,56 +402,141 @@ public final class Compactor implements AutoCloseable {
     }
 
     /**
-     * For each partition, the groups of files to merge. A group holds whole runs of files of the
-     * same flush range (so the merged file's range supersedes exactly its inputs), packed in flush
-     * order up to the target; a file already at the target stands alone; a group of one is left.
+     * The merges to make now, partition by partition. A partition's files of completed flushes, in
+     * flush order, are cut at each level-2 file and at each file already at the target (never merged
+     * again); each stretch between is packed, whole flush ranges at a time (so a merged file's range
+     * supersedes exactly its inputs), into groups of up to the target. A group becomes one level-2
+     * file when it is full (the target reached, or the next range would pass it), when the partition
+     * is closed, or when it holds {@link #MAX_GATHERED_FILES} level-1 files; a lone file is left as it
+     * is (a merge of one file would have the same flush range as its input). Otherwise the group's flush files after its last level-1 file, two or more, become one
+     * level-1 file.
+     *
+     * @param closeAll treat every partition as closed
      */
-    Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan(Connection connection) throws IOException {
+    List<PlannedMerge> plan(Connection connection, boolean closeAll) throws IOException {
         List<Long> segments = WriteAheadLog.segments(layout.walDir());
         long completedBelow = segments.isEmpty() ? Long.MAX_VALUE : segments.get(0);
+        long idleBeforeMillis = System.currentTimeMillis() - config.closeAfterIdle().toMillis();
         Map<PartitionPath, List<SpanFiles.SpanFile>> byPartition = new TreeMap<>();
-        for (SpanFiles.SpanFile file : SpanFiles.select(layout).live()) {
-            if (!file.foreign() && file.lastFlush() < completedBelow) {
+        Map<PartitionPath, Long> newestFlushMillis = new HashMap<>();
+        List<SpanFiles.SpanFile> live = SpanFiles.select(layout).live();
+        for (SpanFiles.SpanFile file : live) {
+            if (file.foreign()) {
+                continue;
+            }
+            long modified;
+            try {
+                modified = Files.getLastModifiedTime(file.path()).toMillis();
+            } catch (java.nio.file.NoSuchFileException e) {
+                continue; // retired meanwhile
+            }
+            newestFlushMillis.merge(file.partition(), modified, Math::max);
+            if (file.lastFlush() < completedBelow) {
                 byPartition.computeIfAbsent(file.partition(), p -> new ArrayList<>()).add(file);
             }
         }
-        byPartition.values().removeIf(files -> files.size() < 2);
-        Map<Path, Long> rows = rowCounts(connection, byPartition.values().stream().flatMap(List::stream).toList());
-        Map<PartitionPath, List<List<SpanFiles.SpanFile>>> plan = new TreeMap<>();
+        facts.keySet().retainAll(live.stream().map(SpanFiles.SpanFile::path).collect(java.util.stream.Collectors.toSet()));
+        Map<Path, FileFacts> known = factsOf(connection, byPartition.values().stream().flatMap(List::stream).toList());
+        List<PlannedMerge> plan = new ArrayList<>();
         for (Map.Entry<PartitionPath, List<SpanFiles.SpanFile>> partition : byPartition.entrySet()) {
-            Map<String, List<SpanFiles.SpanFile>> runs = new LinkedHashMap<>();
+            boolean closedPartition = closeAll || newestFlushMillis.get(partition.getKey()) < idleBeforeMillis;
+            Map<String, List<SpanFiles.SpanFile>> ranges = new LinkedHashMap<>();
             partition.getValue().stream()
                     .sorted(Comparator.comparingLong(SpanFiles.SpanFile::firstFlush)
                             .thenComparing(SpanFiles.SpanFile::path))
-                    .forEach(f -> runs.computeIfAbsent(f.firstFlush() + "-" + f.lastFlush(), k -> new ArrayList<>()).add(f));
-            List<List<SpanFiles.SpanFile>> groups = new ArrayList<>();
-            List<SpanFiles.SpanFile> group = new ArrayList<>();
-            long groupRows = 0;
-            for (List<SpanFiles.SpanFile> run : runs.values()) {
-                long runRows = run.stream().mapToLong(f -> rows.getOrDefault(f.path(), 0L)).sum();
-                boolean full = run.size() == 1 && runRows >= config.targetSpans();
-                if (full || groupRows + runRows > config.targetSpans()) {
-                    addIfWorthMerging(groups, group);
-                    group = new ArrayList<>();
-                    groupRows = 0;
-                }
-                if (!full) {
-                    group.addAll(run);
-                    groupRows += runRows;
+                    .forEach(f -> ranges.computeIfAbsent(f.firstFlush() + "-" + f.lastFlush(), k -> new ArrayList<>()).add(f));
+            List<Run> stretch = new ArrayList<>();
+            for (List<SpanFiles.SpanFile> files : ranges.values()) {
+                Run run = new Run(files, files.stream().mapToLong(f -> known.get(f.path()).rows()).sum(),
+                        files.stream().mapToInt(f -> known.get(f.path()).level()).max().orElseThrow());
+                if (run.level() == LEVEL_FINAL || (files.size() == 1 && run.rows() >= config.targetSpans())) {
+                    planStretch(partition.getKey(), stretch, closedPartition, plan);
+                    stretch = new ArrayList<>();
+                } else {
+                    stretch.add(run);
                 }
             }
-            addIfWorthMerging(groups, group);
-            if (!groups.isEmpty()) {
-                plan.put(partition.getKey(), groups);
-            }
+            planStretch(partition.getKey(), stretch, closedPartition, plan);
         }
         return plan;
     }
 
-    private static void addIfWorthMerging(List<List<SpanFiles.SpanFile>> groups, List<SpanFiles.SpanFile> group) {
-        if (group.size() >= 2) {
-            groups.add(group);
+    private void planStretch(PartitionPath partition, List<Run> stretch, boolean closedPartition,
+                             List<PlannedMerge> plan) {
+        List<Run> group = new ArrayList<>();
+        long groupRows = 0;
+        for (Run run : stretch) {
+            if (!group.isEmpty() && groupRows + run.rows() > config.targetSpans()) {
+                planGroup(partition, group, true, plan);
+                group = new ArrayList<>();
+                groupRows = 0;
+            }
+            group.add(run);
+            groupRows += run.rows();
         }
+        if (!group.isEmpty()) {
+            planGroup(partition, group, closedPartition || groupRows >= config.targetSpans(), plan);
+        }
+    }
+
+    private static void planGroup(PartitionPath partition, List<Run> group, boolean complete, List<PlannedMerge> plan) {
+        List<SpanFiles.SpanFile> files = group.stream().flatMap(r -> r.files().stream()).toList();
+        long gathered = group.stream().filter(r -> r.level() == LEVEL_GATHERED).count();
+        if (complete || gathered >= MAX_GATHERED_FILES) {
+            // A lone level-1 file stays as it is: sorting it alone would give a file of the same flush range.
+            if (files.size() >= 2) {
+                plan.add(new PlannedMerge(partition, files, LEVEL_FINAL));
+            }
+            return;
+        }
+        int firstFlushed = group.size();
+        while (firstFlushed > 0 && group.get(firstFlushed - 1).level() == LEVEL_FLUSHED) {
+            firstFlushed--;
+        }
+        List<SpanFiles.SpanFile> flushed = group.subList(firstFlushed, group.size()).stream()
+                .flatMap(r -> r.files().stream()).toList();
+        if (flushed.size() >= 2) {
+            plan.add(new PlannedMerge(partition, flushed, LEVEL_GATHERED));
+        }
+    }
+
+    /** Rows and level of each file, from its footer (cached: a published file never changes). */
+    private Map<Path, FileFacts> factsOf(Connection connection, List<SpanFiles.SpanFile> files) throws IOException {
+        Map<Path, FileFacts> known = new HashMap<>();
+        List<SpanFiles.SpanFile> unknown = new ArrayList<>();
+        for (SpanFiles.SpanFile file : files) {
+            FileFacts cached = facts.get(file.path());
+            if (cached == null) {
+                unknown.add(file);
+            } else {
+                known.put(file.path(), cached);
+            }
+        }
+        if (unknown.isEmpty()) {
+            return known;
+        }
+        Map<Path, Long> rows = rowCounts(connection, unknown);
+        Map<Path, Integer> levels = new HashMap<>();
+        List<Path> compacted = unknown.stream().filter(SpanFiles.SpanFile::compacted).map(SpanFiles.SpanFile::path).toList();
+        if (!compacted.isEmpty()) {
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT file_name, decode(value) FROM parquet_kv_metadata("
+                         + pathList(compacted) + ") WHERE decode(key) = '" + LEVEL_METADATA_KEY + "'")) {
+                while (rs.next()) {
+                    levels.put(Path.of(rs.getString(1)), Integer.parseInt(rs.getString(2).strip()));
+                }
+            } catch (SQLException | NumberFormatException e) {
+                throw new IOException("cannot read the compaction levels of span files: " + e.getMessage(), e);
+            }
+        }
+        for (SpanFiles.SpanFile file : unknown) {
+            // A compacted file with no level was merged before levels existed: sorted already, final.
+            int level = file.compacted() ? levels.getOrDefault(file.path(), LEVEL_FINAL) : LEVEL_FLUSHED;
+            FileFacts fileFacts = new FileFacts(rows.getOrDefault(file.path(), 0L), level);
+            facts.put(file.path(), fileFacts);
+            known.put(file.path(), fileFacts);
+        }
+        return known;
     }
 
     private static Map<Path, Long> rowCounts(Connection connection, List<SpanFiles.SpanFile> files) throws IOException {
@@ -418,27 +564,39 @@ public final class Compactor implements AutoCloseable {
         return list.append(']').toString();
     }
 
-    private Merge merge(PartitionPath partition, List<SpanFiles.SpanFile> inputs) throws IOException {
+    private Merge merge(PlannedMerge planned) throws IOException {
         long started = System.nanoTime();
+        PartitionPath partition = planned.partition();
+        List<SpanFiles.SpanFile> inputs = planned.inputs();
         long firstFlush = inputs.stream().mapToLong(SpanFiles.SpanFile::firstFlush).min().orElseThrow();
         long lastFlush = inputs.stream().mapToLong(SpanFiles.SpanFile::lastFlush).max().orElseThrow();
         Path target = partition.resolveUnder(layout.spansDir()).resolve(SpanFiles.compactedFileName(firstFlush, lastFlush));
         Path temp = DataLayout.tempFor(target);
         List<Path> inputPaths = inputs.stream().map(SpanFiles.SpanFile::path).toList();
         long bytesBefore = 0;
+        java.nio.file.attribute.FileTime newestInput = java.nio.file.attribute.FileTime.fromMillis(0);
         for (Path input : inputPaths) {
             bytesBefore += Files.size(input);
+            java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(input);
+            newestInput = modified.compareTo(newestInput) > 0 ? modified : newestInput;
         }
         long spans;
+        long flushedSpans = 0;
         try {
-            long expected = rowCounts(duckdb, inputs).values().stream().mapToLong(Long::longValue).sum();
-            ParquetSpanWriter.merge(duckdb, inputPaths, temp, SORT_ORDER, config.rowGroupSpans());
+            Map<Path, Long> inputRows = rowCounts(duckdb, inputs);
+            long expected = inputRows.values().stream().mapToLong(Long::longValue).sum();
+            for (SpanFiles.SpanFile input : inputs) {
+                flushedSpans += input.compacted() ? 0 : inputRows.getOrDefault(input.path(), 0L);
+            }
+            ParquetSpanWriter.merge(duckdb, inputPaths, temp, planned.level() == LEVEL_FINAL ? SORT_ORDER : null,
+                    config.rowGroupSpans(), Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level())));
             spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
                     .stream().mapToLong(Long::longValue).sum();
             if (spans != expected) {
                 throw new IOException("merged file holds " + spans + " spans, its inputs " + expected);
             }
             TraceIdIndex.writeSidecar(target, TraceIdIndex.keysOf(duckdb, temp));
+            Files.setLastModifiedTime(temp, newestInput);
         } catch (SQLException | IOException e) {
             Files.deleteIfExists(temp);
             Files.deleteIfExists(SpanFiles.traceIdSidecar(target));
@@ -446,12 +604,15 @@ public final class Compactor implements AutoCloseable {
                     + e.getMessage(), e);
         }
         Durability.publish(temp, target);
+        mergesDone.incrementAndGet();
+        spansMerged.addAndGet(spans);
+        flushedSpansMerged.addAndGet(flushedSpans);
         for (Runnable listener : listeners) {
             listener.run();
         }
         reaper.deleteLater(inputs);
         return new Merge(partition, inputs.size(), spans, bytesBefore, Files.size(target), target,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), planned.level());
     }
 
     /** Stops background passes (a merge in progress finishes first) and releases its claim on the folder. */

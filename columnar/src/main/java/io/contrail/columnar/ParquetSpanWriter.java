@@ -147,20 +147,28 @@ public final class ParquetSpanWriter implements AutoCloseable {
     /**
      * Merges span files into {@code temp} with the same options as {@link #write} plus Parquet's v2
      * encodings (4% fewer bytes, 8% more time to write, bench/results/trace-lookup.md; the flush,
-     * which bounds ingest, keeps v1), rows ordered by {@code orderBy}, in row groups of {@code rowGroupSpans}. Columns are unified by name, as the
-     * {@code spans} view does; the inputs already agree on each attribute's list/scalar shape
-     * ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
+     * which bounds ingest, keeps v1), rows ordered by {@code orderBy} (null: as read, no sort), in row
+     * groups of {@code rowGroupSpans}, with {@code metadata} added to the key/value metadata. Columns
+     * are unified by name, as the {@code spans} view does; the inputs already agree on each attribute's
+     * list/scalar shape ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
      */
-    static void merge(Connection duckdb, List<Path> inputs, Path temp, String orderBy, int rowGroupSpans)
-            throws SQLException {
-        String files = inputs.stream().map(p -> "'" + p.toString().replace("'", "''") + "'")
-                .collect(java.util.stream.Collectors.joining(", "));
+    static void merge(Connection duckdb, List<Path> inputs, Path temp, String orderBy, int rowGroupSpans,
+                      java.util.Map<String, String> metadata) throws SQLException {
+        String files = inputs.stream().map(ParquetSpanWriter::quoted).collect(java.util.stream.Collectors.joining(", "));
+        StringBuilder keyValues = new StringBuilder(quoted(SpanSchema.VERSION_METADATA_KEY) + ": "
+                + quoted(String.valueOf(SpanSchema.VERSION)));
+        metadata.forEach((key, value) -> keyValues.append(", ").append(quoted(key)).append(": ").append(quoted(value)));
         String sql = "COPY (SELECT * FROM read_parquet([" + files + "], union_by_name = true, hive_partitioning = false)"
-                + " ORDER BY " + orderBy + ") TO '" + temp.toString().replace("'", "''") + "' (" + COPY_OPTIONS
-                + ", PARQUET_VERSION V2, ROW_GROUP_SIZE " + rowGroupSpans + ")";
+                + (orderBy == null ? "" : " ORDER BY " + orderBy) + ") TO " + quoted(temp)
+                + " (FORMAT parquet, COMPRESSION zstd, KV_METADATA {" + keyValues + "}, PARQUET_VERSION V2, ROW_GROUP_SIZE "
+                + rowGroupSpans + ")";
         try (Statement statement = duckdb.createStatement()) {
             statement.execute(sql);
         }
+    }
+
+    private static String quoted(Object text) {
+        return "'" + text.toString().replace("'", "''") + "'";
     }
 
     /** Which of {@code keys} ({@link WrittenSpans#key}) the given span files already hold. */

@@ -50,8 +50,10 @@ public final class SpanFiles {
                 return false;
             }
             boolean wider = lastFlush - firstFlush > other.lastFlush - other.firstFlush;
-            // Two files of the same range hold the same spans (a compaction repeated after a crash): keep one.
-            return wider || path.getFileName().toString().compareTo(other.path.getFileName().toString()) < 0;
+            // A merge of the files one flush wrote into a partition has their range, and holds them all.
+            // Two merged files of the same range hold the same spans (a compaction repeated after a crash): keep one.
+            return wider || !other.compacted()
+                    || path.getFileName().toString().compareTo(other.path.getFileName().toString()) < 0;
         }
     }
 

@@ -90,6 +90,193 @@ class CompactorTest {
         }
     }
 
+    /**
+     * Two hours fill through many small flushes, with background passes in between (as in a server),
+     * then an on-demand pass closes them. Which spans a merged file rewrote is read from its name
+     * (every span of its partition in its flush range); superseded files stay on disk until the next
+     * open (a reaper with a long delay), so every merged file of every pass is counted.
+     */
+    @Test
+    void whileAnHourFillsEachSpanIsRewrittenAtMostTwice() throws Exception {
+        DataLayout layout = new DataLayout(data);
+        Compactor.Config background = Compactor.Config.defaults().withTargetSpans(2_000)
+                .withInterval(Duration.ofMillis(10)).withMaxBusyFraction(1.0);
+        java.util.Map<PartitionPath, java.util.Set<Long>> flushesWithSpans = new java.util.TreeMap<>();
+        java.util.Set<SpanFiles.SpanFile> mergedFiles = new java.util.HashSet<>();
+        long flushed = 0;
+        long rewritten = 0;
+        for (int round = 0; round < 12; round++) {
+            try (Warehouse warehouse = Warehouse.open(config())) {
+                for (int f = 0; f < 3; f++) {
+                    int seed = round * 10 + f + 1;
+                    warehouse.append(spansInHour(0, seed, 150, 15));
+                    warehouse.append(spansInHour(1, 5_000 + seed, 50, 5));
+                    warehouse.flush();
+                    flushed += 200;
+                }
+            }
+            recordFiles(layout, flushesWithSpans, mergedFiles);
+            try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1))) {
+                Compactor compactor = Compactor.open(layout, background, reaper);
+                try {
+                    compactor.startBackground();
+                    awaitUntil(() -> pendingMerges(compactor) == 0);
+                } finally {
+                    compactor.close();
+                }
+                rewritten += compactor.stats().spansMerged();
+            }
+            recordFiles(layout, flushesWithSpans, mergedFiles);
+        }
+        try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withTargetSpans(2_000), reaper)) {
+            rewritten += compactor.compactOnce(silent()).spans();
+        }
+        recordFiles(layout, flushesWithSpans, mergedFiles);
+
+        java.util.Map<String, Integer> rewritesPerFlush = new java.util.TreeMap<>();
+        flushesWithSpans.forEach((partition, flushes) -> flushes.forEach(flush -> rewritesPerFlush.put(
+                partition + " flush " + flush, (int) mergedFiles.stream().filter(m -> m.partition().equals(partition)
+                        && m.firstFlush() <= flush && flush <= m.lastFlush()).count())));
+        assertThat(rewritesPerFlush).hasSize(72).allSatisfy((flush, rewrites) -> assertThat(rewrites)
+                .as("merged files that rewrote the spans of " + flush).isBetween(1, 2));
+        assertThat(rewritten).as("spans rewritten ÷ spans flushed ≤ 2").isBetween(flushed, 2 * flushed);
+        assertThat(query("SELECT count(*), count(DISTINCT (trace_id, span_id)) FROM $LIVE"))
+                .containsExactly(List.of(flushed, flushed));
+        assertThat(query("SELECT hour, count(*) FROM $LIVE GROUP BY hour ORDER BY hour"))
+                .containsExactly(List.of(16L, 5_400L), List.of(17L, 1_800L));
+    }
+
+    @Test
+    void anHourStillFillingIsGatheredInArrivalOrderThenSortedOnceWhenItClosesAndNeverMergedAgain() throws Exception {
+        DataLayout layout = new DataLayout(data);
+        for (int round = 0; round < 2; round++) {
+            try (Warehouse warehouse = Warehouse.open(config())) {
+                for (int f = 0; f < 3; f++) {
+                    warehouse.append(spansInHour(0, round * 10 + f + 1, 300, 40));
+                    warehouse.append(spansInHour(1, 1000 + round * 10 + f, 150, 20));
+                    warehouse.flush();
+                }
+            }
+            try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+                 Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+                // Background passes: the hours were flushed just now, so they are still filling.
+                Compactor.Pass gathered = compactor.compactOnce(silent(), false, false);
+                assertThat(gathered.merges()).extracting(Compactor.Merge::level).containsExactly(1, 1);
+                assertThat(compactor.compactOnce(silent(), false, false).merges()).as("level-1 files wait").isEmpty();
+                assertThat(compactor.stats().rewritesPerFlushedSpan()).isEqualTo(1.0);
+            }
+        }
+        assertThat(levels(layout)).containsOnly(1).hasSize(4);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withCloseAfterIdle(Duration.ZERO), reaper)) {
+            // No flush for closeAfterIdle: each hour's level-1 files are sorted into its final file.
+            assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Compactor.Merge::level)
+                    .containsExactly(2, 2);
+            assertThat(compactor.stats().spansMerged()).isEqualTo(6 * 450);
+            assertThat(compactor.stats().flushedSpansMerged()).as("all from level-1 files").isZero();
+            assertThat(compactor.compactOnce(silent()).merges()).as("level 2 is final").isEmpty();
+        }
+        assertThat(levels(layout)).containsOnly(2).hasSize(2);
+        Path hour0 = SpanFiles.live(layout).get(0);
+        assertThat(query("SELECT count(*) FROM (SELECT trace_id, lag(trace_id) OVER () AS previous FROM read_parquet('"
+                + hour0 + "')) WHERE previous IS DISTINCT FROM trace_id"))
+                .as("each trace's spans in one run").containsExactly(List.of(6 * 40L));
+        // Late spans for a closed hour make a file of their own; the final file is not rewritten for them.
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.append(spansInHour(0, 900, 50, 5));
+            warehouse.flush();
+            warehouse.append(spansInHour(0, 901, 50, 5));
+            warehouse.flush();
+        }
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            assertThat(compactor.compactOnce(silent()).merges()).singleElement()
+                    .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(2)).satisfies(m -> assertThat(m.spans()).isEqualTo(100));
+        }
+        assertThat(SpanFiles.live(layout)).contains(hour0).hasSize(3);
+        assertThat(query("SELECT count(*), count(DISTINCT (trace_id, span_id)) FROM $LIVE"))
+                .containsExactly(List.of(6 * 450L + 100, 6 * 450L + 100));
+    }
+
+    @Test
+    void aMergeOfTheFilesOfOneFlushHidesThemWhateverTheirNames() throws Exception {
+        // One flush wrote two files into the hour (more spans than a file takes): their merge has their range.
+        try (Warehouse warehouse = Warehouse.open(config().withMaxFileSpans(100))) {
+            warehouse.append(spansInHour(0, 1, 150, 10));
+            warehouse.flush();
+        }
+        DataLayout layout = new DataLayout(data);
+        List<Path> flushFiles = SpanFiles.live(layout);
+        assertThat(flushFiles).hasSize(2);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            Path merged = compactor.compactOnce(silent()).merges().get(0).output();
+            // Whatever the random parts of the names, the merged file hides the flush files it holds.
+            for (String random : List.of("00000000", "ffffffff")) {
+                Path renamed = flushFiles.get(0).resolveSibling(flushFiles.get(0).getFileName().toString()
+                        .replaceAll("-[0-9a-f]{8}\\.parquet$", "-" + random + ".parquet"));
+                Files.move(flushFiles.get(0), renamed);
+                assertThat(SpanFiles.live(layout)).containsExactly(merged);
+                Files.move(renamed, flushFiles.get(0));
+            }
+        }
+        assertThat(query("SELECT count(*), count(DISTINCT span_id) FROM $LIVE")).containsExactly(List.of(150L, 150L));
+    }
+
+    @Test
+    void aPartitionThatKeepsFillingSlowlyIsFinalizedAfterSoManyLevelOneFiles() throws Exception {
+        DataLayout layout = new DataLayout(data);
+        for (int round = 0; round < Compactor.MAX_GATHERED_FILES; round++) {
+            try (Warehouse warehouse = Warehouse.open(config())) {
+                for (int f = 0; f < 2; f++) {
+                    warehouse.append(spansInHour(0, round * 10 + f + 1, 20, 4));
+                    warehouse.flush();
+                }
+            }
+            try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+                 Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+                assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Compactor.Merge::level)
+                        .containsExactly(1);
+                if (round == Compactor.MAX_GATHERED_FILES - 1) {
+                    assertThat(compactor.compactOnce(silent(), false, false).merges()).singleElement()
+                            .satisfies(m -> assertThat(m.level()).isEqualTo(2))
+                            .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(Compactor.MAX_GATHERED_FILES));
+                }
+            }
+        }
+        assertThat(levels(layout)).containsExactly(2);
+        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(Compactor.MAX_GATHERED_FILES * 40L));
+    }
+
+    /** The compaction level each live merged file records in its key/value metadata. */
+    private List<Integer> levels(DataLayout layout) throws Exception {
+        List<Path> merged = SpanFiles.live(layout).stream().filter(p -> SpanFiles.parse(p).compacted()).toList();
+        return query("SELECT decode(value) FROM parquet_kv_metadata(" + Compactor.pathList(merged) + ") WHERE decode(key) = '"
+                + Compactor.LEVEL_METADATA_KEY + "'").stream().map(row -> Integer.parseInt((String) row.get(0))).toList();
+    }
+
+    /** Adds the flush files' flush numbers per partition, and every merged file on disk (live or superseded). */
+    private static void recordFiles(DataLayout layout, java.util.Map<PartitionPath, java.util.Set<Long>> flushesWithSpans,
+                                    java.util.Set<SpanFiles.SpanFile> mergedFiles) throws java.io.IOException {
+        for (Path path : layout.spanFiles()) {
+            SpanFiles.SpanFile file = SpanFiles.parse(path);
+            if (file.compacted()) {
+                mergedFiles.add(file);
+            } else {
+                flushesWithSpans.computeIfAbsent(file.partition(), p -> new java.util.TreeSet<>()).add(file.lastFlush());
+            }
+        }
+    }
+
+    private static int pendingMerges(Compactor compactor) {
+        try {
+            return compactor.pendingMerges();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     @Test
     void theBackgroundThrottleHoldsOnlyWhileCompactionKeepsUp() throws Exception {
         writeFlushes(6, 400);

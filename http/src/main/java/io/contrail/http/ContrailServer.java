@@ -565,6 +565,8 @@ public final class ContrailServer implements AutoCloseable {
         Compactor.Stats compaction = compactor.stats();
         body.put("compactions", compaction.merges());
         body.put("spansCompacted", compaction.spansMerged());
+        body.put("flushedSpansCompacted", compaction.flushedSpansMerged());
+        body.put("compactionRewritesPerSpan", compaction.rewritesPerFlushedSpan());
         body.put("compactionThrottledMillis", compaction.throttledMillis());
         body.put("compactionPending", pendingMerges());
         body.put("lastCompactionError", compaction.lastError());

@@ -142,6 +142,8 @@ class FileLifecycleTest {
         assertThat(server.health().get("files").asInt()).isEqualTo(1);
         assertThat(server.health().get("compactions").asInt()).isEqualTo(1);
         assertThat(server.health().get("spansCompacted").asInt()).isEqualTo(12);
+        assertThat(server.health().get("flushedSpansCompacted").asInt()).isEqualTo(12);
+        assertThat(server.health().get("compactionRewritesPerSpan").asDouble()).isEqualTo(1.0);
 
         // The server holds the data folder: the command says who instead of competing.
         CommandLineTest.CommandOutput refused = CommandLineTest.run("compact", "--data", server.dataDir().toString());
