@@ -78,7 +78,7 @@ public record BenchOptions(String mode, long spans, long zipkinSpans, List<Strin
                                     says which at its start and RESULTS.md records it
               --seed N              workload seed (default 42)
               --server-xmx SIZE     the Contrail server's -Xmx (default 1g, the heap goal), and the null sink's
-              --server-jvm-arg ARG  another JVM option for the Contrail server and the null sink (repeatable), e.g.
+              --server-jvm-arg ARG  another JVM option for the Contrail server (repeatable), e.g.
                                     -XX:StartFlightRecording=filename=/tmp/contrail.jfr
               --server-arg ARG      another option of `contrail serve` (repeatable), e.g. --query-timeout=600: at
                                     100M spans a suite query can take longer than its default 30 s

@@ -88,6 +88,9 @@ public final class BenchRun {
         long runStarted = System.nanoTime();
         runStartedNanos = runStarted;
         String date = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        // The code measured is the code at the start: commits landing during a long run must not relabel it.
+        String commit = git("rev-parse", "--short", "HEAD");
+        int uncommittedChanges = uncommittedChanges();
         Path work = options.workDir() != null ? Files.createDirectories(options.workDir())
                 : Files.createTempDirectory("contrail-bench-");
         // On Ctrl-C or SIGTERM the JVM does not wait for the finally below: stop the peers and delete here.
@@ -265,8 +268,8 @@ public final class BenchRun {
             GoalMeasures goals = new GoalMeasures(corpusInfo, peerEntries, queryEntries, pairEntries, contrailIngest);
             List<BenchResults.Measure> measures = goals.all();
             List<BenchResults.Measure> engineMeasures = goals.engine();
-            BenchResults results = new BenchResults(new BenchResults.Run(date, git("rev-parse", "--short", "HEAD"),
-                    uncommittedChanges(), options.command(), options.mode(), MachineInfo.current(), options.seed(),
+            BenchResults results = new BenchResults(new BenchResults.Run(date, commit, uncommittedChanges,
+                    options.command(), options.mode(), MachineInfo.current(), options.seed(),
                     options.warmupRounds(), options.rounds(), (System.nanoTime() - runStarted) / 1e9,
                     options.sustainedSeconds()), corpusInfo,
                     peerEntries, queryEntries, pairEntries, contrailIngest, measures, engineMeasures, disagreements);

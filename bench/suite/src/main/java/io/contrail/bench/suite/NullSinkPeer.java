@@ -7,7 +7,7 @@ import java.util.Locale;
 
 /**
  * The {@link NullSinkServer} as a peer: started like Contrail's server (a child JVM with the same
- * -Xmx and JVM options), loaded by the same {@link OtlpSender} clients with the same corpus, its
+ * -Xmx, otherwise the JVM's defaults), loaded by the same {@link OtlpSender} clients with the same corpus, its
  * CPU watched the same way ({@link ProcessResources}). It stores nothing, so it answers no query
  * and has no bytes on disk: its figures are the acknowledged rate and CPU per span of a receiver
  * that only reads the bodies — the ceiling HTTP sets on this machine, beside which Contrail's
@@ -26,7 +26,7 @@ public final class NullSinkPeer implements Peer {
         this(ContrailPeer.Settings.defaults());
     }
 
-    /** Takes Contrail's settings: the same classpath, heap, JVM options, clients and gzip. */
+    /** Takes Contrail's settings: the same classpath, heap, clients and gzip. */
     public NullSinkPeer(ContrailPeer.Settings settings) {
         this.settings = settings;
     }
@@ -41,7 +41,7 @@ public final class NullSinkPeer implements Peer {
         progress = context.progress();
         server = ContrailServerProcess.startMain("the null sink", NullSinkServer.class.getName(), List.of(),
                 context.workDir(), context.workDir().resolve("server.log"), settings.classpath(), settings.maxHeap(),
-                settings.extraJvmArgs());
+                List.of()); // not --server-jvm-arg: a JFR recording there names one file for one JVM
         progress.printf("  %s: pid %d listening on %s (Javalin, -Xmx%s)%n", NAME, server.pid(), server.baseUrl(),
                 settings.maxHeap());
     }
