@@ -232,7 +232,10 @@ final class GoalMeasures {
                                 + "%,d) after %.1f s of full-rate load, %,d spans acknowledged, %,d requests refused; "
                                 + "killed because %s; %,d spans stored before the load, %,d queryable after",
                         r.spansBufferedAtKill(), r.peakSpansBuffered(), r.loadSeconds(), r.spansAcknowledged(),
-                        r.refusedBeforeKill(), r.trigger(), r.spansBeforeLoad(), r.spansAfter()), "—"));
+                        r.refusedBeforeKill(), r.trigger(), r.spansBeforeLoad(), r.spansAfter()), "—"),
+                new MeasureRow(ContrailPeer.NAME + " (for scale: its first start)", peer(ContrailPeer.NAME) == null ? "—"
+                        : String.format(Locale.ROOT, "%.1f s from launching the JVM to listening, on an empty data "
+                        + "folder, before the load", peer(ContrailPeer.NAME).startSeconds()), "—"));
         String detail = String.format(Locale.ROOT, "%.2f s", r.secondsToQueryable())
                 + (r.refusedBeforeKill() > 0 ? "" : String.format(Locale.ROOT, "; the buffer never filled: %,d spans "
                 + "buffered at the kill", r.spansBufferedAtKill()));
