@@ -1,0 +1,480 @@
+package io.contrail.columnar;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.InstrumentationScope;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.resource.v1.Resource;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import io.opentelemetry.proto.trace.v1.TracesData;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The spans of one request (or of one recovered log record) as columns: primitive arrays for the
+ * fixed fields, {@link ByteColumn}s for IDs and text, and one {@link AttributeColumn} per attribute
+ * key of each family (span, resource). This is what waits in the ingest buffer between the
+ * write-ahead log and Parquet: a few hundred bytes of arrays per span instead of a protobuf object
+ * tree, and what the Arrow batch of a file is copied from.
+ *
+ * <p>Immutable once {@linkplain SpanChunkBuilder#build() built}, so safe to read from any thread.
+ * Events and links stay in their wire encoding ({@link #nested()}): few spans have them and only
+ * the Parquet writer looks inside.
+ */
+public final class SpanChunk {
+
+    // Kinds of attribute value (bits, so that a column can OR the kinds it holds).
+    public static final int K_BOOL = 1, K_INT = 2, K_DOUBLE = 4, K_STRING = 8,
+            K_BOOL_ARRAY = 16, K_INT_ARRAY = 32, K_DOUBLE_ARRAY = 64, K_STRING_ARRAY = 128,
+            K_EMPTY_ARRAY = 256, K_OTHER = 512;
+
+    final int spanCount;
+    final ByteColumn traceIds;
+    final ByteColumn spanIds;
+    final ByteColumn parentSpanIds;
+    final ByteColumn traceStates;
+    final ByteColumn names;
+    final ByteColumn statusMessages;
+    final ByteColumn nested;
+    final byte[] kinds;
+    final byte[] statusCodes;
+    final int[] flags;
+    final long[] startTimes;
+    final long[] endTimes;
+    final int[] droppedAttributes;
+    final int[] droppedEvents;
+    final int[] droppedLinks;
+    final double[] sampleWeights;
+    final int[] resourceOf;
+    final int[] scopeOf;
+    final String[] serviceNames;
+    final int[] resourceDroppedAttributes;
+    final String[] scopeNames;
+    final String[] scopeVersions;
+    final List<AttributeColumn> spanAttributes;
+    final List<AttributeColumn> resourceAttributes;
+
+    SpanChunk(int spanCount, ByteColumn traceIds, ByteColumn spanIds, ByteColumn parentSpanIds,
+              ByteColumn traceStates, ByteColumn names, ByteColumn statusMessages, ByteColumn nested,
+              byte[] kinds, byte[] statusCodes, int[] flags, long[] startTimes, long[] endTimes,
+              int[] droppedAttributes, int[] droppedEvents, int[] droppedLinks, double[] sampleWeights,
+              int[] resourceOf, int[] scopeOf, String[] serviceNames, int[] resourceDroppedAttributes,
+              String[] scopeNames, String[] scopeVersions, List<AttributeColumn> spanAttributes,
+              List<AttributeColumn> resourceAttributes) {
+        this.spanCount = spanCount;
+        this.traceIds = traceIds;
+        this.spanIds = spanIds;
+        this.parentSpanIds = parentSpanIds;
+        this.traceStates = traceStates;
+        this.names = names;
+        this.statusMessages = statusMessages;
+        this.nested = nested;
+        this.kinds = kinds;
+        this.statusCodes = statusCodes;
+        this.flags = flags;
+        this.startTimes = startTimes;
+        this.endTimes = endTimes;
+        this.droppedAttributes = droppedAttributes;
+        this.droppedEvents = droppedEvents;
+        this.droppedLinks = droppedLinks;
+        this.sampleWeights = sampleWeights;
+        this.resourceOf = resourceOf;
+        this.scopeOf = scopeOf;
+        this.serviceNames = serviceNames;
+        this.resourceDroppedAttributes = resourceDroppedAttributes;
+        this.scopeNames = scopeNames;
+        this.scopeVersions = scopeVersions;
+        this.spanAttributes = spanAttributes;
+        this.resourceAttributes = resourceAttributes;
+    }
+
+    /** The same chunk a decoder makes of these spans ({@link SpanChunkBuilder#fromTraces}). */
+    public static SpanChunk fromTraces(TracesData traces) {
+        return SpanChunkBuilder.fromTraces(traces);
+    }
+
+    public int spanCount() {
+        return spanCount;
+    }
+
+    public ByteColumn traceIds() {
+        return traceIds;
+    }
+
+    public ByteColumn spanIds() {
+        return spanIds;
+    }
+
+    /** Empty for a root span. */
+    public ByteColumn parentSpanIds() {
+        return parentSpanIds;
+    }
+
+    public ByteColumn traceStates() {
+        return traceStates;
+    }
+
+    public ByteColumn names() {
+        return names;
+    }
+
+    public ByteColumn statusMessages() {
+        return statusMessages;
+    }
+
+    /** Per span, its events and links as protobuf {@code Span} fields 11 and 13 (empty when it has none). */
+    public ByteColumn nested() {
+        return nested;
+    }
+
+    /** The OTLP {@code SpanKind} number. */
+    public int kind(int row) {
+        return kinds[row];
+    }
+
+    /** The OTLP {@code Status.StatusCode} number. */
+    public int statusCode(int row) {
+        return statusCodes[row];
+    }
+
+    public int flags(int row) {
+        return flags[row];
+    }
+
+    public long startTimeUnixNano(int row) {
+        return startTimes[row];
+    }
+
+    public long endTimeUnixNano(int row) {
+        return endTimes[row];
+    }
+
+    public int droppedAttributesCount(int row) {
+        return droppedAttributes[row];
+    }
+
+    public int droppedEventsCount(int row) {
+        return droppedEvents[row];
+    }
+
+    public int droppedLinksCount(int row) {
+        return droppedLinks[row];
+    }
+
+    /** What the span stands for by its own trace state ({@link UpstreamSampling}). */
+    public double sampleWeight(int row) {
+        return sampleWeights[row];
+    }
+
+    public int resourceOf(int row) {
+        return resourceOf[row];
+    }
+
+    public int scopeOf(int row) {
+        return scopeOf[row];
+    }
+
+    public int resourceCount() {
+        return serviceNames.length;
+    }
+
+    /** The resource's {@code service.name}, or {@link SpanSchema#UNKNOWN_SERVICE} ({@link SpanSchema#serviceNameOf}). */
+    public String serviceName(int resource) {
+        return serviceNames[resource];
+    }
+
+    public int resourceDroppedAttributesCount(int resource) {
+        return resourceDroppedAttributes[resource];
+    }
+
+    /** Null when the scope has no name. */
+    public String scopeName(int scope) {
+        return scopeNames[scope];
+    }
+
+    /** Null when the scope has no version. */
+    public String scopeVersion(int scope) {
+        return scopeVersions[scope];
+    }
+
+    public List<AttributeColumn> spanAttributes() {
+        return spanAttributes;
+    }
+
+    /** Resource attributes; their owners are resource indexes ({@link #resourceOf}). */
+    public List<AttributeColumn> resourceAttributes() {
+        return resourceAttributes;
+    }
+
+    /** Bytes of heap this chunk keeps alive (array bodies): what the ingest buffer's byte bound counts. */
+    public long retainedBytes() {
+        long bytes = traceIds.retainedBytes() + spanIds.retainedBytes() + parentSpanIds.retainedBytes()
+                + traceStates.retainedBytes() + names.retainedBytes() + statusMessages.retainedBytes()
+                + nested.retainedBytes();
+        bytes += (long) spanCount * (1 + 1 + 4 + 8 + 8 + 4 + 4 + 4 + 8 + 4 + 4);
+        for (List<AttributeColumn> family : List.of(spanAttributes, resourceAttributes)) {
+            for (AttributeColumn column : family) {
+                bytes += column.retainedBytes();
+            }
+        }
+        return bytes;
+    }
+
+    /** Every span as OTLP, grouped by resource and scope as they arrived. */
+    public TracesData toTraces() {
+        int[] all = new int[spanCount];
+        Arrays.setAll(all, i -> i);
+        return toTraces(all);
+    }
+
+    /**
+     * The spans at {@code rows} as OTLP, grouped by resource and scope in order of first appearance.
+     * What a chunk does not keep is not there: scope attributes, schema URLs and unknown fields.
+     */
+    public TracesData toTraces(int[] rows) {
+        Map<Integer, Map<Integer, ScopeSpans.Builder>> byResource = new LinkedHashMap<>();
+        List<List<Slot>> spanSlots = slotsByOwner(spanAttributes, spanCount);
+        List<List<Slot>> resourceSlots = slotsByOwner(resourceAttributes, resourceCount());
+        for (int row : rows) {
+            ScopeSpans.Builder scope = byResource.computeIfAbsent(resourceOf[row], r -> new LinkedHashMap<>())
+                    .computeIfAbsent(scopeOf[row], this::scopeSpans);
+            scope.addSpans(span(row, spanSlots.get(row)));
+        }
+        TracesData.Builder traces = TracesData.newBuilder();
+        byResource.forEach((resource, scopes) -> {
+            Resource.Builder r = Resource.newBuilder()
+                    .setDroppedAttributesCount(resourceDroppedAttributes[resource]);
+            for (Slot slot : resourceSlots.get(resource)) {
+                r.addAttributes(slot.keyValue());
+            }
+            ResourceSpans.Builder resourceSpans = ResourceSpans.newBuilder().setResource(r);
+            scopes.values().forEach(resourceSpans::addScopeSpans);
+            traces.addResourceSpans(resourceSpans);
+        });
+        return traces.build();
+    }
+
+    private ScopeSpans.Builder scopeSpans(int scope) {
+        ScopeSpans.Builder scopeSpans = ScopeSpans.newBuilder();
+        if (scopeNames[scope] != null || scopeVersions[scope] != null) {
+            scopeSpans.setScope(scope(scope));
+        }
+        return scopeSpans;
+    }
+
+    private InstrumentationScope scope(int scope) {
+        InstrumentationScope.Builder builder = InstrumentationScope.newBuilder();
+        if (scopeNames[scope] != null) {
+            builder.setName(scopeNames[scope]);
+        }
+        if (scopeVersions[scope] != null) {
+            builder.setVersion(scopeVersions[scope]);
+        }
+        return builder.build();
+    }
+
+    private Span span(int row, List<Slot> attributes) {
+        Span.Builder span = Span.newBuilder()
+                .setTraceId(ByteString.copyFrom(traceIds.data(), traceIds.start(row), traceIds.length(row)))
+                .setSpanId(ByteString.copyFrom(spanIds.data(), spanIds.start(row), spanIds.length(row)))
+                .setParentSpanId(ByteString.copyFrom(parentSpanIds.data(), parentSpanIds.start(row),
+                        parentSpanIds.length(row)))
+                .setTraceState(traceStates.string(row))
+                .setFlags(flags[row])
+                .setName(names.string(row))
+                .setKindValue(kinds[row])
+                .setStartTimeUnixNano(startTimes[row])
+                .setEndTimeUnixNano(endTimes[row])
+                .setDroppedAttributesCount(droppedAttributes[row])
+                .setDroppedEventsCount(droppedEvents[row])
+                .setDroppedLinksCount(droppedLinks[row]);
+        // Always present: an absent status and an empty one mean the same (UNSET), and a chunk keeps no difference.
+        span.setStatus(Status.newBuilder().setCodeValue(statusCodes[row]).setMessage(statusMessages.string(row)));
+        for (Slot slot : attributes) {
+            span.addAttributes(slot.keyValue());
+        }
+        if (!nested.isEmpty(row)) {
+            try {
+                span.mergeFrom(ByteString.copyFrom(nested.data(), nested.start(row), nested.length(row)));
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("a chunk's events and links do not decode", e);
+            }
+        }
+        return span.build();
+    }
+
+    /** One attribute value placed back at its position in its owner's attribute list. */
+    private record Slot(AttributeColumn column, int value) {
+        KeyValue keyValue() {
+            KeyValue.Builder keyValue = KeyValue.newBuilder().setKey(column.key());
+            return column.kind(value) == 0 ? keyValue.build() : keyValue.setValue(column.value(value)).build();
+        }
+    }
+
+    private static List<List<Slot>> slotsByOwner(List<AttributeColumn> columns, int owners) {
+        List<List<Slot>> slots = new ArrayList<>(owners);
+        for (int i = 0; i < owners; i++) {
+            slots.add(new ArrayList<>(0));
+        }
+        for (AttributeColumn column : columns) {
+            for (int i = 0; i < column.size(); i++) {
+                slots.get(column.owner(i)).add(new Slot(column, i));
+            }
+        }
+        for (List<Slot> owned : slots) {
+            owned.sort(Comparator.comparingInt(slot -> slot.column().ordinal(slot.value())));
+        }
+        return slots;
+    }
+
+    /** The kind of one attribute value; 0 when it holds none. */
+    public static int kindOf(AnyValue value) {
+        return switch (value.getValueCase()) {
+            case BOOL_VALUE -> K_BOOL;
+            case INT_VALUE -> K_INT;
+            case DOUBLE_VALUE -> K_DOUBLE;
+            case STRING_VALUE -> K_STRING;
+            case ARRAY_VALUE -> arrayKind(value.getArrayValue().getValuesList());
+            case VALUE_NOT_SET -> 0;
+            default -> K_OTHER;
+        };
+    }
+
+    private static int arrayKind(List<AnyValue> values) {
+        int elements = 0;
+        for (AnyValue value : values) {
+            elements |= elementKind(value.getValueCase().getNumber());
+        }
+        return arrayKindOf(elements, values.size());
+    }
+
+    /**
+     * The kind bit of one array element, by its {@code AnyValue} field number (string 1, bool 2, int 3,
+     * double 4, anything else {@link #K_OTHER}).
+     */
+    public static int elementKind(int anyValueField) {
+        return switch (anyValueField) {
+            case 1 -> K_STRING;
+            case 2 -> K_BOOL;
+            case 3 -> K_INT;
+            case 4 -> K_DOUBLE;
+            default -> K_OTHER;
+        };
+    }
+
+    /** The kind of an array whose {@code count} elements have the {@link #elementKind} bits {@code elements}. */
+    public static int arrayKindOf(int elements, int count) {
+        if (count == 0) {
+            return K_EMPTY_ARRAY;
+        } else if (elements == K_BOOL) {
+            return K_BOOL_ARRAY;
+        } else if (elements == K_INT) {
+            return K_INT_ARRAY;
+        } else if ((elements & ~(K_INT | K_DOUBLE)) == 0) {
+            return K_DOUBLE_ARRAY;
+        } else if (elements == K_STRING) {
+            return K_STRING_ARRAY;
+        }
+        return K_OTHER;
+    }
+
+    /**
+     * One attribute key of one family in one chunk: its values in owner order (span rows, or
+     * resource indexes). A key that appears twice in one owner's list has two values with the same
+     * owner; the later one wins where one value is stored.
+     */
+    public static final class AttributeColumn {
+        private final String key;
+        private final int size;
+        private final int[] owners;
+        private final int[] ordinals;
+        private final int[] kinds;
+        private final long[] bits;
+        private final ByteColumn bytes;
+        private final int kindsSeen;
+
+        AttributeColumn(String key, int size, int[] owners, int[] ordinals, int[] kinds, long[] bits, ByteColumn bytes) {
+            this.key = key;
+            this.size = size;
+            this.owners = owners;
+            this.ordinals = ordinals;
+            this.kinds = kinds;
+            this.bits = bits;
+            this.bytes = bytes;
+            int seen = 0;
+            for (int i = 0; i < size; i++) {
+                seen |= kinds[i];
+            }
+            this.kindsSeen = seen;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        /** The span row (or resource index) value {@code i} belongs to; ascending in {@code i}. */
+        public int owner(int i) {
+            return owners[i];
+        }
+
+        /** The value's position in its owner's attribute list. */
+        public int ordinal(int i) {
+            return ordinals[i];
+        }
+
+        /** One of the {@code K_*} kinds, or 0 for a value that holds none. */
+        public int kind(int i) {
+            return kinds[i];
+        }
+
+        /** Every kind among the values, OR-ed. */
+        public int kinds() {
+            return kindsSeen;
+        }
+
+        /** Bool as 0/1, int as is, double as its raw long bits. */
+        public long bits(int i) {
+            return bits[i];
+        }
+
+        /** Per value: UTF-8 of a string; the encoded {@code AnyValue} of an array or of {@link #K_OTHER}. */
+        public ByteColumn bytes() {
+            return bytes;
+        }
+
+        /** Value {@code i} as OTLP. */
+        public AnyValue value(int i) {
+            return switch (kinds[i]) {
+                case 0 -> AnyValue.getDefaultInstance();
+                case K_BOOL -> AnyValue.newBuilder().setBoolValue(bits[i] != 0).build();
+                case K_INT -> AnyValue.newBuilder().setIntValue(bits[i]).build();
+                case K_DOUBLE -> AnyValue.newBuilder().setDoubleValue(Double.longBitsToDouble(bits[i])).build();
+                case K_STRING -> AnyValue.newBuilder().setStringValue(bytes.string(i)).build();
+                default -> {
+                    try {
+                        yield AnyValue.parseFrom(ByteString.copyFrom(bytes.data(), bytes.start(i), bytes.length(i)));
+                    } catch (InvalidProtocolBufferException e) {
+                        throw new IllegalStateException("a chunk's attribute value does not decode", e);
+                    }
+                }
+            };
+        }
+
+        long retainedBytes() {
+            return bytes.retainedBytes() + 20L * owners.length + key.length();
+        }
+    }
+}
