@@ -38,6 +38,29 @@ public record ChunkRows(SpanChunk chunk, int[] rows, double[] weights) {
         return weights != null ? weights[i] : chunk.sampleWeight(row(i));
     }
 
+    /** The selected rows as {@link SpanRef}s with their weights, in order. */
+    public java.util.List<SpanRef> toRefs() {
+        int[] selected = new int[size()];
+        double[] selectedWeights = new double[size()];
+        for (int i = 0; i < selected.length; i++) {
+            selected[i] = row(i);
+            selectedWeights[i] = weight(i);
+        }
+        return chunk.toRefs(selected, selectedWeights);
+    }
+
+    /** Selected rows {@code from} (inclusive) to {@code to} (exclusive). */
+    public ChunkRows slice(int from, int to) {
+        if (from == 0 && to == size()) {
+            return this;
+        }
+        int[] sliced = new int[to - from];
+        for (int i = from; i < to; i++) {
+            sliced[i - from] = row(i);
+        }
+        return new ChunkRows(chunk, sliced, weights == null ? null : java.util.Arrays.copyOfRange(weights, from, to));
+    }
+
     /** The selected rows as OTLP, for the quarantine and for tests. */
     public io.opentelemetry.proto.trace.v1.TracesData toTraces() {
         int[] selected = new int[size()];

@@ -54,6 +54,15 @@ public final class ParquetSpanWriter implements AutoCloseable {
         this.dataRoot = layout.root();
     }
 
+    /** Writes the rows of {@code spans} to {@code target} and returns the file's size in bytes. */
+    public long writeRows(List<ChunkRows> spans, Path target) throws IOException {
+        List<SpanRef> refs = new java.util.ArrayList<>();
+        for (ChunkRows rows : spans) {
+            refs.addAll(rows.toRefs());
+        }
+        return write(refs, target);
+    }
+
     /** Writes {@code spans} to {@code target} and returns the file's size in bytes. */
     public long write(List<SpanRef> spans, Path target) throws IOException {
         Files.createDirectories(target.getParent());

@@ -263,6 +263,56 @@ public final class SpanChunk {
         return traces.build();
     }
 
+    /** The spans at {@code rows} as {@link SpanRef}s with {@code weights}, in that order (the tail sampler's and the quarantine's form). */
+    List<SpanRef> toRefs(int[] rows, double[] weights) {
+        List<List<Slot>> spanSlots = slotsByOwner(spanAttributes, spanCount);
+        List<List<Slot>> resourceSlots = slotsByOwner(resourceAttributes, resourceCount());
+        Resource[] resources = new Resource[resourceCount()];
+        InstrumentationScope[] scopes = new InstrumentationScope[scopeNames.length];
+        List<SpanRef> refs = new ArrayList<>(rows.length);
+        for (int i = 0; i < rows.length; i++) {
+            int row = rows[i];
+            int r = resourceOf[row];
+            if (resources[r] == null) {
+                Resource.Builder resource = Resource.newBuilder().setDroppedAttributesCount(resourceDroppedAttributes[r]);
+                for (Slot slot : resourceSlots.get(r)) {
+                    resource.addAttributes(slot.keyValue());
+                }
+                resources[r] = resource.build();
+            }
+            int s = scopeOf[row];
+            if (scopes[s] == null) {
+                scopes[s] = scope(s);
+            }
+            refs.add(new SpanRef(resources[r], scopes[s], span(row, spanSlots.get(row)), weights[i]));
+        }
+        return refs;
+    }
+
+    /**
+     * Whether every time of the span (start, end, its events') is within what Parquet stores
+     * ({@link SpanSchema#isStorableTime}); events are looked at only for spans that have some.
+     */
+    boolean hasStorableTimes(int row) {
+        if (!SpanSchema.isStorableTime(startTimes[row]) || !SpanSchema.isStorableTime(endTimes[row])) {
+            return false;
+        }
+        if (nested.isEmpty(row)) {
+            return true;
+        }
+        try {
+            for (Span.Event event : Span.parseFrom(ByteString.copyFrom(nested.data(), nested.start(row),
+                    nested.length(row))).getEventsList()) {
+                if (!SpanSchema.isStorableTime(event.getTimeUnixNano())) {
+                    return false;
+                }
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a chunk's events and links do not decode", e);
+        }
+        return true;
+    }
+
     private ScopeSpans.Builder scopeSpans(int scope) {
         ScopeSpans.Builder scopeSpans = ScopeSpans.newBuilder();
         if (scopeNames[scope] != null || scopeVersions[scope] != null) {

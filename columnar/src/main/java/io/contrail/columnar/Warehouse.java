@@ -1,8 +1,5 @@
 package io.contrail.columnar;
 
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -18,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.HashSet;
@@ -53,11 +51,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * validator should have refused it) is set aside in {@link Quarantine}, so it never blocks the
  * spans after it; see {@link #writePartition}.
  *
- * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans, or spans of more than
- * {@link Config#maxBufferedBytes()} bytes as logged (their protobuf encoding), wait for Parquet,
- * {@link #append} refuses with {@link OverloadedException} and writes nothing. The heap they take is
- * a multiple of their encoded size (decoded protobuf objects: about 6× for the bench workload), so
- * the byte bound is what bounds the heap whatever the spans look like.
+ * <p>What is buffered are {@link SpanChunk}s, the spans of each request as column arrays (no protobuf
+ * objects). The log keeps each request as it was received with its format ({@link #append(SpanChunk, int,
+ * byte[])}); recovery decodes it again with the same {@link RequestDecoder}, so what is replayed is
+ * exactly what was acknowledged.
+ *
+ * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans, or chunks keeping more
+ * than {@link Config#maxBufferedBytes()} bytes of heap ({@link SpanChunk#retainedBytes()}), wait for
+ * Parquet, {@link #append} refuses with {@link OverloadedException} and writes nothing.
  */
 public final class Warehouse implements AutoCloseable {
 
@@ -75,7 +76,7 @@ public final class Warehouse implements AutoCloseable {
      * @param maxFileSpans     flush when this many spans are buffered; also the most spans per file
      * @param maxBufferAge     flush when the oldest buffered span has waited this long (freshness)
      * @param maxBufferedSpans refuse appends beyond this many spans not yet in Parquet
-     * @param maxBufferedBytes refuse appends beyond this many bytes (as logged) of spans not yet in Parquet
+     * @param maxBufferedBytes refuse appends beyond this many bytes of heap held by spans not yet in Parquet
      * @param writerThreads    DuckDB threads used by the Parquet writer
      */
     public record Config(Path dataDir, int maxFileSpans, Duration maxBufferAge, long maxBufferedSpans,
@@ -84,10 +85,11 @@ public final class Warehouse implements AutoCloseable {
         public static final Duration DEFAULT_MAX_BUFFER_AGE = Duration.ofSeconds(1);
         public static final long DEFAULT_MAX_BUFFERED_SPANS = 400_000;
         /**
-         * 96 MiB of encoded spans: about 160k spans of the bench workload (626 B each), which take
-         * about 0.6 GiB of heap once decoded, so that a server stays within a 1 GiB heap.
+         * 256 MiB of heap held by buffered chunks ({@link SpanChunk#retainedBytes()}): about 300k spans of
+         * the bench workload, so that a server stays within a 1 GiB heap with the flush's Arrow batch,
+         * the held traces of tail sampling and the requests being decoded beside it.
          */
-        public static final long DEFAULT_MAX_BUFFERED_BYTES = 96L * 1024 * 1024;
+        public static final long DEFAULT_MAX_BUFFERED_BYTES = 256L * 1024 * 1024;
         public static final int DEFAULT_WRITER_THREADS = 2;
 
         public static Config defaults(Path dataDir) {
@@ -127,6 +129,25 @@ public final class Warehouse implements AutoCloseable {
         }
     }
 
+    /** The format of a request logged as a protobuf {@code TracesData} (or an OTLP {@code ExportTraceServiceRequest}). */
+    public static final int TRACES_DATA = 0;
+
+    /**
+     * Decodes a logged request into the spans its first decoding accepted: on recovery, the same
+     * deterministic decoder that made the chunk at {@link #append(SpanChunk, int, byte[])}. The
+     * warehouse decodes {@link #TRACES_DATA} itself.
+     */
+    @FunctionalInterface
+    public interface RequestDecoder {
+        SpanChunk decode(int format, byte[] request) throws IOException;
+
+        /** Knows only {@link #TRACES_DATA}. */
+        RequestDecoder TRACES_DATA_ONLY = (format, request) -> {
+            throw new IOException("the write-ahead log holds a request of format " + format
+                    + ", which this server cannot decode");
+        };
+    }
+
     /**
      * Counters for {@code /health}.
      *
@@ -146,16 +167,17 @@ public final class Warehouse implements AutoCloseable {
     private final ParquetSpanWriter writer;
     private final WriteAheadLog wal;
     private final SpanSampler sampler;
+    private final RequestDecoder decoder;
     private final Quarantine quarantine;
     private final Thread flusher;
 
     // Guarded by the WAL's append lock (append/rotate callbacks), read elsewhere as hints.
-    private List<SpanRef> buffer = new ArrayList<>();
+    private List<ChunkRows> buffer = new ArrayList<>();
     private volatile long bufferedSpans;
-    // The buffered spans' share of the logged bytes they came in (the byte bound counts these).
+    // The heap the buffered spans' chunks keep, each span's share of its chunk (the byte bound counts these).
     private volatile long bufferedBytes;
     private volatile long bufferSinceNanos;
-    // Logged bytes and spans so far: the bytes per span charged to spans a sampler releases later.
+    // Chunk bytes and spans logged so far: the bytes per span charged to spans a sampler releases later.
     private long loggedBytes;
     private long loggedSpans;
 
@@ -182,10 +204,12 @@ public final class Warehouse implements AutoCloseable {
     /** The claim on the data folder this warehouse took itself (released on close); null when its opener holds it. */
     private final DataFolderLock ownFolderLock;
 
-    private Warehouse(Config config, SpanSampler sampler, DataFolderLock ownFolderLock) throws IOException {
+    private Warehouse(Config config, SpanSampler sampler, RequestDecoder decoder, DataFolderLock ownFolderLock)
+            throws IOException {
         this.ownFolderLock = ownFolderLock;
         this.config = config;
         this.sampler = sampler;
+        this.decoder = decoder;
         this.layout = new DataLayout(config.dataDir());
         this.quarantine = new Quarantine(layout.root());
         Files.createDirectories(layout.spansDir());
@@ -220,7 +244,7 @@ public final class Warehouse implements AutoCloseable {
     public static Warehouse open(Config config, SpanSampler sampler) throws IOException {
         DataFolderLock folderLock = DataFolderLock.acquire(config.dataDir(), DataFolderLock.DEFAULT_HOLDER);
         try {
-            return new Warehouse(config, sampler, folderLock);
+            return new Warehouse(config, sampler, RequestDecoder.TRACES_DATA_ONLY, folderLock);
         } catch (IOException | RuntimeException e) {
             folderLock.close();
             throw e;
@@ -229,11 +253,20 @@ public final class Warehouse implements AutoCloseable {
 
     /** Like {@link #open(Config, SpanSampler)} in a data folder its caller has claimed (and releases). */
     public static Warehouse open(Config config, SpanSampler sampler, DataFolderLock folderLock) throws IOException {
+        return open(config, sampler, RequestDecoder.TRACES_DATA_ONLY, folderLock);
+    }
+
+    /**
+     * Like {@link #open(Config, SpanSampler, DataFolderLock)}, with {@code decoder} turning logged
+     * requests of other formats than {@link #TRACES_DATA} back into spans on recovery.
+     */
+    public static Warehouse open(Config config, SpanSampler sampler, RequestDecoder decoder, DataFolderLock folderLock)
+            throws IOException {
         if (!folderLock.covers(config.dataDir())) {
             throw new IllegalArgumentException("the data folder " + config.dataDir() + " is not the one claimed, "
                     + folderLock.folder());
         }
-        return new Warehouse(config, sampler, null);
+        return new Warehouse(config, sampler, decoder, null);
     }
 
     /**
@@ -278,50 +311,69 @@ public final class Warehouse implements AutoCloseable {
                 candidates.add(file);
             }
         }
-        List<List<SpanRef>> replayed = new ArrayList<>(records.size());
+        List<SpanChunk> replayed = new ArrayList<>(records.size());
         Set<String> keys = new HashSet<>();
         for (WriteAheadLog.Record record : records) {
-            List<SpanRef> refs = flatten(TracesData.parseFrom(record.payload()));
-            replayed.add(refs);
+            SpanChunk chunk = decodeLogged(record.payload());
+            replayed.add(chunk);
             if (!candidates.isEmpty()) {
-                refs.forEach(ref -> keys.add(WrittenSpans.key(ref.span())));
+                for (int row = 0; row < chunk.spanCount(); row++) {
+                    keys.add(WrittenSpans.key(chunk, row));
+                }
             }
         }
         Set<String> written = candidates.isEmpty() ? Set.of() : writer.writtenAmong(candidates, keys);
         long now = System.nanoTime();
         for (int i = 0; i < records.size(); i++) {
-            List<SpanRef> fresh = new ArrayList<>();
-            for (SpanRef ref : replayed.get(i)) {
-                if (written.contains(WrittenSpans.key(ref.span()))) {
-                    spansSkippedOnReplay++;
-                } else {
-                    fresh.add(ref);
+            SpanChunk chunk = replayed.get(i);
+            ChunkRows fresh = ChunkRows.all(chunk);
+            if (!written.isEmpty()) {
+                int[] rows = new int[chunk.spanCount()];
+                int count = 0;
+                for (int row = 0; row < chunk.spanCount(); row++) {
+                    if (written.contains(WrittenSpans.key(chunk, row))) {
+                        spansSkippedOnReplay++;
+                    } else {
+                        rows[count++] = row;
+                    }
                 }
+                fresh = count == rows.length ? fresh : new ChunkRows(chunk, Arrays.copyOf(rows, count), null);
             }
             spansReplayed += fresh.size();
-            List<SpanRef> kept = sampler.admit(fresh, records.get(i).segment(), now);
+            List<ChunkRows> kept = admit(fresh, records.get(i).segment(), now);
             buffer.addAll(kept);
-            int logged = replayed.get(i).size();
-            bufferedBytes += bytesOf(kept.size(), records.get(i).payload().length, logged);
-            loggedBytes += records.get(i).payload().length;
-            loggedSpans += logged;
+            long chunkBytes = chunk.retainedBytes();
+            bufferedBytes += bytesOf(SpanBatches.spanCount(kept), chunkBytes, chunk.spanCount());
+            bufferedSpans += SpanBatches.spanCount(kept);
+            loggedBytes += chunkBytes;
+            loggedSpans += chunk.spanCount();
         }
-        bufferedSpans = buffer.size();
         bufferSinceNanos = System.nanoTime();
         LOG.info("Recovered {} spans from the write-ahead log ({} records); {} already in Parquet were skipped",
                 spansReplayed, records.size(), spansSkippedOnReplay);
     }
 
-    static List<SpanRef> flatten(TracesData traces) {
-        List<SpanRef> refs = new ArrayList<>();
-        for (ResourceSpans resourceSpans : traces.getResourceSpansList()) {
-            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
-                for (Span span : scopeSpans.getSpansList()) {
-                    refs.add(new SpanRef(resourceSpans.getResource(), scopeSpans.getScope(), span));
-                }
-            }
+    /** A logged record's spans: an untagged record is a {@code TracesData}, a tagged one {@code [0, format] + request}. */
+    private SpanChunk decodeLogged(byte[] record) throws IOException {
+        if (record.length >= 2 && record[0] == 0) {
+            return decoder.decode(record[1] & 0xff, Arrays.copyOfRange(record, 2, record.length));
         }
-        return refs;
+        return SpanChunk.fromTraces(TracesData.parseFrom(record));
+    }
+
+    /** What the sampler lets through of {@code rows} at once; the rest it holds. */
+    private List<ChunkRows> admit(ChunkRows rows, long segment, long nowNanos) {
+        if (rows.size() == 0) {
+            return List.of();
+        }
+        if (sampler == SpanSampler.KEEP_ALL) {
+            return List.of(rows);
+        }
+        return asRows(sampler.admit(rows.toRefs(), segment, nowNanos));
+    }
+
+    private static List<ChunkRows> asRows(List<SpanRef> refs) {
+        return refs.isEmpty() ? List.of() : List.of(SpanChunkBuilder.rowsOf(refs));
     }
 
     /**
@@ -342,32 +394,51 @@ public final class Warehouse implements AutoCloseable {
      * the received OTLP body when nothing in it was rejected; recovery replays those bytes.
      */
     public void append(TracesData traces, byte[] encodedTraces) throws IOException {
+        if (traces.getResourceSpansCount() == 0) {
+            return;
+        }
+        append(SpanChunk.fromTraces(traces), TRACES_DATA, encodedTraces != null ? encodedTraces : traces.toByteArray());
+    }
+
+    /**
+     * Makes the spans of {@code chunk} durable by logging {@code request}, the request they were decoded
+     * from, with its {@code format}; recovery decodes it again with this warehouse's {@link RequestDecoder}
+     * (which must give exactly {@code chunk}'s spans). Returns once the log is fsynced.
+     *
+     * @throws OverloadedException when too many spans wait for Parquet; nothing was written
+     * @throws IOException         when the log cannot be written; nothing may be acknowledged
+     */
+    public void append(SpanChunk chunk, int format, byte[] request) throws IOException {
         if (!running) {
             throw new IOException("the warehouse is closed");
         }
-        List<SpanRef> refs = flatten(traces);
-        if (refs.isEmpty()) {
+        int spans = chunk.spanCount();
+        if (spans == 0) {
             return;
         }
-        // The size is memoized: toByteArray() below does not compute it again.
-        int payloadBytes = encodedTraces != null ? encodedTraces.length : traces.getSerializedSize();
+        if (format < 0 || format > 255) {
+            throw new IllegalArgumentException("a request format is one byte: " + format);
+        }
+        long chunkBytes = chunk.retainedBytes();
         if (bufferedSpans > 0) {
-            if (bufferedSpans + spansFlushing + refs.size() > config.maxBufferedSpans()) {
+            if (bufferedSpans + spansFlushing + spans > config.maxBufferedSpans()) {
                 throw new OverloadedException("ingest buffer full: " + (bufferedSpans + spansFlushing)
                         + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")"
                         + whyFlushesFail(), 1);
             }
-            if (bufferedBytes + bytesFlushing + payloadBytes > config.maxBufferedBytes()) {
+            if (bufferedBytes + bytesFlushing + chunkBytes > config.maxBufferedBytes()) {
                 throw new OverloadedException("ingest buffer full: " + (bufferedBytes + bytesFlushing)
                         + " bytes of spans are waiting to be written to Parquet (limit "
                         + config.maxBufferedBytes() + " bytes)" + whyFlushesFail(), 1);
             }
         }
-        byte[] payload = encodedTraces != null ? encodedTraces : traces.toByteArray();
-        long lsn = wal.append(payload, () -> {
-            loggedBytes += payload.length;
-            loggedSpans += refs.size();
-            List<SpanRef> kept = sampler.admit(refs, wal.currentSegment(), System.nanoTime());
+        // A TracesData is logged as it is (the log's first format, which older logs hold); any other format
+        // behind a tag that no TracesData starts with (field number 0 does not exist).
+        byte[] prefix = format == TRACES_DATA ? NO_PREFIX : new byte[] {0, (byte) format};
+        long lsn = wal.append(prefix, request, () -> {
+            loggedBytes += chunkBytes;
+            loggedSpans += spans;
+            List<ChunkRows> kept = admit(ChunkRows.all(chunk), wal.currentSegment(), System.nanoTime());
             if (kept.isEmpty()) {
                 return;
             }
@@ -375,8 +446,9 @@ public final class Warehouse implements AutoCloseable {
                 bufferSinceNanos = System.nanoTime();
             }
             buffer.addAll(kept);
-            bufferedSpans = buffer.size();
-            bufferedBytes += bytesOf(kept.size(), payload.length, refs.size());
+            long keptSpans = SpanBatches.spanCount(kept);
+            bufferedSpans += keptSpans;
+            bufferedBytes += bytesOf(keptSpans, chunkBytes, spans);
             if (bufferedSpans >= config.maxFileSpans()) {
                 synchronized (signal) {
                     signal.notifyAll();
@@ -384,8 +456,10 @@ public final class Warehouse implements AutoCloseable {
             }
         });
         wal.awaitDurable(lsn);
-        spansAppended.addAndGet(refs.size());
+        spansAppended.addAndGet(spans);
     }
+
+    private static final byte[] NO_PREFIX = new byte[0];
 
     /** For a refusal: why spans are not leaving the buffer, when writing them is failing. */
     private String whyFlushesFail() {
@@ -411,7 +485,7 @@ public final class Warehouse implements AutoCloseable {
         return message == null ? null : message.replace(layout.root() + java.io.File.separator, "");
     }
 
-    /** The share of {@code payloadBytes}, logged for {@code loggedSpans} spans, that {@code spans} of them take. */
+    /** The share of {@code payloadBytes}, taken by {@code loggedSpans} spans, that {@code spans} of them take. */
     private static long bytesOf(long spans, long payloadBytes, long loggedSpans) {
         return loggedSpans == 0 ? 0 : Math.round((double) payloadBytes * spans / loggedSpans);
     }
@@ -517,14 +591,18 @@ public final class Warehouse implements AutoCloseable {
     }
 
     private void flushOnce() throws IOException {
-        List<List<SpanRef>> taken = new ArrayList<>(1);
+        List<List<ChunkRows>> taken = new ArrayList<>(1);
         long[] oldestHeld = new long[1];
         long[] takenBytes = new long[1];
+        long[] takenSpans = new long[1];
         long sealed = wal.rotate(() -> {
-            List<SpanRef> released = sampler.decideDue(System.nanoTime());
+            List<ChunkRows> released = sampler == SpanSampler.KEEP_ALL ? List.of()
+                    : asRows(sampler.decideDue(System.nanoTime()));
+            long releasedSpans = SpanBatches.spanCount(released);
             buffer.addAll(released);
             // Released spans came in requests long gone: charge them the average bytes per span.
-            takenBytes[0] = bufferedBytes + bytesOf(released.size(), loggedBytes, loggedSpans);
+            takenBytes[0] = bufferedBytes + bytesOf(releasedSpans, loggedBytes, loggedSpans);
+            takenSpans[0] = bufferedSpans + releasedSpans;
             taken.add(buffer);
             buffer = new ArrayList<>();
             bufferedSpans = 0;
@@ -533,32 +611,21 @@ public final class Warehouse implements AutoCloseable {
         });
         // Segments still holding undecided spans stay: those spans are acknowledged and not yet written.
         long resolved = Math.min(sealed, oldestHeld[0] - 1);
-        List<SpanRef> spans = taken.get(0);
-        spansFlushing = spans.size();
+        List<ChunkRows> spans = taken.get(0);
+        spansFlushing = takenSpans[0];
         bytesFlushing = takenBytes[0];
         if (spans.isEmpty()) {
             deleteLogUpTo(resolved);
             return;
         }
-        // Grouped by the hour's number (the partition folder name is built once per hour, not per span).
-        Map<Long, List<SpanRef>> byHour = new TreeMap<>();
         // Logged before the ingest validator refused such times (or appended without it): a time of 2^63
         // or more would land in a partition before 1970, or fail the write.
-        List<SpanRef> unstorableTimes = new ArrayList<>(0);
-        for (SpanRef ref : spans) {
-            if (!hasStorableTimes(ref.span())) {
-                unstorableTimes.add(ref);
-                continue;
-            }
-            byHour.computeIfAbsent(PartitionPath.epochHourOf(ref.span().getStartTimeUnixNano()),
-                    hour -> new ArrayList<>()).add(ref);
-        }
-        Map<PartitionPath, List<SpanRef>> byPartition = new TreeMap<>();
-        byHour.forEach((hour, refs) -> byPartition.put(PartitionPath.ofEpochHour(hour), refs));
+        List<ChunkRows> unstorableTimes = new ArrayList<>(0);
+        Map<PartitionPath, List<ChunkRows>> byPartition = byPartition(spans, unstorableTimes);
         long started = System.nanoTime();
-        Iterator<Map.Entry<PartitionPath, List<SpanRef>>> pending = byPartition.entrySet().iterator();
+        Iterator<Map.Entry<PartitionPath, List<ChunkRows>>> pending = byPartition.entrySet().iterator();
         while (pending.hasNext()) {
-            Map.Entry<PartitionPath, List<SpanRef>> entry = pending.next();
+            Map.Entry<PartitionPath, List<ChunkRows>> entry = pending.next();
             writePartition(entry.getKey(), entry.getValue(), sealed);
             pending.remove();
         }
@@ -573,20 +640,59 @@ public final class Warehouse implements AutoCloseable {
         for (Runnable listener : flushListeners) {
             listener.run();
         }
-        LOG.debug("flushed {} spans into {} partitions in {} ms", spans.size(), byPartition.size(),
+        LOG.debug("flushed {} spans into {} partitions in {} ms", takenSpans[0], byPartition.size(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    private static boolean hasStorableTimes(Span span) {
-        if (!SpanSchema.isStorableTime(span.getStartTimeUnixNano()) || !SpanSchema.isStorableTime(span.getEndTimeUnixNano())) {
-            return false;
-        }
-        for (Span.Event event : span.getEventsList()) {
-            if (!SpanSchema.isStorableTime(event.getTimeUnixNano())) {
-                return false;
+    /**
+     * The rows grouped by hour partition, in hour order; rows with a time Parquet cannot store go to
+     * {@code unstorable}. A chunk whose rows all share one hour (the common case) passes whole.
+     */
+    static Map<PartitionPath, List<ChunkRows>> byPartition(List<ChunkRows> spans, List<ChunkRows> unstorable) {
+        // Grouped by the hour's number (the partition folder name is built once per hour, not per span).
+        Map<Long, List<ChunkRows>> byHour = new TreeMap<>();
+        for (ChunkRows rows : spans) {
+            SpanChunk chunk = rows.chunk();
+            int n = rows.size();
+            long[] hours = new long[n];
+            boolean oneHour = true;
+            boolean allStorable = true;
+            for (int i = 0; i < n; i++) {
+                int row = rows.row(i);
+                if (!chunk.hasStorableTimes(row)) {
+                    allStorable = false;
+                    hours[i] = Long.MIN_VALUE;
+                    continue;
+                }
+                hours[i] = PartitionPath.epochHourOf(chunk.startTimeUnixNano(row));
+                oneHour &= hours[i] == hours[0];
             }
+            if (oneHour && allStorable) {
+                byHour.computeIfAbsent(hours[0], hour -> new ArrayList<>()).add(rows);
+                continue;
+            }
+            Map<Long, List<Integer>> picked = new TreeMap<>();
+            for (int i = 0; i < n; i++) {
+                picked.computeIfAbsent(hours[i], hour -> new ArrayList<>()).add(i);
+            }
+            picked.forEach((hour, selected) -> {
+                int[] chunkRows = new int[selected.size()];
+                double[] weights = new double[selected.size()];
+                for (int j = 0; j < chunkRows.length; j++) {
+                    chunkRows[j] = rows.row(selected.get(j));
+                    weights[j] = rows.weight(selected.get(j));
+                }
+                ChunkRows part = new ChunkRows(chunk, chunkRows, weights);
+                if (hour == Long.MIN_VALUE) {
+                    unstorable.add(part);
+                } else {
+                    byHour.computeIfAbsent(hour, h -> new ArrayList<>()).add(part);
+                }
+            });
         }
-        return true;
+        Map<PartitionPath, List<ChunkRows>> byPartition = new TreeMap<>();
+        byHour.forEach((hour, rows) -> byPartition.put(PartitionPath.ofEpochHour(hour), rows));
+        return byPartition;
     }
 
     /**
@@ -621,20 +727,17 @@ public final class Warehouse implements AutoCloseable {
      * its own, down to single spans, and a span that fails alone goes to {@link Quarantine}. So a
      * span the writer cannot take costs a few extra writes once, not every write after it.
      */
-    private void writePartition(PartitionPath partition, List<SpanRef> spans, long sealed) throws IOException {
-        Deque<List<SpanRef>> pending = new ArrayDeque<>();
-        for (int from = 0; from < spans.size(); from += config.maxFileSpans()) {
-            pending.add(spans.subList(from, Math.min(spans.size(), from + config.maxFileSpans())));
-        }
+    private void writePartition(PartitionPath partition, List<ChunkRows> spans, long sealed) throws IOException {
+        Deque<List<ChunkRows>> pending = new ArrayDeque<>(SpanBatches.split(spans, config.maxFileSpans()));
         Path dir = partition.resolveUnder(layout.spansDir());
-        List<SpanRef> unwritable = new ArrayList<>(0);
+        List<ChunkRows> unwritable = new ArrayList<>(0);
         String firstReason = null;
         long backoffMillis = FIRST_RETRY_MILLIS;
         while (!pending.isEmpty()) {
-            List<SpanRef> batch = pending.peekFirst();
+            List<ChunkRows> batch = pending.peekFirst();
             Path target = dir.resolve(DataLayout.newFileName(sealed));
             try {
-                long bytes = writer.write(batch, target);
+                long bytes = writer.writeRows(batch, target);
                 filesWritten.incrementAndGet();
                 parquetBytes.addAndGet(bytes);
                 pending.removeFirst();
@@ -643,13 +746,13 @@ public final class Warehouse implements AutoCloseable {
             } catch (IOException e) {
                 if (running && e instanceof ParquetSpanWriter.SpansNotWritableException && writer.canWrite(dir)) {
                     pending.removeFirst();
-                    if (batch.size() == 1) {
-                        unwritable.add(batch.get(0));
+                    if (SpanBatches.spanCount(batch) == 1) {
+                        unwritable.addAll(batch);
                         firstReason = firstReason == null ? withoutDataPath(reason(e)) : firstReason;
                     } else {
-                        int half = batch.size() / 2;
-                        pending.addFirst(batch.subList(half, batch.size()));
-                        pending.addFirst(batch.subList(0, half));
+                        List<List<ChunkRows>> halves = SpanBatches.halves(batch);
+                        pending.addFirst(halves.get(1));
+                        pending.addFirst(halves.get(0));
                     }
                     continue;
                 }
@@ -664,7 +767,11 @@ public final class Warehouse implements AutoCloseable {
     }
 
     /** Sets aside spans that fail to write alone, retrying (like a write) until the file is there. */
-    private void quarantine(List<SpanRef> spans, long sealed, String why) throws IOException {
+    private void quarantine(List<ChunkRows> rows, long sealed, String why) throws IOException {
+        List<SpanRef> spans = new ArrayList<>();
+        for (ChunkRows part : rows) {
+            spans.addAll(part.toRefs());
+        }
         long backoffMillis = FIRST_RETRY_MILLIS;
         while (true) {
             try {

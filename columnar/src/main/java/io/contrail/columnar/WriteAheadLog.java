@@ -51,6 +51,8 @@ public final class WriteAheadLog implements AutoCloseable {
     private volatile boolean tornSegment;
 
     /** A record read back during replay. */
+    private static final byte[] EMPTY = new byte[0];
+
     public record Record(long segment, byte[] payload) {
     }
 
@@ -112,27 +114,39 @@ public final class WriteAheadLog implements AutoCloseable {
      * interleave, so a caller can tie in-memory state to the segment the record went to.
      */
     public long append(byte[] payload, Runnable underLock) throws IOException {
+        return append(EMPTY, payload, underLock);
+    }
+
+    /**
+     * Like {@link #append(byte[], Runnable)} for the record {@code prefix + payload}, written without
+     * joining the two first (the payload is a whole request body).
+     */
+    public long append(byte[] prefix, byte[] payload, Runnable underLock) throws IOException {
         CRC32C crc = new CRC32C();
+        crc.update(prefix);
         crc.update(payload);
+        int length = prefix.length + payload.length;
         ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        header.putInt(payload.length).putInt((int) crc.getValue()).flip();
+        header.putInt(length).putInt((int) crc.getValue()).flip();
+        ByteBuffer head = ByteBuffer.wrap(prefix);
         ByteBuffer body = ByteBuffer.wrap(payload);
         if (tornSegment) {
             leaveTornSegment();
         }
         appendLock.lock();
         try {
-            ByteBuffer[] buffers = {header, body};
+            ByteBuffer[] buffers = {header, head, body};
             long goodEnd = current.position();
             try {
-                while (body.hasRemaining()) {
+                // Written until the last buffer is: an empty payload still has its header to write.
+                while (header.hasRemaining() || head.hasRemaining() || body.hasRemaining()) {
                     current.write(buffers);
                 }
             } catch (IOException e) {
                 undoPartialWrite(goodEnd, e);
                 throw e;
             }
-            writtenLsn += HEADER_BYTES + payload.length;
+            writtenLsn += HEADER_BYTES + length;
             underLock.run();
             return writtenLsn;
         } finally {

@@ -13,6 +13,16 @@ final class WrittenSpans {
                 ArrowSpanBatch.kindName(span.getKind()));
     }
 
+    /** The key of a chunk's row. */
+    static String key(SpanChunk chunk, int row) {
+        ByteColumn traces = chunk.traceIds();
+        ByteColumn spans = chunk.spanIds();
+        return key(traces.isEmpty(row) ? null : java.util.HexFormat.of().formatHex(traces.data(), traces.start(row), traces.end(row)),
+                spans.isEmpty(row) ? null : java.util.HexFormat.of().formatHex(spans.data(), spans.start(row), spans.end(row)),
+                ArrowSpanBatch.kindName(Span.SpanKind.forNumber(chunk.kind(row)) == null
+                        ? Span.SpanKind.SPAN_KIND_UNSPECIFIED : Span.SpanKind.forNumber(chunk.kind(row))));
+    }
+
     /** The key of a row as written: the {@code trace_id}, {@code span_id} and {@code kind} columns. */
     static String key(String traceId, String spanId, String kind) {
         return traceId + '/' + spanId + '/' + kind;
