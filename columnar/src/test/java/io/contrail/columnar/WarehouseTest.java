@@ -207,6 +207,37 @@ class WarehouseTest {
                 .containsExactly(List.of(50L, 50L));
     }
 
+    /** A request format of the test's own: OTLP/JSON of a TracesData. */
+    private static final int JSON_FORMAT = 3;
+    private static final Warehouse.RequestDecoder JSON_DECODER = (format, request) -> {
+        assertThat(format).isEqualTo(JSON_FORMAT);
+        TracesData.Builder traces = TracesData.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().merge(new String(request, java.nio.charset.StandardCharsets.UTF_8), traces);
+        return SpanChunk.fromTraces(traces.build());
+    };
+
+    @Test
+    void aRequestLoggedInItsOwnFormatIsDecodedAgainOnRestart() throws Exception {
+        TracesData traces = manySpans("svc", 2, 40);
+        byte[] json = com.google.protobuf.util.JsonFormat.printer().print(traces)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
+        Warehouse crashed = Warehouse.open(config(), SpanSampler.KEEP_ALL, JSON_DECODER, crashedProcess);
+        crashed.append(SpanChunk.fromTraces(traces), JSON_FORMAT, json);
+        crashedProcess.close();
+
+        // A server that cannot decode the format refuses to start and leaves the log alone.
+        assertThatThrownBy(() -> Warehouse.open(config()))
+                .hasMessageContaining("format 3");
+        try (DataFolderLock restartedProcess = DataFolderLock.acquire(data, "restarted");
+             Warehouse restarted = Warehouse.open(config(), SpanSampler.KEEP_ALL, JSON_DECODER, restartedProcess)) {
+            assertThat(restarted.stats().spansReplayed()).isEqualTo(40);
+            restarted.flush();
+        }
+        assertThat(query("SELECT count(*), count(DISTINCT span_id), min(service_name) FROM $FILES"))
+                .containsExactly(List.of(40L, 40L, "svc"));
+    }
+
     @Test
     void concurrentAppendsShareFsyncs() throws Exception {
         try (Warehouse warehouse = Warehouse.open(config())) {
