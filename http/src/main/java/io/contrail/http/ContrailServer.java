@@ -16,7 +16,8 @@ import io.contrail.columnar.Warehouse;
 import io.contrail.http.zipkin.ContrailStorage;
 import io.contrail.http.zipkin.ZipkinQueryApi;
 import io.contrail.http.jaeger.JaegerApi;
-import io.contrail.ingest.DecodedSpans;
+import io.contrail.ingest.AcceptedSpans;
+import io.contrail.ingest.RequestFormat;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
 import io.contrail.ingest.OtlpResponses;
@@ -95,7 +96,7 @@ public final class ContrailServer implements AutoCloseable {
         this.sampler = config.sampling() == null ? null : new TailSampler(config.sampling(), config.warehouse().dataDir());
         try {
             this.warehouse = Warehouse.open(config.warehouse(), sampler == null ? SpanSampler.KEEP_ALL : sampler,
-                    folderLock);
+                    RequestFormat.DECODER, folderLock);
         } catch (IOException | RuntimeException e) {
             if (sampler != null) {
                 sampler.close();
@@ -402,7 +403,7 @@ public final class ContrailServer implements AutoCloseable {
         }
         IngestErrors errors = (c, status, message, retryAfter) -> otlpError(c, encoding, status, message, retryAfter);
         ingest(ctx, errors, (c, body) -> {
-            DecodedSpans decoded = receiver.receiveOtlp(encoding, body, c.header("Content-Encoding"));
+            AcceptedSpans decoded = receiver.receiveOtlp(encoding, body, c.header("Content-Encoding"));
             c.status(HttpStatus.OK).contentType(encoding.contentType())
                     .result(OtlpResponses.encode(decoded.toResponse(), encoding));
         });
@@ -423,7 +424,7 @@ public final class ContrailServer implements AutoCloseable {
             error(c, HttpStatus.forStatus(status), message);
         };
         ingest(ctx, errors, (c, body) -> {
-            DecodedSpans decoded = receiver.receiveZipkin(body, c.header("Content-Encoding"));
+            AcceptedSpans decoded = receiver.receiveZipkin(body, c.header("Content-Encoding"));
             if (decoded.fullyAccepted()) {
                 c.status(HttpStatus.ACCEPTED);
             } else {

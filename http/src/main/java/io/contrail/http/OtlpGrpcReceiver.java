@@ -5,7 +5,7 @@ import com.google.protobuf.Duration;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
 import io.contrail.columnar.Warehouse;
-import io.contrail.ingest.DecodedSpans;
+import io.contrail.ingest.AcceptedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
 import io.contrail.ingest.SpanReceiver;
@@ -154,7 +154,7 @@ final class OtlpGrpcReceiver {
             return;
         }
         try {
-            DecodedSpans decoded = receiver.receiveOtlp(OtlpEncoding.PROTOBUF, new ByteArrayInputStream(request.bytes()),
+            AcceptedSpans decoded = receiver.receiveOtlp(OtlpEncoding.PROTOBUF, new ByteArrayInputStream(request.bytes()),
                     null);
             response.onNext(decoded.toResponse());
             response.onCompleted();

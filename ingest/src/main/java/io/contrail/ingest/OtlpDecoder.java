@@ -50,6 +50,11 @@ public final class OtlpDecoder {
         return decode(OtlpEncoding.ofContentType(contentType), body);
     }
 
+    /** Decodes a body into the chunk of its accepted spans: what the warehouse takes. */
+    public static AcceptedSpans decodeChunk(OtlpEncoding encoding, byte[] body) {
+        return AcceptedSpans.of(decode(encoding, body));
+    }
+
     public static DecodedSpans decode(OtlpEncoding encoding, byte[] body) {
         return switch (encoding) {
             case PROTOBUF -> decodeProtobuf(body);
@@ -59,10 +64,6 @@ public final class OtlpDecoder {
 
     /**
      * Decodes a protobuf-encoded {@code ExportTraceServiceRequest}; an empty body has no spans.
-     * When every span is valid, the result carries {@code body} itself as its
-     * {@link DecodedSpans#encodedTraces()}: the request's only field, {@code resource_spans}, has
-     * the number and type of {@code TracesData}'s, so the body is a valid {@code TracesData} holding
-     * exactly these spans (unknown fields included), and need not be encoded again for the log.
      */
     public static DecodedSpans decodeProtobuf(byte[] body) {
         ExportTraceServiceRequest request;
@@ -72,7 +73,7 @@ public final class OtlpDecoder {
             throw IngestException.malformed(
                     "malformed OTLP protobuf ExportTraceServiceRequest: " + e.getMessage(), e);
         }
-        return SpanValidator.validate(asTracesData(request)).withReceivedEncoding(body);
+        return SpanValidator.validate(asTracesData(request));
     }
 
     /**

@@ -26,6 +26,23 @@ public final class RequestBody {
     private RequestBody() {}
 
     /**
+     * A body as it came ({@code wire}: what the write-ahead log keeps) and decoded ({@code body}: what
+     * the decoders read); the same array when it was not gzip'd.
+     */
+    public record Received(byte[] wire, byte[] body, boolean gzip) {
+    }
+
+    /** Like {@link #read}, keeping the body as it came on the wire too. */
+    public static Received receive(InputStream in, String contentEncoding, long maxBytes) throws IOException {
+        if (!isGzip(contentEncoding)) {
+            byte[] body = read(in, null, maxBytes);
+            return new Received(body, body, false);
+        }
+        byte[] wire = read(in, null, maxBytes);
+        return new Received(wire, read(new java.io.ByteArrayInputStream(wire), contentEncoding, maxBytes), true);
+    }
+
+    /**
      * Reads the whole body and returns it decoded.
      *
      * @param contentEncoding the Content-Encoding header: null, empty or {@code identity} for none,

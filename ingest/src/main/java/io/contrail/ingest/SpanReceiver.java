@@ -10,6 +10,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The one path every span takes in: read the body (bounded, gzip), decode, validate, and append
  * the valid spans to the {@link Warehouse}, returning only once they are durable.
  *
+ * <p>The request is logged as it was received, with its {@link RequestFormat}: a warehouse using this
+ * receiver must be opened with {@link RequestFormat#DECODER}, so that recovery decodes it again.
+ *
  * <p>A request that fails as a whole (malformed, too large, wrong type) throws
  * {@link IngestException} before anything is written. Storage refusals propagate as
  * {@link Warehouse.OverloadedException} (retry later) or {@link IOException}. Knows no HTTP
@@ -36,45 +39,64 @@ public final class SpanReceiver {
         return maxBodyBytes;
     }
 
-    /** OTLP/HTTP {@code /v1/traces}. */
-    public DecodedSpans receiveOtlp(OtlpEncoding encoding, InputStream body, String contentEncoding)
+    /** OTLP/HTTP {@code /v1/traces} (and OTLP/gRPC's request bytes). */
+    public AcceptedSpans receiveOtlp(OtlpEncoding encoding, InputStream body, String contentEncoding)
             throws IOException {
-        return receive(() -> OtlpDecoder.decode(encoding, RequestBody.read(body, contentEncoding, maxBodyBytes)));
+        return receive(() -> {
+            RequestBody.Received received = RequestBody.receive(body, contentEncoding, maxBodyBytes);
+            return new Decoded(OtlpDecoder.decodeChunk(encoding, received.body()),
+                    RequestFormat.otlp(encoding, received.gzip()), received.wire());
+        });
     }
 
     /** Zipkin v2 JSON {@code /api/v2/spans}. */
-    public DecodedSpans receiveZipkin(InputStream body, String contentEncoding) throws IOException {
-        return receive(() -> ZipkinDecoder.decodeJsonV2(RequestBody.read(body, contentEncoding, maxBodyBytes)));
+    public AcceptedSpans receiveZipkin(InputStream body, String contentEncoding) throws IOException {
+        return receive(() -> {
+            RequestBody.Received received = RequestBody.receive(body, contentEncoding, maxBodyBytes);
+            return new Decoded(AcceptedSpans.of(ZipkinDecoder.decodeJsonV2(received.body())),
+                    RequestFormat.zipkin(received.gzip()), received.wire());
+        });
     }
 
-    /** Zipkin spans already parsed (a Zipkin {@code SpanConsumer}): decoded and stored like {@link #receiveZipkin(InputStream, String)}. */
-    public DecodedSpans receiveZipkin(java.util.List<zipkin2.Span> spans) throws IOException {
-        return receive(() -> ZipkinDecoder.decode(spans));
+    /**
+     * Zipkin spans already parsed (a Zipkin {@code SpanConsumer}): logged as the Zipkin JSON v2 they
+     * encode to, and decoded from it, so that recovery decodes exactly what was stored.
+     */
+    public AcceptedSpans receiveZipkin(java.util.List<zipkin2.Span> spans) throws IOException {
+        return receive(() -> {
+            byte[] json = zipkin2.codec.SpanBytesEncoder.JSON_V2.encodeList(spans);
+            return new Decoded(AcceptedSpans.of(ZipkinDecoder.decodeJsonV2(json)), RequestFormat.ZIPKIN_JSON, json);
+        });
+    }
+
+    /** A request's accepted spans, and the request as the log keeps it. */
+    private record Decoded(AcceptedSpans accepted, RequestFormat format, byte[] request) {
     }
 
     private interface Decoding {
-        DecodedSpans decode() throws IOException;
+        Decoded decode() throws IOException;
     }
 
-    private DecodedSpans receive(Decoding decoding) throws IOException {
-        DecodedSpans decoded;
+    private AcceptedSpans receive(Decoding decoding) throws IOException {
+        Decoded decoded;
         try {
             decoded = decoding.decode();
         } catch (IngestException e) {
             requestsRefused.incrementAndGet();
             throw e;
         }
-        if (decoded.acceptedSpans() > 0) {
+        AcceptedSpans accepted = decoded.accepted();
+        if (accepted.acceptedSpans() > 0) {
             try {
-                warehouse.append(decoded.traces(), decoded.encodedTraces());
+                warehouse.append(accepted.chunk(), decoded.format().tag(), decoded.request());
             } catch (IOException e) {
                 requestsRefused.incrementAndGet();
                 throw e;
             }
         }
-        spansAccepted.addAndGet(decoded.acceptedSpans());
-        spansRejected.addAndGet(decoded.rejectedSpans());
-        return decoded;
+        spansAccepted.addAndGet(accepted.acceptedSpans());
+        spansRejected.addAndGet(accepted.rejectedSpans());
+        return accepted;
     }
 
     public Stats stats() {

@@ -19,13 +19,16 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The write-ahead log takes a received OTLP protobuf body as it is when every span in it was
- * accepted (no second encoding), and never when a span was rejected or the body was JSON.
+ * The write-ahead log keeps every request as it was received, with its format, and a restart decodes
+ * it again: exactly the spans that were acknowledged come back, whatever the protocol, gzip or not,
+ * and spans the validator rejected stay rejected.
  */
 class ReceivedBodyLoggingTest {
 
@@ -35,56 +38,84 @@ class ReceivedBodyLoggingTest {
     private static final TracesData VALID = tracesOf(validSpan("GET /cart", 1).build(),
             validSpan("SELECT cart", 2).build(), validSpan("GET /price", 3).build());
 
-    @Test
-    void aFullyAcceptedProtobufBodyIsItsOwnEncoding() throws Exception {
-        byte[] body = VALID.toByteArray();
-        DecodedSpans decoded = OtlpDecoder.decodeProtobuf(body);
-        assertThat(decoded.encodedTraces()).isSameAs(body);
-        assertThat(TracesData.parseFrom(decoded.encodedTraces())).isEqualTo(decoded.traces());
+    private interface Request {
+        void send(SpanReceiver receiver) throws Exception;
     }
 
-    @Test
-    void aBodyWithARejectedSpanIsNotLoggedAsReceived() {
-        TracesData oneInvalid = tracesOf(validSpan("GET /cart", 1).build(),
-                validSpan("no trace id", 2).setTraceId(ByteString.EMPTY).build());
-        DecodedSpans decoded = OtlpDecoder.decodeProtobuf(oneInvalid.toByteArray());
-        assertThat(decoded.rejectedSpans()).isEqualTo(1);
-        assertThat(decoded.encodedTraces()).isNull();
-    }
-
-    @Test
-    void aJsonBodyIsNotLoggedAsReceived() throws Exception {
-        byte[] json = OtlpJsonText.of(ExportTraceServiceRequest.parseFrom(VALID.toByteArray()))
-                .getBytes(StandardCharsets.UTF_8);
-        DecodedSpans decoded = OtlpDecoder.decodeJson(json);
-        assertThat(decoded.acceptedSpans()).isEqualTo(3);
-        assertThat(decoded.encodedTraces()).isNull();
-    }
-
-    @Test
-    void aGzippedBodyIsLoggedDecompressedSoItsSpansSurviveARestart() throws Exception {
-        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
-        try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
-            gzip.write(VALID.toByteArray());
-        }
+    /** Sends through a receiver, "crashes" with the spans only in the log, restarts and flushes; returns the names stored. */
+    private List<String> recoveredNames(Request request) throws Exception {
         DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
-        Warehouse crashed = Warehouse.open(Warehouse.Config.defaults(data)
-                .withMaxBufferAge(Duration.ofHours(1)), SpanSampler.KEEP_ALL, crashedProcess);
-        new SpanReceiver(crashed, RequestBody.DEFAULT_MAX_BODY_BYTES).receiveOtlp(OtlpEncoding.PROTOBUF,
-                new ByteArrayInputStream(gzipped.toByteArray()), "gzip");
+        Warehouse crashed = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1)),
+                SpanSampler.KEEP_ALL, RequestFormat.DECODER, crashedProcess);
+        request.send(new SpanReceiver(crashed, RequestBody.DEFAULT_MAX_BODY_BYTES));
         // No close(): the process "dies" with the spans only in the write-ahead log, and the OS releases its claim.
         crashedProcess.close();
-        try (Warehouse restarted = Warehouse.open(Warehouse.Config.defaults(data))) {
-            assertThat(restarted.stats().spansReplayed()).isEqualTo(3);
+        try (DataFolderLock restartedProcess = DataFolderLock.acquire(data, "restarted");
+             Warehouse restarted = Warehouse.open(Warehouse.Config.defaults(data), SpanSampler.KEEP_ALL,
+                     RequestFormat.DECODER, restartedProcess)) {
             restarted.flush();
         }
+        List<String> names = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
              Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT count(*), count(DISTINCT span_id) FROM read_parquet('"
-                     + data.resolve("spans") + "/*/*/*.parquet')")) {
-            rows.next();
-            assertThat(rows.getLong(1)).isEqualTo(3);
-            assertThat(rows.getLong(2)).isEqualTo(3);
+             ResultSet rows = statement.executeQuery("SELECT name FROM read_parquet('"
+                     + data.resolve("spans") + "/*/*/*.parquet') ORDER BY name")) {
+            while (rows.next()) {
+                names.add(rows.getString(1));
+            }
         }
+        return names;
+    }
+
+    private static byte[] gzip(byte[] body) throws Exception {
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (GZIPOutputStream gzip = new GZIPOutputStream(gzipped)) {
+            gzip.write(body);
+        }
+        return gzipped.toByteArray();
+    }
+
+    @Test
+    void aProtobufBodyIsRecoveredAsAcknowledged() throws Exception {
+        assertThat(recoveredNames(receiver -> receiver.receiveOtlp(OtlpEncoding.PROTOBUF,
+                new ByteArrayInputStream(VALID.toByteArray()), null)))
+                .containsExactly("GET /cart", "GET /price", "SELECT cart");
+    }
+
+    @Test
+    void aGzippedBodyIsLoggedAsReceivedAndItsSpansSurviveARestart() throws Exception {
+        assertThat(recoveredNames(receiver -> receiver.receiveOtlp(OtlpEncoding.PROTOBUF,
+                new ByteArrayInputStream(gzip(VALID.toByteArray())), "gzip")))
+                .containsExactly("GET /cart", "GET /price", "SELECT cart");
+    }
+
+    @Test
+    void aRejectedSpanOfALoggedBodyStaysRejectedOnRestart() throws Exception {
+        TracesData oneInvalid = tracesOf(validSpan("GET /cart", 1).build(),
+                validSpan("no trace id", 2).setTraceId(ByteString.EMPTY).build());
+        assertThat(recoveredNames(receiver -> assertThat(receiver.receiveOtlp(OtlpEncoding.PROTOBUF,
+                new ByteArrayInputStream(oneInvalid.toByteArray()), null).rejectedSpans()).isEqualTo(1)))
+                .containsExactly("GET /cart");
+    }
+
+    @Test
+    void aJsonBodyIsRecoveredAsAcknowledged() throws Exception {
+        byte[] json = OtlpJsonText.of(ExportTraceServiceRequest.parseFrom(VALID.toByteArray()))
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(recoveredNames(receiver -> receiver.receiveOtlp(OtlpEncoding.JSON,
+                new ByteArrayInputStream(gzip(json)), "gzip")))
+                .containsExactly("GET /cart", "GET /price", "SELECT cart");
+    }
+
+    @Test
+    void zipkinSpansAreRecoveredAsAcknowledged() throws Exception {
+        zipkin2.Span span = zipkin2.Span.newBuilder().traceId("463ac35c9f6413ad48485a3953bb6124").id("a2fb4a1d1a96d312")
+                .name("get /zipkin").localEndpoint(zipkin2.Endpoint.newBuilder().serviceName("frontend").build())
+                .timestamp(1_764_000_000_000_000L).duration(1_000L).build();
+        byte[] json = zipkin2.codec.SpanBytesEncoder.JSON_V2.encodeList(List.of(span));
+        assertThat(recoveredNames(receiver -> {
+            receiver.receiveZipkin(new ByteArrayInputStream(json), null);
+            receiver.receiveZipkin(List.of(span.toBuilder().id("b2fb4a1d1a96d312").name("post /zipkin").build()));
+        })).containsExactly("get /zipkin", "post /zipkin");
     }
 }

@@ -1,7 +1,7 @@
 package io.contrail.http.zipkin;
 
 import io.contrail.columnar.Warehouse;
-import io.contrail.ingest.DecodedSpans;
+import io.contrail.ingest.AcceptedSpans;
 import io.contrail.ingest.SpanReceiver;
 import io.contrail.query.QueryEngine;
 import java.io.IOException;
@@ -138,7 +138,7 @@ public final class ContrailStorage extends StorageComponent {
             }
             List<Span> batch = List.copyOf(spans);
             return new StorageCall<Void>(() -> {
-                DecodedSpans decoded = receiver.receiveZipkin(batch);
+                AcceptedSpans decoded = receiver.receiveZipkin(batch);
                 if (!decoded.fullyAccepted()) {
                     throw new IOException(decoded.errorMessage());
                 }
