@@ -134,8 +134,8 @@ public final class Main implements Runnable {
         long maxBufferedSpans = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_SPANS;
 
         @Option(names = "--max-buffered-bytes", paramLabel = "SIZE", converter = OptionUnits.Size.class,
-                description = "Refuse ingest (503 with Retry-After) while spans of this many bytes, as received, wait "
-                        + "to be written to Parquet, e.g. 96MB; their heap is a few times this "
+                description = "Refuse ingest (503 with Retry-After) while spans taking this much heap wait to be "
+                        + "written to Parquet, e.g. 256MB; about 700 bytes per span of a typical request "
                         + "(default: ${DEFAULT-VALUE}).")
         long maxBufferedBytes = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES;
 

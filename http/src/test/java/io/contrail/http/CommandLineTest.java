@@ -112,7 +112,7 @@ class CommandLineTest {
     void helpShowsDefaultsWithTheirUnits() {
         String help = run("serve", "--help").out().replaceAll("\\s+", " ");
 
-        assertThat(help).contains("(default: 64MB)").contains("(default: 96MB)").contains("(default: 30s; a bare number is seconds)")
+        assertThat(help).contains("(default: 64MB)").contains("(default: 256MB)").contains("(default: 30s; a bare number is seconds)")
                 .contains("(default: 1s; a bare number is milliseconds)").contains("(default: 1m)");
         assertThat(help).doesNotContain("PT").doesNotContain("67108864");
     }

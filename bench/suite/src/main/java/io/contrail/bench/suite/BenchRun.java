@@ -297,8 +297,8 @@ public final class BenchRun {
 
     /**
      * New spans sent before the kill -9: as many as the corpus, within [{@value BenchOptions#SMOKE_SPANS},
-     * {@value #MAX_RESTART_SPANS}] — more than the buffer holds (96 MiB ≈ 160k spans of this workload by
-     * default), so that it fills when the flushes fall behind.
+     * {@value #MAX_RESTART_SPANS}] — more than the buffer holds (400,000 spans, or 256 MiB of
+     * chunks ≈ 380k spans of this workload, by default), so that it fills when the flushes fall behind.
      */
     static long restartSpans(long corpusSpans) {
         return Math.max(BenchOptions.SMOKE_SPANS, Math.min(corpusSpans, MAX_RESTART_SPANS));
