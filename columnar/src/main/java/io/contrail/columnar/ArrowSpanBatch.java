@@ -28,18 +28,27 @@ import java.util.Map;
  *
  * <p>Values that Arrow would need nested vectors for (events, links, array attributes) travel as
  * JSON text and are turned into DuckDB LIST/STRUCT values by {@link #selectList(String)} while the
- * file is written. The batch owns its vectors: close it.
+ * file is written; a span without events (links) has NULL there, written as an empty list. The
+ * batch owns its vectors: close it.
+ *
+ * <p>Built from span chunks ({@link #build}, column by column, {@link ChunkBatchBuilder}) or, until
+ * every writer hands over chunks, from {@link SpanRef}s ({@link #fromSpanRefs}, span by span); the two
+ * give the same rows.
  */
 final class ArrowSpanBatch implements AutoCloseable {
 
     private static final HexFormat HEX = HexFormat.of();
 
     private final VectorSchemaRoot root;
-    private final List<AttributeColumn> attributeColumns;
+    private final List<TypedColumn> attributeColumns;
 
-    private ArrowSpanBatch(VectorSchemaRoot root, List<AttributeColumn> attributeColumns) {
+    ArrowSpanBatch(VectorSchemaRoot root, List<TypedColumn> attributeColumns) {
         this.root = root;
-        this.attributeColumns = attributeColumns;
+        this.attributeColumns = List.copyOf(attributeColumns);
+    }
+
+    /** An attribute column of a batch and the type its values get in this file. */
+    record TypedColumn(String name, AttributeType type) {
     }
 
     VectorSchemaRoot root() {
@@ -52,26 +61,31 @@ final class ArrowSpanBatch implements AutoCloseable {
 
     /** Notes in {@code shapes} the list/scalar shape of each attribute column: call once the file is written. */
     void recordShapes(AttributeShapes shapes) {
-        for (AttributeColumn column : attributeColumns) {
-            shapes.record(column.name, column.type.isList());
+        for (TypedColumn column : attributeColumns) {
+            shapes.record(column.name(), column.type().isList());
         }
     }
 
     /** Attribute columns of this batch, e.g. {@code attr.http.route → BIGINT}. */
     Map<String, String> attributeColumnTypes() {
         Map<String, String> types = new LinkedHashMap<>();
-        for (AttributeColumn column : attributeColumns) {
-            types.put(column.name, column.type.sqlType);
+        for (TypedColumn column : attributeColumns) {
+            types.put(column.name(), column.type().sqlType);
         }
         return types;
     }
 
-    static ArrowSpanBatch build(BufferAllocator allocator, List<SpanRef> spans) {
-        return build(allocator, spans, new AttributeShapes());
+    /**
+     * Builds the batch of the selected rows of span chunks, in order, keeping each attribute column
+     * in the shape (list or scalar) {@code shapes} knows. Only keys with a value in a selected row
+     * get a column.
+     */
+    static ArrowSpanBatch build(BufferAllocator allocator, List<ChunkRows> chunks, AttributeShapes shapes) {
+        return ChunkBatchBuilder.build(allocator, chunks, shapes);
     }
 
-    /** Builds the batch, keeping each attribute column in the shape (list or scalar) {@code shapes} knows. */
-    static ArrowSpanBatch build(BufferAllocator allocator, List<SpanRef> spans, AttributeShapes shapes) {
+    /** Builds the batch span by span, keeping each attribute column in the shape (list or scalar) {@code shapes} knows. */
+    static ArrowSpanBatch fromSpanRefs(BufferAllocator allocator, List<SpanRef> spans, AttributeShapes shapes) {
         AttributeColumns spanAttributes = new AttributeColumns(SpanSchema.SPAN_ATTRIBUTE_PREFIX);
         AttributeColumns resourceAttributes = new AttributeColumns(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX);
         // Each row's attribute columns, found once here and used again when the values are set:
@@ -133,7 +147,11 @@ final class ArrowSpanBatch implements AutoCloseable {
         }
         VectorSchemaRoot root = new VectorSchemaRoot(vectors);
         root.setRowCount(spans.size());
-        return new ArrowSpanBatch(root, attributeColumns);
+        List<TypedColumn> types = new ArrayList<>();
+        for (AttributeColumn column : attributeColumns) {
+            types.add(new TypedColumn(column.name, column.type));
+        }
+        return new ArrowSpanBatch(root, types);
     }
 
     /** The SELECT list that turns the registered Arrow table {@code source} into schema v1 rows. */
@@ -145,21 +163,23 @@ final class ArrowSpanBatch implements AutoCloseable {
                 case VARCHAR, BIGINT, DOUBLE -> ref;
                 case INTEGER -> "CAST(" + ref + " AS INTEGER)";
                 case TIMESTAMP_NS -> "make_timestamp_ns(" + ref + ")";
-                case EVENTS -> "list_transform(from_json(" + ref + ", '[{\"t\":\"BIGINT\",\"n\":\"VARCHAR\","
+                case EVENTS -> "coalesce(list_transform(from_json(" + ref + ", '[{\"t\":\"BIGINT\",\"n\":\"VARCHAR\","
                         + "\"a\":\"JSON\",\"d\":\"INTEGER\"}]'), lambda e: {'time': make_timestamp_ns(e.t), "
-                        + "'name': e.n, 'attributes': e.a, 'dropped_attributes_count': e.d})";
-                case LINKS -> "list_transform(from_json(" + ref + ", '[{\"t\":\"VARCHAR\",\"s\":\"VARCHAR\","
+                        + "'name': e.n, 'attributes': e.a, 'dropped_attributes_count': e.d}), "
+                        + "CAST([] AS " + column.sqlType() + "))";
+                case LINKS -> "coalesce(list_transform(from_json(" + ref + ", '[{\"t\":\"VARCHAR\",\"s\":\"VARCHAR\","
                         + "\"ts\":\"VARCHAR\",\"a\":\"JSON\",\"d\":\"INTEGER\"}]'), lambda l: {'trace_id': l.t, "
-                        + "'span_id': l.s, 'trace_state': l.ts, 'attributes': l.a, 'dropped_attributes_count': l.d})";
+                        + "'span_id': l.s, 'trace_state': l.ts, 'attributes': l.a, 'dropped_attributes_count': l.d}), "
+                        + "CAST([] AS " + column.sqlType() + "))";
             };
             expressions.add(expression + " AS " + SpanSchema.quote(column.name()));
         }
-        for (AttributeColumn column : attributeColumns) {
-            String ref = source + "." + SpanSchema.quote(column.name);
-            String expression = column.type.isList()
-                    ? "from_json(" + ref + ", '[\"" + column.type.elementType + "\"]')"
+        for (TypedColumn column : attributeColumns) {
+            String ref = source + "." + SpanSchema.quote(column.name());
+            String expression = column.type().isList()
+                    ? "from_json(" + ref + ", '[\"" + column.type().elementType + "\"]')"
                     : ref;
-            expressions.add(expression + " AS " + SpanSchema.quote(column.name));
+            expressions.add(expression + " AS " + SpanSchema.quote(column.name()));
         }
         return String.join(",\n  ", expressions);
     }
@@ -293,45 +313,47 @@ final class ArrowSpanBatch implements AutoCloseable {
                 }
             }
         }
+    }
 
-        private static String eventsJson(Span span) {
-            if (span.getEventsCount() == 0) {
-                return "[]";
-            }
-            return AttributeValues.render(g -> {
-                g.writeStartArray();
-                for (Span.Event event : span.getEventsList()) {
-                    g.writeStartObject();
-                    g.writeNumberField("t", event.getTimeUnixNano());
-                    g.writeStringField("n", event.getName());
-                    g.writeFieldName("a");
-                    AttributeValues.writeObject(g, event.getAttributesList());
-                    g.writeNumberField("d", event.getDroppedAttributesCount());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            });
+    /** The span's events as the JSON the EVENTS column stages ({@code []} for none). */
+    static String eventsJson(Span span) {
+        if (span.getEventsCount() == 0) {
+            return "[]";
         }
+        return AttributeValues.render(g -> {
+            g.writeStartArray();
+            for (Span.Event event : span.getEventsList()) {
+                g.writeStartObject();
+                g.writeNumberField("t", event.getTimeUnixNano());
+                g.writeStringField("n", event.getName());
+                g.writeFieldName("a");
+                AttributeValues.writeObject(g, event.getAttributesList());
+                g.writeNumberField("d", event.getDroppedAttributesCount());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
+    }
 
-        private static String linksJson(Span span) {
-            if (span.getLinksCount() == 0) {
-                return "[]";
-            }
-            return AttributeValues.render(g -> {
-                g.writeStartArray();
-                for (Span.Link link : span.getLinksList()) {
-                    g.writeStartObject();
-                    g.writeStringField("t", hex(link.getTraceId()));
-                    g.writeStringField("s", hex(link.getSpanId()));
-                    g.writeStringField("ts", emptyToNull(link.getTraceState()));
-                    g.writeFieldName("a");
-                    AttributeValues.writeObject(g, link.getAttributesList());
-                    g.writeNumberField("d", link.getDroppedAttributesCount());
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            });
+    /** The span's links as the JSON the LINKS column stages ({@code []} for none). */
+    static String linksJson(Span span) {
+        if (span.getLinksCount() == 0) {
+            return "[]";
         }
+        return AttributeValues.render(g -> {
+            g.writeStartArray();
+            for (Span.Link link : span.getLinksList()) {
+                g.writeStartObject();
+                g.writeStringField("t", hex(link.getTraceId()));
+                g.writeStringField("s", hex(link.getSpanId()));
+                g.writeStringField("ts", emptyToNull(link.getTraceState()));
+                g.writeFieldName("a");
+                AttributeValues.writeObject(g, link.getAttributesList());
+                g.writeNumberField("d", link.getDroppedAttributesCount());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
     }
 
     static String kindName(Span.SpanKind kind) {

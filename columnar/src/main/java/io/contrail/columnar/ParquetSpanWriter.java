@@ -65,13 +65,60 @@ public final class ParquetSpanWriter implements AutoCloseable {
 
     /** Writes {@code spans} to {@code target} and returns the file's size in bytes. */
     public long write(List<SpanRef> spans, Path target) throws IOException {
+        return write(spans.size(), a -> ArrowSpanBatch.fromSpanRefs(a, spans, shapes), TraceIdIndex.keysOf(spans), target);
+    }
+
+    /**
+     * Writes the selected rows of {@code chunks}, in order, to {@code target} and returns the file's
+     * size in bytes: the same file {@link #write} makes of the same spans, built column by column.
+     */
+    public long writeChunks(List<ChunkRows> chunks, Path target) throws IOException {
+        int spans = 0;
+        for (ChunkRows rows : chunks) {
+            spans += rows.size();
+        }
+        return write(spans, a -> ArrowSpanBatch.build(a, chunks, shapes), traceIdKeysOf(chunks), target);
+    }
+
+    /** The sorted distinct trace-ID keys of the selected rows, as {@link TraceIdIndex#keysOf} gives them. */
+    private static long[] traceIdKeysOf(List<ChunkRows> chunks) {
+        int spans = 0;
+        for (ChunkRows rows : chunks) {
+            spans += rows.size();
+        }
+        long[] keys = new long[spans];
+        int count = 0;
+        for (ChunkRows rows : chunks) {
+            ByteColumn ids = rows.chunk().traceIds();
+            byte[] data = ids.data();
+            for (int i = 0; i < rows.size(); i++) {
+                int row = rows.row(i);
+                if (ids.length(row) >= 8) {
+                    int at = ids.end(row) - 8;
+                    long key = 0;
+                    for (int b = 0; b < 8; b++) {
+                        key = key << 8 | (data[at + b] & 0xff);
+                    }
+                    keys[count++] = key;
+                }
+            }
+        }
+        return java.util.Arrays.stream(keys, 0, count).sorted().distinct().toArray();
+    }
+
+    /** Builds a batch with the given allocator; the writer's one place where rows become Arrow vectors. */
+    private interface BatchSource {
+        ArrowSpanBatch build(BufferAllocator allocator);
+    }
+
+    private long write(int spans, BatchSource source, long[] traceIdKeys, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         Path temp = DataLayout.tempFor(target);
         try {
-            copy(spans, shapes, temp);
+            copy(source, shapes, temp);
         } catch (SQLException | RuntimeException e) {
             Files.deleteIfExists(temp);
-            String message = "writing " + spans.size() + " spans to " + relative(target) + " failed: "
+            String message = "writing " + spans + " spans to " + relative(target) + " failed: "
                     + withoutDataPath(e.getMessage() == null ? e.toString() : e.getMessage());
             // DuckDB's "IO Error"s are about the disk or the folder; any other failure of the COPY (a parser,
             // binder or conversion error), or a RuntimeException turning the spans into Arrow vectors, may be
@@ -82,7 +129,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
         // The sidecar first: a reader that finds the span file finds its trace-ID keys (a crash in between
         // leaves an orphan sidecar, deleted on start).
         try {
-            TraceIdIndex.writeSidecar(target, TraceIdIndex.keysOf(spans));
+            TraceIdIndex.writeSidecar(target, traceIdKeys);
         } catch (IOException e) {
             Files.deleteIfExists(temp);
             throw e;
@@ -103,9 +150,9 @@ public final class ParquetSpanWriter implements AutoCloseable {
         }
     }
 
-    /** Writes {@code spans} to the Parquet file {@code temp}, keeping attribute shapes as {@code shapes} says. */
-    private void copy(List<SpanRef> spans, AttributeShapes shapes, Path temp) throws SQLException, IOException {
-        try (ArrowSpanBatch batch = ArrowSpanBatch.build(allocator, spans, shapes);
+    /** Writes the batch of {@code source} to the Parquet file {@code temp}; {@code shapes} is told the shapes written. */
+    private void copy(BatchSource source, AttributeShapes shapes, Path temp) throws SQLException, IOException {
+        try (ArrowSpanBatch batch = source.build(allocator);
              ArrowArrayStream stream = ArrowArrayStream.allocateNew(allocator);
              SingleBatchReader reader = new SingleBatchReader(allocator, batch.root())) {
             Data.exportArrayStream(allocator, reader, stream);
@@ -129,7 +176,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
         Path temp = DataLayout.tempFor(dir.resolve("contrail-write-probe" + DataLayout.PARQUET_SUFFIX));
         try {
             Files.createDirectories(dir);
-            copy(List.of(PROBE_SPAN), new AttributeShapes(), temp);
+            AttributeShapes probeShapes = new AttributeShapes();
+            copy(a -> ArrowSpanBatch.fromSpanRefs(a, List.of(PROBE_SPAN), probeShapes), probeShapes, temp);
             Durability.fsyncFile(temp);
             return true;
         } catch (IOException | SQLException | RuntimeException e) {

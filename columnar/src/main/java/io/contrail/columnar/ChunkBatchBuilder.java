@@ -1,0 +1,861 @@
+package io.contrail.columnar;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.contrail.columnar.ArrowSpanBatch.AttributeType;
+import io.contrail.columnar.SpanChunk.AttributeColumn;
+import io.contrail.columnar.SpanSchema.Column;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.contrail.columnar.SpanChunk.K_BOOL;
+import static io.contrail.columnar.SpanChunk.K_DOUBLE;
+import static io.contrail.columnar.SpanChunk.K_INT;
+import static io.contrail.columnar.SpanChunk.K_OTHER;
+import static io.contrail.columnar.SpanChunk.K_STRING;
+
+/**
+ * Builds an {@link ArrowSpanBatch} from span chunks, column by column: each chunk's attribute
+ * column is mapped to the batch's column once, by key, and its values are copied in bulk; text goes
+ * through {@link VarCharStaging}. The rows, columns and values are those the span-by-span build of
+ * the same spans gives ({@code ArrowSpanBatchChunkTest} holds the two against each other).
+ *
+ * <p>Where the order of a span's (or resource's) attribute list decides the result — two keys of
+ * one column (differing only in ASCII case) or both spellings of a promoted attribute in one span:
+ * the later wins; the first seen names the column — the values' {@link AttributeColumn#ordinal}s
+ * tell. Single-threaded.
+ */
+final class ChunkBatchBuilder {
+
+    private static final byte[] TRUE = "true".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
+    /** What {@link AttributeValues#toText} gives for an attribute without a value. */
+    private static final byte[] NULL_TEXT = "null".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[][] KIND_NAMES = names("UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER");
+    private static final byte[][] STATUS_NAMES = names("UNSET", "OK", "ERROR");
+
+    /** The promoted fixed columns and the attribute keys they are taken from, in {@link SpanSchema#COLUMNS} order. */
+    private enum Promoted {
+        HTTP_METHOD("http_method", "http.request.method", "http.method"),
+        HTTP_ROUTE("http_route", "http.route"),
+        HTTP_STATUS_CODE("http_status_code", "http.response.status_code", "http.status_code"),
+        RPC_SYSTEM("rpc_system", "rpc.system"),
+        RPC_SERVICE("rpc_service", "rpc.service"),
+        RPC_METHOD("rpc_method", "rpc.method"),
+        DB_SYSTEM("db_system", "db.system.name", "db.system"),
+        PEER_SERVICE("peer_service", "peer.service"),
+        SERVER_ADDRESS("server_address", "server.address", "net.peer.name");
+
+        final String column;
+        final List<String> keys;
+
+        Promoted(String column, String... keys) {
+            this.column = column;
+            this.keys = List.of(keys);
+        }
+
+        private static final Map<String, Promoted> BY_KEY = new HashMap<>();
+
+        static {
+            for (Promoted promoted : values()) {
+                for (String key : promoted.keys) {
+                    BY_KEY.put(key, promoted);
+                }
+            }
+        }
+
+        static Promoted of(String key) {
+            return BY_KEY.get(key);
+        }
+
+        /** Whether a value sets the column: any value for text (an unset one as "null"), a number for the status code. */
+        boolean takes(int kind, AttributeColumn column, int i) {
+            return this != HTTP_STATUS_CODE || kind == K_INT || (kind == K_STRING && parsedStatusCode(column, i) != null);
+        }
+    }
+
+    private final int rowCount;
+    private final List<Part> parts = new ArrayList<>();
+    private final Family spanFamily = new Family(SpanSchema.SPAN_ATTRIBUTE_PREFIX, false);
+    private final Family resourceFamily = new Family(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX, true);
+    private final RowValues pairs = new RowValues();
+
+    private ChunkBatchBuilder(List<ChunkRows> chunks) {
+        int base = 0;
+        for (ChunkRows rows : chunks) {
+            Part part = new Part(rows, base);
+            parts.add(part);
+            base += part.size;
+        }
+        this.rowCount = base;
+    }
+
+    static ArrowSpanBatch build(BufferAllocator allocator, List<ChunkRows> chunks, AttributeShapes shapes) {
+        return new ChunkBatchBuilder(chunks).build(allocator, shapes);
+    }
+
+    private ArrowSpanBatch build(BufferAllocator allocator, AttributeShapes shapes) {
+        for (Part part : parts) {
+            spanFamily.observe(part);
+            resourceFamily.observe(part);
+        }
+        List<FieldVector> vectors = new ArrayList<>();
+        try {
+            List<FieldVector> fixed = new ArrayList<>();
+            for (Column column : SpanSchema.COLUMNS) {
+                FieldVector vector = switch (column.staging()) {
+                    case VARCHAR, EVENTS, LINKS -> new VarCharVector(column.name(), allocator);
+                    case BIGINT, INTEGER, TIMESTAMP_NS -> new BigIntVector(column.name(), allocator);
+                    case DOUBLE -> new Float8Vector(column.name(), allocator);
+                };
+                fixed.add(vector);
+                vectors.add(vector);
+            }
+            List<BatchColumn> attributeColumns = new ArrayList<>();
+            attributeColumns.addAll(spanFamily.columns());
+            attributeColumns.addAll(resourceFamily.columns());
+            for (BatchColumn column : attributeColumns) {
+                vectors.add(column.resolve(allocator, shapes, rowCount));
+            }
+
+            new FixedColumns(fixed).write();
+            for (Part part : parts) {
+                spanFamily.write(part);
+                resourceFamily.write(part);
+            }
+            List<ArrowSpanBatch.TypedColumn> types = new ArrayList<>();
+            for (BatchColumn column : attributeColumns) {
+                column.finish(rowCount);
+                types.add(new ArrowSpanBatch.TypedColumn(column.name, column.type));
+            }
+            VectorSchemaRoot root = new VectorSchemaRoot(vectors);
+            root.setRowCount(rowCount);
+            return new ArrowSpanBatch(root, types);
+        } catch (RuntimeException | Error e) {
+            vectors.forEach(FieldVector::close);
+            throw e;
+        }
+    }
+
+    /** One {@link ChunkRows}: output rows {@code base .. base + size - 1}, local index {@code k} being row {@code base + k}. */
+    private static final class Part {
+        final ChunkRows rows;
+        final SpanChunk chunk;
+        final int base;
+        final int size;
+        /** Chunk row to its first local index, -1 when not selected; null when all rows are selected in order. */
+        final int[] firstOut;
+        /** Local index to the next local index of the same chunk row, -1 for none; null when no row repeats. */
+        final int[] nextOut;
+        /** Whether local indexes of ascending chunk rows ascend, so values in owner order arrive in row order. */
+        final boolean ascending;
+        BatchColumn[] spanTargets;
+        BatchColumn[] resourceTargets;
+        private int[] resourceFirstOut;
+
+        Part(ChunkRows rows, int base) {
+            this.rows = rows;
+            this.chunk = rows.chunk();
+            this.base = base;
+            this.size = rows.size();
+            if (rows.rows() == null) {
+                firstOut = null;
+                nextOut = null;
+                ascending = true;
+            } else {
+                firstOut = new int[chunk.spanCount()];
+                Arrays.fill(firstOut, -1);
+                int[] next = null;
+                boolean increasing = true;
+                for (int k = size - 1; k >= 0; k--) {
+                    int row = rows.row(k);
+                    if (firstOut[row] >= 0) {
+                        if (next == null) {
+                            next = new int[size];
+                            Arrays.fill(next, -1);
+                        }
+                        next[k] = firstOut[row];
+                    }
+                    if (k > 0 && rows.row(k - 1) >= row) {
+                        increasing = false;
+                    }
+                    firstOut[row] = k;
+                }
+                nextOut = next;
+                ascending = increasing;
+            }
+        }
+
+        int firstOut(int chunkRow) {
+            return firstOut == null ? chunkRow : firstOut[chunkRow];
+        }
+
+        int nextOut(int k) {
+            return nextOut == null ? -1 : nextOut[k];
+        }
+
+        /** Resource index to its first local index, -1 when no selected row has it. */
+        int[] resourceFirstOut() {
+            if (resourceFirstOut == null) {
+                resourceFirstOut = new int[chunk.resourceCount()];
+                Arrays.fill(resourceFirstOut, -1);
+                for (int k = size - 1; k >= 0; k--) {
+                    resourceFirstOut[chunk.resourceOf(rows.row(k))] = k;
+                }
+            }
+            return resourceFirstOut;
+        }
+    }
+
+    /**
+     * (local row, value index) pairs of one chunk column, ascending by row, one per row: the value
+     * that row keeps. Reused; single-threaded.
+     */
+    private static final class RowValues {
+        int count;
+        int[] rows = new int[64];
+        int[] values = new int[64];
+
+        void clear() {
+            count = 0;
+        }
+
+        /** Adds a pair; a pair for the last row replaces it (the later value wins). */
+        void add(int row, int value) {
+            if (count > 0 && rows[count - 1] == row) {
+                values[count - 1] = value;
+                return;
+            }
+            if (count == rows.length) {
+                rows = Arrays.copyOf(rows, count * 2);
+                values = Arrays.copyOf(values, count * 2);
+            }
+            rows[count] = row;
+            values[count] = value;
+            count++;
+        }
+
+        /** Orders pairs added out of row order by row, keeping for each row the last added. */
+        void sortByRow() {
+            long[] keyed = new long[count];
+            for (int i = 0; i < count; i++) {
+                keyed[i] = (long) rows[i] << 32 | i;
+            }
+            Arrays.sort(keyed);
+            int[] oldValues = Arrays.copyOf(values, count);
+            count = 0;
+            for (long key : keyed) {
+                add((int) (key >>> 32), oldValues[(int) key]);
+            }
+        }
+
+        /** Fills this with the values of {@code column} that {@code part}'s rows keep. */
+        void collect(Part part, AttributeColumn column, boolean resource, Promoted promoted) {
+            clear();
+            int size = column.size();
+            if (resource) {
+                // Per resource the value it keeps, then every selected row of that resource.
+                int[] valueOf = new int[part.chunk.resourceCount()];
+                Arrays.fill(valueOf, -1);
+                for (int i = 0; i < size; i++) {
+                    if (column.kind(i) != 0) {
+                        valueOf[column.owner(i)] = i;
+                    }
+                }
+                for (int k = 0; k < part.size; k++) {
+                    int value = valueOf[part.chunk.resourceOf(part.rows.row(k))];
+                    if (value >= 0) {
+                        add(k, value);
+                    }
+                }
+                return;
+            }
+            for (int i = 0; i < size; i++) {
+                int kind = column.kind(i);
+                if (promoted == null ? kind == 0 : !promoted.takes(kind, column, i)) {
+                    continue;
+                }
+                for (int k = part.firstOut(column.owner(i)); k >= 0; k = part.nextOut(k)) {
+                    add(k, i);
+                }
+            }
+            if (!part.ascending) {
+                sortByRow();
+            }
+        }
+    }
+
+    /**
+     * Several chunk columns feeding one batch column in one part, merged into one row order; where
+     * two hold a value for the same row, the key later in that row's attribute list wins.
+     */
+    private static final class MergedValues {
+        int count;
+        int[] rows;
+        int[] sources;
+        int[] values;
+
+        MergedValues(Part part, List<AttributeColumn> columns, boolean resource, Promoted promoted) {
+            if (columns.size() > 0xff) {
+                throw new IllegalArgumentException(columns.size() + " keys for one column");
+            }
+            RowValues scratch = new RowValues();
+            int total = 0;
+            int[][] rowsOf = new int[columns.size()][];
+            int[][] valuesOf = new int[columns.size()][];
+            for (int c = 0; c < columns.size(); c++) {
+                scratch.collect(part, columns.get(c), resource, promoted);
+                rowsOf[c] = Arrays.copyOf(scratch.rows, scratch.count);
+                valuesOf[c] = Arrays.copyOf(scratch.values, scratch.count);
+                total += scratch.count;
+            }
+            long[] keyed = new long[total];
+            int n = 0;
+            for (int c = 0; c < columns.size(); c++) {
+                for (int i = 0; i < rowsOf[c].length; i++) {
+                    keyed[n++] = (long) rowsOf[c][i] << 32 | (long) c << 24 | i;
+                }
+            }
+            Arrays.sort(keyed);
+            rows = new int[total];
+            sources = new int[total];
+            values = new int[total];
+            for (int at = 0; at < total; ) {
+                int row = (int) (keyed[at] >>> 32);
+                int end = at + 1;
+                while (end < total && (int) (keyed[end] >>> 32) == row) {
+                    end++;
+                }
+                // The value later in the row's attribute list wins.
+                int source = -1;
+                int index = -1;
+                for (int j = at; j < end; j++) {
+                    int c = (int) (keyed[j] >>> 24) & 0xff;
+                    int i = (int) keyed[j] & 0xffffff;
+                    if (source < 0 || columns.get(c).ordinal(valuesOf[c][i]) > columns.get(source).ordinal(valuesOf[source][index])) {
+                        source = c;
+                        index = i;
+                    }
+                }
+                rows[count] = row;
+                sources[count] = source;
+                values[count] = valuesOf[source][index];
+                count++;
+                at = end;
+            }
+        }
+    }
+
+    /**
+     * The attribute columns of one family (span or resource) in one batch. DuckDB column names
+     * are case-insensitive for ASCII letters ({@link SpanSchema#foldedColumnName}), so keys
+     * differing only in ASCII case share the column of the first seen.
+     */
+    private final class Family {
+        private final String prefix;
+        private final boolean resource;
+        private final Map<String, BatchColumn> byKey = new HashMap<>();
+        private final Map<String, BatchColumn> byFoldedName = new LinkedHashMap<>();
+
+        Family(String prefix, boolean resource) {
+            this.prefix = prefix;
+            this.resource = resource;
+        }
+
+        private List<AttributeColumn> columnsOf(SpanChunk chunk) {
+            return resource ? chunk.resourceAttributes() : chunk.spanAttributes();
+        }
+
+        /**
+         * Maps each of the part's chunk columns that has a value in a selected row to its batch
+         * column, creating columns for new keys in the order they are first seen, and notes the
+         * kinds of those values.
+         */
+        void observe(Part part) {
+            List<AttributeColumn> columns = columnsOf(part.chunk);
+            BatchColumn[] targets = new BatchColumn[columns.size()];
+            int[] firstRow = new int[columns.size()];
+            int[] firstOrdinal = new int[columns.size()];
+            int[] kindsOf = new int[columns.size()];
+            int[] valuesOf = new int[columns.size()];
+            List<Integer> unseen = new ArrayList<>();
+            int[] resourceFirstOut = resource ? part.resourceFirstOut() : null;
+            for (int j = 0; j < columns.size(); j++) {
+                AttributeColumn column = columns.get(j);
+                int kinds = 0;
+                int values = 0;
+                int first = Integer.MAX_VALUE;
+                int ordinal = 0;
+                if (!resource && part.firstOut == null) {
+                    kinds = column.kinds();
+                    values = column.size();
+                    first = column.owner(0);
+                    ordinal = column.ordinal(0);
+                } else {
+                    for (int i = 0, size = column.size(); i < size; i++) {
+                        int out = resource ? resourceFirstOut[column.owner(i)] : part.firstOut(column.owner(i));
+                        if (out >= 0) {
+                            kinds |= column.kind(i);
+                            values++;
+                            if (out < first) {
+                                first = out;
+                                ordinal = column.ordinal(i);
+                            }
+                        }
+                    }
+                }
+                if (values == 0) {
+                    continue;
+                }
+                firstRow[j] = first;
+                firstOrdinal[j] = ordinal;
+                kindsOf[j] = kinds;
+                valuesOf[j] = values;
+                BatchColumn target = byKey.get(column.key());
+                if (target == null) {
+                    unseen.add(j);
+                } else {
+                    targets[j] = target;
+                }
+            }
+            // New keys in the order a span-by-span pass meets them, by first row and place in its
+            // list; so of keys differing only in case, the first met names the column.
+            unseen.sort((a, b) -> firstRow[a] != firstRow[b] ? Integer.compare(firstRow[a], firstRow[b])
+                    : Integer.compare(firstOrdinal[a], firstOrdinal[b]));
+            for (int u = 0; u < unseen.size(); u++) {
+                int j = unseen.get(u);
+                AttributeColumn column = columns.get(j);
+                String folded = SpanSchema.foldedColumnName(prefix + column.key());
+                BatchColumn target = byFoldedName.get(folded);
+                if (target == null) {
+                    target = new BatchColumn(prefix + column.key());
+                    byFoldedName.put(folded, target);
+                }
+                byKey.put(column.key(), target);
+                targets[j] = target;
+            }
+            for (int j = 0; j < columns.size(); j++) {
+                if (targets[j] != null) {
+                    targets[j].kinds |= kindsOf[j];
+                    // A resource value stands in every selected row of its resource: count rows, not values.
+                    targets[j].values += resource ? part.size : valuesOf[j];
+                }
+            }
+            if (resource) {
+                part.resourceTargets = targets;
+            } else {
+                part.spanTargets = targets;
+            }
+        }
+
+        /** The family's columns in the order first seen. */
+        List<BatchColumn> columns() {
+            return new ArrayList<>(byFoldedName.values());
+        }
+
+        /** Copies the part's values into the batch columns. */
+        void write(Part part) {
+            List<AttributeColumn> columns = columnsOf(part.chunk);
+            BatchColumn[] targets = resource ? part.resourceTargets : part.spanTargets;
+            Map<BatchColumn, List<AttributeColumn>> shared = null;
+            for (int j = 0; j < columns.size(); j++) {
+                BatchColumn target = targets[j];
+                if (target == null) {
+                    continue;
+                }
+                if (target.lastPart == part) {
+                    if (shared == null) {
+                        shared = new LinkedHashMap<>();
+                    }
+                    shared.computeIfAbsent(target, t -> new ArrayList<>());
+                } else {
+                    target.lastPart = part;
+                }
+            }
+            if (shared != null) {
+                // Rare: keys differing only in case feed one column; merged below.
+                for (int j = 0; j < columns.size(); j++) {
+                    List<AttributeColumn> group = targets[j] == null ? null : shared.get(targets[j]);
+                    if (group != null) {
+                        group.add(columns.get(j));
+                    }
+                }
+            }
+            for (int j = 0; j < columns.size(); j++) {
+                BatchColumn target = targets[j];
+                if (target == null || (shared != null && shared.containsKey(target))) {
+                    continue;
+                }
+                pairs.collect(part, columns.get(j), resource, null);
+                for (int p = 0; p < pairs.count; p++) {
+                    target.set(part.base + pairs.rows[p], columns.get(j), pairs.values[p]);
+                }
+            }
+            if (shared != null) {
+                for (Map.Entry<BatchColumn, List<AttributeColumn>> entry : shared.entrySet()) {
+                    MergedValues merged = new MergedValues(part, entry.getValue(), resource, null);
+                    for (int p = 0; p < merged.count; p++) {
+                        entry.getKey().set(part.base + merged.rows[p], entry.getValue().get(merged.sources[p]), merged.values[p]);
+                    }
+                }
+            }
+        }
+    }
+
+    /** One attribute key's column in one batch (all spellings differing only in ASCII case). */
+    private static final class BatchColumn {
+        final String name;
+        int kinds;
+        /** Values (or, for resource attributes, rows) this column may get, to size its text. */
+        long values;
+        AttributeType type;
+        FieldVector vector;
+        VarCharStaging text;
+        Part lastPart;
+
+        BatchColumn(String name) {
+            this.name = name;
+        }
+
+        /** Chooses the column's type from the kinds seen and the shape the files have; returns its vector, allocated. */
+        FieldVector resolve(BufferAllocator allocator, AttributeShapes shapes, int rows) {
+            type = ArrowSpanBatch.resolve(kinds);
+            Boolean storedAsList = shapes.isList(name);
+            if (storedAsList != null && storedAsList != type.isList()) {
+                type = storedAsList ? AttributeType.VARCHAR_LIST : AttributeType.VARCHAR;
+            }
+            vector = switch (type) {
+                case BOOLEAN -> new BitVector(name, allocator);
+                case BIGINT -> new BigIntVector(name, allocator);
+                case DOUBLE -> new Float8Vector(name, allocator);
+                default -> new VarCharVector(name, allocator);
+            };
+            if (vector instanceof BaseFixedWidthVector fixedWidth) {
+                fixedWidth.allocateNew(rows);
+            } else {
+                text = new VarCharStaging(rows, (int) Math.min(16 * values, 1 << 24));
+            }
+            return vector;
+        }
+
+        void set(int row, AttributeColumn column, int i) {
+            switch (type) {
+                case BOOLEAN -> ((BitVector) vector).set(row, column.bits(i) != 0 ? 1 : 0);
+                case BIGINT -> ((BigIntVector) vector).set(row, column.bits(i));
+                case DOUBLE -> ((Float8Vector) vector).set(row, column.kind(i) == K_INT
+                        ? (double) column.bits(i) : Double.longBitsToDouble(column.bits(i)));
+                case VARCHAR -> setText(text, row, column, i);
+                default -> text.set(row, listJson(column, i));
+            }
+        }
+
+        void finish(int rows) {
+            if (text != null) {
+                text.copyInto((VarCharVector) vector);
+            } else {
+                vector.setValueCount(rows);
+            }
+        }
+    }
+
+    /** Sets {@code row} to value {@code i} of {@code column} as text, as {@link AttributeValues#toText} renders it. */
+    private static void setText(VarCharStaging text, int row, AttributeColumn column, int i) {
+        int kind = column.kind(i);
+        switch (kind) {
+            case K_STRING -> {
+                ByteColumn bytes = column.bytes();
+                text.set(row, bytes.data(), bytes.start(i), bytes.length(i));
+            }
+            case K_BOOL -> text.set(row, column.bits(i) != 0 ? TRUE : FALSE);
+            case K_INT -> text.set(row, Long.toString(column.bits(i)));
+            case K_DOUBLE -> text.set(row, Double.toString(Double.longBitsToDouble(column.bits(i))));
+            case 0 -> text.set(row, NULL_TEXT);
+            default -> text.set(row, AttributeValues.toText(anyValue(column, i)));
+        }
+    }
+
+    /** Value {@code i} of {@code column} as a JSON array, as a list column holds it (a scalar as a one-element VARCHAR list). */
+    private static String listJson(AttributeColumn column, int i) {
+        int kind = column.kind(i);
+        AnyValue value = switch (kind) {
+            case K_STRING -> AnyValue.newBuilder().setStringValue(column.bytes().string(i)).build();
+            case K_BOOL -> AnyValue.newBuilder().setBoolValue(column.bits(i) != 0).build();
+            case K_INT -> AnyValue.newBuilder().setIntValue(column.bits(i)).build();
+            case K_DOUBLE -> AnyValue.newBuilder().setDoubleValue(Double.longBitsToDouble(column.bits(i))).build();
+            default -> anyValue(column, i);
+        };
+        return value.hasArrayValue()
+                ? AttributeValues.toJson(value)
+                : AttributeValues.render(g -> {
+                    g.writeStartArray();
+                    g.writeString(AttributeValues.toText(value));
+                    g.writeEndArray();
+                });
+    }
+
+    /** Value {@code i} of an array or {@link SpanChunk#K_OTHER} kind, from its encoded AnyValue. */
+    private static AnyValue anyValue(AttributeColumn column, int i) {
+        ByteColumn bytes = column.bytes();
+        try {
+            return AnyValue.parser().parseFrom(bytes.data(), bytes.start(i), bytes.length(i));
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("attribute " + column.key() + " holds a malformed value", e);
+        }
+    }
+
+    private static Long parsedStatusCode(AttributeColumn column, int i) {
+        return parseLong(column.bytes().string(i));
+    }
+
+    private static Long parseLong(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static byte[][] names(String... names) {
+        byte[][] bytes = new byte[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+        }
+        return bytes;
+    }
+
+    /** The fixed columns of {@link SpanSchema#COLUMNS}, written part by part, row by row, then copied into their vectors. */
+    private final class FixedColumns {
+        private final List<FieldVector> vectors;
+        private final VarCharStaging traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
+        private final long[] startTime, endTime, duration;
+        private final VarCharStaging statusCode, statusMessage, scopeName, scopeVersion;
+        private final VarCharStaging[] promotedText = new VarCharStaging[Promoted.values().length];
+        private final BigIntVector httpStatusCode;
+        private final VarCharStaging events, links;
+        private final long[] droppedAttributes, droppedEvents, droppedLinks;
+        private final double[] sampleWeight;
+
+        FixedColumns(List<FieldVector> vectors) {
+            this.vectors = vectors;
+            int n = rowCount;
+            traceId = new VarCharStaging(n, 32 * n);
+            spanId = new VarCharStaging(n, 16 * n);
+            parentSpanId = new VarCharStaging(n, 16 * n);
+            traceState = new VarCharStaging(n, 0);
+            serviceName = new VarCharStaging(n, 16 * n);
+            name = new VarCharStaging(n, 24 * n);
+            kind = new VarCharStaging(n, 6 * n);
+            startTime = new long[n];
+            endTime = new long[n];
+            duration = new long[n];
+            statusCode = new VarCharStaging(n, 5 * n);
+            statusMessage = new VarCharStaging(n, 0);
+            scopeName = new VarCharStaging(n, 24 * n);
+            scopeVersion = new VarCharStaging(n, 8 * n);
+            for (Promoted promoted : Promoted.values()) {
+                if (promoted != Promoted.HTTP_STATUS_CODE) {
+                    promotedText[promoted.ordinal()] = new VarCharStaging(n, 0);
+                }
+            }
+            httpStatusCode = (BigIntVector) vectors.get(indexOf(Promoted.HTTP_STATUS_CODE.column));
+            httpStatusCode.allocateNew(n);
+            events = new VarCharStaging(n, 0);
+            links = new VarCharStaging(n, 0);
+            droppedAttributes = new long[n];
+            droppedEvents = new long[n];
+            droppedLinks = new long[n];
+            sampleWeight = new double[n];
+        }
+
+        private static int indexOf(String column) {
+            for (int i = 0; i < SpanSchema.COLUMNS.size(); i++) {
+                if (SpanSchema.COLUMNS.get(i).name().equals(column)) {
+                    return i;
+                }
+            }
+            throw new IllegalStateException("no fixed column " + column);
+        }
+
+        void write() {
+            for (Part part : parts) {
+                writeRows(part);
+                writePromoted(part);
+            }
+            List<Object> columns = new ArrayList<>(List.of(traceId, spanId, parentSpanId, traceState, serviceName, name,
+                    kind, startTime, endTime, duration, statusCode, statusMessage, scopeName, scopeVersion));
+            for (Promoted promoted : Promoted.values()) {
+                columns.add(promoted == Promoted.HTTP_STATUS_CODE ? httpStatusCode : promotedText[promoted.ordinal()]);
+            }
+            columns.addAll(List.of(events, links, droppedAttributes, droppedEvents, droppedLinks, sampleWeight));
+            if (columns.size() != SpanSchema.COLUMNS.size()
+                    || !SpanSchema.COLUMNS.get(14).name().equals(Promoted.HTTP_METHOD.column)) {
+                throw new IllegalStateException("fixed columns out of step with SpanSchema.COLUMNS");
+            }
+            for (int c = 0; c < columns.size(); c++) {
+                FieldVector vector = vectors.get(c);
+                Object values = columns.get(c);
+                if (values instanceof VarCharStaging text) {
+                    text.copyInto((VarCharVector) vector);
+                } else if (values instanceof long[] longs) {
+                    copyLongs((BigIntVector) vector, longs);
+                } else if (values instanceof double[] doubles) {
+                    copyDoubles((Float8Vector) vector, doubles);
+                } else {
+                    vector.setValueCount(rowCount);
+                }
+            }
+        }
+
+        private void writeRows(Part part) {
+            SpanChunk chunk = part.chunk;
+            ByteColumn traceIds = chunk.traceIds(), spanIds = chunk.spanIds(), parentSpanIds = chunk.parentSpanIds(),
+                    traceStates = chunk.traceStates(), names = chunk.names(), statusMessages = chunk.statusMessages(),
+                    nested = chunk.nested();
+            byte[][] services = new byte[chunk.resourceCount()][];
+            Map<Integer, byte[][]> scopes = new HashMap<>();
+            for (int k = 0; k < part.size; k++) {
+                int row = part.rows.row(k);
+                int out = part.base + k;
+                traceId.setHex(out, traceIds.data(), traceIds.start(row), traceIds.length(row));
+                spanId.setHex(out, spanIds.data(), spanIds.start(row), spanIds.length(row));
+                parentSpanId.setHex(out, parentSpanIds.data(), parentSpanIds.start(row), parentSpanIds.length(row));
+                setUnlessEmpty(traceState, out, traceStates, row);
+                int resource = chunk.resourceOf(row);
+                byte[] service = services[resource];
+                if (service == null) {
+                    service = services[resource] = chunk.serviceName(resource).getBytes(StandardCharsets.UTF_8);
+                }
+                serviceName.set(out, service);
+                name.set(out, names.data(), names.start(row), names.length(row));
+                int kindNumber = chunk.kind(row);
+                kind.set(out, KIND_NAMES[kindNumber >= 0 && kindNumber < KIND_NAMES.length ? kindNumber : 0]);
+                long start = chunk.startTimeUnixNano(row);
+                long end = chunk.endTimeUnixNano(row);
+                startTime[out] = start;
+                endTime[out] = end;
+                duration[out] = end - start;
+                int code = chunk.statusCode(row);
+                statusCode.set(out, STATUS_NAMES[code == 1 || code == 2 ? code : 0]);
+                setUnlessEmpty(statusMessage, out, statusMessages, row);
+                byte[][] scope = scopes.computeIfAbsent(chunk.scopeOf(row), s -> new byte[][] {
+                        utf8(chunk.scopeName(s)), utf8(chunk.scopeVersion(s))});
+                if (scope[0] != null) {
+                    scopeName.set(out, scope[0]);
+                }
+                if (scope[1] != null) {
+                    scopeVersion.set(out, scope[1]);
+                }
+                if (!nested.isEmpty(row)) {
+                    // Events and links are rare: they take the protobuf classes and JSON.
+                    Span span = parseNested(nested, row);
+                    if (span.getEventsCount() > 0) {
+                        events.set(out, ArrowSpanBatch.eventsJson(span));
+                    }
+                    if (span.getLinksCount() > 0) {
+                        links.set(out, ArrowSpanBatch.linksJson(span));
+                    }
+                }
+                droppedAttributes[out] = chunk.droppedAttributesCount(row);
+                droppedEvents[out] = chunk.droppedEventsCount(row);
+                droppedLinks[out] = chunk.droppedLinksCount(row);
+                sampleWeight[out] = part.rows.weight(k);
+            }
+        }
+
+        /** The promoted columns from the part's attribute columns of their keys. */
+        private void writePromoted(Part part) {
+            List<AttributeColumn> columns = part.chunk.spanAttributes();
+            Map<Promoted, List<AttributeColumn>> sources = new LinkedHashMap<>();
+            for (int j = 0; j < columns.size(); j++) {
+                // Only keys with a value in a selected row have a target; the others cannot promote either.
+                if (part.spanTargets[j] == null) {
+                    continue;
+                }
+                Promoted promoted = Promoted.of(columns.get(j).key());
+                if (promoted != null) {
+                    sources.computeIfAbsent(promoted, p -> new ArrayList<>(2)).add(columns.get(j));
+                }
+            }
+            for (Map.Entry<Promoted, List<AttributeColumn>> entry : sources.entrySet()) {
+                Promoted promoted = entry.getKey();
+                List<AttributeColumn> group = entry.getValue();
+                if (group.size() == 1) {
+                    pairs.collect(part, group.get(0), false, promoted);
+                    for (int p = 0; p < pairs.count; p++) {
+                        setPromoted(promoted, part.base + pairs.rows[p], group.get(0), pairs.values[p]);
+                    }
+                } else {
+                    MergedValues merged = new MergedValues(part, group, false, promoted);
+                    for (int p = 0; p < merged.count; p++) {
+                        setPromoted(promoted, part.base + merged.rows[p], group.get(merged.sources[p]), merged.values[p]);
+                    }
+                }
+            }
+        }
+
+        private void setPromoted(Promoted promoted, int row, AttributeColumn column, int i) {
+            if (promoted == Promoted.HTTP_STATUS_CODE) {
+                httpStatusCode.set(row, column.kind(i) == K_INT ? column.bits(i) : parsedStatusCode(column, i));
+            } else {
+                setText(promotedText[promoted.ordinal()], row, column, i);
+            }
+        }
+
+        private static void setUnlessEmpty(VarCharStaging text, int out, ByteColumn column, int row) {
+            if (!column.isEmpty(row)) {
+                text.set(out, column.data(), column.start(row), column.length(row));
+            }
+        }
+
+        private static byte[] utf8(String text) {
+            return text == null || text.isEmpty() ? null : text.getBytes(StandardCharsets.UTF_8);
+        }
+
+        private static Span parseNested(ByteColumn nested, int row) {
+            try {
+                return Span.parser().parseFrom(nested.data(), nested.start(row), nested.length(row));
+            } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException("the events and links of chunk row " + row + " are malformed", e);
+            }
+        }
+
+        private void copyLongs(BigIntVector vector, long[] values) {
+            vector.allocateNew(rowCount);
+            setAllValid(vector.getValidityBuffer());
+            vector.getDataBuffer().nioBuffer(0, 8 * rowCount).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().put(values);
+            vector.setValueCount(rowCount);
+        }
+
+        private void copyDoubles(Float8Vector vector, double[] values) {
+            vector.allocateNew(rowCount);
+            setAllValid(vector.getValidityBuffer());
+            vector.getDataBuffer().nioBuffer(0, 8 * rowCount).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().put(values);
+            vector.setValueCount(rowCount);
+        }
+
+        private void setAllValid(ArrowBuf validity) {
+            int fullBytes = rowCount >>> 3;
+            validity.setOne(0L, (long) fullBytes);
+            if ((rowCount & 7) != 0) {
+                validity.setByte(fullBytes, (1 << (rowCount & 7)) - 1);
+            }
+        }
+    }
+}
