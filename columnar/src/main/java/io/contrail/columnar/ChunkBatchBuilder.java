@@ -136,13 +136,12 @@ final class ChunkBatchBuilder {
             }
 
             new FixedColumns(fixed).write();
-            for (Part part : parts) {
-                spanFamily.write(part);
-                resourceFamily.write(part);
-            }
+            // Column after column, each from every chunk, through one staging area: a batch has
+            // a hundred attribute columns or more, most of them sparse.
+            VarCharStaging text = new VarCharStaging(rowCount, 0);
             List<ArrowSpanBatch.TypedColumn> types = new ArrayList<>();
             for (BatchColumn column : attributeColumns) {
-                column.finish(rowCount);
+                column.write(pairs, text, rowCount);
                 types.add(new ArrowSpanBatch.TypedColumn(column.name, column.type));
             }
             VectorSchemaRoot root = new VectorSchemaRoot(vectors);
@@ -169,6 +168,10 @@ final class ChunkBatchBuilder {
         BatchColumn[] spanTargets;
         BatchColumn[] resourceTargets;
         private int[] resourceFirstOut;
+        private int[] resourceRows;
+        private byte[][] serviceNames;
+        private byte[][] scopeNames;
+        private byte[][] scopeVersions;
 
         Part(ChunkRows rows, int base) {
             this.rows = rows;
@@ -215,12 +218,70 @@ final class ChunkBatchBuilder {
         int[] resourceFirstOut() {
             if (resourceFirstOut == null) {
                 resourceFirstOut = new int[chunk.resourceCount()];
+                resourceRows = new int[chunk.resourceCount()];
                 Arrays.fill(resourceFirstOut, -1);
                 for (int k = size - 1; k >= 0; k--) {
-                    resourceFirstOut[chunk.resourceOf(rows.row(k))] = k;
+                    int resource = chunk.resourceOf(rows.row(k));
+                    resourceFirstOut[resource] = k;
+                    resourceRows[resource]++;
                 }
             }
             return resourceFirstOut;
+        }
+
+        /** How many selected rows have resource {@code resource}. */
+        int resourceRows(int resource) {
+            resourceFirstOut();
+            return resourceRows[resource];
+        }
+
+        /** Bytes of {@code column}'s values in the selected rows. */
+        long selectedBytes(ByteColumn column) {
+            if (firstOut == null) {
+                return size == 0 ? 0 : column.end(size - 1) - column.start(0);
+            }
+            long bytes = 0;
+            for (int k = 0; k < size; k++) {
+                bytes += column.length(rows.row(k));
+            }
+            return bytes;
+        }
+
+        /** The UTF-8 service name of a resource, made once per part. */
+        byte[] serviceName(int resource) {
+            if (serviceNames == null) {
+                serviceNames = new byte[chunk.resourceCount()][];
+            }
+            byte[] name = serviceNames[resource];
+            return name != null ? name : (serviceNames[resource] = chunk.serviceName(resource).getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** The UTF-8 name of a scope, null for none, made once per part. */
+        byte[] scopeName(int scope) {
+            if (scopeNames == null) {
+                scopeNames = scopeText(true);
+            }
+            return scopeNames[scope];
+        }
+
+        byte[] scopeVersion(int scope) {
+            if (scopeVersions == null) {
+                scopeVersions = scopeText(false);
+            }
+            return scopeVersions[scope];
+        }
+
+        private byte[][] scopeText(boolean name) {
+            int scopes = 0;
+            for (int row = 0; row < chunk.spanCount(); row++) {
+                scopes = Math.max(scopes, chunk.scopeOf(row) + 1);
+            }
+            byte[][] text = new byte[scopes][];
+            for (int scope = 0; scope < scopes; scope++) {
+                String value = name ? chunk.scopeName(scope) : chunk.scopeVersion(scope);
+                text[scope] = value == null || value.isEmpty() ? null : value.getBytes(StandardCharsets.UTF_8);
+            }
+            return text;
         }
     }
 
@@ -394,18 +455,21 @@ final class ChunkBatchBuilder {
             int[] firstRow = new int[columns.size()];
             int[] firstOrdinal = new int[columns.size()];
             int[] kindsOf = new int[columns.size()];
-            int[] valuesOf = new int[columns.size()];
+            long[] bytesOf = new long[columns.size()];
             List<Integer> unseen = new ArrayList<>();
             int[] resourceFirstOut = resource ? part.resourceFirstOut() : null;
             for (int j = 0; j < columns.size(); j++) {
                 AttributeColumn column = columns.get(j);
                 int kinds = 0;
                 int values = 0;
+                long bytes = 0;
                 int first = Integer.MAX_VALUE;
                 int ordinal = 0;
+                ByteColumn valueBytes = column.bytes();
                 if (!resource && part.firstOut == null) {
                     kinds = column.kinds();
                     values = column.size();
+                    bytes = valueBytes.end(values - 1) - valueBytes.start(0);
                     first = column.owner(0);
                     ordinal = column.ordinal(0);
                 } else {
@@ -414,6 +478,8 @@ final class ChunkBatchBuilder {
                         if (out >= 0) {
                             kinds |= column.kind(i);
                             values++;
+                            // A resource's value is written into every selected row of the resource.
+                            bytes += (long) valueBytes.length(i) * (resource ? part.resourceRows(column.owner(i)) : 1);
                             if (out < first) {
                                 first = out;
                                 ordinal = column.ordinal(i);
@@ -427,7 +493,7 @@ final class ChunkBatchBuilder {
                 firstRow[j] = first;
                 firstOrdinal[j] = ordinal;
                 kindsOf[j] = kinds;
-                valuesOf[j] = values;
+                bytesOf[j] = bytes;
                 BatchColumn target = byKey.get(column.key());
                 if (target == null) {
                     unseen.add(j);
@@ -445,7 +511,7 @@ final class ChunkBatchBuilder {
                 String folded = SpanSchema.foldedColumnName(prefix + column.key());
                 BatchColumn target = byFoldedName.get(folded);
                 if (target == null) {
-                    target = new BatchColumn(prefix + column.key());
+                    target = new BatchColumn(prefix + column.key(), resource);
                     byFoldedName.put(folded, target);
                 }
                 byKey.put(column.key(), target);
@@ -454,8 +520,8 @@ final class ChunkBatchBuilder {
             for (int j = 0; j < columns.size(); j++) {
                 if (targets[j] != null) {
                     targets[j].kinds |= kindsOf[j];
-                    // A resource value stands in every selected row of its resource: count rows, not values.
-                    targets[j].values += resource ? part.size : valuesOf[j];
+                    targets[j].bytes += bytesOf[j];
+                    targets[j].addSource(part, columns.get(j));
                 }
             }
             if (resource) {
@@ -469,69 +535,67 @@ final class ChunkBatchBuilder {
         List<BatchColumn> columns() {
             return new ArrayList<>(byFoldedName.values());
         }
-
-        /** Copies the part's values into the batch columns. */
-        void write(Part part) {
-            List<AttributeColumn> columns = columnsOf(part.chunk);
-            BatchColumn[] targets = resource ? part.resourceTargets : part.spanTargets;
-            Map<BatchColumn, List<AttributeColumn>> shared = null;
-            for (int j = 0; j < columns.size(); j++) {
-                BatchColumn target = targets[j];
-                if (target == null) {
-                    continue;
-                }
-                if (target.lastPart == part) {
-                    if (shared == null) {
-                        shared = new LinkedHashMap<>();
-                    }
-                    shared.computeIfAbsent(target, t -> new ArrayList<>());
-                } else {
-                    target.lastPart = part;
-                }
-            }
-            if (shared != null) {
-                // Rare: keys differing only in case feed one column; merged below.
-                for (int j = 0; j < columns.size(); j++) {
-                    List<AttributeColumn> group = targets[j] == null ? null : shared.get(targets[j]);
-                    if (group != null) {
-                        group.add(columns.get(j));
-                    }
-                }
-            }
-            for (int j = 0; j < columns.size(); j++) {
-                BatchColumn target = targets[j];
-                if (target == null || (shared != null && shared.containsKey(target))) {
-                    continue;
-                }
-                pairs.collect(part, columns.get(j), resource, null);
-                for (int p = 0; p < pairs.count; p++) {
-                    target.set(part.base + pairs.rows[p], columns.get(j), pairs.values[p]);
-                }
-            }
-            if (shared != null) {
-                for (Map.Entry<BatchColumn, List<AttributeColumn>> entry : shared.entrySet()) {
-                    MergedValues merged = new MergedValues(part, entry.getValue(), resource, null);
-                    for (int p = 0; p < merged.count; p++) {
-                        entry.getKey().set(part.base + merged.rows[p], entry.getValue().get(merged.sources[p]), merged.values[p]);
-                    }
-                }
-            }
-        }
     }
 
     /** One attribute key's column in one batch (all spellings differing only in ASCII case). */
     private static final class BatchColumn {
         final String name;
+        final boolean resource;
+        /** Per part with values for this column, its chunk columns (more than one: keys differing only in case). */
+        final List<Source> sources = new ArrayList<>();
         int kinds;
-        /** Values (or, for resource attributes, rows) this column may get, to size its text. */
-        long values;
+        /** Bytes of the selected values in the chunks (strings: as written), to size the column's text. */
+        long bytes;
         AttributeType type;
         FieldVector vector;
         VarCharStaging text;
-        Part lastPart;
 
-        BatchColumn(String name) {
+        BatchColumn(String name, boolean resource) {
             this.name = name;
+            this.resource = resource;
+        }
+
+        record Source(Part part, List<AttributeColumn> columns) {
+        }
+
+        void addSource(Part part, AttributeColumn column) {
+            Source last = sources.isEmpty() ? null : sources.get(sources.size() - 1);
+            if (last != null && last.part() == part) {
+                last.columns().add(column);
+            } else {
+                List<AttributeColumn> columns = new ArrayList<>(1);
+                columns.add(column);
+                sources.add(new Source(part, columns));
+            }
+        }
+
+        /** Copies the values of every source into the vector; text through {@code staging}, which it then leaves to the next column. */
+        void write(RowValues pairs, VarCharStaging staging, int rows) {
+            if (vector instanceof VarCharVector) {
+                text = staging;
+                text.reset((int) Math.min(bytes, Integer.MAX_VALUE - 64));
+            }
+            for (Source source : sources) {
+                Part part = source.part();
+                if (source.columns().size() == 1) {
+                    AttributeColumn column = source.columns().get(0);
+                    pairs.collect(part, column, resource, null);
+                    for (int p = 0; p < pairs.count; p++) {
+                        set(part.base + pairs.rows[p], column, pairs.values[p]);
+                    }
+                } else {
+                    MergedValues merged = new MergedValues(part, source.columns(), resource, null);
+                    for (int p = 0; p < merged.count; p++) {
+                        set(part.base + merged.rows[p], source.columns().get(merged.sources[p]), merged.values[p]);
+                    }
+                }
+            }
+            if (text != null) {
+                text.copyInto((VarCharVector) vector);
+                text = null;
+            } else {
+                vector.setValueCount(rows);
+            }
         }
 
         /** Chooses the column's type from the kinds seen and the shape the files have; returns its vector, allocated. */
@@ -549,8 +613,6 @@ final class ChunkBatchBuilder {
             };
             if (vector instanceof BaseFixedWidthVector fixedWidth) {
                 fixedWidth.allocateNew(rows);
-            } else {
-                text = new VarCharStaging(rows, (int) Math.min(16 * values, 1 << 24));
             }
             return vector;
         }
@@ -563,14 +625,6 @@ final class ChunkBatchBuilder {
                         ? (double) column.bits(i) : Double.longBitsToDouble(column.bits(i)));
                 case VARCHAR -> setText(text, row, column, i);
                 default -> text.set(row, listJson(column, i));
-            }
-        }
-
-        void finish(int rows) {
-            if (text != null) {
-                text.copyInto((VarCharVector) vector);
-            } else {
-                vector.setValueCount(rows);
             }
         }
     }
@@ -655,20 +709,40 @@ final class ChunkBatchBuilder {
         FixedColumns(List<FieldVector> vectors) {
             this.vectors = vectors;
             int n = rowCount;
-            traceId = new VarCharStaging(n, 32 * n);
-            spanId = new VarCharStaging(n, 16 * n);
-            parentSpanId = new VarCharStaging(n, 16 * n);
-            traceState = new VarCharStaging(n, 0);
-            serviceName = new VarCharStaging(n, 16 * n);
-            name = new VarCharStaging(n, 24 * n);
-            kind = new VarCharStaging(n, 6 * n);
+            // Sized to fit, so that no text is copied to a larger array on the way.
+            long traceIdBytes = 0, spanIdBytes = 0, parentBytes = 0, traceStateBytes = 0, nameBytes = 0, messageBytes = 0;
+            long serviceBytes = 0, scopeNameBytes = 0, scopeVersionBytes = 0;
+            for (Part part : parts) {
+                SpanChunk chunk = part.chunk;
+                traceIdBytes += 2 * part.selectedBytes(chunk.traceIds());
+                spanIdBytes += 2 * part.selectedBytes(chunk.spanIds());
+                parentBytes += 2 * part.selectedBytes(chunk.parentSpanIds());
+                traceStateBytes += part.selectedBytes(chunk.traceStates());
+                nameBytes += part.selectedBytes(chunk.names());
+                messageBytes += part.selectedBytes(chunk.statusMessages());
+                for (int k = 0; k < part.size; k++) {
+                    int row = part.rows.row(k);
+                    serviceBytes += part.serviceName(chunk.resourceOf(row)).length;
+                    byte[] scopeName = part.scopeName(chunk.scopeOf(row));
+                    byte[] scopeVersion = part.scopeVersion(chunk.scopeOf(row));
+                    scopeNameBytes += scopeName == null ? 0 : scopeName.length;
+                    scopeVersionBytes += scopeVersion == null ? 0 : scopeVersion.length;
+                }
+            }
+            traceId = new VarCharStaging(n, (int) traceIdBytes);
+            spanId = new VarCharStaging(n, (int) spanIdBytes);
+            parentSpanId = new VarCharStaging(n, (int) parentBytes);
+            traceState = new VarCharStaging(n, (int) traceStateBytes);
+            serviceName = new VarCharStaging(n, (int) serviceBytes);
+            name = new VarCharStaging(n, (int) nameBytes);
+            kind = new VarCharStaging(n, 8 * n);
             startTime = new long[n];
             endTime = new long[n];
             duration = new long[n];
             statusCode = new VarCharStaging(n, 5 * n);
-            statusMessage = new VarCharStaging(n, 0);
-            scopeName = new VarCharStaging(n, 24 * n);
-            scopeVersion = new VarCharStaging(n, 8 * n);
+            statusMessage = new VarCharStaging(n, (int) messageBytes);
+            scopeName = new VarCharStaging(n, (int) scopeNameBytes);
+            scopeVersion = new VarCharStaging(n, (int) scopeVersionBytes);
             for (Promoted promoted : Promoted.values()) {
                 if (promoted != Promoted.HTTP_STATUS_CODE) {
                     promotedText[promoted.ordinal()] = new VarCharStaging(n, 0);
@@ -728,8 +802,6 @@ final class ChunkBatchBuilder {
             ByteColumn traceIds = chunk.traceIds(), spanIds = chunk.spanIds(), parentSpanIds = chunk.parentSpanIds(),
                     traceStates = chunk.traceStates(), names = chunk.names(), statusMessages = chunk.statusMessages(),
                     nested = chunk.nested();
-            byte[][] services = new byte[chunk.resourceCount()][];
-            Map<Integer, byte[][]> scopes = new HashMap<>();
             for (int k = 0; k < part.size; k++) {
                 int row = part.rows.row(k);
                 int out = part.base + k;
@@ -738,11 +810,7 @@ final class ChunkBatchBuilder {
                 parentSpanId.setHex(out, parentSpanIds.data(), parentSpanIds.start(row), parentSpanIds.length(row));
                 setUnlessEmpty(traceState, out, traceStates, row);
                 int resource = chunk.resourceOf(row);
-                byte[] service = services[resource];
-                if (service == null) {
-                    service = services[resource] = chunk.serviceName(resource).getBytes(StandardCharsets.UTF_8);
-                }
-                serviceName.set(out, service);
+                serviceName.set(out, part.serviceName(resource));
                 name.set(out, names.data(), names.start(row), names.length(row));
                 int kindNumber = chunk.kind(row);
                 kind.set(out, KIND_NAMES[kindNumber >= 0 && kindNumber < KIND_NAMES.length ? kindNumber : 0]);
@@ -754,13 +822,13 @@ final class ChunkBatchBuilder {
                 int code = chunk.statusCode(row);
                 statusCode.set(out, STATUS_NAMES[code == 1 || code == 2 ? code : 0]);
                 setUnlessEmpty(statusMessage, out, statusMessages, row);
-                byte[][] scope = scopes.computeIfAbsent(chunk.scopeOf(row), s -> new byte[][] {
-                        utf8(chunk.scopeName(s)), utf8(chunk.scopeVersion(s))});
-                if (scope[0] != null) {
-                    scopeName.set(out, scope[0]);
+                byte[] scope = part.scopeName(chunk.scopeOf(row));
+                if (scope != null) {
+                    scopeName.set(out, scope);
                 }
-                if (scope[1] != null) {
-                    scopeVersion.set(out, scope[1]);
+                byte[] version = part.scopeVersion(chunk.scopeOf(row));
+                if (version != null) {
+                    scopeVersion.set(out, version);
                 }
                 if (!nested.isEmpty(row)) {
                     // Events and links are rare: they take the protobuf classes and JSON.
@@ -822,10 +890,6 @@ final class ChunkBatchBuilder {
             if (!column.isEmpty(row)) {
                 text.set(out, column.data(), column.start(row), column.length(row));
             }
-        }
-
-        private static byte[] utf8(String text) {
-            return text == null || text.isEmpty() ? null : text.getBytes(StandardCharsets.UTF_8);
         }
 
         private static Span parseNested(ByteColumn nested, int row) {

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * {@code rows + 1} int offsets, one byte array), then copied into a {@link VarCharVector}'s three
  * buffers in one bulk copy each: setting values one by one costs a capacity check, a hole fill and
  * a bit update per value. Rows arrive in ascending order; rows skipped are NULL; a row set again
- * replaces its value (the later attribute of a span wins). Single-threaded.
+ * replaces its value (the later attribute of a span wins). Reusable for column after column
+ * ({@link #reset}). Single-threaded.
  */
 final class VarCharStaging {
 
@@ -29,6 +30,15 @@ final class VarCharStaging {
         this.validity = new byte[(rows + 7) >>> 3];
         this.offsets = new int[rows + 1];
         this.data = new byte[Math.max(16, expectedBytes)];
+    }
+
+    /** Empties this for another column of as many rows, with room for {@code expectedBytes}. */
+    void reset(int expectedBytes) {
+        Arrays.fill(validity, (byte) 0);
+        next = 0;
+        if (data.length < expectedBytes) {
+            data = new byte[expectedBytes];
+        }
     }
 
     /** Sets {@code row} to {@code len} bytes of {@code bytes} from {@code off}. */
