@@ -7,6 +7,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,6 +40,7 @@ class ArrowSpanBatchChunkTest {
             Random selection = new Random(seed);
             Path folder = scratch.resolve("seed-" + seed);
             try (BufferAllocator allocator = new RootAllocator();
+                 Connection duckdb = DriverManager.getConnection("jdbc:duckdb:");
                  ParquetSpanWriter bySpan = new ParquetSpanWriter(allocator, 1, new DataLayout(folder.resolve("refs")));
                  ParquetSpanWriter byChunk = new ParquetSpanWriter(allocator, 1, new DataLayout(folder.resolve("chunks")))) {
                 // Files written one after the other, so that later files meet the list/scalar shapes earlier ones fixed.
@@ -57,7 +62,7 @@ class ArrowSpanBatchChunkTest {
                     Path actual = folder.resolve("chunks-" + file + ".parquet");
                     bySpan.write(refs, expected);
                     byChunk.writeChunks(chunks, actual);
-                    assertSameFile(expected, actual, allRows, "seed " + seed + ", file " + file);
+                    assertSameFile(duckdb, expected, actual, allRows, "seed " + seed + ", file " + file);
                 }
             }
         }
@@ -181,10 +186,11 @@ class ArrowSpanBatchChunkTest {
     }
 
     /** Same columns (names and types; in the same order when {@code sameOrder}) and, row by row, the same values. */
-    private static void assertSameFile(Path expected, Path actual, boolean sameOrder, String what) throws Exception {
+    private static void assertSameFile(Connection duckdb, Path expected, Path actual, boolean sameOrder, String what)
+            throws Exception {
         String describe = "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM '%s')";
-        List<List<Object>> expectedColumns = TestSpans.duckDbRows(describe.formatted(expected));
-        List<List<Object>> actualColumns = TestSpans.duckDbRows(describe.formatted(actual));
+        List<List<Object>> expectedColumns = rows(duckdb, describe.formatted(expected));
+        List<List<Object>> actualColumns = rows(duckdb, describe.formatted(actual));
         if (sameOrder) {
             assertThat(actualColumns).as(what + ": columns").isEqualTo(expectedColumns);
         } else {
@@ -193,8 +199,8 @@ class ArrowSpanBatchChunkTest {
         String values = expectedColumns.stream()
                 .map(column -> "CAST(" + SpanSchema.quote((String) column.get(0)) + " AS VARCHAR)")
                 .collect(Collectors.joining(", "));
-        List<List<Object>> expectedRows = TestSpans.duckDbRows("SELECT " + values + " FROM '" + expected + "'");
-        List<List<Object>> actualRows = TestSpans.duckDbRows("SELECT " + values + " FROM '" + actual + "'");
+        List<List<Object>> expectedRows = rows(duckdb, "SELECT " + values + " FROM '" + expected + "'");
+        List<List<Object>> actualRows = rows(duckdb, "SELECT " + values + " FROM '" + actual + "'");
         assertThat(actualRows).as(what + ": row count").hasSameSizeAs(expectedRows);
         for (int row = 0; row < expectedRows.size(); row++) {
             for (int column = 0; column < expectedColumns.size(); column++) {
@@ -202,6 +208,20 @@ class ArrowSpanBatchChunkTest {
                         .as("%s: row %d, column %s", what, row, expectedColumns.get(column).get(0))
                         .isEqualTo(expectedRows.get(row).get(column));
             }
+        }
+    }
+
+    private static List<List<Object>> rows(Connection duckdb, String sql) throws Exception {
+        try (Statement statement = duckdb.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            List<List<Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(row);
+            }
+            return rows;
         }
     }
 }
