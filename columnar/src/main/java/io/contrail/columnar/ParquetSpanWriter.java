@@ -54,15 +54,6 @@ public final class ParquetSpanWriter implements AutoCloseable {
         this.dataRoot = layout.root();
     }
 
-    /** Writes the rows of {@code spans} to {@code target} and returns the file's size in bytes. */
-    public long writeRows(List<ChunkRows> spans, Path target) throws IOException {
-        List<SpanRef> refs = new java.util.ArrayList<>();
-        for (ChunkRows rows : spans) {
-            refs.addAll(rows.toRefs());
-        }
-        return write(refs, target);
-    }
-
     /** Writes {@code spans} to {@code target} and returns the file's size in bytes. */
     public long write(List<SpanRef> spans, Path target) throws IOException {
         return write(spans.size(), a -> ArrowSpanBatch.fromSpanRefs(a, spans, shapes), TraceIdIndex.keysOf(spans), target);
@@ -72,7 +63,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * Writes the selected rows of {@code chunks}, in order, to {@code target} and returns the file's
      * size in bytes: the same file {@link #write} makes of the same spans, built column by column.
      */
-    public long writeChunks(List<ChunkRows> chunks, Path target) throws IOException {
+    public long writeRows(List<ChunkRows> chunks, Path target) throws IOException {
         int spans = 0;
         for (ChunkRows rows : chunks) {
             spans += rows.size();

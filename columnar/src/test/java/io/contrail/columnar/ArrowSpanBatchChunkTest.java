@@ -24,7 +24,7 @@ import static io.contrail.columnar.TestSpans.traces;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Span chunks written column by column ({@link ParquetSpanWriter#writeChunks}) give the same Parquet
+ * Span chunks written column by column ({@link ParquetSpanWriter#writeRows}) give the same Parquet
  * file as the same spans written span by span from {@link SpanRef}s ({@link ParquetSpanWriter#write}):
  * the same columns with the same types, and in every row the same value in every column.
  */
@@ -61,7 +61,7 @@ class ArrowSpanBatchChunkTest {
                     Path expected = folder.resolve("refs-" + file + ".parquet");
                     Path actual = folder.resolve("chunks-" + file + ".parquet");
                     bySpan.write(refs, expected);
-                    byChunk.writeChunks(chunks, actual);
+                    byChunk.writeRows(chunks, actual);
                     assertSameFile(duckdb, expected, actual, allRows, "seed " + seed + ", file " + file);
                 }
             }
@@ -75,7 +75,7 @@ class ArrowSpanBatchChunkTest {
                         .addAttributes(attr("kept.key", "x")).build(),
                 span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203332", "left out", 0, 10)
                         .addAttributes(attr("left.out", "y")).addAttributes(attr("http.method", "PUT")).build()));
-        Path file = writeChunks(List.of(new ChunkRows(chunk, new int[] {0}, null)));
+        Path file = writeRows(List.of(new ChunkRows(chunk, new int[] {0}, null)));
 
         assertThat(columnsOf(file)).contains("attr.kept.key").doesNotContain("attr.left.out");
         assertThat(TestSpans.duckDbRows("SELECT name, http_method FROM '" + file + "'"))
@@ -93,7 +93,7 @@ class ArrowSpanBatchChunkTest {
                         .addAttributes(attr("http.request.method", "NEW")).addAttributes(attr("http.method", "OLD"))
                         .addAttributes(attr("http.response.status_code", 201L)).addAttributes(attr("http.status_code", "n/a"))
                         .build()));
-        Path file = writeChunks(List.of(new ChunkRows(chunk, null, null)));
+        Path file = writeRows(List.of(new ChunkRows(chunk, null, null)));
 
         assertThat(TestSpans.duckDbRows("SELECT name, http_method, http_status_code FROM '" + file + "' ORDER BY name"))
                 .containsExactly(List.of("new last", "NEW", 201L), List.of("old last", "OLD", 201L));
@@ -107,7 +107,7 @@ class ArrowSpanBatchChunkTest {
                 span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203332", "selected", 0, 10)
                         .addAttributes(attr("color", "green")).addAttributes(attr("COLOR", "blue"))
                         .addAttributes(attr("Color", "cyan")).addAttributes(attr("color", 3L)).build()));
-        Path file = writeChunks(List.of(new ChunkRows(chunk, new int[] {1}, null)));
+        Path file = writeRows(List.of(new ChunkRows(chunk, new int[] {1}, null)));
 
         assertThat(columnsOf(file)).contains("attr.color").doesNotContain("attr.Color", "attr.COLOR");
         assertThat(TestSpans.duckDbRows("SELECT \"attr.color\" FROM '" + file + "'")).containsExactly(List.of("3"));
@@ -119,7 +119,7 @@ class ArrowSpanBatchChunkTest {
                 span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "first", 0, 10).build(),
                 span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203332", "second", 0, 10)
                         .setTraceState("ot=th:8").build()));
-        Path file = writeChunks(List.of(new ChunkRows(chunk, new int[] {1, 0}, new double[] {3.0, 4.0}),
+        Path file = writeRows(List.of(new ChunkRows(chunk, new int[] {1, 0}, new double[] {3.0, 4.0}),
                 new ChunkRows(chunk, null, null)));
 
         assertThat(TestSpans.duckDbRows("SELECT name, sample_weight, len(events) FROM '" + file + "'"))
@@ -127,11 +127,11 @@ class ArrowSpanBatchChunkTest {
                         List.of("first", 1.0, 0L), List.of("second", 2.0, 0L));
     }
 
-    private Path writeChunks(List<ChunkRows> chunks) throws Exception {
+    private Path writeRows(List<ChunkRows> chunks) throws Exception {
         Path file = scratch.resolve("spans-" + System.nanoTime() + ".parquet");
         try (BufferAllocator allocator = new RootAllocator();
              ParquetSpanWriter writer = new ParquetSpanWriter(allocator, 1, new DataLayout(scratch.resolve("data")))) {
-            writer.writeChunks(chunks, file);
+            writer.writeRows(chunks, file);
         }
         return file;
     }
