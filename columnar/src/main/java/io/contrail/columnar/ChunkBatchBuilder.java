@@ -165,8 +165,8 @@ final class ChunkBatchBuilder {
         final int[] nextOut;
         /** Whether local indexes of ascending chunk rows ascend, so values in owner order arrive in row order. */
         final boolean ascending;
+        /** Per span attribute column of the chunk, its batch column; null when no selected row has a value. */
         BatchColumn[] spanTargets;
-        BatchColumn[] resourceTargets;
         private int[] resourceFirstOut;
         private int[] resourceRows;
         private byte[][] serviceNames;
@@ -524,9 +524,7 @@ final class ChunkBatchBuilder {
                     targets[j].addSource(part, columns.get(j));
                 }
             }
-            if (resource) {
-                part.resourceTargets = targets;
-            } else {
+            if (!resource) {
                 part.spanTargets = targets;
             }
         }
