@@ -262,6 +262,66 @@ class TailSamplerTest {
         assertThat(sampler.oldestHeldSegment()).isEqualTo(5);
     }
 
+    /** A span of trace {@code traceId} named {@code name}; a root unless it has a parent. */
+    private static Span span(byte[] traceId, String name, boolean root, String traceState) {
+        Span.Builder span = Span.newBuilder().setTraceId(ByteString.copyFrom(traceId))
+                .setSpanId(ByteString.copyFromUtf8(String.format("%-8.8s", name))).setName(name)
+                .setTraceState(traceState).setStartTimeUnixNano(1_000 * MS).setEndTimeUnixNano(1_010 * MS);
+        if (!root) {
+            span.setParentSpanId(ByteString.copyFromUtf8("root    "));
+        }
+        return span.build();
+    }
+
+    @Test
+    void aTraceFromTwoRequestsComesBackAsTheRowsOfBothChunksWithTheirWeights() throws IOException {
+        // 25%: kept spans stand for at least 4; all ones in the low 56 bits are kept, all zeros are not.
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{type: probabilistic, percentage: 25}]\n");
+        byte[] keptTrace = new byte[16];
+        java.util.Arrays.fill(keptTrace, (byte) 0xff);
+        byte[] droppedTrace = new byte[16];
+        droppedTrace[0] = 1;
+        ChunkRows first = request(List.of(span(droppedTrace, "root", true, ""), span(keptTrace, "a", false, ""),
+                span(keptTrace, "b", false, "ot=th:e")));
+        ChunkRows second = request(List.of(span(droppedTrace, "c", false, ""), span(keptTrace, "root", true, "")));
+        assertThat(sampler.admit(first, 1, 0)).isEmpty();
+        assertThat(sampler.admit(second, 2, 0)).isEmpty();
+        assertThat(sampler.heldSpans()).isEqualTo(5);
+
+        List<ChunkRows> kept = sampler.decideDue(10 * MS);
+
+        assertThat(kept).hasSize(2);
+        assertThat(kept.get(0).chunk()).isSameAs(first.chunk());
+        assertThat(kept.get(0).rows()).containsExactly(1, 2);
+        assertThat(kept.get(0).weights()).as("upstream 1 raised to 4; upstream 8 stays").containsExactly(4.0, 8.0);
+        assertThat(kept.get(1).chunk()).isSameAs(second.chunk());
+        assertThat(kept.get(1).rows()).containsExactly(1);
+        assertThat(kept.get(1).weights()).containsExactly(4.0);
+        assertThat(kept).flatExtracting(rows -> rows.toTraces().getResourceSpans(0).getScopeSpans(0).getSpansList())
+                .extracting(Span::getName).containsExactly("a", "b", "root");
+        assertThat(sampler.heldSpans()).isZero();
+    }
+
+    @Test
+    void rowsOfOneChunkComeBackAscendingWhicheverTraceWasDecidedFirst() throws IOException {
+        TailSampler sampler = sampler("quietPeriodMillis: 1\npolicies: [{type: latency, thresholdMillis: 0}]\n");
+        byte[] one = new byte[16];
+        one[15] = 1;
+        byte[] two = new byte[16];
+        two[15] = 2;
+        ChunkRows request = request(List.of(span(two, "root", true, ""), span(one, "root", true, "ot=th:8"),
+                span(two, "x", false, ""), span(one, "y", false, "")));
+
+        assertThat(sampler.admit(request, 1, 0)).as("nothing is decided at once").isEmpty();
+
+        List<ChunkRows> kept = sampler.decideDue(10 * MS);
+
+        assertThat(kept).singleElement().satisfies(rows -> {
+            assertThat(rows.rows()).containsExactly(0, 1, 2, 3);
+            assertThat(rows.weights()).containsExactly(1.0, 2.0, 1.0, 1.0);
+        });
+    }
+
     @Test
     void badSamplingFilesAreRefusedWithTheFieldAndTheProblem() throws IOException {
         assertThatThrownBy(() -> sampler("policies: [{type: sometimes}]\n"))
