@@ -263,7 +263,7 @@ public final class SpanChunk {
         return traces.build();
     }
 
-    /** The spans at {@code rows} as {@link SpanRef}s with {@code weights}, in that order (the tail sampler's and the quarantine's form). */
+    /** The spans at {@code rows} as {@link SpanRef}s with {@code weights}, in that order (the Parquet writer's and the quarantine's form). */
     List<SpanRef> toRefs(int[] rows, double[] weights) {
         List<List<Slot>> spanSlots = slotsByOwner(spanAttributes, spanCount);
         List<List<Slot>> resourceSlots = slotsByOwner(resourceAttributes, resourceCount());

@@ -495,35 +495,6 @@ public final class SpanChunkBuilder {
         return builder.build();
     }
 
-    /**
-     * {@code refs} as rows of one chunk, each with its {@link SpanRef#sampleWeight()}: what comes back
-     * from a sampler that holds spans as {@link SpanRef}s.
-     */
-    public static ChunkRows rowsOf(List<SpanRef> refs) {
-        SpanChunkBuilder builder = new SpanChunkBuilder(refs.size());
-        double[] weights = new double[refs.size()];
-        io.opentelemetry.proto.resource.v1.Resource lastResource = null;
-        io.opentelemetry.proto.common.v1.InstrumentationScope lastScope = null;
-        for (int i = 0; i < refs.size(); i++) {
-            SpanRef ref = refs.get(i);
-            if (ref.resource() != lastResource) {
-                lastResource = ref.resource();
-                lastScope = null;
-                builder.beginResource();
-                builder.resourceDroppedAttributesCount(lastResource.getDroppedAttributesCount());
-                builder.attributes(lastResource.getAttributesList());
-                builder.endResource();
-            }
-            if (ref.scope() != lastScope) {
-                lastScope = ref.scope();
-                builder.scope(lastScope.getName(), lastScope.getVersion());
-            }
-            builder.add(ref.span());
-            weights[i] = ref.sampleWeight();
-        }
-        return new ChunkRows(builder.build(), null, weights);
-    }
-
     private void add(Span span) {
         beginSpan();
         bytes(span.getTraceId(), this::traceId);

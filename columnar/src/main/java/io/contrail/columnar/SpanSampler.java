@@ -3,7 +3,7 @@ package io.contrail.columnar;
 import java.util.List;
 
 /**
- * Decides which logged spans go on to Parquet, and what each stands for ({@link SpanRef#sampleWeight()}).
+ * Decides which logged spans go on to Parquet, and what each stands for ({@link ChunkRows#weight}).
  * The {@link Warehouse} logs every acknowledged span first and only then offers it here, so a
  * sampler never puts acknowledged data at risk: a span it holds stays in the write-ahead log
  * (its segment is kept, see {@link #oldestHeldSegment()}) until it is decided and, if kept, written.
@@ -15,13 +15,17 @@ import java.util.List;
 public interface SpanSampler {
 
     /**
-     * Takes spans just written to log segment {@code segment}. Returns the spans decided at once
-     * (kept, with their final weight); holds the others for {@link #decideDue}.
+     * Takes rows just written to log segment {@code segment}. Returns the rows decided at once
+     * (kept, with their final weight), one {@link ChunkRows} per chunk with its rows ascending; holds
+     * the others for {@link #decideDue}. A held row keeps its chunk alive until it is decided.
      */
-    List<SpanRef> admit(List<SpanRef> spans, long segment, long nowNanos);
+    List<ChunkRows> admit(ChunkRows rows, long segment, long nowNanos);
 
-    /** Decides the held traces whose wait is over, or that must go to stay within bounds; returns the kept spans. */
-    List<SpanRef> decideDue(long nowNanos);
+    /**
+     * Decides the held traces whose wait is over, or that must go to stay within bounds; returns the
+     * kept rows, one {@link ChunkRows} per chunk with its rows ascending.
+     */
+    List<ChunkRows> decideDue(long nowNanos);
 
     /** The oldest log segment that still holds an undecided span, or {@link Long#MAX_VALUE}. */
     long oldestHeldSegment();
@@ -35,12 +39,12 @@ public interface SpanSampler {
     /** The default: every span is kept as it arrives, with its upstream weight. */
     SpanSampler KEEP_ALL = new SpanSampler() {
         @Override
-        public List<SpanRef> admit(List<SpanRef> spans, long segment, long nowNanos) {
-            return spans;
+        public List<ChunkRows> admit(ChunkRows rows, long segment, long nowNanos) {
+            return rows.size() == 0 ? List.of() : List.of(rows);
         }
 
         @Override
-        public List<SpanRef> decideDue(long nowNanos) {
+        public List<ChunkRows> decideDue(long nowNanos) {
             return List.of();
         }
 

@@ -363,17 +363,7 @@ public final class Warehouse implements AutoCloseable {
 
     /** What the sampler lets through of {@code rows} at once; the rest it holds. */
     private List<ChunkRows> admit(ChunkRows rows, long segment, long nowNanos) {
-        if (rows.size() == 0) {
-            return List.of();
-        }
-        if (sampler == SpanSampler.KEEP_ALL) {
-            return List.of(rows);
-        }
-        return asRows(sampler.admit(rows.toRefs(), segment, nowNanos));
-    }
-
-    private static List<ChunkRows> asRows(List<SpanRef> refs) {
-        return refs.isEmpty() ? List.of() : List.of(SpanChunkBuilder.rowsOf(refs));
+        return rows.size() == 0 ? List.of() : sampler.admit(rows, segment, nowNanos);
     }
 
     /**
@@ -596,8 +586,7 @@ public final class Warehouse implements AutoCloseable {
         long[] takenBytes = new long[1];
         long[] takenSpans = new long[1];
         long sealed = wal.rotate(() -> {
-            List<ChunkRows> released = sampler == SpanSampler.KEEP_ALL ? List.of()
-                    : asRows(sampler.decideDue(System.nanoTime()));
+            List<ChunkRows> released = sampler.decideDue(System.nanoTime());
             long releasedSpans = SpanBatches.spanCount(released);
             buffer.addAll(released);
             // Released spans came in requests long gone: charge them the average bytes per span.

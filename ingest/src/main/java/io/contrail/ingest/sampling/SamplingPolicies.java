@@ -1,8 +1,6 @@
 package io.contrail.ingest.sampling;
 
-import io.contrail.columnar.SpanRef;
-import io.contrail.columnar.SpanSchema;
-import io.opentelemetry.proto.common.v1.AnyValue;
+import io.contrail.columnar.SpanChunk;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,8 +29,10 @@ final class SamplingPolicies {
      * probability sampling the smaller probability is the one that applied).
      */
     record Keep(String policy, double minimumWeight) {
-        SpanRef weigh(SpanRef ref) {
-            return ref.sampleWeight() >= minimumWeight ? ref : ref.weightedBy(minimumWeight / ref.sampleWeight());
+        /** The final weight of a kept span that stood for {@code weight} spans. */
+        double weigh(double weight) {
+            // Scaled rather than replaced, in the same floating-point steps as ever, so weights stay bit for bit.
+            return weight >= minimumWeight ? weight : weight * (minimumWeight / weight);
         }
     }
 
@@ -164,19 +164,14 @@ final class SamplingPolicies {
 
         @Override
         public Keep evaluate(PendingTrace trace, long nowNanos) {
-            DurationWindow window = windows.get(operationOf(trace));
+            DurationWindow window = windows.get(trace.rootOperation());
             return window != null && window.count() >= minTraces
                     && trace.durationNanos() > window.threshold(percentile) ? new Keep(name, 1.0) : null;
         }
 
         @Override
         public void decided(PendingTrace trace, boolean kept, long nowNanos) {
-            windows.computeIfAbsent(operationOf(trace), k -> new DurationWindow(windowTraces)).add(trace.durationNanos());
-        }
-
-        private static String operationOf(PendingTrace trace) {
-            SpanRef root = trace.root();
-            return SpanSchema.serviceNameOf(root.resource()) + '\u0000' + root.span().getName();
+            windows.computeIfAbsent(trace.rootOperation(), k -> new DurationWindow(windowTraces)).add(trace.durationNanos());
         }
     }
 
@@ -221,30 +216,26 @@ final class SamplingPolicies {
             implements Policy {
         @Override
         public Keep evaluate(PendingTrace trace, long nowNanos) {
-            for (AnyValue value : trace.attributeValues(key)) {
-                if (matches(value)) {
-                    return new Keep(name, 1.0);
-                }
-            }
-            return null;
+            return trace.anyAttribute(key, this::matches) ? new Keep(name, 1.0) : null;
         }
 
-        private boolean matches(AnyValue value) {
-            Double number = switch (value.getValueCase()) {
-                case INT_VALUE -> (double) value.getIntValue();
-                case DOUBLE_VALUE -> value.getDoubleValue();
-                default -> null;
-            };
-            if (number != null && (minValue != null || maxValue != null)
+        private boolean matches(SpanChunk.AttributeColumn column, int i) {
+            int kind = column.kind(i);
+            boolean isNumber = kind == SpanChunk.K_INT || kind == SpanChunk.K_DOUBLE;
+            double number = kind == SpanChunk.K_INT ? (double) column.bits(i)
+                    : kind == SpanChunk.K_DOUBLE ? Double.longBitsToDouble(column.bits(i)) : 0;
+            if (isNumber && (minValue != null || maxValue != null)
                     && (minValue == null || number >= minValue) && (maxValue == null || number <= maxValue)) {
                 return true;
             }
+            String text = kind == SpanChunk.K_STRING ? column.bytes().string(i) : null;
+            boolean bool = column.bits(i) != 0;
             for (Object wanted : values) {
-                boolean equal = switch (value.getValueCase()) {
-                    case STRING_VALUE -> Objects.equals(wanted.toString(), value.getStringValue());
-                    case BOOL_VALUE -> wanted instanceof Boolean b ? b == value.getBoolValue()
-                            : wanted.toString().equalsIgnoreCase(Boolean.toString(value.getBoolValue()));
-                    case INT_VALUE, DOUBLE_VALUE -> wanted instanceof Number n && n.doubleValue() == number;
+                boolean equal = switch (kind) {
+                    case SpanChunk.K_STRING -> Objects.equals(wanted.toString(), text);
+                    case SpanChunk.K_BOOL -> wanted instanceof Boolean b ? b == bool
+                            : wanted.toString().equalsIgnoreCase(Boolean.toString(bool));
+                    case SpanChunk.K_INT, SpanChunk.K_DOUBLE -> wanted instanceof Number n && n.doubleValue() == number;
                     default -> false;
                 };
                 if (equal) {
@@ -276,7 +267,7 @@ final class SamplingPolicies {
     record RateLimited(String name, long spansPerSecond, Policy inner, SpanBudget budget) implements Policy {
         @Override
         public Keep evaluate(PendingTrace trace, long nowNanos) {
-            int spans = trace.spans.size();
+            int spans = trace.size();
             budget.offer(spans, nowNanos);
             Keep inside = inner == null ? new Keep(name, 1.0) : inner.evaluate(trace, nowNanos);
             if (inside == null || !budget.take(spans, spansPerSecond)) {

@@ -1,14 +1,14 @@
 package io.contrail.ingest.sampling;
 
 import com.google.protobuf.ByteString;
-import io.contrail.columnar.SpanRef;
+import io.contrail.columnar.ByteColumn;
+import io.contrail.columnar.ChunkRows;
+import io.contrail.columnar.SpanChunk;
 import io.contrail.columnar.SpanSampler;
-import io.contrail.columnar.SpanSchema;
-import io.opentelemetry.proto.common.v1.AnyValue;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,6 +24,9 @@ import java.util.concurrent.TimeUnit;
  * {@code quietPeriodMillis} after its last span once its root has arrived, or at the latest
  * {@code maxWaitMillis} after its first span. Kept spans carry {@code sample_weight}, how many
  * spans each stands for. Spans of an already decided trace follow its decision (a bounded cache).
+ *
+ * <p>Spans are held as rows of the chunks they arrived in ({@link PendingTrace}); a held trace keeps
+ * its chunks alive, and its kept rows come back as {@link ChunkRows} of those chunks.
  *
  * <p>Memory is bounded by traces and spans in flight: past either bound, the oldest traces are
  * decided at once, and that is counted ({@link SamplingStats#decidedEarly()}).
@@ -92,26 +95,39 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
     private static final SamplingPolicies.Keep DROPPED = new SamplingPolicies.Keep(SamplingPolicies.NO_POLICY, 0);
 
     @Override
-    public List<SpanRef> admit(List<SpanRef> spans, long segment, long nowNanos) {
-        List<SpanRef> kept = new ArrayList<>();
-        for (SpanRef ref : spans) {
-            ByteString traceId = ref.span().getTraceId();
-            SamplingPolicies.Keep decided = decisions.get(traceId);
+    public List<ChunkRows> admit(ChunkRows rows, long segment, long nowNanos) {
+        KeptRows kept = new KeptRows();
+        SpanChunk chunk = rows.chunk();
+        ByteColumn traceIds = chunk.traceIds();
+        // The spans of a trace mostly come together in a request: look each run of one trace ID up once.
+        int previousRow = -1;
+        SamplingPolicies.Keep decided = null;
+        PendingTrace trace = null;
+        for (int i = 0; i < rows.size(); i++) {
+            int row = rows.row(i);
+            if (previousRow < 0 || !sameTraceId(traceIds, row, previousRow)) {
+                ByteString traceId = ByteString.copyFrom(traceIds.data(), traceIds.start(row), traceIds.length(row));
+                decided = decisions.get(traceId);
+                trace = null;
+                if (decided == null) {
+                    trace = pending.get(traceId);
+                    if (trace == null) {
+                        trace = new PendingTrace(segment, nowNanos);
+                        pending.put(traceId, trace);
+                    }
+                }
+            }
+            previousRow = row;
             if (decided != null) {
                 boolean keep = decided != DROPPED;
                 stats.lateSpan(keep);
-                stats.count(serviceOf(ref), decided.policy(), keep, 0, 1);
+                stats.count(serviceOf(chunk, row), decided.policy(), keep, 0, 1);
                 if (keep) {
-                    kept.add(decided.weigh(ref));
+                    kept.add(chunk, row, decided.weigh(rows.weight(i)));
                 }
                 continue;
             }
-            PendingTrace trace = pending.get(traceId);
-            if (trace == null) {
-                trace = new PendingTrace(segment, nowNanos);
-                pending.put(traceId, trace);
-            }
-            trace.add(ref, nowNanos);
+            trace.add(chunk, row, rows.weight(i), nowNanos);
             heldSpans++;
         }
         int early = 0;
@@ -127,12 +143,17 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
             stats.decidedEarly(early);
         }
         publishState(nowNanos);
-        return kept;
+        return kept.toList();
+    }
+
+    private static boolean sameTraceId(ByteColumn traceIds, int row, int other) {
+        return Arrays.equals(traceIds.data(), traceIds.start(row), traceIds.end(row),
+                traceIds.data(), traceIds.start(other), traceIds.end(other));
     }
 
     @Override
-    public List<SpanRef> decideDue(long nowNanos) {
-        List<SpanRef> kept = new ArrayList<>();
+    public List<ChunkRows> decideDue(long nowNanos) {
+        KeptRows kept = new KeptRows();
         Iterator<Map.Entry<ByteString, PendingTrace>> it = pending.entrySet().iterator();
         while (it.hasNext()) {
             Map.Entry<ByteString, PendingTrace> entry = it.next();
@@ -146,11 +167,11 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
         }
         lastDecisionNanos = nowNanos;
         publishState(nowNanos);
-        return kept;
+        return kept.toList();
     }
 
-    private void decide(ByteString traceId, PendingTrace trace, long nowNanos, List<SpanRef> kept) {
-        heldSpans -= trace.spans.size();
+    private void decide(ByteString traceId, PendingTrace trace, long nowNanos, KeptRows kept) {
+        heldSpans -= trace.size();
         SamplingPolicies.Keep keep = prioritized(trace) ? new SamplingPolicies.Keep(SamplingPolicies.PRIORITY_POLICY, 1.0)
                 : null;
         for (int i = 0; keep == null && i < policies.size(); i++) {
@@ -161,10 +182,12 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
         }
         decisions.put(traceId, keep != null ? keep : DROPPED);
         Map<String, Integer> spansByService = new HashMap<>();
-        for (SpanRef ref : trace.spans) {
-            spansByService.merge(serviceOf(ref), 1, Integer::sum);
+        for (int i = 0; i < trace.size(); i++) {
+            SpanChunk chunk = trace.chunk(i);
+            int row = trace.row(i);
+            spansByService.merge(serviceOf(chunk, row), 1, Integer::sum);
             if (keep != null) {
-                kept.add(keep.weigh(ref));
+                kept.add(chunk, row, keep.weigh(trace.weight(i)));
             }
         }
         boolean wasKept = keep != null;
@@ -174,29 +197,28 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
 
     /** Whether a span asks to be kept: {@code sampling.priority} >= 1, as OpenTracing defined it. */
     private static boolean prioritized(PendingTrace trace) {
-        for (AnyValue value : trace.attributeValues(SamplingPolicies.PRIORITY_POLICY)) {
-            double priority = switch (value.getValueCase()) {
-                case INT_VALUE -> value.getIntValue();
-                case DOUBLE_VALUE -> value.getDoubleValue();
-                case STRING_VALUE -> {
-                    try {
-                        yield Double.parseDouble(value.getStringValue());
-                    } catch (NumberFormatException e) {
-                        yield 0;
-                    }
+        return trace.anyAttribute(SamplingPolicies.PRIORITY_POLICY, (column, i) -> priorityOf(column, i) >= 1);
+    }
+
+    /** A {@code sampling.priority} value as a number: an int, a double or a string holding one; else 0. */
+    private static double priorityOf(SpanChunk.AttributeColumn column, int i) {
+        return switch (column.kind(i)) {
+            case SpanChunk.K_INT -> column.bits(i);
+            case SpanChunk.K_DOUBLE -> Double.longBitsToDouble(column.bits(i));
+            case SpanChunk.K_STRING -> {
+                try {
+                    yield Double.parseDouble(column.bytes().string(i));
+                } catch (NumberFormatException e) {
+                    yield 0;
                 }
-                default -> 0;
-            };
-            if (priority >= 1) {
-                return true;
             }
-        }
-        return false;
+            default -> 0;
+        };
     }
 
     /** The span's service as its {@code service_name} column will hold it, so that the statistics match the spans. */
-    private static String serviceOf(SpanRef ref) {
-        return SpanSchema.serviceNameOf(ref.resource());
+    private static String serviceOf(SpanChunk chunk, int row) {
+        return chunk.serviceName(chunk.resourceOf(row));
     }
 
     private void publishState(long nowNanos) {
