@@ -3,18 +3,15 @@ package io.contrail.ingest;
 import static io.contrail.columnar.SpanChunk.K_BOOL;
 import static io.contrail.columnar.SpanChunk.K_BOOL_ARRAY;
 import static io.contrail.columnar.SpanChunk.K_DOUBLE;
-import static io.contrail.columnar.SpanChunk.K_DOUBLE_ARRAY;
-import static io.contrail.columnar.SpanChunk.K_EMPTY_ARRAY;
 import static io.contrail.columnar.SpanChunk.K_INT;
-import static io.contrail.columnar.SpanChunk.K_INT_ARRAY;
 import static io.contrail.columnar.SpanChunk.K_OTHER;
 import static io.contrail.columnar.SpanChunk.K_STRING;
-import static io.contrail.columnar.SpanChunk.K_STRING_ARRAY;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
+import io.contrail.columnar.SpanChunk;
 import io.contrail.columnar.SpanChunkBuilder;
 import io.contrail.columnar.SpanSchema;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -27,7 +24,7 @@ import java.util.List;
 
 /**
  * Decodes a protobuf-encoded OTLP {@code ExportTraceServiceRequest} straight from the request bytes
- * into a {@link io.contrail.columnar.SpanChunk}: no protobuf message objects on the way, IDs and
+ * into a {@link SpanChunk}: no protobuf message objects on the way, IDs and
  * strings handed to the chunk as slices of the body, attribute keys interned by their bytes.
  *
  * <p>It decides exactly as {@link OtlpDecoder#decodeProtobuf} does: the same spans accepted with the
@@ -148,6 +145,7 @@ public final class OtlpProtobufDecoder {
     private boolean resourceKeysStorable;
 
     // What readValueBody found, read by its caller right after it returns.
+    private int valueKind;
     private long valueBits;
     private byte[] valueBytes;
     private int valueBytesStart;
@@ -158,7 +156,7 @@ public final class OtlpProtobufDecoder {
     }
 
     /** Decodes a request body; an empty body has no spans. A 400 {@link IngestException} when it is not one. */
-    public static DecodedChunk decode(byte[] body) {
+    public static AcceptedSpans decode(byte[] body) {
         var decoder = new OtlpProtobufDecoder(body);
         try {
             decoder.readRequest();
@@ -168,7 +166,7 @@ public final class OtlpProtobufDecoder {
         }
         String errorMessage = decoder.rejectedSpans == 0
                 ? null : SpanValidator.errorMessage(decoder.rejectedSpans, decoder.describedRejections);
-        return new DecodedChunk(decoder.chunk.build(), decoder.acceptedSpans, decoder.rejectedSpans, errorMessage);
+        return new AcceptedSpans(decoder.chunk.build(), decoder.acceptedSpans, decoder.rejectedSpans, errorMessage);
     }
 
     /** The 400 for a body this decoder cannot read, with protobuf's own reason (it finds problems in another order). */
@@ -486,8 +484,9 @@ public final class OtlpProtobufDecoder {
                 case KEY_VALUE_VALUE -> {
                     int valueLimit = enterMessage(in, depth + 1);
                     int valueStart = in.getTotalBytesRead();
-                    kind = readValueBody(in, buffer, depth + 2);
+                    readValueBody(in, buffer, depth + 2);
                     in.popLimit(valueLimit);
+                    kind = valueKind;
                     bits = valueBits;
                     bytesStart = valueBytesStart;
                     bytesEnd = valueBytesEnd;
@@ -510,7 +509,8 @@ public final class OtlpProtobufDecoder {
         if (mergedValues != null) {
             // The value given twice is one value, as if its encodings were one (rare: no exporter does it).
             bytes = mergedValues.toByteArray();
-            kind = readValueBody(CodedInputStream.newInstance(bytes), bytes, depth + 2);
+            readValueBody(CodedInputStream.newInstance(bytes), bytes, depth + 2);
+            kind = valueKind;
             bits = valueBits;
             bytesStart = valueBytesStart;
             bytesEnd = valueBytesEnd;
@@ -528,20 +528,21 @@ public final class OtlpProtobufDecoder {
     }
 
     /**
-     * Reads the fields of an AnyValue at {@code depth}, {@code in} limited to them, and returns its
-     * kind ({@link io.contrail.columnar.SpanChunk}'s K_*), leaving its bits in {@link #valueBits} and its
-     * bytes in {@link #valueBytes} from {@link #valueBytesStart} to {@link #valueBytesEnd}: a string's
-     * UTF-8, or this whole AnyValue for an array or {@code K_OTHER}.
+     * Reads the fields of an AnyValue at {@code depth}, {@code in} limited to them, and returns the field
+     * number of its value (0 when it has none). Leaves its {@link SpanChunk} kind in {@link #valueKind},
+     * its bits in {@link #valueBits} and its bytes in {@link #valueBytes} from {@link #valueBytesStart}
+     * to {@link #valueBytesEnd}: a string's UTF-8, or this whole AnyValue for an array or {@code K_OTHER}.
      */
     private int readValueBody(CodedInputStream in, byte[] buffer, int depth) throws IOException {
         int start = in.getTotalBytesRead();
-        int valueCase = 0;
+        int valueTag = 0;
         long bits = 0;
         int textStart = 0;
         int textEnd = 0;
         // Every array given is one (protobuf merges them, even with another value between), so the
-        // kinds of all their elements count.
+        // elements of all of them count.
         int elementKinds = 0;
+        int elements = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
                 case ANY_VALUE_STRING -> {
@@ -551,7 +552,20 @@ public final class OtlpProtobufDecoder {
                 case ANY_VALUE_BOOL -> bits = in.readBool() ? 1 : 0;
                 case ANY_VALUE_INT -> bits = in.readInt64();
                 case ANY_VALUE_DOUBLE -> bits = Double.doubleToRawLongBits(in.readDouble());
-                case ANY_VALUE_ARRAY -> elementKinds |= readArray(in, buffer, depth);
+                case ANY_VALUE_ARRAY -> {
+                    int limit = enterMessage(in, depth);
+                    for (int field = in.readTag(); field != 0; field = in.readTag()) {
+                        if (field == ARRAY_VALUE_VALUES) {
+                            int elementLimit = enterMessage(in, depth + 1);
+                            elementKinds |= SpanChunk.elementKind(readValueBody(in, buffer, depth + 2));
+                            elements++;
+                            in.popLimit(elementLimit);
+                        } else {
+                            skipField(in, field, depth + 1);
+                        }
+                    }
+                    in.popLimit(limit);
+                }
                 case ANY_VALUE_KVLIST -> readKeyValueList(in, buffer, depth);
                 case ANY_VALUE_BYTES -> readBytes(in);
                 case ANY_VALUE_STRING_STRINDEX -> in.readInt32();
@@ -560,17 +574,18 @@ public final class OtlpProtobufDecoder {
                     continue;
                 }
             }
-            valueCase = tag;
+            valueTag = tag;
         }
-        int kind = switch (valueCase) {
+        int kind = switch (valueTag) {
             case 0 -> 0;
             case ANY_VALUE_STRING -> K_STRING;
             case ANY_VALUE_BOOL -> K_BOOL;
             case ANY_VALUE_INT -> K_INT;
             case ANY_VALUE_DOUBLE -> K_DOUBLE;
-            case ANY_VALUE_ARRAY -> arrayKind(elementKinds);
+            case ANY_VALUE_ARRAY -> SpanChunk.arrayKindOf(elementKinds, elements);
             default -> K_OTHER;
         };
+        valueKind = kind;
         valueBits = kind == K_BOOL || kind == K_INT || kind == K_DOUBLE ? bits : 0;
         valueBytes = buffer;
         if (kind == K_STRING) {
@@ -583,26 +598,7 @@ public final class OtlpProtobufDecoder {
             valueBytesStart = 0;
             valueBytesEnd = 0;
         }
-        return kind;
-    }
-
-    /** Reads an ArrayValue ({@code in} at its length); returns the kinds of its elements, or-ed. */
-    private int readArray(CodedInputStream in, byte[] buffer, int depth) throws IOException {
-        int limit = enterMessage(in, depth);
-        int elementKinds = 0;
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-            if (tag == ARRAY_VALUE_VALUES) {
-                int elementLimit = enterMessage(in, depth + 1);
-                int kind = readValueBody(in, buffer, depth + 2);
-                in.popLimit(elementLimit);
-                elementKinds |= kind == K_BOOL || kind == K_INT || kind == K_DOUBLE || kind == K_STRING
-                        ? kind : K_OTHER;
-            } else {
-                skipField(in, tag, depth + 1);
-            }
-        }
-        in.popLimit(limit);
-        return elementKinds;
+        return WireFormat.getTagFieldNumber(valueTag);
     }
 
     /** Reads a KeyValueList ({@code in} at its length): only checked, a chunk keeps it encoded. */
@@ -616,22 +612,6 @@ public final class OtlpProtobufDecoder {
             }
         }
         in.popLimit(limit);
-    }
-
-    /** The kind of an array whose elements have these kinds (ArrowSpanBatch's rule). */
-    private static int arrayKind(int elementKinds) {
-        if (elementKinds == 0) {
-            return K_EMPTY_ARRAY;
-        } else if (elementKinds == K_BOOL) {
-            return K_BOOL_ARRAY;
-        } else if (elementKinds == K_INT) {
-            return K_INT_ARRAY;
-        } else if ((elementKinds & ~(K_INT | K_DOUBLE)) == 0) {
-            return K_DOUBLE_ARRAY;
-        } else if (elementKinds == K_STRING) {
-            return K_STRING_ARRAY;
-        }
-        return K_OTHER;
     }
 
     /**

@@ -54,7 +54,7 @@ class OtlpProtobufDecoderEquivalenceTest {
 
     @Test
     void theRichRequestDecodesAsToday() {
-        DecodedChunk decoded = assertDecodesAsToday(OtlpProtobufDecodingTest.richRequest().toByteArray());
+        AcceptedSpans decoded = assertDecodesAsToday(OtlpProtobufDecodingTest.richRequest().toByteArray());
 
         assertThat(decoded.acceptedSpans()).isEqualTo(4);
         assertThat(decoded.toResponse().hasPartialSuccess()).isFalse();
@@ -62,7 +62,7 @@ class OtlpProtobufDecoderEquivalenceTest {
 
     @Test
     void anEmptyBodyHasNoSpans() {
-        DecodedChunk decoded = assertDecodesAsToday(new byte[0]);
+        AcceptedSpans decoded = assertDecodesAsToday(new byte[0]);
 
         assertThat(decoded.chunk().spanCount()).isZero();
         assertThat(decoded.errorMessage()).isNull();
@@ -77,7 +77,7 @@ class OtlpProtobufDecoderEquivalenceTest {
                         validSpan("POST /pay", 2).build())))
                 .build();
 
-        DecodedChunk decoded = assertDecodesAsToday(request.toByteArray());
+        AcceptedSpans decoded = assertDecodesAsToday(request.toByteArray());
 
         // A key with a lone surrogate cannot travel as protobuf: the encoder writes '?' for it.
         if (!problem.contains("surrogate")) {
@@ -97,7 +97,7 @@ class OtlpProtobufDecoderEquivalenceTest {
                 .addResourceSpans(resource("pay", scope("s", validSpan("c", 2).build())))
                 .build();
 
-        DecodedChunk decoded = assertDecodesAsToday(request.toByteArray());
+        AcceptedSpans decoded = assertDecodesAsToday(request.toByteArray());
 
         assertThat(decoded.acceptedSpans()).isEqualTo(1);
         assertThat(decoded.errorMessage()).isEqualTo("2 spans rejected: resourceSpans[0].scopeSpans[0].spans[0] \"a\": "
@@ -116,7 +116,7 @@ class OtlpProtobufDecoderEquivalenceTest {
         var request = ExportTraceServiceRequest.newBuilder()
                 .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(scope)).build();
 
-        DecodedChunk decoded = assertDecodesAsToday(request.toByteArray());
+        AcceptedSpans decoded = assertDecodesAsToday(request.toByteArray());
 
         assertThat(decoded.rejectedSpans()).isEqualTo(9);
         assertThat(decoded.errorMessage()).startsWith("9 spans rejected: ").endsWith("; and 4 more");
@@ -179,7 +179,7 @@ class OtlpProtobufDecoderEquivalenceTest {
                 field(3, "https://example.com/schema".getBytes(StandardCharsets.UTF_8)));
         byte[] body = concat(varintField(99, 7), field(1, resourceSpans), field(1, new byte[0]));
 
-        DecodedChunk decoded = assertDecodesAsToday(body);
+        AcceptedSpans decoded = assertDecodesAsToday(body);
 
         assertThat(decoded.chunk().toTraces().getResourceSpans(0).getScopeSpans(0).getSpans(0).getStatus())
                 .isEqualTo(Status.newBuilder().setMessage("first").setCode(Status.StatusCode.STATUS_CODE_ERROR).build());
@@ -219,7 +219,7 @@ class OtlpProtobufDecoderEquivalenceTest {
                 .addResourceSpans(ResourceSpans.newBuilder().addScopeSpans(scope("", validSpan("", 0).build())))
                 .build();
 
-        DecodedChunk decoded = assertDecodesAsToday(request.toByteArray());
+        AcceptedSpans decoded = assertDecodesAsToday(request.toByteArray());
 
         assertThat(decoded.acceptedSpans()).isEqualTo(1);
         assertThat(decoded.rejectedSpans()).isEqualTo(1);
@@ -379,7 +379,7 @@ class OtlpProtobufDecoderEquivalenceTest {
     }
 
     /** Decodes {@code body} both ways and asserts the same outcome; returns the new decoder's result or throws its refusal. */
-    static DecodedChunk assertDecodesAsToday(byte[] body) {
+    static AcceptedSpans assertDecodesAsToday(byte[] body) {
         DecodedSpans today;
         try {
             today = OtlpDecoder.decodeProtobuf(body);
@@ -389,7 +389,7 @@ class OtlpProtobufDecoderEquivalenceTest {
             assertThat(refused.getMessage()).isEqualTo(refusedToday.getMessage());
             throw refused;
         }
-        DecodedChunk decoded;
+        AcceptedSpans decoded;
         try {
             decoded = OtlpProtobufDecoder.decode(body);
         } catch (RuntimeException e) {
