@@ -430,29 +430,7 @@ class OtlpProtobufDecoderEquivalenceTest {
      * a distinct ASCII placeholder such as {@code ~S07~}, listed in {@code placeholders}.
      */
     private static ExportTraceServiceRequest requestWithPlaceholders(List<String> placeholders) {
-        var text = new Object() {
-            String next(char type) {
-                String placeholder = String.format("~%c%02d~", type, placeholders.size());
-                placeholders.add(placeholder);
-                return placeholder;
-            }
-
-            String string() {
-                return next('S');
-            }
-
-            ByteString bytes() {
-                return ByteString.copyFromUtf8(next('B'));
-            }
-
-            KeyValue attribute(AnyValue value) {
-                return KeyValue.newBuilder().setKey(string()).setValue(value).build();
-            }
-
-            AnyValue stringValue() {
-                return AnyValue.newBuilder().setStringValue(string()).build();
-            }
-        };
+        var text = new Placeholders(placeholders);
         Span span = validSpan(text.string(), 0)
                 .setTraceState(text.string())
                 .addAttributes(text.attribute(text.stringValue()))
@@ -478,6 +456,32 @@ class OtlpProtobufDecoderEquivalenceTest {
                         .setSchemaUrl(text.string())
                         .addSpans(span)))
                 .build();
+    }
+
+    /** Distinct placeholders, {@code ~S00~} for a string field and {@code ~B01~} for a bytes field, in order. */
+    private record Placeholders(List<String> given) {
+
+        String string() {
+            return next('S');
+        }
+
+        ByteString bytes() {
+            return ByteString.copyFromUtf8(next('B'));
+        }
+
+        KeyValue attribute(AnyValue value) {
+            return KeyValue.newBuilder().setKey(string()).setValue(value).build();
+        }
+
+        AnyValue stringValue() {
+            return AnyValue.newBuilder().setStringValue(string()).build();
+        }
+
+        private String next(char type) {
+            String placeholder = String.format("~%c%02d~", type, given.size());
+            given.add(placeholder);
+            return placeholder;
+        }
     }
 
     private static ExportTraceServiceRequest request(Span span) {
