@@ -24,8 +24,8 @@ import java.util.List;
 
 /**
  * Decodes a protobuf-encoded OTLP {@code ExportTraceServiceRequest} straight from the request bytes
- * into a {@link SpanChunk}: no protobuf message objects on the way, IDs and
- * strings handed to the chunk as slices of the body, attribute keys interned by their bytes.
+ * into a {@link SpanChunk}: no protobuf message objects on the way, IDs and strings handed to the
+ * chunk as slices of the body, attribute keys interned by their bytes.
  *
  * <p>It decides exactly as {@link OtlpDecoder#decodeProtobuf} does: the same spans accepted with the
  * same values, the same spans rejected with the same message ({@link SpanValidator}), and the same
@@ -180,6 +180,7 @@ public final class OtlpProtobufDecoder {
     }
 
     private void readRequest() throws IOException {
+        // Every stream here starts at the body's first byte, so getTotalBytesRead() is an offset into the body.
         CodedInputStream in = CodedInputStream.newInstance(body);
         int resource = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
