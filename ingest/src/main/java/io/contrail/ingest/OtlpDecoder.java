@@ -66,14 +66,17 @@ public final class OtlpDecoder {
      * Decodes a protobuf-encoded {@code ExportTraceServiceRequest}; an empty body has no spans.
      */
     public static DecodedSpans decodeProtobuf(byte[] body) {
-        ExportTraceServiceRequest request;
+        return SpanValidator.validate(asTracesData(parseRequest(body)));
+    }
+
+    /** Parses a protobuf-encoded {@code ExportTraceServiceRequest}; a 400 with protobuf's reason when it cannot. */
+    static ExportTraceServiceRequest parseRequest(byte[] body) {
         try {
-            request = ExportTraceServiceRequest.parseFrom(body);
+            return ExportTraceServiceRequest.parseFrom(body);
         } catch (InvalidProtocolBufferException e) {
             throw IngestException.malformed(
                     "malformed OTLP protobuf ExportTraceServiceRequest: " + e.getMessage(), e);
         }
-        return SpanValidator.validate(asTracesData(request));
     }
 
     /**

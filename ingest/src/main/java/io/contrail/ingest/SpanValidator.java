@@ -148,8 +148,7 @@ public final class SpanValidator {
                     var position = new SpanPosition(r, s, i);
                     rejected.add(position);
                     if (described.size() < MAX_DESCRIBED_REJECTIONS) {
-                        described.add(describePosition.apply(position) + " " + quotedName(spans.get(i)) + ": "
-                                + String.join(", ", problems));
+                        described.add(describeRejection(describePosition.apply(position), spans.get(i), problems));
                     }
                 }
             }
@@ -201,7 +200,13 @@ public final class SpanValidator {
         return kept.build();
     }
 
-    private static String errorMessage(int rejected, List<String> described) {
+    /** One rejected span for the error message: its position, its name and its problems. */
+    static String describeRejection(String position, Span span, List<String> problems) {
+        return position + " " + quotedName(span) + ": " + String.join(", ", problems);
+    }
+
+    /** The partial-success message: how many spans were rejected and the first few of them described. */
+    static String errorMessage(int rejected, List<String> described) {
         var message = new StringBuilder()
                 .append(rejected).append(rejected == 1 ? " span" : " spans").append(" rejected: ")
                 .append(String.join("; ", described));
