@@ -45,8 +45,8 @@ public final class SpanChunk {
     final ByteColumn names;
     final ByteColumn statusMessages;
     final ByteColumn nested;
-    final byte[] kinds;
-    final byte[] statusCodes;
+    final int[] kinds;
+    final int[] statusCodes;
     final int[] flags;
     final long[] startTimes;
     final long[] endTimes;
@@ -65,7 +65,7 @@ public final class SpanChunk {
 
     SpanChunk(int spanCount, ByteColumn traceIds, ByteColumn spanIds, ByteColumn parentSpanIds,
               ByteColumn traceStates, ByteColumn names, ByteColumn statusMessages, ByteColumn nested,
-              byte[] kinds, byte[] statusCodes, int[] flags, long[] startTimes, long[] endTimes,
+              int[] kinds, int[] statusCodes, int[] flags, long[] startTimes, long[] endTimes,
               int[] droppedAttributes, int[] droppedEvents, int[] droppedLinks, double[] sampleWeights,
               int[] resourceOf, int[] scopeOf, String[] serviceNames, int[] resourceDroppedAttributes,
               String[] scopeNames, String[] scopeVersions, List<AttributeColumn> spanAttributes,
@@ -220,7 +220,7 @@ public final class SpanChunk {
         long bytes = traceIds.retainedBytes() + spanIds.retainedBytes() + parentSpanIds.retainedBytes()
                 + traceStates.retainedBytes() + names.retainedBytes() + statusMessages.retainedBytes()
                 + nested.retainedBytes();
-        bytes += (long) spanCount * (1 + 1 + 4 + 8 + 8 + 4 + 4 + 4 + 8 + 4 + 4);
+        bytes += (long) spanCount * (4 + 4 + 4 + 8 + 8 + 4 + 4 + 4 + 8 + 4 + 4);
         for (List<AttributeColumn> family : List.of(spanAttributes, resourceAttributes)) {
             for (AttributeColumn column : family) {
                 bytes += column.retainedBytes();

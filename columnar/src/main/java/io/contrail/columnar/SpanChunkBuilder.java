@@ -31,8 +31,8 @@ public final class SpanChunkBuilder {
     private final ByteColumn.Builder names;
     private final ByteColumn.Builder statusMessages;
     private final ByteColumn.Builder nested;
-    private byte[] kinds;
-    private byte[] statusCodes;
+    private int[] kinds;
+    private int[] statusCodes;
     private int[] flags;
     private long[] startTimes;
     private long[] endTimes;
@@ -80,8 +80,8 @@ public final class SpanChunkBuilder {
         names = new ByteColumn.Builder(n, 24 * n);
         statusMessages = new ByteColumn.Builder(n, 0);
         nested = new ByteColumn.Builder(n, 0);
-        kinds = new byte[n];
-        statusCodes = new byte[n];
+        kinds = new int[n];
+        statusCodes = new int[n];
         flags = new int[n];
         startTimes = new long[n];
         endTimes = new long[n];
@@ -179,7 +179,7 @@ public final class SpanChunkBuilder {
 
     /** The OTLP {@code SpanKind} number. */
     public void kind(int otlpKind) {
-        kinds[spanCount] = (byte) otlpKind;
+        kinds[spanCount] = otlpKind;
     }
 
     public void startTimeUnixNano(long nanos) {
@@ -192,7 +192,7 @@ public final class SpanChunkBuilder {
 
     /** The OTLP {@code Status.StatusCode} number and the status message's UTF-8 bytes. */
     public void status(int code, byte[] message, int off, int len) {
-        statusCodes[spanCount] = (byte) code;
+        statusCodes[spanCount] = code;
         set(statusMessages, message, off, len);
     }
 

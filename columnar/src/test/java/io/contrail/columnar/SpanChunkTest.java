@@ -100,6 +100,18 @@ class SpanChunkTest {
     }
 
     @Test
+    void kindAndStatusNumbersOutsideTheEnumsComeBackUnchanged() {
+        TracesData traces = TestSpans.traces("svc", TestSpans.span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331",
+                "odd", 0, 1).setKindValue(257).setStatus(Status.newBuilder().setCodeValue(258)).build());
+
+        SpanChunk chunk = SpanChunk.fromTraces(traces);
+
+        assertThat(chunk.kind(0)).isEqualTo(257);
+        assertThat(chunk.statusCode(0)).isEqualTo(258);
+        assertThat(chunk.toTraces()).isEqualTo(traces);
+    }
+
+    @Test
     void selectedRowsComeBackGroupedByResourceAndScope() {
         TracesData traces = everyKindOfField();
         SpanChunk chunk = SpanChunk.fromTraces(traces);

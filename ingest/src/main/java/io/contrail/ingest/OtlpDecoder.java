@@ -52,7 +52,10 @@ public final class OtlpDecoder {
 
     /** Decodes a body into the chunk of its accepted spans: what the warehouse takes. */
     public static AcceptedSpans decodeChunk(OtlpEncoding encoding, byte[] body) {
-        return AcceptedSpans.of(decode(encoding, body));
+        return switch (encoding) {
+            case PROTOBUF -> OtlpProtobufDecoder.decode(body);
+            case JSON -> AcceptedSpans.of(decodeJson(body));
+        };
     }
 
     public static DecodedSpans decode(OtlpEncoding encoding, byte[] body) {

@@ -39,6 +39,8 @@ import java.util.List;
  */
 public final class OtlpProtobufDecoder {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OtlpProtobufDecoder.class);
+
     /** CodedInputStream's default recursion limit, which {@code parseFrom} applies to message and group nesting. */
     private static final int MAX_NESTING_DEPTH = 100;
 
@@ -162,21 +164,28 @@ public final class OtlpProtobufDecoder {
             decoder.readRequest();
         } catch (IOException e) {
             // A CodedInputStream over an array throws only InvalidProtocolBufferException.
-            throw refusal(body, e);
+            return refusedOrParsedByProtobuf(body, e);
         }
         String errorMessage = decoder.rejectedSpans == 0
                 ? null : SpanValidator.errorMessage(decoder.rejectedSpans, decoder.describedRejections);
         return new AcceptedSpans(decoder.chunk.build(), decoder.acceptedSpans, decoder.rejectedSpans, errorMessage);
     }
 
-    /** The 400 for a body this decoder cannot read, with protobuf's own reason (it finds problems in another order). */
-    private static IngestException refusal(byte[] body, IOException found) {
+    /**
+     * The 400 for a body this decoder cannot read, with protobuf's own reason (it finds problems in another
+     * order). Should protobuf parse a body this decoder refused (a difference no test has found), the
+     * body is decoded the way protobuf reads it, through objects, rather than refused: the exporter is
+     * not at fault, and the same happens again on recovery, so the log stays exactly replayable.
+     */
+    private static AcceptedSpans refusedOrParsedByProtobuf(byte[] body, IOException found) {
         try {
             OtlpDecoder.parseRequest(body);
         } catch (IngestException refused) {
-            return refused;
+            throw refused;
         }
-        throw new IllegalStateException("refused a body that protobuf parses: " + found.getMessage(), found);
+        LOG.warn("the OTLP protobuf decoder refused a body that protobuf parses ({}); decoded through protobuf objects",
+                found.getMessage());
+        return AcceptedSpans.of(OtlpDecoder.decodeProtobuf(body));
     }
 
     private void readRequest() throws IOException {
