@@ -573,7 +573,9 @@ final class GoalMeasures {
         String detail = (lost.isEmpty() ? "every query faster" : "slower or equal on " + String.join(", ", lost))
                 + String.format(Locale.ROOT, "; bytes %.2f×", bytesRatio);
         return new Measure(name, goal, rows, verdict(met, detail), "Ratios are Contrail ÷ ClickHouse (otel_traces, "
-                + "not fsynced): below 1 means Contrail is faster or smaller. Per query in the query-suite table below.");
+                + "not fsynced): below 1 means Contrail is faster or smaller. Per query in the query-suite table below. "
+                + "Why each ratio is what it is, measure by measure, is written by hand from a run of this suite in "
+                + "`bench/results-clickhouse/FINDINGS.md`.");
     }
 
     private static String micros(double perSpan) {
