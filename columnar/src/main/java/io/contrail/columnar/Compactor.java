@@ -37,10 +37,15 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>level 2 ("final"): once a partition's level-0 and level-1 files reach {@link Config#targetSpans()}
  *       spans, once the partition has had no flush for {@link Config#closeAfterIdle()}, once it holds
  *       {@link #MAX_GATHERED_FILES} level-1 files, or on demand ({@link #compactOnce(Progress)}), they are
- *       merged into a file of at most the target, a trace's spans together and traces in the order they
- *       started ({@link #SORT_ORDER}), in row groups of {@link Config#rowGroupSpans()}. A level-2 file is
- *       never merged again.</li>
+ *       merged into a file of at most the target, in row groups of {@link Config#rowGroupSpans()}. A
+ *       level-2 file is never merged again.</li>
  * </ul>
+ * Neither level sorts: a merge is a union of its inputs in flush order, each input's rows as they
+ * were flushed, so a span is rewritten once at full rate (level 2 straight from the flush files) and
+ * at most twice otherwise. A trace's spans sit where they arrived: in the one or few flush files of
+ * the seconds they came in. Sorting the merged rows trace by trace, as level 2 did before, cost about
+ * 30 µs of CPU per span on the bench workload against 7–8 µs for the union, for a file 4% larger
+ * (bench/results/compaction-order/).
  * The level is in the file's Parquet key/value metadata ({@link #LEVEL_METADATA_KEY}, written with the
  * file, so it is published with it); a compacted file without one (written before levels) counts as
  * final. Written through DuckDB's {@code COPY} with the options of every span file plus Parquet's v2
@@ -66,15 +71,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Compactor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
-    /**
-     * Each trace's spans together (one row group holds a trace), traces by their first start, and a
-     * trace's spans by service, then start: times stay close to their neighbours and a resource's
-     * attributes repeat in runs. Measured on 12 flush files of the shop workload
-     * (bench/results/trace-lookup.md): 2% above the flush files' bytes with row groups of 122,880,
-     * against 15% for the earlier order by trace ID with row groups of 16,384.
-     */
-    static final String SORT_ORDER = "min(start_time) OVER (PARTITION BY trace_id), trace_id, service_name, "
-            + "start_time, span_id";
     /** A background plan with at least this many level-2 merges is behind: it runs unthrottled (see {@link #compactOnce}). */
     static final int BEHIND_MERGES = 2;
     /** The key of a merged file's level in its Parquet key/value metadata: "1" or "2". */
@@ -483,7 +479,7 @@ public final class Compactor implements AutoCloseable {
         List<SpanFiles.SpanFile> files = group.stream().flatMap(r -> r.files().stream()).toList();
         long gathered = group.stream().filter(r -> r.level() == LEVEL_GATHERED).count();
         if (complete || gathered >= MAX_GATHERED_FILES) {
-            // A lone level-1 file stays as it is: sorting it alone would give a file of the same flush range.
+            // A lone level-1 file stays as it is: merging it alone would give the same file again.
             if (files.size() >= 2) {
                 plan.add(new PlannedMerge(partition, files, LEVEL_FINAL));
             }
@@ -588,8 +584,7 @@ public final class Compactor implements AutoCloseable {
             for (SpanFiles.SpanFile input : inputs) {
                 flushedSpans += input.compacted() ? 0 : inputRows.getOrDefault(input.path(), 0L);
             }
-            ParquetSpanWriter.merge(duckdb, inputPaths, temp, planned.level() == LEVEL_FINAL ? SORT_ORDER : null,
-                    config.rowGroupSpans(), Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level())));
+            ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(), Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level())));
             spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
                     .stream().mapToLong(Long::longValue).sum();
             if (spans != expected) {

@@ -25,8 +25,19 @@ import java.util.Set;
 public final class ParquetSpanWriter implements AutoCloseable {
 
     private static final String STAGED = "contrail_staged_spans";
+    /**
+     * In a flush file, a column with more distinct values than this is written plain, not dictionary
+     * encoded. DuckDB's writer sizes each text column's dictionary table for its limit whether or not the
+     * column needs it, and its default limit made that sizing a fifth of the flusher's CPU on the bench's
+     * ~150 mostly sparse columns; at 1,000 the files came out the same size (bench/results/server-cpu/).
+     * DuckDB writes a bloom filter only for a dictionary-encoded column, so a flush file's {@code trace_id}
+     * has none: a flush file is one row group (at most {@link Warehouse.Config#DEFAULT_MAX_FILE_SPANS}
+     * spans, below DuckDB's row-group size), which a trace lookup reads whole once the trace-ID index has
+     * named the file. Merged files keep DuckDB's default and their bloom filters ({@link #merge}).
+     */
+    static final int DICTIONARY_SIZE_LIMIT = 1_000;
     /** Every span file is written with these: ZSTD, and the schema version in the key/value metadata. */
-    private static final String COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, "
+    private static final String COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT " + DICTIONARY_SIZE_LIMIT + ", "
             + "KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '" + SpanSchema.VERSION + "'}";
 
     /** The span {@link #canWrite} writes: no attributes, events or links, at the Unix epoch. */
@@ -195,19 +206,19 @@ public final class ParquetSpanWriter implements AutoCloseable {
     /**
      * Merges span files into {@code temp} with the same options as {@link #write} plus Parquet's v2
      * encodings (4% fewer bytes, 8% more time to write, bench/results/trace-lookup.md; the flush,
-     * which bounds ingest, keeps v1), rows ordered by {@code orderBy} (null: as read, no sort), in row
+     * which bounds ingest, keeps v1), rows in the order of {@code inputs}, each file's as written, in row
      * groups of {@code rowGroupSpans}, with {@code metadata} added to the key/value metadata. Columns
      * are unified by name, as the {@code spans} view does; the inputs already agree on each attribute's
      * list/scalar shape ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
      */
-    static void merge(Connection duckdb, List<Path> inputs, Path temp, String orderBy, int rowGroupSpans,
+    static void merge(Connection duckdb, List<Path> inputs, Path temp, int rowGroupSpans,
                       java.util.Map<String, String> metadata) throws SQLException {
         String files = inputs.stream().map(ParquetSpanWriter::quoted).collect(java.util.stream.Collectors.joining(", "));
         StringBuilder keyValues = new StringBuilder(quoted(SpanSchema.VERSION_METADATA_KEY) + ": "
                 + quoted(String.valueOf(SpanSchema.VERSION)));
         metadata.forEach((key, value) -> keyValues.append(", ").append(quoted(key)).append(": ").append(quoted(value)));
         String sql = "COPY (SELECT * FROM read_parquet([" + files + "], union_by_name = true, hive_partitioning = false)"
-                + (orderBy == null ? "" : " ORDER BY " + orderBy) + ") TO " + quoted(temp)
+                + ") TO " + quoted(temp)
                 + " (FORMAT parquet, COMPRESSION zstd, KV_METADATA {" + keyValues + "}, PARQUET_VERSION V2, ROW_GROUP_SIZE "
                 + rowGroupSpans + ")";
         try (Statement statement = duckdb.createStatement()) {
