@@ -202,12 +202,6 @@ public final class Compactor implements AutoCloseable {
     private final AtomicLong flushedSpansMerged = new AtomicLong();
     private final AtomicLong throttledMillis = new AtomicLong();
     private volatile String lastError;
-    /**
-     * The DuckDB {@link #pendingMerges} plans with, opened on first use and kept: an in-memory DuckDB
-     * opened per call cost more than the plan (each /health asks), and footers already read are cached.
-     */
-    private Connection planner;
-    private final Object plannerLock = new Object();
     /** Footer facts of span files seen, by path: files never change once published. */
     private final Map<Path, FileFacts> facts = new ConcurrentHashMap<>();
 
@@ -382,22 +376,10 @@ public final class Compactor implements AutoCloseable {
      * {@code /health}; reads the files' footers through a DuckDB of its own.
      */
     public int pendingMerges() throws IOException {
-        if (closed) {
-            try (Connection connection = DriverManager.getConnection("jdbc:duckdb:")) {
-                return plan(connection, false).size();
-            } catch (SQLException e) {
-                throw new IOException("cannot plan a compaction: " + e.getMessage(), e);
-            }
-        }
-        synchronized (plannerLock) {
-            try {
-                if (planner == null) {
-                    planner = DriverManager.getConnection("jdbc:duckdb:");
-                }
-                return plan(planner, false).size();
-            } catch (SQLException e) {
-                throw new IOException("cannot plan a compaction: " + e.getMessage(), e);
-            }
+        try (Connection connection = DriverManager.getConnection("jdbc:duckdb:")) {
+            return plan(connection, false).size();
+        } catch (SQLException e) {
+            throw new IOException("cannot plan a compaction: " + e.getMessage(), e);
         }
     }
 
@@ -640,16 +622,6 @@ public final class Compactor implements AutoCloseable {
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-            }
-        }
-        synchronized (plannerLock) {
-            if (planner != null) {
-                try {
-                    planner.close();
-                } catch (SQLException e) {
-                    LOG.warn("closing the compactor's planning DuckDB: {}", e.getMessage());
-                }
-                planner = null;
             }
         }
         synchronized (passLock) {
