@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * (bench/results/compaction-order/).
  * The level is in the file's Parquet key/value metadata ({@link #LEVEL_METADATA_KEY}, written with the
  * file, so it is published with it); a compacted file without one (written before levels) counts as
- * final. Written through DuckDB's {@code COPY} with the options of every span file plus Parquet's v2
+ * final. Written through DuckDB's {@code COPY} with the options of a flush file (but DuckDB's dictionary limit) plus Parquet's v2
  * encodings ({@link ParquetSpanWriter#merge}). A lookup by trace ID finds the file through the
  * {@link TraceIdIndex} and the row group through the file's bloom filter on {@code trace_id}.
  *
@@ -584,7 +584,8 @@ public final class Compactor implements AutoCloseable {
             for (SpanFiles.SpanFile input : inputs) {
                 flushedSpans += input.compacted() ? 0 : inputRows.getOrDefault(input.path(), 0L);
             }
-            ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(), Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level())));
+            ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(),
+                    Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level())));
             spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
                     .stream().mapToLong(Long::longValue).sum();
             if (spans != expected) {

@@ -35,8 +35,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * spans, below DuckDB's row-group size), which a trace lookup reads whole once the trace-ID index has
      * named the file. Merged files keep DuckDB's default and their bloom filters ({@link #merge}).
      */
-    static final int DICTIONARY_SIZE_LIMIT = 1_000;
-    /** Every span file is written with these: ZSTD, and the schema version in the key/value metadata. */
+    private static final int DICTIONARY_SIZE_LIMIT = 1_000;
+    /** Every flush file is written with these: ZSTD, the flush's dictionary limit, and the schema version in the key/value metadata. */
     private static final String COPY_OPTIONS = "FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT " + DICTIONARY_SIZE_LIMIT + ", "
             + "KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '" + SpanSchema.VERSION + "'}";
 
@@ -204,7 +204,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
     }
 
     /**
-     * Merges span files into {@code temp} with the same options as {@link #write} plus Parquet's v2
+     * Merges span files into {@code temp} with the options of {@link #write} but DuckDB's default dictionary
+     * limit (a merged file keeps its bloom filters, see {@link #DICTIONARY_SIZE_LIMIT}), plus Parquet's v2
      * encodings (4% fewer bytes, 8% more time to write, bench/results/trace-lookup.md; the flush,
      * which bounds ingest, keeps v1), rows in the order of {@code inputs}, each file's as written, in row
      * groups of {@code rowGroupSpans}, with {@code metadata} added to the key/value metadata. Columns
