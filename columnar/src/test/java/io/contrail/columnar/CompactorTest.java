@@ -277,6 +277,27 @@ class CompactorTest {
     }
 
     @Test
+    void pendingMergesSeesFilesPublishedAfterItsLastAnswer() throws Exception {
+        DataLayout layout = new DataLayout(data);
+        Compactor.Config config = Compactor.Config.defaults().withTargetSpans(800);
+        try (DataFolderLock lock = DataFolderLock.acquire(data, "CompactorTest");
+             Warehouse warehouse = Warehouse.open(config(), SpanSampler.KEEP_ALL, lock);
+             FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, config, reaper, lock)) {
+            warehouse.append(spansInHour(0, 1, 300, 30));
+            warehouse.flush();
+            assertThat(compactor.pendingMerges()).as("one flush file: nothing to merge").isZero();
+            // Footers known from the last answer are not read again; the new file's must be.
+            warehouse.append(spansInHour(0, 2, 300, 30));
+            warehouse.flush();
+            assertThat(compactor.pendingMerges()).as("two flush files of one hour").isEqualTo(1);
+            assertThat(compactor.pendingMerges()).as("asked again, nothing changed").isEqualTo(1);
+            assertThat(compactor.compactOnce(silent()).merges()).hasSize(1);
+            assertThat(compactor.pendingMerges()).isZero();
+        }
+    }
+
+    @Test
     void theBackgroundThrottleHoldsOnlyWhileCompactionKeepsUp() throws Exception {
         writeFlushes(6, 400);
         DataLayout layout = new DataLayout(data);
