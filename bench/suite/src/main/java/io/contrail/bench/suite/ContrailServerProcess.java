@@ -57,7 +57,15 @@ final class ContrailServerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts {@code io.contrail.http.Main serve --data dataDir --port 0} and waits until it listens.
+     * The JVM options the {@code contrail} launcher starts the server with, besides --add-opens (its
+     * last line; {@code ContrailServerProcessTest} holds the two together), so the server is measured as
+     * it is run.
+     */
+    static final List<String> LAUNCHER_JVM_OPTIONS = List.of("-XX:MaxGCPauseMillis=30");
+
+    /**
+     * Starts {@code io.contrail.http.Main serve --data dataDir --port 0} and waits until it listens,
+     * with the launcher's JVM options ({@link #LAUNCHER_JVM_OPTIONS}) and then {@code extraArgs}.
      *
      * @param gcLog      where the server logs its GC pauses ({@link GcPauses#jvmOption}); null for nowhere
      * @param classpath  the classpath holding contrail-http and its dependencies
@@ -70,7 +78,8 @@ final class ContrailServerProcess implements AutoCloseable {
             throws IOException, PeerUnavailableException, InterruptedException {
         Files.createDirectories(dataDir);
         Path data = dataDir.toAbsolutePath();
-        List<String> jvmArgs = new ArrayList<>(extraArgs);
+        List<String> jvmArgs = new ArrayList<>(LAUNCHER_JVM_OPTIONS);
+        jvmArgs.addAll(extraArgs);
         if (gcLog != null) {
             jvmArgs.add(GcPauses.jvmOption(gcLog));
         }
