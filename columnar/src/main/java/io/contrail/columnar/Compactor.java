@@ -377,18 +377,8 @@ public final class Compactor implements AutoCloseable {
      * only then: opening one cost ~20 ms of CPU, which every {@code /health} paid while nothing changed.
      */
     public int pendingMerges() throws IOException {
-        Connection[] opened = new Connection[1];
-        try {
-            return plan(() -> opened[0] != null ? opened[0] : (opened[0] = DriverManager.getConnection("jdbc:duckdb:")),
-                    false).size();
-        } finally {
-            if (opened[0] != null) {
-                try {
-                    opened[0].close();
-                } catch (SQLException e) {
-                    LOG.warn("closing the DuckDB that planned pending merges: {}", e.getMessage());
-                }
-            }
+        try (DuckDbOnDemand footers = new DuckDbOnDemand()) {
+            return plan(footers, false).size();
         }
     }
 
@@ -396,6 +386,30 @@ public final class Compactor implements AutoCloseable {
     @FunctionalInterface
     interface FooterReader {
         Connection connection() throws SQLException;
+    }
+
+    /** An in-memory DuckDB opened on first use and closed with this. */
+    private static final class DuckDbOnDemand implements FooterReader, AutoCloseable {
+        private Connection connection;
+
+        @Override
+        public Connection connection() throws SQLException {
+            if (connection == null) {
+                connection = DriverManager.getConnection("jdbc:duckdb:");
+            }
+            return connection;
+        }
+
+        @Override
+        public void close() {
+            if (connection != null) {
+                try {
+                    connection.close();
+                } catch (SQLException e) {
+                    LOG.warn("closing the DuckDB that planned pending merges: {}", e.getMessage());
+                }
+            }
+        }
     }
 
     private void pause(long busyMillis) {

@@ -94,8 +94,8 @@ public final class Warehouse implements AutoCloseable {
         public static final long DEFAULT_MAX_BUFFERED_SPANS = 200_000;
         /**
          * 256 MiB of heap held by buffered chunks ({@link SpanChunk#retainedBytes()}): about 380k spans of
-         * the bench workload (so the span bound binds first for it), so that a server stays within a 1 GiB heap with the flush's Arrow batch,
-         * the held traces of tail sampling and the requests being decoded beside it.
+         * the bench workload, whose spans meet the span bound first. It keeps a server within a 1 GiB heap
+         * with the flush's Arrow batch, the held traces of tail sampling and the requests being decoded beside it.
          */
         public static final long DEFAULT_MAX_BUFFERED_BYTES = 256L * 1024 * 1024;
         public static final int DEFAULT_WRITER_THREADS = 1;
