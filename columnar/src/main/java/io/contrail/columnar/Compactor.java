@@ -144,7 +144,7 @@ public final class Compactor implements AutoCloseable {
 
     /** One merge: its partition, inputs and output, and the output's level (1 or 2). */
     public record Merge(PartitionPath partition, int inputFiles, long spans, long bytesBefore, long bytesAfter,
-                        Path output, long millis, int level) {
+                        Path output, long millis, int level, boolean rowGroupsCopied) {
     }
 
     /** A merge a plan asks for: every input of one partition's flush range, and the level of the output. */
@@ -355,9 +355,10 @@ public final class Compactor implements AutoCloseable {
                     Merge merge = merge(planned);
                     merges.add(merge);
                     progress.merged(++done, total, merge);
-                    LOG.info("compacted {}: {} files, {} spans, {} → {} kB, level {}, in {} ms ({}/{}{})",
+                    LOG.info("compacted {}: {} files, {} spans, {} → {} kB, level {}, {} in {} ms ({}/{}{})",
                             merge.partition(), merge.inputFiles(), merge.spans(), merge.bytesBefore() / 1024,
-                            merge.bytesAfter() / 1024, merge.level(), merge.millis(), done, total,
+                            merge.bytesAfter() / 1024, merge.level(),
+                            merge.rowGroupsCopied() ? "row groups copied" : "re-encoded", merge.millis(), done, total,
                             behind ? ", behind: not throttled" : "");
                     if (throttled && !behind) {
                         pause(merge.millis());
@@ -613,20 +614,30 @@ public final class Compactor implements AutoCloseable {
         }
         long spans;
         long flushedSpans = 0;
+        boolean copied;
         try {
             Map<Path, Long> inputRows = rowCounts(duckdb, inputs);
             long expected = inputRows.values().stream().mapToLong(Long::longValue).sum();
             for (SpanFiles.SpanFile input : inputs) {
                 flushedSpans += input.compacted() ? 0 : inputRows.getOrDefault(input.path(), 0L);
             }
-            ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(),
-                    Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level())));
+            Map<String, String> metadata = Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level()));
+            RowGroupCopy copy = RowGroupCopy.plan(inputPaths, config.rowGroupSpans() / 4);
+            copied = copy != null;
+            if (copied) {
+                Map<String, String> withVersion = new java.util.LinkedHashMap<>(metadata);
+                withVersion.put(SpanSchema.VERSION_METADATA_KEY, String.valueOf(SpanSchema.VERSION));
+                copy.writeTo(temp, withVersion, duckdb);
+            } else {
+                ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(), metadata);
+            }
             spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
                     .stream().mapToLong(Long::longValue).sum();
             if (spans != expected) {
                 throw new IOException("merged file holds " + spans + " spans, its inputs " + expected);
             }
-            TraceIdIndex.writeSidecar(target, TraceIdIndex.keysOf(duckdb, temp));
+            long[] traceKeys = TraceIdIndex.unionOfSidecars(inputPaths);
+            TraceIdIndex.writeSidecar(target, traceKeys != null ? traceKeys : TraceIdIndex.keysOf(duckdb, temp));
             Files.setLastModifiedTime(temp, newestInput);
         } catch (SQLException | IOException e) {
             Files.deleteIfExists(temp);
@@ -643,7 +654,7 @@ public final class Compactor implements AutoCloseable {
         }
         reaper.deleteLater(inputs);
         return new Merge(partition, inputs.size(), spans, bytesBefore, Files.size(target), target,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), planned.level());
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), planned.level(), copied);
     }
 
     /** Stops background passes (a merge in progress finishes first) and releases its claim on the folder. */

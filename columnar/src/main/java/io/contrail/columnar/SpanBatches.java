@@ -42,6 +42,16 @@ final class SpanBatches {
         return pieces;
     }
 
+    /**
+     * {@code batch} cut into the fewest pieces of at most {@code maxSpans} spans, as even as they come, in
+     * order: 100,100 spans at most 100,000 give two files of 50,050, not one of 100,000 and one of 100.
+     */
+    static List<List<ChunkRows>> splitEvenly(List<ChunkRows> batch, int maxSpans) {
+        long spans = spanCount(batch);
+        long pieces = Math.max(1, (spans + maxSpans - 1) / maxSpans);
+        return split(batch, (int) ((spans + pieces - 1) / pieces));
+    }
+
     /** The first half of {@code batch}'s spans and the rest (a batch of two or more spans). */
     static List<List<ChunkRows>> halves(List<ChunkRows> batch) {
         long spans = spanCount(batch);

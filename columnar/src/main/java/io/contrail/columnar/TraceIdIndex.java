@@ -155,6 +155,22 @@ public final class TraceIdIndex implements AutoCloseable {
         return Arrays.stream(keys, 0, count).sorted().distinct().toArray();
     }
 
+    /**
+     * The sorted distinct keys of the trace IDs in all of {@code spanFiles}, from their sidecars; null when
+     * one has none (the caller then reads the merged file).
+     */
+    static long[] unionOfSidecars(List<Path> spanFiles) throws IOException {
+        List<long[]> all = new ArrayList<>();
+        for (Path file : spanFiles) {
+            long[] keys = readSidecar(SpanFiles.traceIdSidecar(file));
+            if (keys == null) {
+                return null;
+            }
+            all.add(keys);
+        }
+        return all.stream().flatMapToLong(Arrays::stream).sorted().distinct().toArray();
+    }
+
     /** Writes the sidecar of {@code spanFile} (which may not be in place yet) durably. */
     static void writeSidecar(Path spanFile, long[] sortedKeys) throws IOException {
         Path sidecar = SpanFiles.traceIdSidecar(spanFile);

@@ -718,8 +718,8 @@ public final class Warehouse implements AutoCloseable {
     }
 
     /**
-     * Writes one partition's spans, in files of at most maxFileSpans, until every span is in a file
-     * or in quarantine.
+     * Writes one partition's spans, in the fewest files of at most maxFileSpans (as even as they come),
+     * until every span is in a file or in quarantine.
      *
      * <p>When a write fails with anything but an I/O error, a probe write of one plain span into the
      * same folder tells why ({@link ParquetSpanWriter#canWrite}). After an I/O error, or if the probe
@@ -729,7 +729,7 @@ public final class Warehouse implements AutoCloseable {
      * span the writer cannot take costs a few extra writes once, not every write after it.
      */
     private void writePartition(PartitionPath partition, List<ChunkRows> spans, long sealed) throws IOException {
-        Deque<List<ChunkRows>> pending = new ArrayDeque<>(SpanBatches.split(spans, config.maxFileSpans()));
+        Deque<List<ChunkRows>> pending = new ArrayDeque<>(SpanBatches.splitEvenly(spans, config.maxFileSpans()));
         Path dir = partition.resolveUnder(layout.spansDir());
         List<ChunkRows> unwritable = new ArrayList<>(0);
         String firstReason = null;

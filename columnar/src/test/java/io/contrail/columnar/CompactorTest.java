@@ -339,8 +339,8 @@ class CompactorTest {
         }
     }
 
-    @Test
-    void mergedFilesHoldTheFlushedRowsInFlushOrderCarryTheSchemaVersionAndATraceIdSidecar() throws Exception {
+    /** Compacts four flushes of 1,500 spans (and 750 in the next hour) with {@code rowGroupSpans}; returns the first merge. */
+    private Compactor.Merge compactFourFlushesCheckingFlushOrderVersionAndSidecar(int rowGroupSpans) throws Exception {
         writeFlushes(4, 1500);
         DataLayout layout = new DataLayout(data);
         Map<Path, List<Object>> flushedInOrder = new java.util.HashMap<>();
@@ -350,9 +350,10 @@ class CompactorTest {
             List<Object> partition = flushedInOrder.computeIfAbsent(flushFile.getParent(), p -> new java.util.ArrayList<>());
             query("SELECT span_id FROM read_parquet('" + flushFile + "')").forEach(row -> partition.add(row.get(0)));
         }
+        Compactor.Pass pass;
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(2048), reaper)) {
-            compactor.compactOnce(silent());
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(rowGroupSpans), reaper)) {
+            pass = compactor.compactOnce(silent());
         }
         Path merged = SpanFiles.live(layout).get(0);
         String file = "'" + merged + "'";
@@ -360,14 +361,49 @@ class CompactorTest {
                 .as("a union in flush order, no sort").containsExactlyElementsOf(flushedInOrder.get(merged.getParent()));
         assertThat(query("SELECT value FROM parquet_kv_metadata(" + file + ") WHERE key = '"
                 + SpanSchema.VERSION_METADATA_KEY + "'").get(0).get(0)).asString().contains("1");
-        // Without a sort DuckDB cuts row groups where an input's rows end once a group has rowGroupSpans:
-        // here every 1,500-span flush file is read as one batch, so groups of 3,000.
-        assertThat(query("SELECT max(row_group_num_rows), count(DISTINCT row_group_id) FROM parquet_metadata(" + file + ")"))
-                .containsExactly(List.of(3000L, 2L));
+        assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
+                + Compactor.LEVEL_METADATA_KEY + "'").get(0).get(0)).asString().isIn("1", "2");
         try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:")) {
             assertThat(TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(merged)))
                     .isNotEmpty().containsExactly(TraceIdIndex.keysOf(duckdb, merged));
         }
+        return pass.merges().stream().filter(m -> m.output().equals(merged)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void filesWithTheSameColumnsAreMergedByCopyingTheirRowGroupsWithABloomFilterOnTraceIds() throws Exception {
+        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(2048);
+        assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average more than 2048 / 4").isTrue();
+        String file = "'" + merge.output() + "'";
+        // The flush files' row groups, as they were: one per flush file.
+        assertThat(query("SELECT row_group_id, max(row_group_num_rows) FROM parquet_metadata(" + file
+                + ") GROUP BY ALL ORDER BY 1")).containsExactly(List.of(0L, 1500L), List.of(1L, 1500L),
+                List.of(2L, 1500L), List.of(3L, 1500L));
+        // A flush file has no bloom filter on trace_id; the merged file has one per row group, built from
+        // its trace IDs: DuckDB's probe never rules out a row group that holds the ID, and rules out the others.
+        for (int flush = 1; flush <= 4; flush++) {
+            String traceId = String.format("%016x%016x", (long) 5 * 7919 + flush, flush);
+            assertThat(query("SELECT count(*) FROM read_parquet(" + file + ") WHERE trace_id = '" + traceId + "'"))
+                    .containsExactly(List.of(38L));
+            assertThat(query("SELECT row_group_id FROM parquet_bloom_probe(" + file + ", 'trace_id', '" + traceId
+                    + "') WHERE NOT bloom_filter_excludes ORDER BY 1")).containsExactly(List.of((long) flush - 1));
+        }
+        assertThat(query("SELECT count(*) FROM parquet_bloom_probe(" + file + ", 'trace_id', '"
+                + "00000000000000000000000000000bad') WHERE bloom_filter_excludes")).containsExactly(List.of(4L));
+    }
+
+    @Test
+    void filesWithSmallRowGroupsAreReEncodedIntoRowGroupsOfTheConfiguredSize() throws Exception {
+        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(65_536);
+        assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average less than 65,536 / 4").isFalse();
+        String file = "'" + merge.output() + "'";
+        assertThat(query("SELECT max(row_group_num_rows), count(DISTINCT row_group_id) FROM parquet_metadata(" + file + ")"))
+                .containsExactly(List.of(6000L, 1L));
+        String traceId = String.format("%016x%016x", (long) 5 * 7919 + 2, 2);
+        assertThat(query("SELECT bloom_filter_excludes FROM parquet_bloom_probe(" + file + ", 'trace_id', '" + traceId
+                + "')")).as("DuckDB's own bloom filter").containsExactly(List.of(false));
+        assertThat(query("SELECT bloom_filter_excludes FROM parquet_bloom_probe(" + file + ", 'trace_id', '"
+                + "00000000000000000000000000000bad')")).containsExactly(List.of(true));
     }
 
     @Test

@@ -87,6 +87,19 @@ class WarehouseTest {
     }
 
     @Test
+    void aFlushLargerThanOneFileIsCutIntoFilesOfEvenSize() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config().withMaxFileSpans(1_000))) {
+            warehouse.append(manySpans("svc", 1, 2_001));
+            warehouse.flush();
+        }
+        // 2,001 spans, at most 1,000 a file: three files of 667, not two of 1,000 and one of a single span
+        // (a merge copies row groups as they are, so a flush's file sizes last).
+        assertThat(query("SELECT count(*) FROM read_parquet('" + new DataLayout(data).spansGlob()
+                + "', filename = true) GROUP BY filename ORDER BY 1"))
+                .containsExactly(List.of(667L), List.of(667L), List.of(667L));
+    }
+
+    @Test
     void aFlushedFileComesWithTheTraceIdSidecarOfExactlyItsTraces() throws Exception {
         try (Warehouse warehouse = Warehouse.open(config())) {
             warehouse.append(manySpans("svc", 1, 10));
