@@ -48,9 +48,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * (bench/results/compaction-order/).
  * The level is in the file's Parquet key/value metadata ({@link #LEVEL_METADATA_KEY}, written with the
  * file, so it is published with it); a compacted file without one (written before levels) counts as
- * final. Written through DuckDB's {@code COPY} with the options of a flush file (but DuckDB's dictionary limit) plus Parquet's v2
+ * final. When the inputs have the same columns and row groups of a quarter of {@link Config#rowGroupSpans()}
+ * or more on average — at full rate, the flush files of an hour — a merge copies their row groups as they
+ * are ({@link RowGroupCopy}: no span is decoded or encoded again); otherwise it is written through DuckDB's
+ * {@code COPY} with the options of a flush file (but DuckDB's dictionary limit) plus Parquet's v2
  * encodings ({@link ParquetSpanWriter#merge}). A lookup by trace ID finds the file through the
- * {@link TraceIdIndex} and the row group through the file's bloom filter on {@code trace_id}.
+ * {@link TraceIdIndex} and the row group through the file's bloom filter on {@code trace_id}, which
+ * every merged row group has either way.
  *
  * <p>Steps of one merge, each crash-safe: the merged file is written under a temp name, its row
  * count checked against the inputs, its trace-ID sidecar written, then it is fsynced and renamed
@@ -622,13 +626,8 @@ public final class Compactor implements AutoCloseable {
                 flushedSpans += input.compacted() ? 0 : inputRows.getOrDefault(input.path(), 0L);
             }
             Map<String, String> metadata = Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level()));
-            RowGroupCopy copy = RowGroupCopy.plan(inputPaths, config.rowGroupSpans() / 4);
-            copied = copy != null;
-            if (copied) {
-                Map<String, String> withVersion = new java.util.LinkedHashMap<>(metadata);
-                withVersion.put(SpanSchema.VERSION_METADATA_KEY, String.valueOf(SpanSchema.VERSION));
-                copy.writeTo(temp, withVersion, duckdb);
-            } else {
+            copied = copyRowGroups(inputPaths, temp, metadata, partition);
+            if (!copied) {
                 ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(), metadata);
             }
             spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
@@ -655,6 +654,30 @@ public final class Compactor implements AutoCloseable {
         reaper.deleteLater(inputs);
         return new Merge(partition, inputs.size(), spans, bytesBefore, Files.size(target), target,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), planned.level(), copied);
+    }
+
+    /**
+     * Writes the merge of {@code inputs} to {@code temp} by copying their row groups, when {@link RowGroupCopy}
+     * applies; false when it does not, or when the copy failed (logged: the caller re-encodes instead, so a
+     * file parquet-java cannot copy does not stop compaction).
+     */
+    private boolean copyRowGroups(List<Path> inputs, Path temp, Map<String, String> metadata, PartitionPath partition)
+            throws IOException {
+        try {
+            RowGroupCopy copy = RowGroupCopy.plan(inputs, config.rowGroupSpans() / 4);
+            if (copy == null) {
+                return false;
+            }
+            Map<String, String> withVersion = new java.util.LinkedHashMap<>(metadata);
+            withVersion.put(SpanSchema.VERSION_METADATA_KEY, String.valueOf(SpanSchema.VERSION));
+            copy.writeTo(temp, withVersion, duckdb);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("copying the row groups of {} files of {} failed, re-encoding them instead: {}",
+                    inputs.size(), partition, e.toString());
+            Files.deleteIfExists(temp);
+            return false;
+        }
     }
 
     /** Stops background passes (a merge in progress finishes first) and releases its claim on the folder. */

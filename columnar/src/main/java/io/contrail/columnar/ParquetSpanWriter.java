@@ -33,7 +33,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * DuckDB writes a bloom filter only for a dictionary-encoded column, so a flush file's {@code trace_id}
      * has none: a flush file is one row group (at most {@link Warehouse.Config#DEFAULT_MAX_FILE_SPANS}
      * spans, below DuckDB's row-group size), which a trace lookup reads whole once the trace-ID index has
-     * named the file. Merged files keep DuckDB's default and their bloom filters ({@link #merge}).
+     * named the file. A merge gives every row group one: DuckDB's default limit when it re-encodes
+     * ({@link #merge}), a filter built from the row group's trace IDs when it copies ({@link RowGroupCopy}).
      */
     private static final int DICTIONARY_SIZE_LIMIT = 1_000;
     /** Every flush file is written with these: ZSTD, the flush's dictionary limit, and the schema version in the key/value metadata. */

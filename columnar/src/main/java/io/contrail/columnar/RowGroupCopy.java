@@ -161,13 +161,15 @@ final class RowGroupCopy {
     private static List<BloomFilter> traceIdBlooms(Connection duckdb, Input input) throws IOException {
         List<BlockMetaData> rowGroups = input.footer().getBlocks();
         // The row group of a row, from the row groups' first rows: DuckDB numbers a file's rows from 0.
-        StringBuilder rowGroupOf = new StringBuilder("CASE");
+        StringBuilder rowGroupOf = new StringBuilder(rowGroups.size() == 1 ? "0" : "CASE");
         long firstRow = 0;
         for (int g = 0; g < rowGroups.size() - 1; g++) {
             firstRow += rowGroups.get(g).getRowCount();
             rowGroupOf.append(" WHEN file_row_number < ").append(firstRow).append(" THEN ").append(g);
         }
-        rowGroupOf.append(" ELSE ").append(rowGroups.size() - 1).append(" END");
+        if (rowGroups.size() > 1) {
+            rowGroupOf.append(" ELSE ").append(rowGroups.size() - 1).append(" END");
+        }
         List<List<byte[]>> ids = new ArrayList<>();
         for (int g = 0; g < rowGroups.size(); g++) {
             ids.add(new ArrayList<>());

@@ -51,10 +51,15 @@ class CompactorTest {
     }
 
     private void writeFlushes(int flushes, int spansPerFlush) throws Exception {
+        writeFlushes(flushes, spansPerFlush, 40);
+    }
+
+    /** {@code flushes} flushes of {@code spansPerFlush} spans of {@code traces} traces in hour 0, half as many in hour 1. */
+    private void writeFlushes(int flushes, int spansPerFlush, int traces) throws Exception {
         try (Warehouse warehouse = Warehouse.open(config())) {
             for (int f = 0; f < flushes; f++) {
-                warehouse.append(spansInHour(0, f + 1, spansPerFlush, 40));
-                warehouse.append(spansInHour(1, 1000 + f, spansPerFlush / 2, 20));
+                warehouse.append(spansInHour(0, f + 1, spansPerFlush, traces));
+                warehouse.append(spansInHour(1, 1000 + f, spansPerFlush / 2, traces / 2));
                 warehouse.flush();
             }
         }
@@ -339,9 +344,16 @@ class CompactorTest {
         }
     }
 
-    /** Compacts four flushes of 1,500 spans (and 750 in the next hour) with {@code rowGroupSpans}; returns the first merge. */
-    private Compactor.Merge compactFourFlushesCheckingFlushOrderVersionAndSidecar(int rowGroupSpans) throws Exception {
-        writeFlushes(4, 1500);
+    /** By partition folder: how many of its flush files have a bloom filter on trace_id. */
+    private final Map<Path, Integer> flushFilesWithTraceIdBloomFilter = new java.util.HashMap<>();
+
+    /**
+     * Compacts four flushes of 1,500 spans of {@code traces} traces (and 750 in the next hour) with
+     * {@code rowGroupSpans}; returns the first merge.
+     */
+    private Compactor.Merge compactFourFlushesCheckingFlushOrderVersionAndSidecar(int rowGroupSpans, int traces)
+            throws Exception {
+        writeFlushes(4, 1500, traces);
         DataLayout layout = new DataLayout(data);
         Map<Path, List<Object>> flushedInOrder = new java.util.HashMap<>();
         List<Path> flushFiles = new java.util.ArrayList<>(SpanFiles.live(layout));
@@ -349,6 +361,9 @@ class CompactorTest {
         for (Path flushFile : flushFiles) {
             List<Object> partition = flushedInOrder.computeIfAbsent(flushFile.getParent(), p -> new java.util.ArrayList<>());
             query("SELECT span_id FROM read_parquet('" + flushFile + "')").forEach(row -> partition.add(row.get(0)));
+            flushFilesWithTraceIdBloomFilter.merge(flushFile.getParent(), ((Number) query("SELECT count(*) FROM "
+                    + "parquet_metadata('" + flushFile + "') WHERE path_in_schema = 'trace_id' AND bloom_filter_offset "
+                    + "IS NOT NULL").get(0).get(0)).intValue(), Integer::sum);
         }
         Compactor.Pass pass;
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
@@ -372,19 +387,23 @@ class CompactorTest {
 
     @Test
     void filesWithTheSameColumnsAreMergedByCopyingTheirRowGroupsWithABloomFilterOnTraceIds() throws Exception {
-        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(2048);
+        // 1,500 traces of one span a flush: more distinct trace IDs than a flush file dictionary-encodes, so
+        // the flush files have no bloom filter on trace_id and the copy must build one.
+        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(2048, 1500);
         assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average more than 2048 / 4").isTrue();
         String file = "'" + merge.output() + "'";
         // The flush files' row groups, as they were: one per flush file.
         assertThat(query("SELECT row_group_id, max(row_group_num_rows) FROM parquet_metadata(" + file
                 + ") GROUP BY ALL ORDER BY 1")).containsExactly(List.of(0L, 1500L), List.of(1L, 1500L),
                 List.of(2L, 1500L), List.of(3L, 1500L));
-        // A flush file has no bloom filter on trace_id; the merged file has one per row group, built from
-        // its trace IDs: DuckDB's probe never rules out a row group that holds the ID, and rules out the others.
+        assertThat(flushFilesWithTraceIdBloomFilter.get(merge.output().getParent()))
+                .as("flush files with a bloom filter on trace_id").isZero();
+        // The merged file has one per row group, built from its trace IDs: DuckDB's probe never rules out a
+        // row group that holds the ID, and rules out the others.
         for (int flush = 1; flush <= 4; flush++) {
             String traceId = String.format("%016x%016x", (long) 5 * 7919 + flush, flush);
             assertThat(query("SELECT count(*) FROM read_parquet(" + file + ") WHERE trace_id = '" + traceId + "'"))
-                    .containsExactly(List.of(38L));
+                    .containsExactly(List.of(1L));
             assertThat(query("SELECT row_group_id FROM parquet_bloom_probe(" + file + ", 'trace_id', '" + traceId
                     + "') WHERE NOT bloom_filter_excludes ORDER BY 1")).containsExactly(List.of((long) flush - 1));
         }
@@ -394,7 +413,7 @@ class CompactorTest {
 
     @Test
     void filesWithSmallRowGroupsAreReEncodedIntoRowGroupsOfTheConfiguredSize() throws Exception {
-        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(65_536);
+        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(65_536, 40);
         assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average less than 65,536 / 4").isFalse();
         String file = "'" + merge.output() + "'";
         assertThat(query("SELECT max(row_group_num_rows), count(DISTINCT row_group_id) FROM parquet_metadata(" + file + ")"))
