@@ -20,6 +20,8 @@ public class FlushCopyCost {
             System.out.printf("%s: %,d rows, %d columns, %d at least 1%% non-null%n", file, rows, all.size(), nonNull.size());
             Map<String, String> variants = new LinkedHashMap<>();
             variants.put("as flushed (zstd, dict 1000)", "SELECT * FROM t|FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1000");
+            variants.put("zstd, dict 1000, Parquet v2 encodings", "SELECT * FROM t|FORMAT parquet, COMPRESSION zstd, DICTIONARY_SIZE_LIMIT 1000, PARQUET_VERSION V2");
+            variants.put("zstd, default dictionary, Parquet v2 encodings", "SELECT * FROM t|FORMAT parquet, COMPRESSION zstd, PARQUET_VERSION V2");
             variants.put("zstd, default dictionary", "SELECT * FROM t|FORMAT parquet, COMPRESSION zstd");
             variants.put("lz4_raw, dict 1000", "SELECT * FROM t|FORMAT parquet, COMPRESSION lz4_raw, DICTIONARY_SIZE_LIMIT 1000");
             variants.put("uncompressed, dict 1000", "SELECT * FROM t|FORMAT parquet, COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 1000");
