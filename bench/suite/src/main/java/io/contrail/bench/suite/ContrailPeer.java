@@ -48,6 +48,8 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     static final long VISIBILITY_POLL_MILLIS = 250;
     static final Duration COMPACTION_TIMEOUT = Duration.ofMinutes(60);
     static final long COMPACTION_POLL_MILLIS = 2_000;
+    /** Longest wait for a merge's inputs to be deleted after compaction caught up ({@link #awaitInputsDeleted}). */
+    static final Duration REAP_TIMEOUT = Duration.ofSeconds(60);
     static final int FRESHNESS_PROBES = 5;
     static final long RESTART_POLL_MILLIS = 50;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -239,6 +241,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
         } catch (IOException e) {
             gcError = "the server's GC log could not be read: " + e.getMessage();
         }
+        awaitInputsDeleted();
         List<Path> spanFiles = spanFiles();
         long files = spanFiles.size();
         long parquetBytes = 0;
@@ -252,7 +255,8 @@ public final class ContrailPeer implements DuckDbDialectPeer {
                 gcError, settings.sustainedSeconds(), sustained == null ? 1 : sustained.passes());
         String notes = String.format(Locale.ROOT, "%d clients, OTLP protobuf%s over HTTP/1.1; a 200 means fsynced in the "
                         + "write-ahead log; %,d Parquet files when all spans were visible, %,d once the background "
-                        + "compaction had caught up %.0f s later (bytes and queries are measured then); %d×429, %d×503 "
+                        + "compaction had caught up %.0f s later (bytes and queries are measured then, once its merges' "
+                        + "inputs were deleted); %d×429, %d×503 "
                         + "answered%s%s", settings.clients(), settings.gzip() ? " (gzip)" : "", filesWhenVisible, files,
                 compactionSeconds, sent.refused429(), sent.refused503(),
                 sent.errors().isEmpty() ? "" : "; errors: " + sent.errors(), sustained == null ? ""
@@ -306,6 +310,28 @@ public final class ContrailPeer implements DuckDbDialectPeer {
             }
             Thread.sleep(COMPACTION_POLL_MILLIS);
         }
+    }
+
+    /**
+     * Polls until the span files on disk are the live ones {@code /health} counts: a merge's inputs stay on
+     * disk for a few seconds after it (until no query that could read them runs), and bytes per span count
+     * what is kept, not a merge caught halfway. Gives up after {@link #REAP_TIMEOUT} (the server's reaper
+     * waits at most its query timeout plus 10 s) and says so.
+     */
+    private void awaitInputsDeleted() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + REAP_TIMEOUT.toNanos();
+        long live = -1;
+        long onDisk = -1;
+        while (System.nanoTime() < deadline) {
+            live = health().path("files").asLong(-1);
+            onDisk = spanFiles().size();
+            if (onDisk <= live) {
+                return;
+            }
+            Thread.sleep(COMPACTION_POLL_MILLIS);
+        }
+        progress.printf(Locale.ROOT, "  contrail: %,d span files on disk, %,d live, %d s after compaction caught up;"
+                + " measuring bytes anyway%n", onDisk, live, REAP_TIMEOUT.toSeconds());
     }
 
     /** Polls {@code count(*)} until it reaches {@code expected}; seconds since {@code startedNanos}. */
