@@ -50,9 +50,15 @@ public class MergedFileQueries {
                         }
                         groupBy = Math.min(groupBy, System.nanoTime() - started);
                     }
-                    System.out.printf("round %d  %-90s %6.1f MB  trace lookup p50 %5.1f ms (%d spans)  group-by %4.0f ms%n",
-                            round, file, new java.io.File(file).length() / 1e6, lookups[lookups.length / 2] / 1e6,
-                            spansFound, groupBy / 1e6);
+                    long spans;
+                    try (ResultSet rows = statement.executeQuery("SELECT count(*) FROM " + from)) {
+                        rows.next();
+                        spans = rows.getLong(1);
+                    }
+                    long bytes = new java.io.File(file).length();
+                    System.out.printf("round %d  %s%n    %,d spans, %.1f MB (%.1f B/span)  trace lookup p50 %5.1f ms (%d spans found)"
+                            + "  group-by %4.0f ms%n", round, file, spans, bytes / 1e6, (double) bytes / spans,
+                            lookups[lookups.length / 2] / 1e6, spansFound, groupBy / 1e6);
                 }
             }
         }
