@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>level 2 ("final"): once a partition's level-0 and level-1 files reach {@link Config#targetSpans()}
  *       spans, once the partition has had no flush for {@link Config#closeAfterIdle()}, once it holds
  *       {@link #MAX_GATHERED_FILES} level-1 files, or on demand ({@link #compactOnce(Progress)}), they are
- *       merged into a file of at most the target, in row groups of {@link Config#rowGroupSpans()}. A
- *       level-2 file is never merged again.</li>
+ *       merged into a file of at most the target (in row groups of {@link Config#rowGroupSpans()}, or the
+ *       inputs' own when they are copied). A level-2 file is never merged again.</li>
  * </ul>
  * Neither level sorts: a merge is a union of its inputs in flush order, each input's rows as they
  * were flushed, so a span is rewritten once at full rate (level 2 straight from the flush files) and

@@ -104,7 +104,24 @@ final class RowGroupCopy {
         if (inputs.isEmpty() || rowGroups == 0 || rows / rowGroups < minAverageRowGroupSpans) {
             return null;
         }
-        return new RowGroupCopy(inputs.get(0).footer().getFileMetaData().getSchema(), inputs);
+        MessageType schema = inputs.get(0).footer().getFileMetaData().getSchema();
+        return dottedPathsAreDistinct(schema) ? new RowGroupCopy(schema, inputs) : null;
+    }
+
+    /**
+     * Whether no two columns' paths join to the same dotted name. parquet-java keys a row group's bloom
+     * filters by that name, so the list attribute {@code attr.k} (leaf {@code attr.k.list.element}) and a
+     * scalar attribute {@code attr.k.list.element} would get one filter for both, and DuckDB would skip row
+     * groups that hold a value. Such files are re-encoded instead.
+     */
+    private static boolean dottedPathsAreDistinct(MessageType schema) {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (ColumnDescriptor column : schema.getColumns()) {
+            if (!names.add(String.join(".", column.getPath()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The spans the merged file will hold. */

@@ -412,6 +412,36 @@ class CompactorTest {
     }
 
     @Test
+    void filesWhoseColumnPathsJoinToTheSameDottedNameAreReEncodedAndKeepEveryValueFindable() throws Exception {
+        // A list attribute "k" (leaf attr.k.list.element) and a scalar attribute "k.list.element": parquet-java
+        // keeps one bloom filter per dotted name, so a copy would give both columns one filter.
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            for (int f = 0; f < 2; f++) {
+                Span[] spans = new Span[1500];
+                for (int i = 0; i < spans.length; i++) {
+                    spans[i] = span(String.format("%016x%016x", i + 1, f + 1), String.format("%08x%08x", f, i + 1),
+                            "op", i * 1_000L, 1_000L)
+                            .addAttributes(attrLongs("k", i, i + 1))
+                            .addAttributes(attr("k.list.element", "v" + (f * 1500 + i))).build();
+                }
+                warehouse.append(traces("svc", spans));
+                warehouse.flush();
+            }
+        }
+        DataLayout layout = new DataLayout(data);
+        Compactor.Pass pass;
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(2048), reaper)) {
+            pass = compactor.compactOnce(silent());
+        }
+        assertThat(pass.merges()).hasSize(1);
+        assertThat(pass.merges().get(0).rowGroupsCopied()).isFalse();
+        assertThat(query("SELECT count(*) FROM $LIVE WHERE \"attr.k.list.element\" = 'v2999'"))
+                .containsExactly(List.of(1L));
+        assertThat(query("SELECT count(*) FROM $LIVE WHERE list_contains(\"attr.k\", 1500)")).containsExactly(List.of(2L));
+    }
+
+    @Test
     void filesWithSmallRowGroupsAreReEncodedIntoRowGroupsOfTheConfiguredSize() throws Exception {
         Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(65_536, 40);
         assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average less than 65,536 / 4").isFalse();
