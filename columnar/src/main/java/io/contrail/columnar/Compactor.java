@@ -658,8 +658,9 @@ public final class Compactor implements AutoCloseable {
 
     /**
      * Writes the merge of {@code inputs} to {@code temp} by copying their row groups, when {@link RowGroupCopy}
-     * applies; false when it does not, or when the copy failed (logged: the caller re-encodes instead, so a
-     * file parquet-java cannot copy does not stop compaction).
+     * applies, and checks that DuckDB reads every span of it; false when it does not apply, or when the copy
+     * failed or did not read back (logged: the caller re-encodes instead, so a file parquet-java cannot copy
+     * does not stop compaction).
      */
     private boolean copyRowGroups(List<Path> inputs, Path temp, Map<String, String> metadata, PartitionPath partition)
             throws IOException {
@@ -671,8 +672,18 @@ public final class Compactor implements AutoCloseable {
             Map<String, String> withVersion = new java.util.LinkedHashMap<>(metadata);
             withVersion.put(SpanSchema.VERSION_METADATA_KEY, String.valueOf(SpanSchema.VERSION));
             copy.writeTo(temp, withVersion, duckdb);
+            // DuckDB reads the copy back — its footer, and one column's pages — before it replaces anything.
+            try (Statement statement = duckdb.createStatement();
+                 ResultSet rows = statement.executeQuery("SELECT count(*), count(span_id) FROM read_parquet("
+                         + pathList(List.of(temp)) + ")")) {
+                rows.next();
+                if (rows.getLong(1) != copy.rows() || rows.getLong(2) != copy.rows()) {
+                    throw new IOException("DuckDB reads " + rows.getLong(1) + " spans and " + rows.getLong(2)
+                            + " span IDs in the copy, " + copy.rows() + " expected");
+                }
+            }
             return true;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | SQLException | RuntimeException e) {
             LOG.warn("copying the row groups of {} files of {} failed, re-encoding them instead: {}",
                     inputs.size(), partition, e.toString());
             Files.deleteIfExists(temp);
