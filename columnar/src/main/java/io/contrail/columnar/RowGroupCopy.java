@@ -146,8 +146,10 @@ final class RowGroupCopy {
     private void copyInto(ParquetFileWriter writer, Connection duckdb) throws IOException {
         writer.start();
         for (Input input : inputs) {
-            try (ParquetFileReader reader = ParquetFileReader.open(localFile(input.path()), readOptions());
-                 SeekableInputStream in = localFile(input.path()).newStream()) {
+            // The reader takes the footer plan() read, and its own stream for bloom filters and page indexes.
+            InputFile file = localFile(input.path());
+            try (ParquetFileReader reader = ParquetFileReader.open(file, input.footer(), readOptions(), file.newStream());
+                 SeekableInputStream in = file.newStream()) {
                 List<BlockMetaData> rowGroups = input.footer().getBlocks();
                 List<BloomFilter> traceIdBlooms = null;
                 for (int g = 0; g < rowGroups.size(); g++) {
@@ -196,9 +198,9 @@ final class RowGroupCopy {
         for (int g = 0; g < rowGroups.size(); g++) {
             ids.add(new ArrayList<>());
         }
-        String sql = "SELECT DISTINCT " + rowGroupOf + ", trace_id FROM read_parquet('"
-                + input.path().toString().replace("'", "''")
-                + "', file_row_number = true, hive_partitioning = false) WHERE trace_id IS NOT NULL";
+        String sql = "SELECT DISTINCT " + rowGroupOf + ", trace_id FROM read_parquet("
+                + Compactor.pathList(List.of(input.path()))
+                + ", file_row_number = true, hive_partitioning = false) WHERE trace_id IS NOT NULL";
         try (Statement statement = duckdb.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {
                 ids.get(rows.getInt(1)).add(rows.getString(2).getBytes(StandardCharsets.UTF_8));
