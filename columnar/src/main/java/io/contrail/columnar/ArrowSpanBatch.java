@@ -66,6 +66,21 @@ final class ArrowSpanBatch implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether every attribute column of this batch has the shape {@code shapes} knows for it, or a column
+     * {@code shapes} does not know yet: false when a file written since this batch was built fixed another
+     * shape for one of its columns, and the batch must be built again.
+     */
+    boolean agreesWith(AttributeShapes shapes) {
+        for (TypedColumn column : attributeColumns) {
+            Boolean storedAsList = shapes.isList(column.name());
+            if (storedAsList != null && storedAsList != column.type().isList()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Attribute columns of this batch, e.g. {@code attr.http.route → BIGINT}. */
     Map<String, String> attributeColumnTypes() {
         Map<String, String> types = new LinkedHashMap<>();

@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * Writes spans into one Parquet file (schema v1, ZSTD) through Arrow and DuckDB's {@code COPY},
  * which measured fastest of the writers compared (DESIGN.md). The file is written under a temp
- * name, fsynced and renamed into place. Not thread-safe: one writer per flushing thread.
+ * name, fsynced and renamed into place. Not thread-safe: one thread writes ({@link #prepare} may run on another).
  */
 public final class ParquetSpanWriter implements AutoCloseable {
 
@@ -85,6 +85,63 @@ public final class ParquetSpanWriter implements AutoCloseable {
             spans += rows.size();
         }
         return write(spans, a -> ArrowSpanBatch.build(a, chunks, shapes), traceIdKeysOf(chunks), target);
+    }
+
+    /**
+     * The rows of one file with their Arrow batch and trace-ID keys already built, to be written later by
+     * {@link #write(Prepared, Path)}: the flusher builds the next flush's batches while the previous flush is
+     * being written (building is about a third of a flush's CPU). Close it if it is not written.
+     */
+    static final class Prepared implements AutoCloseable {
+        private final List<ChunkRows> rows;
+        private final int spans;
+        private final ArrowSpanBatch batch;
+        private final long[] traceIdKeys;
+
+        private Prepared(List<ChunkRows> rows, int spans, ArrowSpanBatch batch, long[] traceIdKeys) {
+            this.rows = rows;
+            this.spans = spans;
+            this.batch = batch;
+            this.traceIdKeys = traceIdKeys;
+        }
+
+        @Override
+        public void close() {
+            batch.close();
+        }
+    }
+
+    /**
+     * Builds the Arrow batch and trace-ID keys of {@code chunks} for {@link #write(Prepared, Path)}. It may
+     * run on another thread than the writes, beside one: it reads the attribute shapes known so far and
+     * changes nothing of this writer.
+     *
+     * @throws RuntimeException when the rows cannot be turned into Arrow vectors; {@link #writeRows} then
+     *                          tells whether these spans are at fault
+     */
+    Prepared prepare(List<ChunkRows> chunks) {
+        int spans = 0;
+        for (ChunkRows rows : chunks) {
+            spans += rows.size();
+        }
+        long[] keys = traceIdKeysOf(chunks);
+        return new Prepared(chunks, spans, ArrowSpanBatch.build(allocator, chunks, shapes), keys);
+    }
+
+    /**
+     * Writes a prepared batch to {@code target}, as {@link #writeRows} would write its rows, and closes it.
+     * A batch built before a write that fixed another shape for one of its attribute columns is built again.
+     */
+    long write(Prepared prepared, Path target) throws IOException {
+        if (!prepared.batch.agreesWith(shapes)) {
+            prepared.close();
+            return writeRows(prepared.rows, target);
+        }
+        try {
+            return write(prepared.spans, a -> prepared.batch, prepared.traceIdKeys, target);
+        } finally {
+            prepared.close();
+        }
     }
 
     /** The sorted distinct trace-ID keys of the selected rows, as {@link TraceIdIndex#keysOf} gives them. */

@@ -23,6 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,6 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Config#maxFileSpans()} or its oldest span is {@link Config#maxBufferAge()} old. Each flush
  * first rotates the log; segments up to the rotated one are deleted only after every file of the
  * flush is fsynced and renamed into place.
+ *
+ * <p>A flush is two stages on two threads: the flusher takes the buffer and builds its files' Arrow
+ * batches while the writer thread writes the flush before it ({@link #flushLoop}). The writer writes
+ * flushes one at a time in the order they were taken, so files are published, and log segments
+ * deleted, in flush order as with one thread.
  *
  * <p>Sampling: logged spans pass through a {@link SpanSampler} before they are buffered for
  * Parquet. Spans it holds keep their log segment alive (segments are deleted only up to the
@@ -178,6 +187,8 @@ public final class Warehouse implements AutoCloseable {
     private final RequestDecoder decoder;
     private final Quarantine quarantine;
     private final Thread flusher;
+    /** Writes the flushes the flusher took, one at a time and in the order taken ({@link #writeTaken}). */
+    private final ExecutorService parquetWrites;
 
     // Guarded by the WAL's append lock (append/rotate callbacks), read elsewhere as hints.
     private List<ChunkRows> buffer = new ArrayList<>();
@@ -193,12 +204,23 @@ public final class Warehouse implements AutoCloseable {
     private volatile boolean running = true;
     private long flushRequests;
     private long flushesDone;
+    /** Flush requests whose flush has been taken (written or not yet); guarded by {@link #signal}. */
+    private long requestsTaken;
+    /** Set when the writer thread failed in a way it cannot retry; the flusher then stops too. */
+    private volatile boolean writerStopped;
+    /**
+     * Set when a flush's write gave up (only when closing): the flushes after it are not written either,
+     * since deleting their log segments would delete the spans of the one that failed.
+     */
+    private volatile boolean writesAbandoned;
 
     private final AtomicLong spansAppended = new AtomicLong();
     private long spansReplayed;
     private long spansSkippedOnReplay;
-    private volatile long spansFlushing;
-    private volatile long bytesFlushing;
+    // Spans (and their bytes) taken from the buffer and not yet written: up to two flushes, one being built
+    // and one being written.
+    private final AtomicLong spansFlushing = new AtomicLong();
+    private final AtomicLong bytesFlushing = new AtomicLong();
     private final AtomicLong filesWritten = new AtomicLong();
     private final AtomicLong parquetBytes = new AtomicLong();
     private volatile Instant lastFlush;
@@ -237,6 +259,11 @@ public final class Warehouse implements AutoCloseable {
             throw new IOException("cannot start the Parquet writer: " + e.getMessage(), e);
         }
         recover();
+        this.parquetWrites = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "contrail-parquet-writer");
+            thread.setDaemon(true);
+            return thread;
+        });
         this.flusher = new Thread(this::flushLoop, "contrail-flusher");
         flusher.setDaemon(true);
         flusher.start();
@@ -282,7 +309,7 @@ public final class Warehouse implements AutoCloseable {
     }
 
     /**
-     * Runs {@code listener} on the flusher thread after each flush that published files, and once at
+     * Runs {@code listener} on the writer thread after each flush that published files, and once at
      * once (on the caller's thread) when this warehouse has already published some: the flusher starts
      * on open and writes recovered spans within {@link Config#maxBufferAge()}, possibly before its
      * caller registers, and a reader that listed the files just before that flush would otherwise not
@@ -423,13 +450,15 @@ public final class Warehouse implements AutoCloseable {
         }
         long chunkBytes = chunk.retainedBytes();
         if (bufferedSpans > 0) {
-            if (bufferedSpans + spansFlushing + spans > config.maxBufferedSpans()) {
-                throw new OverloadedException("ingest buffer full: " + (bufferedSpans + spansFlushing)
+            long flushing = spansFlushing.get();
+            if (bufferedSpans + flushing + spans > config.maxBufferedSpans()) {
+                throw new OverloadedException("ingest buffer full: " + (bufferedSpans + flushing)
                         + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")"
                         + whyFlushesFail(), 1);
             }
-            if (bufferedBytes + bytesFlushing + chunkBytes > config.maxBufferedBytes()) {
-                throw new OverloadedException("ingest buffer full: " + (bufferedBytes + bytesFlushing)
+            long flushingBytes = bytesFlushing.get();
+            if (bufferedBytes + flushingBytes + chunkBytes > config.maxBufferedBytes()) {
+                throw new OverloadedException("ingest buffer full: " + (bufferedBytes + flushingBytes)
                         + " bytes of spans are waiting to be written to Parquet (limit "
                         + config.maxBufferedBytes() + " bytes)" + whyFlushesFail(), 1);
             }
@@ -508,7 +537,7 @@ public final class Warehouse implements AutoCloseable {
             long ticket = ++flushRequests;
             signal.notifyAll();
             while (flushesDone < ticket) {
-                if (!flusher.isAlive()) {
+                if (!flusher.isAlive() || writerStopped) {
                     throw new IOException("the flusher has stopped");
                 }
                 if (System.nanoTime() >= deadline) {
@@ -525,62 +554,71 @@ public final class Warehouse implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Takes the buffer whenever a flush is due and hands it to the writer thread. While the writer writes
+     * flush N, this thread takes flush N+1 and builds its Arrow batches; it takes N+2 only once N is
+     * written, so at most two flushes are out of the buffer at once (both count against its bounds).
+     */
     private void flushLoop() {
         long backoffMillis = FIRST_RETRY_MILLIS;
-        while (true) {
-            long servedRequests;
-            synchronized (signal) {
-                while (running && !flushDue()) {
-                    try {
+        Future<?> previous = null;
+        try {
+            while (true) {
+                long servedRequests;
+                boolean last;
+                synchronized (signal) {
+                    while (running && !writerStopped && !flushDue()) {
                         signal.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(
                                 Math.min(untilAgeDue(), sampler.nanosUntilNextDecision(System.nanoTime())))));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        return;
                     }
+                    servedRequests = flushRequests;
+                    last = !running;
                 }
-                servedRequests = flushRequests;
-            }
-            try {
-                flushOnce();
-                backoffMillis = FIRST_RETRY_MILLIS;
-                flushFailing = false;
-            } catch (IOException e) {
-                if (!running) {
-                    LOG.warn("final flush failed; unwritten spans stay in the write-ahead log: {}", reason(e));
+                if (writerStopped) {
                     return;
                 }
-                // Typically the log could not be rotated (an unwritable or full folder): nothing was taken from
-                // the buffer; appends go on in the current segment until the buffer's bound refuses them.
-                flushFailed("flush failed, will retry in {} ms (spans stay in the write-ahead log): {}",
-                        backoffMillis, e);
-                synchronized (signal) {
-                    try {
+                TakenFlush taken;
+                try {
+                    taken = take();
+                } catch (IOException e) {
+                    if (!running) {
+                        LOG.warn("final flush failed; unwritten spans stay in the write-ahead log: {}", reason(e));
+                        return;
+                    }
+                    // The log could not be rotated (an unwritable or full folder): nothing was taken from the
+                    // buffer; appends go on in the current segment until the buffer's bound refuses them.
+                    flushFailed("flush failed, will retry in {} ms (spans stay in the write-ahead log): {}",
+                            backoffMillis, e);
+                    synchronized (signal) {
                         signal.wait(backoffMillis);
-                    } catch (InterruptedException ie) {
-                        Thread.currentThread().interrupt();
-                        return;
                     }
+                    backoffMillis = Math.min(backoffMillis * 2, MAX_RETRY_MILLIS);
+                    continue;
                 }
-                backoffMillis = Math.min(backoffMillis * 2, MAX_RETRY_MILLIS);
-                continue;
-            } catch (Throwable t) {
-                // flushOnce retries internally; reaching here means the writer is unusable.
-                LOG.error("flusher stopped: {}", t.toString(), t);
-                return;
-            }
-            synchronized (signal) {
-                flushesDone = servedRequests;
-                signal.notifyAll();
-                if (!running) {
+                backoffMillis = FIRST_RETRY_MILLIS;
+                synchronized (signal) {
+                    requestsTaken = servedRequests;
+                }
+                Future<?> next = parquetWrites.submit(() -> writeTaken(taken, servedRequests));
+                if (previous != null) {
+                    previous.get();
+                }
+                previous = next;
+                if (last) {
+                    next.get();
                     return;
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | RuntimeException | Error e) {
+            // writeTaken catches everything itself; reaching here means the flusher is unusable.
+            LOG.error("flusher stopped: {}", e.toString(), e);
         }
     }
 
     private boolean flushDue() {
-        return flushRequests > flushesDone || bufferedSpans >= config.maxFileSpans()
+        return flushRequests > requestsTaken || bufferedSpans >= config.maxFileSpans()
                 || (bufferedSpans > 0 && untilAgeDue() <= 0)
                 || sampler.nanosUntilNextDecision(System.nanoTime()) <= 0;
     }
@@ -592,7 +630,49 @@ public final class Warehouse implements AutoCloseable {
         return config.maxBufferAge().toNanos() - (System.nanoTime() - bufferSinceNanos);
     }
 
-    private void flushOnce() throws IOException {
+    /**
+     * One flush taken from the buffer: its spans grouped into files by partition, each file's Arrow batch
+     * built ahead ({@code null} when building failed: the writer builds it again and finds out why).
+     */
+    private record TakenFlush(long sealed, long resolved, long spans, long bytes,
+                              Map<PartitionPath, List<FileToWrite>> files, List<ChunkRows> unstorableTimes) {
+
+        boolean isEmpty() {
+            return files.isEmpty() && unstorableTimes.isEmpty();
+        }
+
+        void closeUnwritten() {
+            files.values().forEach(partition -> partition.forEach(FileToWrite::closePrepared));
+        }
+    }
+
+    /** The rows of one file and, until the writer takes it, their prepared batch. */
+    private static final class FileToWrite {
+        final List<ChunkRows> rows;
+        private ParquetSpanWriter.Prepared prepared;
+
+        FileToWrite(List<ChunkRows> rows, ParquetSpanWriter.Prepared prepared) {
+            this.rows = rows;
+            this.prepared = prepared;
+        }
+
+        /** The prepared batch, once; null after that or when there was none. */
+        ParquetSpanWriter.Prepared takePrepared() {
+            ParquetSpanWriter.Prepared taken = prepared;
+            prepared = null;
+            return taken;
+        }
+
+        void closePrepared() {
+            ParquetSpanWriter.Prepared unwritten = takePrepared();
+            if (unwritten != null) {
+                unwritten.close();
+            }
+        }
+    }
+
+    /** Rotates the log and takes what is buffered, with what the sampler releases, ready to write. */
+    private TakenFlush take() throws IOException {
         List<List<ChunkRows>> taken = new ArrayList<>(1);
         long[] oldestHeld = new long[1];
         long[] takenBytes = new long[1];
@@ -604,6 +684,9 @@ public final class Warehouse implements AutoCloseable {
             // Released spans came in requests long gone: charge them the average bytes per span.
             takenBytes[0] = bufferedBytes + bytesOf(releasedSpans, loggedBytes, loggedSpans);
             takenSpans[0] = bufferedSpans + releasedSpans;
+            // Counted as flushing before they stop counting as buffered: the bounds never see them leave.
+            spansFlushing.addAndGet(takenSpans[0]);
+            bytesFlushing.addAndGet(takenBytes[0]);
             taken.add(buffer);
             buffer = new ArrayList<>();
             bufferedSpans = 0;
@@ -613,36 +696,86 @@ public final class Warehouse implements AutoCloseable {
         // Segments still holding undecided spans stay: those spans are acknowledged and not yet written.
         long resolved = Math.min(sealed, oldestHeld[0] - 1);
         List<ChunkRows> spans = taken.get(0);
-        spansFlushing = takenSpans[0];
-        bytesFlushing = takenBytes[0];
-        if (spans.isEmpty()) {
-            deleteLogUpTo(resolved);
-            return;
-        }
         // Logged before the ingest validator refused such times (or appended without it): a time of 2^63
         // or more would land in a partition before 1970, or fail the write.
         List<ChunkRows> unstorableTimes = new ArrayList<>(0);
-        Map<PartitionPath, List<ChunkRows>> byPartition = byPartition(spans, unstorableTimes);
-        long started = System.nanoTime();
-        Iterator<Map.Entry<PartitionPath, List<ChunkRows>>> pending = byPartition.entrySet().iterator();
-        while (pending.hasNext()) {
-            Map.Entry<PartitionPath, List<ChunkRows>> entry = pending.next();
-            writePartition(entry.getKey(), entry.getValue(), sealed);
-            pending.remove();
+        Map<PartitionPath, List<FileToWrite>> files = new TreeMap<>();
+        byPartition(spans, unstorableTimes).forEach((partition, rows) -> {
+            List<FileToWrite> partitionFiles = new ArrayList<>();
+            for (List<ChunkRows> fileRows : SpanBatches.splitEvenly(rows, config.maxFileSpans())) {
+                partitionFiles.add(new FileToWrite(fileRows, prepare(fileRows)));
+            }
+            files.put(partition, partitionFiles);
+        });
+        return new TakenFlush(sealed, resolved, takenSpans[0], takenBytes[0], files, unstorableTimes);
+    }
+
+    /** The file's batch built ahead, or null when building failed (the write builds it again and says why). */
+    private ParquetSpanWriter.Prepared prepare(List<ChunkRows> rows) {
+        try {
+            return writer.prepare(rows);
+        } catch (RuntimeException e) {
+            LOG.debug("building a batch ahead of its write failed; the write will build it again: {}", e.toString());
+            return null;
         }
-        if (!unstorableTimes.isEmpty()) {
-            quarantine(unstorableTimes, sealed, "a start, end or event time is outside the stored range "
-                    + "(from 1970-01-01T00:00:00Z up to " + SpanSchema.END_OF_STORED_TIME + ")");
+    }
+
+    /**
+     * Writes a taken flush (on the writer thread, flushes in the order taken): its files, then the log
+     * segments it resolved are deleted and the listeners run. A file that fails is retried for as long as
+     * it fails ({@link #writePartition}); only closing ends that, and leaves the spans in the log.
+     */
+    private void writeTaken(TakenFlush flush, long servedRequests) {
+        try {
+            if (writesAbandoned || writerStopped) {
+                return;
+            }
+            if (flush.isEmpty()) {
+                // Nothing to write (its spans are held by the sampler, if any were taken at all).
+                deleteLogUpTo(flush.resolved());
+                spansFlushing.addAndGet(-flush.spans());
+                bytesFlushing.addAndGet(-flush.bytes());
+            } else {
+                long started = System.nanoTime();
+                int partitions = flush.files().size();
+                Iterator<Map.Entry<PartitionPath, List<FileToWrite>>> pending = flush.files().entrySet().iterator();
+                while (pending.hasNext()) {
+                    Map.Entry<PartitionPath, List<FileToWrite>> entry = pending.next();
+                    writePartition(entry.getKey(), entry.getValue(), flush.sealed());
+                    pending.remove();
+                }
+                if (!flush.unstorableTimes().isEmpty()) {
+                    quarantine(flush.unstorableTimes(), flush.sealed(), "a start, end or event time is outside the "
+                            + "stored range (from 1970-01-01T00:00:00Z up to " + SpanSchema.END_OF_STORED_TIME + ")");
+                }
+                deleteLogUpTo(flush.resolved());
+                spansFlushing.addAndGet(-flush.spans());
+                bytesFlushing.addAndGet(-flush.bytes());
+                lastFlush = Instant.now();
+                for (Runnable listener : flushListeners) {
+                    listener.run();
+                }
+                LOG.debug("flushed {} spans into {} partitions in {} ms", flush.spans(), partitions,
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
+            flushFailing = false;
+            synchronized (signal) {
+                flushesDone = Math.max(flushesDone, servedRequests);
+                signal.notifyAll();
+            }
+        } catch (IOException e) {
+            writesAbandoned = true;
+            LOG.warn("final flush failed; unwritten spans stay in the write-ahead log: {}", reason(e));
+        } catch (RuntimeException | Error e) {
+            // writePartition retries failed writes itself; reaching here means the writer is unusable.
+            LOG.error("the Parquet writer stopped: {}", e.toString(), e);
+            writerStopped = true;
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+        } finally {
+            flush.closeUnwritten();
         }
-        deleteLogUpTo(resolved);
-        spansFlushing = 0;
-        bytesFlushing = 0;
-        lastFlush = Instant.now();
-        for (Runnable listener : flushListeners) {
-            listener.run();
-        }
-        LOG.debug("flushed {} spans into {} partitions in {} ms", takenSpans[0], byPartition.size(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     /**
@@ -718,8 +851,8 @@ public final class Warehouse implements AutoCloseable {
     }
 
     /**
-     * Writes one partition's spans, in the fewest files of at most maxFileSpans (as even as they come),
-     * until every span is in a file or in quarantine.
+     * Writes one partition's files ({@link #take} cut its spans into the fewest files of at most
+     * maxFileSpans, as even as they come), until every span is in a file or in quarantine.
      *
      * <p>When a write fails with anything but an I/O error, a probe write of one plain span into the
      * same folder tells why ({@link ParquetSpanWriter#canWrite}). After an I/O error, or if the probe
@@ -728,17 +861,19 @@ public final class Warehouse implements AutoCloseable {
      * its own, down to single spans, and a span that fails alone goes to {@link Quarantine}. So a
      * span the writer cannot take costs a few extra writes once, not every write after it.
      */
-    private void writePartition(PartitionPath partition, List<ChunkRows> spans, long sealed) throws IOException {
-        Deque<List<ChunkRows>> pending = new ArrayDeque<>(SpanBatches.splitEvenly(spans, config.maxFileSpans()));
+    private void writePartition(PartitionPath partition, List<FileToWrite> files, long sealed) throws IOException {
+        Deque<FileToWrite> pending = new ArrayDeque<>(files);
         Path dir = partition.resolveUnder(layout.spansDir());
         List<ChunkRows> unwritable = new ArrayList<>(0);
         String firstReason = null;
         long backoffMillis = FIRST_RETRY_MILLIS;
         while (!pending.isEmpty()) {
-            List<ChunkRows> batch = pending.peekFirst();
+            FileToWrite file = pending.peekFirst();
+            List<ChunkRows> batch = file.rows;
             Path target = dir.resolve(DataLayout.newFileName(sealed));
             try {
-                long bytes = writer.writeRows(batch, target);
+                ParquetSpanWriter.Prepared prepared = file.takePrepared();
+                long bytes = prepared != null ? writer.write(prepared, target) : writer.writeRows(batch, target);
                 filesWritten.incrementAndGet();
                 parquetBytes.addAndGet(bytes);
                 pending.removeFirst();
@@ -752,8 +887,8 @@ public final class Warehouse implements AutoCloseable {
                         firstReason = firstReason == null ? withoutDataPath(reason(e)) : firstReason;
                     } else {
                         List<List<ChunkRows>> halves = SpanBatches.halves(batch);
-                        pending.addFirst(halves.get(1));
-                        pending.addFirst(halves.get(0));
+                        pending.addFirst(new FileToWrite(halves.get(1), null));
+                        pending.addFirst(new FileToWrite(halves.get(0), null));
                     }
                     continue;
                 }
@@ -811,7 +946,7 @@ public final class Warehouse implements AutoCloseable {
         } catch (IOException e) {
             walBytes = -1;
         }
-        return new Stats(spansAppended.get(), spansReplayed, spansSkippedOnReplay, bufferedSpans + spansFlushing,
+        return new Stats(spansAppended.get(), spansReplayed, spansSkippedOnReplay, bufferedSpans + spansFlushing.get(),
                 sampler.heldSpans(), filesWritten.get(), parquetBytes.get(), walBytes, wal.fsyncCount(), lastFlush,
                 flushFailures.get(), lastFlushError, flushFailing, spansQuarantined.get(), quarantine.files());
     }
@@ -836,6 +971,9 @@ public final class Warehouse implements AutoCloseable {
         }
         try {
             flusher.join(TimeUnit.SECONDS.toMillis(30));
+            // Writes already handed over still run (a write retried after failures gives up now: not running).
+            parquetWrites.shutdown();
+            parquetWrites.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

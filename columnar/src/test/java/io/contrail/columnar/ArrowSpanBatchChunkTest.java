@@ -127,6 +127,33 @@ class ArrowSpanBatchChunkTest {
                         List.of("first", 1.0, 0L), List.of("second", 2.0, 0L));
     }
 
+    /**
+     * The flusher builds a flush's batches while the flush before it is written: a batch built before that
+     * write fixed a key's shape (here: a list) must not be written in the other shape, or the two files
+     * could not be read together.
+     */
+    @Test
+    void aBatchBuiltBeforeAWriteFixedAnotherShapeForItsKeyIsWrittenInThatShape() throws Exception {
+        ChunkRows asList = ChunkRows.all(SpanChunk.fromTraces(traces("svc",
+                span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "list", 0, 10)
+                        .addAttributes(TestSpans.attrLongs("retries", 1, 2)).build())));
+        ChunkRows asScalar = ChunkRows.all(SpanChunk.fromTraces(traces("svc",
+                span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203332", "scalar", 0, 10)
+                        .addAttributes(attr("retries", 3L)).build())));
+        Path first = scratch.resolve("first.parquet");
+        Path second = scratch.resolve("second.parquet");
+        try (BufferAllocator allocator = new RootAllocator();
+             ParquetSpanWriter writer = new ParquetSpanWriter(allocator, 1, new DataLayout(scratch.resolve("data")))) {
+            ParquetSpanWriter.Prepared builtAhead = writer.prepare(List.of(asScalar));
+            writer.writeRows(List.of(asList), first);
+            writer.write(builtAhead, second);
+        }
+
+        assertThat(TestSpans.duckDbRows("SELECT name, \"attr.retries\"::VARCHAR FROM read_parquet(['" + first + "', '"
+                + second + "'], union_by_name = true) ORDER BY name"))
+                .containsExactly(List.of("list", "[1, 2]"), List.of("scalar", "[3]"));
+    }
+
     private Path writeRows(List<ChunkRows> chunks) throws Exception {
         Path file = scratch.resolve("spans-" + System.nanoTime() + ".parquet");
         try (BufferAllocator allocator = new RootAllocator();
