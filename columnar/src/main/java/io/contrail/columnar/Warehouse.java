@@ -67,7 +67,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans, or chunks keeping more
  * than {@link Config#maxBufferedBytes()} bytes of heap ({@link SpanChunk#retainedBytes()}), wait for
- * Parquet, {@link #append} refuses with {@link OverloadedException} and writes nothing.
+ * Parquet, {@link #append} waits up to {@link Config#maxBufferWait()} for a flush to make room, then
+ * refuses with {@link OverloadedException} and writes nothing.
  */
 public final class Warehouse implements AutoCloseable {
 
@@ -89,9 +90,10 @@ public final class Warehouse implements AutoCloseable {
      * @param writerThreads    DuckDB threads used by the Parquet writer: 1 by default, as a second one
      *                         cost more CPU than it saved (the flushing thread polls for DuckDB's tasks
      *                         while the worker writes: 29% of its samples in a profile)
+     * @param maxBufferWait    how long an append waits for room in a full buffer before it is refused
      */
     public record Config(Path dataDir, int maxFileSpans, Duration maxBufferAge, long maxBufferedSpans,
-                         long maxBufferedBytes, int writerThreads) {
+                         long maxBufferedBytes, int writerThreads, Duration maxBufferWait) {
         public static final int DEFAULT_MAX_FILE_SPANS = 100_000;
         public static final Duration DEFAULT_MAX_BUFFER_AGE = Duration.ofSeconds(1);
         /**
@@ -108,26 +110,39 @@ public final class Warehouse implements AutoCloseable {
          */
         public static final long DEFAULT_MAX_BUFFERED_BYTES = 256L * 1024 * 1024;
         public static final int DEFAULT_WRITER_THREADS = 1;
+        /**
+         * One second, about two full-rate flushes: a client refused with 503 waits its Retry-After (1 s, the
+         * header's smallest value) before it sends again, so a refusal costs it at least that; waiting up to the
+         * same time in the server for the flush that makes room costs it less and keeps the writer busy.
+         */
+        public static final Duration DEFAULT_MAX_BUFFER_WAIT = Duration.ofSeconds(1);
 
         public static Config defaults(Path dataDir) {
             return new Config(dataDir, DEFAULT_MAX_FILE_SPANS, DEFAULT_MAX_BUFFER_AGE,
-                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_WRITER_THREADS);
+                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_WRITER_THREADS, DEFAULT_MAX_BUFFER_WAIT);
         }
 
         public Config withMaxFileSpans(int spans) {
-            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads);
+            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait);
         }
 
         public Config withMaxBufferAge(Duration age) {
-            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, maxBufferedBytes, writerThreads);
+            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait);
         }
 
         public Config withMaxBufferedSpans(long spans) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, maxBufferedBytes, writerThreads);
+            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, maxBufferedBytes, writerThreads, maxBufferWait);
+        }
+
+        public Config withMaxBufferWait(Duration wait) {
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("a buffer wait cannot be negative: " + wait);
+            }
+            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, wait);
         }
 
         public Config withMaxBufferedBytes(long bytes) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads);
+            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads, maxBufferWait);
         }
     }
 
@@ -206,6 +221,8 @@ public final class Warehouse implements AutoCloseable {
     private long flushesDone;
     /** Flush requests whose flush has been taken (written or not yet); guarded by {@link #signal}. */
     private long requestsTaken;
+    /** Appends waiting for room in a full buffer ({@link #awaitRoom}); guarded by {@link #signal}. */
+    private int roomWaiters;
     /** Set when the writer thread failed in a way it cannot retry; the flusher then stops too. */
     private volatile boolean writerStopped;
     /**
@@ -434,7 +451,8 @@ public final class Warehouse implements AutoCloseable {
      * from, with its {@code format}; recovery decodes it again with this warehouse's {@link RequestDecoder}
      * (which must give exactly {@code chunk}'s spans). Returns once the log is fsynced.
      *
-     * @throws OverloadedException when too many spans wait for Parquet; nothing was written
+     * @throws OverloadedException when too many spans wait for Parquet, still after {@link Config#maxBufferWait()};
+     *                             nothing was written
      * @throws IOException         when the log cannot be written; nothing may be acknowledged
      */
     public void append(SpanChunk chunk, int format, byte[] request) throws IOException {
@@ -449,20 +467,7 @@ public final class Warehouse implements AutoCloseable {
             throw new IllegalArgumentException("a request format is one byte: " + format);
         }
         long chunkBytes = chunk.retainedBytes();
-        if (bufferedSpans > 0) {
-            long flushing = spansFlushing.get();
-            if (bufferedSpans + flushing + spans > config.maxBufferedSpans()) {
-                throw new OverloadedException("ingest buffer full: " + (bufferedSpans + flushing)
-                        + " spans are waiting to be written to Parquet (limit " + config.maxBufferedSpans() + ")"
-                        + whyFlushesFail(), 1);
-            }
-            long flushingBytes = bytesFlushing.get();
-            if (bufferedBytes + flushingBytes + chunkBytes > config.maxBufferedBytes()) {
-                throw new OverloadedException("ingest buffer full: " + (bufferedBytes + flushingBytes)
-                        + " bytes of spans are waiting to be written to Parquet (limit "
-                        + config.maxBufferedBytes() + " bytes)" + whyFlushesFail(), 1);
-            }
-        }
+        awaitRoom(spans, chunkBytes);
         // A TracesData is logged as it is (the log's first format, which older logs hold); any other format
         // behind a tag that no TracesData starts with (field number 0 does not exist).
         byte[] prefix = format == TRACES_DATA ? NO_PREFIX : new byte[] {0, (byte) format};
@@ -491,6 +496,61 @@ public final class Warehouse implements AutoCloseable {
     }
 
     private static final byte[] NO_PREFIX = new byte[0];
+
+    /**
+     * Returns once the buffer has room for {@code spans} more spans keeping {@code chunkBytes} of heap,
+     * waiting up to {@link Config#maxBufferWait()} for the flushes that make it; an empty buffer always has
+     * room (a request larger than the bounds is taken alone). The wait is checked, not reserved: appends
+     * racing for the same room may go over the bounds by their own size.
+     *
+     * @throws OverloadedException when no room came in time; nothing was written
+     */
+    private void awaitRoom(int spans, long chunkBytes) throws OverloadedException {
+        String full = whyFull(spans, chunkBytes);
+        if (full == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.maxBufferWait().toNanos();
+        synchronized (signal) {
+            roomWaiters++;
+            // The flusher takes a buffer at the bound when nothing else is being written (a bound below
+            // maxFileSpans would otherwise wait for the buffer's age).
+            signal.notifyAll();
+            try {
+                while (full != null) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || !running) {
+                        throw new OverloadedException(full + whyFlushesFail(), 1);
+                    }
+                    signal.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                    full = whyFull(spans, chunkBytes);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new OverloadedException(full + " (interrupted while waiting for room)", 1);
+            } finally {
+                roomWaiters--;
+            }
+        }
+    }
+
+    /** Why the buffer has no room for {@code spans} more spans of {@code chunkBytes}, or null when it has. */
+    private String whyFull(int spans, long chunkBytes) {
+        if (bufferedSpans == 0) {
+            return null;
+        }
+        long flushing = spansFlushing.get();
+        if (bufferedSpans + flushing + spans > config.maxBufferedSpans()) {
+            return "ingest buffer full: " + (bufferedSpans + flushing) + " spans are waiting to be written to "
+                    + "Parquet (limit " + config.maxBufferedSpans() + ")";
+        }
+        long flushingBytes = bytesFlushing.get();
+        if (bufferedBytes + flushingBytes + chunkBytes > config.maxBufferedBytes()) {
+            return "ingest buffer full: " + (bufferedBytes + flushingBytes) + " bytes of spans are waiting to be "
+                    + "written to Parquet (limit " + config.maxBufferedBytes() + " bytes)";
+        }
+        return null;
+    }
 
     /** For a refusal: why spans are not leaving the buffer, when writing them is failing. */
     private String whyFlushesFail() {
@@ -619,6 +679,7 @@ public final class Warehouse implements AutoCloseable {
 
     private boolean flushDue() {
         return flushRequests > requestsTaken || bufferedSpans >= config.maxFileSpans()
+                || (roomWaiters > 0 && bufferedSpans > 0 && spansFlushing.get() == 0)
                 || (bufferedSpans > 0 && untilAgeDue() <= 0)
                 || sampler.nanosUntilNextDecision(System.nanoTime()) <= 0;
     }

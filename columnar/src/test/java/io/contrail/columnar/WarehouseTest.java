@@ -174,7 +174,7 @@ class WarehouseTest {
 
     @Test
     void appendsBeyondTheBufferBoundAreRefusedAndWriteNothing() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedSpans(100))) {
+        try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedSpans(100).withMaxBufferWait(Duration.ZERO))) {
             warehouse.append(manySpans("svc", 1, 80));
             assertThatThrownBy(() -> warehouse.append(manySpans("svc", 2, 80)))
                     .isInstanceOf(Warehouse.OverloadedException.class)
@@ -186,12 +186,30 @@ class WarehouseTest {
         assertThat(query("SELECT count(*) FROM $FILES")).containsExactly(List.of(160L));
     }
 
+    /**
+     * An append past the bound waits for room instead of being refused at once, and its waiting makes the
+     * flusher take the full buffer (here the buffer's age, an hour, would not).
+     */
+    @Test
+    void anAppendPastTheBoundWaitsForTheFlushThatMakesRoomAndIsTaken() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedSpans(100)
+                .withMaxBufferWait(Duration.ofSeconds(60)))) {
+            warehouse.append(manySpans("svc", 1, 80));
+            warehouse.append(manySpans("svc", 2, 80));
+
+            assertThat(warehouse.stats().spansAppended()).isEqualTo(160);
+            assertThat(warehouse.stats().filesWritten()).as("the first 80 spans were flushed to make room").isOne();
+            warehouse.flush();
+        }
+        assertThat(query("SELECT count(*) FROM $FILES")).containsExactly(List.of(160L));
+    }
+
     @Test
     void appendsBeyondTheByteBoundAreRefusedAndAcceptedAgainOnceFlushed() throws Exception {
         TracesData first = manySpans("svc", 1, 80);
         TracesData second = manySpans("svc", 2, 80);
         long bound = first.getSerializedSize() + second.getSerializedSize() / 2;
-        try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedBytes(bound))) {
+        try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedBytes(bound).withMaxBufferWait(Duration.ZERO))) {
             warehouse.append(first);
             assertThatThrownBy(() -> warehouse.append(second))
                     .isInstanceOf(Warehouse.OverloadedException.class)

@@ -83,6 +83,7 @@ public final class Main implements Runnable {
                 case "--body-timeout" -> OptionUnits.formatDuration(IngestBodies.DEFAULT_BODY_TIMEOUT);
                 case "--flush-interval" -> OptionUnits.formatDuration(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE);
                 case "--max-buffered-bytes" -> OptionUnits.formatSize(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES);
+                case "--max-buffer-wait" -> OptionUnits.formatDuration(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_WAIT);
                 case "--query-timeout" -> OptionUnits.formatDuration(QueryEngine.Config.DEFAULT_QUERY_TIMEOUT);
                 case "--compact-interval" -> OptionUnits.formatDuration(io.contrail.columnar.Compactor.Config.DEFAULT_INTERVAL);
                 default -> null;
@@ -139,6 +140,12 @@ public final class Main implements Runnable {
                         + "(default: ${DEFAULT-VALUE}).")
         long maxBufferedBytes = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES;
 
+        @Option(names = "--max-buffer-wait", paramLabel = "TIME", converter = OptionUnits.Millis.class,
+                description = "Longest an ingest request waits for room when the buffer is full (the bounds above) "
+                        + "before it is refused with 503, e.g. 500ms, 0 to refuse at once (default: ${DEFAULT-VALUE}"
+                        + "; a bare number is milliseconds).")
+        Duration maxBufferWait = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_WAIT;
+
         @Option(names = "--query-timeout", paramLabel = "TIME", converter = OptionUnits.Seconds.class,
                 description = "Queries running longer are interrupted and answered 408, e.g. 30s, 10m "
                         + "(default: ${DEFAULT-VALUE}; a bare number is seconds).")
@@ -170,7 +177,8 @@ public final class Main implements Runnable {
                     .withBodies(new ServerConfig.IngestBodyLimits(bodyTimeout, defaults.bodies().maxBytesInFlight()))
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
                     .withWarehouse(defaults.warehouse().withMaxBufferAge(flushInterval)
-                            .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes))
+                            .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes)
+                            .withMaxBufferWait(maxBufferWait))
                     .withQuery(defaults.query().withQueryTimeout(queryTimeout));
         }
     }

@@ -87,6 +87,9 @@ class CommandLineTest {
         assertThat(bare.query().queryTimeout()).as("bare --query-timeout is seconds").isEqualTo(Duration.ofSeconds(45));
         assertThat(bare.warehouse().maxBufferAge()).as("bare --flush-interval is milliseconds").isEqualTo(Duration.ofMillis(200));
         assertThat(bare.bodies().timeout()).as("bare --body-timeout is seconds").isEqualTo(Duration.ofSeconds(10));
+        assertThat(serveConfig("--max-buffer-wait", "250").warehouse().maxBufferWait())
+                .as("bare --max-buffer-wait is milliseconds").isEqualTo(Duration.ofMillis(250));
+        assertThat(serveConfig("--max-buffer-wait", "0").warehouse().maxBufferWait()).as("0 refuses at once").isZero();
 
         CommandOutput bad = run("serve", "--flush-interval", "5 minutes");
         assertThat(bad.exitCode()).isEqualTo(2);
@@ -113,7 +116,8 @@ class CommandLineTest {
         String help = run("serve", "--help").out().replaceAll("\\s+", " ");
 
         assertThat(help).contains("(default: 64MB)").contains("(default: 256MB)").contains("(default: 30s; a bare number is seconds)")
-                .contains("(default: 1s; a bare number is milliseconds)").contains("(default: 1m)");
+                .contains("(default: 1s; a bare number is milliseconds)").contains("(default: 1m)")
+                .contains("--max-buffer-wait=TIME Longest an ingest request waits for room");
         assertThat(help).doesNotContain("PT").doesNotContain("67108864");
     }
 

@@ -30,10 +30,11 @@ class OtlpGrpcLimitsTest {
     private static final long MAX_BODY_BYTES = 64 * 1024;
     private static final Instant START = Instant.parse("2026-11-20T10:00:00Z");
 
-    /** A small size limit, and a buffer of one span that only an explicit flush empties. */
+    /** A small size limit, and a buffer of one span that only an explicit flush empties (a full one refuses at once). */
     @RegisterExtension
     final RunningServer server = RunningServer.configured(config -> config.withMaxBodyBytes(MAX_BODY_BYTES)
-            .withWarehouse(config.warehouse().withMaxBufferedSpans(1).withMaxBufferAge(Duration.ofHours(1))));
+            .withWarehouse(config.warehouse().withMaxBufferedSpans(1).withMaxBufferAge(Duration.ofHours(1))
+                    .withMaxBufferWait(Duration.ZERO)));
 
     private GrpcExportClient client;
 

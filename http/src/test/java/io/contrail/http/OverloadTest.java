@@ -68,7 +68,10 @@ class OverloadTest {
         Queue<String> failures = new ConcurrentLinkedQueue<>();
         try (ChildServer server = ChildServer.start(List.of(),
                 List.of("-Xmx" + MAX_HEAP_MIB + "m", "-Xlog:gc:file=" + gcLog), scratch.resolve("data"),
-                scratch.resolve("server.log"), "--compact-interval", "0", "--max-buffered-spans", MAX_BUFFERED_SPANS)) {
+                scratch.resolve("server.log"), "--compact-interval", "0", "--max-buffered-spans", MAX_BUFFERED_SPANS,
+                // Refused at once when full: with the default wait for room, flushes of 5,000 spans make room
+                // within it and refusals are no longer certain.
+                "--max-buffer-wait", "0")) {
             long started = System.nanoTime();
             AtomicInteger next = new AtomicInteger();
             List<Thread> clients = new ArrayList<>();
