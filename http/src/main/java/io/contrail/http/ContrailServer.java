@@ -558,6 +558,7 @@ public final class ContrailServer implements AutoCloseable {
         body.put("spansRejected", r.spansRejected());
         body.put("requestsRefused", r.requestsRefused());
         body.put("spansBuffered", w.bufferedSpans());
+        body.put("spansBufferLimit", warehouse.config().maxBufferedSpans());
         body.put("spansHeldForSampling", w.heldForSampling());
         body.put("spansRecoveredOnStart", w.spansReplayed());
         body.put("walBytes", w.walBytes());

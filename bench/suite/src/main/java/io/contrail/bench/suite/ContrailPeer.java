@@ -52,6 +52,8 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     static final Duration REAP_TIMEOUT = Duration.ofSeconds(60);
     static final int FRESHNESS_PROBES = 5;
     static final long RESTART_POLL_MILLIS = 50;
+    /** The share of its limit at which the server's buffer counts as full for the restart measure. */
+    static final double FULL_BUFFER_SHARE = 0.95;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
@@ -125,6 +127,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      * @param peakSpansBuffered       the most {@code spansBuffered} any /health showed during this load
      * @param refusedBeforeKill       429/503 answers the clients had received: the buffer (or the body budget) full
      * @param trigger                 why the kill came when it did
+     * @param bufferFull              whether the buffer was full at the kill (at its limit, or refusing)
      * @param loadSeconds             from the first request of this load to the kill
      * @param secondsToListening      until the new server printed that it listens
      * @param secondsToHealth         until its GET /health answered 200
@@ -134,7 +137,8 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      * @param method                  how it was measured, in a sentence for RESULTS.md
      */
     public record Restart(long spansBeforeLoad, long spansAcknowledged, long spansBufferedAtKill, long peakSpansBuffered,
-                          long refusedBeforeKill, String trigger, double loadSeconds, double secondsToListening,
+                          long refusedBeforeKill, String trigger, boolean bufferFull, double loadSeconds,
+                          double secondsToListening,
                           double secondsToHealth, double secondsToQueryable, long spansRecoveredOnStart,
                           long spansAfter, String method) {
     }
@@ -401,8 +405,10 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     /**
      * Restart after {@code kill -9} with a full buffer: sends new spans (a corpus of its own, {@code spans}
      * spans from {@code seed}, so none is already stored) at full rate while polling /health every
-     * {@value #RESTART_POLL_MILLIS} ms, and kills the server with SIGKILL as soon as it refuses a request
-     * (429/503: its buffer is full) or, should it never refuse, once 90% of those spans are acknowledged.
+     * {@value #RESTART_POLL_MILLIS} ms, and kills the server with SIGKILL as soon as its buffer is full
+     * ({@code spansBuffered} at {@value #FULL_BUFFER_SHARE} of {@code spansBufferLimit} or more: appends then wait
+     * for room) or it refuses a request (429/503), or, should neither happen, once 90% of those spans are
+     * acknowledged.
      * Then starts a new server on the same data folder and times, from the moment the killed process
      * is gone, until the new one listens, until /health answers 200, and until {@code count(*)} holds
      * every span stored before plus every span acknowledged before the kill. Run last: it adds spans,
@@ -429,6 +435,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
         long peakBuffered = 0;
         long bufferedAtKill = -1;
         String trigger;
+        boolean bufferFull = true;
         while (true) {
             JsonNode health = health();
             long buffered = health.path("spansBuffered").asLong(-1);
@@ -436,16 +443,23 @@ public final class ContrailPeer implements DuckDbDialectPeer {
                 bufferedAtKill = buffered;
                 peakBuffered = Math.max(peakBuffered, buffered);
             }
+            long limit = health.path("spansBufferLimit").asLong(-1);
+            if (buffered >= 0 && limit > 0 && buffered >= FULL_BUFFER_SHARE * limit) {
+                trigger = String.format(Locale.ROOT, "its buffer was full: %,d spans of its limit of %,d", buffered, limit);
+                break;
+            }
             if (sender.refusals() > 0) {
                 trigger = "the server refused a request (429/503): its buffer was full";
                 break;
             }
             if (sender.spansAcknowledged() >= 0.9 * restartCorpus.spanCount()) {
-                trigger = String.format(Locale.ROOT, "the server never refused: 90%% of the %,d spans sent for this "
-                        + "were acknowledged", restartCorpus.spanCount());
+                bufferFull = false;
+                trigger = String.format(Locale.ROOT, "its buffer never filled nor did it refuse: 90%% of the %,d spans "
+                        + "sent for this were acknowledged", restartCorpus.spanCount());
                 break;
             }
             if (!sending.isAlive()) {
+                bufferFull = false;
                 trigger = "the load ended before the buffer filled";
                 break;
             }
@@ -495,7 +509,7 @@ public final class ContrailPeer implements DuckDbDialectPeer {
                 + "acknowledged span queryable after %.2f s (%,d recovered from the write-ahead log)%n", listening,
                 healthy, queryable, recovered);
         return new Restart(before, result.get().spansAcknowledged(), bufferedAtKill, peakBuffered, refused, trigger,
-                loadSeconds, listening, healthy, queryable, recovered, seen, String.format(Locale.ROOT,
+                bufferFull, loadSeconds, listening, healthy, queryable, recovered, seen, String.format(Locale.ROOT,
                 "%d clients sent new spans (seed %d) at full rate while /health was polled every %d ms; SIGKILL when %s; "
                         + "a new `contrail serve` on the same data folder and options; times from the moment the killed "
                         + "process was gone; queryable = SELECT count(*) FROM spans (polled every %d ms) reached the spans "

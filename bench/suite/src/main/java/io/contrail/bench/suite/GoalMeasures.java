@@ -237,7 +237,7 @@ final class GoalMeasures {
                         : String.format(Locale.ROOT, "%.1f s from launching the JVM to listening, on an empty data "
                         + "folder, before the load", peer(ContrailPeer.NAME).startSeconds()), "—"));
         String detail = String.format(Locale.ROOT, "%.2f s", r.secondsToQueryable())
-                + (r.refusedBeforeKill() > 0 ? "" : String.format(Locale.ROOT, "; the buffer never filled: %,d spans "
+                + (r.bufferFull() ? "" : String.format(Locale.ROOT, "; the buffer never filled: %,d spans "
                 + "buffered at the kill", r.spansBufferedAtKill()));
         return new Measure(name, goal, rows, verdict(r.secondsToQueryable() <= RESTART_GOAL_SECONDS, detail),
                 r.method() + ".");
