@@ -30,10 +30,10 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * Contrail as its users run it: {@code contrail serve} in a child JVM ({@link ContrailServerProcess}),
@@ -246,11 +246,11 @@ public final class ContrailPeer implements DuckDbDialectPeer {
             gcError = "the server's GC log could not be read: " + e.getMessage();
         }
         awaitInputsDeleted();
-        List<Path> spanFiles = spanFiles();
+        Map<Path, Long> spanFiles = spanFileSizes();
         long files = spanFiles.size();
         long parquetBytes = 0;
-        for (Path file : spanFiles) {
-            parquetBytes += Files.size(file);
+        for (long size : spanFiles.values()) {
+            parquetBytes += size;
         }
         long stored = count("SELECT count(*) FROM spans");
         ingest = new IngestDetail(settings.clients(), settings.gzip(), settings.maxHeap(), sent, resources.usage(),
@@ -276,10 +276,57 @@ public final class ContrailPeer implements DuckDbDialectPeer {
 
     /** The span files under data/spans (no sidecars, no temp files). */
     private List<Path> spanFiles() throws IOException {
-        try (Stream<Path> walk = Files.walk(dataDir.resolve("spans"))) {
-            return walk.filter(file -> Files.isRegularFile(file) && file.getFileName().toString().endsWith(".parquet")
-                    && !file.getFileName().toString().startsWith(".")).toList();
+        return List.copyOf(spanFileSizes().keySet());
+    }
+
+    /** The span files under data/spans (no sidecars, no temp files) with their sizes. */
+    private Map<Path, Long> spanFileSizes() throws IOException {
+        Map<Path, Long> files = new java.util.LinkedHashMap<>();
+        fileSizesUnder(dataDir.resolve("spans")).forEach((file, size) -> {
+            String name = file.getFileName().toString();
+            if (name.endsWith(".parquet") && !name.startsWith(".")) {
+                files.put(file, size);
+            }
+        });
+        return files;
+    }
+
+    /**
+     * Every regular file under {@code folder} with its size, leaving out those deleted while the folder is
+     * walked: the server deletes a merge's inputs a few seconds after the merge, and a file listed and
+     * then gone is not on disk any more ({@link Files#walk} fails on it instead).
+     */
+    static Map<Path, Long> fileSizesUnder(Path folder) throws IOException {
+        Map<Path, Long> files = new java.util.LinkedHashMap<>();
+        if (!Files.isDirectory(folder)) {
+            return files;
         }
+        Files.walkFileTree(folder, new java.nio.file.SimpleFileVisitor<>() {
+            @Override
+            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+                if (attrs.isRegularFile()) {
+                    files.put(file, attrs.size());
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                if (e instanceof java.nio.file.NoSuchFileException) {
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+                throw e;
+            }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
+        });
+        return files;
     }
 
     /**
@@ -583,16 +630,9 @@ public final class ContrailPeer implements DuckDbDialectPeer {
     }
 
     static long folderBytes(Path folder) throws IOException {
-        if (!Files.isDirectory(folder)) {
-            return 0;
-        }
         long bytes = 0;
-        try (Stream<Path> walk = Files.walk(folder)) {
-            for (Path file : (Iterable<Path>) walk::iterator) {
-                if (Files.isRegularFile(file)) {
-                    bytes += Files.size(file);
-                }
-            }
+        for (long size : fileSizesUnder(folder).values()) {
+            bytes += size;
         }
         return bytes;
     }
