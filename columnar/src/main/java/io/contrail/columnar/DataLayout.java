@@ -79,13 +79,28 @@ public record DataLayout(Path root) {
         if (!Files.isDirectory(spansDir())) {
             return files;
         }
-        Files.walkFileTree(spansDir(), java.util.Set.of(), 3, new java.nio.file.SimpleFileVisitor<>() {
+        walkSkippingDeleted(spansDir(), 3, (file, attrs) -> {
+            String name = file.getFileName().toString();
+            if (name.endsWith(PARQUET_SUFFIX) && !name.startsWith(".")) {
+                files.add(file);
+            }
+        });
+        files.sort(null);
+        return files;
+    }
+
+    /**
+     * Visits every file under {@code folder} down to {@code maxDepth} levels with its attributes, skipping
+     * files and folders deleted while the walk runs (a compaction's inputs, a retired partition): they are
+     * not there any more, while {@link Files#walk} would fail on them.
+     */
+    public static void walkSkippingDeleted(Path folder, int maxDepth,
+                                           java.util.function.BiConsumer<Path, java.nio.file.attribute.BasicFileAttributes> visit)
+            throws IOException {
+        Files.walkFileTree(folder, java.util.Set.of(), maxDepth, new java.nio.file.SimpleFileVisitor<>() {
             @Override
             public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
-                String name = file.getFileName().toString();
-                if (name.endsWith(PARQUET_SUFFIX) && !name.startsWith(".")) {
-                    files.add(file);
-                }
+                visit.accept(file, attrs);
                 return java.nio.file.FileVisitResult.CONTINUE;
             }
 
@@ -96,9 +111,15 @@ public record DataLayout(Path root) {
                 }
                 throw e;
             }
+
+            @Override
+            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+                if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
+                    throw e;
+                }
+                return java.nio.file.FileVisitResult.CONTINUE;
+            }
         });
-        files.sort(null);
-        return files;
     }
 
     /** For each partition, the newest flush segment of its files. */

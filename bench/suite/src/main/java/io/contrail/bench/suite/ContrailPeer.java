@@ -276,19 +276,20 @@ public final class ContrailPeer implements DuckDbDialectPeer {
 
     /** The span files under data/spans (no sidecars, no temp files). */
     private List<Path> spanFiles() throws IOException {
-        return List.copyOf(spanFileSizes().keySet());
+        return new io.contrail.columnar.DataLayout(dataDir).spanFiles();
     }
 
-    /** The span files under data/spans (no sidecars, no temp files) with their sizes. */
+    /** The span files under data/spans (as the server counts them: no sidecars, no temp files) with their sizes. */
     private Map<Path, Long> spanFileSizes() throws IOException {
-        Map<Path, Long> files = new java.util.LinkedHashMap<>();
-        fileSizesUnder(dataDir.resolve("spans")).forEach((file, size) -> {
-            String name = file.getFileName().toString();
-            if (name.endsWith(".parquet") && !name.startsWith(".")) {
-                files.put(file, size);
+        Map<Path, Long> sizes = new java.util.LinkedHashMap<>();
+        for (Path file : new io.contrail.columnar.DataLayout(dataDir).spanFiles()) {
+            try {
+                sizes.put(file, Files.size(file));
+            } catch (java.nio.file.NoSuchFileException reaped) {
+                // Deleted since it was listed (a merge's input): not on disk any more.
             }
-        });
-        return files;
+        }
+        return sizes;
     }
 
     /**
@@ -298,34 +299,13 @@ public final class ContrailPeer implements DuckDbDialectPeer {
      */
     static Map<Path, Long> fileSizesUnder(Path folder) throws IOException {
         Map<Path, Long> files = new java.util.LinkedHashMap<>();
-        if (!Files.isDirectory(folder)) {
-            return files;
-        }
-        Files.walkFileTree(folder, new java.nio.file.SimpleFileVisitor<>() {
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) {
+        if (Files.isDirectory(folder)) {
+            io.contrail.columnar.DataLayout.walkSkippingDeleted(folder, Integer.MAX_VALUE, (file, attrs) -> {
                 if (attrs.isRegularFile()) {
                     files.put(file, attrs.size());
                 }
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof java.nio.file.NoSuchFileException) {
-                    return java.nio.file.FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null && !(e instanceof java.nio.file.NoSuchFileException)) {
-                    throw e;
-                }
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-        });
+            });
+        }
         return files;
     }
 
