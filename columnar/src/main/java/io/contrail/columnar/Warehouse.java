@@ -223,7 +223,7 @@ public final class Warehouse implements AutoCloseable {
     private long requestsTaken;
     /** Appends waiting for room in a full buffer ({@link #awaitRoom}); guarded by {@link #signal}. */
     private int roomWaiters;
-    /** Set when the writer thread failed in a way it cannot retry; the flusher then stops too. */
+    /** Set when the flusher or the writer thread failed in a way it cannot retry: nothing more is written. */
     private volatile boolean writerStopped;
     /**
      * Set when a flush's write gave up (only when closing): the flushes after it are not written either,
@@ -674,6 +674,7 @@ public final class Warehouse implements AutoCloseable {
         } catch (ExecutionException | RuntimeException | Error e) {
             // writeTaken catches everything itself; reaching here means the flusher is unusable.
             LOG.error("flusher stopped: {}", e.toString(), e);
+            stopped("the flusher stopped: " + e);
         }
     }
 
@@ -830,7 +831,7 @@ public final class Warehouse implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             // writePartition retries failed writes itself; reaching here means the writer is unusable.
             LOG.error("the Parquet writer stopped: {}", e.toString(), e);
-            writerStopped = true;
+            stopped("the Parquet writer stopped: " + e);
             synchronized (signal) {
                 signal.notifyAll();
             }
@@ -901,6 +902,13 @@ public final class Warehouse implements AutoCloseable {
             LOG.warn("could not delete write-ahead log segments up to {} (the next flush will): {}", segment,
                     reason(e));
         }
+    }
+
+    /** Says on {@link #stats()} (so {@code /health} and refusals) that spans no longer reach Parquet, and why. */
+    private void stopped(String why) {
+        lastFlushError = withoutDataPath(why) + "; spans stay in the write-ahead log until a restart";
+        flushFailing = true;
+        writerStopped = true;
     }
 
     private void flushFailed(String format, long backoffMillis, IOException e) {

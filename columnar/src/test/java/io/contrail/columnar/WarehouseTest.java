@@ -186,6 +186,23 @@ class WarehouseTest {
         assertThat(query("SELECT count(*) FROM $FILES")).containsExactly(List.of(160L));
     }
 
+    /** A failure nothing retries (here a listener) stops writing, and the stats (so /health) say so, not ok. */
+    @Test
+    void aWriterThatStopsSaysSoInItsStatsAndFlushesFail() throws Exception {
+        try (Warehouse warehouse = Warehouse.open(config())) {
+            warehouse.onFilesPublished(() -> {
+                throw new IllegalStateException("listener broke");
+            });
+            warehouse.append(manySpans("svc", 1, 10));
+
+            assertThatThrownBy(warehouse::flush).isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("the flusher has stopped");
+            assertThat(warehouse.stats().flushFailing()).isTrue();
+            assertThat(warehouse.stats().lastFlushError()).contains("listener broke")
+                    .contains("spans stay in the write-ahead log");
+        }
+    }
+
     /**
      * An append past the bound waits for room instead of being refused at once, and its waiting makes the
      * flusher take the full buffer (here the buffer's age, an hour, would not).
