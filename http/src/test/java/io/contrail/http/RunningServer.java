@@ -46,6 +46,8 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final UnaryOperator<ServerConfig> configure;
+    /** A data folder whose contents the server starts on (copied), or null for an empty one. */
+    private final Path startingData;
     private final HttpClient http = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10))
@@ -54,18 +56,24 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
     private ContrailServer server;
     private String owner;
 
-    private RunningServer(UnaryOperator<ServerConfig> configure) {
+    private RunningServer(UnaryOperator<ServerConfig> configure, Path startingData) {
         this.configure = configure;
+        this.startingData = startingData;
     }
 
     /** A server with {@link ServerConfig#defaults} (apart from the address). */
     static RunningServer withDefaults() {
-        return new RunningServer(UnaryOperator.identity());
+        return new RunningServer(UnaryOperator.identity(), null);
+    }
+
+    /** A server with the defaults on a copy of the data folder {@code folder} (e.g. a committed fixture). */
+    static RunningServer onCopyOf(Path folder) {
+        return new RunningServer(UnaryOperator.identity(), folder);
     }
 
     /** A server whose default configuration {@code configure} adjusts. */
     static RunningServer configured(UnaryOperator<ServerConfig> configure) {
-        return new RunningServer(configure);
+        return new RunningServer(configure, null);
     }
 
     @Override
@@ -108,6 +116,18 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
 
     private void start() throws IOException {
         dataDir = Files.createTempDirectory("contrail-http-test");
+        if (startingData != null) {
+            try (Stream<Path> paths = Files.walk(startingData)) {
+                for (Path path : paths.toList()) {
+                    Path copy = dataDir.resolve(startingData.relativize(path).toString());
+                    if (Files.isDirectory(path)) {
+                        Files.createDirectories(copy);
+                    } else {
+                        Files.copy(path, copy);
+                    }
+                }
+            }
+        }
         ServerConfig config = configure.apply(ServerConfig.defaults(dataDir).withAddress("127.0.0.1", 0));
         try {
             server = ContrailServer.start(config);
