@@ -80,11 +80,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * size in bytes: the same file {@link #write} makes of the same spans, built column by column.
      */
     public long writeRows(List<ChunkRows> chunks, Path target) throws IOException {
-        int spans = 0;
-        for (ChunkRows rows : chunks) {
-            spans += rows.size();
-        }
-        return write(spans, a -> ArrowSpanBatch.build(a, chunks, shapes), traceIdKeysOf(chunks), target);
+        return write(SpanBatches.spanCount(chunks), a -> ArrowSpanBatch.build(a, chunks, shapes), traceIdKeysOf(chunks),
+                target);
     }
 
     /**
@@ -94,13 +91,11 @@ public final class ParquetSpanWriter implements AutoCloseable {
      */
     static final class Prepared implements AutoCloseable {
         private final List<ChunkRows> rows;
-        private final int spans;
         private final ArrowSpanBatch batch;
         private final long[] traceIdKeys;
 
-        private Prepared(List<ChunkRows> rows, int spans, ArrowSpanBatch batch, long[] traceIdKeys) {
+        private Prepared(List<ChunkRows> rows, ArrowSpanBatch batch, long[] traceIdKeys) {
             this.rows = rows;
-            this.spans = spans;
             this.batch = batch;
             this.traceIdKeys = traceIdKeys;
         }
@@ -120,12 +115,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
      *                          tells whether these spans are at fault
      */
     Prepared prepare(List<ChunkRows> chunks) {
-        int spans = 0;
-        for (ChunkRows rows : chunks) {
-            spans += rows.size();
-        }
         long[] keys = traceIdKeysOf(chunks);
-        return new Prepared(chunks, spans, ArrowSpanBatch.build(allocator, chunks, shapes), keys);
+        return new Prepared(chunks, ArrowSpanBatch.build(allocator, chunks, shapes), keys);
     }
 
     /**
@@ -138,7 +129,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
             return writeRows(prepared.rows, target);
         }
         try {
-            return write(prepared.spans, a -> prepared.batch, prepared.traceIdKeys, target);
+            return write(SpanBatches.spanCount(prepared.rows), a -> prepared.batch, prepared.traceIdKeys, target);
         } finally {
             prepared.close();
         }
@@ -146,11 +137,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
 
     /** The sorted distinct trace-ID keys of the selected rows, as {@link TraceIdIndex#keysOf} gives them. */
     private static long[] traceIdKeysOf(List<ChunkRows> chunks) {
-        int spans = 0;
-        for (ChunkRows rows : chunks) {
-            spans += rows.size();
-        }
-        long[] keys = new long[spans];
+        long[] keys = new long[Math.toIntExact(SpanBatches.spanCount(chunks))];
         int count = 0;
         for (ChunkRows rows : chunks) {
             ByteColumn ids = rows.chunk().traceIds();
@@ -175,7 +162,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
         ArrowSpanBatch build(BufferAllocator allocator);
     }
 
-    private long write(int spans, BatchSource source, long[] traceIdKeys, Path target) throws IOException {
+    private long write(long spans, BatchSource source, long[] traceIdKeys, Path target) throws IOException {
         Files.createDirectories(target.getParent());
         Path temp = DataLayout.tempFor(target);
         try {
