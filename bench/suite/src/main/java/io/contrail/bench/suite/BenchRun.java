@@ -228,7 +228,8 @@ public final class BenchRun {
                     + "restart after kill -9 with a full buffer");
             // Plans first: the freshness probes add spans and files the query rounds did not see.
             if (options.explain()) {
-                explain = explainAll(corpus.probes());
+                // The scratch folder's path is this machine's: the plans name it <scratch>.
+                explain = explainAll(corpus.probes()).replace(work.toString(), "<scratch>");
             }
             BenchResults.ContrailIngest contrailIngest = null;
             for (Peer peer : started) {
