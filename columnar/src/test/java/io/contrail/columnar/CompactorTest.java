@@ -336,12 +336,9 @@ class CompactorTest {
         }
     }
 
-    /** Polls {@code condition} until it holds or two minutes pass (the caller asserts what follows). */
-    private static void awaitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    /** Waits until {@code condition} holds; fails after two minutes. */
+    private static void awaitUntil(java.util.function.BooleanSupplier condition) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(2)).until(condition::getAsBoolean);
     }
 
     /** By partition folder: how many of its flush files have a bloom filter on trace_id. */

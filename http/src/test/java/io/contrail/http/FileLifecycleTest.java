@@ -100,16 +100,12 @@ class FileLifecycleTest {
             assertThat(server.get("/api/traces/" + traceId(1)).statusCode()).isEqualTo(404);
             assertThat(oldest).as("kept until no query can still read it").isDirectory();
 
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (Files.exists(oldest) && System.nanoTime() < deadline) {
-                Thread.sleep(50); // polling a condition with a deadline
-            }
+            org.awaitility.Awaitility.await("the reaper deletes " + oldest.getFileName()).atMost(Duration.ofSeconds(60))
+                    .until(() -> !Files.exists(oldest));
             assertThat(oldest).as("deleted after the reaper's delay").doesNotExist();
             int before = queriesAfterRetention.get();
-            long queriesDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (queriesAfterRetention.get() < before + 3 && System.nanoTime() < queriesDeadline) {
-                Thread.sleep(20); // polling a condition with a deadline
-            }
+            org.awaitility.Awaitility.await("three more queries after the deletion").atMost(Duration.ofSeconds(30))
+                    .until(() -> queriesAfterRetention.get() >= before + 3);
         } finally {
             running.set(false);
             for (Thread reader : readers) {

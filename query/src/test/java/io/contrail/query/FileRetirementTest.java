@@ -47,18 +47,16 @@ class FileRetirementTest {
             try (QueryEngine.ReadLease runningQuery = engine.lease()) {
                 pass = retention.applyOnce(Instant.now());
                 assertThat(pass.files()).isPositive();
-                // Deletion is due at once (no minimum delay) but waits for the query begun before.
-                long waitUntil = System.nanoTime() + Duration.ofMillis(500).toNanos();
-                while (System.nanoTime() < waitUntil) {
-                    assertThat(reaper.pending()).as("files kept for the running query").isEqualTo(pass.files());
-                    Thread.sleep(20); // observing that nothing happens for a while
-                }
+                // Deletion is due at once (no minimum delay) but waits for the query begun before: the files
+                // stay pending for half a second, failing at once should one go.
+                org.awaitility.Awaitility.await("files kept for the running query")
+                        .failFast("a file was deleted while the query ran", () -> reaper.pending() != pass.files())
+                        .during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                        .until(() -> reaper.pending() == pass.files());
                 assertThat(count(engine)).as("a new query sees only the kept partition").isLessThan(all);
             }
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (reaper.pending() > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(20); // polling a condition with a deadline
-            }
+            org.awaitility.Awaitility.await("deletion once the query ended").atMost(Duration.ofSeconds(10))
+                    .until(() -> reaper.pending() == 0);
             assertThat(reaper.pending()).as("deleted once the query ended").isZero();
             assertThat(layout.spanFiles()).hasSize(1);
             assertThat(count(engine)).isPositive().isLessThan(all);

@@ -2,6 +2,7 @@ package io.contrail.bench.load;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -36,14 +37,15 @@ class RequestQueueTest {
             for (int i = 0; i < 7; i++) {
                 queue.take();
             }
-            Thread.sleep(200);
+            org.awaitility.Awaitility.await("30 bytes left: more than a quarter, no refill yet")
+                    .failFast("refilled above a quarter", () -> queue.bytesHeld() != 30)
+                    .during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5))
+                    .until(() -> queue.bytesHeld() == 30);
             assertThat(queue.bytesHeld()).as("30 bytes left: more than a quarter, no refill yet").isEqualTo(30);
 
             queue.take();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (queue.bytesHeld() < 100 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            org.awaitility.Awaitility.await("refilled to the bound").atMost(Duration.ofSeconds(5))
+                    .until(() -> queue.bytesHeld() >= 100);
             assertThat(queue.bytesHeld()).as("20 bytes left: refilled to the bound").isEqualTo(100);
             assertThat(puts.get()).isEqualTo(18);
         } finally {
