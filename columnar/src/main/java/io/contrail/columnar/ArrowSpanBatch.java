@@ -120,17 +120,8 @@ final class ArrowSpanBatch implements AutoCloseable {
             resourceColumns[row] = lastResourceColumns;
         }
 
-        List<FieldVector> vectors = new ArrayList<>();
-        List<FieldVector> fixed = new ArrayList<>();
-        for (Column column : SpanSchema.COLUMNS) {
-            FieldVector vector = switch (column.staging()) {
-                case VARCHAR, EVENTS, LINKS -> new VarCharVector(column.name(), allocator);
-                case BIGINT, INTEGER, TIMESTAMP_NS -> new BigIntVector(column.name(), allocator);
-                case DOUBLE -> new Float8Vector(column.name(), allocator);
-            };
-            fixed.add(vector);
-            vectors.add(vector);
-        }
+        List<FieldVector> fixed = storedFixedVectors(allocator);
+        List<FieldVector> vectors = new ArrayList<>(fixed);
         List<AttributeColumn> attributeColumns = new ArrayList<>();
         attributeColumns.addAll(spanAttributes.resolve(allocator, shapes));
         attributeColumns.addAll(resourceAttributes.resolve(allocator, shapes));
@@ -169,10 +160,23 @@ final class ArrowSpanBatch implements AutoCloseable {
         return new ArrowSpanBatch(root, types);
     }
 
-    /** The SELECT list that turns the registered Arrow table {@code source} into schema v1 rows. */
+    /** One empty vector per stored fixed column ({@link SpanSchema#STORED_COLUMNS}), in order, as its staging carries it. */
+    static List<FieldVector> storedFixedVectors(BufferAllocator allocator) {
+        List<FieldVector> vectors = new ArrayList<>();
+        for (Column column : SpanSchema.STORED_COLUMNS) {
+            vectors.add(switch (column.staging()) {
+                case VARCHAR, EVENTS, LINKS -> new VarCharVector(column.name(), allocator);
+                case BIGINT, INTEGER, TIMESTAMP_NS -> new BigIntVector(column.name(), allocator);
+                case DOUBLE -> new Float8Vector(column.name(), allocator);
+            });
+        }
+        return vectors;
+    }
+
+    /** The SELECT list that turns the registered Arrow table {@code source} into rows of a {@link SpanSchema#VERSION} file. */
     String selectList(String source) {
         List<String> expressions = new ArrayList<>();
-        for (Column column : SpanSchema.COLUMNS) {
+        for (Column column : SpanSchema.STORED_COLUMNS) {
             String ref = source + "." + SpanSchema.quote(column.name());
             String expression = switch (column.staging()) {
                 case VARCHAR, BIGINT, DOUBLE -> ref;
@@ -208,10 +212,10 @@ final class ArrowSpanBatch implements AutoCloseable {
         return bytes.isEmpty() ? null : HEX.formatHex(bytes.toByteArray());
     }
 
-    /** Writes the fixed columns of one row; the column order is {@link SpanSchema#COLUMNS}. */
+    /** Writes the stored fixed columns of one row; the column order is {@link SpanSchema#STORED_COLUMNS}. */
     private static final class FixedColumnWriter {
         private final VarCharVector traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
-        private final BigIntVector startTime, endTime, duration;
+        private final BigIntVector startTime, duration;
         private final VarCharVector statusCode, statusMessage, scopeName, scopeVersion;
         private final VarCharVector httpMethod, httpRoute;
         private final BigIntVector httpStatusCode;
@@ -230,7 +234,6 @@ final class ArrowSpanBatch implements AutoCloseable {
             name = (VarCharVector) v.get(i++);
             kind = (VarCharVector) v.get(i++);
             startTime = (BigIntVector) v.get(i++);
-            endTime = (BigIntVector) v.get(i++);
             duration = (BigIntVector) v.get(i++);
             statusCode = (VarCharVector) v.get(i++);
             statusMessage = (VarCharVector) v.get(i++);
@@ -251,8 +254,8 @@ final class ArrowSpanBatch implements AutoCloseable {
             droppedEvents = (BigIntVector) v.get(i++);
             droppedLinks = (BigIntVector) v.get(i++);
             sampleWeight = (Float8Vector) v.get(i++);
-            if (i != SpanSchema.COLUMNS.size()) {
-                throw new IllegalStateException("fixed column writer out of step with SpanSchema.COLUMNS");
+            if (i != SpanSchema.STORED_COLUMNS.size()) {
+                throw new IllegalStateException("fixed column writer out of step with SpanSchema.STORED_COLUMNS");
             }
         }
 
@@ -287,7 +290,6 @@ final class ArrowSpanBatch implements AutoCloseable {
             set(name, row, span.getName());
             set(kind, row, kindName(span.getKind()));
             startTime.setSafe(row, span.getStartTimeUnixNano());
-            endTime.setSafe(row, span.getEndTimeUnixNano());
             duration.setSafe(row, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
             set(statusCode, row, statusName(span.getStatus().getCode()));
             set(statusMessage, row, emptyToNull(span.getStatus().getMessage()));

@@ -118,16 +118,8 @@ final class ChunkBatchBuilder {
         }
         List<FieldVector> vectors = new ArrayList<>();
         try {
-            List<FieldVector> fixed = new ArrayList<>();
-            for (Column column : SpanSchema.COLUMNS) {
-                FieldVector vector = switch (column.staging()) {
-                    case VARCHAR, EVENTS, LINKS -> new VarCharVector(column.name(), allocator);
-                    case BIGINT, INTEGER, TIMESTAMP_NS -> new BigIntVector(column.name(), allocator);
-                    case DOUBLE -> new Float8Vector(column.name(), allocator);
-                };
-                fixed.add(vector);
-                vectors.add(vector);
-            }
+            List<FieldVector> fixed = ArrowSpanBatch.storedFixedVectors(allocator);
+            vectors.addAll(fixed);
             List<BatchColumn> attributeColumns = new ArrayList<>();
             attributeColumns.addAll(spanFamily.columns());
             attributeColumns.addAll(resourceFamily.columns());
@@ -692,11 +684,11 @@ final class ChunkBatchBuilder {
         return bytes;
     }
 
-    /** The fixed columns of {@link SpanSchema#COLUMNS}, written part by part, row by row, then copied into their vectors. */
+    /** The stored fixed columns ({@link SpanSchema#STORED_COLUMNS}), written part by part, row by row, then copied into their vectors. */
     private final class FixedColumns {
         private final List<FieldVector> vectors;
         private final VarCharStaging traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
-        private final long[] startTime, endTime, duration;
+        private final long[] startTime, duration;
         private final VarCharStaging statusCode, statusMessage, scopeName, scopeVersion;
         private final VarCharStaging[] promotedText = new VarCharStaging[Promoted.values().length];
         private final BigIntVector httpStatusCode;
@@ -735,7 +727,6 @@ final class ChunkBatchBuilder {
             name = new VarCharStaging(n, (int) nameBytes);
             kind = new VarCharStaging(n, 8 * n);
             startTime = new long[n];
-            endTime = new long[n];
             duration = new long[n];
             statusCode = new VarCharStaging(n, 5 * n);
             statusMessage = new VarCharStaging(n, (int) messageBytes);
@@ -757,8 +748,8 @@ final class ChunkBatchBuilder {
         }
 
         private static int indexOf(String column) {
-            for (int i = 0; i < SpanSchema.COLUMNS.size(); i++) {
-                if (SpanSchema.COLUMNS.get(i).name().equals(column)) {
+            for (int i = 0; i < SpanSchema.STORED_COLUMNS.size(); i++) {
+                if (SpanSchema.STORED_COLUMNS.get(i).name().equals(column)) {
                     return i;
                 }
             }
@@ -771,14 +762,14 @@ final class ChunkBatchBuilder {
                 writePromoted(part);
             }
             List<Object> columns = new ArrayList<>(List.of(traceId, spanId, parentSpanId, traceState, serviceName, name,
-                    kind, startTime, endTime, duration, statusCode, statusMessage, scopeName, scopeVersion));
+                    kind, startTime, duration, statusCode, statusMessage, scopeName, scopeVersion));
             for (Promoted promoted : Promoted.values()) {
                 columns.add(promoted == Promoted.HTTP_STATUS_CODE ? httpStatusCode : promotedText[promoted.ordinal()]);
             }
             columns.addAll(List.of(events, links, droppedAttributes, droppedEvents, droppedLinks, sampleWeight));
-            if (columns.size() != SpanSchema.COLUMNS.size()
-                    || !SpanSchema.COLUMNS.get(14).name().equals(Promoted.HTTP_METHOD.column)) {
-                throw new IllegalStateException("fixed columns out of step with SpanSchema.COLUMNS");
+            if (columns.size() != SpanSchema.STORED_COLUMNS.size()
+                    || !SpanSchema.STORED_COLUMNS.get(13).name().equals(Promoted.HTTP_METHOD.column)) {
+                throw new IllegalStateException("fixed columns out of step with SpanSchema.STORED_COLUMNS");
             }
             for (int c = 0; c < columns.size(); c++) {
                 FieldVector vector = vectors.get(c);
@@ -813,10 +804,8 @@ final class ChunkBatchBuilder {
                 int kindNumber = chunk.kind(row);
                 kind.set(out, KIND_NAMES[kindNumber >= 0 && kindNumber < KIND_NAMES.length ? kindNumber : 0]);
                 long start = chunk.startTimeUnixNano(row);
-                long end = chunk.endTimeUnixNano(row);
                 startTime[out] = start;
-                endTime[out] = end;
-                duration[out] = end - start;
+                duration[out] = chunk.endTimeUnixNano(row) - start;
                 int code = chunk.statusCode(row);
                 statusCode.set(out, STATUS_NAMES[code == 1 || code == 2 ? code : 0]);
                 setUnlessEmpty(statusMessage, out, statusMessages, row);

@@ -56,6 +56,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link TraceIdIndex} and the row group through the file's bloom filter on {@code trace_id}, which
  * every merged row group has either way.
  *
+ * <p>A merge writes the current {@linkplain SpanSchema#VERSION schema version}: inputs of an older one are
+ * re-encoded, never copied, and a file of an older version that planning would leave alone (a level-2
+ * file, a lone file of a closed partition) is rewritten by itself. The rewrite of a compacted file has its
+ * input's flush range and a name that sorts below the input's, which is how {@link SpanFiles} tells which
+ * of two files of one range to read.
+ *
  * <p>Steps of one merge, each crash-safe: the merged file is written under a temp name, its row
  * count checked against the inputs, its trace-ID sidecar written, then it is fsynced and renamed
  * to {@code part-<lastFlush>-c<firstFlush>-….parquet}. From that rename on, readers see it instead
@@ -155,12 +161,15 @@ public final class Compactor implements AutoCloseable {
     record PlannedMerge(PartitionPath partition, List<SpanFiles.SpanFile> inputs, int level) {
     }
 
-    /** What a span file's footer says: its rows, and its level. */
-    private record FileFacts(long rows, int level) {
+    /** What a span file's footer says: its rows, its level, and whether it is of an older schema version. */
+    private record FileFacts(long rows, int level, boolean outdated) {
     }
 
-    /** The files of one flush range (one file, or the files of one flush), with their rows and level. */
-    private record Run(List<SpanFiles.SpanFile> files, long rows, int level) {
+    /**
+     * The files of one flush range (one file, or the files of one flush), with their rows and level, and
+     * whether any is of an older schema version.
+     */
+    private record Run(List<SpanFiles.SpanFile> files, long rows, int level, boolean outdated) {
     }
 
     /** What one pass did. */
@@ -478,10 +487,14 @@ public final class Compactor implements AutoCloseable {
             List<Run> stretch = new ArrayList<>();
             for (List<SpanFiles.SpanFile> files : ranges.values()) {
                 Run run = new Run(files, files.stream().mapToLong(f -> known.get(f.path()).rows()).sum(),
-                        files.stream().mapToInt(f -> known.get(f.path()).level()).max().orElseThrow());
+                        files.stream().mapToInt(f -> known.get(f.path()).level()).max().orElseThrow(),
+                        files.stream().anyMatch(f -> known.get(f.path()).outdated()));
                 if (run.level() == LEVEL_FINAL || (files.size() == 1 && run.rows() >= config.targetSpans())) {
                     planStretch(partition.getKey(), stretch, closedPartition, plan);
                     stretch = new ArrayList<>();
+                    if (run.outdated()) {
+                        planRewrite(partition.getKey(), run.files(), plan);
+                    }
                 } else {
                     stretch.add(run);
                 }
@@ -513,9 +526,12 @@ public final class Compactor implements AutoCloseable {
         List<SpanFiles.SpanFile> files = group.stream().flatMap(r -> r.files().stream()).toList();
         long gathered = group.stream().filter(r -> r.level() == LEVEL_GATHERED).count();
         if (complete || gathered >= MAX_GATHERED_FILES) {
-            // A lone level-1 file stays as it is: merging it alone would give the same file again.
+            // A lone level-1 file stays as it is: merging it alone would give the same file again, unless
+            // it is of an older schema version.
             if (files.size() >= 2) {
                 plan.add(new PlannedMerge(partition, files, LEVEL_FINAL));
+            } else if (group.get(0).outdated()) {
+                planRewrite(partition, files, plan);
             }
             return;
         }
@@ -530,7 +546,17 @@ public final class Compactor implements AutoCloseable {
         }
     }
 
-    /** Rows and level of each file, from its footer (cached: a published file never changes). */
+    /**
+     * Plans {@code files} (one flush range) to be written again, alone, in the current schema version; a
+     * lone compacted file only when {@link SpanFiles#rewriteName} can name its rewrite.
+     */
+    private static void planRewrite(PartitionPath partition, List<SpanFiles.SpanFile> files, List<PlannedMerge> plan) {
+        if (files.size() > 1 || !files.get(0).compacted() || SpanFiles.rewriteName(files.get(0)) != null) {
+            plan.add(new PlannedMerge(partition, files, LEVEL_FINAL));
+        }
+    }
+
+    /** Rows, level and schema version of each file, from its footer (cached: a published file never changes). */
     private Map<Path, FileFacts> factsOf(FooterReader footers, List<SpanFiles.SpanFile> files) throws IOException {
         Map<Path, FileFacts> known = new HashMap<>();
         List<SpanFiles.SpanFile> unknown = new ArrayList<>();
@@ -553,22 +579,24 @@ public final class Compactor implements AutoCloseable {
         }
         Map<Path, Long> rows = rowCounts(connection, unknown);
         Map<Path, Integer> levels = new HashMap<>();
-        List<Path> compacted = unknown.stream().filter(SpanFiles.SpanFile::compacted).map(SpanFiles.SpanFile::path).toList();
-        if (!compacted.isEmpty()) {
-            try (Statement statement = connection.createStatement();
-                 ResultSet rs = statement.executeQuery("SELECT file_name, decode(value) FROM parquet_kv_metadata("
-                         + pathList(compacted) + ") WHERE decode(key) = '" + LEVEL_METADATA_KEY + "'")) {
-                while (rs.next()) {
-                    levels.put(Path.of(rs.getString(1)), Integer.parseInt(rs.getString(2).strip()));
-                }
-            } catch (SQLException | NumberFormatException e) {
-                throw new IOException("cannot read the compaction levels of span files: " + e.getMessage(), e);
+        Map<Path, Integer> versions = new HashMap<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT file_name, decode(key), decode(value) FROM parquet_kv_metadata("
+                     + pathList(unknown.stream().map(SpanFiles.SpanFile::path).toList()) + ") WHERE decode(key) IN ('"
+                     + LEVEL_METADATA_KEY + "', '" + SpanSchema.VERSION_METADATA_KEY + "')")) {
+            while (rs.next()) {
+                (rs.getString(2).equals(LEVEL_METADATA_KEY) ? levels : versions)
+                        .put(Path.of(rs.getString(1)), Integer.parseInt(rs.getString(3).strip()));
             }
+        } catch (SQLException | NumberFormatException e) {
+            throw new IOException("cannot read the compaction levels and schema versions of span files: "
+                    + e.getMessage(), e);
         }
         for (SpanFiles.SpanFile file : unknown) {
             // A compacted file with no level was merged before levels existed: sorted already, final.
             int level = file.compacted() ? levels.getOrDefault(file.path(), LEVEL_FINAL) : LEVEL_FLUSHED;
-            FileFacts fileFacts = new FileFacts(rows.getOrDefault(file.path(), 0L), level);
+            FileFacts fileFacts = new FileFacts(rows.getOrDefault(file.path(), 0L), level,
+                    versions.getOrDefault(file.path(), 1) < SpanSchema.VERSION);
             facts.put(file.path(), fileFacts);
             known.put(file.path(), fileFacts);
         }
@@ -606,7 +634,8 @@ public final class Compactor implements AutoCloseable {
         List<SpanFiles.SpanFile> inputs = planned.inputs();
         long firstFlush = inputs.stream().mapToLong(SpanFiles.SpanFile::firstFlush).min().orElseThrow();
         long lastFlush = inputs.stream().mapToLong(SpanFiles.SpanFile::lastFlush).max().orElseThrow();
-        Path target = partition.resolveUnder(layout.spansDir()).resolve(SpanFiles.compactedFileName(firstFlush, lastFlush));
+        Path target = partition.resolveUnder(layout.spansDir()).resolve(inputs.size() == 1 && inputs.get(0).compacted()
+                ? SpanFiles.rewriteName(inputs.get(0)) : SpanFiles.compactedFileName(firstFlush, lastFlush));
         Path temp = DataLayout.tempFor(target);
         List<Path> inputPaths = inputs.stream().map(SpanFiles.SpanFile::path).toList();
         long bytesBefore = 0;

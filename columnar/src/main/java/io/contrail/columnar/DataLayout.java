@@ -14,7 +14,7 @@ import java.util.stream.Stream;
  * Where things live under the data folder.
  *
  * <pre>
- * &lt;data&gt;/spans/date=YYYY-MM-DD/hour=HH/part-&lt;flush&gt;-&lt;random&gt;.parquet   span files (schema v1)
+ * &lt;data&gt;/spans/date=YYYY-MM-DD/hour=HH/part-&lt;flush&gt;-&lt;random&gt;.parquet   span files ({@link SpanSchema#VERSION})
  * &lt;data&gt;/spans/date=YYYY-MM-DD/hour=HH/part-&lt;last&gt;-c&lt;first&gt;-&lt;random&gt;.parquet   compacted ({@link SpanFiles})
  * &lt;data&gt;/wal/segment-&lt;n&gt;.wal                                        write-ahead log
  * &lt;data&gt;/quarantine/spans-&lt;time&gt;-&lt;flush&gt;-&lt;random&gt;.otlp.json        spans that failed to write ({@link Quarantine})

@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Writes spans into one Parquet file (schema v1, ZSTD) through Arrow and DuckDB's {@code COPY},
+ * Writes spans into one Parquet file (schema {@link SpanSchema#VERSION}, ZSTD) through Arrow and DuckDB's {@code COPY},
  * which measured fastest of the writers compared (DESIGN.md). The file is written under a temp
  * name, fsynced and renamed into place. Not thread-safe: one thread writes ({@link #prepare} may run on another).
  */
@@ -257,7 +257,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * limit (a merged file keeps its bloom filters, see {@link #DICTIONARY_SIZE_LIMIT}), rows in the order of
      * {@code inputs}, each file's as written, in row groups of {@code rowGroupSpans}, with {@code metadata}
      * added to the key/value metadata: the merge of files {@link RowGroupCopy} cannot copy. Columns
-     * are unified by name, as the {@code spans} view does; the inputs already agree on each attribute's
+     * are unified by name, as the {@code spans} view does, and written as {@link SpanSchema#VERSION} stores them
+     * (inputs of an older version may hold more); the inputs already agree on each attribute's
      * list/scalar shape ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
      */
     static void merge(Connection duckdb, List<Path> inputs, Path temp, int rowGroupSpans,
@@ -266,7 +267,8 @@ public final class ParquetSpanWriter implements AutoCloseable {
         StringBuilder keyValues = new StringBuilder(quoted(SpanSchema.VERSION_METADATA_KEY) + ": "
                 + quoted(String.valueOf(SpanSchema.VERSION)));
         metadata.forEach((key, value) -> keyValues.append(", ").append(quoted(key)).append(": ").append(quoted(value)));
-        String sql = "COPY (SELECT * FROM read_parquet([" + files + "], union_by_name = true, hive_partitioning = false)"
+        String sql = "COPY (SELECT " + SpanSchema.writerSelectList() + " FROM read_parquet([" + files
+                + "], union_by_name = true, hive_partitioning = false)"
                 + ") TO " + quoted(temp)
                 + " (FORMAT parquet, COMPRESSION zstd, KV_METADATA {" + keyValues + "}, PARQUET_VERSION V2, ROW_GROUP_SIZE "
                 + rowGroupSpans + ")";

@@ -42,7 +42,7 @@ import java.util.Map;
  * rate the compactor's thread spent 0.35 µs of CPU per span this way against 3.5–3.9 µs for DuckDB's union
  * (bench/results/row-group-copy/).
  *
- * <p>It applies when every input has the same columns of the same types — a file has a column per
+ * <p>It applies when every input is of the current schema version and has the same columns of the same types — a file has a column per
  * attribute key its spans carried, so at full rate, where each flush file of an hour holds tens of
  * thousands of spans, the files of an hour have the same columns — and when the inputs' row groups
  * average at least the given size, so that a merged file is not a long list of small row groups.
@@ -74,8 +74,9 @@ final class RowGroupCopy {
     }
 
     /**
-     * A copy of {@code files}, in this order, or null when it does not apply: their columns differ (by
-     * name, type or shape, in any order), or their row groups average fewer than {@code minAverageRowGroupSpans} rows.
+     * A copy of {@code files}, in this order, or null when it does not apply: one is of another schema
+     * version than {@link SpanSchema#VERSION}, their columns differ (by name, type or shape, in any order), or
+     * their row groups average fewer than {@code minAverageRowGroupSpans} rows.
      */
     static RowGroupCopy plan(List<Path> files, int minAverageRowGroupSpans) throws IOException {
         List<Input> inputs = new ArrayList<>();
@@ -86,6 +87,10 @@ final class RowGroupCopy {
             ParquetMetadata footer;
             try (ParquetFileReader reader = ParquetFileReader.open(localFile(file), readOptions())) {
                 footer = reader.getFooter();
+            }
+            if (!String.valueOf(SpanSchema.VERSION).equals(
+                    footer.getFileMetaData().getKeyValueMetaData().get(SpanSchema.VERSION_METADATA_KEY))) {
+                return null;
             }
             Map<String, Type> fileColumns = new HashMap<>();
             for (Type field : footer.getFileMetaData().getSchema().getFields()) {

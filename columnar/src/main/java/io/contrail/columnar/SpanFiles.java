@@ -74,6 +74,28 @@ public final class SpanFiles {
                 + String.format("%012d", firstFlush) + flushName.substring(randomStart);
     }
 
+    /**
+     * The name of a file holding what the compacted {@code file} holds, written again (in a newer schema
+     * version), that supersedes it: its flush range, and a random part below the input's (of two compacted
+     * files of one range, the one whose name sorts first is read). Null when the input's random part is 0 (or
+     * not one Contrail writes).
+     */
+    static String rewriteName(SpanFile file) {
+        String name = file.path().getFileName().toString();
+        int randomStart = name.lastIndexOf('-') + 1;
+        long random;
+        try {
+            random = Long.parseLong(name.substring(randomStart, name.length() - DataLayout.PARQUET_SUFFIX.length()), 16);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        if (random <= 0) {
+            return null;
+        }
+        return name.substring(0, randomStart) + String.format("%08x",
+                java.util.concurrent.ThreadLocalRandom.current().nextLong(random)) + DataLayout.PARQUET_SUFFIX;
+    }
+
     /** What a span file's name says; null when it is not a span file. */
     public static SpanFile parse(Path file) {
         long lastFlush = DataLayout.flushSegmentOf(file);

@@ -14,17 +14,20 @@ import java.util.stream.Collectors;
  * The one definition of how a span is stored: every Parquet writer, SQL view and document
  * derives its columns from here.
  *
- * <p>Schema v1 is one row per span. Fixed columns hold the OTLP span fields; every span attribute
- * becomes its own typed column {@code "attr.<key>"} and every resource attribute a column
- * {@code "resource.<key>"}, holding only the keys present in that file (files are read with
- * DuckDB's {@code union_by_name}). This layout was chosen by measurement — see
- * {@code docs/schema.md}. A change to the fixed columns is a new {@link #VERSION} with a migration
- * note in {@code docs/schema.md}.
+ * <p>One row per span. Fixed columns hold the OTLP span fields; every span attribute becomes its own
+ * typed column {@code "attr.<key>"} and every resource attribute a column {@code "resource.<key>"},
+ * holding only the keys present in that file (files are read with DuckDB's {@code union_by_name}).
+ * This layout was chosen by measurement — see {@code docs/schema.md}. A change to the stored columns
+ * is a new {@link #VERSION} with a migration note in {@code docs/schema.md}.
+ *
+ * <p>Version 2 (written now) stores every fixed column but the {@linkplain Column#derivation derived}
+ * ones ({@code end_time}), which the {@code spans} view computes; version 1 files stored them too.
+ * Readers take both side by side: they never read a derived column from a file.
  */
 public final class SpanSchema {
 
     /** Written into every Parquet file's key/value metadata under {@link #VERSION_METADATA_KEY}. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final String VERSION_METADATA_KEY = "contrail.schema_version";
 
     /** Prefix of the per-key columns holding span attributes, e.g. {@code "attr.http.route"}. */
@@ -157,9 +160,21 @@ public final class SpanSchema {
      * @param description what it holds
      * @param otlpSource  the OTLP field it comes from
      * @param zipkinSource the Zipkin v2 field it comes from
+     * @param derivation   null for a column stored in every file; else the SQL (over the stored columns) by
+     *                     which readers compute it: schema v2 files do not store it
      */
     public record Column(String name, String sqlType, Staging staging, String description,
-                         String otlpSource, String zipkinSource) {
+                         String otlpSource, String zipkinSource, String derivation) {
+
+        /** A column stored in every file. */
+        Column(String name, String sqlType, Staging staging, String description, String otlpSource,
+               String zipkinSource) {
+            this(name, sqlType, staging, description, otlpSource, zipkinSource, null);
+        }
+
+        public boolean stored() {
+            return derivation == null;
+        }
     }
 
     static final String EVENT_STRUCT =
@@ -167,7 +182,7 @@ public final class SpanSchema {
     static final String LINK_STRUCT =
             "STRUCT(trace_id VARCHAR, span_id VARCHAR, trace_state VARCHAR, attributes JSON, dropped_attributes_count INTEGER)";
 
-    /** The fixed columns of schema v1, in file order. */
+    /** The fixed columns, in the order of the {@code spans} view (and of v1 files, which stored them all). */
     public static final List<Column> COLUMNS = List.of(
             new Column("trace_id", "VARCHAR", Staging.VARCHAR,
                     "Trace ID, 32 lower-case hex digits", "Span.trace_id", "traceId (64-bit IDs left-padded with zeros)"),
@@ -187,7 +202,9 @@ public final class SpanSchema {
             new Column("start_time", "TIMESTAMP_NS", Staging.TIMESTAMP_NS,
                     "Start, UTC, nanosecond precision", "Span.start_time_unix_nano", "timestamp (µs)"),
             new Column("end_time", "TIMESTAMP_NS", Staging.TIMESTAMP_NS,
-                    "End, UTC, nanosecond precision", "Span.end_time_unix_nano", "timestamp + duration (µs)"),
+                    "End, UTC, nanosecond precision: start_time + duration_nanos",
+                    "Span.end_time_unix_nano", "timestamp + duration (µs)",
+                    "make_timestamp_ns(epoch_ns(start_time) + duration_nanos)"),
             new Column("duration_nanos", "BIGINT", Staging.BIGINT,
                     "end - start in nanoseconds", "derived", "duration (µs)"),
             new Column("status_code", "VARCHAR", Staging.VARCHAR,
@@ -231,6 +248,47 @@ public final class SpanSchema {
                     "Links the SDK dropped", "Span.dropped_links_count", "0"),
             new Column("sample_weight", "DOUBLE", Staging.DOUBLE,
                     "How many spans this stored span stands for (1.0 without sampling)", "-", "-"));
+
+    /** The fixed columns a file of {@link #VERSION} stores, in file order. */
+    public static final List<Column> STORED_COLUMNS = COLUMNS.stream().filter(Column::stored).toList();
+
+    /**
+     * The query that reads span files, v1 and v2 alike, from {@code source} (a {@code read_parquet} over them)
+     * as the {@code spans} view shows them: the fixed columns in {@link #COLUMNS} order, derived ones computed
+     * (never read from a v1 file), then every other column of the files (attributes, partition columns) as
+     * they come. {@code docs/schema.md} gives it to notebook users.
+     */
+    public static String readerQuery(String source) {
+        int lastDerived = 0;
+        for (int i = 0; i < COLUMNS.size(); i++) {
+            lastDerived = COLUMNS.get(i).stored() ? lastDerived : i;
+        }
+        StringBuilder select = new StringBuilder("SELECT ");
+        StringBuilder before = new StringBuilder();
+        for (Column column : COLUMNS.subList(0, lastDerived + 1)) {
+            select.append(column.stored() ? quote(column.name()) : column.derivation() + " AS " + quote(column.name()))
+                    .append(", ");
+            if (column.stored()) {
+                before.append(before.isEmpty() ? "" : ", ").append(quote(column.name()));
+            }
+        }
+        return select.append("* EXCLUDE (").append(before).append(") FROM (SELECT ").append(writerSelectList())
+                .append(" FROM ").append(source).append(')').toString();
+    }
+
+    /**
+     * The SELECT list that reads span files, v1 and v2 alike, as a file of {@link #VERSION} stores them: every
+     * column of the files but the derived ones, which v1 files hold, in the files' order.
+     */
+    public static String writerSelectList() {
+        StringBuilder derived = new StringBuilder();
+        for (Column column : COLUMNS) {
+            if (!column.stored()) {
+                derived.append(derived.isEmpty() ? "" : ", ").append('\'').append(column.name()).append('\'');
+            }
+        }
+        return "COLUMNS(lambda c: c NOT IN (" + derived + "))";
+    }
 
     private static final Map<String, Column> BY_NAME =
             COLUMNS.stream().collect(Collectors.toUnmodifiableMap(Column::name, Function.identity()));

@@ -371,8 +371,8 @@ class CompactorTest {
         String file = "'" + merged + "'";
         assertThat(query("SELECT span_id FROM read_parquet(" + file + ")").stream().map(row -> row.get(0)).toList())
                 .as("a union in flush order, no sort").containsExactlyElementsOf(flushedInOrder.get(merged.getParent()));
-        assertThat(query("SELECT value FROM parquet_kv_metadata(" + file + ") WHERE key = '"
-                + SpanSchema.VERSION_METADATA_KEY + "'").get(0).get(0)).asString().contains("1");
+        assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
+                + SpanSchema.VERSION_METADATA_KEY + "'")).containsExactly(List.of(String.valueOf(SpanSchema.VERSION)));
         assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
                 + Compactor.LEVEL_METADATA_KEY + "'").get(0).get(0)).asString().isIn("1", "2");
         try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:")) {
@@ -380,6 +380,52 @@ class CompactorTest {
                     .isNotEmpty().containsExactly(TraceIdIndex.keysOf(duckdb, merged));
         }
         return pass.merges().stream().filter(m -> m.output().equals(merged)).findFirst().orElseThrow();
+    }
+
+    /**
+     * A final compacted file of schema v1 — which planning alone would never merge again — is rewritten by
+     * itself into v2, under a name of the same flush range that readers take instead of the old one.
+     */
+    @Test
+    void aFinalFileOfSchemaV1IsRewrittenAloneIntoV2UnderANameReadersTakeInstead() throws Exception {
+        writeFlushes(3, 400);
+        DataLayout layout = new DataLayout(data);
+        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            compactor.compactOnce(silent());
+        }
+        Path v2 = SpanFiles.live(layout).get(0);
+        // The same spans as the v1 writer stored them: end_time a column, version 1, the file's level kept.
+        Path temp = DataLayout.tempFor(v2);
+        TestSpans.duckDbExecute("COPY (" + SpanSchema.readerQuery("read_parquet('" + v2 + "', hive_partitioning = false)")
+                + ") TO '" + temp + "' (FORMAT parquet, KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '1', '"
+                + Compactor.LEVEL_METADATA_KEY + "': '2'})");
+        java.nio.file.Files.move(temp, v2, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path v1 = v2;
+        String columns = "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('%s', hive_partitioning = false)) "
+                + "WHERE column_name = 'end_time'";
+        assertThat(query(String.format(columns, v1))).hasSize(1);
+        List<List<Object>> before = query("SELECT COLUMNS(*)::VARCHAR FROM (" + SpanSchema.readerQuery("$LIVE") + ") ORDER BY span_id");
+
+        Compactor.Pass pass;
+        try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
+             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+            pass = compactor.compactOnce(silent());
+            assertThat(pass.merges()).hasSize(1);
+            Path rewritten = pass.merges().get(0).output();
+            assertThat(pass.merges().get(0).inputFiles()).isEqualTo(1);
+            assertThat(java.nio.file.Files.exists(v1)).as("the v1 file is still on disk").isTrue();
+            SpanFiles.SpanFile old = SpanFiles.parse(v1);
+            SpanFiles.SpanFile now = SpanFiles.parse(rewritten);
+            assertThat(List.of(now.firstFlush(), now.lastFlush())).containsExactly(old.firstFlush(), old.lastFlush());
+            assertThat(SpanFiles.live(layout)).as("readers take the rewrite").contains(rewritten).doesNotContain(v1);
+            assertThat(query(String.format(columns, rewritten))).as("v2 stores no end_time").isEmpty();
+            assertThat(query("SELECT decode(value) FROM parquet_kv_metadata('" + rewritten + "') WHERE decode(key) IN ('"
+                    + SpanSchema.VERSION_METADATA_KEY + "', '" + Compactor.LEVEL_METADATA_KEY + "') ORDER BY decode(key)"))
+                    .containsExactly(List.of("2"), List.of(String.valueOf(SpanSchema.VERSION)));
+            assertThat(query("SELECT COLUMNS(*)::VARCHAR FROM (" + SpanSchema.readerQuery("$LIVE") + ") ORDER BY span_id")).isEqualTo(before);
+            assertThat(compactor.compactOnce(silent()).merges()).as("nothing is rewritten twice").isEmpty();
+        }
     }
 
     @Test

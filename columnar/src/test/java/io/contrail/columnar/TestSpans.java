@@ -18,6 +18,14 @@ import java.util.HexFormat;
 final class TestSpans {
 
     /** Every row of {@code sql}, run by a fresh in-memory DuckDB. */
+    /** Runs a statement that returns no rows (a COPY) in an in-memory DuckDB. */
+    static void duckDbExecute(String sql) throws java.sql.SQLException {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+             java.sql.Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
     static java.util.List<java.util.List<Object>> duckDbRows(String sql) throws java.sql.SQLException {
         try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
              java.sql.Statement s = c.createStatement();

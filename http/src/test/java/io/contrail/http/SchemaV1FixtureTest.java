@@ -66,4 +66,54 @@ class SchemaV1FixtureTest {
         assertThat(trace.toString()).isEqualTo(receivingNow.getJson("/api/traces/5b8efff798038103d269b633813fc60c")
                 .toString()).contains("payment declined");
     }
+
+    /**
+     * v1 files read beside the v2 files the server writes now, and compaction leaves only v2 files that answer
+     * the same: hour 16's v1 file merges with a v2 file (re-encoded: a v1 file's row groups are never copied),
+     * hour 17's lone v1 file, in a closed hour, is rewritten by itself.
+     */
+    @Test
+    void v1FilesReadBesideV2FilesAndCompactIntoV2() throws Exception {
+        String later = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\",\"value\":"
+                + "{\"stringValue\":\"checkout\"}}]},\"scopeSpans\":[{\"spans\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\","
+                + "\"spanId\":\"0000000000000abc\",\"parentSpanId\":\"eee19b7ec3c1b174\",\"name\":\"retry payment\",\"kind\":3,"
+                + "\"startTimeUnixNano\":\"1764000000300000000\",\"endTimeUnixNano\":\"1764000000420000000\","
+                + "\"attributes\":[{\"key\":\"user.id\",\"value\":{\"stringValue\":\"u42\"}}]}]}]}]}";
+        assertThat(onV1Files.post("/v1/traces", later.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "Content-Type", "application/json").statusCode()).isEqualTo(200);
+        onV1Files.flush();
+        assertThat(versionsOfLiveFiles()).as("v1 files beside a v2 file").containsExactlyInAnyOrder("1", "1", "2");
+        JsonNode before = onV1Files.sql(EVERY_SPAN);
+        assertThat(before.get("rows")).hasSize(5);
+        JsonNode spanOfV2 = onV1Files.sql("SELECT end_time, duration_nanos FROM spans WHERE span_id = '0000000000000abc'");
+        assertThat(spanOfV2.get("rows").get(0).get(0).asText()).isEqualTo("2025-11-24T16:00:00.420Z");
+        JsonNode traceBefore = onV1Files.getJson("/api/traces/5b8efff798038103d269b633813fc60c");
+
+        io.contrail.columnar.Compactor.Pass pass = onV1Files.server().compactor()
+                .compactOnce(new CompactionProgress(System.out));
+        assertThat(pass.merges()).hasSize(2);
+        assertThat(pass.merges()).noneMatch(io.contrail.columnar.Compactor.Merge::rowGroupsCopied);
+        assertThat(versionsOfLiveFiles()).as("only v2 files are read after compaction").containsExactly("2", "2");
+
+        assertThat(onV1Files.sql(EVERY_SPAN)).isEqualTo(before);
+        assertThat(onV1Files.getJson("/api/traces/5b8efff798038103d269b633813fc60c")).isEqualTo(traceBefore);
+        assertThat(onV1Files.server().compactor().compactOnce(new CompactionProgress(System.out)).merges())
+                .as("nothing is rewritten twice").isEmpty();
+    }
+
+    /** The schema version of each live span file of the server on v1 files. */
+    private List<String> versionsOfLiveFiles() throws Exception {
+        List<Path> live = io.contrail.columnar.SpanFiles.live(onV1Files.server().warehouse().layout());
+        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duckdb.createStatement();
+             ResultSet versions = statement.executeQuery("SELECT decode(value) FROM parquet_kv_metadata("
+                     + live.stream().map(p -> "'" + p + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"))
+                     + ") WHERE decode(key) = 'contrail.schema_version'")) {
+            List<String> found = new java.util.ArrayList<>();
+            while (versions.next()) {
+                found.add(versions.getString(1));
+            }
+            assertThat(found).hasSameSizeAs(live);
+            return found;
+        }
+    }
 }

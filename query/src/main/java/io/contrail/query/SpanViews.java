@@ -64,7 +64,7 @@ final class SpanViews {
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS " + EMPTY_TABLE + " (" + fixedColumnsDdl()
                     + ", \"date\" DATE, \"hour\" INTEGER)");
-            String source = hasFiles ? source(files) : EMPTY_TABLE;
+            String source = hasFiles ? source(files) : "(" + SpanSchema.readerQuery(EMPTY_TABLE) + ")";
             statement.execute("CREATE OR REPLACE VIEW spans AS SELECT * FROM " + source);
             statement.execute("CREATE OR REPLACE TABLE " + COLUMNS_TABLE + " AS SELECT * FROM spans LIMIT 0");
             String columns = columnsOf(statement);
@@ -221,14 +221,17 @@ final class SpanViews {
                     + "SELECT trace_id, count(*) AS roots, list(service_name || ': ' || name ORDER BY start_time) AS root_spans, "
                     + "min(start_time) AS start_time FROM spans WHERE parent_span_id IS NULL GROUP BY trace_id HAVING count(*) > 1");
 
-    /** A {@code read_parquet} over {@code files} (not empty) with the columns of the {@code spans} view. */
+    /**
+     * A subquery over {@code files} (not empty) with the columns of the {@code spans} view: a {@code read_parquet}
+     * of them as {@link SpanSchema#readerQuery} reads files of any schema version.
+     */
     static String source(List<Path> files) {
         StringBuilder list = new StringBuilder("read_parquet([");
         for (int i = 0; i < files.size(); i++) {
             list.append(i == 0 ? "'" : ", '").append(files.get(i).toString().replace("'", "''")).append('\'');
         }
-        return list.append("], hive_partitioning = true, union_by_name = true, "
-                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString();
+        return "(" + SpanSchema.readerQuery(list.append("], hive_partitioning = true, union_by_name = true, "
+                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString()) + ")";
     }
 
     private static boolean hasAttributeColumns(Statement statement) throws SQLException {

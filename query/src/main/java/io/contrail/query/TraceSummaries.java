@@ -1,5 +1,7 @@
 package io.contrail.query;
 
+import io.contrail.columnar.SpanSchema;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +74,8 @@ final class TraceSummaries {
                 statement.execute("DELETE FROM " + PARTS + " WHERE file IN (" + literals(removed) + ")");
             }
             if (!added.isEmpty()) {
-                statement.execute("INSERT INTO " + PARTS + " SELECT filename, trace_id, min(start_time), max(end_time), "
+                statement.execute("INSERT INTO " + PARTS + " SELECT filename, trace_id, min(start_time), "
+                        + "max(" + SpanSchema.column("end_time").derivation() + "), "
                         + "count(*), count(*) FILTER (WHERE status_code = 'ERROR'), list(DISTINCT service_name), "
                         + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL), "
                         + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL), list(hash(span_id)), "

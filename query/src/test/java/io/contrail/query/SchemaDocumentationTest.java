@@ -49,8 +49,11 @@ class SchemaDocumentationTest {
     Path data;
 
     /** One row of the fixed-column table, backticks removed. */
-    record DocumentedColumn(String name, String type, String description, String otlpSource,
+    record DocumentedColumn(String name, String type, String inFiles, String description, String otlpSource,
                             String zipkinSource) {
+        boolean inVersion(int version) {
+            return List.of(inFiles.split(", ")).contains("v" + version);
+        }
     }
 
     @Test
@@ -63,9 +66,81 @@ class SchemaDocumentationTest {
                 .containsExactlyElementsOf(SpanSchema.COLUMNS.stream().map(SpanSchema.Column::sqlType).toList());
         // The rest of each row is derived from SpanSchema too, so the page cannot drift from it.
         assertThat(documented).containsExactlyElementsOf(SpanSchema.COLUMNS.stream()
-                .map(c -> new DocumentedColumn(c.name(), c.sqlType(), c.description(), c.otlpSource(),
-                        c.zipkinSource()))
+                .map(c -> new DocumentedColumn(c.name(), c.sqlType(), c.stored() ? "v1, v2" : "v1", c.description(),
+                        c.otlpSource(), c.zipkinSource()))
                 .toList());
+        assertThat(Files.readString(SCHEMA_DOC)).contains("This page describes **schema version " + SpanSchema.VERSION + "**");
+    }
+
+    /**
+     * The recipe docs/schema.md gives notebook users is the query the {@code spans} view runs, and it reads a
+     * folder of v1 and v2 files, in plain DuckDB, as Contrail's {@code spans} does.
+     */
+    @Test
+    void theNotebookRecipeIsTheViewsQueryAndReadsV1AndV2FilesAlike() throws Exception {
+        String recipe = recipe();
+        String glob = "contrail-data/spans/*/*/*.parquet";
+        String source = "read_parquet('" + glob + "', union_by_name = true, hive_partitioning = true, "
+                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})";
+        assertThat(normalized(recipe)).isEqualTo(normalized("CREATE VIEW spans AS " + SpanSchema.readerQuery(source)));
+
+        Path fixture = Path.of("..", "http", "src", "test", "resources", "schema-v1", "data");
+        try (Stream<Path> walk = Files.walk(fixture)) {
+            for (Path file : walk.filter(Files::isRegularFile).toList()) {
+                Path copy = data.resolve(fixture.relativize(file).toString());
+                Files.createDirectories(copy.getParent());
+                Files.copy(file, copy);
+            }
+        }
+        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+            warehouse.append(checkoutTraces());
+            warehouse.flush();
+        }
+        String all = "SELECT * FROM spans ORDER BY trace_id, span_id, kind";
+        List<List<Object>> viaContrail;
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            viaContrail = engine.query(all).rows();
+        }
+        List<List<Object>> viaRecipe = new ArrayList<>();
+        try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:");
+             Statement statement = duckdb.createStatement()) {
+            statement.execute(recipe.replace(glob, (data.toAbsolutePath() + "/spans/*/*/*.parquet").replace("'", "''")));
+            try (ResultSet rs = statement.executeQuery("SELECT DISTINCT decode(value) FROM parquet_kv_metadata('"
+                    + data.toAbsolutePath() + "/spans/*/*/*.parquet') WHERE decode(key) = '"
+                    + SpanSchema.VERSION_METADATA_KEY + "' ORDER BY 1")) {
+                List<String> versions = new ArrayList<>();
+                while (rs.next()) {
+                    versions.add(rs.getString(1));
+                }
+                assertThat(versions).as("the folder holds both versions").containsExactly("1", "2");
+            }
+            try (ResultSet rs = statement.executeQuery(all)) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<Object> row = new ArrayList<>();
+                    for (int i = 1; i <= columns; i++) {
+                        row.add(SqlValues.toJava(rs.getObject(i)));
+                    }
+                    viaRecipe.add(row);
+                }
+            }
+        }
+        assertThat(viaContrail).hasSizeGreaterThan(2);
+        assertThat(viaRecipe).isEqualTo(viaContrail);
+    }
+
+    /** The SQL block after "Reading the files without Contrail" in docs/schema.md. */
+    private static String recipe() throws IOException {
+        String doc = Files.readString(SCHEMA_DOC);
+        int at = doc.indexOf("**Reading the files without Contrail**");
+        assertThat(at).as("docs/schema.md has the notebook recipe").isNotNegative();
+        int start = doc.indexOf("```sql\n", at) + "```sql\n".length();
+        return doc.substring(start, doc.indexOf("```", start)).strip().replaceAll(";$", "");
+    }
+
+    /** SQL with identifiers unquoted and whitespace collapsed, for comparing text. */
+    private static String normalized(String sql) {
+        return sql.replace("\"", "").replaceAll("\\s+", " ").replace("( ", "(").replace(" )", ")").strip();
     }
 
     @Test
@@ -89,8 +164,9 @@ class SchemaDocumentationTest {
             List<String> fixedInFileOrder = described.keySet().stream()
                     .filter(name -> !isAttributeColumn(name) && !name.equals("date") && !name.equals("hour"))
                     .toList();
-            assertThat(fixedInFileOrder).containsExactlyElementsOf(documented.stream().map(DocumentedColumn::name).toList());
-            for (DocumentedColumn column : documented) {
+            List<DocumentedColumn> stored = documented.stream().filter(c -> c.inVersion(SpanSchema.VERSION)).toList();
+            assertThat(fixedInFileOrder).containsExactlyElementsOf(stored.stream().map(DocumentedColumn::name).toList());
+            for (DocumentedColumn column : stored) {
                 assertThat(described.get(column.name()))
                         .as("type of %s", column.name())
                         .isEqualTo(duckDbRendering(statement, column.type()));
@@ -116,7 +192,7 @@ class SchemaDocumentationTest {
                 }
             }
             long parquetFiles = files.stream().filter(file -> file.toString().endsWith(".parquet")).count();
-            assertThat(versionByFile).hasSize((int) parquetFiles).allSatisfy((file, version) -> assertThat(version).isEqualTo("1"));
+            assertThat(versionByFile).hasSize((int) parquetFiles).allSatisfy((file, version) -> assertThat(version).isEqualTo(String.valueOf(SpanSchema.VERSION)));
         }
     }
 
@@ -130,12 +206,13 @@ class SchemaDocumentationTest {
             header++;
         }
         assertThat(cells(lines.get(header)))
-                .containsExactly("column", "type", "description", "OTLP source", "Zipkin source");
+                .containsExactly("column", "type", "in files", "description", "OTLP source", "Zipkin source");
         List<DocumentedColumn> columns = new ArrayList<>();
         for (int i = header + 2; i < lines.size() && lines.get(i).startsWith("|"); i++) {
             List<String> cells = cells(lines.get(i));
-            assertThat(cells).as("cells of %s", lines.get(i)).hasSize(5);
-            columns.add(new DocumentedColumn(cells.get(0), cells.get(1), cells.get(2), cells.get(3), cells.get(4)));
+            assertThat(cells).as("cells of %s", lines.get(i)).hasSize(6);
+            columns.add(new DocumentedColumn(cells.get(0), cells.get(1), cells.get(2), cells.get(3), cells.get(4),
+                    cells.get(5)));
         }
         return columns;
     }

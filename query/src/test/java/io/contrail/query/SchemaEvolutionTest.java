@@ -95,13 +95,14 @@ class SchemaEvolutionTest {
             warehouse.flush();
         }
         Path today = new io.contrail.columnar.DataLayout(data).spanFiles().get(0);
-        // A newer writer: one fixed column more, one fewer, and version 2 in the file's metadata.
+        // A newer writer: one fixed column more, one fewer, and the next version in the file's metadata.
         Path future = today.resolveSibling("part-999999999999-0000abcd.parquet");
         try (Connection duck = DriverManager.getConnection("jdbc:duckdb:");
              Statement statement = duck.createStatement()) {
             statement.execute("COPY (SELECT * EXCLUDE (kind) REPLACE ('00000000000000b2' AS span_id), "
                     + "42 AS cost_micro_dollars FROM read_parquet('" + today + "')) TO '" + future
-                    + "' (FORMAT parquet, KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '2'})");
+                    + "' (FORMAT parquet, KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '" + (SpanSchema.VERSION + 1)
+                    + "'})");
         }
         try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
             assertThat(engine.query("SELECT span_id, kind, cost_micro_dollars FROM spans ORDER BY span_id")
@@ -109,7 +110,8 @@ class SchemaEvolutionTest {
                     Arrays.asList("00000000000000b2", null, 42));
             assertThat(engine.query("SELECT DISTINCT decode(value) FROM parquet_kv_metadata('" + data
                     + "/spans/*/*/*.parquet') WHERE decode(key) = '" + SpanSchema.VERSION_METADATA_KEY + "' ORDER BY 1")
-                    .rows()).as("each file says its version").containsExactly(List.of("1"), List.of("2"));
+                    .rows()).as("each file says its version").containsExactly(List.of(String.valueOf(SpanSchema.VERSION)),
+                    List.of(String.valueOf(SpanSchema.VERSION + 1)));
         }
     }
 }
