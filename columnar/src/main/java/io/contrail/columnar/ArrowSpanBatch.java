@@ -41,10 +41,24 @@ final class ArrowSpanBatch implements AutoCloseable {
 
     private final VectorSchemaRoot root;
     private final List<TypedColumn> attributeColumns;
+    private final List<String> overflowedColumns;
 
     ArrowSpanBatch(VectorSchemaRoot root, List<TypedColumn> attributeColumns) {
+        this(root, attributeColumns, List.of());
+    }
+
+    ArrowSpanBatch(VectorSchemaRoot root, List<TypedColumn> attributeColumns, List<String> overflowedColumns) {
         this.root = root;
         this.attributeColumns = List.copyOf(attributeColumns);
+        this.overflowedColumns = List.copyOf(overflowedColumns);
+    }
+
+    /**
+     * The attribute columns ({@code attr.<key>}, {@code resource.<key>}) this batch's keys would have had past
+     * the bound on attribute columns: their values are in an overflow column instead.
+     */
+    List<String> overflowedColumns() {
+        return overflowedColumns;
     }
 
     /** An attribute column of a batch and the type its values get in this file. */
@@ -62,23 +76,33 @@ final class ArrowSpanBatch implements AutoCloseable {
     /** Notes in {@code shapes} the list/scalar shape of each attribute column: call once the file is written. */
     void recordShapes(AttributeShapes shapes) {
         for (TypedColumn column : attributeColumns) {
-            shapes.record(column.name(), column.type().isList());
+            if (column.type() != AttributeType.OVERFLOW) {
+                shapes.record(column.name(), column.type().isList());
+            }
         }
     }
 
     /**
      * Whether every attribute column of this batch has the shape {@code shapes} knows for it, or a column
      * {@code shapes} does not know yet: false when a file written since this batch was built fixed another
-     * shape for one of its columns, and the batch must be built again.
+     * shape for one of its columns, or took the room under the bound on attribute columns that the batch's new
+     * columns took, and the batch must be built again.
      */
     boolean agreesWith(AttributeShapes shapes) {
+        int unknown = 0;
         for (TypedColumn column : attributeColumns) {
+            if (column.type() == AttributeType.OVERFLOW) {
+                continue;
+            }
             Boolean storedAsList = shapes.isList(column.name());
-            if (storedAsList != null && storedAsList != column.type().isList()) {
+            if (storedAsList == null) {
+                unknown++;
+            } else if (storedAsList != column.type().isList()) {
                 return false;
             }
         }
-        return true;
+        // Columns new to the files, counted against the bound as it stood when the batch was built.
+        return unknown == 0 || shapes.columnCount() + unknown <= shapes.maxColumns();
     }
 
     /** Attribute columns of this batch, e.g. {@code attr.http.route → BIGINT}. */
@@ -197,6 +221,7 @@ final class ArrowSpanBatch implements AutoCloseable {
             String ref = source + "." + SpanSchema.quote(column.name());
             String expression = column.type().isList()
                     ? "from_json(" + ref + ", '[\"" + column.type().elementType + "\"]')"
+                    : column.type() == AttributeType.OVERFLOW ? "CAST(CAST(" + ref + " AS JSON) AS " + column.type().sqlType + ")"
                     : ref;
             expressions.add(expression + " AS " + SpanSchema.quote(column.name()));
         }
@@ -406,7 +431,9 @@ final class ArrowSpanBatch implements AutoCloseable {
     enum AttributeType {
         BOOLEAN("BOOLEAN", null), BIGINT("BIGINT", null), DOUBLE("DOUBLE", null), VARCHAR("VARCHAR", null),
         BOOLEAN_LIST("BOOLEAN[]", "BOOLEAN"), BIGINT_LIST("BIGINT[]", "BIGINT"),
-        DOUBLE_LIST("DOUBLE[]", "DOUBLE"), VARCHAR_LIST("VARCHAR[]", "VARCHAR");
+        DOUBLE_LIST("DOUBLE[]", "DOUBLE"), VARCHAR_LIST("VARCHAR[]", "VARCHAR"),
+        /** The overflow column of a family: its JSON object stored as a map of key to value as text. */
+        OVERFLOW("MAP(VARCHAR, VARCHAR)", null);
 
         final String sqlType;
         final String elementType;

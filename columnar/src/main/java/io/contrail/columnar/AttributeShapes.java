@@ -17,14 +17,33 @@ import java.util.concurrent.ConcurrentHashMap;
  * a key first stored as a scalar keeps scalar shape (later arrays become JSON text).
  * Column names compare case-insensitively for ASCII letters, as DuckDB's do
  * ({@link SpanSchema#foldedColumnName}).
+ *
+ * <p>It is also the table's list of attribute columns, and holds their bound: once the files have
+ * {@link #maxColumns} attribute columns (span and resource together), a key without one goes to the overflow
+ * column of its family ({@link SpanSchema#SPAN_ATTRIBUTE_OVERFLOW}) instead of getting a column.
  */
 final class AttributeShapes {
 
+    /**
+     * The default bound on attribute columns: as many as ClickHouse's JSON type keeps as columns of their own
+     * ({@code max_dynamic_paths}) before the rest go to its shared data. The bench workload has ~150.
+     */
+    static final int DEFAULT_MAX_COLUMNS = 1024;
+
     private final Map<String, Boolean> listByColumn = new ConcurrentHashMap<>();
+    private final int maxColumns;
+
+    AttributeShapes() {
+        this(DEFAULT_MAX_COLUMNS);
+    }
+
+    AttributeShapes(int maxColumns) {
+        this.maxColumns = maxColumns;
+    }
 
     /** Reads the shapes of the attribute columns of existing span files. */
-    static AttributeShapes load(Connection duckdb, List<Path> files, String glob) throws SQLException {
-        AttributeShapes shapes = new AttributeShapes();
+    static AttributeShapes load(Connection duckdb, List<Path> files, String glob, int maxColumns) throws SQLException {
+        AttributeShapes shapes = new AttributeShapes(maxColumns);
         if (files.isEmpty()) {
             return shapes;
         }
@@ -46,5 +65,14 @@ final class AttributeShapes {
 
     void record(String column, boolean list) {
         listByColumn.putIfAbsent(SpanSchema.foldedColumnName(column), list);
+    }
+
+    /** How many attribute columns the files have (a key differing only in ASCII case from another: one). */
+    int columnCount() {
+        return listByColumn.size();
+    }
+
+    int maxColumns() {
+        return maxColumns;
     }
 }

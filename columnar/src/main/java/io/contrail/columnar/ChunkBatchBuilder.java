@@ -116,13 +116,15 @@ final class ChunkBatchBuilder {
             spanFamily.observe(part);
             resourceFamily.observe(part);
         }
+        List<BatchColumn> attributeColumns = new ArrayList<>();
+        attributeColumns.addAll(spanFamily.columns());
+        attributeColumns.addAll(resourceFamily.columns());
+        List<BatchColumn> overflowed = overflowed(attributeColumns, shapes);
+        attributeColumns.removeAll(overflowed);
         List<FieldVector> vectors = new ArrayList<>();
         try {
             List<FieldVector> fixed = ArrowSpanBatch.storedFixedVectors(allocator);
             vectors.addAll(fixed);
-            List<BatchColumn> attributeColumns = new ArrayList<>();
-            attributeColumns.addAll(spanFamily.columns());
-            attributeColumns.addAll(resourceFamily.columns());
             for (BatchColumn column : attributeColumns) {
                 vectors.add(column.resolve(allocator, shapes, rowCount));
             }
@@ -136,13 +138,101 @@ final class ChunkBatchBuilder {
                 column.write(pairs, text, rowCount);
                 types.add(new ArrowSpanBatch.TypedColumn(column.name, column.type));
             }
+            for (boolean resource : new boolean[] {false, true}) {
+                List<BatchColumn> family = overflowed.stream().filter(c -> c.resource == resource).toList();
+                if (!family.isEmpty()) {
+                    String name = resource ? SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW : SpanSchema.SPAN_ATTRIBUTE_OVERFLOW;
+                    VarCharVector vector = new VarCharVector(name, allocator);
+                    vectors.add(vector);
+                    writeOverflow(family, text, vector);
+                    types.add(new ArrowSpanBatch.TypedColumn(name, ArrowSpanBatch.AttributeType.OVERFLOW));
+                }
+            }
             VectorSchemaRoot root = new VectorSchemaRoot(vectors);
             root.setRowCount(rowCount);
-            return new ArrowSpanBatch(root, types);
+            return new ArrowSpanBatch(root, types, overflowed.stream().map(c -> c.name).toList());
         } catch (RuntimeException | Error e) {
             vectors.forEach(FieldVector::close);
             throw e;
         }
+    }
+
+    /**
+     * The columns of {@code columns} whose keys go to the overflow column instead: keys without a column in
+     * the table yet ({@link AttributeShapes}) once the table's bound would be passed, those on the fewest
+     * spans first (keys on as many spans: the later seen).
+     */
+    private static List<BatchColumn> overflowed(List<BatchColumn> columns, AttributeShapes shapes) {
+        List<BatchColumn> fresh = new ArrayList<>();
+        for (BatchColumn column : columns) {
+            if (shapes.isList(column.name) == null) {
+                fresh.add(column);
+            }
+        }
+        int room = Math.max(0, shapes.maxColumns() - shapes.columnCount());
+        if (fresh.size() <= room) {
+            return List.of();
+        }
+        fresh.sort(java.util.Comparator.comparingLong((BatchColumn c) -> c.spans).reversed());
+        return new ArrayList<>(fresh.subList(room, fresh.size()));
+    }
+
+    /**
+     * Writes the values of the overflowed columns of one family into {@code vector}: per row, a JSON object
+     * of its keys and their values as text ({@link AttributeValues#toText}; an unset value as null), which
+     * the file stores as a {@code MAP(VARCHAR, VARCHAR)}. Keys differing only in ASCII case stay apart.
+     */
+    private void writeOverflow(List<BatchColumn> family, VarCharStaging text, VarCharVector vector) {
+        List<int[]> entries = new ArrayList<>(); // {row, index in sources, value index}
+        List<AttributeColumn> sources = new ArrayList<>();
+        for (BatchColumn column : family) {
+            boolean resource = column.resource;
+            for (BatchColumn.Source source : column.sources) {
+                for (AttributeColumn attributes : source.columns()) {
+                    sources.add(attributes);
+                    pairs.collect(source.part(), attributes, resource, null);
+                    for (int p = 0; p < pairs.count; p++) {
+                        entries.add(new int[] {source.part().base + pairs.rows[p], sources.size() - 1, pairs.values[p]});
+                    }
+                }
+            }
+        }
+        entries.sort(java.util.Comparator.comparingInt(e -> e[0]));
+        text.reset(0);
+        for (int at = 0; at < entries.size(); ) {
+            int row = entries.get(at)[0];
+            int end = at;
+            while (end < entries.size() && entries.get(end)[0] == row) {
+                end++;
+            }
+            List<int[]> ofRow = entries.subList(at, end);
+            text.set(row, AttributeValues.render(g -> {
+                g.writeStartObject();
+                for (int[] entry : ofRow) {
+                    AttributeColumn column = sources.get(entry[1]);
+                    g.writeFieldName(column.key());
+                    if (column.kind(entry[2]) == 0) {
+                        g.writeNull();
+                    } else {
+                        g.writeString(textOf(column, entry[2]));
+                    }
+                }
+                g.writeEndObject();
+            }));
+            at = end;
+        }
+        text.copyInto(vector);
+    }
+
+    /** Value {@code i} of {@code column} as text, as {@link AttributeValues#toText} renders it. */
+    private static String textOf(AttributeColumn column, int i) {
+        return switch (column.kind(i)) {
+            case K_STRING -> column.bytes().string(i);
+            case K_BOOL -> column.bits(i) != 0 ? "true" : "false";
+            case K_INT -> Long.toString(column.bits(i));
+            case K_DOUBLE -> Double.toString(Double.longBitsToDouble(column.bits(i)));
+            default -> AttributeValues.toText(anyValue(column, i));
+        };
     }
 
     /** One {@link ChunkRows}: output rows {@code base .. base + size - 1}, local index {@code k} being row {@code base + k}. */
@@ -448,12 +538,14 @@ final class ChunkBatchBuilder {
             int[] firstOrdinal = new int[columns.size()];
             int[] kindsOf = new int[columns.size()];
             long[] bytesOf = new long[columns.size()];
+            long[] spansOf = new long[columns.size()];
             List<Integer> unseen = new ArrayList<>();
             int[] resourceFirstOut = resource ? part.resourceFirstOut() : null;
             for (int j = 0; j < columns.size(); j++) {
                 AttributeColumn column = columns.get(j);
                 int kinds = 0;
                 int values = 0;
+                long spans = 0;
                 long bytes = 0;
                 int first = Integer.MAX_VALUE;
                 int ordinal = 0;
@@ -461,6 +553,7 @@ final class ChunkBatchBuilder {
                 if (!resource && part.firstOut == null) {
                     kinds = column.kinds();
                     values = column.size();
+                    spans = values;
                     bytes = valueBytes.end(values - 1) - valueBytes.start(0);
                     first = column.owner(0);
                     ordinal = column.ordinal(0);
@@ -470,6 +563,7 @@ final class ChunkBatchBuilder {
                         if (out >= 0) {
                             kinds |= column.kind(i);
                             values++;
+                            spans += resource ? part.resourceRows(column.owner(i)) : 1;
                             // A resource's value is written into every selected row of the resource.
                             bytes += (long) valueBytes.length(i) * (resource ? part.resourceRows(column.owner(i)) : 1);
                             if (out < first) {
@@ -486,6 +580,7 @@ final class ChunkBatchBuilder {
                 firstOrdinal[j] = ordinal;
                 kindsOf[j] = kinds;
                 bytesOf[j] = bytes;
+                spansOf[j] = spans;
                 BatchColumn target = byKey.get(column.key());
                 if (target == null) {
                     unseen.add(j);
@@ -513,6 +608,7 @@ final class ChunkBatchBuilder {
                 if (targets[j] != null) {
                     targets[j].kinds |= kindsOf[j];
                     targets[j].bytes += bytesOf[j];
+                    targets[j].spans += spansOf[j];
                     targets[j].addSource(part, columns.get(j));
                 }
             }
@@ -536,6 +632,8 @@ final class ChunkBatchBuilder {
         int kinds;
         /** Bytes of the selected values in the chunks (strings: as written), to size the column's text. */
         long bytes;
+        /** Selected rows with a value (a key repeated in a span's list counts twice), to rank keys. */
+        long spans;
         AttributeType type;
         FieldVector vector;
         VarCharStaging text;

@@ -157,8 +157,11 @@ public final class Compactor implements AutoCloseable {
                         Path output, long millis, int level, boolean rowGroupsCopied) {
     }
 
-    /** A merge a plan asks for: every input of one partition's flush range, and the level of the output. */
-    record PlannedMerge(PartitionPath partition, List<SpanFiles.SpanFile> inputs, int level) {
+    /**
+     * A merge a plan asks for: every input of one partition's flush range, the level of the output, and whether
+     * an input is of an older schema version.
+     */
+    record PlannedMerge(PartitionPath partition, List<SpanFiles.SpanFile> inputs, int level, boolean outdated) {
     }
 
     /** What a span file's footer says: its rows, its level, and whether it is of an older schema version. */
@@ -529,7 +532,7 @@ public final class Compactor implements AutoCloseable {
             // A lone level-1 file stays as it is: merging it alone would give the same file again, unless
             // it is of an older schema version.
             if (files.size() >= 2) {
-                plan.add(new PlannedMerge(partition, files, LEVEL_FINAL));
+                plan.add(new PlannedMerge(partition, files, LEVEL_FINAL, group.stream().anyMatch(Run::outdated)));
             } else if (group.get(0).outdated()) {
                 planRewrite(partition, files, plan);
             }
@@ -542,7 +545,8 @@ public final class Compactor implements AutoCloseable {
         List<SpanFiles.SpanFile> flushed = group.subList(firstFlushed, group.size()).stream()
                 .flatMap(r -> r.files().stream()).toList();
         if (flushed.size() >= 2) {
-            plan.add(new PlannedMerge(partition, flushed, LEVEL_GATHERED));
+            plan.add(new PlannedMerge(partition, flushed, LEVEL_GATHERED,
+                    group.subList(firstFlushed, group.size()).stream().anyMatch(Run::outdated)));
         }
     }
 
@@ -552,7 +556,7 @@ public final class Compactor implements AutoCloseable {
      */
     private static void planRewrite(PartitionPath partition, List<SpanFiles.SpanFile> files, List<PlannedMerge> plan) {
         if (files.size() > 1 || !files.get(0).compacted() || SpanFiles.rewriteName(files.get(0)) != null) {
-            plan.add(new PlannedMerge(partition, files, LEVEL_FINAL));
+            plan.add(new PlannedMerge(partition, files, LEVEL_FINAL, true));
         }
     }
 
@@ -657,7 +661,7 @@ public final class Compactor implements AutoCloseable {
             Map<String, String> metadata = Map.of(LEVEL_METADATA_KEY, Integer.toString(planned.level()));
             copied = copyRowGroups(inputPaths, temp, metadata, partition);
             if (!copied) {
-                ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(), metadata);
+                ParquetSpanWriter.merge(duckdb, inputPaths, temp, config.rowGroupSpans(), metadata, planned.outdated());
             }
             spans = rowCounts(duckdb, List.of(new SpanFiles.SpanFile(temp, partition, firstFlush, lastFlush))).values()
                     .stream().mapToLong(Long::longValue).sum();

@@ -54,23 +54,39 @@ public final class ParquetSpanWriter implements AutoCloseable {
                     .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 0, 0, 0, 0, 0, 0, 0}))
                     .setName("contrail write probe").build());
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParquetSpanWriter.class);
+
     private final BufferAllocator allocator;
     private final DuckDBConnection connection;
+    private final java.util.concurrent.atomic.AtomicLong keysOverflowed = new java.util.concurrent.atomic.AtomicLong();
     private final AttributeShapes shapes;
     private final Path dataRoot;
 
-    /** A writer for files under {@code layout}, keeping attribute shapes consistent with the files there. */
+    /**
+     * A writer for files under {@code layout}, keeping attribute shapes consistent with the files there, and at
+     * most {@link Warehouse.Config#DEFAULT_MAX_ATTRIBUTE_COLUMNS} attribute columns.
+     */
     public ParquetSpanWriter(BufferAllocator allocator, int threads, DataLayout layout) throws SQLException, IOException {
+        this(allocator, threads, layout, Warehouse.Config.DEFAULT_MAX_ATTRIBUTE_COLUMNS);
+    }
+
+    /** A writer whose files have at most {@code maxAttributeColumns} attribute columns in all. */
+    public ParquetSpanWriter(BufferAllocator allocator, int threads, DataLayout layout, int maxAttributeColumns)
+            throws SQLException, IOException {
         this.allocator = allocator;
         this.connection = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:");
         try (Statement statement = connection.createStatement()) {
             statement.execute("SET threads = " + Math.max(1, threads));
         }
-        this.shapes = AttributeShapes.load(connection, layout.spanFiles(), layout.spansGlob());
+        this.shapes = AttributeShapes.load(connection, layout.spanFiles(), layout.spansGlob(), maxAttributeColumns);
         this.dataRoot = layout.root();
     }
 
-    /** Writes {@code spans} to {@code target} and returns the file's size in bytes. */
+    /**
+     * Writes {@code spans} to {@code target} and returns the file's size in bytes, span by span: the reference
+     * build the chunk path ({@link #writeRows}, what the server writes) is held to, used by the bench and the
+     * tests. It does not bound the attribute columns.
+     */
     public long write(List<SpanRef> spans, Path target) throws IOException {
         return write(spans.size(), a -> ArrowSpanBatch.fromSpanRefs(a, spans, shapes), TraceIdIndex.keysOf(spans), target);
     }
@@ -215,6 +231,15 @@ public final class ParquetSpanWriter implements AutoCloseable {
             }
             // Only a written file fixes a column's shape: a batch that failed must not decide it.
             batch.recordShapes(shapes);
+            List<String> overflowed = batch.overflowedColumns();
+            if (!overflowed.isEmpty()) {
+                keysOverflowed.addAndGet(overflowed.size());
+                LOG.warn("{} attribute keys of {} spans got no column of their own: the files have {} attribute columns, "
+                        + "the bound (--max-attribute-columns), so their values went to {} and {} (e.g. {}). An "
+                        + "application that puts IDs into attribute keys does this; put them into values instead",
+                        overflowed.size(), batch.rowCount(), shapes.columnCount(), SpanSchema.SPAN_ATTRIBUTE_OVERFLOW,
+                        SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW, String.join(", ", overflowed.subList(0, Math.min(5, overflowed.size()))));
+            }
         }
     }
 
@@ -258,16 +283,16 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * {@code inputs}, each file's as written, in row groups of {@code rowGroupSpans}, with {@code metadata}
      * added to the key/value metadata: the merge of files {@link RowGroupCopy} cannot copy. Columns
      * are unified by name, as the {@code spans} view does, and written as {@link SpanSchema#VERSION} stores them
-     * (inputs of an older version may hold more); the inputs already agree on each attribute's
+     * (inputs of an older version, {@code outdated}, hold more); the inputs already agree on each attribute's
      * list/scalar shape ({@link AttributeShapes}), so the union cannot fail. The caller publishes {@code temp}.
      */
     static void merge(Connection duckdb, List<Path> inputs, Path temp, int rowGroupSpans,
-                      java.util.Map<String, String> metadata) throws SQLException {
+                      java.util.Map<String, String> metadata, boolean outdated) throws SQLException {
         String files = inputs.stream().map(ParquetSpanWriter::quoted).collect(java.util.stream.Collectors.joining(", "));
         StringBuilder keyValues = new StringBuilder(quoted(SpanSchema.VERSION_METADATA_KEY) + ": "
                 + quoted(String.valueOf(SpanSchema.VERSION)));
         metadata.forEach((key, value) -> keyValues.append(", ").append(quoted(key)).append(": ").append(quoted(value)));
-        String sql = "COPY (SELECT " + SpanSchema.writerSelectList() + " FROM read_parquet([" + files
+        String sql = "COPY (SELECT " + SpanSchema.writerSelectList(outdated) + " FROM read_parquet([" + files
                 + "], union_by_name = true, hive_partitioning = false)"
                 + ") TO " + quoted(temp)
                 + " (FORMAT parquet, COMPRESSION zstd, KV_METADATA {" + keyValues + "}, PARQUET_VERSION V2, ROW_GROUP_SIZE "
@@ -279,6 +304,20 @@ public final class ParquetSpanWriter implements AutoCloseable {
 
     private static String quoted(Object text) {
         return "'" + text.toString().replace("'", "''") + "'";
+    }
+
+    /** Attribute keys written to an overflow column since start, once per file that holds one. */
+    long keysOverflowed() {
+        return keysOverflowed.get();
+    }
+
+    /** The attribute columns the files have, and their bound. */
+    int attributeColumns() {
+        return shapes.columnCount();
+    }
+
+    int maxAttributeColumns() {
+        return shapes.maxColumns();
     }
 
     /** Which of {@code keys} ({@link WrittenSpans#key}) the given span files already hold. */

@@ -35,6 +35,15 @@ public final class SpanSchema {
     /** Prefix of the per-key columns holding resource attributes, e.g. {@code "resource.host.name"}. */
     public static final String RESOURCE_ATTRIBUTE_PREFIX = "resource.";
 
+    /**
+     * The column holding, as a {@code MAP(VARCHAR, VARCHAR)} of key to value as text, the span attributes whose
+     * keys have no column of their own: keys past the bound on attribute columns (an application putting IDs
+     * into attribute keys). A file has it only when it has such keys.
+     */
+    public static final String SPAN_ATTRIBUTE_OVERFLOW = "attr_overflow";
+    /** The same for resource attributes. */
+    public static final String RESOURCE_ATTRIBUTE_OVERFLOW = "resource_overflow";
+
     /** The {@code service_name} of spans whose resource has no non-empty string {@code service.name}. */
     public static final String UNKNOWN_SERVICE = "unknown_service";
 
@@ -253,41 +262,54 @@ public final class SpanSchema {
     public static final List<Column> STORED_COLUMNS = COLUMNS.stream().filter(Column::stored).toList();
 
     /**
-     * The query that reads span files, v1 and v2 alike, from {@code source} (a {@code read_parquet} over them)
-     * as the {@code spans} view shows them: the fixed columns in {@link #COLUMNS} order, derived ones computed
-     * (never read from a v1 file), then every other column of the files (attributes, partition columns) as
-     * they come. {@code docs/schema.md} gives it to notebook users.
+     * The query that reads span files from {@code source} (a {@code read_parquet} over them) as the {@code spans}
+     * view shows them: the fixed columns in {@link #COLUMNS} order, derived ones computed, then every other
+     * column of the files (attributes, partition columns) as they come. {@code derivedStored} says whether a
+     * file among them stores the derived columns (version 1): they are never read from it, but must be left
+     * out by name (DuckDB's {@code EXCLUDE} refuses a name the files do not have, and choosing columns by a
+     * lambda instead cost 0.1 ms per column at every bind). {@code docs/schema.md} gives it to notebook users.
      */
-    public static String readerQuery(String source) {
+    public static String readerQuery(String source, boolean derivedStored) {
         int lastDerived = 0;
         for (int i = 0; i < COLUMNS.size(); i++) {
             lastDerived = COLUMNS.get(i).stored() ? lastDerived : i;
         }
         StringBuilder select = new StringBuilder("SELECT ");
-        StringBuilder before = new StringBuilder();
+        List<String> excluded = new java.util.ArrayList<>();
         for (Column column : COLUMNS.subList(0, lastDerived + 1)) {
             select.append(column.stored() ? quote(column.name()) : column.derivation() + " AS " + quote(column.name()))
                     .append(", ");
             if (column.stored()) {
-                before.append(before.isEmpty() ? "" : ", ").append(quote(column.name()));
+                excluded.add(quote(column.name()));
             }
         }
-        return select.append("* EXCLUDE (").append(before).append(") FROM (SELECT ").append(writerSelectList())
-                .append(" FROM ").append(source).append(')').toString();
+        if (derivedStored) {
+            excluded.addAll(derivedColumns());
+        }
+        return select.append("* EXCLUDE (").append(String.join(", ", excluded)).append(") FROM ").append(source).toString();
     }
 
     /**
-     * The SELECT list that reads span files, v1 and v2 alike, as a file of {@link #VERSION} stores them: every
-     * column of the files but the derived ones, which v1 files hold, in the files' order.
+     * The SELECT list that reads span files as a file of {@link #VERSION} stores them: every column but the
+     * derived ones, which files of version 1 among them ({@code derivedStored}) hold.
      */
-    public static String writerSelectList() {
-        StringBuilder derived = new StringBuilder();
-        for (Column column : COLUMNS) {
-            if (!column.stored()) {
-                derived.append(derived.isEmpty() ? "" : ", ").append('\'').append(column.name()).append('\'');
-            }
-        }
-        return "COLUMNS(lambda c: c NOT IN (" + derived + "))";
+    public static String writerSelectList(boolean derivedStored) {
+        return derivedStored ? "* EXCLUDE (" + String.join(", ", derivedColumns()) + ")" : "*";
+    }
+
+    /** The derived columns, quoted. */
+    private static List<String> derivedColumns() {
+        return COLUMNS.stream().filter(c -> !c.stored()).map(c -> quote(c.name())).toList();
+    }
+
+    /**
+     * The SQL that lists which of the span files in {@code fileList} (a DuckDB list of paths) store a derived
+     * column (version 1 files), by {@code file_name}, from their footers.
+     */
+    public static String filesStoringDerivedSql(String fileList) {
+        return "SELECT DISTINCT file_name FROM parquet_schema(" + fileList + ") WHERE name IN ("
+                + COLUMNS.stream().filter(c -> !c.stored()).map(c -> "'" + c.name() + "'")
+                        .collect(Collectors.joining(", ")) + ")";
     }
 
     private static final Map<String, Column> BY_NAME =

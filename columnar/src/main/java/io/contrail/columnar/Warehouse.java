@@ -91,9 +91,11 @@ public final class Warehouse implements AutoCloseable {
      *                         cost more CPU than it saved (the flushing thread polls for DuckDB's tasks
      *                         while the worker writes: 29% of its samples in a profile)
      * @param maxBufferWait    how long an append waits for room in a full buffer before it is refused
+     * @param maxAttributeColumns how many attribute columns (span and resource keys together) the files may
+     *                         have; keys past it go to an overflow column ({@link SpanSchema#SPAN_ATTRIBUTE_OVERFLOW})
      */
     public record Config(Path dataDir, int maxFileSpans, Duration maxBufferAge, long maxBufferedSpans,
-                         long maxBufferedBytes, int writerThreads, Duration maxBufferWait) {
+                         long maxBufferedBytes, int writerThreads, Duration maxBufferWait, int maxAttributeColumns) {
         public static final int DEFAULT_MAX_FILE_SPANS = 100_000;
         public static final Duration DEFAULT_MAX_BUFFER_AGE = Duration.ofSeconds(1);
         /**
@@ -116,33 +118,44 @@ public final class Warehouse implements AutoCloseable {
          * same time in the server for the flush that makes room costs it less and keeps the writer busy.
          */
         public static final Duration DEFAULT_MAX_BUFFER_WAIT = Duration.ofSeconds(1);
+        /** See {@link AttributeShapes#DEFAULT_MAX_COLUMNS}. */
+        public static final int DEFAULT_MAX_ATTRIBUTE_COLUMNS = AttributeShapes.DEFAULT_MAX_COLUMNS;
 
         public static Config defaults(Path dataDir) {
             return new Config(dataDir, DEFAULT_MAX_FILE_SPANS, DEFAULT_MAX_BUFFER_AGE,
-                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_WRITER_THREADS, DEFAULT_MAX_BUFFER_WAIT);
+                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_WRITER_THREADS, DEFAULT_MAX_BUFFER_WAIT,
+                    DEFAULT_MAX_ATTRIBUTE_COLUMNS);
         }
 
         public Config withMaxFileSpans(int spans) {
-            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait);
+            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
         }
 
         public Config withMaxBufferAge(Duration age) {
-            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait);
+            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
         }
 
         public Config withMaxBufferedSpans(long spans) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, maxBufferedBytes, writerThreads, maxBufferWait);
+            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
         }
 
         public Config withMaxBufferWait(Duration wait) {
             if (wait.isNegative()) {
                 throw new IllegalArgumentException("a buffer wait cannot be negative: " + wait);
             }
-            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, wait);
+            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, wait, maxAttributeColumns);
+        }
+
+        public Config withMaxAttributeColumns(int columns) {
+            if (columns < 0) {
+                throw new IllegalArgumentException("a bound on attribute columns cannot be negative: " + columns);
+            }
+            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads,
+                    maxBufferWait, columns);
         }
 
         public Config withMaxBufferedBytes(long bytes) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads, maxBufferWait);
+            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads, maxBufferWait, maxAttributeColumns);
         }
     }
 
@@ -186,11 +199,15 @@ public final class Warehouse implements AutoCloseable {
      * @param flushFailing      whether the last attempt to write Parquet failed (spans wait in the log)
      * @param spansQuarantined  spans set aside since start because they failed to write even alone
      * @param quarantinedFiles  every file in the quarantine folder, relative to the data folder
+     * @param attributeColumns  attribute columns the span files have, span and resource keys together
+     * @param attributeKeysOverflowed keys written to an overflow column since start, because the files had
+     *                          {@link Config#maxAttributeColumns} attribute columns (once per file that holds one)
      */
     public record Stats(long spansAppended, long spansReplayed, long spansSkippedOnReplay, long bufferedSpans,
                         long heldForSampling, long filesWritten, long parquetBytesWritten, long walBytes,
                         long walFsyncs, Instant lastFlush, long flushFailures, String lastFlushError,
-                        boolean flushFailing, long spansQuarantined, List<String> quarantinedFiles) {
+                        boolean flushFailing, long spansQuarantined, List<String> quarantinedFiles,
+                        int attributeColumns, long attributeKeysOverflowed) {
     }
 
     private final Config config;
@@ -271,7 +288,7 @@ public final class Warehouse implements AutoCloseable {
         this.allocator = new RootAllocator(RootAllocator.configBuilder()
                 .allocationManagerFactory(org.apache.arrow.memory.unsafe.UnsafeAllocationManager.FACTORY).build());
         try {
-            this.writer = new ParquetSpanWriter(allocator, config.writerThreads(), layout);
+            this.writer = new ParquetSpanWriter(allocator, config.writerThreads(), layout, config.maxAttributeColumns());
         } catch (SQLException e) {
             throw new IOException("cannot start the Parquet writer: " + e.getMessage(), e);
         }
@@ -1017,7 +1034,8 @@ public final class Warehouse implements AutoCloseable {
         }
         return new Stats(spansAppended.get(), spansReplayed, spansSkippedOnReplay, bufferedSpans + spansFlushing.get(),
                 sampler.heldSpans(), filesWritten.get(), parquetBytes.get(), walBytes, wal.fsyncCount(), lastFlush,
-                flushFailures.get(), lastFlushError, flushFailing, spansQuarantined.get(), quarantine.files());
+                flushFailures.get(), lastFlushError, flushFailing, spansQuarantined.get(), quarantine.files(),
+                writer.attributeColumns(), writer.keysOverflowed());
     }
 
     /** Flushes what is buffered and stops; spans that could not be written stay in the log. */

@@ -560,6 +560,9 @@ public final class ContrailServer implements AutoCloseable {
         body.put("spansBuffered", w.bufferedSpans());
         body.put("spansBufferLimit", warehouse.config().maxBufferedSpans());
         body.put("spansHeldForSampling", w.heldForSampling());
+        body.put("attributeColumns", w.attributeColumns());
+        body.put("attributeColumnsLimit", warehouse.config().maxAttributeColumns());
+        body.put("attributeKeysOverflowed", w.attributeKeysOverflowed());
         body.put("spansRecoveredOnStart", w.spansReplayed());
         body.put("walBytes", w.walBytes());
         body.put("walFsyncs", w.walFsyncs());

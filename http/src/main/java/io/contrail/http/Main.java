@@ -146,6 +146,12 @@ public final class Main implements Runnable {
                         + "; a bare number is milliseconds).")
         Duration maxBufferWait = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_WAIT;
 
+        @Option(names = "--max-attribute-columns", paramLabel = "N",
+                description = "Attribute keys (span and resource together) that get a column of their own; "
+                        + "keys past it are stored in the attr_overflow and resource_overflow maps, with a warning "
+                        + "(an application that puts IDs into keys) (default: ${DEFAULT-VALUE}).")
+        int maxAttributeColumns = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_ATTRIBUTE_COLUMNS;
+
         @Option(names = "--query-timeout", paramLabel = "TIME", converter = OptionUnits.Seconds.class,
                 description = "Queries running longer are interrupted and answered 408, e.g. 30s, 10m "
                         + "(default: ${DEFAULT-VALUE}; a bare number is seconds).")
@@ -164,6 +170,10 @@ public final class Main implements Runnable {
                 throw new CommandLine.ParameterException(command.commandLine(),
                         "--max-buffered-spans=" + maxBufferedSpans + ": must be at least 1");
             }
+            if (maxAttributeColumns < 0) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--max-attribute-columns=" + maxAttributeColumns + ": must be 0 or more");
+            }
             for (var positive : java.util.Map.of("--body-timeout", bodyTimeout, "--flush-interval", flushInterval,
                     "--query-timeout", queryTimeout).entrySet()) {
                 if (positive.getValue().isZero()) {
@@ -178,7 +188,7 @@ public final class Main implements Runnable {
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
                     .withWarehouse(defaults.warehouse().withMaxBufferAge(flushInterval)
                             .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes)
-                            .withMaxBufferWait(maxBufferWait))
+                            .withMaxBufferWait(maxBufferWait).withMaxAttributeColumns(maxAttributeColumns))
                     .withQuery(defaults.query().withQueryTimeout(queryTimeout));
         }
     }

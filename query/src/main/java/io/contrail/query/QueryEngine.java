@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.SpanSchema;
 import io.contrail.columnar.TraceIdIndex;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -171,14 +172,17 @@ public final class QueryEngine implements AutoCloseable {
         traceSummariesStale = true;
     }
 
-    /** The columns of {@code spans} when the views were last created ({@link SpanViews#create}). */
-    private String viewColumns;
+    /** What the views were last created over ({@link SpanViews#create}). */
+    private SpanViews.Created viewsCreated;
+    /** Per span file read so far, whether it stores a derived column (schema v1): from its footer, once. */
+    private final Map<Path, Boolean> storesDerived = new java.util.concurrent.ConcurrentHashMap<>();
 
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
             long change = fileChanges.get();
             List<Path> files = SpanFiles.live(layout);
-            viewColumns = SpanViews.create(base, layout, files, viewColumns);
+            storesDerived.keySet().retainAll(new java.util.HashSet<>(files));
+            viewsCreated = SpanViews.create(base, layout, files, anyStoresDerived(files), viewsCreated);
             liveFiles = files;
             viewsHaveFiles = !files.isEmpty();
             viewsBuiltAtChange = change;
@@ -553,7 +557,45 @@ public final class QueryEngine implements AutoCloseable {
             files.addAll(filesHoldingTrace(traceId));
         }
         return "(SELECT * FROM " + SpanViews.COLUMNS_TABLE + (files.isEmpty() ? ""
-                : " UNION ALL BY NAME SELECT * FROM " + SpanViews.source(List.copyOf(files))) + ")";
+                : " UNION ALL BY NAME SELECT * FROM " + source(List.copyOf(files))) + ")";
+    }
+
+    /** A subquery with the columns of {@code spans} over {@code files} (not empty): {@link SpanViews#source}. */
+    String source(List<Path> files) throws QueryException {
+        try {
+            return SpanViews.source(files, anyStoresDerived(files));
+        } catch (SQLException e) {
+            throw new QueryException(QueryException.Reason.INVALID,
+                    withoutServerPaths("cannot read the span files' footers: " + e.getMessage()), e);
+        }
+    }
+
+    /** Whether any of {@code files} stores a derived column (schema v1); footers not read before are read now. */
+    private boolean anyStoresDerived(List<Path> files) throws SQLException {
+        List<Path> unknown = files.stream().filter(f -> !storesDerived.containsKey(f)).toList();
+        if (!unknown.isEmpty()) {
+            Set<String> older = new java.util.HashSet<>();
+            synchronized (viewLock) {
+                try (Statement statement = base.createStatement();
+                     ResultSet rs = statement.executeQuery(SpanSchema.filesStoringDerivedSql(pathList(unknown)))) {
+                    while (rs.next()) {
+                        older.add(rs.getString(1));
+                    }
+                }
+            }
+            for (Path file : unknown) {
+                storesDerived.put(file, older.contains(file.toString()));
+            }
+        }
+        return files.stream().anyMatch(f -> storesDerived.getOrDefault(f, false));
+    }
+
+    private static String pathList(List<Path> paths) {
+        StringBuilder list = new StringBuilder("[");
+        for (Path p : paths) {
+            list.append(list.length() > 1 ? ", " : "").append('\'').append(p.toString().replace("'", "''")).append('\'');
+        }
+        return list.append(']').toString();
     }
 
     /** The parse tree of {@code FROM <source>}, kept for the current live files (its text is long). */
@@ -561,7 +603,7 @@ public final class QueryEngine implements AutoCloseable {
         LiveSource cached = liveSource;
         List<Path> files = liveFiles;
         if (cached == null || cached.files() != files) {
-            cached = new LiveSource(files, fromTable(connection, SpanViews.source(files)));
+            cached = new LiveSource(files, fromTable(connection, source(files)));
             liveSource = cached;
         }
         return cached.fromTable();

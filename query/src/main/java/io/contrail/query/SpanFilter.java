@@ -18,7 +18,8 @@ import java.util.Set;
  * matches every criterion; null (or an empty map) means "any".
  *
  * <p>Parameters: {@code service}, {@code operation}, {@code attr=key=value} (repeatable; the key
- * is looked up among span attributes, then resource attributes), {@code minDuration},
+ * is looked up among span attributes, then resource attributes, in their columns and in the overflow
+ * columns of keys past the bound on attribute columns), {@code minDuration},
  * {@code maxDuration} (a number with a unit, see {@link TimeParameters}) and {@code status}
  * ({@code error}, {@code ok}, {@code unset}). Bad values throw {@link IllegalArgumentException}
  * naming the parameter.
@@ -143,15 +144,29 @@ public record SpanFilter(String service, String operation, Map<String, String> a
 
     private static void attributeCondition(String key, String value, Map<String, String> columnTypes,
                                            List<String> conditions, List<Object> parameters) {
-        String column = SpanSchema.spanAttributeColumn(key);
-        if (!columnTypes.containsKey(column)) {
-            column = SpanSchema.resourceAttributeColumn(key);
-            if (!columnTypes.containsKey(column)) {
-                conditions.add("false");
+        for (boolean resource : new boolean[] {false, true}) {
+            String column = resource ? SpanSchema.resourceAttributeColumn(key) : SpanSchema.spanAttributeColumn(key);
+            String overflow = resource ? SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW : SpanSchema.SPAN_ATTRIBUTE_OVERFLOW;
+            List<String> either = new ArrayList<>();
+            if (columnTypes.containsKey(column)) {
+                either.add(columnCondition(column, columnTypes.get(column), value, parameters));
+            }
+            if (columnTypes.containsKey(overflow)) {
+                // A key past the bound on attribute columns: its value as text in the family's map.
+                either.add(SpanSchema.quote(overflow) + "[?] = ?");
+                parameters.add(key);
+                parameters.add(value);
+            }
+            if (!either.isEmpty()) {
+                conditions.add(either.size() == 1 ? either.get(0) : "(" + String.join(" OR ", either) + ")");
                 return;
             }
         }
-        String type = columnTypes.get(column);
+        conditions.add("false");
+    }
+
+    /** The condition that {@code column}, of DuckDB type {@code type}, holds {@code value}; adds its parameters. */
+    private static String columnCondition(String column, String type, String value, List<Object> parameters) {
         String ref = SpanSchema.quote(column);
         try {
             switch (type) {
@@ -159,20 +174,14 @@ public record SpanFilter(String service, String operation, Map<String, String> a
                 case "DOUBLE" -> parameters.add(Double.parseDouble(value.trim()));
                 case "BOOLEAN" -> parameters.add(Boolean.parseBoolean(value.trim()));
                 default -> {
-                    if (type.endsWith("[]")) {
-                        conditions.add("list_contains(" + ref + "::VARCHAR[], ?)");
-                    } else {
-                        conditions.add(ref + "::VARCHAR = ?");
-                    }
                     parameters.add(value);
-                    return;
+                    return type.endsWith("[]") ? "list_contains(" + ref + "::VARCHAR[], ?)" : ref + "::VARCHAR = ?";
                 }
             }
         } catch (NumberFormatException e) {
-            conditions.add("false");
-            return;
+            return "false";
         }
-        conditions.add(ref + " = ?");
+        return ref + " = ?";
     }
 
     private static String single(Map<String, List<String>> parameters, String name) {

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -21,7 +22,8 @@ import java.util.stream.Stream;
  *       {@code hour} prune folders); attribute columns {@code "attr.<key>"} and
  *       {@code "resource.<key>"} appear as soon as any file has them.</li>
  *   <li>{@code span_attributes} — the same attributes in long form (scope, key, value as text),
- *       for questions across keys nobody named.</li>
+ *       for questions across keys nobody named; with the keys past the bound on attribute columns, which
+ *       {@code spans} holds in {@code attr_overflow} and {@code resource_overflow} maps.</li>
  *   <li>{@code span_events} — one row per span event.</li>
  *   <li>{@code span_events} and {@code span_attributes} carry {@code date} and {@code hour} too, for pruning.</li>
  *   <li>{@code attribute_keys} — every attribute key with its column and type.</li>
@@ -46,69 +48,114 @@ final class SpanViews {
     }
 
     /**
+     * What the views were last created over: the columns of {@code spans} (names and types), those of them
+     * that are not attribute columns, and the sources of {@code span_attributes}.
+     */
+    record Created(String columns, String fixedColumns, List<String> attributeSources) {
+    }
+
+    /**
      * (Re)creates every view over exactly {@code files} (the live span files, {@link SpanFiles}):
      * an explicit list rather than a glob, so that a compaction's output and its inputs, briefly
-     * both on disk, are never read together. Returns the columns of {@code spans} (names and types).
+     * both on disk, are never read together; {@code derivedStored} when one of them stores a derived
+     * column (schema v1). Returns what it created them over.
      *
      * <p>The views that read {@code spans} ({@code span_events}, {@code span_attributes}, the
      * propagation views, {@code span_timing}) keep its name, not its files: DuckDB binds them again
-     * at each query. They are re-created only when those columns differ from {@code columnsBefore}
-     * (a new attribute key, a type widened), because each creation binds {@code spans} over every
-     * file's schema again: over 400 files, re-creating them all took 480 ms against 27 ms for
-     * {@code spans} alone (bench/results/suite-findings.md), and it is on the path from a flush to
-     * the spans being visible.
+     * at each query. Each creation binds {@code spans} over every file's schema again — over 400 files,
+     * re-creating them all took 480 ms against 27 ms for {@code spans} alone (bench/results/suite-findings.md);
+     * with 1,000 attribute columns, ~100 ms each — and it is on the path from a flush to the spans being
+     * visible. So they are re-created only when what they show changes: the views of fixed columns when
+     * the columns of {@code spans} other than attributes differ from {@code before} (a type widened by a file
+     * from elsewhere), {@code span_attributes} when its sources do (the first attribute column, the first
+     * overflow map), never for a new attribute key.
      */
-    static String create(Connection connection, DataLayout layout, List<Path> files, String columnsBefore)
-            throws SQLException, IOException {
+    static Created create(Connection connection, DataLayout layout, List<Path> files, boolean derivedStored,
+                          Created before) throws SQLException, IOException {
         boolean hasFiles = !files.isEmpty();
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE IF NOT EXISTS " + EMPTY_TABLE + " (" + fixedColumnsDdl()
                     + ", \"date\" DATE, \"hour\" INTEGER)");
-            String source = hasFiles ? source(files) : "(" + SpanSchema.readerQuery(EMPTY_TABLE) + ")";
+            String source = hasFiles ? source(files, derivedStored) : "(" + SpanSchema.readerQuery(EMPTY_TABLE, true) + ")";
             statement.execute("CREATE OR REPLACE VIEW spans AS SELECT * FROM " + source);
             statement.execute("CREATE OR REPLACE TABLE " + COLUMNS_TABLE + " AS SELECT * FROM spans LIMIT 0");
-            String columns = columnsOf(statement);
+            String columns = columnsOf(statement, "true");
+            String fixedColumns = columnsOf(statement, "NOT (" + ATTRIBUTE_COLUMN + ")");
             statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
             TraceSummaries.createTable(statement);
-            if (columns.equals(columnsBefore)) {
-                return columns;
+            if (before == null || !fixedColumns.equals(before.fixedColumns())) {
+                createFixedColumnViews(statement);
             }
-            statement.execute("CREATE OR REPLACE VIEW span_events AS SELECT trace_id, span_id, service_name, "
-                    + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes, \"date\", \"hour\" "
-                    + "FROM (SELECT trace_id, span_id, service_name, name AS span_name, \"date\", \"hour\", "
-                    + "UNNEST(events) AS e FROM spans)");
-            statement.execute("CREATE OR REPLACE VIEW attribute_keys AS SELECT "
-                    + "CASE WHEN starts_with(column_name, 'attr.') THEN 'span' ELSE 'resource' END AS scope, "
-                    + "regexp_replace(column_name, '^(attr|resource)\\.', '') AS \"key\", "
-                    + "column_name, data_type FROM duckdb_columns() "
-                    + "WHERE table_name = 'spans' AND (starts_with(column_name, 'attr.') OR starts_with(column_name, 'resource.')) "
-                    + "ORDER BY scope DESC, \"key\"");
-            for (String view : PROPAGATION_VIEWS) {
-                statement.execute(view);
+            List<String> attributeSources = attributeSources(statement, hasFiles);
+            if (before == null || !attributeSources.equals(before.attributeSources())) {
+                statement.execute("CREATE OR REPLACE VIEW span_attributes AS " + (!attributeSources.isEmpty()
+                        ? String.join(" UNION ALL ", attributeSources)
+                        : "SELECT NULL::VARCHAR AS trace_id, NULL::VARCHAR AS span_id, NULL::VARCHAR AS service_name, "
+                        + "NULL::VARCHAR AS name, NULL::TIMESTAMP_NS AS start_time, NULL::DATE AS \"date\", "
+                        + "NULL::INTEGER AS \"hour\", NULL::VARCHAR AS scope, "
+                        + "NULL::VARCHAR AS \"key\", NULL::VARCHAR AS \"value\" WHERE false"));
             }
-            statement.execute("CREATE OR REPLACE VIEW span_timing AS " + spanTimingSql("true"));
-            statement.execute("CREATE OR REPLACE MACRO span_timing_between(from_time, to_time) AS TABLE "
-                    + spanTimingSql("start_time >= from_time AND start_time < to_time"));
-            boolean hasAttributes = hasFiles && hasAttributeColumns(statement);
-            statement.execute("CREATE OR REPLACE VIEW span_attributes AS " + (hasAttributes
-                    ? "SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
+            return new Created(columns, fixedColumns, attributeSources);
+        }
+    }
+
+    /** A condition on {@code column_name} of {@code duckdb_columns()}: an attribute column or an overflow map. */
+    private static final String ATTRIBUTE_COLUMN = "starts_with(column_name, 'attr.') OR starts_with(column_name, "
+            + "'resource.') OR column_name IN ('" + SpanSchema.SPAN_ATTRIBUTE_OVERFLOW + "', '"
+            + SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW + "')";
+
+    /** The views over {@code spans} that read only its fixed columns. */
+    private static void createFixedColumnViews(Statement statement) throws SQLException {
+        statement.execute("CREATE OR REPLACE VIEW span_events AS SELECT trace_id, span_id, service_name, "
+                + "span_name, e.\"time\" AS \"time\", e.name AS name, e.attributes AS attributes, \"date\", \"hour\" "
+                + "FROM (SELECT trace_id, span_id, service_name, name AS span_name, \"date\", \"hour\", "
+                + "UNNEST(events) AS e FROM spans)");
+        statement.execute("CREATE OR REPLACE VIEW attribute_keys AS SELECT "
+                + "CASE WHEN starts_with(column_name, 'attr.') THEN 'span' ELSE 'resource' END AS scope, "
+                + "regexp_replace(column_name, '^(attr|resource)\\.', '') AS \"key\", "
+                + "column_name, data_type FROM duckdb_columns() "
+                + "WHERE table_name = 'spans' AND (starts_with(column_name, 'attr.') OR starts_with(column_name, 'resource.')) "
+                + "ORDER BY scope DESC, \"key\"");
+        for (String view : PROPAGATION_VIEWS) {
+            statement.execute(view);
+        }
+        statement.execute("CREATE OR REPLACE VIEW span_timing AS " + spanTimingSql("true"));
+        statement.execute("CREATE OR REPLACE MACRO span_timing_between(from_time, to_time) AS TABLE "
+                + spanTimingSql("start_time >= from_time AND start_time < to_time"));
+    }
+
+    /**
+     * The queries {@code span_attributes} is the union of: one over the attribute columns when {@code spans} has
+     * any, one per overflow map it has.
+     */
+    private static List<String> attributeSources(Statement statement, boolean hasFiles) throws SQLException {
+        List<String> sources = new ArrayList<>();
+        if (hasFiles && hasAttributeColumns(statement)) {
+            sources.add("SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
                     + "CASE WHEN starts_with(column_key, 'attr.') THEN 'span' ELSE 'resource' END AS scope, "
                     + "regexp_replace(column_key, '^(attr|resource)\\.', '') AS \"key\", \"value\" FROM ("
                     + "UNPIVOT (SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", "
                     + "COLUMNS('^(attr|resource)\\.')::VARCHAR FROM spans) "
-                    + "ON COLUMNS('^(attr|resource)\\.') INTO NAME column_key VALUE \"value\")"
-                    : "SELECT NULL::VARCHAR AS trace_id, NULL::VARCHAR AS span_id, NULL::VARCHAR AS service_name, "
-                    + "NULL::VARCHAR AS name, NULL::TIMESTAMP_NS AS start_time, NULL::DATE AS \"date\", "
-                    + "NULL::INTEGER AS \"hour\", NULL::VARCHAR AS scope, "
-                    + "NULL::VARCHAR AS \"key\", NULL::VARCHAR AS \"value\" WHERE false"));
-            return columns;
+                    + "ON COLUMNS('^(attr|resource)\\.') INTO NAME column_key VALUE \"value\")");
         }
+        for (String overflow : List.of(SpanSchema.SPAN_ATTRIBUTE_OVERFLOW, SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW)) {
+            if (hasFiles && hasColumn(statement, overflow)) {
+                // Keys past the bound on attribute columns: one row per entry of the family's map.
+                sources.add("SELECT trace_id, span_id, service_name, name, start_time, \"date\", \"hour\", '"
+                        + (overflow.equals(SpanSchema.SPAN_ATTRIBUTE_OVERFLOW) ? "span" : "resource")
+                        + "' AS scope, e.key AS \"key\", e.value AS \"value\" FROM (SELECT trace_id, span_id, "
+                        + "service_name, name, start_time, \"date\", \"hour\", unnest(map_entries(" + SpanSchema.quote(overflow)
+                        + ")) AS e FROM spans)");
+            }
+        }
+        return sources;
     }
 
-    /** The columns of {@code spans} as last created, names and types in order. */
-    private static String columnsOf(Statement statement) throws SQLException {
+    /** The columns of {@code spans} as last created that meet {@code condition}, names and types in order. */
+    private static String columnsOf(Statement statement, String condition) throws SQLException {
         try (java.sql.ResultSet rs = statement.executeQuery("SELECT string_agg(column_name || ' ' || data_type, ', ' "
-                + "ORDER BY column_index) FROM duckdb_columns() WHERE table_name = '" + COLUMNS_TABLE + "'")) {
+                + "ORDER BY column_index) FROM duckdb_columns() WHERE table_name = '" + COLUMNS_TABLE + "' AND ("
+                + condition + ")")) {
             rs.next();
             return rs.getString(1);
         }
@@ -223,15 +270,24 @@ final class SpanViews {
 
     /**
      * A subquery over {@code files} (not empty) with the columns of the {@code spans} view: a {@code read_parquet}
-     * of them as {@link SpanSchema#readerQuery} reads files of any schema version.
+     * of them as {@link SpanSchema#readerQuery} reads files of any schema version; {@code derivedStored} when one
+     * of them stores a derived column.
      */
-    static String source(List<Path> files) {
+    static String source(List<Path> files, boolean derivedStored) {
         StringBuilder list = new StringBuilder("read_parquet([");
         for (int i = 0; i < files.size(); i++) {
             list.append(i == 0 ? "'" : ", '").append(files.get(i).toString().replace("'", "''")).append('\'');
         }
         return "(" + SpanSchema.readerQuery(list.append("], hive_partitioning = true, union_by_name = true, "
-                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString()) + ")";
+                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString(), derivedStored) + ")";
+    }
+
+    private static boolean hasColumn(Statement statement, String column) throws SQLException {
+        try (var rs = statement.executeQuery("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'spans' "
+                + "AND column_name = '" + column + "'")) {
+            rs.next();
+            return rs.getLong(1) > 0;
+        }
     }
 
     private static boolean hasAttributeColumns(Statement statement) throws SQLException {

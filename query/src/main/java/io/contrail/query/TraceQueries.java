@@ -127,7 +127,7 @@ public final class TraceQueries {
             if (files.isEmpty()) {
                 return List.of();
             }
-            return traces(ids, SpanViews.source(List.copyOf(files)));
+            return traces(ids, engine.source(List.copyOf(files)));
         }
     }
 
@@ -202,6 +202,12 @@ public final class TraceQueries {
                     putIfPresent(attributes, column.substring(SpanSchema.SPAN_ATTRIBUTE_PREFIX.length()), rs.getObject(i));
                 } else if (column.startsWith(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX)) {
                     putIfPresent(resource, column.substring(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX.length()), rs.getObject(i));
+                } else if (column.equals(SpanSchema.SPAN_ATTRIBUTE_OVERFLOW) || column.equals(SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW)) {
+                    Object map = SqlValues.toJava(rs.getObject(i));
+                    if (map instanceof Map<?, ?> entries) {
+                        Map<String, Object> into = column.equals(SpanSchema.SPAN_ATTRIBUTE_OVERFLOW) ? attributes : resource;
+                        entries.forEach((key, value) -> into.putIfAbsent(String.valueOf(key), value));
+                    }
                 }
             }
             sink.accept(new SpanView(

@@ -50,7 +50,7 @@ class DirectReadsTest {
         engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(100_000));
         DataLayout layout = new DataLayout(data);
         throughViews = DriverManager.getConnection("jdbc:duckdb:");
-        SpanViews.create(throughViews, layout, SpanFiles.live(layout), null);
+        SpanViews.create(throughViews, layout, SpanFiles.live(layout), false, null);
         traceId = (String) engine.query("SELECT trace_id FROM spans WHERE status_code = 'ERROR' ORDER BY trace_id LIMIT 1")
                 .rows().get(0).get(0);
     }

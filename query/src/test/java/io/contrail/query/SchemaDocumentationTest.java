@@ -73,8 +73,9 @@ class SchemaDocumentationTest {
     }
 
     /**
-     * The recipe docs/schema.md gives notebook users is the query the {@code spans} view runs, and it reads a
-     * folder of v1 and v2 files, in plain DuckDB, as Contrail's {@code spans} does.
+     * The recipe docs/schema.md gives notebook users is the query the {@code spans} view runs, and with its
+     * amendment for version 1 files it reads a folder of v1 and v2 files, in plain DuckDB, as Contrail's
+     * {@code spans} does.
      */
     @Test
     void theNotebookRecipeIsTheViewsQueryAndReadsV1AndV2FilesAlike() throws Exception {
@@ -82,7 +83,9 @@ class SchemaDocumentationTest {
         String glob = "contrail-data/spans/*/*/*.parquet";
         String source = "read_parquet('" + glob + "', union_by_name = true, hive_partitioning = true, "
                 + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})";
-        assertThat(normalized(recipe)).isEqualTo(normalized("CREATE VIEW spans AS " + SpanSchema.readerQuery(source)));
+        assertThat(normalized(recipe)).isEqualTo(normalized("CREATE VIEW spans AS " + SpanSchema.readerQuery(source, false)));
+        String withV1Files = recipe.replace("kind, start_time)", "kind, start_time, end_time)");
+        assertThat(normalized(withV1Files)).isEqualTo(normalized("CREATE VIEW spans AS " + SpanSchema.readerQuery(source, true)));
 
         Path fixture = Path.of("..", "http", "src", "test", "resources", "schema-v1", "data");
         try (Stream<Path> walk = Files.walk(fixture)) {
@@ -104,7 +107,7 @@ class SchemaDocumentationTest {
         List<List<Object>> viaRecipe = new ArrayList<>();
         try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:");
              Statement statement = duckdb.createStatement()) {
-            statement.execute(recipe.replace(glob, (data.toAbsolutePath() + "/spans/*/*/*.parquet").replace("'", "''")));
+            statement.execute(withV1Files.replace(glob, (data.toAbsolutePath() + "/spans/*/*/*.parquet").replace("'", "''")));
             try (ResultSet rs = statement.executeQuery("SELECT DISTINCT decode(value) FROM parquet_kv_metadata('"
                     + data.toAbsolutePath() + "/spans/*/*/*.parquet') WHERE decode(key) = '"
                     + SpanSchema.VERSION_METADATA_KEY + "' ORDER BY 1")) {
