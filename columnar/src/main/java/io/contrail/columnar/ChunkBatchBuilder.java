@@ -726,10 +726,8 @@ final class ChunkBatchBuilder {
                 text.set(row, bytes.data(), bytes.start(i), bytes.length(i));
             }
             case K_BOOL -> text.set(row, column.bits(i) != 0 ? TRUE : FALSE);
-            case K_INT -> text.set(row, Long.toString(column.bits(i)));
-            case K_DOUBLE -> text.set(row, Double.toString(Double.longBitsToDouble(column.bits(i))));
             case 0 -> text.set(row, NULL_TEXT);
-            default -> text.set(row, AttributeValues.toText(anyValue(column, i)));
+            default -> text.set(row, textOf(column, i));
         }
     }
 

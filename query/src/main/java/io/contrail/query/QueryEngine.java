@@ -118,6 +118,7 @@ public final class QueryEngine implements AutoCloseable {
     private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private volatile List<Path> liveFiles = List.of();
     private volatile LiveSource liveSource;
+    private volatile LiveSource livePlainSource;
     private final TraceIdIndex traceIndex;
     private final TraceSummaries traceSummaries = new TraceSummaries();
     private volatile boolean traceSummariesStale = true;
@@ -515,8 +516,8 @@ public final class QueryEngine implements AutoCloseable {
         }
         Optional<Set<String>> traceIds = SpansReads.traceIds(parsed);
         JsonNode replacement = traceIds.isPresent()
-                ? fromTable(connection, filesHoldingSource(traceIds.get()))
-                : liveFilesFromTable(connection);
+                ? fromTable(connection, filesHoldingSource(traceIds.get(), SpansReads.mayUseDerived(parsed, DERIVED)))
+                : liveFilesFromTable(connection, SpansReads.mayUseDerived(parsed, DERIVED));
         for (ObjectNode read : reads) {
             String alias = read.path("alias").asText("");
             ObjectNode direct = replacement.deepCopy();
@@ -550,14 +551,22 @@ public final class QueryEngine implements AutoCloseable {
         return rendered == null ? sql : rendered;
     }
 
-    /** A source with the columns of {@code spans} over only the files that may hold {@code traceIds}. */
-    private String filesHoldingSource(Set<String> traceIds) throws QueryException {
+    /** The columns of {@code spans} that files need not store, lower case. */
+    private static final Set<String> DERIVED = SpanSchema.COLUMNS.stream().filter(c -> !c.stored())
+            .map(SpanSchema.Column::name).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
+    /**
+     * A source with the columns of {@code spans} over only the files that may hold {@code traceIds}; without
+     * those computed from others unless {@code derived} (then a v1 file's stored ones may show instead).
+     */
+    private String filesHoldingSource(Set<String> traceIds, boolean derived) throws QueryException {
         SortedSet<Path> files = new TreeSet<>();
         for (String traceId : traceIds) {
             files.addAll(filesHoldingTrace(traceId));
         }
         return "(SELECT * FROM " + SpanViews.COLUMNS_TABLE + (files.isEmpty() ? ""
-                : " UNION ALL BY NAME SELECT * FROM " + source(List.copyOf(files))) + ")";
+                : " UNION ALL BY NAME SELECT * FROM " + (derived ? source(List.copyOf(files))
+                : SpanViews.readParquet(List.copyOf(files)))) + ")";
     }
 
     /** A subquery with the columns of {@code spans} over {@code files} (not empty): {@link SpanViews#source}. */
@@ -598,13 +607,20 @@ public final class QueryEngine implements AutoCloseable {
         return list.append(']').toString();
     }
 
-    /** The parse tree of {@code FROM <source>}, kept for the current live files (its text is long). */
-    private JsonNode liveFilesFromTable(Connection connection) throws QueryException {
-        LiveSource cached = liveSource;
+    /**
+     * The parse tree of {@code FROM <source>} over the current live files, with the columns computed from others
+     * ({@code derived}) or without; kept for those files (its text is long).
+     */
+    private JsonNode liveFilesFromTable(Connection connection, boolean derived) throws QueryException {
+        LiveSource cached = derived ? liveSource : livePlainSource;
         List<Path> files = liveFiles;
         if (cached == null || cached.files() != files) {
-            cached = new LiveSource(files, fromTable(connection, source(files)));
-            liveSource = cached;
+            cached = new LiveSource(files, fromTable(connection, derived ? source(files) : SpanViews.readParquet(files)));
+            if (derived) {
+                liveSource = cached;
+            } else {
+                livePlainSource = cached;
+            }
         }
         return cached.fromTable();
     }

@@ -274,12 +274,20 @@ final class SpanViews {
      * of them stores a derived column.
      */
     static String source(List<Path> files, boolean derivedStored) {
+        return "(" + SpanSchema.readerQuery(readParquet(files), derivedStored) + ")";
+    }
+
+    /**
+     * A {@code read_parquet} over {@code files} (not empty): the columns of {@code spans} but those computed from
+     * others ({@link SpanSchema.Column#derivation}), which only version 1 files among them have.
+     */
+    static String readParquet(List<Path> files) {
         StringBuilder list = new StringBuilder("read_parquet([");
         for (int i = 0; i < files.size(); i++) {
             list.append(i == 0 ? "'" : ", '").append(files.get(i).toString().replace("'", "''")).append('\'');
         }
-        return "(" + SpanSchema.readerQuery(list.append("], hive_partitioning = true, union_by_name = true, "
-                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString(), derivedStored) + ")";
+        return list.append("], hive_partitioning = true, union_by_name = true, "
+                + "hive_types = {'date': 'DATE', 'hour': 'INTEGER'})").toString();
     }
 
     private static boolean hasColumn(Statement statement, String column) throws SQLException {

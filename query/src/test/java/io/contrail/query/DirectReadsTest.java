@@ -82,6 +82,9 @@ class DirectReadsTest {
             "SELECT client_service, server_service, calls, broken_hops FROM propagation_edges ORDER BY ALL",
             "SELECT * FROM spans ORDER BY trace_id, span_id, kind LIMIT 50",
             "FROM spans SELECT name, count(*) GROUP BY name ORDER BY 2 DESC, 1 LIMIT 5",
+            // end_time is computed from start_time and duration_nanos, by name or through a star
+            "SELECT service_name, max(End_Time), min(s.end_time - start_time) FROM spans s GROUP BY 1 ORDER BY 1",
+            "SELECT max(t) FROM (SELECT COLUMNS('end_.*') AS t FROM spans)",
     })
     void answersAsTheViewDoes(String sql) throws Exception {
         List<List<Object>> expected = viaViews(sql);
@@ -95,6 +98,7 @@ class DirectReadsTest {
                 "SELECT * FROM spans WHERE trace_id = '" + traceId + "' ORDER BY start_time, span_id, kind",
                 "SELECT s.name, s.\"attr.http.route\", s.\"resource.k8s.pod.name\" FROM spans s "
                         + "WHERE s.trace_id = '" + traceId + "' AND s.kind <> 'INTERNAL' ORDER BY ALL",
+                "SELECT span_id, end_time FROM spans WHERE trace_id = '" + traceId + "' ORDER BY ALL",
                 "SELECT count(*), sum(duration_nanos) FROM spans WHERE trace_id IN ('" + traceId + "', "
                         + "'ffffffffffffffffffffffffffffffff')")) {
             List<List<Object>> expected = viaViews(sql);
