@@ -123,8 +123,12 @@ final class ArrowSpanBatch implements AutoCloseable {
         return ChunkBatchBuilder.build(allocator, chunks, shapes);
     }
 
-    /** Builds the batch span by span, keeping each attribute column in the shape (list or scalar) {@code shapes} knows. */
-    static ArrowSpanBatch fromSpanRefs(BufferAllocator allocator, List<SpanRef> spans, AttributeShapes shapes) {
+    /**
+     * Builds the batch span by span, keeping each attribute column in the shape (list or scalar) {@code shapes}
+     * knows: row {@code r} is span {@code spans.get(order[r])}, while columns are named and ordered by the order
+     * of {@code spans}, as {@link #build} does.
+     */
+    static ArrowSpanBatch fromSpanRefs(BufferAllocator allocator, List<SpanRef> spans, int[] order, AttributeShapes shapes) {
         AttributeColumns spanAttributes = new AttributeColumns(SpanSchema.SPAN_ATTRIBUTE_PREFIX);
         AttributeColumns resourceAttributes = new AttributeColumns(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX);
         // Each row's attribute columns, found once here and used again when the values are set:
@@ -159,15 +163,15 @@ final class ArrowSpanBatch implements AutoCloseable {
 
         FixedColumnWriter writer = new FixedColumnWriter(fixed);
         for (int row = 0; row < spans.size(); row++) {
-            SpanRef ref = spans.get(row);
+            SpanRef ref = spans.get(order[row]);
             writer.write(row, ref);
             List<KeyValue> attributes = ref.span().getAttributesList();
-            AttributeColumn[] columns = spanColumns[row];
+            AttributeColumn[] columns = spanColumns[order[row]];
             for (int i = 0; i < columns.length; i++) {
                 columns[i].set(row, attributes.get(i).getValue());
             }
             List<KeyValue> resource = ref.resource().getAttributesList();
-            columns = resourceColumns[row];
+            columns = resourceColumns[order[row]];
             for (int i = 0; i < columns.length; i++) {
                 columns[i].set(row, resource.get(i).getValue());
             }

@@ -105,6 +105,35 @@ final class ChunkBatchBuilder {
             base += part.size;
         }
         this.rowCount = base;
+        int[] order = storedOrder();
+        for (Part part : parts) {
+            part.order = order;
+        }
+    }
+
+    /**
+     * Where each selected row goes in the file, by its place in the selection: ordered by service, then span
+     * name, then start time, as {@link SpanSchema#STORED_ORDER} says, rows the same in all three kept in
+     * selection order.
+     */
+    private int[] storedOrder() {
+        String[] services = new String[rowCount];
+        String[] names = new String[rowCount];
+        long[] starts = new long[rowCount];
+        for (Part part : parts) {
+            SpanChunk chunk = part.chunk;
+            ByteColumn spanNames = chunk.names();
+            String[] serviceOf = new String[chunk.resourceCount()];
+            for (int k = 0; k < part.size; k++) {
+                int row = part.rows.row(k);
+                int resource = chunk.resourceOf(row);
+                String service = serviceOf[resource];
+                services[part.base + k] = service != null ? service : (serviceOf[resource] = chunk.serviceName(resource));
+                names[part.base + k] = spanNames.string(row);
+                starts[part.base + k] = chunk.startTimeUnixNano(row);
+            }
+        }
+        return SpanSchema.storedOrder(services, names, starts);
     }
 
     static ArrowSpanBatch build(BufferAllocator allocator, List<ChunkRows> chunks, AttributeShapes shapes) {
@@ -192,7 +221,7 @@ final class ChunkBatchBuilder {
                     sources.add(attributes);
                     pairs.collect(source.part(), attributes, resource, null);
                     for (int p = 0; p < pairs.count; p++) {
-                        entries.add(new int[] {source.part().base + pairs.rows[p], sources.size() - 1, pairs.values[p]});
+                        entries.add(new int[] {source.part().out(pairs.rows[p]), sources.size() - 1, pairs.values[p]});
                     }
                 }
             }
@@ -247,6 +276,8 @@ final class ChunkBatchBuilder {
         final int[] nextOut;
         /** Whether local indexes of ascending chunk rows ascend, so values in owner order arrive in row order. */
         final boolean ascending;
+        /** The file's row of each selected row, by its place in the whole selection ({@link #storedOrder}). */
+        int[] order;
         /** Per span attribute column of the chunk, its batch column; null when no selected row has a value. */
         BatchColumn[] spanTargets;
         private int[] resourceFirstOut;
@@ -286,6 +317,11 @@ final class ChunkBatchBuilder {
                 nextOut = next;
                 ascending = increasing;
             }
+        }
+
+        /** The row of the batch that local index {@code k} is written to. */
+        int out(int k) {
+            return order[base + k];
         }
 
         int firstOut(int chunkRow) {
@@ -669,12 +705,12 @@ final class ChunkBatchBuilder {
                     AttributeColumn column = source.columns().get(0);
                     pairs.collect(part, column, resource, null);
                     for (int p = 0; p < pairs.count; p++) {
-                        set(part.base + pairs.rows[p], column, pairs.values[p]);
+                        set(part.out(pairs.rows[p]), column, pairs.values[p]);
                     }
                 } else {
                     MergedValues merged = new MergedValues(part, source.columns(), resource, null);
                     for (int p = 0; p < merged.count; p++) {
-                        set(part.base + merged.rows[p], source.columns().get(merged.sources[p]), merged.values[p]);
+                        set(part.out(merged.rows[p]), source.columns().get(merged.sources[p]), merged.values[p]);
                     }
                 }
             }
@@ -889,7 +925,7 @@ final class ChunkBatchBuilder {
                     nested = chunk.nested();
             for (int k = 0; k < part.size; k++) {
                 int row = part.rows.row(k);
-                int out = part.base + k;
+                int out = part.out(k);
                 traceId.setHex(out, traceIds.data(), traceIds.start(row), traceIds.length(row));
                 spanId.setHex(out, spanIds.data(), spanIds.start(row), spanIds.length(row));
                 parentSpanId.setHex(out, parentSpanIds.data(), parentSpanIds.start(row), parentSpanIds.length(row));
@@ -950,12 +986,12 @@ final class ChunkBatchBuilder {
                 if (group.size() == 1) {
                     pairs.collect(part, group.get(0), false, promoted);
                     for (int p = 0; p < pairs.count; p++) {
-                        setPromoted(promoted, part.base + pairs.rows[p], group.get(0), pairs.values[p]);
+                        setPromoted(promoted, part.out(pairs.rows[p]), group.get(0), pairs.values[p]);
                     }
                 } else {
                     MergedValues merged = new MergedValues(part, group, false, promoted);
                     for (int p = 0; p < merged.count; p++) {
-                        setPromoted(promoted, part.base + merged.rows[p], group.get(merged.sources[p]), merged.values[p]);
+                        setPromoted(promoted, part.out(merged.rows[p]), group.get(merged.sources[p]), merged.values[p]);
                     }
                 }
             }

@@ -18,7 +18,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Writes spans into one Parquet file (schema {@link SpanSchema#VERSION}, ZSTD) through Arrow and DuckDB's {@code COPY},
+ * Writes spans into one Parquet file (schema {@link SpanSchema#VERSION}, ZSTD, rows in {@link SpanSchema#STORED_ORDER})
+ * through Arrow and DuckDB's {@code COPY},
  * which measured fastest of the writers compared (DESIGN.md). The file is written under a temp
  * name, fsynced and renamed into place. Not thread-safe: one thread writes ({@link #prepare} may run on another).
  */
@@ -88,7 +89,28 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * tests. It does not bound the attribute columns.
      */
     public long write(List<SpanRef> spans, Path target) throws IOException {
-        return write(spans.size(), a -> ArrowSpanBatch.fromSpanRefs(a, spans, shapes), TraceIdIndex.keysOf(spans), target);
+        int[] order = storedOrder(spans);
+        return write(spans.size(), a -> ArrowSpanBatch.fromSpanRefs(a, spans, order, shapes), TraceIdIndex.keysOf(spans),
+                target);
+    }
+
+    /** Which span is each row of a file of {@code spans}, in {@link SpanSchema#STORED_ORDER}, as {@link #writeRows} orders chunk rows. */
+    private static int[] storedOrder(List<SpanRef> spans) {
+        int n = spans.size();
+        String[] services = new String[n];
+        String[] names = new String[n];
+        long[] starts = new long[n];
+        for (int i = 0; i < n; i++) {
+            services[i] = SpanSchema.serviceNameOf(spans.get(i).resource());
+            names[i] = spans.get(i).span().getName();
+            starts[i] = spans.get(i).span().getStartTimeUnixNano();
+        }
+        int[] rowOf = SpanSchema.storedOrder(services, names, starts);
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[rowOf[i]] = i;
+        }
+        return order;
     }
 
     /**
@@ -253,7 +275,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             AttributeShapes probeShapes = new AttributeShapes();
-            copy(a -> ArrowSpanBatch.fromSpanRefs(a, List.of(PROBE_SPAN), probeShapes), probeShapes, temp);
+            copy(a -> ArrowSpanBatch.fromSpanRefs(a, List.of(PROBE_SPAN), new int[] {0}, probeShapes), probeShapes, temp);
             Durability.fsyncFile(temp);
             return true;
         } catch (IOException | SQLException | RuntimeException e) {

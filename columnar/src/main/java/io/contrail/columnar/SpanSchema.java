@@ -312,6 +312,33 @@ public final class SpanSchema {
                         .collect(Collectors.joining(", ")) + ")";
     }
 
+    /**
+     * The order of the rows in a file as it is written: by {@code service_name}, then {@code name}, then
+     * {@code start_time} (rows the same in all three in the order they came). Spans of one operation sit
+     * together, so their columns compress far better than in arrival order: a flush file of the bench workload
+     * took 31.7 B/span against 38.9 (bench/results/format-v2).
+     */
+    public static final String STORED_ORDER = "service_name, name, start_time";
+
+    /**
+     * Where each of a file's spans goes in {@link #STORED_ORDER}, given each span's service, name and start (in
+     * the order they came): {@code result[i]} is the row of span {@code i}.
+     */
+    static int[] storedOrder(String[] services, String[] names, long[] starts) {
+        int n = services.length;
+        Integer[] sorted = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            sorted[i] = i;
+        }
+        java.util.Arrays.sort(sorted, java.util.Comparator.<Integer, String>comparing(i -> services[i])
+                .thenComparing(i -> names[i]).thenComparingLong(i -> starts[i]));
+        int[] rowOf = new int[n];
+        for (int row = 0; row < n; row++) {
+            rowOf[sorted[row]] = row;
+        }
+        return rowOf;
+    }
+
     private static final Map<String, Column> BY_NAME =
             COLUMNS.stream().collect(Collectors.toUnmodifiableMap(Column::name, Function.identity()));
 

@@ -114,17 +114,26 @@ class ArrowSpanBatchChunkTest {
     }
 
     @Test
-    void rowsAreWrittenInTheOrderSelectedWithTheWeightsGiven() throws Exception {
+    void rowsAreWrittenByServiceNameAndStartThenInTheOrderSelectedWithTheWeightsGiven() throws Exception {
         SpanChunk chunk = SpanChunk.fromTraces(traces("svc",
                 span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", "first", 0, 10).build(),
                 span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203332", "second", 0, 10)
                         .setTraceState("ot=th:8").build()));
+        SpanChunk other = SpanChunk.fromTraces(TracesData.newBuilder()
+                .addAllResourceSpans(traces("api", span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203333", "second", 5, 10)
+                        .build()).getResourceSpansList())
+                .addAllResourceSpans(traces("svc", span("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203334", "first", -5, 10)
+                        .build()).getResourceSpansList()).build());
         Path file = writeRows(List.of(new ChunkRows(chunk, new int[] {1, 0}, new double[] {3.0, 4.0}),
-                new ChunkRows(chunk, null, null)));
+                new ChunkRows(chunk, null, null), new ChunkRows(other, null, null)));
 
-        assertThat(TestSpans.duckDbRows("SELECT name, sample_weight, len(events) FROM '" + file + "'"))
-                .containsExactly(List.of("second", 3.0, 0L), List.of("first", 4.0, 0L),
-                        List.of("first", 1.0, 0L), List.of("second", 2.0, 0L));
+        assertThat(TestSpans.duckDbRows("SELECT service_name, name, span_id, sample_weight FROM '" + file + "'"))
+                .containsExactly(List.of("api", "second", "b7ad6b7169203333", 1.0),
+                        List.of("svc", "first", "b7ad6b7169203334", 1.0),
+                        List.of("svc", "first", "b7ad6b7169203331", 4.0),
+                        List.of("svc", "first", "b7ad6b7169203331", 1.0),
+                        List.of("svc", "second", "b7ad6b7169203332", 3.0),
+                        List.of("svc", "second", "b7ad6b7169203332", 2.0));
     }
 
     /**
