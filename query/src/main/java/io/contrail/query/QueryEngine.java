@@ -64,7 +64,7 @@ public final class QueryEngine implements AutoCloseable {
      *
      * @param dataDir        the data folder (only it is readable from SQL)
      * @param maxRows        rows returned before a result is cut and marked truncated
-     * @param maxResultBytes bytes of values (as text: a string's UTF-8 length, a number's digits)
+     * @param maxResultBytes bytes of rows, each counted as its JSON array text (as the HTTP API writes it),
      *                       returned before a result is cut and marked truncated
      * @param queryTimeout   a query running longer is interrupted
      * @param threads        DuckDB worker threads
@@ -419,21 +419,17 @@ public final class QueryEngine implements AutoCloseable {
      * JDBC driver turns a whole chunk of up to 2,048 rows into Java objects at once, so a cut made
      * while reading would come too late (150 values of 20 MB were 9 GB of heap).
      *
-     * <p>Each row's size is the sum of its values' lengths as text ({@code strlen} of a string,
-     * of anything else cast to text); a running sum over the rows in order (a streaming window,
-     * which keeps their order) keeps the rows that end within the cap, plus the first row past
-     * either cap with its values set to NULL, flagged in {@value #CUT_COLUMN}. Every row also
+     * <p>Each row's size is the length in bytes of the row as a JSON array ({@code json_array} of its columns, as
+     * the HTTP API writes it): one expression, where a size per column cost DuckDB ~0.1 ms per column to bind
+     * (a {@code SELECT *} of one trace, 144 columns: 41.8 ms capped that way, 27.9 ms this way, 21.5 ms uncapped).
+     * A running sum over the rows in order (a streaming window, which keeps their order) keeps the rows that end
+     * within the cap, plus the first row past either cap with its values set to NULL, flagged in {@value #CUT_COLUMN}. Every row also
      * carries {@value #TRUNCATED_COLUMN}, so a reader knows before the first row whether the result
      * was cut. The result's columns are the user's, then those two.
      */
     private String capped(String select) {
-        String limited = "SELECT * FROM (\n" + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
-        // One size column per column (named by DuckDB's COLUMNS renaming, so the statement need not
-        // be bound twice to learn the names), summed per row. A cast of text to text copies nothing.
-        String sized = "SELECT *, coalesce(strlen(CAST(COLUMNS('(.*)') AS VARCHAR)), 0) AS '__contrail_size_\\1' FROM (\n"
-                + limited + "\n)";
-        String rowBytes = "SELECT COLUMNS(lambda c: NOT starts_with(c, '__contrail_size_')), "
-                + "list_sum(list_value(*COLUMNS('^__contrail_size_'))) AS __contrail_row_bytes FROM (\n" + sized + "\n)";
+        String rowBytes = "SELECT *, strlen(CAST(json_array(*COLUMNS(*)) AS VARCHAR)) AS __contrail_row_bytes FROM (\n"
+                + select + "\n) AS contrail_result LIMIT " + (config.maxRows() + 1L);
         long maxBytes = config.maxResultBytes();
         return "SELECT CASE WHEN NOT " + CUT_COLUMN + " THEN COLUMNS(* EXCLUDE (__contrail_row_bytes, "
                 + "__contrail_bytes, __contrail_row, " + CUT_COLUMN + ")) END, " + CUT_COLUMN + ", bool_or("

@@ -160,21 +160,27 @@ class QueryEngineTest {
 
     @Test
     void answersAreCutAtTheByteCapInOrderAndMarkedTruncated() throws Exception {
+        // A row counts as its JSON array text: ["aaaa"] is 8 bytes, [9] is 3.
         try (QueryEngine capped = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(100_000)
-                .withMaxResultBytes(10))) {
-            QueryResult within = capped.query("SELECT s FROM (VALUES ('aaaa'), ('bbbbbb')) t(s)");
+                .withMaxResultBytes(20))) {
+            QueryResult within = capped.query("SELECT s FROM (VALUES ('aaaa'), ('bbbbbbbb')) t(s)");
             QueryResult cut = capped.query("SELECT s FROM (VALUES ('aaaa'), ('bbbb'), ('cccc')) t(s) ORDER BY s DESC");
-            QueryResult tooWide = capped.query("SELECT repeat('x', 11) AS s");
+            QueryResult tooWide = capped.query("SELECT repeat('x', 17) AS s");
             QueryResult ordered = capped.query("SELECT range % 10 AS n FROM range(100000) ORDER BY range DESC");
+            QueryResult wide = capped.query("SELECT 'a' AS one, NULL AS two, [1, 2] AS three");
 
-            assertThat(within.rows()).containsExactly(List.of("aaaa"), List.of("bbbbbb"));
+            assertThat(within.rows()).containsExactly(List.of("aaaa"), List.of("bbbbbbbb"));
             assertThat(within.truncated()).isFalse();
             assertThat(cut.rows()).containsExactly(List.of("cccc"), List.of("bbbb"));
             assertThat(cut.truncated()).isTrue();
             assertThat(tooWide.rows()).isEmpty();
             assertThat(tooWide.truncated()).isTrue();
             assertThat(ordered.rows()).containsExactly(List.of(9L), List.of(8L), List.of(7L), List.of(6L),
-                    List.of(5L), List.of(4L), List.of(3L), List.of(2L), List.of(1L), List.of(0L));
+                    List.of(5L), List.of(4L));
+            assertThat(ordered.truncated()).isTrue();
+            // ["a",null,[1,2]] is 16 bytes: within.
+            assertThat(wide.rows()).hasSize(1);
+            assertThat(wide.truncated()).isFalse();
         }
     }
 
