@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -149,7 +150,8 @@ final class ChunkBatchBuilder {
         attributeColumns.addAll(spanFamily.columns());
         attributeColumns.addAll(resourceFamily.columns());
         List<BatchColumn> overflowed = overflowed(attributeColumns, shapes);
-        attributeColumns.removeAll(overflowed);
+        // A set: a flood of keys overflows tens of thousands of columns, and removeAll of a list is quadratic.
+        attributeColumns.removeAll(new HashSet<>(overflowed));
         List<FieldVector> vectors = new ArrayList<>();
         try {
             List<FieldVector> fixed = ArrowSpanBatch.storedFixedVectors(allocator);
