@@ -37,6 +37,10 @@ public interface SpanSampler {
     long nanosUntilNextDecision(long nowNanos);
 
     /** The default: every span is kept as it arrives, with its upstream weight. */
+    /** Saves what the sampler keeps across restarts; called by the {@link Store} before it releases the folder. */
+    default void close() {
+    }
+
     SpanSampler KEEP_ALL = new SpanSampler() {
         @Override
         public List<ChunkRows> admit(ChunkRows rows, long segment, long nowNanos) {

@@ -70,7 +70,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * Parquet, {@link #append} waits up to {@link Config#maxBufferWait()} for a flush to make room, then
  * refuses with {@link OverloadedException} and writes nothing.
  */
-public final class Warehouse implements AutoCloseable {
+public final class Warehouse implements SpanSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
     /** How long {@link #close()} waits for the final flush before leaving the rest to recovery. */
@@ -157,40 +157,6 @@ public final class Warehouse implements AutoCloseable {
         public Config withMaxBufferedBytes(long bytes) {
             return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads, maxBufferWait, maxAttributeColumns);
         }
-    }
-
-    /** Thrown when the buffer is full; nothing was written. Retry after {@link #retryAfterSeconds()}. */
-    public static final class OverloadedException extends IOException {
-        private static final long serialVersionUID = 1L;
-        private final int retryAfterSeconds;
-
-        OverloadedException(String message, int retryAfterSeconds) {
-            super(message);
-            this.retryAfterSeconds = retryAfterSeconds;
-        }
-
-        public int retryAfterSeconds() {
-            return retryAfterSeconds;
-        }
-    }
-
-    /** The format of a request logged as a protobuf {@code TracesData} (or an OTLP {@code ExportTraceServiceRequest}). */
-    public static final int TRACES_DATA = 0;
-
-    /**
-     * Decodes a logged request into the spans its first decoding accepted: on recovery, the same
-     * deterministic decoder that made the chunk at {@link #append(SpanChunk, int, byte[])}. The
-     * warehouse decodes {@link #TRACES_DATA} itself.
-     */
-    @FunctionalInterface
-    public interface RequestDecoder {
-        SpanChunk decode(int format, byte[] request) throws IOException;
-
-        /** Knows only {@link #TRACES_DATA}. */
-        RequestDecoder TRACES_DATA_ONLY = (format, request) -> {
-            throw new IOException("the write-ahead log holds a request of format " + format
-                    + ", which this server cannot decode");
-        };
     }
 
     /**
@@ -472,6 +438,7 @@ public final class Warehouse implements AutoCloseable {
      *                             nothing was written
      * @throws IOException         when the log cannot be written; nothing may be acknowledged
      */
+    @Override
     public void append(SpanChunk chunk, int format, byte[] request) throws IOException {
         if (!running) {
             throw new IOException("the warehouse is closed");

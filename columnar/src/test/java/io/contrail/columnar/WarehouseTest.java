@@ -177,7 +177,7 @@ class WarehouseTest {
         try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedSpans(100).withMaxBufferWait(Duration.ZERO))) {
             warehouse.append(manySpans("svc", 1, 80));
             assertThatThrownBy(() -> warehouse.append(manySpans("svc", 2, 80)))
-                    .isInstanceOf(Warehouse.OverloadedException.class)
+                    .isInstanceOf(SpanSink.OverloadedException.class)
                     .hasMessageContaining("limit 100");
             warehouse.flush();
             warehouse.append(manySpans("svc", 3, 80));
@@ -229,7 +229,7 @@ class WarehouseTest {
         try (Warehouse warehouse = Warehouse.open(config().withMaxBufferedBytes(bound).withMaxBufferWait(Duration.ZERO))) {
             warehouse.append(first);
             assertThatThrownBy(() -> warehouse.append(second))
-                    .isInstanceOf(Warehouse.OverloadedException.class)
+                    .isInstanceOf(SpanSink.OverloadedException.class)
                     .hasMessageContaining("limit " + bound + " bytes");
             assertThat(warehouse.stats().spansAppended()).as("the refused spans were not logged").isEqualTo(80);
             warehouse.flush();
@@ -257,7 +257,7 @@ class WarehouseTest {
 
     /** A request format of the test's own: OTLP/JSON of a TracesData. */
     private static final int JSON_FORMAT = 3;
-    private static final Warehouse.RequestDecoder JSON_DECODER = (format, request) -> {
+    private static final SpanSink.RequestDecoder JSON_DECODER = (format, request) -> {
         assertThat(format).isEqualTo(JSON_FORMAT);
         TracesData.Builder traces = TracesData.newBuilder();
         com.google.protobuf.util.JsonFormat.parser().merge(new String(request, java.nio.charset.StandardCharsets.UTF_8), traces);

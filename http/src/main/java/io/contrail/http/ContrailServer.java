@@ -5,14 +5,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.google.rpc.Code;
 import com.google.rpc.Status;
-import io.contrail.columnar.Compactor;
-import io.contrail.columnar.DataFolderLock;
-import io.contrail.columnar.FileReaper;
-import io.contrail.columnar.NativeLibraries;
-import io.contrail.columnar.Retention;
-import io.contrail.columnar.SpanFiles;
-import io.contrail.columnar.SpanSampler;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.SpanSink;
+import io.contrail.columnar.Store;
 import io.contrail.http.zipkin.ContrailStorage;
 import io.contrail.http.zipkin.ZipkinQueryApi;
 import io.contrail.http.jaeger.JaegerApi;
@@ -42,7 +36,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,8 +44,8 @@ import java.util.Map;
 /**
  * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health, the web UI;
  * and the OTLP/gRPC receiver on a port of its own, started and stopped with it.
- * Owns the {@link Warehouse} (write side) and the {@link QueryEngine} (read side) for one data
- * folder. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
+ * Owns the {@link Store} (the data folder: write side and files) and the {@link QueryEngine} (read side)
+ * over its files. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
  */
 public final class ContrailServer implements AutoCloseable {
 
@@ -61,14 +54,11 @@ public final class ContrailServer implements AutoCloseable {
     static final String CSV = "text/csv";
 
     private final ServerConfig config;
-    /** This server's claim on its data folder, held from before anything in it is touched until close. */
-    private final DataFolderLock folderLock;
+    /** The data folder, claimed from before anything in it is touched until close. */
+    private final Store store;
+    /** Null when every span is kept. */
     private final TailSampler sampler;
-    private final Warehouse warehouse;
     private final QueryEngine engine;
-    private final FileReaper reaper;
-    private final Compactor compactor;
-    private final Retention retention;
     private final SpanReceiver receiver;
     /** Reads HTTP ingest bodies, bounded in size, total bytes and time, before a permit is taken. */
     private final IngestBodies bodies;
@@ -82,56 +72,12 @@ public final class ContrailServer implements AutoCloseable {
     /** Shared by the HTTP and gRPC receivers: a request that cannot get a permit soon is refused, retry later. */
     private final IngestPermits ingestPermits = new IngestPermits(DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS);
     public static final int DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS = 16;
-    /** How much longer than the query timeout a replaced file is kept at most. */
-    static final java.time.Duration REAPER_MARGIN = java.time.Duration.ofSeconds(10);
-    /**
-     * How long a replaced file is kept at least: the grace for readers in other processes
-     * ({@code contrail sql}, notebooks), which this server cannot see.
-     */
-    static final java.time.Duration REAPER_MIN_DELAY = java.time.Duration.ofSeconds(2);
-
-    private ContrailServer(ServerConfig config, DataFolderLock folderLock) throws IOException {
+    private ContrailServer(ServerConfig config, Store store) throws IOException {
         this.config = config;
-        this.folderLock = folderLock;
-        this.sampler = config.sampling() == null ? null : new TailSampler(config.sampling(), config.warehouse().dataDir());
-        try {
-            this.warehouse = Warehouse.open(config.warehouse(), sampler == null ? SpanSampler.KEEP_ALL : sampler,
-                    RequestFormat.DECODER, folderLock);
-        } catch (IOException | RuntimeException e) {
-            if (sampler != null) {
-                sampler.close();
-            }
-            throw e;
-        }
-        QueryEngine engine;
-        try {
-            engine = QueryEngine.open(config.query());
-        } catch (IOException e) {
-            warehouse.close();
-            throw e;
-        }
-        this.engine = engine;
-        warehouse.onFilesPublished(engine::filesChanged);
-        // Replaced files are deleted once no query that may have listed them is running.
-        this.reaper = new FileReaper(warehouse.layout(), REAPER_MIN_DELAY,
-                config.query().queryTimeout().plus(REAPER_MARGIN), engine::oldestReadStartNanos);
-        try {
-            this.compactor = Compactor.open(warehouse.layout(), config.compaction(), reaper, folderLock);
-        } catch (IOException e) {
-            reaper.close();
-            engine.close();
-            warehouse.close();
-            if (sampler != null) {
-                sampler.close();
-            }
-            throw e;
-        }
-        compactor.onFilesChanged(engine::filesChanged);
-        compactor.startBackground();
-        this.retention = new Retention(warehouse.layout(), config.retention(), reaper);
-        retention.onFilesChanged(engine::filesChanged);
-        retention.startBackground();
-        this.receiver = new SpanReceiver(warehouse, config.maxBodyBytes());
+        this.store = store;
+        this.sampler = store.sampler(TailSampler.class).orElse(null);
+        this.engine = QueryEngine.open(config.query(), store.files());
+        this.receiver = new SpanReceiver(store.sink(), config.maxBodyBytes());
         this.bodies = new IngestBodies(config.maxBodyBytes(), config.bodies());
         this.traces = new TraceQueries(engine);
         this.propagation = new PropagationQueries(engine);
@@ -202,16 +148,17 @@ public final class ContrailServer implements AutoCloseable {
      * process refused the data folder while this server holds it ({@link DataFolderLock}).
      */
     public static ContrailServer start(ServerConfig config, String holder) throws IOException {
-        // Loaded at once so that their copies in the temp folder can be deleted: a server may end by kill -9.
-        NativeLibraries.load();
-        // The claim comes first: nothing in the folder is read or changed before it (the sampler's counts,
-        // log recovery, leftover files), so a second process on the folder is refused without touching it.
-        DataFolderLock folderLock = DataFolderLock.acquire(config.warehouse().dataDir(), holder);
+        Store.Builder opening = Store.builder(config.store()).holder(holder).decoder(RequestFormat.DECODER)
+                .longestRead(config.query().queryTimeout());
+        if (config.sampling() != null) {
+            opening.sampler(dataDir -> new TailSampler(config.sampling(), dataDir));
+        }
+        Store store = opening.open();
         ContrailServer server;
         try {
-            server = new ContrailServer(config, folderLock);
+            server = new ContrailServer(config, store);
         } catch (IOException | RuntimeException e) {
-            folderLock.close();
+            store.close();
             throw e;
         }
         try {
@@ -222,7 +169,7 @@ public final class ContrailServer implements AutoCloseable {
                     + bindFailure(config, e), e);
         }
         try {
-            folderLock.describe(server.baseUrl());
+            store.describe(server.baseUrl());
         } catch (IOException e) {
             LOG.warn("could not write this server's address into the data folder's lock file: {}", e.getMessage());
         }
@@ -319,24 +266,17 @@ public final class ContrailServer implements AutoCloseable {
         return "http://" + clientHost() + ":" + port();
     }
 
-    public Warehouse warehouse() {
-        return warehouse;
+    /** The data folder this server keeps. */
+    public Store store() {
+        return store;
+    }
+
+    public java.nio.file.Path dataDir() {
+        return store.files().root();
     }
 
     public QueryEngine engine() {
         return engine;
-    }
-
-    public Compactor compactor() {
-        return compactor;
-    }
-
-    public Retention retention() {
-        return retention;
-    }
-
-    public FileReaper reaper() {
-        return reaper;
     }
 
     // ---- ingest
@@ -381,7 +321,7 @@ public final class ContrailServer implements AutoCloseable {
                 handler.handle(ctx, body.stream());
             } catch (IngestException e) {
                 errors.answer(ctx, e.httpStatus(), e.getMessage(), 0);
-            } catch (Warehouse.OverloadedException e) {
+            } catch (SpanSink.OverloadedException e) {
                 errors.answer(ctx, 503, e.getMessage(), e.retryAfterSeconds());
             } catch (IOException e) {
                 LOG.error("storing spans failed: {}", describe(e));
@@ -538,45 +478,38 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void health(Context ctx) throws IOException {
-        Warehouse.Stats w = warehouse.stats();
+        Store.Health health = store.check();
+        Store.Stats stats = store.stats();
+        var w = stats.writes();
+        var compaction = stats.compaction();
         SpanReceiver.Stats r = receiver.stats();
         Map<String, Object> body = new LinkedHashMap<>();
         // Degraded: acknowledged spans are not reaching Parquet now, or some were set aside (until removed).
-        List<String> reasons = new ArrayList<>();
-        if (w.flushFailing()) {
-            reasons.add("writing spans to Parquet fails (they wait in the write-ahead log): " + w.lastFlushError());
-        }
-        if (!w.quarantinedFiles().isEmpty()) {
-            reasons.add(w.quarantinedFiles().size() + " quarantine file(s) hold spans that could not be written to "
-                    + "Parquet; resend them once fixed, then remove them (docs/schema.md, \"Quarantine\")");
-        }
-        body.put("status", reasons.isEmpty() ? "ok" : "degraded");
-        body.put("reasons", reasons);
+        body.put("status", health.ok() ? "ok" : "degraded");
+        body.put("reasons", health.reasons());
         body.put("quarantinedFiles", w.quarantinedFiles());
         body.put("spansQuarantined", w.spansQuarantined());
         body.put("spansAccepted", r.spansAccepted());
         body.put("spansRejected", r.spansRejected());
         body.put("requestsRefused", r.requestsRefused());
         body.put("spansBuffered", w.bufferedSpans());
-        body.put("spansBufferLimit", warehouse.config().maxBufferedSpans());
+        body.put("spansBufferLimit", config.store().writes().maxBufferedSpans());
         body.put("spansHeldForSampling", w.heldForSampling());
         body.put("attributeColumns", w.attributeColumns());
-        body.put("attributeColumnsLimit", warehouse.config().maxAttributeColumns());
+        body.put("attributeColumnsLimit", config.store().writes().maxAttributeColumns());
         body.put("attributeKeysOverflowed", w.attributeKeysOverflowed());
         body.put("spansRecoveredOnStart", w.spansReplayed());
         body.put("walBytes", w.walBytes());
         body.put("walFsyncs", w.walFsyncs());
-        body.put("files", SpanFiles.live(warehouse.layout()).size());
-        Compactor.Stats compaction = compactor.stats();
+        body.put("files", stats.liveFiles());
         body.put("compactions", compaction.merges());
         body.put("spansCompacted", compaction.spansMerged());
         body.put("flushedSpansCompacted", compaction.flushedSpansMerged());
         body.put("compactionRewritesPerSpan", compaction.rewritesPerFlushedSpan());
         body.put("compactionThrottledMillis", compaction.throttledMillis());
-        body.put("compactionPending", pendingMerges());
+        body.put("compactionPending", stats.pendingMerges());
         body.put("lastCompactionError", compaction.lastError());
-        io.contrail.columnar.PartitionPath cutoff = SpanFiles.retentionCutoff(warehouse.layout());
-        body.put("retentionCutoff", cutoff == null ? null : cutoff.toString());
+        body.put("retentionCutoff", stats.retentionCutoff());
         body.put("filesWritten", w.filesWritten());
         body.put("parquetBytesWritten", w.parquetBytesWritten());
         body.put("lastFlush", w.lastFlush() == null ? null : w.lastFlush().toString());
@@ -584,16 +517,6 @@ public final class ContrailServer implements AutoCloseable {
         body.put("lastFlushError", w.lastFlushError());
         body.put("time", Instant.now().toString());
         ctx.json(body);
-    }
-
-    /** Merges a compaction pass would make now; null when the files' footers cannot be read. */
-    private Integer pendingMerges() {
-        try {
-            return compactor.pendingMerges();
-        } catch (IOException e) {
-            LOG.warn("cannot plan a compaction for /health: {}", e.getMessage());
-            return null;
-        }
     }
 
     /** The sampling policies in force and what they kept and dropped, per hour, service and policy. */
@@ -624,27 +547,8 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private void closeStores() {
-        retention.close();
-        try {
-            compactor.close();
-        } catch (IOException e) {
-            LOG.warn("closing the compactor: {}", e.getMessage());
-        }
-        reaper.close();
         engine.close();
-        try {
-            warehouse.close();
-        } catch (IOException e) {
-            LOG.warn("closing the warehouse: {}", e.getMessage());
-        }
-        if (sampler != null) {
-            sampler.close();
-        }
-        try {
-            folderLock.close();
-        } catch (IOException e) {
-            LOG.warn("releasing the data folder: {}", e.getMessage());
-        }
+        store.close();
     }
 
     /** Stops accepting requests, flushes buffered spans to Parquet, and closes the stores. */

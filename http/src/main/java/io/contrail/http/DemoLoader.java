@@ -46,7 +46,7 @@ final class DemoLoader {
             return new Result(true, existing, 0, 0);
         }
         Result result = load(traces);
-        server.warehouse().flush();
+        server.store().flush();
         return result;
     }
 

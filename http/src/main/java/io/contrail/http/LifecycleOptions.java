@@ -1,7 +1,5 @@
 package io.contrail.http;
 
-import io.contrail.columnar.Compactor;
-import io.contrail.columnar.Retention;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -22,11 +20,11 @@ final class LifecycleOptions {
     @Option(names = "--compact-interval", paramLabel = "TIME", converter = OptionUnits.WithUnit.class,
             description = "Time between background compaction passes, e.g. 1m, 30s, 500ms; 0 compacts only on "
                     + "`contrail compact` (default: ${DEFAULT-VALUE}).")
-    Duration compactInterval = Compactor.Config.DEFAULT_INTERVAL;
+    Duration compactInterval = ServerConfig.STORE_DEFAULTS.compaction().interval();
 
     @Option(names = "--compact-target-spans", paramLabel = "N",
             description = "Spans per compacted file at most (default: ${DEFAULT-VALUE}).")
-    int compactTargetSpans = Compactor.Config.DEFAULT_TARGET_SPANS;
+    int compactTargetSpans = ServerConfig.STORE_DEFAULTS.compaction().targetSpans();
 
     /** @param commandLine the command these options belong to, named in the errors */
     ServerConfig applyTo(ServerConfig config, CommandLine commandLine) {
@@ -37,9 +35,8 @@ final class LifecycleOptions {
         if (retention != null && retention.isZero()) {
             throw new CommandLine.ParameterException(commandLine, "--retention=0: must be a positive age, e.g. 7d");
         }
-        Retention.Config retentionConfig = Retention.Config.none().withMaxAge(retention).withMaxBytes(maxSizeBytes);
-        return config.withCompaction(config.compaction().withTargetSpans(compactTargetSpans)
-                        .withInterval(compactInterval))
-                .withRetention(retentionConfig);
+        return config.withStore(store -> store
+                .withCompaction(compaction -> compaction.withTargetSpans(compactTargetSpans).withInterval(compactInterval))
+                .withRetention(kept -> kept.withMaxAge(retention).withMaxBytes(maxSizeBytes)));
     }
 }

@@ -1,5 +1,7 @@
 package io.contrail.http;
 
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.contrail.ingest.sampling.SamplingConfig;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
@@ -81,11 +83,11 @@ public final class Main implements Runnable {
             return switch (option.longestName()) {
                 case "--max-body-bytes" -> OptionUnits.formatSize(io.contrail.ingest.RequestBody.DEFAULT_MAX_BODY_BYTES);
                 case "--body-timeout" -> OptionUnits.formatDuration(IngestBodies.DEFAULT_BODY_TIMEOUT);
-                case "--flush-interval" -> OptionUnits.formatDuration(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE);
-                case "--max-buffered-bytes" -> OptionUnits.formatSize(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES);
-                case "--max-buffer-wait" -> OptionUnits.formatDuration(io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_WAIT);
+                case "--flush-interval" -> OptionUnits.formatDuration(ServerConfig.STORE_DEFAULTS.writes().maxBufferAge());
+                case "--max-buffered-bytes" -> OptionUnits.formatSize(ServerConfig.STORE_DEFAULTS.writes().maxBufferedBytes());
+                case "--max-buffer-wait" -> OptionUnits.formatDuration(ServerConfig.STORE_DEFAULTS.writes().maxBufferWait());
                 case "--query-timeout" -> OptionUnits.formatDuration(QueryEngine.Config.DEFAULT_QUERY_TIMEOUT);
-                case "--compact-interval" -> OptionUnits.formatDuration(io.contrail.columnar.Compactor.Config.DEFAULT_INTERVAL);
+                case "--compact-interval" -> OptionUnits.formatDuration(ServerConfig.STORE_DEFAULTS.compaction().interval());
                 default -> null;
             };
         }
@@ -127,30 +129,30 @@ public final class Main implements Runnable {
                 description = "Longest time an acknowledged span waits before it is written to Parquet and "
                         + "visible to SQL, e.g. 500ms, 2s (default: ${DEFAULT-VALUE}"
                         + "; a bare number is milliseconds).")
-        Duration flushInterval = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_AGE;
+        Duration flushInterval = ServerConfig.STORE_DEFAULTS.writes().maxBufferAge();
 
         @Option(names = "--max-buffered-spans", paramLabel = "N",
                 description = "Refuse ingest (503 with Retry-After) while this many acknowledged spans wait to be "
                         + "written to Parquet (default: ${DEFAULT-VALUE}).")
-        long maxBufferedSpans = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_SPANS;
+        long maxBufferedSpans = ServerConfig.STORE_DEFAULTS.writes().maxBufferedSpans();
 
         @Option(names = "--max-buffered-bytes", paramLabel = "SIZE", converter = OptionUnits.Size.class,
                 description = "Refuse ingest (503 with Retry-After) while spans taking this much heap wait to be "
                         + "written to Parquet, e.g. 256MB; about 700 bytes per span of a typical request "
                         + "(default: ${DEFAULT-VALUE}).")
-        long maxBufferedBytes = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFERED_BYTES;
+        long maxBufferedBytes = ServerConfig.STORE_DEFAULTS.writes().maxBufferedBytes();
 
         @Option(names = "--max-buffer-wait", paramLabel = "TIME", converter = OptionUnits.Millis.class,
                 description = "Longest an ingest request waits for room when the buffer is full (the bounds above) "
                         + "before it is refused with 503, e.g. 500ms, 0 to refuse at once (default: ${DEFAULT-VALUE}"
                         + "; a bare number is milliseconds).")
-        Duration maxBufferWait = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_BUFFER_WAIT;
+        Duration maxBufferWait = ServerConfig.STORE_DEFAULTS.writes().maxBufferWait();
 
         @Option(names = "--max-attribute-columns", paramLabel = "N",
                 description = "Attribute keys (span and resource together) that get a column of their own; "
                         + "keys past it are stored in the attr_overflow and resource_overflow maps, with a warning "
                         + "(an application that puts IDs into keys) (default: ${DEFAULT-VALUE}).")
-        int maxAttributeColumns = io.contrail.columnar.Warehouse.Config.DEFAULT_MAX_ATTRIBUTE_COLUMNS;
+        int maxAttributeColumns = ServerConfig.STORE_DEFAULTS.writes().maxAttributeColumns();
 
         @Option(names = "--query-timeout", paramLabel = "TIME", converter = OptionUnits.Seconds.class,
                 description = "Queries running longer are interrupted and answered 408, e.g. 30s, 10m "
@@ -186,9 +188,9 @@ public final class Main implements Runnable {
             return (grpcPort == null ? address : address.withGrpcPort(grpcPort)).withMaxBodyBytes(maxBodyBytes)
                     .withBodies(new ServerConfig.IngestBodyLimits(bodyTimeout, defaults.bodies().maxBytesInFlight()))
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
-                    .withWarehouse(defaults.warehouse().withMaxBufferAge(flushInterval)
+                    .withStore(store -> store.withWrites(writes -> writes.withMaxBufferAge(flushInterval)
                             .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes)
-                            .withMaxBufferWait(maxBufferWait).withMaxAttributeColumns(maxAttributeColumns))
+                            .withMaxBufferWait(maxBufferWait).withMaxAttributeColumns(maxAttributeColumns)))
                     .withQuery(defaults.query().withQueryTimeout(queryTimeout));
         }
     }
@@ -259,11 +261,11 @@ public final class Main implements Runnable {
 
         @Option(names = "--target-spans", paramLabel = "N", description = "Spans per compacted file at most "
                 + "(default: ${DEFAULT-VALUE}).")
-        int targetSpans = io.contrail.columnar.Compactor.Config.DEFAULT_TARGET_SPANS;
+        int targetSpans = ServerConfig.STORE_DEFAULTS.compaction().targetSpans();
 
         @Option(names = "--row-group-spans", paramLabel = "N", description = "Rows per Parquet row group "
                 + "(default: ${DEFAULT-VALUE}).")
-        int rowGroupSpans = io.contrail.columnar.Compactor.Config.DEFAULT_ROW_GROUP_SPANS;
+        int rowGroupSpans = ServerConfig.STORE_DEFAULTS.compaction().rowGroupSpans();
 
         @Override
         public Integer call() throws Exception {
@@ -275,16 +277,11 @@ public final class Main implements Runnable {
                 System.err.println("contrail compact: --target-spans must be at least 2 and --row-group-spans at least 1");
                 return 2;
             }
-            io.contrail.columnar.DataLayout layout = new io.contrail.columnar.DataLayout(data);
-            io.contrail.columnar.Compactor.Config config = io.contrail.columnar.Compactor.Config.defaults()
+            StoreConfig config = StoreConfig.defaults(data).withCompaction(compaction -> compaction
                     .withTargetSpans(targetSpans).withRowGroupSpans(rowGroupSpans)
-                    .withThreads(Runtime.getRuntime().availableProcessors());
-            try (io.contrail.columnar.DataFolderLock folder = io.contrail.columnar.DataFolderLock.acquire(data, "contrail compact");
-                 io.contrail.columnar.FileReaper reaper = new io.contrail.columnar.FileReaper(layout, Duration.ZERO);
-                 io.contrail.columnar.Compactor compactor = io.contrail.columnar.Compactor.open(layout, config, reaper, folder)) {
-                CompactionProgress progress = new CompactionProgress(System.out);
-                io.contrail.columnar.Compactor.Pass pass = compactor.compactOnce(progress);
-                progress.done(pass);
+                    .withThreads(Runtime.getRuntime().availableProcessors()));
+            try {
+                Store.compact(config, "contrail compact", System.out);
                 return 0;
             } catch (java.io.IOException e) {
                 System.err.println("contrail compact: " + e.getMessage());
@@ -300,7 +297,7 @@ public final class Main implements Runnable {
         System.out.println("Contrail listening on " + bindUrl
                 + (bindUrl.equals(server.baseUrl()) ? "" : " (from this machine: " + server.baseUrl() + ")")
                 + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + server.grpcBindAddress()) + " (data: "
-                + server.warehouse().layout().root() + ")");
+                + server.dataDir() + ")");
         if (server.reachableBeyondThisMachine()) {
             System.err.println("WARNING: listening on " + options.host + ", reachable from other machines, without "
                     + "authentication: anyone who can reach port " + server.port()

@@ -1,10 +1,10 @@
 package io.contrail.http;
 
+import io.contrail.columnar.SpanSink;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
-import io.contrail.columnar.Warehouse;
 import io.contrail.ingest.AcceptedSpans;
 import io.contrail.ingest.IngestException;
 import io.contrail.ingest.OtlpEncoding;
@@ -162,7 +162,7 @@ final class OtlpGrpcReceiver {
             Code code = e.httpStatus() == IngestException.PAYLOAD_TOO_LARGE ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT;
             response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
                     .setCode(code.getNumber()).setMessage(e.getMessage()).build()));
-        } catch (Warehouse.OverloadedException e) {
+        } catch (SpanSink.OverloadedException e) {
             response.onError(retryLater(e.getMessage(), e.retryAfterSeconds()));
         } catch (IOException e) {
             LOG.error("storing spans failed: {}", e.getMessage());

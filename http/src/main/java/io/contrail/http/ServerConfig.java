@@ -1,8 +1,6 @@
 package io.contrail.http;
 
-import io.contrail.columnar.Compactor;
-import io.contrail.columnar.Retention;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.StoreConfig;
 import io.contrail.ingest.RequestBody;
 import io.contrail.ingest.sampling.SamplingConfig;
 import io.contrail.query.QueryEngine;
@@ -18,8 +16,7 @@ import java.nio.file.Path;
  * @param grpcPort the OTLP/gRPC port on {@code host}: 0 picks a free one, {@link #GRPC_DISABLED} turns it off
  */
 public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, IngestBodyLimits bodies,
-                           Warehouse.Config warehouse, QueryEngine.Config query, SamplingConfig sampling,
-                           Compactor.Config compaction, Retention.Config retention) {
+                           StoreConfig store, QueryEngine.Config query, SamplingConfig sampling) {
 
     /**
      * How ingest bodies are read before a permit is taken (see {@link IngestBodies}).
@@ -48,6 +45,8 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
     public static final int DEFAULT_GRPC_PORT = 4317;
     public static final int GRPC_DISABLED = -1;
     public static final Path DEFAULT_DATA_DIR = Path.of("contrail-data");
+    /** The store's defaults, which the command line shows. */
+    public static final StoreConfig STORE_DEFAULTS = StoreConfig.defaults(DEFAULT_DATA_DIR);
 
     public ServerConfig {
         if (grpcPort < GRPC_DISABLED || grpcPort > 65_535) {
@@ -58,8 +57,7 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_GRPC_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                IngestBodyLimits.defaults(), Warehouse.Config.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null,
-                Compactor.Config.defaults(), Retention.Config.none());
+                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null);
     }
 
     /**
@@ -69,40 +67,32 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withAddress(String host, int port) {
         int grpc = port == 0 && grpcPort != GRPC_DISABLED ? 0 : grpcPort;
-        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling);
     }
 
     /** The OTLP/gRPC port: 0 picks a free one, {@link #GRPC_DISABLED} turns the receiver off. */
     public ServerConfig withGrpcPort(int grpcPort) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
     }
 
-    public ServerConfig withWarehouse(Warehouse.Config warehouse) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
+    public ServerConfig withStore(java.util.function.UnaryOperator<StoreConfig> change) {
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, grpcPort, bytes, bodies, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling);
     }
 
     public ServerConfig withBodies(IngestBodyLimits bodies) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
     }
 
     /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
     public ServerConfig withSampling(SamplingConfig sampling) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
-    }
-
-    public ServerConfig withCompaction(Compactor.Config compaction) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
-    }
-
-    public ServerConfig withRetention(Retention.Config retention) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, warehouse, query, sampling, compaction, retention);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
     }
 }

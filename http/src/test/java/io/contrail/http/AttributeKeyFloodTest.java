@@ -85,7 +85,7 @@ class AttributeKeyFloodTest {
 
         // Compaction merges the files, maps and all, and every answer stays the same.
         List<JsonNode> before = answers(key, traceId);
-        server.server().compactor().compactOnce(new CompactionProgress(System.out));
+        server.server().store().compactOnce(System.out);
         assertThat(server.health().get("files").asInt()).isEqualTo(1);
         assertThat(answers(key, traceId)).isEqualTo(before);
     }

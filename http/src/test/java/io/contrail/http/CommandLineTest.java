@@ -79,17 +79,17 @@ class CommandLineTest {
         ServerConfig withUnits = serveConfig("--query-timeout", "30s", "--flush-interval", "500ms",
                 "--compact-interval", "1m", "--body-timeout", "2m");
         assertThat(withUnits.query().queryTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(withUnits.warehouse().maxBufferAge()).isEqualTo(Duration.ofMillis(500));
-        assertThat(withUnits.compaction().interval()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(withUnits.store().writes().maxBufferAge()).isEqualTo(Duration.ofMillis(500));
+        assertThat(withUnits.store().compaction().interval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(withUnits.bodies().timeout()).isEqualTo(Duration.ofMinutes(2));
 
         ServerConfig bare = serveConfig("--query-timeout", "45", "--flush-interval", "200", "--body-timeout", "10");
         assertThat(bare.query().queryTimeout()).as("bare --query-timeout is seconds").isEqualTo(Duration.ofSeconds(45));
-        assertThat(bare.warehouse().maxBufferAge()).as("bare --flush-interval is milliseconds").isEqualTo(Duration.ofMillis(200));
+        assertThat(bare.store().writes().maxBufferAge()).as("bare --flush-interval is milliseconds").isEqualTo(Duration.ofMillis(200));
         assertThat(bare.bodies().timeout()).as("bare --body-timeout is seconds").isEqualTo(Duration.ofSeconds(10));
-        assertThat(serveConfig("--max-buffer-wait", "250").warehouse().maxBufferWait())
+        assertThat(serveConfig("--max-buffer-wait", "250").store().writes().maxBufferWait())
                 .as("bare --max-buffer-wait is milliseconds").isEqualTo(Duration.ofMillis(250));
-        assertThat(serveConfig("--max-buffer-wait", "0").warehouse().maxBufferWait()).as("0 refuses at once").isZero();
+        assertThat(serveConfig("--max-buffer-wait", "0").store().writes().maxBufferWait()).as("0 refuses at once").isZero();
 
         CommandOutput bad = run("serve", "--flush-interval", "5 minutes");
         assertThat(bad.exitCode()).isEqualTo(2);
@@ -103,12 +103,12 @@ class CommandLineTest {
     void everySizeOptionTakesAUnitAndABareNumberIsBytes() throws Exception {
         ServerConfig withUnits = serveConfig("--max-body-bytes", "64MB", "--max-buffered-bytes", "1GB", "--max-size", "50GB");
         assertThat(withUnits.maxBodyBytes()).isEqualTo(64L << 20);
-        assertThat(withUnits.warehouse().maxBufferedBytes()).isEqualTo(1L << 30);
-        assertThat(withUnits.retention().maxBytes()).isEqualTo(50L << 30);
+        assertThat(withUnits.store().writes().maxBufferedBytes()).isEqualTo(1L << 30);
+        assertThat(withUnits.store().retention().maxBytes()).isEqualTo(50L << 30);
 
         ServerConfig bare = serveConfig("--max-body-bytes", "1048576", "--max-buffered-bytes", "2097152");
         assertThat(bare.maxBodyBytes()).isEqualTo(1L << 20);
-        assertThat(bare.warehouse().maxBufferedBytes()).isEqualTo(2L << 20);
+        assertThat(bare.store().writes().maxBufferedBytes()).isEqualTo(2L << 20);
     }
 
     @Test

@@ -129,7 +129,7 @@ class CrashSafetyTest {
 
     private void assertEveryAcknowledgedSpanIsStoredOnce() throws Exception {
         try (ContrailServer server = ContrailServer.start(ServerConfig.defaults(data).withAddress("127.0.0.1", 0))) {
-            server.warehouse().flush();
+            server.store().flush();
             QueryResult duplicates = server.engine().query(
                     "SELECT trace_id, span_id, count(*) FROM spans GROUP BY ALL HAVING count(*) > 1 LIMIT 5");
             assertThat(duplicates.rows()).as("spans stored more than once").isEmpty();
@@ -167,7 +167,7 @@ class CrashSafetyTest {
                     k -> new java.util.TreeSet<>()).add((unique >>> 12) & 0xfffffff);
         }
         requests.forEach((who, seqs) -> report.append("  ").append(who).append(": requests ").append(seqs).append('\n'));
-        DataLayout layout = server.warehouse().layout();
+        DataLayout layout = server.store().files().layout();
         try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:");
              java.sql.Statement statement = duckdb.createStatement()) {
             List<Path> files = layout.spanFiles();
@@ -184,7 +184,7 @@ class CrashSafetyTest {
                 }
             }
             report.append("  of them in a Parquet file on disk all the same: ").append(onDisk).append('\n');
-            report.append("  recovery: ").append(server.warehouse().stats()).append('\n');
+            report.append("  recovery: ").append(server.store().stats()).append('\n');
             report.append("  span files: ").append(files.stream().map(f -> layout.spansDir().relativize(f).toString()).toList())
                     .append('\n');
             try (Stream<Path> segments = Files.list(layout.walDir())) {

@@ -95,11 +95,11 @@ class DiskFullTest {
                 assertThat(post(server, request.toByteArray()).statusCode()).isEqualTo(200);
                 count(request, acknowledged);
             }
-            assertThat(server.warehouse().flush(120_000)).as("the flusher caught up").isTrue();
+            assertThat(server.store().flush(120_000)).as("the flusher caught up").isTrue();
             assertThat(stored(server)).as("every acknowledged span exactly once").isEqualTo(acknowledged);
         }
         try (ContrailServer restarted = ContrailServer.start(ServerConfig.defaults(data).withAddress("127.0.0.1", 0))) {
-            restarted.warehouse().flush();
+            restarted.store().flush();
             assertThat(stored(restarted)).as("after a restart, every acknowledged span exactly once").isEqualTo(acknowledged);
         }
     }

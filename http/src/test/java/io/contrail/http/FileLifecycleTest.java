@@ -34,7 +34,7 @@ class FileLifecycleTest {
     @RegisterExtension
     final RunningServer server = RunningServer.configured(c -> c
             .withQuery(c.query().withQueryTimeout(Duration.ofSeconds(2)))
-            .withCompaction(c.compaction().withInterval(Duration.ZERO)));
+            .withStore(store -> store.withCompaction(compaction -> compaction.withInterval(Duration.ZERO))));
 
     @TempDir
     Path cliData;
@@ -57,7 +57,7 @@ class FileLifecycleTest {
         sendTrace(2, NOW.minus(Duration.ofHours(4)));
         sendTrace(3, NOW.minus(Duration.ofMinutes(1)));
         assertThat(server.storedSpanCount()).isEqualTo(9);
-        DataLayout layout = server.server().warehouse().layout();
+        DataLayout layout = server.server().store().files().layout();
         Path oldest = io.contrail.columnar.PartitionPath.ofStartTime(OtlpSpans.unixNanos(NOW.minus(Duration.ofHours(5))))
                 .resolveUnder(layout.spansDir());
         assertThat(oldest).isDirectory();
@@ -89,10 +89,8 @@ class FileLifecycleTest {
         }));
         readers.forEach(Thread::start);
         try {
-            Retention retention = new Retention(layout, Retention.Config.none().withMaxAge(Duration.ofHours(2)),
-                    server.server().reaper());
-            retention.onFilesChanged(server.server().engine()::filesChanged);
-            Retention.Pass pass = retention.applyOnce(Instant.now());
+            Retention.Pass pass = server.server().store().retireOnce(
+                    Retention.Config.none().withMaxAge(Duration.ofHours(2)), Instant.now());
             retired.set(true);
             assertThat(pass.partitions()).isEqualTo(2);
             assertThat(server.health().get("retentionCutoff").asText()).isEqualTo(pass.cutoff().toString());
@@ -124,12 +122,12 @@ class FileLifecycleTest {
             sendTrace(trace, NOW.truncatedTo(ChronoUnit.HOURS).plusSeconds(trace));
             server.flush();
         }
-        DataLayout layout = server.server().warehouse().layout();
+        DataLayout layout = server.server().store().files().layout();
         assertThat(SpanFiles.live(layout)).hasSize(4);
         JsonNode before = server.getJson("/api/traces/" + traceId(2));
         List<Map<String, Object>> tracesBefore = server.records("SELECT * FROM traces ORDER BY trace_id");
 
-        Compactor.Pass pass = server.server().compactor().compactOnce(new CompactionProgress(System.out));
+        Compactor.Pass pass = server.server().store().compactOnce(System.out);
         assertThat(pass.inputFiles()).isEqualTo(4);
         assertThat(SpanFiles.live(layout)).hasSize(1);
         assertThat(server.getJson("/api/traces/" + traceId(2))).isEqualTo(before);
@@ -151,7 +149,7 @@ class FileLifecycleTest {
     @Test
     void compactCommandMergesAStoppedServersFilesWithProgress() throws Exception {
         try (ContrailServer stopped = ContrailServer.start(ServerConfig.defaults(cliData).withAddress("127.0.0.1", 0)
-                .withCompaction(io.contrail.columnar.Compactor.Config.defaults().withInterval(Duration.ZERO)))) {
+                .withStore(store -> store.withCompaction(compaction -> compaction.withInterval(Duration.ZERO))))) {
             for (int batch = 0; batch < 5; batch++) {
                 Request request = request();
                 for (int i = 1; i <= 20; i++) {
@@ -163,7 +161,7 @@ class FileLifecycleTest {
                         .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(request.toByteArray())).build(),
                         HttpResponse.BodyHandlers.discarding());
                 assertThat(response.statusCode()).isEqualTo(200);
-                stopped.warehouse().flush();
+                stopped.store().flush();
             }
         }
         CommandLineTest.CommandOutput output = CommandLineTest.run("compact", "--data", cliData.toString());
@@ -184,10 +182,10 @@ class FileLifecycleTest {
         picocli.CommandLine.ParseResult parsed = Main.commandLine().parseArgs("serve", "--retention", "7d",
                 "--max-size", "50GB", "--compact-interval", "5m", "--compact-target-spans", "2000000");
         ServerConfig config = ((Main.Serve) parsed.subcommand().commandSpec().userObject()).options.toConfig();
-        assertThat(config.retention().maxAge()).isEqualTo(Duration.ofDays(7));
-        assertThat(config.retention().maxBytes()).isEqualTo(50L * 1024 * 1024 * 1024);
-        assertThat(config.compaction().interval()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(config.compaction().targetSpans()).isEqualTo(2_000_000);
+        assertThat(config.store().retention().maxAge()).isEqualTo(Duration.ofDays(7));
+        assertThat(config.store().retention().maxBytes()).isEqualTo(50L * 1024 * 1024 * 1024);
+        assertThat(config.store().compaction().interval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(config.store().compaction().targetSpans()).isEqualTo(2_000_000);
 
         CommandLineTest.CommandOutput badAge = CommandLineTest.run("serve", "--retention", "7 weeks");
         assertThat(badAge.exitCode()).isEqualTo(2);

@@ -33,8 +33,8 @@ class OtlpGrpcLimitsTest {
     /** A small size limit, and a buffer of one span that only an explicit flush empties (a full one refuses at once). */
     @RegisterExtension
     final RunningServer server = RunningServer.configured(config -> config.withMaxBodyBytes(MAX_BODY_BYTES)
-            .withWarehouse(config.warehouse().withMaxBufferedSpans(1).withMaxBufferAge(Duration.ofHours(1))
-                    .withMaxBufferWait(Duration.ZERO)));
+            .withStore(store -> store.withWrites(writes -> writes.withMaxBufferedSpans(1)
+                    .withMaxBufferAge(Duration.ofHours(1)).withMaxBufferWait(Duration.ZERO))));
 
     private GrpcExportClient client;
 
@@ -84,7 +84,7 @@ class OtlpGrpcLimitsTest {
         assertThat(error.getStatus().getDescription()).contains("ingest buffer full");
         assertThat(OtlpGrpcIngestTest.retryDelaySeconds(error)).isPositive();
 
-        server.server().warehouse().flush();
+        server.server().store().flush();
         client().export(second);
         server.flush();
         assertThat(server.rows("SELECT \"attr.note\" FROM spans ORDER BY 1").toString())

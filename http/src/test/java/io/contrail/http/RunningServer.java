@@ -175,7 +175,7 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
     /** Writes every buffered span to Parquet and returns once queries can see it. */
     void flush() {
         try {
-            server.warehouse().flush();
+            server.store().flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -166,7 +166,7 @@ class SamplingAccuracyTest {
     /** Waits (with a deadline) until the sampler holds nothing, then flushes. */
     private void awaitDecisions() throws IOException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (server.server().warehouse().stats().heldForSampling() > 0) {
+        while (server.server().store().stats().writes().heldForSampling() > 0) {
             assertThat(System.nanoTime()).as("sampler decided every trace in time").isLessThan(deadline);
             java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }

@@ -89,21 +89,20 @@ class SchemaV1FixtureTest {
         assertThat(spanOfV2.get("rows").get(0).get(0).asText()).isEqualTo("2025-11-24T16:00:00.420Z");
         JsonNode traceBefore = onV1Files.getJson("/api/traces/5b8efff798038103d269b633813fc60c");
 
-        io.contrail.columnar.Compactor.Pass pass = onV1Files.server().compactor()
-                .compactOnce(new CompactionProgress(System.out));
+        io.contrail.columnar.Compactor.Pass pass = onV1Files.server().store().compactOnce(System.out);
         assertThat(pass.merges()).hasSize(2);
         assertThat(pass.merges()).noneMatch(io.contrail.columnar.Compactor.Merge::rowGroupsCopied);
         assertThat(versionsOfLiveFiles()).as("only v2 files are read after compaction").containsExactly("2", "2");
 
         assertThat(onV1Files.sql(EVERY_SPAN)).isEqualTo(before);
         assertThat(onV1Files.getJson("/api/traces/5b8efff798038103d269b633813fc60c")).isEqualTo(traceBefore);
-        assertThat(onV1Files.server().compactor().compactOnce(new CompactionProgress(System.out)).merges())
+        assertThat(onV1Files.server().store().compactOnce(System.out).merges())
                 .as("nothing is rewritten twice").isEmpty();
     }
 
     /** The schema version of each live span file of the server on v1 files. */
     private List<String> versionsOfLiveFiles() throws Exception {
-        List<Path> live = io.contrail.columnar.SpanFiles.live(onV1Files.server().warehouse().layout());
+        List<Path> live = onV1Files.server().store().files().snapshot();
         try (Connection duckdb = DriverManager.getConnection("jdbc:duckdb:"); Statement statement = duckdb.createStatement();
              ResultSet versions = statement.executeQuery("SELECT decode(value) FROM parquet_kv_metadata("
                      + live.stream().map(p -> "'" + p + "'").collect(java.util.stream.Collectors.joining(", ", "[", "]"))

@@ -234,8 +234,8 @@ class TraceApiTest {
     class Health {
 
         @RegisterExtension
-        final RunningServer fresh = RunningServer.configured(c -> c.withWarehouse(
-                c.warehouse().withMaxBufferAge(Duration.ofHours(1))));
+        final RunningServer fresh = RunningServer.configured(c -> c.withStore(
+                store -> store.withWrites(writes -> writes.withMaxBufferAge(Duration.ofHours(1)))));
 
         @Test
         void healthIsOkAndItsCountersFollowIngestAndFlush() {

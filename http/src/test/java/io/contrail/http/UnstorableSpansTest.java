@@ -234,7 +234,8 @@ class UnstorableSpansTest {
                 .addResourceSpans(resource(service("checkout"), validSpan(1, "before"),
                         validSpan(2, "poison").addAttributes(attribute("a\u0000b", "x")), validSpan(3, "after")))
                 .build();
-        server.server().warehouse().append(traces);
+        server.server().store().sink().append(io.contrail.columnar.SpanChunk.fromTraces(traces),
+                io.contrail.columnar.SpanSink.TRACES_DATA, traces.toByteArray());
         server.flush();
 
         assertThat(server.rows("SELECT name FROM spans ORDER BY name").toString())

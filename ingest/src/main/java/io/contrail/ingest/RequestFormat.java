@@ -1,7 +1,7 @@
 package io.contrail.ingest;
 
+import io.contrail.columnar.SpanSink;
 import io.contrail.columnar.SpanChunk;
-import io.contrail.columnar.Warehouse;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -9,12 +9,12 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * The formats a request is logged in, each with the tag the write-ahead log keeps beside it
- * ({@link Warehouse#append(SpanChunk, int, byte[])}). A request is logged as it was received, gzip
+ * ({@link SpanSink#append(SpanChunk, int, byte[])}). A request is logged as it was received, gzip
  * included, and recovery decodes it again with the decoder that accepted it, so what is replayed is
  * exactly what was acknowledged. Tags are stored: never renumber one.
  */
 public enum RequestFormat {
-    // Tag 0 is the log's untagged format, a TracesData of accepted spans only (Warehouse.TRACES_DATA). A
+    // Tag 0 is the log's untagged format, a TracesData of accepted spans only (SpanSink.TRACES_DATA). A
     // received OTLP protobuf body may hold spans the validator rejected, so it has a tag of its own.
     OTLP_PROTOBUF(1, false),
     OTLP_PROTOBUF_GZIP(2, true),
@@ -64,7 +64,7 @@ public enum RequestFormat {
     }
 
     /** The decoder the warehouse recovers logged requests with. */
-    public static final Warehouse.RequestDecoder DECODER = (tag, request) -> {
+    public static final SpanSink.RequestDecoder DECODER = (tag, request) -> {
         for (RequestFormat format : values()) {
             if (format.tag == tag) {
                 return format.decodeLogged(request);

@@ -1,6 +1,6 @@
 package io.contrail.ingest;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.SpanSink;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,19 +8,19 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one path every span takes in: read the body (bounded, gzip), decode, validate, and append
- * the valid spans to the {@link Warehouse}, returning only once they are durable.
+ * the valid spans to the {@link SpanSink}, returning only once they are durable.
  *
  * <p>The request is logged as it was received, with its {@link RequestFormat}: a warehouse using this
  * receiver must be opened with {@link RequestFormat#DECODER}, so that recovery decodes it again.
  *
  * <p>A request that fails as a whole (malformed, too large, wrong type) throws
  * {@link IngestException} before anything is written. Storage refusals propagate as
- * {@link Warehouse.OverloadedException} (retry later) or {@link IOException}. Knows no HTTP
+ * {@link SpanSink.OverloadedException} (retry later) or {@link IOException}. Knows no HTTP
  * framework; thread-safe.
  */
 public final class SpanReceiver {
 
-    private final Warehouse warehouse;
+    private final SpanSink sink;
     private final long maxBodyBytes;
     private final AtomicLong spansAccepted = new AtomicLong();
     private final AtomicLong spansRejected = new AtomicLong();
@@ -30,8 +30,8 @@ public final class SpanReceiver {
     public record Stats(long spansAccepted, long spansRejected, long requestsRefused) {
     }
 
-    public SpanReceiver(Warehouse warehouse, long maxBodyBytes) {
-        this.warehouse = warehouse;
+    public SpanReceiver(SpanSink sink, long maxBodyBytes) {
+        this.sink = sink;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -88,7 +88,7 @@ public final class SpanReceiver {
         AcceptedSpans accepted = decoded.accepted();
         if (accepted.acceptedSpans() > 0) {
             try {
-                warehouse.append(accepted.chunk(), decoded.format().tag(), decoded.request());
+                sink.append(accepted.chunk(), decoded.format().tag(), decoded.request());
             } catch (IOException e) {
                 requestsRefused.incrementAndGet();
                 throw e;

@@ -3,7 +3,7 @@ package io.contrail.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.contrail.columnar.DataLayout;
-import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanSchema;
 import io.contrail.columnar.TraceIdIndex;
 import org.apache.arrow.memory.BufferAllocator;
@@ -110,22 +110,22 @@ public final class QueryEngine implements AutoCloseable {
     private final ScheduledExecutorService timeouts;
     private final BufferAllocator allocator = new RootAllocator();
     private final Object viewLock = new Object();
-    /** Counts file changes; the views are stale while they were built from an older count. */
-    private final AtomicLong fileChanges = new AtomicLong(1);
-    private volatile long viewsBuiltAtChange;
+    /** The files to read; the views are stale while they were built from an older generation of it. */
+    private final LiveFiles files;
+    private volatile long viewsBuiltAtGeneration;
     private volatile boolean viewsHaveFiles;
-    private final AtomicLong leaseIds = new AtomicLong();
-    private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private volatile List<Path> liveFiles = List.of();
     private volatile LiveSource liveSource;
     private volatile LiveSource livePlainSource;
     private final TraceIdIndex traceIndex;
     private final TraceSummaries traceSummaries = new TraceSummaries();
-    private volatile boolean traceSummariesStale = true;
+    /** The generation of the files the trace summaries were last brought up to date with. */
+    private volatile long traceSummariesAtGeneration;
 
-    private QueryEngine(Config config) throws SQLException, IOException {
+    private QueryEngine(Config config, LiveFiles files) throws SQLException, IOException {
         this.config = config;
-        this.layout = new DataLayout(config.dataDir());
+        this.files = files;
+        this.layout = files.layout();
         Files.createDirectories(layout.spansDir());
         Path absolute = layout.root().toAbsolutePath().normalize();
         this.serverPaths = java.util.stream.Stream.of(absolute.toString(), absolute.toRealPath().toString())
@@ -155,9 +155,19 @@ public final class QueryEngine implements AutoCloseable {
         });
     }
 
+    /** An engine over the span files of {@code config}'s data folder, as another process writes them. */
     public static QueryEngine open(Config config) throws IOException {
+        return open(config, LiveFiles.of(config.dataDir()));
+    }
+
+    /** An engine over {@code files}: a store's view of its own files (it follows every change). */
+    public static QueryEngine open(Config config, LiveFiles files) throws IOException {
+        if (!files.root().toAbsolutePath().normalize().equals(config.dataDir().toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("the files of " + files.root() + " are not those of the data folder "
+                    + config.dataDir());
+        }
         try {
-            return new QueryEngine(config);
+            return new QueryEngine(config, files);
         } catch (SQLException e) {
             throw new IOException("cannot start DuckDB: " + e.getMessage(), e);
         }
@@ -167,10 +177,12 @@ public final class QueryEngine implements AutoCloseable {
         return config;
     }
 
-    /** Call when files were added or removed; views are rebuilt before the next query. */
+    /**
+     * Call when another process added or removed files ({@link LiveFiles#changed()}); views are rebuilt
+     * before the next query. A store's own files need no call.
+     */
     public void filesChanged() {
-        fileChanges.incrementAndGet();
-        traceSummariesStale = true;
+        files.changed();
     }
 
     /** What the views were last created over ({@link SpanViews#create}). */
@@ -180,47 +192,19 @@ public final class QueryEngine implements AutoCloseable {
 
     private void refreshViews() throws SQLException, IOException {
         synchronized (viewLock) {
-            long change = fileChanges.get();
-            List<Path> files = SpanFiles.live(layout);
-            storesDerived.keySet().retainAll(new java.util.HashSet<>(files));
-            viewsCreated = SpanViews.create(base, layout, files, anyStoresDerived(files), viewsCreated);
-            liveFiles = files;
-            viewsHaveFiles = !files.isEmpty();
-            viewsBuiltAtChange = change;
+            long generation = files.generation();
+            List<Path> live = files.snapshot();
+            storesDerived.keySet().retainAll(new java.util.HashSet<>(live));
+            viewsCreated = SpanViews.create(base, layout, live, anyStoresDerived(live), viewsCreated);
+            liveFiles = live;
+            viewsHaveFiles = !live.isEmpty();
+            viewsBuiltAtGeneration = generation;
         }
     }
 
-    /**
-     * Marks a read in progress: files retired after it began are not deleted before it ends (see
-     * {@code FileReaper}). Every query holds one; hold one around several steps that must see the
-     * same files.
-     */
-    public final class ReadLease implements AutoCloseable {
-        private final long id = leaseIds.incrementAndGet();
-
-        private ReadLease() {
-            leaseStartNanos.put(id, System.nanoTime());
-        }
-
-        @Override
-        public void close() {
-            leaseStartNanos.remove(id);
-        }
-    }
-
-    public ReadLease lease() {
-        return new ReadLease();
-    }
-
-    /** When the oldest read still in progress began ({@link System#nanoTime()}); Long.MAX_VALUE when none. */
-    public long oldestReadStartNanos() {
-        long oldest = Long.MAX_VALUE;
-        for (long start : leaseStartNanos.values()) {
-            if (oldest == Long.MAX_VALUE || start - oldest < 0) {
-                oldest = start;
-            }
-        }
-        return oldest;
+    /** Marks a read in progress ({@link LiveFiles#lease()}); every query holds one. */
+    public LiveFiles.ReadLease lease() {
+        return files.lease();
     }
 
     /**
@@ -229,15 +213,11 @@ public final class QueryEngine implements AutoCloseable {
      */
     private Connection connect(String sql) throws QueryException {
         try {
-            if (traceSummariesStale && readsTraces(sql)) {
+            long generation = files.generation();
+            if (traceSummariesAtGeneration < generation && readsTraces(sql)) {
                 synchronized (viewLock) {
-                    traceSummariesStale = false;
-                    try {
-                        traceSummaries.sync(base, SpanFiles.live(layout));
-                    } catch (SQLException | IOException | RuntimeException e) {
-                        traceSummariesStale = true;
-                        throw e;
-                    }
+                    traceSummaries.sync(base, files.snapshot());
+                    traceSummariesAtGeneration = generation;
                 }
             }
             refreshViewsIfStale();
@@ -260,7 +240,7 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private boolean viewsStale() {
-        return viewsBuiltAtChange < fileChanges.get();
+        return viewsBuiltAtGeneration < files.generation();
     }
 
     /**
@@ -332,7 +312,7 @@ public final class QueryEngine implements AutoCloseable {
      * held in Java at once; a failing statement throws before {@code reader} is called.
      */
     public <T> T query(String sql, RowsReader<T> reader) throws QueryException, IOException {
-        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
+        try (LiveFiles.ReadLease lease = lease(); Connection connection = connect(sql)) {
             Planned planned = statementFor(connection, sql);
             try {
                 return timed(connection, sql, statement -> {
@@ -359,7 +339,7 @@ public final class QueryEngine implements AutoCloseable {
      * were cut) only once the statement has run, so a failing statement writes nothing.
      */
     public void queryArrow(String sql, ArrowOutput output) throws QueryException, IOException {
-        try (ReadLease lease = lease(); Connection connection = connect(sql)) {
+        try (LiveFiles.ReadLease lease = lease(); Connection connection = connect(sql)) {
             Planned planned = statementFor(connection, sql);
             try {
                 timed(connection, sql, statement -> {
@@ -674,7 +654,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
-        try (ReadLease lease = lease(); Connection connection = connect(sql);
+        try (LiveFiles.ReadLease lease = lease(); Connection connection = connect(sql);
              PreparedStatement statement = connection.prepareStatement(ownStatement(connection, sql))) {
             for (int i = 0; i < parameters.size(); i++) {
                 statement.setObject(i + 1, parameters.get(i));

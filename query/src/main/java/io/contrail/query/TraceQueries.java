@@ -119,7 +119,7 @@ public final class TraceQueries {
         if (ids.isEmpty()) {
             return List.of();
         }
-        try (QueryEngine.ReadLease lease = engine.lease()) {
+        try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
             java.util.SortedSet<Path> files = new java.util.TreeSet<>();
             for (Object id : ids) {
                 files.addAll(engine.filesHoldingTrace((String) id));

@@ -35,16 +35,17 @@ class FileRetirementTest {
             warehouse.flush();
         }
         DataLayout layout = new DataLayout(data);
-        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data));
-             FileReaper reaper = new FileReaper(layout, Duration.ZERO, Duration.ofHours(1), engine::oldestReadStartNanos)) {
+        io.contrail.columnar.LiveFiles files = io.contrail.columnar.LiveFiles.of(data);
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data), files);
+             FileReaper reaper = new FileReaper(layout, Duration.ZERO, Duration.ofHours(1), files::oldestReadStartNanos)) {
             long all = count(engine);
             List<Object> partitions = engine.query("SELECT count(DISTINCT (\"date\", \"hour\")) FROM spans").rows().get(0);
             assertThat(((Number) partitions.get(0)).intValue()).isGreaterThanOrEqualTo(3);
             Retention retention = new Retention(layout, Retention.Config.none().withMaxBytes(1), reaper);
-            retention.onFilesChanged(engine::filesChanged);
+            retention.onFilesChanged(files::changed);
 
             Retention.Pass pass;
-            try (QueryEngine.ReadLease runningQuery = engine.lease()) {
+            try (io.contrail.columnar.LiveFiles.ReadLease runningQuery = engine.lease()) {
                 pass = retention.applyOnce(Instant.now());
                 assertThat(pass.files()).isPositive();
                 // Deletion is due at once (no minimum delay) but waits for the query begun before: the files

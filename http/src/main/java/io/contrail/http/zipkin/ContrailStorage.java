@@ -1,6 +1,6 @@
 package io.contrail.http.zipkin;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.SpanSink;
 import io.contrail.ingest.AcceptedSpans;
 import io.contrail.ingest.SpanReceiver;
 import io.contrail.query.QueryEngine;
@@ -21,7 +21,7 @@ import zipkin2.storage.Traces;
  * and that the {@code /zipkin/api/v2} routes call.
  *
  * <p>Writes go through {@link SpanReceiver#receiveZipkin(List)}, the decoding and validation of
- * {@code POST /api/v2/spans}, into the {@link Warehouse}: a write returns once the spans are durable
+ * {@code POST /api/v2/spans}, into the {@link SpanSink}: a write returns once the spans are durable
  * in the write-ahead log. They are visible to reads after the next flush (about a second), as in
  * Zipkin's Elasticsearch storage. Reads are DuckDB queries over the {@code spans} view (see {@link
  * ZipkinSpanStore}), so spans that came in as OTLP are found and shown as Zipkin spans too.
@@ -150,7 +150,7 @@ public final class ContrailStorage extends StorageComponent {
     /** A full write buffer: the caller should retry later (Zipkin collectors answer 503). */
     @Override
     public boolean isOverCapacity(Throwable e) {
-        return e instanceof Warehouse.OverloadedException;
+        return e instanceof SpanSink.OverloadedException;
     }
 
     /** Healthy when DuckDB answers a query over the spans. */

@@ -50,20 +50,20 @@ class ZipkinStorageConformanceTest {
     }
 
     StorageComponent.Builder newStorageBuilder() {
-        return ContrailStorage.newBuilder(new SpanReceiver(server.warehouse(), 64L << 20), server.engine());
+        return ContrailStorage.newBuilder(new SpanReceiver(server.store().sink(), 64L << 20), server.engine());
     }
 
     void flush() {
         try {
-            server.warehouse().flush();
+            server.store().flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     void clear() throws IOException {
-        server.warehouse().flush();
-        for (Path file : server.warehouse().layout().spanFiles()) {
+        server.store().flush();
+        for (Path file : server.store().files().layout().spanFiles()) {
             Files.delete(file);
         }
         server.engine().filesChanged();

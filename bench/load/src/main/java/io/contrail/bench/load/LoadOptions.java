@@ -42,7 +42,7 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
     static final String USAGE = """
             usage: LoadDriver --url URL [options]
 
-            Sends the seeded shop workload (bench/workload) to a Contrail server as OTLP/HTTP protobuf on
+            Sends the seeded shop workload (workload) to a Contrail server as OTLP/HTTP protobuf on
             /v1/traces and reports acknowledged spans/s, wire MB/s, acknowledgement latency, refusals
             (429/503, retried after Retry-After), the server's /health counters and, with --server-pid,
             the server's CPU and resident memory. Requests are generated before timing starts (up to

@@ -1,5 +1,6 @@
 package io.contrail.bench.suite;
 
+import io.contrail.columnar.SpanSink;
 import io.contrail.columnar.Warehouse;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
@@ -95,7 +96,7 @@ public final class CompareBenchRun {
                     try {
                         warehouse.append(traces);
                         break;
-                    } catch (Warehouse.OverloadedException e) {
+                    } catch (SpanSink.OverloadedException e) {
                         warehouse.flush();
                     }
                 }

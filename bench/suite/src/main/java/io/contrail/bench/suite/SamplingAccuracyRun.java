@@ -100,10 +100,10 @@ public final class SamplingAccuracyRun {
                 .withSampling(sampling))) {
             send(requests, URI.create(server.baseUrl() + "/v1/traces"), progress);
             requests.clear();
-            while (server.warehouse().stats().heldForSampling() > 0) {
+            while (server.store().stats().writes().heldForSampling() > 0) {
                 LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
             }
-            server.warehouse().flush();
+            server.store().flush();
             double seconds = (System.nanoTime() - started) / 1e9;
             return report(server, truth, slowMillis, percentage, file, arguments, seconds);
         } finally {

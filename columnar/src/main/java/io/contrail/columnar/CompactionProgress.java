@@ -1,6 +1,4 @@
-package io.contrail.http;
-
-import io.contrail.columnar.Compactor;
+package io.contrail.columnar;
 
 import java.io.PrintStream;
 import java.util.Locale;

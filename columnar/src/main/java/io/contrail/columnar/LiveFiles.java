@@ -1,0 +1,103 @@
+package io.contrail.columnar;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The read side's view of a data folder's span files: which files are live now ({@link #snapshot()}),
+ * a generation that grows whenever they change, and the read leases that keep retired files on disk
+ * while a read that may have listed them is running.
+ *
+ * <p>A {@link Store} keeps its view current itself (every flush, merge and retirement moves the
+ * generation). A view of a folder that another process writes ({@link #of(Path)}, as {@code contrail sql}
+ * and tests use) moves only when {@link #changed()} is called; {@link #snapshot()} always lists the folder
+ * afresh. Thread-safe.
+ */
+public final class LiveFiles {
+
+    private final DataLayout layout;
+    private final AtomicLong generation = new AtomicLong(1);
+    private final AtomicLong leaseIds = new AtomicLong();
+    private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+
+    LiveFiles(DataLayout layout) {
+        this.layout = layout;
+    }
+
+    /** A view of the span files under {@code dataDir}, for a reader that does not write them. */
+    public static LiveFiles of(Path dataDir) {
+        return new LiveFiles(new DataLayout(dataDir));
+    }
+
+    /** The data folder. */
+    public Path root() {
+        return layout.root();
+    }
+
+    /** The folder's layout: where spans, sidecars and sampling statistics are. */
+    public DataLayout layout() {
+        return layout;
+    }
+
+    /** The live span files now, sorted ({@link SpanFiles#live}). */
+    public List<Path> snapshot() throws IOException {
+        return SpanFiles.live(layout);
+    }
+
+    /** Grows with every change to the live files; a reader that built something from a lower one rebuilds. */
+    public long generation() {
+        return generation.get();
+    }
+
+    /** Records that files were added, replaced or retired; runs the listeners on the calling thread. */
+    public void changed() {
+        generation.incrementAndGet();
+        for (Runnable listener : listeners) {
+            listener.run();
+        }
+    }
+
+    /** Runs {@code listener} after every {@link #changed()}. */
+    public void onChange(Runnable listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Marks a read in progress until closed: files retired after it began are not deleted before it
+     * ends ({@link FileReaper}). Hold one around every step that must see the same files.
+     */
+    public ReadLease lease() {
+        return new ReadLease();
+    }
+
+    /** When the oldest read still in progress began ({@link System#nanoTime()}); {@link Long#MAX_VALUE} when none. */
+    public long oldestReadStartNanos() {
+        long oldest = Long.MAX_VALUE;
+        for (long start : leaseStartNanos.values()) {
+            if (oldest == Long.MAX_VALUE || start - oldest < 0) {
+                oldest = start;
+            }
+        }
+        return oldest;
+    }
+
+    /** A read in progress; see {@link #lease()}. */
+    public final class ReadLease implements AutoCloseable {
+        private final long id = leaseIds.incrementAndGet();
+
+        private ReadLease() {
+            leaseStartNanos.put(id, System.nanoTime());
+        }
+
+        @Override
+        public void close() {
+            leaseStartNanos.remove(id);
+        }
+    }
+}
