@@ -1,6 +1,7 @@
 package io.contrail.http;
 
 import io.contrail.ingest.IngestException;
+import io.contrail.ingest.IngestPermits;
 import io.javalin.http.Context;
 import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 import org.eclipse.jetty.io.EndPoint;

@@ -1,14 +1,12 @@
 package io.contrail.http;
 
-import io.contrail.columnar.SpanSink;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
-import com.google.rpc.Code;
 import com.google.rpc.RetryInfo;
-import io.contrail.ingest.AcceptedSpans;
-import io.contrail.ingest.IngestException;
+import io.contrail.ingest.Admission;
+import io.contrail.ingest.IngestOutcome;
 import io.contrail.ingest.OtlpEncoding;
-import io.contrail.ingest.SpanReceiver;
+import io.contrail.ingest.Refusal;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -34,9 +32,9 @@ import java.util.concurrent.TimeUnit;
  * The OTLP/gRPC trace receiver: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}
  * on its own port (4317 by default), for the SDKs and Collectors that export over gRPC.
  *
- * <p>It takes the same path as OTLP/HTTP {@code /v1/traces}: the same {@link SpanReceiver} (decode,
- * validate, durable in the write-ahead log before the answer), the same size limit (the largest
- * inbound message, compressed or not, is maxBodyBytes), the same {@link IngestPermits}. Answers, as
+ * <p>It takes the same path as OTLP/HTTP {@code /v1/traces}: the same {@link Admission} (a permit, then
+ * decode, validate, durable in the write-ahead log before the answer), the same size limit (the largest
+ * inbound message, compressed or not, is maxBodyBytes), and renders its {@link IngestOutcome}. Answers, as
  * the OTLP specification asks: OK with {@code partial_success} when some spans were rejected;
  * INVALID_ARGUMENT for a request that cannot be decoded; RESOURCE_EXHAUSTED without retry info for
  * one that is too large (retrying cannot help); UNAVAILABLE with {@code google.rpc.RetryInfo} when
@@ -58,7 +56,7 @@ final class OtlpGrpcReceiver {
     }
 
     /**
-     * Takes the request as raw bytes instead of letting gRPC parse it: {@link SpanReceiver} then
+     * Takes the request as raw bytes instead of letting gRPC parse it: {@link Admission} then
      * decodes it exactly as it decodes an OTLP/HTTP body, and a malformed message is answered
      * INVALID_ARGUMENT naming the problem rather than gRPC's generic INTERNAL.
      */
@@ -86,18 +84,16 @@ final class OtlpGrpcReceiver {
                     .toBuilder(RAW_REQUEST, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
                     .build();
 
-    private final SpanReceiver receiver;
-    private final IngestPermits permits;
+    private final Admission admission;
     private final Server server;
 
-    private OtlpGrpcReceiver(String host, int port, SpanReceiver receiver, IngestPermits permits) {
-        this.receiver = receiver;
-        this.permits = permits;
+    private OtlpGrpcReceiver(String host, int port, Admission admission) {
+        this.admission = admission;
         ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
                 .addMethod(EXPORT, ServerCalls.asyncUnaryCall(this::export))
                 .build();
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
-                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, receiver.maxBodyBytes()))
+                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, admission.maxBodyBytes()))
                 .addService(service)
                 .build();
     }
@@ -107,9 +103,8 @@ final class OtlpGrpcReceiver {
      *
      * @throws IOException naming the address and the {@code --grpc-port} option when it cannot listen
      */
-    static OtlpGrpcReceiver start(String host, int port, SpanReceiver receiver, IngestPermits permits)
-            throws IOException {
-        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, receiver, permits);
+    static OtlpGrpcReceiver start(String host, int port, Admission admission) throws IOException {
+        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admission);
         try {
             grpc.server.start();
         } catch (IOException | RuntimeException e) {
@@ -140,49 +135,35 @@ final class OtlpGrpcReceiver {
 
     private void export(ExportBody request, StreamObserver<ExportTraceServiceResponse> response) {
         if (request.refusal() != null) {
-            response.onError(request.refusal().asRuntimeException());
+            Status refusal = request.refusal();
+            admission.refuse(refusal.getCode() == Status.Code.RESOURCE_EXHAUSTED ? Refusal.TOO_LARGE : Refusal.MALFORMED,
+                    String.valueOf(refusal.getDescription()), 0);
+            response.onError(refusal.asRuntimeException());
             return;
         }
-        try {
-            if (!permits.tryAcquire()) {
-                response.onError(retryLater(permits.refusalMessage(), IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY));
-                return;
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            response.onError(Status.CANCELLED.withDescription("the server is stopping").asRuntimeException());
+        IngestOutcome outcome = admission.otlp(OtlpEncoding.PROTOBUF, new ByteArrayInputStream(request.bytes()), null);
+        if (outcome instanceof IngestOutcome.Refused refused) {
+            response.onError(refusal(refused));
             return;
         }
-        try {
-            AcceptedSpans decoded = receiver.receiveOtlp(OtlpEncoding.PROTOBUF, new ByteArrayInputStream(request.bytes()),
-                    null);
-            response.onNext(decoded.toResponse());
-            response.onCompleted();
-        } catch (IngestException e) {
-            Code code = e.httpStatus() == IngestException.PAYLOAD_TOO_LARGE ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT;
-            response.onError(StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-                    .setCode(code.getNumber()).setMessage(e.getMessage()).build()));
-        } catch (SpanSink.OverloadedException e) {
-            response.onError(retryLater(e.getMessage(), e.retryAfterSeconds()));
-        } catch (IOException e) {
-            LOG.error("storing spans failed: {}", e.getMessage());
-            response.onError(retryLater("spans could not be stored: " + e.getMessage(),
-                    IngestPermits.RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS));
-        } finally {
-            permits.release();
-        }
+        response.onNext(((IngestOutcome.Accepted) outcome).spans().toResponse());
+        response.onCompleted();
     }
 
-    /** UNAVAILABLE with a RetryInfo detail: the OTLP/gRPC way of saying "nothing was stored, retry after". */
-    private static RuntimeException retryLater(String message, int retryAfterSeconds) {
-        RetryInfo retry = RetryInfo.newBuilder()
-                .setRetryDelay(Duration.newBuilder().setSeconds(retryAfterSeconds))
-                .build();
-        return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-                .setCode(Code.UNAVAILABLE.getNumber())
-                .setMessage(message)
-                .addDetails(Any.pack(retry))
-                .build());
+    /**
+     * A refusal as OTLP/gRPC answers it: the cause's code, and for a retryable one (UNAVAILABLE) a
+     * {@code google.rpc.RetryInfo} detail with the delay, the OTLP/gRPC way of saying "nothing was stored,
+     * retry after". RESOURCE_EXHAUSTED (too large) goes without one: retrying cannot help.
+     */
+    private static RuntimeException refusal(IngestOutcome.Refused refused) {
+        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
+                .setCode(refused.cause().grpcCode())
+                .setMessage(refused.message());
+        if (refused.cause().retryable()) {
+            status.addDetails(Any.pack(RetryInfo.newBuilder()
+                    .setRetryDelay(Duration.newBuilder().setSeconds(refused.retryAfterSeconds())).build()));
+        }
+        return StatusProto.toStatusRuntimeException(status.build());
     }
 
     private static String rootMessage(Throwable e) {

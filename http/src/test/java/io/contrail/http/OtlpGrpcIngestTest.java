@@ -1,5 +1,6 @@
 package io.contrail.http;
 
+import io.contrail.ingest.IngestPermits;
 import static io.contrail.http.OtlpSpans.span;
 import static io.contrail.http.OtlpSpans.spanId;
 import static io.contrail.http.OtlpSpans.traceId;

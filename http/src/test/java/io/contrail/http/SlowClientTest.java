@@ -1,5 +1,6 @@
 package io.contrail.http;
 
+import io.contrail.ingest.IngestPermits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.api.trace.SpanKind;
@@ -37,7 +38,7 @@ class SlowClientTest {
     /** Jetty's own idle timeout, after which a stalled client was answered before. */
     private static final Duration CONNECTION_IDLE_TIMEOUT = Duration.ofSeconds(30);
     /** More than there are ingest permits, so on a server that takes the permit first none is left. */
-    private static final int SLOW_CLIENTS = ContrailServer.DEFAULT_MAX_CONCURRENT_INGEST_REQUESTS + 4;
+    private static final int SLOW_CLIENTS = io.contrail.ingest.Admission.DEFAULT_MAX_CONCURRENT_REQUESTS + 4;
     private static final long TRICKLE_MILLIS = 250;
     private static final int DECLARED_BODY_BYTES = 1_000;
 

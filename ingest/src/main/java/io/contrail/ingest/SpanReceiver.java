@@ -4,7 +4,6 @@ import io.contrail.columnar.SpanSink;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one path every span takes in: read the body (bounded, gzip), decode, validate, and append
@@ -16,20 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A request that fails as a whole (malformed, too large, wrong type) throws
  * {@link IngestException} before anything is written. Storage refusals propagate as
  * {@link SpanSink.OverloadedException} (retry later) or {@link IOException}. Knows no HTTP
- * framework; thread-safe.
+ * framework; thread-safe. Servers reach it through {@link Admission}, which takes a permit first and
+ * turns what this throws into an {@link IngestOutcome}.
  */
 public final class SpanReceiver {
 
     private final SpanSink sink;
     private final long maxBodyBytes;
-    private final AtomicLong spansAccepted = new AtomicLong();
-    private final AtomicLong spansRejected = new AtomicLong();
-    private final AtomicLong requestsRefused = new AtomicLong();
-
-    /** Counters for {@code /health}. */
-    public record Stats(long spansAccepted, long spansRejected, long requestsRefused) {
-    }
-
     public SpanReceiver(SpanSink sink, long maxBodyBytes) {
         this.sink = sink;
         this.maxBodyBytes = maxBodyBytes;
@@ -78,28 +70,11 @@ public final class SpanReceiver {
     }
 
     private AcceptedSpans receive(Decoding decoding) throws IOException {
-        Decoded decoded;
-        try {
-            decoded = decoding.decode();
-        } catch (IngestException e) {
-            requestsRefused.incrementAndGet();
-            throw e;
-        }
+        Decoded decoded = decoding.decode();
         AcceptedSpans accepted = decoded.accepted();
         if (accepted.acceptedSpans() > 0) {
-            try {
-                sink.append(accepted.chunk(), decoded.format().tag(), decoded.request());
-            } catch (IOException e) {
-                requestsRefused.incrementAndGet();
-                throw e;
-            }
+            sink.append(accepted.chunk(), decoded.format().tag(), decoded.request());
         }
-        spansAccepted.addAndGet(accepted.acceptedSpans());
-        spansRejected.addAndGet(accepted.rejectedSpans());
         return accepted;
-    }
-
-    public Stats stats() {
-        return new Stats(spansAccepted.get(), spansRejected.get(), requestsRefused.get());
     }
 }

@@ -1,8 +1,8 @@
 package io.contrail.http.zipkin;
 
-import io.contrail.columnar.SpanSink;
 import io.contrail.ingest.AcceptedSpans;
-import io.contrail.ingest.SpanReceiver;
+import io.contrail.ingest.Admission;
+import io.contrail.ingest.IngestOutcome;
 import io.contrail.query.QueryEngine;
 import java.io.IOException;
 import java.util.List;
@@ -20,32 +20,32 @@ import zipkin2.storage.Traces;
  * Contrail as a Zipkin storage: the {@link StorageComponent} that Zipkin's conformance suite tests
  * and that the {@code /zipkin/api/v2} routes call.
  *
- * <p>Writes go through {@link SpanReceiver#receiveZipkin(List)}, the decoding and validation of
- * {@code POST /api/v2/spans}, into the {@link SpanSink}: a write returns once the spans are durable
+ * <p>Writes go through {@link Admission#zipkin(List)}, the admission, decoding and validation of
+ * {@code POST /api/v2/spans}, into the store: a write returns once the spans are durable
  * in the write-ahead log. They are visible to reads after the next flush (about a second), as in
  * Zipkin's Elasticsearch storage. Reads are DuckDB queries over the {@code spans} view (see {@link
  * ZipkinSpanStore}), so spans that came in as OTLP are found and shown as Zipkin spans too.
  *
- * <p>The component does not own the receiver or the engine: {@link #close()} leaves them open for
+ * <p>The component does not own the admission or the engine: {@link #close()} leaves them open for
  * their owner (the server) to close.
  */
 public final class ContrailStorage extends StorageComponent {
 
-    /** Builds a storage over a server's receiver (write side) and query engine (read side). */
-    public static Builder newBuilder(SpanReceiver receiver, QueryEngine engine) {
-        return new Builder(receiver, engine);
+    /** Builds a storage over a server's admission (write side) and query engine (read side). */
+    public static Builder newBuilder(Admission admission, QueryEngine engine) {
+        return new Builder(admission, engine);
     }
 
     /** Options as Zipkin names them; defaults as Zipkin's: strict trace IDs, search enabled, no autocomplete keys. */
     public static final class Builder extends StorageComponent.Builder {
-        private final SpanReceiver receiver;
+        private final Admission admission;
         private final QueryEngine engine;
         private boolean strictTraceId = true;
         private boolean searchEnabled = true;
         private List<String> autocompleteKeys = List.of();
 
-        private Builder(SpanReceiver receiver, QueryEngine engine) {
-            this.receiver = receiver;
+        private Builder(Admission admission, QueryEngine engine) {
+            this.admission = admission;
             this.engine = engine;
         }
 
@@ -88,14 +88,14 @@ public final class ContrailStorage extends StorageComponent {
         }
     }
 
-    private final SpanReceiver receiver;
+    private final Admission admission;
     private final QueryEngine engine;
     private final ZipkinSpanStore spanStore;
     private final ZipkinAutocompleteTags autocompleteTags;
     private final List<String> autocompleteKeys;
 
     private ContrailStorage(Builder builder) {
-        this.receiver = builder.receiver;
+        this.admission = builder.admission;
         this.engine = builder.engine;
         this.spanStore = new ZipkinSpanStore(builder.engine, builder.strictTraceId, builder.searchEnabled);
         this.autocompleteTags = new ZipkinAutocompleteTags(builder.engine, builder.autocompleteKeys);
@@ -138,7 +138,12 @@ public final class ContrailStorage extends StorageComponent {
             }
             List<Span> batch = List.copyOf(spans);
             return new StorageCall<Void>(() -> {
-                AcceptedSpans decoded = receiver.receiveZipkin(batch);
+                IngestOutcome outcome = admission.zipkin(batch);
+                if (outcome instanceof IngestOutcome.Refused refused) {
+                    throw refused.cause().retryable() ? new OverCapacityException(refused.message())
+                            : new IOException(refused.message());
+                }
+                AcceptedSpans decoded = ((IngestOutcome.Accepted) outcome).spans();
                 if (!decoded.fullyAccepted()) {
                     throw new IOException(decoded.errorMessage());
                 }
@@ -150,7 +155,16 @@ public final class ContrailStorage extends StorageComponent {
     /** A full write buffer: the caller should retry later (Zipkin collectors answer 503). */
     @Override
     public boolean isOverCapacity(Throwable e) {
-        return e instanceof SpanSink.OverloadedException;
+        return e instanceof OverCapacityException;
+    }
+
+    /** A write refused for now (a full buffer, no permit, a failing log): retry later. */
+    static final class OverCapacityException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        OverCapacityException(String message) {
+            super(message);
+        }
     }
 
     /** Healthy when DuckDB answers a query over the spans. */
@@ -164,7 +178,7 @@ public final class ContrailStorage extends StorageComponent {
         }
     }
 
-    /** Nothing to release: the receiver and engine belong to whoever built this. */
+    /** Nothing to release: the admission and the engine belong to whoever built this. */
     @Override
     public void close() {
     }

@@ -2,7 +2,6 @@ package io.contrail.http.zipkin;
 
 import io.contrail.http.ContrailServer;
 import io.contrail.http.ServerConfig;
-import io.contrail.ingest.SpanReceiver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,7 +49,7 @@ class ZipkinStorageConformanceTest {
     }
 
     StorageComponent.Builder newStorageBuilder() {
-        return ContrailStorage.newBuilder(new SpanReceiver(server.store().sink(), 64L << 20), server.engine());
+        return ContrailStorage.newBuilder(new io.contrail.ingest.Admission(server.store().sink(), 64L << 20), server.engine());
     }
 
     void flush() {

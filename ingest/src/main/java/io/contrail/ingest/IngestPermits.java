@@ -1,4 +1,4 @@
-package io.contrail.http;
+package io.contrail.ingest;
 
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -11,42 +11,42 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Thread-safe. Every successful {@link #tryAcquire()} must be followed by one {@link #release()}.
  */
-final class IngestPermits {
+public final class IngestPermits {
 
-    static final long WAIT_MILLIS = 2_000;
+    public static final long WAIT_MILLIS = 2_000;
     /** The retry delay announced when no permit was free. */
-    static final int RETRY_AFTER_SECONDS_WHEN_BUSY = 1;
+    public static final int RETRY_AFTER_SECONDS_WHEN_BUSY = 1;
     /** The retry delay announced when the write-ahead log could not be written. */
-    static final int RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS = 5;
+    public static final int RETRY_AFTER_SECONDS_WHEN_STORAGE_FAILS = 5;
 
     private final int maxConcurrentRequests;
     private final Semaphore permits;
 
-    IngestPermits(int maxConcurrentRequests) {
+    public IngestPermits(int maxConcurrentRequests) {
         this.maxConcurrentRequests = maxConcurrentRequests;
         this.permits = new Semaphore(maxConcurrentRequests, true);
     }
 
     /** Waits up to {@link #WAIT_MILLIS} for a permit; false when none came free. */
-    boolean tryAcquire() throws InterruptedException {
+    public boolean tryAcquire() throws InterruptedException {
         return permits.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    void release() {
+    public void release() {
         permits.release();
     }
 
     /** What a refused client is told. */
-    String refusalMessage() {
+    public String refusalMessage() {
         return "too many ingest requests in progress (" + maxConcurrentRequests + "); retry later";
     }
 
     /** Takes every free permit (so the next request is refused) and returns how many; for tests. */
-    int drain() {
+    public int drain() {
         return permits.drainPermits();
     }
 
-    void release(int count) {
+    public void release(int count) {
         permits.release(count);
     }
 }

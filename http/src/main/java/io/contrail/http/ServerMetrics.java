@@ -1,0 +1,131 @@
+package io.contrail.http;
+
+import io.contrail.columnar.Store;
+import io.contrail.ingest.Admission;
+import io.contrail.ingest.sampling.TailSampler;
+import io.javalin.http.Context;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What {@code GET /metrics} shows, in Prometheus' text format (written by the Prometheus client
+ * library): ingest requests accepted and refused by cause, spans accepted and rejected, the store's
+ * buffer, log, flushes, files and compactions, tail sampling's held spans, and the time every HTTP
+ * route took, by route and status. The counters are read once per scrape from the components that
+ * keep them ({@link Admission#stats()}, {@link Store#stats()}); only request durations are kept here.
+ */
+final class ServerMetrics {
+
+    /** Request durations' bucket bounds in seconds: 1 ms to 30 s, the query timeout's default. */
+    private static final double[] DURATION_BOUNDS_SECONDS =
+            {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
+    private final Histogram requestDurations;
+
+    ServerMetrics(Admission admission, Store store, TailSampler sampler) {
+        registry.register((MultiCollector) () -> collect(admission, store, sampler));
+        this.requestDurations = Histogram.builder()
+                .name("contrail_http_request_duration_seconds")
+                .help("Time to answer an HTTP request, by route (the path template) and status code")
+                .unit(Unit.SECONDS)
+                .labelNames("method", "route", "code")
+                .classicOnly()
+                .classicUpperBounds(DURATION_BOUNDS_SECONDS)
+                .register(registry);
+    }
+
+    /** Records one answered request; {@code route} is the matched path template, so labels stay few. */
+    void requestAnswered(Context ctx, float millis) {
+        io.javalin.router.Endpoint endpoint = ctx.endpoints().lastHttpEndpoint();
+        String route = endpoint == null ? null : endpoint.path;
+        if (route == null || route.startsWith("/ui")) {
+            return;
+        }
+        requestDurations.labelValues(ctx.method().name(), route, String.valueOf(ctx.statusCode()))
+                .observe(millis / 1000.0);
+    }
+
+    String contentType() {
+        return writer.getContentType();
+    }
+
+    void write(java.io.OutputStream out) throws IOException {
+        writer.write(out, registry.scrape());
+    }
+
+    private static MetricSnapshots collect(Admission admission, Store store, TailSampler sampler) {
+        Admission.Stats ingest = admission.stats();
+        Store.Stats stats;
+        try {
+            stats = store.stats();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the store's statistics", e);
+        }
+        var writes = stats.writes();
+        var compaction = stats.compaction();
+        List<MetricSnapshot> metrics = new ArrayList<>();
+        metrics.add(counter("contrail_ingest_requests_accepted", "Ingest requests whose valid spans were stored",
+                ingest.requestsAccepted()));
+        CounterSnapshot.Builder refused = CounterSnapshot.builder().name("contrail_ingest_requests_refused")
+                .help("Ingest requests refused whole (nothing stored), by cause");
+        ingest.requestsRefused().forEach((cause, count) -> refused.dataPoint(
+                CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("cause", cause.label()))
+                        .value(count).build()));
+        metrics.add(refused.build());
+        metrics.add(counter("contrail_ingest_spans_accepted", "Spans stored (durable when acknowledged)",
+                ingest.spansAccepted()));
+        metrics.add(counter("contrail_ingest_spans_rejected",
+                "Spans of accepted requests that failed validation (a partial success)", ingest.spansRejected()));
+        metrics.add(gauge("contrail_store_spans_buffered", "Acknowledged spans not yet in Parquet",
+                writes.bufferedSpans()));
+        metrics.add(gauge("contrail_store_spans_held_for_sampling", "Spans waiting for their trace's sampling decision",
+                sampler == null ? 0 : sampler.heldSpans()));
+        metrics.add(counter("contrail_store_spans_recovered", "Spans replayed from the write-ahead log at start",
+                writes.spansReplayed()));
+        metrics.add(gauge("contrail_store_wal_bytes", "Bytes in the write-ahead log", writes.walBytes()));
+        metrics.add(counter("contrail_store_wal_fsyncs", "fsyncs of the write-ahead log", writes.walFsyncs()));
+        metrics.add(counter("contrail_store_files_written", "Span files written by flushes", writes.filesWritten()));
+        metrics.add(counter("contrail_store_parquet_written_bytes", "Bytes of Parquet written by flushes",
+                writes.parquetBytesWritten()));
+        metrics.add(counter("contrail_store_flush_failures", "Flushes to Parquet that failed (retried)",
+                writes.flushFailures()));
+        metrics.add(counter("contrail_store_spans_quarantined", "Spans set aside because they could not be written",
+                writes.spansQuarantined()));
+        metrics.add(gauge("contrail_store_attribute_columns", "Attribute columns the span files have",
+                writes.attributeColumns()));
+        metrics.add(gauge("contrail_store_live_files", "Span files queries read", stats.liveFiles()));
+        metrics.add(counter("contrail_compaction_merges", "Compaction merges done", compaction.merges()));
+        metrics.add(counter("contrail_compaction_spans_written", "Spans written by compaction merges",
+                compaction.spansMerged()));
+        metrics.add(gauge("contrail_compaction_pending_merges", "Merges a compaction pass would make now",
+                stats.pendingMerges() == null ? Double.NaN : stats.pendingMerges()));
+        metrics.add(gauge("contrail_store_healthy", "1 when acknowledged spans reach Parquet and none were set aside",
+                store.check().ok() ? 1 : 0));
+        return new MetricSnapshots(metrics);
+    }
+
+    private static CounterSnapshot counter(String name, String help, double value) {
+        return CounterSnapshot.builder().name(name).help(help)
+                .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().value(value).build()).build();
+    }
+
+    private static GaugeSnapshot gauge(String name, String help, double value) {
+        return GaugeSnapshot.builder().name(name).help(help)
+                .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(value).build()).build();
+    }
+}

@@ -1,0 +1,110 @@
+package io.contrail.http;
+
+import io.contrail.columnar.Store;
+import io.contrail.ingest.Admission;
+import io.contrail.ingest.sampling.TailSampler;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What an operator asks of a running server: {@code GET /health} (JSON: healthy or degraded and why, with
+ * the counters), {@code GET /metrics} (the same and request durations, in Prometheus' text format) and
+ * {@code GET /api/sampling} (the tail-sampling policies in force and what they kept).
+ */
+final class StatusRoutes {
+
+    private final ServerConfig config;
+    private final Store store;
+    private final Admission admission;
+    /** Null when every span is kept. */
+    private final TailSampler sampler;
+    private final ServerMetrics metrics;
+
+    StatusRoutes(ServerConfig config, Store store, Admission admission, TailSampler sampler, ServerMetrics metrics) {
+        this.config = config;
+        this.store = store;
+        this.admission = admission;
+        this.sampler = sampler;
+        this.metrics = metrics;
+    }
+
+    void register(RoutesConfig routes) {
+        routes.get("/health", this::health);
+        routes.get("/metrics", this::metrics);
+        routes.get("/api/sampling", this::sampling);
+    }
+
+    private void metrics(Context ctx) throws IOException {
+        ctx.contentType(metrics.contentType());
+        metrics.write(ctx.outputStream());
+    }
+
+    private void health(Context ctx) throws IOException {
+        Store.Health health = store.check();
+        Store.Stats stats = store.stats();
+        var w = stats.writes();
+        var compaction = stats.compaction();
+        Admission.Stats r = admission.stats();
+        Map<String, Object> body = new LinkedHashMap<>();
+        // Degraded: acknowledged spans are not reaching Parquet now, or some were set aside (until removed).
+        body.put("status", health.ok() ? "ok" : "degraded");
+        body.put("reasons", health.reasons());
+        body.put("quarantinedFiles", w.quarantinedFiles());
+        body.put("spansQuarantined", w.spansQuarantined());
+        body.put("spansAccepted", r.spansAccepted());
+        body.put("spansRejected", r.spansRejected());
+        body.put("requestsRefused", r.requestsRefusedTotal());
+        Map<String, Long> refusedByCause = new LinkedHashMap<>();
+        r.requestsRefused().forEach((cause, count) -> refusedByCause.put(cause.label(), count));
+        body.put("requestsRefusedByCause", refusedByCause);
+        body.put("spansBuffered", w.bufferedSpans());
+        body.put("spansBufferLimit", config.store().writes().maxBufferedSpans());
+        body.put("spansHeldForSampling", w.heldForSampling());
+        body.put("attributeColumns", w.attributeColumns());
+        body.put("attributeColumnsLimit", config.store().writes().maxAttributeColumns());
+        body.put("attributeKeysOverflowed", w.attributeKeysOverflowed());
+        body.put("spansRecoveredOnStart", w.spansReplayed());
+        body.put("walBytes", w.walBytes());
+        body.put("walFsyncs", w.walFsyncs());
+        body.put("files", stats.liveFiles());
+        body.put("compactions", compaction.merges());
+        body.put("spansCompacted", compaction.spansMerged());
+        body.put("flushedSpansCompacted", compaction.flushedSpansMerged());
+        body.put("compactionRewritesPerSpan", compaction.rewritesPerFlushedSpan());
+        body.put("compactionThrottledMillis", compaction.throttledMillis());
+        body.put("compactionPending", stats.pendingMerges());
+        body.put("lastCompactionError", compaction.lastError());
+        body.put("retentionCutoff", stats.retentionCutoff());
+        body.put("filesWritten", w.filesWritten());
+        body.put("parquetBytesWritten", w.parquetBytesWritten());
+        body.put("lastFlush", w.lastFlush() == null ? null : w.lastFlush().toString());
+        body.put("flushFailures", w.flushFailures());
+        body.put("lastFlushError", w.lastFlushError());
+        body.put("time", Instant.now().toString());
+        ctx.json(body);
+    }
+
+    /** The sampling policies in force and what they kept and dropped, per hour, service and policy. */
+    private void sampling(Context ctx) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("enabled", sampler != null);
+        if (sampler == null) {
+            body.put("description", "no sampling file: every span is kept with its upstream weight");
+            ctx.json(body);
+            return;
+        }
+        body.put("config", sampler.config());
+        body.put("spansHeld", sampler.heldSpans());
+        body.put("tracesDecidedEarly", sampler.stats().decidedEarly());
+        body.put("lateSpansKept", sampler.stats().lateSpansKept());
+        body.put("lateSpansDropped", sampler.stats().lateSpansDropped());
+        body.put("counts", sampler.stats().rows());
+        ctx.json(body);
+    }
+
+}
