@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -178,6 +179,15 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
             server.warehouse().flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits (with a deadline) until the tail sampler holds no span: every trace sent so far is decided. */
+    void awaitSamplingDecisions() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (server.warehouse().stats().heldForSampling() > 0) {
+            assertThat(System.nanoTime()).as("sampler decided every trace in time").isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
     }
 

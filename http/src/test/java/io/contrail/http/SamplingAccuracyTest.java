@@ -14,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -84,7 +83,8 @@ class SamplingAccuracyTest {
     @Test
     void keepsFailuresAndSlowTracesWholeAndWeightsRestoreTheTrueCounts() throws Exception {
         sendOneResourceAtATime();
-        awaitDecisions();
+        server.awaitSamplingDecisions();
+        server.flush();
 
         Map<String, Integer> storedByTrace = new HashMap<>();
         for (JsonNode row : server.rows("SELECT trace_id, count(*) FROM spans GROUP BY 1")) {
@@ -162,15 +162,4 @@ class SamplingAccuracyTest {
             }
         }
     }
-
-    /** Waits (with a deadline) until the sampler holds nothing, then flushes. */
-    private void awaitDecisions() throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (server.server().warehouse().stats().heldForSampling() > 0) {
-            assertThat(System.nanoTime()).as("sampler decided every trace in time").isLessThan(deadline);
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-        }
-        server.flush();
-    }
-
 }
