@@ -124,22 +124,29 @@ public final class SpanSchema {
         return name;
     }
 
+    /** The resource attribute naming the service that emitted a span. */
+    public static final String SERVICE_NAME_ATTRIBUTE = "service.name";
+
     /**
-     * What {@code service_name} holds for spans of {@code resource}: the value of its
-     * {@code service.name} attribute, the last one when it appears more than once (as with any
-     * repeated key, the later wins, which is also what {@code resource.service.name} holds), when
-     * that is a non-empty string; else {@link #UNKNOWN_SERVICE}. Every component that groups spans by
-     * service (the writer, tail sampling and its statistics) uses this one rule.
+     * What {@code service_name} holds for spans of a resource whose last {@link #SERVICE_NAME_ATTRIBUTE}
+     * attribute (as with any repeated key, the later wins, which is also what {@code resource.service.name}
+     * holds) is the string {@code value}; null when there is none or it is not a string. A non-empty string is
+     * the service; anything else is {@link #UNKNOWN_SERVICE}. The one rule for every component that names or
+     * groups spans by service: decoders, the writer, tail sampling and its statistics.
      */
+    public static String serviceName(String value) {
+        return value == null || value.isEmpty() ? UNKNOWN_SERVICE : value;
+    }
+
+    /** What {@code service_name} holds for spans of {@code resource} ({@link #serviceName}). */
     public static String serviceNameOf(Resource resource) {
         AnyValue last = null;
         for (KeyValue kv : resource.getAttributesList()) {
-            if (kv.getKey().equals("service.name")) {
+            if (kv.getKey().equals(SERVICE_NAME_ATTRIBUTE)) {
                 last = kv.getValue();
             }
         }
-        return last != null && last.hasStringValue() && !last.getStringValue().isEmpty()
-                ? last.getStringValue() : UNKNOWN_SERVICE;
+        return serviceName(last != null && last.hasStringValue() ? last.getStringValue() : null);
     }
 
     /** How a fixed column travels from Java to the Parquet file. */
@@ -200,7 +207,7 @@ public final class SpanSchema {
             new Column("parent_span_id", "VARCHAR", Staging.VARCHAR,
                     "Parent span ID, 16 lower-case hex digits; NULL for a root span", "Span.parent_span_id", "parentId"),
             new Column("trace_state", "VARCHAR", Staging.VARCHAR,
-                    "W3C tracestate; NULL when empty", "Span.trace_state", "tag w3c.tracestate"),
+                    "W3C tracestate; NULL when empty", "Span.trace_state", "tag " + ZipkinVocabulary.TRACE_STATE_TAG),
             new Column("service_name", "VARCHAR", Staging.VARCHAR,
                     "Service that emitted the span; 'unknown_service' when absent",
                     "Resource attribute service.name", "localEndpoint.serviceName"),
@@ -217,13 +224,17 @@ public final class SpanSchema {
             new Column("duration_nanos", "BIGINT", Staging.BIGINT,
                     "end - start in nanoseconds", "derived", "duration (µs)"),
             new Column("status_code", "VARCHAR", Staging.VARCHAR,
-                    "UNSET, OK or ERROR", "Span.status.code", "tag otel.status_code, else tag error present: ERROR"),
+                    "UNSET, OK or ERROR", "Span.status.code", "tag " + ZipkinVocabulary.STATUS_CODE_TAG + ", else tag "
+                            + ZipkinVocabulary.ERROR_TAG + " present: ERROR"),
             new Column("status_message", "VARCHAR", Staging.VARCHAR,
-                    "Status description; NULL when empty", "Span.status.message", "tag otel.status_description, else tag error value unless true"),
+                    "Status description; NULL when empty", "Span.status.message", "tag "
+                            + ZipkinVocabulary.STATUS_DESCRIPTION_TAG + ", else tag " + ZipkinVocabulary.ERROR_TAG
+                            + " value unless true"),
             new Column("scope_name", "VARCHAR", Staging.VARCHAR,
-                    "Instrumentation scope name", "ScopeSpans.scope.name", "tag otel.scope.name, else 'zipkin'"),
+                    "Instrumentation scope name", "ScopeSpans.scope.name", "tag " + ZipkinVocabulary.SCOPE_NAME_TAG
+                            + ", else '" + ZipkinVocabulary.DEFAULT_SCOPE_NAME + "'"),
             new Column("scope_version", "VARCHAR", Staging.VARCHAR,
-                    "Instrumentation scope version", "ScopeSpans.scope.version", "tag otel.scope.version"),
+                    "Instrumentation scope version", "ScopeSpans.scope.version", "tag " + ZipkinVocabulary.SCOPE_VERSION_TAG),
             new Column("http_method", "VARCHAR", Staging.VARCHAR,
                     "Promoted: HTTP request method", "attribute http.request.method or http.method", "tag http.method"),
             new Column("http_route", "VARCHAR", Staging.VARCHAR,
@@ -244,7 +255,8 @@ public final class SpanSchema {
                     "remoteEndpoint.serviceName"),
             new Column("server_address", "VARCHAR", Staging.VARCHAR,
                     "Promoted: the server a client span calls", "attribute server.address or net.peer.name",
-                    "tag server.address (the remote IP goes to attr.network.peer.address)"),
+                    "tag server.address (the remote IP goes to " + SPAN_ATTRIBUTE_PREFIX
+                            + ZipkinVocabulary.REMOTE_ENDPOINT.address() + ")"),
             new Column("events", EVENT_STRUCT + "[]", Staging.EVENTS,
                     "Span events: time, name, attributes as JSON", "Span.events", "annotations (name = value)"),
             new Column("links", LINK_STRUCT + "[]", Staging.LINKS,
