@@ -178,19 +178,47 @@ public final class SpanSchema {
      * @param zipkinSource the Zipkin v2 field it comes from
      * @param derivation   null for a column stored in every file; else the SQL (over the stored columns) by
      *                     which readers compute it: schema v2 files do not store it
+     * @param promotedFrom for a promoted column, the span attribute keys it copies (see {@link #PROMOTED_COLUMNS});
+     *                     empty for the others
      */
     public record Column(String name, String sqlType, Staging staging, String description,
-                         String otlpSource, String zipkinSource, String derivation) {
+                         String otlpSource, String zipkinSource, String derivation, List<String> promotedFrom) {
+
+        public Column {
+            promotedFrom = List.copyOf(promotedFrom);
+        }
 
         /** A column stored in every file. */
         Column(String name, String sqlType, Staging staging, String description, String otlpSource,
                String zipkinSource) {
-            this(name, sqlType, staging, description, otlpSource, zipkinSource, null);
+            this(name, sqlType, staging, description, otlpSource, zipkinSource, null, List.of());
+        }
+
+        /** A column readers compute from the stored ones by {@code derivation}. */
+        Column(String name, String sqlType, Staging staging, String description, String otlpSource,
+               String zipkinSource, String derivation) {
+            this(name, sqlType, staging, description, otlpSource, zipkinSource, derivation, List.of());
         }
 
         public boolean stored() {
             return derivation == null;
         }
+
+        public boolean promoted() {
+            return !promotedFrom.isEmpty();
+        }
+    }
+
+    /** A promoted column: stored in every file, copied from the span attributes {@code keys}. */
+    private static Column promoted(String name, Staging staging, String description, String zipkinSource,
+                                   String... keys) {
+        String sqlType = switch (staging) {
+            case VARCHAR -> "VARCHAR";
+            case BIGINT -> "BIGINT";
+            default -> throw new IllegalArgumentException("a promoted column is VARCHAR or BIGINT, not " + staging);
+        };
+        return new Column(name, sqlType, staging, description, "attribute " + String.join(" or ", keys), zipkinSource,
+                null, List.of(keys));
     }
 
     static final String EVENT_STRUCT =
@@ -235,28 +263,26 @@ public final class SpanSchema {
                             + ", else '" + ZipkinVocabulary.DEFAULT_SCOPE_NAME + "'"),
             new Column("scope_version", "VARCHAR", Staging.VARCHAR,
                     "Instrumentation scope version", "ScopeSpans.scope.version", "tag " + ZipkinVocabulary.SCOPE_VERSION_TAG),
-            new Column("http_method", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: HTTP request method", "attribute http.request.method or http.method", "tag http.method"),
-            new Column("http_route", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: HTTP route template", "attribute http.route", "tag http.route"),
-            new Column("http_status_code", "BIGINT", Staging.BIGINT,
-                    "Promoted: HTTP response status code", "attribute http.response.status_code or http.status_code",
-                    "tag http.status_code"),
-            new Column("rpc_system", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: RPC system (grpc, …)", "attribute rpc.system", "tag rpc.system"),
-            new Column("rpc_service", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: RPC service", "attribute rpc.service", "tag rpc.service"),
-            new Column("rpc_method", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: RPC method", "attribute rpc.method", "tag rpc.method"),
-            new Column("db_system", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: database system", "attribute db.system.name or db.system", "tag db.system"),
-            new Column("peer_service", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: the remote service a client span calls", "attribute peer.service",
-                    "remoteEndpoint.serviceName"),
-            new Column("server_address", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: the server a client span calls", "attribute server.address or net.peer.name",
+            promoted("http_method", Staging.VARCHAR, "Promoted: HTTP request method", "tag http.method",
+                    "http.request.method", "http.method"),
+            promoted("http_route", Staging.VARCHAR, "Promoted: HTTP route template", "tag http.route",
+                    "http.route"),
+            promoted("http_status_code", Staging.BIGINT, "Promoted: HTTP response status code",
+                    "tag http.status_code", "http.response.status_code", "http.status_code"),
+            promoted("rpc_system", Staging.VARCHAR, "Promoted: RPC system (grpc, …)", "tag rpc.system",
+                    "rpc.system"),
+            promoted("rpc_service", Staging.VARCHAR, "Promoted: RPC service", "tag rpc.service",
+                    "rpc.service"),
+            promoted("rpc_method", Staging.VARCHAR, "Promoted: RPC method", "tag rpc.method",
+                    "rpc.method"),
+            promoted("db_system", Staging.VARCHAR, "Promoted: database system", "tag db.system",
+                    "db.system.name", "db.system"),
+            promoted("peer_service", Staging.VARCHAR, "Promoted: the remote service a client span calls",
+                    "remoteEndpoint.serviceName", ZipkinVocabulary.REMOTE_SERVICE_ATTRIBUTE),
+            promoted("server_address", Staging.VARCHAR, "Promoted: the server a client span calls",
                     "tag server.address (the remote IP goes to " + SPAN_ATTRIBUTE_PREFIX
-                            + ZipkinVocabulary.REMOTE_ENDPOINT.address() + ")"),
+                            + ZipkinVocabulary.REMOTE_ENDPOINT.address() + ")",
+                    "server.address", "net.peer.name"),
             new Column("events", EVENT_STRUCT + "[]", Staging.EVENTS,
                     "Span events: time, name, attributes as JSON", "Span.events", "annotations (name = value)"),
             new Column("links", LINK_STRUCT + "[]", Staging.LINKS,
@@ -272,6 +298,44 @@ public final class SpanSchema {
 
     /** The fixed columns a file of {@link #VERSION} stores, in file order. */
     public static final List<Column> STORED_COLUMNS = COLUMNS.stream().filter(Column::stored).toList();
+
+    /**
+     * The promoted columns, in {@link #COLUMNS} order: fixed columns that copy a span attribute known by
+     * semantic conventions (its old and new names), so that common filters read a small column. A span's
+     * promoted column holds the value of the last of its {@link Column#promotedFrom} keys in the span's attribute
+     * list that it takes: a VARCHAR column takes any value, as text ({@link AttributeValues#toText}, "null" for
+     * an attribute without a value); a BIGINT column an integer, or a string that reads as one
+     * ({@link #promotedInteger}). The attribute keeps its own {@code attr.<key>} column too.
+     */
+    public static final List<Column> PROMOTED_COLUMNS = COLUMNS.stream().filter(Column::promoted).toList();
+
+    private static final Map<String, Integer> PROMOTED_BY_KEY = promotedByKey();
+
+    private static Map<String, Integer> promotedByKey() {
+        Map<String, Integer> byKey = new java.util.HashMap<>();
+        for (int p = 0; p < PROMOTED_COLUMNS.size(); p++) {
+            for (String key : PROMOTED_COLUMNS.get(p).promotedFrom()) {
+                if (byKey.put(key, p) != null) {
+                    throw new IllegalStateException("span attribute " + key + " is promoted to two columns");
+                }
+            }
+        }
+        return Map.copyOf(byKey);
+    }
+
+    /** Where in {@link #PROMOTED_COLUMNS} the column is that span attribute {@code key} is copied to; -1 for none. */
+    public static int promotedColumnIndex(String key) {
+        return PROMOTED_BY_KEY.getOrDefault(key, -1);
+    }
+
+    /** The integer a BIGINT promoted column takes from a string attribute value, or null when it reads as none. */
+    public static Long promotedInteger(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
 
     /**
      * The query that reads span files from {@code source} (a {@code read_parquet} over them) as the {@code spans}
