@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contrail.ingest.sampling.SamplingConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -75,6 +76,19 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
     /** A server whose default configuration {@code configure} adjusts. */
     static RunningServer configured(UnaryOperator<ServerConfig> configure) {
         return new RunningServer(configure, null);
+    }
+
+    /** A sampling file holding {@code yaml}, read as the server reads its {@code --sampling} file. */
+    static SamplingConfig samplingFile(String yaml) {
+        try {
+            Path file = Files.createTempFile("sampling", ".yaml");
+            Files.writeString(file, yaml);
+            SamplingConfig config = SamplingConfig.read(file);
+            Files.delete(file);
+            return config;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override

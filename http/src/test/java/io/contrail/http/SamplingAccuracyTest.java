@@ -9,11 +9,7 @@ import io.contrail.workload.GroundTruth;
 import io.contrail.workload.Workload;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -56,28 +52,20 @@ class SamplingAccuracyTest {
     }
 
     private static SamplingConfig samplingFile() {
-        try {
-            Path file = Files.createTempFile("sampling", ".yaml");
-            Files.writeString(file, """
-                    # keep failures and slow requests, a share of the rest
-                    quietPeriodMillis: 300
-                    maxWaitMillis: 10000
-                    policies:
-                      - name: errors
-                        type: error
-                      - name: slow
-                        type: latency
-                        thresholdMillis: %d
-                      - name: baseline
-                        type: probabilistic
-                        percentage: %s
-                    """.formatted(CORPUS.slowThresholdMillis(), BASE_PERCENTAGE));
-            SamplingConfig config = SamplingConfig.read(file);
-            Files.delete(file);
-            return config;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RunningServer.samplingFile("""
+                # keep failures and slow requests, a share of the rest
+                quietPeriodMillis: 300
+                maxWaitMillis: 10000
+                policies:
+                  - name: errors
+                    type: error
+                  - name: slow
+                    type: latency
+                    thresholdMillis: %d
+                  - name: baseline
+                    type: probabilistic
+                    percentage: %s
+                """.formatted(CORPUS.slowThresholdMillis(), BASE_PERCENTAGE));
     }
 
     @Test

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-import io.contrail.ingest.sampling.SamplingConfig;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -13,10 +12,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,25 +31,13 @@ import zipkin2.codec.SpanBytesEncoder;
 class SamplingStatsServiceNamesTest {
 
     @RegisterExtension
-    final RunningServer server = RunningServer.configured(config -> config.withSampling(keepEverything()));
-
-    private static SamplingConfig keepEverything() {
-        try {
-            Path file = Files.createTempFile("sampling", ".yaml");
-            Files.writeString(file, """
-                    quietPeriodMillis: 100
-                    policies:
-                      - name: everything
-                        type: probabilistic
-                        percentage: 100
-                    """);
-            SamplingConfig config = SamplingConfig.read(file);
-            Files.delete(file);
-            return config;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
+    final RunningServer server = RunningServer.configured(config -> config.withSampling(RunningServer.samplingFile("""
+            quietPeriodMillis: 100
+            policies:
+              - name: everything
+                type: probabilistic
+                percentage: 100
+            """)));
 
     @Test
     void samplingStatsAndSpansNameTheSameServicesForResourcesWithoutServiceName() throws IOException {
