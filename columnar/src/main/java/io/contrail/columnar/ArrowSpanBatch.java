@@ -246,9 +246,8 @@ final class ArrowSpanBatch implements AutoCloseable {
         private final VarCharVector traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
         private final BigIntVector startTime, duration;
         private final VarCharVector statusCode, statusMessage, scopeName, scopeVersion;
-        private final VarCharVector httpMethod, httpRoute;
-        private final BigIntVector httpStatusCode;
-        private final VarCharVector rpcSystem, rpcService, rpcMethod, dbSystem, peerService, serverAddress;
+        /** The vectors of {@link SpanSchema#PROMOTED_COLUMNS}, in order. */
+        private final FieldVector[] promoted = new FieldVector[SpanSchema.PROMOTED_COLUMNS.size()];
         private final VarCharVector events, links;
         private final BigIntVector droppedAttributes, droppedEvents, droppedLinks;
         private final Float8Vector sampleWeight;
@@ -268,15 +267,12 @@ final class ArrowSpanBatch implements AutoCloseable {
             statusMessage = (VarCharVector) v.get(i++);
             scopeName = (VarCharVector) v.get(i++);
             scopeVersion = (VarCharVector) v.get(i++);
-            httpMethod = (VarCharVector) v.get(i++);
-            httpRoute = (VarCharVector) v.get(i++);
-            httpStatusCode = (BigIntVector) v.get(i++);
-            rpcSystem = (VarCharVector) v.get(i++);
-            rpcService = (VarCharVector) v.get(i++);
-            rpcMethod = (VarCharVector) v.get(i++);
-            dbSystem = (VarCharVector) v.get(i++);
-            peerService = (VarCharVector) v.get(i++);
-            serverAddress = (VarCharVector) v.get(i++);
+            for (int p = 0; p < promoted.length; p++) {
+                promoted[p] = v.get(i++);
+                if (!promoted[p].getName().equals(SpanSchema.PROMOTED_COLUMNS.get(p).name())) {
+                    throw new IllegalStateException("fixed column writer out of step with SpanSchema.PROMOTED_COLUMNS");
+                }
+            }
             events = (VarCharVector) v.get(i++);
             links = (VarCharVector) v.get(i++);
             droppedAttributes = (BigIntVector) v.get(i++);
@@ -325,19 +321,9 @@ final class ArrowSpanBatch implements AutoCloseable {
             set(scopeName, row, emptyToNull(ref.scope().getName()));
             set(scopeVersion, row, emptyToNull(ref.scope().getVersion()));
             for (KeyValue kv : span.getAttributesList()) {
-                AnyValue value = kv.getValue();
-                switch (kv.getKey()) {
-                    case "http.request.method", "http.method" -> set(httpMethod, row, AttributeValues.toText(value));
-                    case "http.route" -> set(httpRoute, row, AttributeValues.toText(value));
-                    case "http.response.status_code", "http.status_code" -> setStatusCode(row, value);
-                    case "rpc.system" -> set(rpcSystem, row, AttributeValues.toText(value));
-                    case "rpc.service" -> set(rpcService, row, AttributeValues.toText(value));
-                    case "rpc.method" -> set(rpcMethod, row, AttributeValues.toText(value));
-                    case "db.system.name", "db.system" -> set(dbSystem, row, AttributeValues.toText(value));
-                    case "peer.service" -> set(peerService, row, AttributeValues.toText(value));
-                    case "server.address", "net.peer.name" -> set(serverAddress, row, AttributeValues.toText(value));
-                    default -> {
-                    }
+                int p = SpanSchema.promotedColumnIndex(kv.getKey());
+                if (p >= 0) {
+                    setPromoted(p, row, kv.getValue());
                 }
             }
             set(events, row, eventsJson(span));
@@ -348,15 +334,16 @@ final class ArrowSpanBatch implements AutoCloseable {
             sampleWeight.setSafe(row, ref.sampleWeight());
         }
 
-        private void setStatusCode(int row, AnyValue value) {
-            if (value.hasIntValue()) {
-                httpStatusCode.setSafe(row, value.getIntValue());
-            } else if (value.hasStringValue()) {
-                try {
-                    httpStatusCode.setSafe(row, Long.parseLong(value.getStringValue().trim()));
-                } catch (NumberFormatException ignored) {
-                    // Not a number: the value stays in its attribute column only.
-                }
+        /** Sets promoted column {@code p} from an attribute value, as {@link SpanSchema#PROMOTED_COLUMNS} says. */
+        private void setPromoted(int p, int row, AnyValue value) {
+            if (SpanSchema.PROMOTED_COLUMNS.get(p).staging() != SpanSchema.Staging.BIGINT) {
+                set((VarCharVector) promoted[p], row, AttributeValues.toText(value));
+                return;
+            }
+            Long integer = value.hasIntValue() ? Long.valueOf(value.getIntValue())
+                    : value.hasStringValue() ? SpanSchema.promotedInteger(value.getStringValue()) : null;
+            if (integer != null) {
+                ((BigIntVector) promoted[p]).setSafe(row, integer);
             }
         }
     }

@@ -52,44 +52,20 @@ final class ChunkBatchBuilder {
     private static final byte[][] KIND_NAMES = names("UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER");
     private static final byte[][] STATUS_NAMES = names("UNSET", "OK", "ERROR");
 
-    /** The promoted fixed columns and the attribute keys they are taken from, in {@link SpanSchema#COLUMNS} order. */
-    private enum Promoted {
-        HTTP_METHOD("http_method", "http.request.method", "http.method"),
-        HTTP_ROUTE("http_route", "http.route"),
-        HTTP_STATUS_CODE("http_status_code", "http.response.status_code", "http.status_code"),
-        RPC_SYSTEM("rpc_system", "rpc.system"),
-        RPC_SERVICE("rpc_service", "rpc.service"),
-        RPC_METHOD("rpc_method", "rpc.method"),
-        DB_SYSTEM("db_system", "db.system.name", "db.system"),
-        PEER_SERVICE("peer_service", "peer.service"),
-        SERVER_ADDRESS("server_address", "server.address", "net.peer.name");
+    /** What {@link RowValues#collect} is given for a column that is not promoted. */
+    private static final int NOT_PROMOTED = -1;
 
-        final String column;
-        final List<String> keys;
+    /**
+     * Whether value {@code i} of {@code column} sets promoted column {@code promoted} (an index into
+     * {@link SpanSchema#PROMOTED_COLUMNS}): any value for text (an unset one as "null"), an integer or a string
+     * that reads as one for a BIGINT column.
+     */
+    private static boolean promotes(int promoted, int kind, AttributeColumn column, int i) {
+        return !promotedInteger(promoted) || kind == K_INT || (kind == K_STRING && parsedInteger(column, i) != null);
+    }
 
-        Promoted(String column, String... keys) {
-            this.column = column;
-            this.keys = List.of(keys);
-        }
-
-        private static final Map<String, Promoted> BY_KEY = new HashMap<>();
-
-        static {
-            for (Promoted promoted : values()) {
-                for (String key : promoted.keys) {
-                    BY_KEY.put(key, promoted);
-                }
-            }
-        }
-
-        static Promoted of(String key) {
-            return BY_KEY.get(key);
-        }
-
-        /** Whether a value sets the column: any value for text (an unset one as "null"), a number for the status code. */
-        boolean takes(int kind, AttributeColumn column, int i) {
-            return this != HTTP_STATUS_CODE || kind == K_INT || (kind == K_STRING && parsedStatusCode(column, i) != null);
-        }
+    private static boolean promotedInteger(int promoted) {
+        return SpanSchema.PROMOTED_COLUMNS.get(promoted).staging() == SpanSchema.Staging.BIGINT;
     }
 
     private final int rowCount;
@@ -221,7 +197,7 @@ final class ChunkBatchBuilder {
             for (BatchColumn.Source source : column.sources) {
                 for (AttributeColumn attributes : source.columns()) {
                     sources.add(attributes);
-                    pairs.collect(source.part(), attributes, resource, null);
+                    pairs.collect(source.part(), attributes, resource, NOT_PROMOTED);
                     for (int p = 0; p < pairs.count; p++) {
                         entries.add(new int[] {source.part().out(pairs.rows[p]), sources.size() - 1, pairs.values[p]});
                     }
@@ -447,8 +423,11 @@ final class ChunkBatchBuilder {
             }
         }
 
-        /** Fills this with the values of {@code column} that {@code part}'s rows keep. */
-        void collect(Part part, AttributeColumn column, boolean resource, Promoted promoted) {
+        /**
+         * Fills this with the values of {@code column} that {@code part}'s rows keep: for promoted column
+         * {@code promoted} (else {@link #NOT_PROMOTED}), those that set it.
+         */
+        void collect(Part part, AttributeColumn column, boolean resource, int promoted) {
             clear();
             int size = column.size();
             if (resource) {
@@ -470,7 +449,7 @@ final class ChunkBatchBuilder {
             }
             for (int i = 0; i < size; i++) {
                 int kind = column.kind(i);
-                if (promoted == null ? kind == 0 : !promoted.takes(kind, column, i)) {
+                if (promoted == NOT_PROMOTED ? kind == 0 : !promotes(promoted, kind, column, i)) {
                     continue;
                 }
                 for (int k = part.firstOut(column.owner(i)); k >= 0; k = part.nextOut(k)) {
@@ -493,7 +472,7 @@ final class ChunkBatchBuilder {
         int[] sources;
         int[] values;
 
-        MergedValues(Part part, List<AttributeColumn> columns, boolean resource, Promoted promoted) {
+        MergedValues(Part part, List<AttributeColumn> columns, boolean resource, int promoted) {
             if (columns.size() > 0xff) {
                 throw new IllegalArgumentException(columns.size() + " keys for one column");
             }
@@ -705,12 +684,12 @@ final class ChunkBatchBuilder {
                 Part part = source.part();
                 if (source.columns().size() == 1) {
                     AttributeColumn column = source.columns().get(0);
-                    pairs.collect(part, column, resource, null);
+                    pairs.collect(part, column, resource, NOT_PROMOTED);
                     for (int p = 0; p < pairs.count; p++) {
                         set(part.out(pairs.rows[p]), column, pairs.values[p]);
                     }
                 } else {
-                    MergedValues merged = new MergedValues(part, source.columns(), resource, null);
+                    MergedValues merged = new MergedValues(part, source.columns(), resource, NOT_PROMOTED);
                     for (int p = 0; p < merged.count; p++) {
                         set(part.out(merged.rows[p]), source.columns().get(merged.sources[p]), merged.values[p]);
                     }
@@ -798,16 +777,8 @@ final class ChunkBatchBuilder {
         }
     }
 
-    private static Long parsedStatusCode(AttributeColumn column, int i) {
-        return parseLong(column.bytes().string(i));
-    }
-
-    private static Long parseLong(String text) {
-        try {
-            return Long.parseLong(text.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+    private static Long parsedInteger(AttributeColumn column, int i) {
+        return SpanSchema.promotedInteger(column.bytes().string(i));
     }
 
     private static byte[][] names(String... names) {
@@ -824,8 +795,8 @@ final class ChunkBatchBuilder {
         private final VarCharStaging traceId, spanId, parentSpanId, traceState, serviceName, name, kind;
         private final long[] startTime, duration;
         private final VarCharStaging statusCode, statusMessage, scopeName, scopeVersion;
-        private final VarCharStaging[] promotedText = new VarCharStaging[Promoted.values().length];
-        private final BigIntVector httpStatusCode;
+        /** Per promoted column ({@link SpanSchema#PROMOTED_COLUMNS}): text staging, or the BIGINT vector itself. */
+        private final Object[] promoted = new Object[SpanSchema.PROMOTED_COLUMNS.size()];
         private final VarCharStaging events, links;
         private final long[] droppedAttributes, droppedEvents, droppedLinks;
         private final double[] sampleWeight;
@@ -866,13 +837,16 @@ final class ChunkBatchBuilder {
             statusMessage = new VarCharStaging(n, (int) messageBytes);
             scopeName = new VarCharStaging(n, (int) scopeNameBytes);
             scopeVersion = new VarCharStaging(n, (int) scopeVersionBytes);
-            for (Promoted promoted : Promoted.values()) {
-                if (promoted != Promoted.HTTP_STATUS_CODE) {
-                    promotedText[promoted.ordinal()] = new VarCharStaging(n, 0);
+            for (int p = 0; p < promoted.length; p++) {
+                if (promotedInteger(p)) {
+                    BigIntVector integers = (BigIntVector) vectors.get(SpanSchema.STORED_COLUMNS.indexOf(
+                            SpanSchema.PROMOTED_COLUMNS.get(p)));
+                    integers.allocateNew(n);
+                    promoted[p] = integers;
+                } else {
+                    promoted[p] = new VarCharStaging(n, 0);
                 }
             }
-            httpStatusCode = (BigIntVector) vectors.get(indexOf(Promoted.HTTP_STATUS_CODE.column));
-            httpStatusCode.allocateNew(n);
             events = new VarCharStaging(n, 0);
             links = new VarCharStaging(n, 0);
             droppedAttributes = new long[n];
@@ -881,28 +855,19 @@ final class ChunkBatchBuilder {
             sampleWeight = new double[n];
         }
 
-        private static int indexOf(String column) {
-            for (int i = 0; i < SpanSchema.STORED_COLUMNS.size(); i++) {
-                if (SpanSchema.STORED_COLUMNS.get(i).name().equals(column)) {
-                    return i;
-                }
-            }
-            throw new IllegalStateException("no fixed column " + column);
-        }
-
         void write() {
             for (Part part : parts) {
                 writeRows(part);
                 writePromoted(part);
             }
             List<Object> columns = new ArrayList<>(List.of(traceId, spanId, parentSpanId, traceState, serviceName, name,
-                    kind, startTime, duration, statusCode, statusMessage, scopeName, scopeVersion));
-            for (Promoted promoted : Promoted.values()) {
-                columns.add(promoted == Promoted.HTTP_STATUS_CODE ? httpStatusCode : promotedText[promoted.ordinal()]);
+                    kind, startTime, duration, statusCode, statusMessage, scopeName, scopeVersion,
+                    events, links, droppedAttributes, droppedEvents, droppedLinks, sampleWeight));
+            // The promoted columns at their places, in ascending order so that each lands where it belongs.
+            for (int p = 0; p < promoted.length; p++) {
+                columns.add(SpanSchema.STORED_COLUMNS.indexOf(SpanSchema.PROMOTED_COLUMNS.get(p)), promoted[p]);
             }
-            columns.addAll(List.of(events, links, droppedAttributes, droppedEvents, droppedLinks, sampleWeight));
-            if (columns.size() != SpanSchema.STORED_COLUMNS.size()
-                    || !SpanSchema.STORED_COLUMNS.get(13).name().equals(Promoted.HTTP_METHOD.column)) {
+            if (columns.size() != SpanSchema.STORED_COLUMNS.size()) {
                 throw new IllegalStateException("fixed columns out of step with SpanSchema.STORED_COLUMNS");
             }
             for (int c = 0; c < columns.size(); c++) {
@@ -971,19 +936,19 @@ final class ChunkBatchBuilder {
         /** The promoted columns from the part's attribute columns of their keys. */
         private void writePromoted(Part part) {
             List<AttributeColumn> columns = part.chunk.spanAttributes();
-            Map<Promoted, List<AttributeColumn>> sources = new LinkedHashMap<>();
+            Map<Integer, List<AttributeColumn>> sources = new LinkedHashMap<>();
             for (int j = 0; j < columns.size(); j++) {
                 // Only keys with a value in a selected row have a target; the others cannot promote either.
                 if (part.spanTargets[j] == null) {
                     continue;
                 }
-                Promoted promoted = Promoted.of(columns.get(j).key());
-                if (promoted != null) {
+                int promoted = SpanSchema.promotedColumnIndex(columns.get(j).key());
+                if (promoted >= 0) {
                     sources.computeIfAbsent(promoted, p -> new ArrayList<>(2)).add(columns.get(j));
                 }
             }
-            for (Map.Entry<Promoted, List<AttributeColumn>> entry : sources.entrySet()) {
-                Promoted promoted = entry.getKey();
+            for (Map.Entry<Integer, List<AttributeColumn>> entry : sources.entrySet()) {
+                int promoted = entry.getKey();
                 List<AttributeColumn> group = entry.getValue();
                 if (group.size() == 1) {
                     pairs.collect(part, group.get(0), false, promoted);
@@ -999,11 +964,11 @@ final class ChunkBatchBuilder {
             }
         }
 
-        private void setPromoted(Promoted promoted, int row, AttributeColumn column, int i) {
-            if (promoted == Promoted.HTTP_STATUS_CODE) {
-                httpStatusCode.set(row, column.kind(i) == K_INT ? column.bits(i) : parsedStatusCode(column, i));
+        private void setPromoted(int p, int row, AttributeColumn column, int i) {
+            if (promoted[p] instanceof BigIntVector integers) {
+                integers.set(row, column.kind(i) == K_INT ? column.bits(i) : parsedInteger(column, i));
             } else {
-                setText(promotedText[promoted.ordinal()], row, column, i);
+                setText((VarCharStaging) promoted[p], row, column, i);
             }
         }
 

@@ -187,7 +187,7 @@ public final class SpanChunk {
         return serviceNames.length;
     }
 
-    /** The resource's {@code service.name}, or {@link SpanSchema#UNKNOWN_SERVICE} ({@link SpanSchema#serviceNameOf}). */
+    /** The resource's service, as {@code service_name} holds it ({@link SpanSchema#serviceName}). */
     public String serviceName(int resource) {
         return serviceNames[resource];
     }

@@ -22,7 +22,7 @@ import java.util.List;
  */
 public final class SpanChunkBuilder {
 
-    private static final byte[] SERVICE_NAME = "service.name".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SERVICE_NAME = SpanSchema.SERVICE_NAME_ATTRIBUTE.getBytes(StandardCharsets.UTF_8);
 
     private final ByteColumn.Builder traceIds;
     private final ByteColumn.Builder spanIds;
@@ -51,7 +51,6 @@ public final class SpanChunkBuilder {
     private int resource = -1;
     private boolean inResource;
     private int scope = -1;
-    private String serviceName;
 
     private final KeyTable keys = new KeyTable();
     private final int serviceNameKey;
@@ -99,8 +98,7 @@ public final class SpanChunkBuilder {
         resource++;
         inResource = true;
         resourceOrdinal = 0;
-        serviceName = null;
-        serviceNames.add(SpanSchema.UNKNOWN_SERVICE);
+        serviceNames.add(SpanSchema.serviceName(null));
         resourceDroppedAttributes.add(0);
         scope = -1;
     }
@@ -243,9 +241,8 @@ public final class SpanChunkBuilder {
             }
             column.add(owner, resourceOrdinal++, kind, bits, b, off, hasBytes ? len : 0);
             if (key == serviceNameKey) {
-                serviceName = kind == SpanChunk.K_STRING && len > 0
-                        ? new String(b, off, len, StandardCharsets.UTF_8) : null;
-                serviceNames.set(owner, serviceName == null ? SpanSchema.UNKNOWN_SERVICE : serviceName);
+                serviceNames.set(owner, SpanSchema.serviceName(
+                        kind == SpanChunk.K_STRING ? new String(b, off, len, StandardCharsets.UTF_8) : null));
             }
         }
     }

@@ -124,22 +124,29 @@ public final class SpanSchema {
         return name;
     }
 
+    /** The resource attribute naming the service that emitted a span. */
+    public static final String SERVICE_NAME_ATTRIBUTE = "service.name";
+
     /**
-     * What {@code service_name} holds for spans of {@code resource}: the value of its
-     * {@code service.name} attribute, the last one when it appears more than once (as with any
-     * repeated key, the later wins, which is also what {@code resource.service.name} holds), when
-     * that is a non-empty string; else {@link #UNKNOWN_SERVICE}. Every component that groups spans by
-     * service (the writer, tail sampling and its statistics) uses this one rule.
+     * What {@code service_name} holds for spans of a resource whose last {@link #SERVICE_NAME_ATTRIBUTE}
+     * attribute (as with any repeated key, the later wins, which is also what {@code resource.service.name}
+     * holds) is the string {@code value}; null when there is none or it is not a string. A non-empty string is
+     * the service; anything else is {@link #UNKNOWN_SERVICE}. The one rule for every component that names or
+     * groups spans by service: decoders, the writer, tail sampling and its statistics.
      */
+    public static String serviceName(String value) {
+        return value == null || value.isEmpty() ? UNKNOWN_SERVICE : value;
+    }
+
+    /** What {@code service_name} holds for spans of {@code resource} ({@link #serviceName}). */
     public static String serviceNameOf(Resource resource) {
         AnyValue last = null;
         for (KeyValue kv : resource.getAttributesList()) {
-            if (kv.getKey().equals("service.name")) {
+            if (kv.getKey().equals(SERVICE_NAME_ATTRIBUTE)) {
                 last = kv.getValue();
             }
         }
-        return last != null && last.hasStringValue() && !last.getStringValue().isEmpty()
-                ? last.getStringValue() : UNKNOWN_SERVICE;
+        return serviceName(last != null && last.hasStringValue() ? last.getStringValue() : null);
     }
 
     /** How a fixed column travels from Java to the Parquet file. */
@@ -171,19 +178,47 @@ public final class SpanSchema {
      * @param zipkinSource the Zipkin v2 field it comes from
      * @param derivation   null for a column stored in every file; else the SQL (over the stored columns) by
      *                     which readers compute it: schema v2 files do not store it
+     * @param promotedFrom for a promoted column, the span attribute keys it copies (see {@link #PROMOTED_COLUMNS});
+     *                     empty for the others
      */
     public record Column(String name, String sqlType, Staging staging, String description,
-                         String otlpSource, String zipkinSource, String derivation) {
+                         String otlpSource, String zipkinSource, String derivation, List<String> promotedFrom) {
+
+        public Column {
+            promotedFrom = List.copyOf(promotedFrom);
+        }
 
         /** A column stored in every file. */
         Column(String name, String sqlType, Staging staging, String description, String otlpSource,
                String zipkinSource) {
-            this(name, sqlType, staging, description, otlpSource, zipkinSource, null);
+            this(name, sqlType, staging, description, otlpSource, zipkinSource, null, List.of());
+        }
+
+        /** A column readers compute from the stored ones by {@code derivation}. */
+        Column(String name, String sqlType, Staging staging, String description, String otlpSource,
+               String zipkinSource, String derivation) {
+            this(name, sqlType, staging, description, otlpSource, zipkinSource, derivation, List.of());
         }
 
         public boolean stored() {
             return derivation == null;
         }
+
+        public boolean promoted() {
+            return !promotedFrom.isEmpty();
+        }
+    }
+
+    /** A promoted column: stored in every file, copied from the span attributes {@code keys}. */
+    private static Column promoted(String name, Staging staging, String description, String zipkinSource,
+                                   String... keys) {
+        String sqlType = switch (staging) {
+            case VARCHAR -> "VARCHAR";
+            case BIGINT -> "BIGINT";
+            default -> throw new IllegalArgumentException("a promoted column is VARCHAR or BIGINT, not " + staging);
+        };
+        return new Column(name, sqlType, staging, description, "attribute " + String.join(" or ", keys), zipkinSource,
+                null, List.of(keys));
     }
 
     static final String EVENT_STRUCT =
@@ -200,7 +235,7 @@ public final class SpanSchema {
             new Column("parent_span_id", "VARCHAR", Staging.VARCHAR,
                     "Parent span ID, 16 lower-case hex digits; NULL for a root span", "Span.parent_span_id", "parentId"),
             new Column("trace_state", "VARCHAR", Staging.VARCHAR,
-                    "W3C tracestate; NULL when empty", "Span.trace_state", "tag w3c.tracestate"),
+                    "W3C tracestate; NULL when empty", "Span.trace_state", "tag " + ZipkinVocabulary.TRACE_STATE_TAG),
             new Column("service_name", "VARCHAR", Staging.VARCHAR,
                     "Service that emitted the span; 'unknown_service' when absent",
                     "Resource attribute service.name", "localEndpoint.serviceName"),
@@ -217,34 +252,37 @@ public final class SpanSchema {
             new Column("duration_nanos", "BIGINT", Staging.BIGINT,
                     "end - start in nanoseconds", "derived", "duration (µs)"),
             new Column("status_code", "VARCHAR", Staging.VARCHAR,
-                    "UNSET, OK or ERROR", "Span.status.code", "tag otel.status_code, else tag error present: ERROR"),
+                    "UNSET, OK or ERROR", "Span.status.code", "tag " + ZipkinVocabulary.STATUS_CODE_TAG + ", else tag "
+                            + ZipkinVocabulary.ERROR_TAG + " present: ERROR"),
             new Column("status_message", "VARCHAR", Staging.VARCHAR,
-                    "Status description; NULL when empty", "Span.status.message", "tag otel.status_description, else tag error value unless true"),
+                    "Status description; NULL when empty", "Span.status.message", "tag "
+                            + ZipkinVocabulary.STATUS_DESCRIPTION_TAG + ", else tag " + ZipkinVocabulary.ERROR_TAG
+                            + " value unless true"),
             new Column("scope_name", "VARCHAR", Staging.VARCHAR,
-                    "Instrumentation scope name", "ScopeSpans.scope.name", "tag otel.scope.name, else 'zipkin'"),
+                    "Instrumentation scope name", "ScopeSpans.scope.name", "tag " + ZipkinVocabulary.SCOPE_NAME_TAG
+                            + ", else '" + ZipkinVocabulary.DEFAULT_SCOPE_NAME + "'"),
             new Column("scope_version", "VARCHAR", Staging.VARCHAR,
-                    "Instrumentation scope version", "ScopeSpans.scope.version", "tag otel.scope.version"),
-            new Column("http_method", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: HTTP request method", "attribute http.request.method or http.method", "tag http.method"),
-            new Column("http_route", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: HTTP route template", "attribute http.route", "tag http.route"),
-            new Column("http_status_code", "BIGINT", Staging.BIGINT,
-                    "Promoted: HTTP response status code", "attribute http.response.status_code or http.status_code",
-                    "tag http.status_code"),
-            new Column("rpc_system", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: RPC system (grpc, …)", "attribute rpc.system", "tag rpc.system"),
-            new Column("rpc_service", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: RPC service", "attribute rpc.service", "tag rpc.service"),
-            new Column("rpc_method", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: RPC method", "attribute rpc.method", "tag rpc.method"),
-            new Column("db_system", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: database system", "attribute db.system.name or db.system", "tag db.system"),
-            new Column("peer_service", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: the remote service a client span calls", "attribute peer.service",
-                    "remoteEndpoint.serviceName"),
-            new Column("server_address", "VARCHAR", Staging.VARCHAR,
-                    "Promoted: the server a client span calls", "attribute server.address or net.peer.name",
-                    "tag server.address (the remote IP goes to attr.network.peer.address)"),
+                    "Instrumentation scope version", "ScopeSpans.scope.version", "tag " + ZipkinVocabulary.SCOPE_VERSION_TAG),
+            promoted("http_method", Staging.VARCHAR, "Promoted: HTTP request method", "tag http.method",
+                    "http.request.method", "http.method"),
+            promoted("http_route", Staging.VARCHAR, "Promoted: HTTP route template", "tag http.route",
+                    "http.route"),
+            promoted("http_status_code", Staging.BIGINT, "Promoted: HTTP response status code",
+                    "tag http.status_code", "http.response.status_code", "http.status_code"),
+            promoted("rpc_system", Staging.VARCHAR, "Promoted: RPC system (grpc, …)", "tag rpc.system",
+                    "rpc.system"),
+            promoted("rpc_service", Staging.VARCHAR, "Promoted: RPC service", "tag rpc.service",
+                    "rpc.service"),
+            promoted("rpc_method", Staging.VARCHAR, "Promoted: RPC method", "tag rpc.method",
+                    "rpc.method"),
+            promoted("db_system", Staging.VARCHAR, "Promoted: database system", "tag db.system",
+                    "db.system.name", "db.system"),
+            promoted("peer_service", Staging.VARCHAR, "Promoted: the remote service a client span calls",
+                    "remoteEndpoint.serviceName", ZipkinVocabulary.REMOTE_SERVICE_ATTRIBUTE),
+            promoted("server_address", Staging.VARCHAR, "Promoted: the server a client span calls",
+                    "tag server.address (the remote IP goes to " + SPAN_ATTRIBUTE_PREFIX
+                            + ZipkinVocabulary.REMOTE_ENDPOINT.address() + ")",
+                    "server.address", "net.peer.name"),
             new Column("events", EVENT_STRUCT + "[]", Staging.EVENTS,
                     "Span events: time, name, attributes as JSON", "Span.events", "annotations (name = value)"),
             new Column("links", LINK_STRUCT + "[]", Staging.LINKS,
@@ -260,6 +298,44 @@ public final class SpanSchema {
 
     /** The fixed columns a file of {@link #VERSION} stores, in file order. */
     public static final List<Column> STORED_COLUMNS = COLUMNS.stream().filter(Column::stored).toList();
+
+    /**
+     * The promoted columns, in {@link #COLUMNS} order: fixed columns that copy a span attribute known by
+     * semantic conventions (its old and new names), so that common filters read a small column. A span's
+     * promoted column holds the value of the last of its {@link Column#promotedFrom} keys in the span's attribute
+     * list that it takes: a VARCHAR column takes any value, as text ({@link AttributeValues#toText}, "null" for
+     * an attribute without a value); a BIGINT column an integer, or a string that reads as one
+     * ({@link #promotedInteger}). The attribute keeps its own {@code attr.<key>} column too.
+     */
+    public static final List<Column> PROMOTED_COLUMNS = COLUMNS.stream().filter(Column::promoted).toList();
+
+    private static final Map<String, Integer> PROMOTED_BY_KEY = promotedByKey();
+
+    private static Map<String, Integer> promotedByKey() {
+        Map<String, Integer> byKey = new java.util.HashMap<>();
+        for (int p = 0; p < PROMOTED_COLUMNS.size(); p++) {
+            for (String key : PROMOTED_COLUMNS.get(p).promotedFrom()) {
+                if (byKey.put(key, p) != null) {
+                    throw new IllegalStateException("span attribute " + key + " is promoted to two columns");
+                }
+            }
+        }
+        return Map.copyOf(byKey);
+    }
+
+    /** Where in {@link #PROMOTED_COLUMNS} the column is that span attribute {@code key} is copied to; -1 for none. */
+    public static int promotedColumnIndex(String key) {
+        return PROMOTED_BY_KEY.getOrDefault(key, -1);
+    }
+
+    /** The integer a BIGINT promoted column takes from a string attribute value, or null when it reads as none. */
+    public static Long promotedInteger(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
 
     /**
      * The query that reads span files from {@code source} (a {@code read_parquet} over them) as the {@code spans}

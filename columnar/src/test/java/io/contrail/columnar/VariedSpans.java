@@ -30,9 +30,6 @@ final class VariedSpans {
             "app.number", "app.bytes", "app.map", "app.unset", "App.Text", "APP.MIXED"};
     private static final String[] ARRAY_KEYS = {"list.bool", "list.int", "list.double", "list.text", "list.mixed",
             "list.numbers", "list.empty", "list.or.scalar"};
-    private static final String[][] PROMOTED = {{"http.request.method", "http.method"}, {"http.route"},
-            {"http.response.status_code", "http.status_code"}, {"rpc.system"}, {"rpc.service"}, {"rpc.method"},
-            {"db.system.name", "db.system"}, {"peer.service"}, {"server.address", "net.peer.name"}};
 
     private final Random random;
     private int spanSeq;
@@ -199,10 +196,11 @@ final class VariedSpans {
     }
 
     private KeyValue promotedAttribute() {
-        String[] spellings = PROMOTED[random.nextInt(PROMOTED.length)];
-        String key = spellings[random.nextInt(spellings.length)];
+        List<SpanSchema.Column> columns = SpanSchema.PROMOTED_COLUMNS;
+        SpanSchema.Column promoted = columns.get(random.nextInt(columns.size()));
+        String key = promoted.promotedFrom().get(random.nextInt(promoted.promotedFrom().size()));
         AnyValue value;
-        if (key.contains("status_code")) {
+        if (promoted.staging() == SpanSchema.Staging.BIGINT) {
             value = switch (random.nextInt(6)) {
                 case 0 -> text(" 404 ");
                 case 1 -> text("abc");

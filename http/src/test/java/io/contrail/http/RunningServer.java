@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contrail.ingest.sampling.SamplingConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -22,6 +23,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -74,6 +76,19 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
     /** A server whose default configuration {@code configure} adjusts. */
     static RunningServer configured(UnaryOperator<ServerConfig> configure) {
         return new RunningServer(configure, null);
+    }
+
+    /** A sampling file holding {@code yaml}, read as the server reads its {@code --sampling} file. */
+    static SamplingConfig samplingFile(String yaml) {
+        try {
+            Path file = Files.createTempFile("sampling", ".yaml");
+            Files.writeString(file, yaml);
+            SamplingConfig config = SamplingConfig.read(file);
+            Files.delete(file);
+            return config;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -178,6 +193,15 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
             server.store().flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits (with a deadline) until the tail sampler holds no span: every trace sent so far is decided. */
+    void awaitSamplingDecisions() {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (server.store().sampler(io.contrail.ingest.sampling.TailSampler.class).map(s -> s.heldSpans()).orElse(0L) > 0) {
+            assertThat(System.nanoTime()).as("sampler decided every trace in time").isLessThan(deadline);
+            LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
         }
     }
 

@@ -9,12 +9,7 @@ import io.contrail.workload.GroundTruth;
 import io.contrail.workload.Workload;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -57,34 +52,27 @@ class SamplingAccuracyTest {
     }
 
     private static SamplingConfig samplingFile() {
-        try {
-            Path file = Files.createTempFile("sampling", ".yaml");
-            Files.writeString(file, """
-                    # keep failures and slow requests, a share of the rest
-                    quietPeriodMillis: 300
-                    maxWaitMillis: 10000
-                    policies:
-                      - name: errors
-                        type: error
-                      - name: slow
-                        type: latency
-                        thresholdMillis: %d
-                      - name: baseline
-                        type: probabilistic
-                        percentage: %s
-                    """.formatted(CORPUS.slowThresholdMillis(), BASE_PERCENTAGE));
-            SamplingConfig config = SamplingConfig.read(file);
-            Files.delete(file);
-            return config;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RunningServer.samplingFile("""
+                # keep failures and slow requests, a share of the rest
+                quietPeriodMillis: 300
+                maxWaitMillis: 10000
+                policies:
+                  - name: errors
+                    type: error
+                  - name: slow
+                    type: latency
+                    thresholdMillis: %d
+                  - name: baseline
+                    type: probabilistic
+                    percentage: %s
+                """.formatted(CORPUS.slowThresholdMillis(), BASE_PERCENTAGE));
     }
 
     @Test
     void keepsFailuresAndSlowTracesWholeAndWeightsRestoreTheTrueCounts() throws Exception {
         sendOneResourceAtATime();
-        awaitDecisions();
+        server.awaitSamplingDecisions();
+        server.flush();
 
         Map<String, Integer> storedByTrace = new HashMap<>();
         for (JsonNode row : server.rows("SELECT trace_id, count(*) FROM spans GROUP BY 1")) {
@@ -162,15 +150,4 @@ class SamplingAccuracyTest {
             }
         }
     }
-
-    /** Waits (with a deadline) until the sampler holds nothing, then flushes. */
-    private void awaitDecisions() throws IOException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (server.server().store().stats().writes().heldForSampling() > 0) {
-            assertThat(System.nanoTime()).as("sampler decided every trace in time").isLessThan(deadline);
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-        }
-        server.flush();
-    }
-
 }

@@ -1,6 +1,8 @@
 package io.contrail.ingest;
 
 import com.google.protobuf.ByteString;
+import io.contrail.columnar.SpanSchema;
+import io.contrail.columnar.ZipkinVocabulary;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -29,11 +31,11 @@ import zipkin2.codec.SpanBytesDecoder;
  *
  * <p>Spans are grouped into one ResourceSpans per local service ({@code service.name}, {@code
  * unknown_service} when absent), in order of first appearance, each with one ScopeSpans per
- * instrumentation scope ({@code otel.scope.name} tag, else {@value #DEFAULT_SCOPE_NAME}). Tags
+ * instrumentation scope ({@code otel.scope.name} tag, else {@value ZipkinVocabulary#DEFAULT_SCOPE_NAME}). Tags
  * become string attributes; {@code error}, {@code otel.status_code} and {@code
  * otel.status_description} also set the status; endpoints become {@code peer.service}, {@code
  * network.peer.*} and {@code network.local.*} attributes; microseconds become nanoseconds; 64-bit
- * trace IDs are left-padded to 128 bits. A span without a timestamp starts (and, without a
+ * trace IDs are left-padded to 128 bits. The names are {@link ZipkinVocabulary}'s. A span without a timestamp starts (and, without a
  * duration, ends) at Unix time 0, which is how zipkin2 itself represents an absent timestamp.
  *
  * <p>Parsing is zipkin2's, which normalizes as the Zipkin server does: span and service names are
@@ -42,19 +44,9 @@ import zipkin2.codec.SpanBytesDecoder;
  */
 public final class ZipkinDecoder {
 
-    /** The service.name of spans whose local endpoint names no service, as OpenTelemetry SDKs do. */
-    public static final String UNKNOWN_SERVICE = io.contrail.columnar.SpanSchema.UNKNOWN_SERVICE;
-    /** The instrumentation scope of spans that do not name theirs in an otel.scope.name tag. */
-    public static final String DEFAULT_SCOPE_NAME = "zipkin";
-
     private static final HexFormat HEX = HexFormat.of();
     private static final String PADDING_FOR_64_BIT_TRACE_ID = "0".repeat(16);
     private static final long NANOS_PER_MICRO = 1_000;
-
-    /** The local endpoint's IPv4 address when it has an IPv6 one too (which goes to network.local.address). */
-    public static final String LOCAL_IPV4_ATTRIBUTE = "zipkin.local_endpoint.ipv4";
-    /** The remote endpoint's IPv4 address when it has an IPv6 one too (which goes to network.peer.address). */
-    public static final String REMOTE_IPV4_ATTRIBUTE = "zipkin.remote_endpoint.ipv4";
 
     private ZipkinDecoder() {}
 
@@ -85,8 +77,7 @@ public final class ZipkinDecoder {
             var tags = new LinkedHashMap<>(zipkinSpan.tags());
             InstrumentationScope scope = takeScope(tags);
             Converted converted = convert(i, zipkinSpan, tags);
-            String service = zipkinSpan.localServiceName() == null
-                    ? UNKNOWN_SERVICE : zipkinSpan.localServiceName();
+            String service = SpanSchema.serviceName(zipkinSpan.localServiceName());
             byServiceAndScope.computeIfAbsent(service, s -> new LinkedHashMap<>())
                     .computeIfAbsent(scope, s -> new ArrayList<>())
                     .add(converted);
@@ -97,7 +88,7 @@ public final class ZipkinDecoder {
         Map<SpanPosition, Integer> inputIndexes = new HashMap<>();
         for (var service : byServiceAndScope.entrySet()) {
             var resourceSpans = ResourceSpans.newBuilder()
-                    .setResource(Resource.newBuilder().addAttributes(stringAttribute("service.name",
+                    .setResource(Resource.newBuilder().addAttributes(stringAttribute(SpanSchema.SERVICE_NAME_ATTRIBUTE,
                             service.getKey())));
             for (var scope : service.getValue().entrySet()) {
                 var scopeSpans = ScopeSpans.newBuilder().setScope(scope.getKey());
@@ -123,10 +114,11 @@ public final class ZipkinDecoder {
 
     /** Removes the scope tags (current and pre-1.0 OpenTelemetry names) and returns the scope. */
     private static InstrumentationScope takeScope(Map<String, String> tags) {
-        String name = removeEither(tags, "otel.scope.name", "otel.library.name");
-        String version = removeEither(tags, "otel.scope.version", "otel.library.version");
+        String name = removeEither(tags, ZipkinVocabulary.SCOPE_NAME_TAG, ZipkinVocabulary.LEGACY_SCOPE_NAME_TAG);
+        String version = removeEither(tags, ZipkinVocabulary.SCOPE_VERSION_TAG,
+                ZipkinVocabulary.LEGACY_SCOPE_VERSION_TAG);
         var scope = InstrumentationScope.newBuilder()
-                .setName(name == null ? DEFAULT_SCOPE_NAME : name);
+                .setName(name == null ? ZipkinVocabulary.DEFAULT_SCOPE_NAME : name);
         if (version != null) {
             scope.setVersion(version);
         }
@@ -143,11 +135,11 @@ public final class ZipkinDecoder {
                 .setTraceId(hexBytes(traceId))
                 .setSpanId(hexBytes(zipkinSpan.id()))
                 .setName(zipkinSpan.name() == null ? "" : zipkinSpan.name())
-                .setKind(kind(zipkinSpan.kind()));
+                .setKind(ZipkinVocabulary.otlpKind(zipkinSpan.kind() == null ? null : zipkinSpan.kind().name()));
         if (zipkinSpan.parentId() != null && !zipkinSpan.parentId().equals(zipkinSpan.id())) {
             span.setParentSpanId(hexBytes(zipkinSpan.parentId()));
         }
-        String traceState = tags.remove("w3c.tracestate");
+        String traceState = tags.remove(ZipkinVocabulary.TRACE_STATE_TAG);
         if (traceState != null) {
             span.setTraceState(traceState);
         }
@@ -184,38 +176,24 @@ public final class ZipkinDecoder {
         tags.forEach((key, value) -> attributes.put(key, stringValue(value)));
         Endpoint local = zipkinSpan.localEndpoint();
         if (local != null) {
-            putAddressAndPort(attributes, local, "network.local.address", "network.local.port",
-                    LOCAL_IPV4_ATTRIBUTE);
+            putAddressAndPort(attributes, local, ZipkinVocabulary.LOCAL_ENDPOINT);
         }
         Endpoint remote = zipkinSpan.remoteEndpoint();
         if (remote != null) {
             if (remote.serviceName() != null) {
-                attributes.put("peer.service", stringValue(remote.serviceName()));
+                attributes.put(ZipkinVocabulary.REMOTE_SERVICE_ATTRIBUTE, stringValue(remote.serviceName()));
             }
-            putAddressAndPort(attributes, remote, "network.peer.address", "network.peer.port",
-                    REMOTE_IPV4_ATTRIBUTE);
+            putAddressAndPort(attributes, remote, ZipkinVocabulary.REMOTE_ENDPOINT);
         }
         if (Boolean.TRUE.equals(zipkinSpan.shared())) {
-            attributes.put("zipkin.shared", AnyValue.newBuilder().setBoolValue(true).build());
+            attributes.put(ZipkinVocabulary.SHARED_ATTRIBUTE, AnyValue.newBuilder().setBoolValue(true).build());
         }
         if (Boolean.TRUE.equals(zipkinSpan.debug())) {
-            attributes.put("zipkin.debug", AnyValue.newBuilder().setBoolValue(true).build());
+            attributes.put(ZipkinVocabulary.DEBUG_ATTRIBUTE, AnyValue.newBuilder().setBoolValue(true).build());
         }
         attributes.forEach((key, value) ->
                 span.addAttributes(KeyValue.newBuilder().setKey(key).setValue(value)));
         return new Converted(inputIndex, span.build(), problems);
-    }
-
-    private static Span.SpanKind kind(zipkin2.Span.Kind kind) {
-        if (kind == null) {
-            return Span.SpanKind.SPAN_KIND_INTERNAL;
-        }
-        return switch (kind) {
-            case CLIENT -> Span.SpanKind.SPAN_KIND_CLIENT;
-            case SERVER -> Span.SpanKind.SPAN_KIND_SERVER;
-            case PRODUCER -> Span.SpanKind.SPAN_KIND_PRODUCER;
-            case CONSUMER -> Span.SpanKind.SPAN_KIND_CONSUMER;
-        };
     }
 
     /**
@@ -226,7 +204,7 @@ public final class ZipkinDecoder {
      */
     private static Status takeStatus(Map<String, String> tags) {
         var status = Status.newBuilder();
-        String otelCode = tags.get("otel.status_code");
+        String otelCode = tags.get(ZipkinVocabulary.STATUS_CODE_TAG);
         if (otelCode != null) {
             switch (otelCode.toUpperCase(Locale.ROOT)) {
                 case "OK", "STATUS_CODE_OK" -> status.setCode(StatusCode.STATUS_CODE_OK);
@@ -235,11 +213,11 @@ public final class ZipkinDecoder {
                 default -> { } // not a status code we know: only an attribute
             }
         }
-        String description = tags.get("otel.status_description");
+        String description = tags.get(ZipkinVocabulary.STATUS_DESCRIPTION_TAG);
         if (description != null) {
             status.setMessage(description);
         }
-        String error = tags.get("error");
+        String error = tags.get(ZipkinVocabulary.ERROR_TAG);
         if (error != null) {
             status.setCode(StatusCode.STATUS_CODE_ERROR);
             if (!error.isEmpty() && !error.equalsIgnoreCase("true")) {
@@ -251,19 +229,19 @@ public final class ZipkinDecoder {
 
     /**
      * IPv6 wins over IPv4 when an endpoint has both, as in the collector; the IPv4 address is then
-     * kept under {@code ipv4Key} so the endpoint reads back whole.
+     * kept under its own key so the endpoint reads back whole.
      */
     private static void putAddressAndPort(Map<String, AnyValue> attributes, Endpoint endpoint,
-            String addressKey, String portKey, String ipv4Key) {
+            ZipkinVocabulary.EndpointAttributes keys) {
         String address = endpoint.ipv6() != null ? endpoint.ipv6() : endpoint.ipv4();
         if (address != null) {
-            attributes.put(addressKey, stringValue(address));
+            attributes.put(keys.address(), stringValue(address));
         }
         if (endpoint.ipv6() != null && endpoint.ipv4() != null) {
-            attributes.put(ipv4Key, stringValue(endpoint.ipv4()));
+            attributes.put(keys.ipv4(), stringValue(endpoint.ipv4()));
         }
         if (endpoint.portAsInt() > 0) {
-            attributes.put(portKey, AnyValue.newBuilder().setIntValue(endpoint.portAsInt()).build());
+            attributes.put(keys.port(), AnyValue.newBuilder().setIntValue(endpoint.portAsInt()).build());
         }
     }
 

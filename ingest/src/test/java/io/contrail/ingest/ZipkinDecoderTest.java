@@ -5,6 +5,7 @@ import static io.contrail.ingest.SpanFixtures.hex;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.contrail.columnar.ZipkinVocabulary;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -164,7 +165,7 @@ class ZipkinDecoderTest {
 
         assertThat(span.getAttributesList()).contains(
                 attribute("network.peer.address", "2001:db8::c001"),
-                attribute(ZipkinDecoder.REMOTE_IPV4_ATTRIBUTE, "192.168.1.7"));
+                attribute(ZipkinVocabulary.REMOTE_ENDPOINT.ipv4(), "192.168.1.7"));
     }
 
     @Test

@@ -168,7 +168,7 @@ public final class SliceComparison {
         Set<String> pinned = new HashSet<>();
         if (selection.service() != null) {
             pinned.add("service_name");
-            pinned.add(SpanSchema.resourceAttributeColumn("service.name"));
+            pinned.add(SpanSchema.resourceAttributeColumn(SpanSchema.SERVICE_NAME_ATTRIBUTE));
         }
         if (selection.operation() != null) {
             pinned.add("name");

@@ -1,11 +1,11 @@
 package io.contrail.query;
 
 import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.SamplingStatsLayout;
 import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,7 +13,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The SQL surface an analyst sees, all derived from {@link SpanSchema}:
@@ -81,7 +80,8 @@ final class SpanViews {
             statement.execute("CREATE OR REPLACE TABLE " + COLUMNS_TABLE + " AS SELECT * FROM spans LIMIT 0");
             String columns = columnsOf(statement, "true");
             String fixedColumns = columnsOf(statement, "NOT (" + ATTRIBUTE_COLUMN + ")");
-            statement.execute("CREATE OR REPLACE VIEW sampling_stats AS " + samplingStatsSource(layout));
+            statement.execute("CREATE OR REPLACE VIEW sampling_stats AS "
+                    + SamplingStatsLayout.readerQuery(SamplingStatsLayout.folderUnder(layout.root())));
             TraceSummaries.createTable(statement);
             if (before == null || !fixedColumns.equals(before.fixedColumns())) {
                 createFixedColumnViews(statement);
@@ -212,26 +212,6 @@ final class SpanViews {
                 + "FROM (SELECT * FROM spans WHERE " + spanFilter + ") AS sp "
                 + "LEFT JOIN covered AS cv ON cv.trace_id = sp.trace_id AND cv.span_id = sp.span_id "
                 + "LEFT JOIN critical AS cr ON cr.trace_id = sp.trace_id AND cr.span_id = sp.span_id";
-    }
-
-    /**
-     * The tail sampler's counts ({@code <data>/sampling/stats-<hour>.json}, written by ingest's
-     * SamplingStats): per hour, service and policy, traces and spans kept or dropped.
-     */
-    private static String samplingStatsSource(DataLayout layout) throws IOException {
-        Path dir = layout.root().resolve("sampling");
-        boolean hasFiles;
-        try (Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
-            hasFiles = files.anyMatch(f -> f.getFileName().toString().matches("stats-.*\\.json"));
-        }
-        if (!hasFiles) {
-            return "SELECT NULL::TIMESTAMP AS \"hour\", NULL::VARCHAR AS service_name, NULL::VARCHAR AS policy, "
-                    + "NULL::BOOLEAN AS kept, NULL::BIGINT AS traces, NULL::BIGINT AS spans WHERE false";
-        }
-        return "SELECT strptime(\"hour\", '%Y-%m-%dT%H') AS \"hour\", serviceName AS service_name, policy, kept, "
-                + "traces, spans FROM read_json('" + dir.resolve("stats-*.json").toString().replace("'", "''")
-                + "', format = 'array', columns = {hour: 'VARCHAR', serviceName: 'VARCHAR', policy: 'VARCHAR', "
-                + "kept: 'BOOLEAN', traces: 'BIGINT', spans: 'BIGINT'})";
     }
 
     /**

@@ -2,7 +2,8 @@ package io.contrail.http.zipkin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contrail.ingest.ZipkinDecoder;
+import io.contrail.columnar.ZipkinVocabulary;
+import io.contrail.columnar.ZipkinVocabulary.EndpointAttributes;
 import io.contrail.query.TraceQueries.SpanView;
 import java.util.HashSet;
 import java.util.List;
@@ -13,20 +14,20 @@ import zipkin2.Endpoint;
 import zipkin2.Span;
 
 /**
- * A stored span as a Zipkin v2 span: the inverse of {@link ZipkinDecoder}'s mapping, so that a span
+ * A stored span as a Zipkin v2 span: the inverse of {@link io.contrail.ingest.ZipkinDecoder}'s mapping, so that a span
  * that came in as Zipkin reads back equal, and the conventions of OpenTelemetry's Zipkin exporter
- * for spans that came in as OTLP.
+ * for spans that came in as OTLP. Both sides speak {@link ZipkinVocabulary}.
  *
  * <ul>
  *   <li>{@code service_name} is the local endpoint's service, except {@value
- *       ZipkinDecoder#UNKNOWN_SERVICE} (a span that named none); {@code network.local.address}
+ *       io.contrail.columnar.SpanSchema#UNKNOWN_SERVICE} (a span that named none); {@code network.local.address}
  *       and {@code .port} its IP and port; {@code peer.service}, {@code network.peer.address} and
  *       {@code .port} the remote endpoint.</li>
  *   <li>Every other span attribute is a tag, as text (lists joined by commas). Resource attributes
  *       other than {@code service.name} are not shown, as OpenTelemetry's exporter does.</li>
  *   <li>A status with no Zipkin status tag stored beside it becomes {@code otel.status_code} (and
  *       for ERROR an {@code error} tag holding the message); a scope other than {@value
- *       ZipkinDecoder#DEFAULT_SCOPE_NAME} becomes {@code otel.scope.name} and {@code
+ *       ZipkinVocabulary#DEFAULT_SCOPE_NAME} becomes {@code otel.scope.name} and {@code
  *       otel.scope.version}; a trace state {@code w3c.tracestate}.</li>
  *   <li>Events are annotations: the event's name, followed by its attributes as JSON when it has
  *       some. Times are truncated to microseconds; a start at Unix time 0 is an absent timestamp.</li>
@@ -38,13 +39,9 @@ final class ZipkinSpanMapping {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long NANOS_PER_MICRO = 1_000;
-    private static final String LOCAL_ADDRESS = "network.local.address";
-    private static final String LOCAL_PORT = "network.local.port";
-    private static final String PEER_SERVICE = "peer.service";
-    private static final String PEER_ADDRESS = "network.peer.address";
-    private static final String PEER_PORT = "network.peer.port";
-    private static final String SHARED = "zipkin.shared";
-    private static final String DEBUG = "zipkin.debug";
+    private static final String PEER_SERVICE = ZipkinVocabulary.REMOTE_SERVICE_ATTRIBUTE;
+    private static final String SHARED = ZipkinVocabulary.SHARED_ATTRIBUTE;
+    private static final String DEBUG = ZipkinVocabulary.DEBUG_ATTRIBUTE;
 
     private ZipkinSpanMapping() {
     }
@@ -64,15 +61,14 @@ final class ZipkinSpanMapping {
         }
         span.duration(Math.floorDiv(stored.durationNanos(), NANOS_PER_MICRO));
 
-        String service = ZipkinDecoder.UNKNOWN_SERVICE.equals(stored.serviceName()) ? null : stored.serviceName();
-        span.localEndpoint(endpoint(service, attributes, LOCAL_ADDRESS, LOCAL_PORT,
-                ZipkinDecoder.LOCAL_IPV4_ATTRIBUTE, shownAsFields));
+        span.localEndpoint(endpoint(ZipkinVocabulary.localServiceName(stored.serviceName()), attributes,
+                ZipkinVocabulary.LOCAL_ENDPOINT, shownAsFields));
         Object peerService = attributes.get(PEER_SERVICE);
         if (peerService != null) {
             shownAsFields.add(PEER_SERVICE);
         }
-        span.remoteEndpoint(endpoint(peerService == null ? null : text(peerService), attributes, PEER_ADDRESS,
-                PEER_PORT, ZipkinDecoder.REMOTE_IPV4_ATTRIBUTE, shownAsFields));
+        span.remoteEndpoint(endpoint(peerService == null ? null : text(peerService), attributes,
+                ZipkinVocabulary.REMOTE_ENDPOINT, shownAsFields));
         if (isTrue(attributes.get(SHARED))) {
             span.shared(true);
             shownAsFields.add(SHARED);
@@ -93,21 +89,22 @@ final class ZipkinSpanMapping {
             }
         });
         if (stored.traceState() != null && !stored.traceState().isEmpty()) {
-            span.putTag("w3c.tracestate", stored.traceState());
+            span.putTag(ZipkinVocabulary.TRACE_STATE_TAG, stored.traceState());
         }
         if (stored.scopeName() != null && !stored.scopeName().isEmpty()
-                && !ZipkinDecoder.DEFAULT_SCOPE_NAME.equals(stored.scopeName())) {
-            span.putTag("otel.scope.name", stored.scopeName());
+                && !ZipkinVocabulary.DEFAULT_SCOPE_NAME.equals(stored.scopeName())) {
+            span.putTag(ZipkinVocabulary.SCOPE_NAME_TAG, stored.scopeName());
             if (stored.scopeVersion() != null && !stored.scopeVersion().isEmpty()) {
-                span.putTag("otel.scope.version", stored.scopeVersion());
+                span.putTag(ZipkinVocabulary.SCOPE_VERSION_TAG, stored.scopeVersion());
             }
         }
-        boolean statusTagged = attributes.containsKey("error") || attributes.containsKey("otel.status_code");
+        boolean statusTagged = attributes.containsKey(ZipkinVocabulary.ERROR_TAG)
+                || attributes.containsKey(ZipkinVocabulary.STATUS_CODE_TAG);
         if (!statusTagged && "ERROR".equals(stored.statusCode())) {
-            span.putTag("otel.status_code", "ERROR");
-            span.putTag("error", stored.statusMessage() == null ? "" : stored.statusMessage());
+            span.putTag(ZipkinVocabulary.STATUS_CODE_TAG, "ERROR");
+            span.putTag(ZipkinVocabulary.ERROR_TAG, stored.statusMessage() == null ? "" : stored.statusMessage());
         } else if (!statusTagged && "OK".equals(stored.statusCode())) {
-            span.putTag("otel.status_code", "OK");
+            span.putTag(ZipkinVocabulary.STATUS_CODE_TAG, "OK");
         }
         return span.build();
     }
@@ -117,32 +114,27 @@ final class ZipkinSpanMapping {
         return Boolean.TRUE.equals(flag) || "true".equals(flag);
     }
 
-    private static Span.Kind kind(String kind) {
-        return switch (kind == null ? "" : kind) {
-            case "SERVER" -> Span.Kind.SERVER;
-            case "CLIENT" -> Span.Kind.CLIENT;
-            case "PRODUCER" -> Span.Kind.PRODUCER;
-            case "CONSUMER" -> Span.Kind.CONSUMER;
-            default -> null;
-        };
+    private static Span.Kind kind(String storedKind) {
+        String kind = ZipkinVocabulary.zipkinKind(storedKind);
+        return kind == null ? null : Span.Kind.valueOf(kind);
     }
 
     /** The endpoint, or null when it has nothing; attributes it shows are added to {@code shownAsFields}. */
-    private static Endpoint endpoint(String service, Map<String, Object> attributes, String addressKey,
-                                     String portKey, String ipv4Key, Set<String> shownAsFields) {
+    private static Endpoint endpoint(String service, Map<String, Object> attributes, EndpointAttributes keys,
+                                     Set<String> shownAsFields) {
         Endpoint.Builder endpoint = Endpoint.newBuilder().serviceName(service);
-        Object address = attributes.get(addressKey);
+        Object address = attributes.get(keys.address());
         if (address instanceof String ip && endpoint.parseIp(ip)) {
-            shownAsFields.add(addressKey);
+            shownAsFields.add(keys.address());
         }
-        Object ipv4 = attributes.get(ipv4Key);
+        Object ipv4 = attributes.get(keys.ipv4());
         if (ipv4 instanceof String ip && endpoint.parseIp(ip)) {
-            shownAsFields.add(ipv4Key);
+            shownAsFields.add(keys.ipv4());
         }
-        Object port = attributes.get(portKey);
+        Object port = attributes.get(keys.port());
         if (port instanceof Number number && number.longValue() > 0 && number.longValue() <= 0xffff) {
             endpoint.port(number.intValue());
-            shownAsFields.add(portKey);
+            shownAsFields.add(keys.port());
         }
         Endpoint built = endpoint.build();
         return built.serviceName() == null && built.ipv4() == null && built.ipv6() == null && built.portAsInt() == 0

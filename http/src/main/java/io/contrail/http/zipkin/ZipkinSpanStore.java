@@ -1,6 +1,6 @@
 package io.contrail.http.zipkin;
 
-import io.contrail.ingest.ZipkinDecoder;
+import io.contrail.columnar.SpanSchema;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.TraceQueries;
@@ -230,7 +230,7 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
             return Call.emptyList();
         }
         return new StorageCall<>(() -> names("SELECT DISTINCT lower(service_name) FROM spans "
-                + "WHERE service_name <> '' AND service_name <> ? ORDER BY 1", List.of(ZipkinDecoder.UNKNOWN_SERVICE)));
+                + "WHERE service_name <> '' AND service_name <> ? ORDER BY 1", List.of(SpanSchema.UNKNOWN_SERVICE)));
     }
 
     @Override

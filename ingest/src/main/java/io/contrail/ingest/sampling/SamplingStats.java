@@ -2,6 +2,8 @@ package io.contrail.ingest.sampling;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contrail.columnar.SamplingStatsLayout;
+import io.contrail.columnar.SamplingStatsLayout.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,9 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,7 +24,8 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Kept and dropped counts of the tail sampler, per hour, service and policy. Counted in memory
  * and written every {@link #SAVE_INTERVAL_MILLIS} to {@code <data>/sampling/stats-<hour>.json}
- * (a whole file replaced atomically), which the {@code sampling_stats} view reads. A crash loses
+ * (a whole file replaced atomically, laid out as {@link SamplingStatsLayout} says), which the
+ * {@code sampling_stats} view reads. A crash loses
  * at most the counts of the last interval; spans are never lost with them.
  */
 public final class SamplingStats {
@@ -34,16 +34,7 @@ public final class SamplingStats {
     static final long SAVE_INTERVAL_MILLIS = 10_000;
     /** Hours of counts kept in memory (the files keep every hour). */
     static final long MEMORY_HOURS = 24;
-    private static final DateTimeFormatter HOUR_FILE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH")
-            .withZone(ZoneOffset.UTC);
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /**
-     * One row of {@code sampling_stats}: in this hour, spans of this service in traces this policy
-     * kept (or, with {@code kept = false}, that no policy kept).
-     */
-    public record Row(String hour, String serviceName, String policy, boolean kept, long traces, long spans) {
-    }
 
     private record Key(String hour, String serviceName, String policy, boolean kept) {
     }
@@ -67,17 +58,12 @@ public final class SamplingStats {
         this.clock = clock;
         if (dir != null) {
             Files.createDirectories(dir);
-            load(HOUR_FILE.format(clock.instant()));
+            load(SamplingStatsLayout.HOUR.format(clock.instant()));
         }
     }
 
-    /** The folder the stats files go to under a data folder. */
-    public static Path folderUnder(Path dataDir) {
-        return dataDir.resolve("sampling");
-    }
-
     void count(String serviceName, String policy, boolean kept, long traces, long spans) {
-        String hour = HOUR_FILE.format(clock.instant());
+        String hour = SamplingStatsLayout.HOUR.format(clock.instant());
         LongAdder[] adders = counts.computeIfAbsent(new Key(hour, serviceName, policy, kept),
                 k -> new LongAdder[] {new LongAdder(), new LongAdder()});
         adders[0].add(traces);
@@ -122,7 +108,7 @@ public final class SamplingStats {
         if (dir == null) {
             return;
         }
-        String oldestKept = HOUR_FILE.format(clock.instant().minus(MEMORY_HOURS, java.time.temporal.ChronoUnit.HOURS));
+        String oldestKept = SamplingStatsLayout.HOUR.format(clock.instant().minus(MEMORY_HOURS, java.time.temporal.ChronoUnit.HOURS));
         counts.keySet().removeIf(k -> k.hour().compareTo(oldestKept) < 0 && !unsavedHours.contains(k.hour()));
         List<String> hours = new ArrayList<>(unsavedHours);
         unsavedHours.removeAll(hours);
@@ -133,8 +119,8 @@ public final class SamplingStats {
             }
         }
         for (Map.Entry<String, List<Row>> hour : byHour.entrySet()) {
-            Path target = dir.resolve("stats-" + hour.getKey() + ".json");
-            Path temp = dir.resolve(".stats-" + hour.getKey() + ".json.tmp");
+            Path target = SamplingStatsLayout.file(dir, hour.getKey());
+            Path temp = SamplingStatsLayout.temporaryFile(dir, hour.getKey());
             try {
                 Files.write(temp, JSON.writeValueAsBytes(hour.getValue()));
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -149,7 +135,7 @@ public final class SamplingStats {
     }
 
     private void load(String hour) throws IOException {
-        Path file = dir.resolve("stats-" + hour + ".json");
+        Path file = SamplingStatsLayout.file(dir, hour);
         if (!Files.exists(file)) {
             return;
         }

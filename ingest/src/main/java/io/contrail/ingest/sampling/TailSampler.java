@@ -3,6 +3,7 @@ package io.contrail.ingest.sampling;
 import com.google.protobuf.ByteString;
 import io.contrail.columnar.ByteColumn;
 import io.contrail.columnar.ChunkRows;
+import io.contrail.columnar.SamplingStatsLayout;
 import io.contrail.columnar.SpanChunk;
 import io.contrail.columnar.SpanSampler;
 
@@ -69,7 +70,7 @@ public final class TailSampler implements SpanSampler, AutoCloseable {
                 return size() > cacheSize;
             }
         };
-        this.stats = new SamplingStats(dataDir == null ? null : SamplingStats.folderUnder(dataDir));
+        this.stats = new SamplingStats(dataDir == null ? null : SamplingStatsLayout.folderUnder(dataDir));
         if (dataDir != null) {
             statsWriter = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread thread = new Thread(r, "contrail-sampling-stats");

@@ -2,6 +2,7 @@ package io.contrail.ingest.sampling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.contrail.columnar.SamplingStatsLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,7 +49,7 @@ class SamplingStatsTest {
         stats.count("cart", "errors", true, 1, 3);
         stats.save();
 
-        assertThat(stats.rows()).extracting(SamplingStats.Row::hour, SamplingStats.Row::spans)
+        assertThat(stats.rows()).extracting(SamplingStatsLayout.Row::hour, SamplingStatsLayout.Row::spans)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("2026-11-25T20", 5L),
                         org.assertj.core.groups.Tuple.tuple("2026-11-25T21", 3L));
         assertThat(Files.readString(dir.resolve("stats-2026-11-25T20.json"))).contains("\"spans\":5");

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import io.contrail.columnar.ChunkRows;
+import io.contrail.columnar.SamplingStatsLayout;
 import io.contrail.columnar.SpanChunk;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -198,8 +199,8 @@ class TailSamplerTest {
         sampler.admit(request(trace(1, 5, (i, s) -> s.addAttributes(attribute("order.items",
                 AnyValue.newBuilder().setIntValue(3).build())))), 1, 0);
         assertThat(kept(sampler.decideDue(10 * MS))).hasSize(3);
-        assertThat(sampler.stats().rows()).filteredOn(SamplingStats.Row::kept)
-                .extracting(SamplingStats.Row::policy).containsExactlyInAnyOrder("gold", "retried", "big");
+        assertThat(sampler.stats().rows()).filteredOn(SamplingStatsLayout.Row::kept)
+                .extracting(SamplingStatsLayout.Row::policy).containsExactlyInAnyOrder("gold", "retried", "big");
     }
 
     @Test
@@ -239,7 +240,7 @@ class TailSamplerTest {
                 """);
         sampler.admit(request(trace(1, 500)), 1, 0);
         assertThat(kept(sampler.decideDue(10 * MS))).hasSize(1);
-        assertThat(sampler.stats().rows()).filteredOn(SamplingStats.Row::kept).singleElement()
+        assertThat(sampler.stats().rows()).filteredOn(SamplingStatsLayout.Row::kept).singleElement()
                 .satisfies(row -> assertThat(row.policy()).isEqualTo("important/slow"));
     }
 
@@ -349,7 +350,7 @@ class TailSamplerTest {
         assertThat(kept(sampler.decideDue(10 * MS))).hasSize(2);
 
         // service_name: the last service.name; unknown_service for an empty one (SpanSchema.serviceNameOf).
-        assertThat(sampler.stats().rows()).extracting(SamplingStats.Row::serviceName)
+        assertThat(sampler.stats().rows()).extracting(SamplingStatsLayout.Row::serviceName)
                 .containsExactlyInAnyOrder("last", "unknown_service");
     }
 }
