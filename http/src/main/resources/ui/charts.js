@@ -1,7 +1,7 @@
 // Charts drawn with uPlot (shipped in the jar from its webjar). uPlot's x values for time axes are
 // Unix seconds; these helpers take milliseconds and convert.
 import uPlot from '/ui/vendor/uPlot.esm.js';
-import { el } from './app.js';
+import { el } from './lib.js';
 
 /** Time-axis labels in UTC (as every table shows times): HH:MM, with the date when it changes. */
 const TIME_AXIS = {

@@ -2,7 +2,7 @@
 // between them, from parent/child spans across services plus CLIENT spans to uninstrumented peers
 // over the shared time range. Edges show calls and errors; broken propagation is dashed.
 // Counts are sums of sample_weight, so sampled-away spans are counted too.
-import { el, emptyState, formatNumber, navigate, serviceColor, sqlObjects, timeCondition } from './app.js';
+import { el, emptyState, formatNumber, navigate, serviceColor, sqlObjects, timeCondition } from './lib.js';
 
 const NODE_WIDTH = 190, NODE_HEIGHT = 46, COLUMN_GAP = 170, ROW_GAP = 30, MARGIN = 24;
 

@@ -2,7 +2,7 @@
 // percentiles per time bucket, over the entry spans (SERVER, CONSUMER, roots) of the shared time
 // range. Rates count sample_weight, so sampled-away spans are counted; percentiles are over the
 // kept spans.
-import { api, el, emptyState, formatNanos, formatNumber, literal, navigate, sqlObjects, timeCondition, timeRange } from './app.js';
+import { api, el, emptyState, formatNanos, formatNumber, literal, navigate, sqlObjects, timeCondition, timeRange } from './lib.js';
 import { chartBox, lineChart } from './charts.js';
 
 const BUCKETS_SECONDS = [60, 300, 900, 3600, 21600, 86400];
