@@ -37,7 +37,7 @@ function followWidth(container, plot) {
 
 /**
  * A time-series line chart. series: [{ label, values, color }], xMs: Unix milliseconds.
- * Returns the uPlot instance.
+ * Returns the uPlot instance, also left on the container as {@code plot} (its data is what is drawn).
  */
 export function lineChart(container, { xMs, series, height = 220, yFormat = v => v, spanGaps = false }) {
   const options = {
@@ -51,6 +51,7 @@ export function lineChart(container, { xMs, series, height = 220, yFormat = v =>
   };
   const plot = new uPlot(options, [xMs.map(ms => ms / 1000), ...series.map(s => s.values)], container);
   followWidth(container, plot);
+  container.plot = plot;
   return plot;
 }
 

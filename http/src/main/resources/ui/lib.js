@@ -54,7 +54,7 @@ export function ident(name) {
   return '"' + String(name).replaceAll('"', '""') + '"';
 }
 
-// ---- time range shared by search, map and RED
+// ---- time range shared by search, map, RED and compare
 
 const RANGE_NANOS = { '15m': 15 * 60e9, '1h': 3600e9, '6h': 6 * 3600e9, '24h': 24 * 3600e9, '7d': 7 * 24 * 3600e9 };
 
@@ -62,15 +62,6 @@ const RANGE_NANOS = { '15m': 15 * 60e9, '1h': 3600e9, '6h': 6 * 3600e9, '24h': 2
 export function timeRange() {
   const key = document.getElementById('time-range').value;
   return { key, startMs: RANGE_NANOS[key] ? Date.now() - RANGE_NANOS[key] / 1e6 : null };
-}
-
-/** A SQL condition on spans' start_time (and the date folders, so DuckDB prunes) for the range. */
-export function timeCondition(alias = '') {
-  const { startMs } = timeRange();
-  if (startMs == null) return 'true';
-  const a = alias ? alias + '.' : '';
-  const iso = new Date(startMs).toISOString();
-  return `${a}start_time >= TIMESTAMP '${iso.replace('T', ' ').replace('Z', '')}' AND ${a}"date" >= DATE '${iso.slice(0, 10)}'`;
 }
 
 // ---- DOM and formatting helpers
@@ -106,6 +97,11 @@ export function formatNanos(nanos) {
   if (n < 1e6) return (n / 1e3).toFixed(n < 1e4 ? 1 : 0) + ' µs';
   if (n < 1e9) return (n / 1e6).toFixed(n < 1e7 ? 2 : n < 1e8 ? 1 : 0) + ' ms';
   return (n / 1e9).toFixed(2) + ' s';
+}
+
+/** Formats milliseconds (as the dashboard APIs give durations) like formatNanos. */
+export function formatMillis(millis) {
+  return formatNanos(Math.round(Number(millis) * 1e6));
 }
 
 /** Formats Unix nanoseconds (or milliseconds with ms=true) as a UTC time. */
