@@ -1,5 +1,7 @@
 // The Contrail web UI: a hash router over six screens. Every screen reads the public HTTP API
 // (/api/search, /api/traces, /api/sql, ...), so what the UI shows a user can also get with curl.
+// Screens share lib.js and charts.js; only this module imports the screens.
+import { currentRoute, el, errorBox } from './lib.js';
 import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';
 import { renderMap } from './map.js';
@@ -15,21 +17,6 @@ const screens = {
   sql: renderSql,
   compare: renderCompare,
 };
-
-/** Parses "#/trace/abc?x=1" into { screen: 'trace', arg: 'abc', params }. */
-export function currentRoute() {
-  const hash = location.hash.replace(/^#\/?/, '');
-  const [path, query] = hash.split('?', 2);
-  const [screen, ...rest] = path.split('/');
-  return { screen: screen || 'search', arg: rest.map(decodeURIComponent).join('/'), params: new URLSearchParams(query || '') };
-}
-
-export function navigate(screen, arg, params) {
-  let hash = '#/' + screen + (arg ? '/' + encodeURIComponent(arg) : '');
-  const query = params ? new URLSearchParams(params).toString() : '';
-  if (query) hash += '?' + query;
-  if (location.hash === hash) route(); else location.hash = hash;
-}
 
 let renderCount = 0;
 
@@ -50,122 +37,6 @@ async function route() {
   }
 }
 
-// ---- API
-
-/** GET or POST a JSON API; throws an Error carrying the server's message. */
-export async function api(path, options = {}) {
-  const response = await fetch(path, options);
-  const text = await response.text();
-  let body = null;
-  try { body = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  if (!response.ok) {
-    throw new Error((body && body.error) || text || (response.status + ' ' + response.statusText));
-  }
-  return body;
-}
-
-/** Runs read-only SQL through /api/sql; the answer is { columns, rows, truncated }. */
-export function sql(query) {
-  return api('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sql: query }) });
-}
-
-/** Rows of a SQL answer as objects keyed by column name. */
-export async function sqlObjects(query) {
-  const result = await sql(query);
-  return result.rows.map(row => Object.fromEntries(result.columns.map((c, i) => [c.name, row[i]])));
-}
-
-/** A SQL string literal. */
-export function literal(value) {
-  return "'" + String(value).replaceAll("'", "''") + "'";
-}
-
-/** A SQL identifier, e.g. "attr.http.route". */
-export function ident(name) {
-  return '"' + String(name).replaceAll('"', '""') + '"';
-}
-
-// ---- time range shared by search, map and RED
-
-const RANGE_NANOS = { '15m': 15 * 60e9, '1h': 3600e9, '6h': 6 * 3600e9, '24h': 24 * 3600e9, '7d': 7 * 24 * 3600e9 };
-
-/** The selected range as { key, startMs } (startMs null for all time). */
-export function timeRange() {
-  const key = document.getElementById('time-range').value;
-  return { key, startMs: RANGE_NANOS[key] ? Date.now() - RANGE_NANOS[key] / 1e6 : null };
-}
-
-/** A SQL condition on spans' start_time (and the date folders, so DuckDB prunes) for the range. */
-export function timeCondition(alias = '') {
-  const { startMs } = timeRange();
-  if (startMs == null) return 'true';
-  const a = alias ? alias + '.' : '';
-  const iso = new Date(startMs).toISOString();
-  return `${a}start_time >= TIMESTAMP '${iso.replace('T', ' ').replace('Z', '')}' AND ${a}"date" >= DATE '${iso.slice(0, 10)}'`;
-}
-
-// ---- DOM and formatting helpers
-
-/** Creates an element: el('a', { href, class, onclick }, child, ...). */
-export function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes || {})) {
-    if (value == null || value === false) continue;
-    if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else if (key === 'style' && typeof value === 'object') Object.assign(node.style, value);
-    else node.setAttribute(key, value === true ? '' : value);
-  }
-  for (const child of children.flat()) {
-    if (child == null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-export function errorBox(message) {
-  return el('div', { class: 'error-box', role: 'alert' }, message);
-}
-
-export function emptyState(message) {
-  return el('p', { class: 'empty' }, message);
-}
-
-/** Formats nanoseconds: 850 µs, 12.3 ms, 1.52 s. */
-export function formatNanos(nanos) {
-  const n = Number(nanos);
-  if (n < 1e3) return n + ' ns';
-  if (n < 1e6) return (n / 1e3).toFixed(n < 1e4 ? 1 : 0) + ' µs';
-  if (n < 1e9) return (n / 1e6).toFixed(n < 1e7 ? 2 : n < 1e8 ? 1 : 0) + ' ms';
-  return (n / 1e9).toFixed(2) + ' s';
-}
-
-/** Formats Unix nanoseconds (or milliseconds with ms=true) as a UTC time. */
-export function formatTime(unix, ms = false) {
-  const date = new Date(ms ? Number(unix) : Number(unix) / 1e6);
-  return date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-}
-
-export function formatNumber(value, digits = 2) {
-  if (value == null) return '';
-  const n = Number(value);
-  return Number.isInteger(n) ? n.toLocaleString('en') : n.toLocaleString('en', { maximumFractionDigits: digits });
-}
-
-const PALETTE = ['#3b82f6', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#14b8a6', '#f97316', '#6366f1',
-  '#84cc16', '#06b6d4', '#a855f7', '#eab308', '#0ea5e9', '#22c55e', '#e11d48', '#78716c', '#d946ef', '#64748b'];
-
-/** A stable colour per service name, the same on every screen. */
-export function serviceColor(service) {
-  let hash = 0;
-  for (const ch of String(service)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  return PALETTE[hash % PALETTE.length];
-}
-
-export function serviceChip(service) {
-  return el('span', { class: 'chip' }, el('span', { class: 'swatch', style: { background: serviceColor(service) } }), service);
-}
-
-// Start once every constant above exists (screens call back into this module).
 window.addEventListener('hashchange', route);
 document.getElementById('time-range').value = sessionStorage.getItem('contrail.range') || 'all';
 document.getElementById('time-range').addEventListener('change', e => {

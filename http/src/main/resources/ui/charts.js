@@ -1,7 +1,7 @@
 // Charts drawn with uPlot (shipped in the jar from its webjar). uPlot's x values for time axes are
 // Unix seconds; these helpers take milliseconds and convert.
 import uPlot from '/ui/vendor/uPlot.esm.js';
-import { el } from './app.js';
+import { el } from './lib.js';
 
 /** Time-axis labels in UTC (as every table shows times): HH:MM, with the date when it changes. */
 const TIME_AXIS = {
@@ -37,7 +37,7 @@ function followWidth(container, plot) {
 
 /**
  * A time-series line chart. series: [{ label, values, color }], xMs: Unix milliseconds.
- * Returns the uPlot instance.
+ * Returns the uPlot instance, also left on the container as {@code plot} (its data is what is drawn).
  */
 export function lineChart(container, { xMs, series, height = 220, yFormat = v => v, spanGaps = false }) {
   const options = {
@@ -51,6 +51,7 @@ export function lineChart(container, { xMs, series, height = 220, yFormat = v =>
   };
   const plot = new uPlot(options, [xMs.map(ms => ms / 1000), ...series.map(s => s.values)], container);
   followWidth(container, plot);
+  container.plot = plot;
   return plot;
 }
 

@@ -1,7 +1,7 @@
 // Compare: what is different about some spans? The selection and the baseline are filters in
 // /api/search's syntax; /api/compare ranks every attribute value (span and resource, promoted or
 // not) by how much more (or less) often it appears in the selection than in the baseline.
-import { api, el, emptyState, errorBox, formatNumber, navigate, timeRange } from './app.js';
+import { api, el, emptyState, errorBox, formatNumber, navigate, timeRange } from './lib.js';
 
 const PRESETS = [
   { label: 'Errors vs the rest', selection: 'status=error', baseline: '' },

@@ -1,61 +1,39 @@
 // Service map: services (and the databases, caches and other peers they call) with the calls
-// between them, from parent/child spans across services plus CLIENT spans to uninstrumented peers
-// over the shared time range. Edges show calls and errors; broken propagation is dashed.
-// Counts are sums of sample_weight, so sampled-away spans are counted too.
-import { el, emptyState, formatNumber, navigate, serviceColor, sqlObjects, timeCondition } from './app.js';
+// between them over the shared time range, as /api/dependencies answers: an edge per calling and
+// called service, from parent/child spans across services plus client calls no server span
+// answered. Edges show calls, errors and calls that lost the trace context (dashed). The numbers
+// are the API's, weighted by sample_weight, so sampled-away spans are counted too.
+import { api, el, emptyState, formatNumber, navigate, serviceColor, timeRange } from './lib.js';
 
 const NODE_WIDTH = 190, NODE_HEIGHT = 46, COLUMN_GAP = 170, ROW_GAP = 30, MARGIN = 24;
 
 export async function renderMap(container, arg, params, current) {
   container.append(el('h1', {}, 'Service map'));
-  const child = timeCondition('c'), parent = timeCondition('p'), any = timeCondition();
-  const weighted = (filter = '') => `coalesce(round(sum(sample_weight)${filter}), 0)::BIGINT`;
-  const [services, serviceEdges, peerEdges, broken] = await Promise.all([
-    sqlObjects(`SELECT service_name AS name, ${weighted()} AS spans, ${weighted(" FILTER (WHERE status_code = 'ERROR')")} AS errors `
-      + `FROM spans WHERE ${any} GROUP BY 1`),
-    sqlObjects('SELECT p.service_name AS caller, c.service_name AS callee, coalesce(round(sum(c.sample_weight)), 0)::BIGINT AS calls, '
-      + "coalesce(round(sum(c.sample_weight) FILTER (WHERE c.status_code = 'ERROR')), 0)::BIGINT AS errors "
-      + 'FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id '
-      + `WHERE p.service_name <> c.service_name AND ${child} AND ${parent} GROUP BY ALL`),
-    sqlObjects(`SELECT service_name AS caller, coalesce(peer_service, server_address) AS callee, ${weighted()} AS calls, `
-      + `${weighted(" FILTER (WHERE status_code = 'ERROR')")} AS errors FROM spans WHERE kind = 'CLIENT' AND ${any} `
-      + 'AND coalesce(peer_service, server_address) IS NOT NULL '
-      + 'AND coalesce(peer_service, server_address) NOT IN (SELECT DISTINCT service_name FROM spans) GROUP BY ALL'),
-    sqlObjects('SELECT client_service AS caller, server_service AS callee, count(*) AS broken FROM propagation_hops '
-      + `WHERE server_instrumented AND NOT propagated AND ${any} GROUP BY ALL`),
-  ]);
+  const { startMs } = timeRange();
+  const graph = await api('/api/dependencies' + (startMs == null ? '' : '?' + new URLSearchParams({ start: Math.round(startMs) })));
   if (!current()) return;
-  if (services.length === 0) {
+  if (graph.services.length === 0) {
     container.append(emptyState('No spans in the selected time range, so no services to draw. Widen the time range (top right).'));
     return;
   }
 
-  const nodes = new Map(services.map(s => [s.name, { ...s, external: false }]));
-  const edges = new Map();
-  const edgeOf = (caller, callee) => {
-    const key = caller + '\u0000' + callee;
-    if (!edges.has(key)) edges.set(key, { caller, callee, calls: 0, errors: 0, broken: 0 });
-    return edges.get(key);
-  };
-  for (const e of serviceEdges) Object.assign(edgeOf(e.caller, e.callee), { calls: e.calls, errors: e.errors });
-  for (const e of peerEdges) {
-    Object.assign(edgeOf(e.caller, e.callee), { calls: e.calls, errors: e.errors, external: true });
-    if (!nodes.has(e.callee)) nodes.set(e.callee, { name: e.callee, spans: null, errors: null, external: true });
-  }
-  for (const b of broken) {
-    const edge = edgeOf(b.caller, b.callee);
-    edge.broken = b.broken;
-    edge.calls = Math.max(edge.calls, b.broken);
+  // Services with spans in the range, then the peers edges name that have none (databases, caches…).
+  const nodes = new Map(graph.services.map(s => [s.name, { name: s.name, spans: s.spanCount, errors: s.errorCount, external: false }]));
+  const edges = graph.edges.map(e => ({ caller: e.parent, callee: e.child, calls: e.callCount, errors: e.errorCount, broken: e.callsWithLostContext }));
+  for (const e of edges) {
+    for (const name of [e.caller, e.callee]) {
+      if (!nodes.has(name)) nodes.set(name, { name, spans: null, errors: null, external: true });
+    }
   }
 
-  const svg = drawMap([...nodes.values()], [...edges.values()]);
+  const svg = drawMap([...nodes.values()], edges);
   container.append(
-    el('p', { class: 'muted' }, 'Boxes are services (dashed: databases and other peers that report no spans). '
+    el('p', { class: 'muted' }, 'Boxes are services (dashed: databases and other peers without spans in this range). '
       + 'Arrows point from caller to callee, labelled calls · errors · calls that lost the trace context; red arrows carry errors, dashed orange ones lost trace context. '
-      + 'Click a service or an arrow to search its traces.'),
+      + 'Counts include the calls sampling dropped (sample_weight). Click a service or an arrow to search its traces.'),
     el('div', { class: 'map-wrap', id: 'service-map' }, svg),
     el('h2', {}, 'Calls between services'),
-    edgeTable([...edges.values()]));
+    edgeTable(edges));
 }
 
 /** Columns by call depth (longest path from a service nobody calls), rows in name order. */
@@ -139,7 +117,7 @@ function drawMap(nodes, edges) {
       svgEl('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 7 }),
       svgEl('rect', { width: 6, height: NODE_HEIGHT, rx: 2, style: `fill:${n.external ? '#9aa4b2' : serviceColor(n.name)};stroke:none` }),
       svgEl('text', { x: 14, y: 19 }, n.name.length > 24 ? n.name.slice(0, 23) + '…' : n.name),
-      svgEl('text', { x: 14, y: 36, class: 'sub' }, n.external ? 'no spans of its own'
+      svgEl('text', { x: 14, y: 36, class: 'sub' }, n.external ? 'no spans in this range'
         : `${formatNumber(n.spans)} spans · ${formatNumber(n.errors)} errors`),
       svgEl('title', {}, n.name));
     svg.append(group);

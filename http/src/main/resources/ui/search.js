@@ -1,6 +1,6 @@
 // Search: the /api/search form (service, operation, attribute filters with autocomplete,
 // duration, status, limit) over the shared time range, a latency scatter and the results list.
-import { api, el, emptyState, errorBox, formatNanos, formatTime, ident, navigate, serviceChip, sqlObjects, timeRange } from './app.js';
+import { api, el, emptyState, errorBox, formatNanos, formatTime, ident, navigate, serviceChip, sqlObjects, timeRange } from './lib.js';
 import { scatterChart } from './charts.js';
 
 let attributeKeysCache = null;

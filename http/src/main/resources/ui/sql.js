@@ -1,7 +1,7 @@
 // SQL console: an editor over POST /api/sql, the result as a table and a chart (a line over time
 // when there is a time column, else bars per group), CSV download, and the repository's
 // sql-examples/ as a list to load from. DuckDB's error message is shown under the query.
-import { api, el, emptyState, errorBox, formatNumber } from './app.js';
+import { api, el, emptyState, errorBox, formatNumber } from './lib.js';
 import { categoryBarChart, lineChart } from './charts.js';
 
 const DEFAULT_SQL = `-- Spans, errors and p99 per service. Any attribute is a column: "attr.<key>", "resource.<key>".

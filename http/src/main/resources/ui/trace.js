@@ -1,6 +1,6 @@
 // Trace view: the waterfall of one trace's span tree (timing bars in service colours, errors and
 // broken propagation marked) and the details of the selected span. Deep link: #/trace/<traceId>.
-import { api, el, emptyState, errorBox, formatNanos, formatTime, literal, serviceChip, serviceColor, sqlObjects } from './app.js';
+import { api, el, emptyState, errorBox, formatNanos, formatTime, literal, serviceChip, serviceColor, sqlObjects } from './lib.js';
 
 export async function renderTrace(container, traceId, params, current) {
   if (!traceId) {

@@ -11,11 +11,14 @@ import io.contrail.query.TimeWindow;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The routes dashboards chart from: RED metrics ({@code /api/metrics/red}), the service graph
- * ({@code /api/dependencies}) and slice comparison ({@code /api/compare}). Parameters are parsed
+ * ({@code /api/dependencies}) and slice comparison ({@code /api/compare}); the web UI's RED and
+ * service map screens show exactly these answers. Parameters are parsed
  * here; the queries live in the query module. Bad parameters throw
  * {@link IllegalArgumentException}, which the server answers 400.
  */
@@ -23,6 +26,8 @@ final class DashboardApi {
 
     /** The RED window when none is given: the last hour. */
     static final long DEFAULT_RED_LOOKBACK_NANOS = 3_600_000_000_000L;
+    /** {@code range=all}: a RED window from the first request to the last (the last hour when there is none). */
+    static final String RANGE_ALL = "all";
 
     private final RedMetrics red;
     private final ServiceGraph graph;
@@ -36,15 +41,37 @@ final class DashboardApi {
 
     void register(RoutesConfig routes) {
         routes.get("/api/metrics/red", this::red);
-        routes.get("/api/dependencies", ctx -> ctx.json(Map.of("edges", graph.edges(window(ctx)))));
+        routes.get("/api/dependencies", this::dependencies);
         routes.get("/api/compare", this::compare);
     }
 
     private void red(Context ctx) throws QueryException {
+        String service = ContrailServer.blankToNull(ctx.queryParam("service"));
+        String operation = ContrailServer.blankToNull(ctx.queryParam("operation"));
+        List<String> kinds = RedMetrics.parseKinds(ctx.queryParam("kind"));
         Long end = ContrailServer.time(ctx, "end");
         Long start = ContrailServer.time(ctx, "start");
-        long endNanos = end == null ? System.currentTimeMillis() * 1_000_000L : end;
-        long startNanos = start == null ? endNanos - DEFAULT_RED_LOOKBACK_NANOS : start;
+        TimeWindow requests = null;
+        String range = ContrailServer.blankToNull(ctx.queryParam("range"));
+        if (range != null) {
+            if (!range.equals(RANGE_ALL)) {
+                throw new IllegalArgumentException("range=" + range + ": the one named range is " + RANGE_ALL
+                        + " (from the first request to the last); else give start and end");
+            }
+            if (start != null || end != null) {
+                throw new IllegalArgumentException("range=" + RANGE_ALL + " takes no start or end");
+            }
+            requests = red.requestTimes(service, operation, kinds);
+        }
+        long startNanos;
+        long endNanos;
+        if (requests != null) {
+            startNanos = requests.startUnixNano();
+            endNanos = requests.endUnixNano() + 1;
+        } else {
+            endNanos = end == null ? System.currentTimeMillis() * 1_000_000L : end;
+            startNanos = start == null ? endNanos - DEFAULT_RED_LOOKBACK_NANOS : start;
+        }
         if (endNanos <= startNanos) {
             throw new IllegalArgumentException("end must be after start");
         }
@@ -52,14 +79,23 @@ final class DashboardApi {
         String step = ContrailServer.blankToNull(ctx.queryParam("step"));
         long stepNanos = step == null ? RedMetrics.defaultStepNanos(window) : TimeParameters.parseDurationNanos("step", step);
         if (start == null) {
-            // A default window starts on a whole step, so that buckets fall on round times.
-            window = new TimeWindow(Math.floorDiv(startNanos, stepNanos) * stepNanos, endNanos);
+            // A default window starts on a whole step, so that buckets fall on round times; the window
+            // of every request also ends on one, so that its timestamps and step say what it covered.
+            window = new TimeWindow(Math.floorDiv(startNanos, stepNanos) * stepNanos,
+                    requests == null ? endNanos : -Math.floorDiv(-endNanos, stepNanos) * stepNanos);
         }
-        var request = new RedMetrics.Request(ContrailServer.blankToNull(ctx.queryParam("service")),
-                ContrailServer.blankToNull(ctx.queryParam("operation")), RedMetrics.parseKinds(ctx.queryParam("kind")),
+        var request = new RedMetrics.Request(service, operation, kinds,
                 ContrailServer.blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
                 integer(ctx, "limit", RedMetrics.DEFAULT_MAX_GROUPS));
         ctx.json(red.query(request));
+    }
+
+    private void dependencies(Context ctx) throws QueryException {
+        TimeWindow window = window(ctx);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("services", graph.services(window));
+        body.put("edges", graph.edges(window));
+        ctx.json(body);
     }
 
     private void compare(Context ctx) throws QueryException {

@@ -53,6 +53,27 @@ class DashboardApiTest {
     }
 
     @Test
+    void redMetricsOverRangeAllCoverTheFirstToTheLastRequestInWholeSteps() {
+        // The frontend's requests start at 10:00:00 and 10:01:30: about 60 points is a step of 1 s.
+        JsonNode all = server.getJson("/api/metrics/red?service=frontend&range=all");
+        assertThat(all.get("stepMillis").asLong()).isEqualTo(1_000);
+        assertThat(all.get("timestamps")).hasSize(91);
+        assertThat(all.get("timestamps").get(0).asLong()).isEqualTo(T0.toEpochMilli());
+        assertThat(all.get("series").get(0).get("requests").asDouble()).isEqualTo(4.0);
+        assertThat(all).isEqualTo(server.getJson("/api/metrics/red?service=frontend&step=1s"
+                + "&start=2026-11-25T10:00:00Z&end=2026-11-25T10:01:31Z"));
+        assertThat(server.getJson("/api/metrics/red?service=frontend&range=all&step=1m"))
+                .isEqualTo(server.getJson("/api/metrics/red?service=frontend&step=1m" + WINDOW));
+
+        HttpResponse<byte[]> week = server.get("/api/metrics/red?range=week");
+        assertThat(week.statusCode()).isEqualTo(400);
+        assertThat(RunningServer.json(week).get("error").asText()).startsWith("range=week:");
+        HttpResponse<byte[]> bounded = server.get("/api/metrics/red?range=all" + WINDOW);
+        assertThat(bounded.statusCode()).isEqualTo(400);
+        assertThat(RunningServer.json(bounded).get("error").asText()).isEqualTo("range=all takes no start or end");
+    }
+
+    @Test
     void redMetricsSplitIntoOneSeriesPerValueOfAnyColumnOrAttribute() {
         JsonNode byService = server.getJson("/api/metrics/red?groupBy=service_name&step=2m" + WINDOW);
         assertThat(byService.get("groupBy").asText()).isEqualTo("service_name");
@@ -90,7 +111,8 @@ class DashboardApiTest {
 
     @Test
     void dependenciesJoinParentAndChildAcrossServicesAndFallBackToThePeerAttribute() {
-        JsonNode edges = server.getJson("/api/dependencies?" + WINDOW.substring(1)).get("edges");
+        JsonNode graph = server.getJson("/api/dependencies?" + WINDOW.substring(1));
+        JsonNode edges = graph.get("edges");
 
         assertThat(edges).extracting(e -> e.get("parent").asText() + " -> " + e.get("child").asText())
                 .containsExactlyInAnyOrder("frontend -> payment", "frontend -> redis");
@@ -104,6 +126,13 @@ class DashboardApiTest {
         assertThat(redis.get("callCount").asDouble()).isEqualTo(4.0);
         assertThat(redis.get("callsFromPeerAttributes").asDouble()).isEqualTo(4.0);
         assertThat(redis.get("p99Millis").asDouble()).isEqualTo(1.0);
+        assertThat(edges).as("redis reports no spans: no context to lose")
+                .allSatisfy(e -> assertThat(e.get("callsWithLostContext").asDouble()).isZero());
+
+        // Each checkout: the frontend's root and two client spans, the payment's server span, the
+        // receipt; the amex one fails at the root, the pay client and the payment.
+        assertThat(graph.get("services")).extracting(s -> s.get("name").asText() + " " + s.get("spanCount").asDouble()
+                + " " + s.get("errorCount").asDouble()).containsExactly("email 4.0 0.0", "frontend 12.0 2.0", "payment 4.0 1.0");
 
         assertThat(server.getJson("/api/dependencies?start=2020-01-01T00:00:00Z&end=2020-01-02T00:00:00Z")
                 .get("edges")).isEmpty();

@@ -202,7 +202,7 @@ class WebUiBrowserTest {
         browser.await("three RED charts",
                 ExpectedConditions.numberOfElementsToBe(By.cssSelector("#red-charts .uplot"), 3));
         long operations = server.value("SELECT count(DISTINCT name) FROM spans WHERE service_name = 'frontend' "
-                + "AND (kind IN ('SERVER', 'CONSUMER') OR parent_span_id IS NULL)").asLong();
+                + "AND kind IN ('SERVER', 'CONSUMER')").asLong();
         assertThat(browser.findAll("#red-operations tbody tr")).hasSize((int) operations);
         browser.screenshot("05-red");
         assertThat(browser.consoleErrors()).isEmpty();

@@ -60,13 +60,7 @@ public final class RedMetrics {
             if (maxGroups < 1 || maxGroups > MAX_GROUPS) {
                 throw new IllegalArgumentException("limit=" + maxGroups + ": must be between 1 and " + MAX_GROUPS);
             }
-            for (String kind : kinds) {
-                if (!KINDS.contains(kind)) {
-                    throw new IllegalArgumentException("kind=" + kind + ": use " + String.join(", ", KINDS.stream().sorted().toList())
-                            + " or all");
-                }
-            }
-            kinds = List.copyOf(kinds);
+            kinds = checkedKinds(kinds);
             long points = points(window, stepNanos);
             if (points > MAX_POINTS) {
                 throw new IllegalArgumentException("step=" + stepNanos / 1e9 + "s: gives " + points
@@ -118,6 +112,16 @@ public final class RedMetrics {
                 .map(k -> k.startsWith("SPAN_KIND_") ? k.substring("SPAN_KIND_".length()) : k).toList();
     }
 
+    private static List<String> checkedKinds(List<String> kinds) {
+        for (String kind : kinds) {
+            if (!KINDS.contains(kind)) {
+                throw new IllegalArgumentException("kind=" + kind + ": use " + String.join(", ", KINDS.stream().sorted().toList())
+                        + " or all");
+            }
+        }
+        return List.copyOf(kinds);
+    }
+
     private static long points(TimeWindow window, long stepNanos) {
         long range = window.endUnixNano() - window.startUnixNano();
         return Math.max(1, (range + stepNanos - 1) / stepNanos);
@@ -140,6 +144,42 @@ public final class RedMetrics {
                 + "name a column of spans (service_name, http_route, \"attr.<key>\", \"resource.<key>\") or an attribute key");
     }
 
+    /**
+     * When the first and the last request of {@code service}, {@code operation} and {@code kinds}
+     * (as in {@link Request}) started, in Unix nanoseconds; null when there are none. For a window
+     * that holds all of them: charts of "all time".
+     */
+    public TimeWindow requestTimes(String service, String operation, List<String> kinds) throws QueryException {
+        List<Object> parameters = new ArrayList<>();
+        List<String> conditions = requestConditions(service, operation, checkedKinds(kinds), parameters);
+        String sql = "SELECT epoch_ns(min(start_time)), epoch_ns(max(start_time)) FROM spans"
+                + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions));
+        return engine.run(sql, parameters, rs -> {
+            rs.next();
+            long first = rs.getLong(1);
+            return rs.wasNull() ? null : new TimeWindow(first, rs.getLong(2));
+        });
+    }
+
+    /** The conditions that select requests; placeholders' values are added to {@code parameters}. */
+    private static List<String> requestConditions(String service, String operation, List<String> kinds,
+                                                  List<Object> parameters) {
+        List<String> conditions = new ArrayList<>();
+        if (service != null) {
+            conditions.add("service_name = ?");
+            parameters.add(service);
+        }
+        if (operation != null) {
+            conditions.add("name = ?");
+            parameters.add(operation);
+        }
+        if (!kinds.isEmpty()) {
+            conditions.add("kind IN (" + String.join(", ", kinds.stream().map(k -> "?").toList()) + ")");
+            parameters.addAll(kinds);
+        }
+        return conditions;
+    }
+
     public Result query(Request request) throws QueryException {
         Map<String, String> columnTypes = TraceQueries.columnTypes(engine);
         String groupColumn = request.groupBy() == null ? null : resolveColumn("groupBy", request.groupBy(), columnTypes);
@@ -151,19 +191,7 @@ public final class RedMetrics {
         List<Object> parameters = new ArrayList<>();
         parameters.add(start);
         parameters.add(step);
-        List<String> conditions = new ArrayList<>();
-        if (request.service() != null) {
-            conditions.add("service_name = ?");
-            parameters.add(request.service());
-        }
-        if (request.operation() != null) {
-            conditions.add("name = ?");
-            parameters.add(request.operation());
-        }
-        if (!request.kinds().isEmpty()) {
-            conditions.add("kind IN (" + String.join(", ", request.kinds().stream().map(k -> "?").toList()) + ")");
-            parameters.addAll(request.kinds());
-        }
+        List<String> conditions = requestConditions(request.service(), request.operation(), request.kinds(), parameters);
         conditions.add(request.window().sql("", 0, parameters));
         conditions.add("start_time < make_timestamp_ns(?)");
         parameters.add(request.window().endUnixNano());
