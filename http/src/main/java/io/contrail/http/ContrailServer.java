@@ -11,7 +11,6 @@ import io.contrail.ingest.sampling.TailSampler;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.ServiceGraph;
-import io.contrail.query.TimeParameters;
 import io.contrail.query.TraceQueries;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -76,13 +75,13 @@ public final class ContrailServer implements AutoCloseable {
             new JaegerApi(traces, new ServiceGraph(engine)).register(javalin.routes);
             WebUi.register(javalin);
             javalin.routes.exception(IllegalArgumentException.class,
-                    (e, ctx) -> error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
+                    (e, ctx) -> ErrorAnswers.error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
             javalin.routes.exception(QueryException.class, (e, ctx) -> queryError(ctx, e));
             javalin.routes.exception(MethodNotAllowedResponse.class, (e, ctx) -> methodNotAllowed(ctx));
             javalin.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
                 // The exception's message may name server files; the log has it, the client gets its kind only.
-                error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error (" + e.getClass().getSimpleName()
+                ErrorAnswers.error(ctx, HttpStatus.INTERNAL_SERVER_ERROR, "internal error (" + e.getClass().getSimpleName()
                         + "); the server's log has the details");
             });
         });
@@ -104,7 +103,7 @@ public final class ContrailServer implements AutoCloseable {
         }
         String allow = String.join(", ", allowed);
         ctx.header("Allow", allow);
-        error(ctx, HttpStatus.METHOD_NOT_ALLOWED, ctx.method().name() + " is not allowed on " + ctx.path()
+        ErrorAnswers.error(ctx, HttpStatus.METHOD_NOT_ALLOWED, ctx.method().name() + " is not allowed on " + ctx.path()
                 + "; it answers " + allow);
     }
 
@@ -248,23 +247,9 @@ public final class ContrailServer implements AutoCloseable {
         return engine;
     }
 
-    /** A time parameter (RFC 3339 or epoch digits) in Unix nanoseconds; null when absent or blank. */
-    static Long time(Context ctx, String parameter) {
-        String value = blankToNull(ctx.queryParam(parameter));
-        return value == null ? null : TimeParameters.parseTimeNanos(parameter, value);
-    }
-
-    static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s;
-    }
-
     private static void queryError(Context ctx, QueryException e) {
         HttpStatus status = e.reason() == QueryException.Reason.TIMEOUT ? HttpStatus.REQUEST_TIMEOUT : HttpStatus.BAD_REQUEST;
         ctx.status(status).json(Map.of("error", e.getMessage(), "reason", e.reason().name().toLowerCase(Locale.ROOT)));
-    }
-
-    static void error(Context ctx, HttpStatus status, String message) {
-        ctx.status(status).json(Map.of("error", message == null ? status.getMessage() : message));
     }
 
     private void closeStores() {

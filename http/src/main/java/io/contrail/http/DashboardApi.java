@@ -46,13 +46,13 @@ final class DashboardApi {
     }
 
     private void red(Context ctx) throws QueryException {
-        String service = ContrailServer.blankToNull(ctx.queryParam("service"));
-        String operation = ContrailServer.blankToNull(ctx.queryParam("operation"));
+        String service = RequestParameters.blankToNull(ctx.queryParam("service"));
+        String operation = RequestParameters.blankToNull(ctx.queryParam("operation"));
         List<String> kinds = RedMetrics.parseKinds(ctx.queryParam("kind"));
-        Long end = ContrailServer.time(ctx, "end");
-        Long start = ContrailServer.time(ctx, "start");
+        Long end = RequestParameters.time(ctx, "end");
+        Long start = RequestParameters.time(ctx, "start");
         TimeWindow requests = null;
-        String range = ContrailServer.blankToNull(ctx.queryParam("range"));
+        String range = RequestParameters.blankToNull(ctx.queryParam("range"));
         if (range != null) {
             if (!range.equals(RANGE_ALL)) {
                 throw new IllegalArgumentException("range=" + range + ": the one named range is " + RANGE_ALL
@@ -76,7 +76,7 @@ final class DashboardApi {
             throw new IllegalArgumentException("end must be after start");
         }
         TimeWindow window = new TimeWindow(startNanos, endNanos);
-        String step = ContrailServer.blankToNull(ctx.queryParam("step"));
+        String step = RequestParameters.blankToNull(ctx.queryParam("step"));
         long stepNanos = step == null ? RedMetrics.defaultStepNanos(window) : TimeParameters.parseDurationNanos("step", step);
         if (start == null) {
             // A default window starts on a whole step, so that buckets fall on round times; the window
@@ -85,7 +85,7 @@ final class DashboardApi {
                     requests == null ? endNanos : -Math.floorDiv(-endNanos, stepNanos) * stepNanos);
         }
         var request = new RedMetrics.Request(service, operation, kinds,
-                ContrailServer.blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
+                RequestParameters.blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
                 integer(ctx, "limit", RedMetrics.DEFAULT_MAX_GROUPS));
         ctx.json(red.query(request));
     }
@@ -99,11 +99,11 @@ final class DashboardApi {
     }
 
     private void compare(Context ctx) throws QueryException {
-        String selection = ContrailServer.blankToNull(ctx.queryParam("selection"));
+        String selection = RequestParameters.blankToNull(ctx.queryParam("selection"));
         if (selection == null) {
             throw new IllegalArgumentException("selection is required: a filter like status=error or minDuration=1s");
         }
-        String baseline = ContrailServer.blankToNull(ctx.queryParam("baseline"));
+        String baseline = RequestParameters.blankToNull(ctx.queryParam("baseline"));
         var request = new SliceComparison.Request(SpanFilter.parse("selection", selection),
                 baseline == null ? null : SpanFilter.parse("baseline", baseline), window(ctx),
                 integer(ctx, "limit", SliceComparison.DEFAULT_LIMIT));
@@ -111,11 +111,11 @@ final class DashboardApi {
     }
 
     private static TimeWindow window(Context ctx) {
-        return new TimeWindow(ContrailServer.time(ctx, "start"), ContrailServer.time(ctx, "end"));
+        return new TimeWindow(RequestParameters.time(ctx, "start"), RequestParameters.time(ctx, "end"));
     }
 
     private static int integer(Context ctx, String parameter, int defaultValue) {
-        String value = ContrailServer.blankToNull(ctx.queryParam(parameter));
+        String value = RequestParameters.blankToNull(ctx.queryParam(parameter));
         if (value == null) {
             return defaultValue;
         }

@@ -15,7 +15,7 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 
-import static io.contrail.http.ContrailServer.time;
+import static io.contrail.http.RequestParameters.time;
 
 /**
  * The query routes: {@code POST /api/sql} (JSON, CSV or Arrow, as the client accepts), one trace by ID,
@@ -85,7 +85,7 @@ final class QueryRoutes {
     private void trace(Context ctx) throws QueryException {
         var trace = traces.trace(ctx.pathParam("traceId"));
         if (trace.isEmpty()) {
-            ContrailServer.error(ctx, HttpStatus.NOT_FOUND, "trace " + ctx.pathParam("traceId") + " not found");
+            ErrorAnswers.error(ctx, HttpStatus.NOT_FOUND, "trace " + ctx.pathParam("traceId") + " not found");
             return;
         }
         ctx.json(trace.get());
