@@ -164,15 +164,11 @@ public final class RedMetrics {
     /** The conditions that select requests; placeholders' values are added to {@code parameters}. */
     private static List<String> requestConditions(String service, String operation, List<String> kinds,
                                                   List<Object> parameters) {
-        List<String> conditions = new ArrayList<>();
-        if (service != null) {
-            conditions.add("service_name = ?");
-            parameters.add(service);
-        }
-        if (operation != null) {
-            conditions.add("name = ?");
-            parameters.add(operation);
-        }
+        // Service and operation select as the search's filter does.
+        SpanFilter.Condition serviceAndOperation = new SpanFilter(service, operation, Map.of(), null, null, null)
+                .toSql(Map.of());
+        List<String> conditions = new ArrayList<>(List.of(serviceAndOperation.sql()));
+        parameters.addAll(serviceAndOperation.parameters());
         if (!kinds.isEmpty()) {
             conditions.add("kind IN (" + String.join(", ", kinds.stream().map(k -> "?").toList()) + ")");
             parameters.addAll(kinds);
