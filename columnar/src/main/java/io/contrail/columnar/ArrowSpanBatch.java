@@ -6,7 +6,6 @@ import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.opentelemetry.proto.trace.v1.Status;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
@@ -313,10 +312,10 @@ final class ArrowSpanBatch implements AutoCloseable {
             set(traceState, row, emptyToNull(span.getTraceState()));
             set(serviceName, row, SpanSchema.serviceNameOf(ref.resource()));
             set(name, row, span.getName());
-            set(kind, row, kindName(span.getKind()));
+            set(kind, row, SpanSchema.kindName(span.getKindValue()));
             startTime.setSafe(row, span.getStartTimeUnixNano());
             duration.setSafe(row, span.getEndTimeUnixNano() - span.getStartTimeUnixNano());
-            set(statusCode, row, statusName(span.getStatus().getCode()));
+            set(statusCode, row, SpanSchema.statusName(span.getStatus().getCodeValue()));
             set(statusMessage, row, emptyToNull(span.getStatus().getMessage()));
             set(scopeName, row, emptyToNull(ref.scope().getName()));
             set(scopeVersion, row, emptyToNull(ref.scope().getVersion()));
@@ -387,25 +386,6 @@ final class ArrowSpanBatch implements AutoCloseable {
             }
             g.writeEndArray();
         });
-    }
-
-    static String kindName(Span.SpanKind kind) {
-        return switch (kind) {
-            case SPAN_KIND_INTERNAL -> "INTERNAL";
-            case SPAN_KIND_SERVER -> "SERVER";
-            case SPAN_KIND_CLIENT -> "CLIENT";
-            case SPAN_KIND_PRODUCER -> "PRODUCER";
-            case SPAN_KIND_CONSUMER -> "CONSUMER";
-            default -> "UNSPECIFIED";
-        };
-    }
-
-    static String statusName(Status.StatusCode code) {
-        return switch (code) {
-            case STATUS_CODE_OK -> "OK";
-            case STATUS_CODE_ERROR -> "ERROR";
-            default -> "UNSET";
-        };
     }
 
     private static String emptyToNull(String s) {

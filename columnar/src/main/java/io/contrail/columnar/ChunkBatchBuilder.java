@@ -49,8 +49,8 @@ final class ChunkBatchBuilder {
     private static final byte[] FALSE = "false".getBytes(StandardCharsets.US_ASCII);
     /** What {@link AttributeValues#toText} gives for an attribute without a value. */
     private static final byte[] NULL_TEXT = "null".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[][] KIND_NAMES = names("UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER");
-    private static final byte[][] STATUS_NAMES = names("UNSET", "OK", "ERROR");
+    private static final byte[][] KIND_NAMES = names(SpanSchema.KIND_NAMES);
+    private static final byte[][] STATUS_NAMES = names(SpanSchema.STATUS_NAMES);
 
     /** What {@link RowValues#collect} is given for a column that is not promoted. */
     private static final int NOT_PROMOTED = -1;
@@ -110,7 +110,7 @@ final class ChunkBatchBuilder {
                 starts[part.base + k] = chunk.startTimeUnixNano(row);
             }
         }
-        return SpanSchema.storedOrder(services, names, starts);
+        return StoredOrder.rowOf(services, names, starts);
     }
 
     static ArrowSpanBatch build(BufferAllocator allocator, List<ChunkRows> chunks, AttributeShapes shapes) {
@@ -781,10 +781,10 @@ final class ChunkBatchBuilder {
         return SpanSchema.promotedInteger(column.bytes().string(i));
     }
 
-    private static byte[][] names(String... names) {
-        byte[][] bytes = new byte[names.length][];
-        for (int i = 0; i < names.length; i++) {
-            bytes[i] = names[i].getBytes(StandardCharsets.US_ASCII);
+    private static byte[][] names(List<String> names) {
+        byte[][] bytes = new byte[names.size()][];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = names.get(i).getBytes(StandardCharsets.US_ASCII);
         }
         return bytes;
     }
