@@ -1,7 +1,6 @@
 package io.contrail.columnar;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.contrail.columnar.ArrowSpanBatch.AttributeType;
 import io.contrail.columnar.SpanChunk.AttributeColumn;
 import io.contrail.columnar.SpanSchema.Column;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -152,7 +151,7 @@ final class ChunkBatchBuilder {
                     VarCharVector vector = new VarCharVector(name, allocator);
                     vectors.add(vector);
                     writeOverflow(family, text, vector);
-                    types.add(new ArrowSpanBatch.TypedColumn(name, ArrowSpanBatch.AttributeType.OVERFLOW));
+                    types.add(new ArrowSpanBatch.TypedColumn(name, AttributeType.OVERFLOW));
                 }
             }
             VectorSchemaRoot root = new VectorSchemaRoot(vectors);
@@ -705,7 +704,7 @@ final class ChunkBatchBuilder {
 
         /** Chooses the column's type from the kinds seen and the shape the files have; returns its vector, allocated. */
         FieldVector resolve(BufferAllocator allocator, AttributeShapes shapes, int rows) {
-            type = ArrowSpanBatch.resolve(kinds);
+            type = AttributeType.resolve(kinds);
             Boolean storedAsList = shapes.isList(name);
             if (storedAsList != null && storedAsList != type.isList()) {
                 type = storedAsList ? AttributeType.VARCHAR_LIST : AttributeType.VARCHAR;
@@ -920,10 +919,10 @@ final class ChunkBatchBuilder {
                     // Events and links are rare: they take the protobuf classes and JSON.
                     Span span = parseNested(nested, row);
                     if (span.getEventsCount() > 0) {
-                        events.set(out, ArrowSpanBatch.eventsJson(span));
+                        events.set(out, EventAndLinkJson.eventsJson(span));
                     }
                     if (span.getLinksCount() > 0) {
-                        links.set(out, ArrowSpanBatch.linksJson(span));
+                        links.set(out, EventAndLinkJson.linksJson(span));
                     }
                 }
                 droppedAttributes[out] = chunk.droppedAttributesCount(row);
