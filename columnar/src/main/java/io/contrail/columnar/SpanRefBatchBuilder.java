@@ -234,7 +234,7 @@ final class SpanRefBatchBuilder {
                     column = byFoldedName.computeIfAbsent(SpanSchema.foldedColumnName(name), n -> new AttributeColumn(name));
                     byKey.put(kv.getKey(), column);
                 }
-                column.kinds |= SpanChunk.kindOf(kv.getValue());
+                column.kinds |= OtlpToChunk.kindOf(kv.getValue());
                 columns[i] = column;
             }
             return columns;
