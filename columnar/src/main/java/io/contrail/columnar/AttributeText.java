@@ -63,6 +63,11 @@ final class AttributeText {
             case K_DOUBLE -> AnyValue.newBuilder().setDoubleValue(Double.longBitsToDouble(column.bits(i))).build();
             default -> anyValue(column, i);
         };
+        return listJson(value);
+    }
+
+    /** {@code value} as a JSON array, as a list column holds it (a scalar as a one-element VARCHAR list). */
+    static String listJson(AnyValue value) {
         return value.hasArrayValue()
                 ? AttributeValues.toJson(value)
                 : AttributeValues.render(g -> {

@@ -1,5 +1,12 @@
 package io.contrail.columnar;
 
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.VarCharVector;
+
 import static io.contrail.columnar.SpanChunk.K_BOOL;
 import static io.contrail.columnar.SpanChunk.K_BOOL_ARRAY;
 import static io.contrail.columnar.SpanChunk.K_DOUBLE;
@@ -53,6 +60,29 @@ enum AttributeType {
             return VARCHAR_LIST;
         }
         return VARCHAR;
+    }
+
+    /**
+     * The type column {@code name} gets in this file: {@link #resolve}d from {@code kinds}, unless the files
+     * already hold it in the other shape (list or scalar), which it then keeps, as text.
+     */
+    static AttributeType inFile(String name, int kinds, AttributeShapes shapes) {
+        AttributeType type = resolve(kinds);
+        Boolean storedAsList = shapes.isList(name);
+        if (storedAsList != null && storedAsList != type.isList()) {
+            type = storedAsList ? VARCHAR_LIST : VARCHAR;
+        }
+        return type;
+    }
+
+    /** An empty vector that stages a column of this type (lists as JSON text). */
+    FieldVector newVector(String name, BufferAllocator allocator) {
+        return switch (this) {
+            case BOOLEAN -> new BitVector(name, allocator);
+            case BIGINT -> new BigIntVector(name, allocator);
+            case DOUBLE -> new Float8Vector(name, allocator);
+            default -> new VarCharVector(name, allocator);
+        };
     }
 
     private static boolean only(int kinds, int allowed) {

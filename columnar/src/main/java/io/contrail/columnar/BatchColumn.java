@@ -84,17 +84,8 @@ final class BatchColumn {
 
     /** Chooses the column's type from the kinds seen and the shape the files have; returns its vector, allocated. */
     FieldVector resolve(BufferAllocator allocator, AttributeShapes shapes, int rows) {
-        type = AttributeType.resolve(kinds);
-        Boolean storedAsList = shapes.isList(name);
-        if (storedAsList != null && storedAsList != type.isList()) {
-            type = storedAsList ? AttributeType.VARCHAR_LIST : AttributeType.VARCHAR;
-        }
-        vector = switch (type) {
-            case BOOLEAN -> new BitVector(name, allocator);
-            case BIGINT -> new BigIntVector(name, allocator);
-            case DOUBLE -> new Float8Vector(name, allocator);
-            default -> new VarCharVector(name, allocator);
-        };
+        type = AttributeType.inFile(name, kinds, shapes);
+        vector = type.newVector(name, allocator);
         if (vector instanceof BaseFixedWidthVector fixedWidth) {
             fixedWidth.allocateNew(rows);
         }

@@ -243,17 +243,8 @@ final class SpanRefBatchBuilder {
         List<AttributeColumn> resolve(BufferAllocator allocator, AttributeShapes shapes) {
             List<AttributeColumn> columns = new ArrayList<>(byFoldedName.values());
             for (AttributeColumn column : columns) {
-                column.type = AttributeType.resolve(column.kinds);
-                Boolean storedAsList = shapes.isList(column.name);
-                if (storedAsList != null && storedAsList != column.type.isList()) {
-                    column.type = storedAsList ? AttributeType.VARCHAR_LIST : AttributeType.VARCHAR;
-                }
-                column.vector = switch (column.type) {
-                    case BOOLEAN -> new BitVector(column.name, allocator);
-                    case BIGINT -> new BigIntVector(column.name, allocator);
-                    case DOUBLE -> new Float8Vector(column.name, allocator);
-                    default -> new VarCharVector(column.name, allocator);
-                };
+                column.type = AttributeType.inFile(column.name, column.kinds, shapes);
+                column.vector = column.type.newVector(column.name, allocator);
             }
             return columns;
         }
@@ -280,13 +271,7 @@ final class SpanRefBatchBuilder {
                 case DOUBLE -> ((Float8Vector) vector).setSafe(row,
                         value.hasIntValue() ? (double) value.getIntValue() : value.getDoubleValue());
                 case VARCHAR -> SpanRefBatchBuilder.set((VarCharVector) vector, row, AttributeValues.toText(value));
-                default -> SpanRefBatchBuilder.set((VarCharVector) vector, row, value.hasArrayValue()
-                        ? AttributeValues.toJson(value)
-                        : AttributeValues.render(g -> {
-                            g.writeStartArray();
-                            g.writeString(AttributeValues.toText(value));
-                            g.writeEndArray();
-                        }));
+                default -> SpanRefBatchBuilder.set((VarCharVector) vector, row, AttributeText.listJson(value));
             }
         }
     }
