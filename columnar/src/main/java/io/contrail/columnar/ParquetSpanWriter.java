@@ -105,7 +105,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
             names[i] = spans.get(i).span().getName();
             starts[i] = spans.get(i).span().getStartTimeUnixNano();
         }
-        int[] rowOf = SpanSchema.storedOrder(services, names, starts);
+        int[] rowOf = StoredOrder.rowOf(services, names, starts);
         int[] order = new int[n];
         for (int i = 0; i < n; i++) {
             order[rowOf[i]] = i;

@@ -3,21 +3,13 @@ package io.contrail.columnar;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.InstrumentationScope;
-import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The spans of one request (or of one recovered log record) as columns: primitive arrays for the
@@ -97,9 +89,9 @@ public final class SpanChunk {
         this.resourceAttributes = resourceAttributes;
     }
 
-    /** The same chunk a decoder makes of these spans ({@link SpanChunkBuilder#fromTraces}). */
+    /** The same chunk a decoder makes of these spans ({@link OtlpToChunk}). */
     public static SpanChunk fromTraces(TracesData traces) {
-        return SpanChunkBuilder.fromTraces(traces);
+        return OtlpToChunk.fromTraces(traces);
     }
 
     public int spanCount() {
@@ -241,52 +233,12 @@ public final class SpanChunk {
      * What a chunk does not keep is not there: scope attributes, schema URLs and unknown fields.
      */
     public TracesData toTraces(int[] rows) {
-        Map<Integer, Map<Integer, ScopeSpans.Builder>> byResource = new LinkedHashMap<>();
-        List<List<Slot>> spanSlots = slotsByOwner(spanAttributes, spanCount);
-        List<List<Slot>> resourceSlots = slotsByOwner(resourceAttributes, resourceCount());
-        for (int row : rows) {
-            ScopeSpans.Builder scope = byResource.computeIfAbsent(resourceOf[row], r -> new LinkedHashMap<>())
-                    .computeIfAbsent(scopeOf[row], this::scopeSpans);
-            scope.addSpans(span(row, spanSlots.get(row)));
-        }
-        TracesData.Builder traces = TracesData.newBuilder();
-        byResource.forEach((resource, scopes) -> {
-            Resource.Builder r = Resource.newBuilder()
-                    .setDroppedAttributesCount(resourceDroppedAttributes[resource]);
-            for (Slot slot : resourceSlots.get(resource)) {
-                r.addAttributes(slot.keyValue());
-            }
-            ResourceSpans.Builder resourceSpans = ResourceSpans.newBuilder().setResource(r);
-            scopes.values().forEach(resourceSpans::addScopeSpans);
-            traces.addResourceSpans(resourceSpans);
-        });
-        return traces.build();
+        return ChunkToOtlp.toTraces(this, rows);
     }
 
     /** The spans at {@code rows} as {@link SpanRef}s with {@code weights}, in that order (the Parquet writer's and the quarantine's form). */
     List<SpanRef> toRefs(int[] rows, double[] weights) {
-        List<List<Slot>> spanSlots = slotsByOwner(spanAttributes, spanCount);
-        List<List<Slot>> resourceSlots = slotsByOwner(resourceAttributes, resourceCount());
-        Resource[] resources = new Resource[resourceCount()];
-        InstrumentationScope[] scopes = new InstrumentationScope[scopeNames.length];
-        List<SpanRef> refs = new ArrayList<>(rows.length);
-        for (int i = 0; i < rows.length; i++) {
-            int row = rows[i];
-            int r = resourceOf[row];
-            if (resources[r] == null) {
-                Resource.Builder resource = Resource.newBuilder().setDroppedAttributesCount(resourceDroppedAttributes[r]);
-                for (Slot slot : resourceSlots.get(r)) {
-                    resource.addAttributes(slot.keyValue());
-                }
-                resources[r] = resource.build();
-            }
-            int s = scopeOf[row];
-            if (scopes[s] == null) {
-                scopes[s] = scope(s);
-            }
-            refs.add(new SpanRef(resources[r], scopes[s], span(row, spanSlots.get(row)), weights[i]));
-        }
-        return refs;
+        return ChunkToOtlp.toRefs(this, rows, weights);
     }
 
     /**
@@ -311,100 +263,6 @@ public final class SpanChunk {
             throw new IllegalStateException("a chunk's events and links do not decode", e);
         }
         return true;
-    }
-
-    private ScopeSpans.Builder scopeSpans(int scope) {
-        ScopeSpans.Builder scopeSpans = ScopeSpans.newBuilder();
-        if (scopeNames[scope] != null || scopeVersions[scope] != null) {
-            scopeSpans.setScope(scope(scope));
-        }
-        return scopeSpans;
-    }
-
-    private InstrumentationScope scope(int scope) {
-        InstrumentationScope.Builder builder = InstrumentationScope.newBuilder();
-        if (scopeNames[scope] != null) {
-            builder.setName(scopeNames[scope]);
-        }
-        if (scopeVersions[scope] != null) {
-            builder.setVersion(scopeVersions[scope]);
-        }
-        return builder.build();
-    }
-
-    private Span span(int row, List<Slot> attributes) {
-        Span.Builder span = Span.newBuilder()
-                .setTraceId(ByteString.copyFrom(traceIds.data(), traceIds.start(row), traceIds.length(row)))
-                .setSpanId(ByteString.copyFrom(spanIds.data(), spanIds.start(row), spanIds.length(row)))
-                .setParentSpanId(ByteString.copyFrom(parentSpanIds.data(), parentSpanIds.start(row),
-                        parentSpanIds.length(row)))
-                .setTraceState(traceStates.string(row))
-                .setFlags(flags[row])
-                .setName(names.string(row))
-                .setKindValue(kinds[row])
-                .setStartTimeUnixNano(startTimes[row])
-                .setEndTimeUnixNano(endTimes[row])
-                .setDroppedAttributesCount(droppedAttributes[row])
-                .setDroppedEventsCount(droppedEvents[row])
-                .setDroppedLinksCount(droppedLinks[row]);
-        // Always present: an absent status and an empty one mean the same (UNSET), and a chunk keeps no difference.
-        span.setStatus(Status.newBuilder().setCodeValue(statusCodes[row]).setMessage(statusMessages.string(row)));
-        for (Slot slot : attributes) {
-            span.addAttributes(slot.keyValue());
-        }
-        if (!nested.isEmpty(row)) {
-            try {
-                span.mergeFrom(ByteString.copyFrom(nested.data(), nested.start(row), nested.length(row)));
-            } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException("a chunk's events and links do not decode", e);
-            }
-        }
-        return span.build();
-    }
-
-    /** One attribute value placed back at its position in its owner's attribute list. */
-    private record Slot(AttributeColumn column, int value) {
-        KeyValue keyValue() {
-            KeyValue.Builder keyValue = KeyValue.newBuilder().setKey(column.key());
-            return column.kind(value) == 0 ? keyValue.build() : keyValue.setValue(column.value(value)).build();
-        }
-    }
-
-    private static List<List<Slot>> slotsByOwner(List<AttributeColumn> columns, int owners) {
-        List<List<Slot>> slots = new ArrayList<>(owners);
-        for (int i = 0; i < owners; i++) {
-            slots.add(new ArrayList<>(0));
-        }
-        for (AttributeColumn column : columns) {
-            for (int i = 0; i < column.size(); i++) {
-                slots.get(column.owner(i)).add(new Slot(column, i));
-            }
-        }
-        for (List<Slot> owned : slots) {
-            owned.sort(Comparator.comparingInt(slot -> slot.column().ordinal(slot.value())));
-        }
-        return slots;
-    }
-
-    /** The kind of one attribute value; 0 when it holds none. */
-    public static int kindOf(AnyValue value) {
-        return switch (value.getValueCase()) {
-            case BOOL_VALUE -> K_BOOL;
-            case INT_VALUE -> K_INT;
-            case DOUBLE_VALUE -> K_DOUBLE;
-            case STRING_VALUE -> K_STRING;
-            case ARRAY_VALUE -> arrayKind(value.getArrayValue().getValuesList());
-            case VALUE_NOT_SET -> 0;
-            default -> K_OTHER;
-        };
-    }
-
-    private static int arrayKind(List<AnyValue> values) {
-        int elements = 0;
-        for (AnyValue value : values) {
-            elements |= elementKind(value.getValueCase().getNumber());
-        }
-        return arrayKindOf(elements, values.size());
     }
 
     /**

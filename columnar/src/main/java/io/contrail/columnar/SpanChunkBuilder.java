@@ -1,11 +1,5 @@
 package io.contrail.columnar;
 
-import com.google.protobuf.ByteString;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.trace.v1.ResourceSpans;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 
 import java.nio.charset.StandardCharsets;
@@ -52,18 +46,18 @@ public final class SpanChunkBuilder {
     private boolean inResource;
     private int scope = -1;
 
-    private final KeyTable keys = new KeyTable();
+    private final AttributeKeyTable keys = new AttributeKeyTable();
     private final int serviceNameKey;
-    private ColumnBuilder[] spanColumns = new ColumnBuilder[16];
-    private ColumnBuilder[] resourceColumns = new ColumnBuilder[16];
-    private final List<ColumnBuilder> spanColumnOrder = new ArrayList<>();
-    private final List<ColumnBuilder> resourceColumnOrder = new ArrayList<>();
+    private AttributeColumnBuilder[] spanColumns = new AttributeColumnBuilder[16];
+    private AttributeColumnBuilder[] resourceColumns = new AttributeColumnBuilder[16];
+    private final List<AttributeColumnBuilder> spanColumnOrder = new ArrayList<>();
+    private final List<AttributeColumnBuilder> resourceColumnOrder = new ArrayList<>();
 
     // The span being decoded.
     private boolean inSpan;
     private int spanOrdinal;
     private int resourceOrdinal;
-    private final List<ColumnBuilder> touched = new ArrayList<>();
+    private final List<AttributeColumnBuilder> touched = new ArrayList<>();
 
     public SpanChunkBuilder() {
         this(64);
@@ -227,7 +221,7 @@ public final class SpanChunkBuilder {
     public void attribute(int key, int kind, long bits, byte[] b, int off, int len) {
         boolean hasBytes = kind >= SpanChunk.K_STRING;
         if (inSpan) {
-            ColumnBuilder column = spanColumns.length > key ? spanColumns[key] : null;
+            AttributeColumnBuilder column = spanColumns.length > key ? spanColumns[key] : null;
             if (column == null) {
                 column = newColumn(key, true);
             }
@@ -235,7 +229,7 @@ public final class SpanChunkBuilder {
             touched.add(column);
         } else {
             int owner = currentResource();
-            ColumnBuilder column = resourceColumns.length > key ? resourceColumns[key] : null;
+            AttributeColumnBuilder column = resourceColumns.length > key ? resourceColumns[key] : null;
             if (column == null) {
                 column = newColumn(key, false);
             }
@@ -247,8 +241,8 @@ public final class SpanChunkBuilder {
         }
     }
 
-    private ColumnBuilder newColumn(int key, boolean span) {
-        ColumnBuilder column = new ColumnBuilder(keys.name(key));
+    private AttributeColumnBuilder newColumn(int key, boolean span) {
+        AttributeColumnBuilder column = new AttributeColumnBuilder(keys.name(key));
         if (span) {
             if (key >= spanColumns.length) {
                 spanColumns = Arrays.copyOf(spanColumns, Math.max(key + 1, 2 * spanColumns.length));
@@ -289,7 +283,7 @@ public final class SpanChunkBuilder {
                 statusMessages, nested)) {
             column.truncate(Math.min(row, column.size()));
         }
-        for (ColumnBuilder column : touched) {
+        for (AttributeColumnBuilder column : touched) {
             column.dropOwner(row);
         }
         touched.clear();
@@ -321,9 +315,9 @@ public final class SpanChunkBuilder {
                 built(spanColumnOrder), built(resourceColumnOrder));
     }
 
-    private static List<SpanChunk.AttributeColumn> built(List<ColumnBuilder> columns) {
+    private static List<SpanChunk.AttributeColumn> built(List<AttributeColumnBuilder> columns) {
         List<SpanChunk.AttributeColumn> built = new ArrayList<>(columns.size());
-        for (ColumnBuilder column : columns) {
+        for (AttributeColumnBuilder column : columns) {
             if (column.size > 0) {
                 built.add(column.build());
             }
@@ -358,195 +352,8 @@ public final class SpanChunkBuilder {
         }
     }
 
-    /** The values of one key of one family, growing. */
-    private static final class ColumnBuilder {
-        final String key;
-        int size;
-        int[] owners = new int[8];
-        int[] ordinals = new int[8];
-        int[] kinds = new int[8];
-        long[] bits = new long[8];
-        final ByteColumn.Builder bytes = new ByteColumn.Builder(8, 64);
-
-        ColumnBuilder(String key) {
-            this.key = key;
-        }
-
-        void add(int owner, int ordinal, int kind, long value, byte[] b, int off, int len) {
-            if (size == owners.length) {
-                int n = 2 * size;
-                owners = Arrays.copyOf(owners, n);
-                ordinals = Arrays.copyOf(ordinals, n);
-                kinds = Arrays.copyOf(kinds, n);
-                bits = Arrays.copyOf(bits, n);
-            }
-            owners[size] = owner;
-            ordinals[size] = ordinal;
-            kinds[size] = kind;
-            bits[size] = value;
-            if (len > 0) {
-                bytes.add(b, off, len);
-            } else {
-                bytes.addEmpty();
-            }
-            size++;
-        }
-
-        void dropOwner(int owner) {
-            while (size > 0 && owners[size - 1] == owner) {
-                size--;
-            }
-            bytes.truncate(size);
-        }
-
-        SpanChunk.AttributeColumn build() {
-            return new SpanChunk.AttributeColumn(key, size, Arrays.copyOf(owners, size), Arrays.copyOf(ordinals, size),
-                    Arrays.copyOf(kinds, size), Arrays.copyOf(bits, size), bytes.build());
-        }
-    }
-
-    /** Attribute keys by their UTF-8 bytes: open addressing over byte ranges, so a known key costs no String. */
-    private static final class KeyTable {
-        private byte[][] keyBytes = new byte[64][];
-        private int[] ids = new int[64];
-        private final List<String> names = new ArrayList<>();
-
-        int intern(byte[] b, int off, int len) {
-            int hash = 1;
-            for (int i = off; i < off + len; i++) {
-                hash = 31 * hash + b[i];
-            }
-            int mask = keyBytes.length - 1;
-            for (int slot = mix(hash) & mask; ; slot = (slot + 1) & mask) {
-                byte[] known = keyBytes[slot];
-                if (known == null) {
-                    byte[] copy = Arrays.copyOfRange(b, off, off + len);
-                    keyBytes[slot] = copy;
-                    ids[slot] = names.size();
-                    names.add(new String(copy, StandardCharsets.UTF_8));
-                    if (2 * names.size() > keyBytes.length) {
-                        grow();
-                    }
-                    return names.size() - 1;
-                }
-                if (Arrays.equals(known, 0, known.length, b, off, off + len)) {
-                    return ids[slot];
-                }
-            }
-        }
-
-        String name(int id) {
-            return names.get(id);
-        }
-
-        private static int mix(int hash) {
-            return hash ^ (hash >>> 16);
-        }
-
-        private void grow() {
-            byte[][] oldKeys = keyBytes;
-            int[] oldIds = ids;
-            keyBytes = new byte[oldKeys.length * 2][];
-            ids = new int[oldKeys.length * 2];
-            int mask = keyBytes.length - 1;
-            for (int i = 0; i < oldKeys.length; i++) {
-                byte[] known = oldKeys[i];
-                if (known == null) {
-                    continue;
-                }
-                int hash = 1;
-                for (byte value : known) {
-                    hash = 31 * hash + value;
-                }
-                int slot = mix(hash) & mask;
-                while (keyBytes[slot] != null) {
-                    slot = (slot + 1) & mask;
-                }
-                keyBytes[slot] = known;
-                ids[slot] = oldIds[i];
-            }
-        }
-    }
-
-    /** The chunk a decoder makes of these spans: every span of {@code traces}, in order. */
+    /** The chunk a decoder makes of these spans: every span of {@code traces}, in order ({@link OtlpToChunk}). */
     public static SpanChunk fromTraces(TracesData traces) {
-        int expected = 0;
-        for (ResourceSpans resourceSpans : traces.getResourceSpansList()) {
-            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
-                expected += scopeSpans.getSpansCount();
-            }
-        }
-        SpanChunkBuilder builder = new SpanChunkBuilder(expected);
-        for (ResourceSpans resourceSpans : traces.getResourceSpansList()) {
-            builder.beginResource();
-            builder.resourceDroppedAttributesCount(resourceSpans.getResource().getDroppedAttributesCount());
-            builder.attributes(resourceSpans.getResource().getAttributesList());
-            builder.endResource();
-            for (ScopeSpans scopeSpans : resourceSpans.getScopeSpansList()) {
-                builder.scope(scopeSpans.getScope().getName(), scopeSpans.getScope().getVersion());
-                for (Span span : scopeSpans.getSpansList()) {
-                    builder.add(span);
-                }
-            }
-        }
-        return builder.build();
-    }
-
-    private void add(Span span) {
-        beginSpan();
-        bytes(span.getTraceId(), this::traceId);
-        bytes(span.getSpanId(), this::spanId);
-        bytes(span.getParentSpanId(), this::parentSpanId);
-        bytes(span.getTraceStateBytes(), this::traceState);
-        bytes(span.getNameBytes(), this::name);
-        flags(span.getFlags());
-        kind(span.getKindValue());
-        startTimeUnixNano(span.getStartTimeUnixNano());
-        endTimeUnixNano(span.getEndTimeUnixNano());
-        byte[] message = span.getStatus().getMessageBytes().toByteArray();
-        status(span.getStatus().getCodeValue(), message, 0, message.length);
-        droppedAttributesCount(span.getDroppedAttributesCount());
-        droppedEventsCount(span.getDroppedEventsCount());
-        droppedLinksCount(span.getDroppedLinksCount());
-        attributes(span.getAttributesList());
-        if (span.getEventsCount() > 0 || span.getLinksCount() > 0) {
-            byte[] eventsAndLinks = Span.newBuilder().addAllEvents(span.getEventsList())
-                    .addAllLinks(span.getLinksList()).build().toByteArray();
-            nested(eventsAndLinks, 0, eventsAndLinks.length);
-        }
-        commitSpan();
-    }
-
-    private interface BytesField {
-        void set(byte[] b, int off, int len);
-    }
-
-    private static void bytes(ByteString value, BytesField field) {
-        byte[] b = value.toByteArray();
-        field.set(b, 0, b.length);
-    }
-
-    private void attributes(List<KeyValue> attributes) {
-        for (KeyValue kv : attributes) {
-            byte[] keyBytes = kv.getKeyBytes().toByteArray();
-            int key = key(keyBytes, 0, keyBytes.length);
-            AnyValue value = kv.getValue();
-            int kind = SpanChunk.kindOf(value);
-            switch (kind) {
-                case 0 -> attribute(key, 0, 0, null, 0, 0);
-                case SpanChunk.K_BOOL -> attribute(key, kind, value.getBoolValue() ? 1 : 0, null, 0, 0);
-                case SpanChunk.K_INT -> attribute(key, kind, value.getIntValue(), null, 0, 0);
-                case SpanChunk.K_DOUBLE -> attribute(key, kind, Double.doubleToRawLongBits(value.getDoubleValue()),
-                        null, 0, 0);
-                case SpanChunk.K_STRING -> {
-                    byte[] text = value.getStringValueBytes().toByteArray();
-                    attribute(key, kind, 0, text, 0, text.length);
-                }
-                default -> {
-                    byte[] encoded = value.toByteArray();
-                    attribute(key, kind, 0, encoded, 0, encoded.length);
-                }
-            }
-        }
+        return OtlpToChunk.fromTraces(traces);
     }
 }

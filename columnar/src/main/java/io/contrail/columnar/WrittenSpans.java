@@ -10,7 +10,7 @@ final class WrittenSpans {
 
     static String key(Span span) {
         return key(ArrowSpanBatch.hex(span.getTraceId()), ArrowSpanBatch.hex(span.getSpanId()),
-                ArrowSpanBatch.kindName(span.getKind()));
+                SpanSchema.kindName(span.getKindValue()));
     }
 
     /** The key of a chunk's row. */
@@ -19,8 +19,7 @@ final class WrittenSpans {
         ByteColumn spans = chunk.spanIds();
         return key(traces.isEmpty(row) ? null : java.util.HexFormat.of().formatHex(traces.data(), traces.start(row), traces.end(row)),
                 spans.isEmpty(row) ? null : java.util.HexFormat.of().formatHex(spans.data(), spans.start(row), spans.end(row)),
-                ArrowSpanBatch.kindName(Span.SpanKind.forNumber(chunk.kind(row)) == null
-                        ? Span.SpanKind.SPAN_KIND_UNSPECIFIED : Span.SpanKind.forNumber(chunk.kind(row))));
+                SpanSchema.kindName(chunk.kind(row)));
     }
 
     /** The key of a row as written: the {@code trace_id}, {@code span_id} and {@code kind} columns. */

@@ -60,7 +60,7 @@ public final class ZipkinVocabulary {
     private static final Map<String, String> ZIPKIN_KINDS = new HashMap<>();
 
     static {
-        OTLP_KINDS.forEach((zipkin, otlp) -> ZIPKIN_KINDS.put(ArrowSpanBatch.kindName(otlp), zipkin));
+        OTLP_KINDS.forEach((zipkin, otlp) -> ZIPKIN_KINDS.put(SpanSchema.kindName(otlp.getNumber()), zipkin));
     }
 
     private ZipkinVocabulary() {

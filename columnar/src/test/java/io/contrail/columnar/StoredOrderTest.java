@@ -9,7 +9,7 @@ import java.util.Random;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@link SpanSchema#storedOrder} puts rows in {@link SpanSchema#STORED_ORDER} — service, name, start, then the order
+ * {@link StoredOrder#rowOf} puts rows in {@link SpanSchema#STORED_ORDER} — service, name, start, then the order
  * they came — whether a group's starts lie close together (its packed sort) or decades apart (its fallback).
  */
 class StoredOrderTest {
@@ -32,7 +32,7 @@ class StoredOrderTest {
             Arrays.sort(expected, Comparator.<Integer, String>comparing(i -> services[i]).thenComparing(i -> names[i])
                     .thenComparingLong(i -> starts[i]).thenComparingInt(i -> i));
 
-            int[] rowOf = SpanSchema.storedOrder(services, names, starts);
+            int[] rowOf = StoredOrder.rowOf(services, names, starts);
             Integer[] actual = new Integer[n];
             for (int i = 0; i < n; i++) {
                 actual[rowOf[i]] = i;

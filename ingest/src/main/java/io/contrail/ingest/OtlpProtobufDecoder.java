@@ -6,10 +6,9 @@ import static io.contrail.columnar.SpanChunk.K_DOUBLE;
 import static io.contrail.columnar.SpanChunk.K_INT;
 import static io.contrail.columnar.SpanChunk.K_OTHER;
 import static io.contrail.columnar.SpanChunk.K_STRING;
+import static io.contrail.ingest.OtlpWireTags.*;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.WireFormat;
 import io.contrail.columnar.SpanChunk;
 import io.contrail.columnar.SpanChunkBuilder;
@@ -36,104 +35,15 @@ import java.util.List;
  * own, and a refused body is parsed again so that the 400 carries protobuf's reason.
  *
  * <p>Stateless and thread-safe: each call decodes with a decoder and a chunk builder of its own.
+ *
+ * <p>Over 400 lines on purpose: it is one state machine that reads the wire in one pass, its read methods
+ * sharing the span, resource and value state; split, that state would be handed between classes per field. The
+ * tags are in {@link OtlpWireTags}, protobuf's skipping rules in {@link ProtobufWire}, the span's slices in
+ * {@link SpanFields}.
  */
 public final class OtlpProtobufDecoder {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OtlpProtobufDecoder.class);
-
-    /** CodedInputStream's default recursion limit, which {@code parseFrom} applies to message and group nesting. */
-    private static final int MAX_NESTING_DEPTH = 100;
-
-    private static final int TRACE_ID_BYTES = 16;
-    private static final int SPAN_ID_BYTES = 8;
-
-    private static final int VARINT = WireFormat.WIRETYPE_VARINT;
-    private static final int I64 = WireFormat.WIRETYPE_FIXED64;
-    private static final int LEN = WireFormat.WIRETYPE_LENGTH_DELIMITED;
-    private static final int I32 = WireFormat.WIRETYPE_FIXED32;
-
-    // Tags (field number << 3 | wire type) of the OTLP trace protos. Whole tags are matched: protobuf
-    // takes a known field number with another wire type for an unknown field.
-    private static final int REQUEST_RESOURCE_SPANS = 1 << 3 | LEN;
-
-    private static final int RESOURCE_SPANS_RESOURCE = 1 << 3 | LEN;
-    private static final int RESOURCE_SPANS_SCOPE_SPANS = 2 << 3 | LEN;
-    private static final int RESOURCE_SPANS_SCHEMA_URL = 3 << 3 | LEN;
-
-    private static final int RESOURCE_ATTRIBUTES = 1 << 3 | LEN;
-    private static final int RESOURCE_DROPPED_ATTRIBUTES_COUNT = 2 << 3 | VARINT;
-    private static final int RESOURCE_ENTITY_REFS = 3 << 3 | LEN;
-
-    private static final int ENTITY_REF_SCHEMA_URL = 1 << 3 | LEN;
-    private static final int ENTITY_REF_TYPE = 2 << 3 | LEN;
-    private static final int ENTITY_REF_ID_KEYS = 3 << 3 | LEN;
-    private static final int ENTITY_REF_DESCRIPTION_KEYS = 4 << 3 | LEN;
-
-    private static final int SCOPE_SPANS_SCOPE = 1 << 3 | LEN;
-    private static final int SCOPE_SPANS_SPANS = 2 << 3 | LEN;
-    private static final int SCOPE_SPANS_SCHEMA_URL = 3 << 3 | LEN;
-
-    private static final int SCOPE_NAME = 1 << 3 | LEN;
-    private static final int SCOPE_VERSION = 2 << 3 | LEN;
-    private static final int SCOPE_ATTRIBUTES = 3 << 3 | LEN;
-    private static final int SCOPE_DROPPED_ATTRIBUTES_COUNT = 4 << 3 | VARINT;
-
-    private static final int SPAN_TRACE_ID = 1 << 3 | LEN;
-    private static final int SPAN_SPAN_ID = 2 << 3 | LEN;
-    private static final int SPAN_TRACE_STATE = 3 << 3 | LEN;
-    private static final int SPAN_PARENT_SPAN_ID = 4 << 3 | LEN;
-    private static final int SPAN_NAME = 5 << 3 | LEN;
-    private static final int SPAN_KIND = 6 << 3 | VARINT;
-    private static final int SPAN_START_TIME_UNIX_NANO = 7 << 3 | I64;
-    private static final int SPAN_END_TIME_UNIX_NANO = 8 << 3 | I64;
-    private static final int SPAN_ATTRIBUTES = 9 << 3 | LEN;
-    private static final int SPAN_DROPPED_ATTRIBUTES_COUNT = 10 << 3 | VARINT;
-    private static final int SPAN_EVENTS = 11 << 3 | LEN;
-    private static final int SPAN_DROPPED_EVENTS_COUNT = 12 << 3 | VARINT;
-    private static final int SPAN_LINKS = 13 << 3 | LEN;
-    private static final int SPAN_DROPPED_LINKS_COUNT = 14 << 3 | VARINT;
-    private static final int SPAN_STATUS = 15 << 3 | LEN;
-    private static final int SPAN_FLAGS = 16 << 3 | I32;
-
-    private static final int EVENT_TIME_UNIX_NANO = 1 << 3 | I64;
-    private static final int EVENT_NAME = 2 << 3 | LEN;
-    private static final int EVENT_ATTRIBUTES = 3 << 3 | LEN;
-    private static final int EVENT_DROPPED_ATTRIBUTES_COUNT = 4 << 3 | VARINT;
-
-    private static final int LINK_TRACE_ID = 1 << 3 | LEN;
-    private static final int LINK_SPAN_ID = 2 << 3 | LEN;
-    private static final int LINK_TRACE_STATE = 3 << 3 | LEN;
-    private static final int LINK_ATTRIBUTES = 4 << 3 | LEN;
-    private static final int LINK_DROPPED_ATTRIBUTES_COUNT = 5 << 3 | VARINT;
-    private static final int LINK_FLAGS = 6 << 3 | I32;
-
-    private static final int STATUS_MESSAGE = 2 << 3 | LEN;
-    private static final int STATUS_CODE = 3 << 3 | VARINT;
-
-    private static final int KEY_VALUE_KEY = 1 << 3 | LEN;
-    private static final int KEY_VALUE_VALUE = 2 << 3 | LEN;
-    private static final int KEY_VALUE_KEY_STRINDEX = 3 << 3 | VARINT;
-
-    private static final int ANY_VALUE_STRING = 1 << 3 | LEN;
-    private static final int ANY_VALUE_BOOL = 2 << 3 | VARINT;
-    private static final int ANY_VALUE_INT = 3 << 3 | VARINT;
-    private static final int ANY_VALUE_DOUBLE = 4 << 3 | I64;
-    private static final int ANY_VALUE_ARRAY = 5 << 3 | LEN;
-    private static final int ANY_VALUE_KVLIST = 6 << 3 | LEN;
-    private static final int ANY_VALUE_BYTES = 7 << 3 | LEN;
-    private static final int ANY_VALUE_STRING_STRINDEX = 8 << 3 | VARINT;
-
-    private static final int ARRAY_VALUE_VALUES = 1 << 3 | LEN;
-    private static final int KEY_VALUE_LIST_VALUES = 1 << 3 | LEN;
-
-    // How deep each message's fields are nested, counted as protobuf counts: the request's own are at 0.
-    private static final int RESOURCE_SPANS_DEPTH = 1;
-    private static final int RESOURCE_DEPTH = 2;
-    private static final int SCOPE_SPANS_DEPTH = 2;
-    private static final int SCOPE_DEPTH = 3;
-    private static final int SPAN_DEPTH = 3;
-    /** The fields of an event, a link, the status and a span attribute. */
-    private static final int SPAN_PART_DEPTH = 4;
 
     private final byte[] body;
     private final SpanChunkBuilder chunk = new SpanChunkBuilder();
@@ -194,11 +104,11 @@ public final class OtlpProtobufDecoder {
         int resource = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == REQUEST_RESOURCE_SPANS) {
-                int limit = enterMessage(in, 0);
+                int limit = ProtobufWire.enterMessage(in, 0);
                 readResourceSpans(in, resource++);
                 in.popLimit(limit);
             } else {
-                skipField(in, tag, 0);
+                ProtobufWire.skipField(in, tag, 0);
             }
         }
     }
@@ -211,12 +121,12 @@ public final class OtlpProtobufDecoder {
         int scope = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == RESOURCE_SPANS_SCOPE_SPANS) {
-                int limit = enterMessage(in, RESOURCE_SPANS_DEPTH);
+                int limit = ProtobufWire.enterMessage(in, RESOURCE_SPANS_DEPTH);
                 readScopeSpans(in, resource, scope++);
                 in.popLimit(limit);
             } else {
                 // The resource and the schema URL are read (and checked) already.
-                skipField(in, tag, RESOURCE_SPANS_DEPTH);
+                ProtobufWire.skipField(in, tag, RESOURCE_SPANS_DEPTH);
             }
         }
     }
@@ -234,12 +144,12 @@ public final class OtlpProtobufDecoder {
             switch (tag) {
                 case RESOURCE_SPANS_RESOURCE -> {
                     // Given twice, a message field is merged: the second's fields continue the first's.
-                    int limit = enterMessage(in, RESOURCE_SPANS_DEPTH);
+                    int limit = ProtobufWire.enterMessage(in, RESOURCE_SPANS_DEPTH);
                     readResourceFields(in);
                     in.popLimit(limit);
                 }
-                case RESOURCE_SPANS_SCHEMA_URL -> readUtf8(in, body);
-                default -> skipField(in, tag, RESOURCE_SPANS_DEPTH);
+                case RESOURCE_SPANS_SCHEMA_URL -> ProtobufWire.readUtf8(in, body);
+                default -> ProtobufWire.skipField(in, tag, RESOURCE_SPANS_DEPTH);
             }
         }
         chunk.resourceDroppedAttributesCount(resourceDroppedAttributesCount);
@@ -253,18 +163,18 @@ public final class OtlpProtobufDecoder {
                 case RESOURCE_ATTRIBUTES -> resourceKeysStorable &= readAttribute(in, body, RESOURCE_DEPTH, true);
                 case RESOURCE_DROPPED_ATTRIBUTES_COUNT -> resourceDroppedAttributesCount = in.readUInt32();
                 case RESOURCE_ENTITY_REFS -> readEntityRef(in);
-                default -> skipField(in, tag, RESOURCE_DEPTH);
+                default -> ProtobufWire.skipField(in, tag, RESOURCE_DEPTH);
             }
         }
     }
 
     private void readEntityRef(CodedInputStream in) throws IOException {
-        int limit = enterMessage(in, RESOURCE_DEPTH);
+        int limit = ProtobufWire.enterMessage(in, RESOURCE_DEPTH);
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
                 case ENTITY_REF_SCHEMA_URL, ENTITY_REF_TYPE, ENTITY_REF_ID_KEYS, ENTITY_REF_DESCRIPTION_KEYS ->
-                        readUtf8(in, body);
-                default -> skipField(in, tag, RESOURCE_DEPTH + 1);
+                        ProtobufWire.readUtf8(in, body);
+                default -> ProtobufWire.skipField(in, tag, RESOURCE_DEPTH + 1);
             }
         }
         in.popLimit(limit);
@@ -278,7 +188,7 @@ public final class OtlpProtobufDecoder {
             if (tag == RESOURCE_SPANS_RESOURCE) {
                 resource.mergeFrom(in.readBytes());
             } else {
-                skipField(in, tag, RESOURCE_SPANS_DEPTH);
+                ProtobufWire.skipField(in, tag, RESOURCE_SPANS_DEPTH);
             }
         }
         return resource.build();
@@ -291,12 +201,12 @@ public final class OtlpProtobufDecoder {
         int index = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == SCOPE_SPANS_SPANS) {
-                int limit = enterMessage(in, SCOPE_SPANS_DEPTH);
+                int limit = ProtobufWire.enterMessage(in, SCOPE_SPANS_DEPTH);
                 readSpan(in, resource, scope, index++);
                 in.popLimit(limit);
             } else {
                 // The scope and the schema URL are read (and checked) already.
-                skipField(in, tag, SCOPE_SPANS_DEPTH);
+                ProtobufWire.skipField(in, tag, SCOPE_SPANS_DEPTH);
             }
         }
     }
@@ -310,28 +220,28 @@ public final class OtlpProtobufDecoder {
         int versionEnd = 0;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == SCOPE_SPANS_SCOPE) {
-                int limit = enterMessage(in, SCOPE_SPANS_DEPTH);
+                int limit = ProtobufWire.enterMessage(in, SCOPE_SPANS_DEPTH);
                 for (int field = in.readTag(); field != 0; field = in.readTag()) {
                     switch (field) {
                         case SCOPE_NAME -> {
-                            nameStart = readUtf8(in, body);
+                            nameStart = ProtobufWire.readUtf8(in, body);
                             nameEnd = in.getTotalBytesRead();
                         }
                         case SCOPE_VERSION -> {
-                            versionStart = readUtf8(in, body);
+                            versionStart = ProtobufWire.readUtf8(in, body);
                             versionEnd = in.getTotalBytesRead();
                         }
                         // The validator does not look at scope attribute keys.
                         case SCOPE_ATTRIBUTES -> readAttribute(in, body, SCOPE_DEPTH, false);
                         case SCOPE_DROPPED_ATTRIBUTES_COUNT -> in.readUInt32();
-                        default -> skipField(in, field, SCOPE_DEPTH);
+                        default -> ProtobufWire.skipField(in, field, SCOPE_DEPTH);
                     }
                 }
                 in.popLimit(limit);
             } else if (tag == SCOPE_SPANS_SCHEMA_URL) {
-                readUtf8(in, body);
+                ProtobufWire.readUtf8(in, body);
             } else {
-                skipField(in, tag, SCOPE_SPANS_DEPTH);
+                ProtobufWire.skipField(in, tag, SCOPE_SPANS_DEPTH);
             }
         }
         chunk.scope(new String(body, nameStart, nameEnd - nameStart, StandardCharsets.UTF_8),
@@ -347,23 +257,23 @@ public final class OtlpProtobufDecoder {
                 fieldStart = in.getTotalBytesRead(), tag = in.readTag()) {
             switch (tag) {
                 case SPAN_TRACE_ID -> {
-                    span.traceIdStart = readBytes(in);
+                    span.traceIdStart = ProtobufWire.readBytes(in);
                     span.traceIdEnd = in.getTotalBytesRead();
                 }
                 case SPAN_SPAN_ID -> {
-                    span.spanIdStart = readBytes(in);
+                    span.spanIdStart = ProtobufWire.readBytes(in);
                     span.spanIdEnd = in.getTotalBytesRead();
                 }
                 case SPAN_TRACE_STATE -> {
-                    span.traceStateStart = readUtf8(in, body);
+                    span.traceStateStart = ProtobufWire.readUtf8(in, body);
                     span.traceStateEnd = in.getTotalBytesRead();
                 }
                 case SPAN_PARENT_SPAN_ID -> {
-                    span.parentSpanIdStart = readBytes(in);
+                    span.parentSpanIdStart = ProtobufWire.readBytes(in);
                     span.parentSpanIdEnd = in.getTotalBytesRead();
                 }
                 case SPAN_NAME -> {
-                    span.nameStart = readUtf8(in, body);
+                    span.nameStart = ProtobufWire.readUtf8(in, body);
                     span.nameEnd = in.getTotalBytesRead();
                 }
                 case SPAN_KIND -> span.kind = in.readEnum();
@@ -383,7 +293,7 @@ public final class OtlpProtobufDecoder {
                 case SPAN_DROPPED_LINKS_COUNT -> span.droppedLinksCount = in.readUInt32();
                 case SPAN_STATUS -> readStatus(in);
                 case SPAN_FLAGS -> span.flags = in.readFixed32();
-                default -> skipField(in, tag, SPAN_DEPTH);
+                default -> ProtobufWire.skipField(in, tag, SPAN_DEPTH);
             }
         }
         if (resourceProblems.isEmpty() && span.isValid(body)) {
@@ -416,16 +326,16 @@ public final class OtlpProtobufDecoder {
 
     /** Reads an event ({@code in} at its length); false when its time or an attribute key cannot be stored. */
     private boolean readEvent(CodedInputStream in) throws IOException {
-        int limit = enterMessage(in, SPAN_DEPTH);
+        int limit = ProtobufWire.enterMessage(in, SPAN_DEPTH);
         long timeUnixNano = 0;
         boolean keysStorable = true;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
                 case EVENT_TIME_UNIX_NANO -> timeUnixNano = in.readFixed64();
-                case EVENT_NAME -> readUtf8(in, body);
+                case EVENT_NAME -> ProtobufWire.readUtf8(in, body);
                 case EVENT_ATTRIBUTES -> keysStorable &= readAttribute(in, body, SPAN_PART_DEPTH, false);
                 case EVENT_DROPPED_ATTRIBUTES_COUNT -> in.readUInt32();
-                default -> skipField(in, tag, SPAN_PART_DEPTH);
+                default -> ProtobufWire.skipField(in, tag, SPAN_PART_DEPTH);
             }
         }
         in.popLimit(limit);
@@ -434,16 +344,16 @@ public final class OtlpProtobufDecoder {
 
     /** Reads a link ({@code in} at its length); false when an attribute key cannot be stored. */
     private boolean readLink(CodedInputStream in) throws IOException {
-        int limit = enterMessage(in, SPAN_DEPTH);
+        int limit = ProtobufWire.enterMessage(in, SPAN_DEPTH);
         boolean keysStorable = true;
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
-                case LINK_TRACE_ID, LINK_SPAN_ID -> readBytes(in);
-                case LINK_TRACE_STATE -> readUtf8(in, body);
+                case LINK_TRACE_ID, LINK_SPAN_ID -> ProtobufWire.readBytes(in);
+                case LINK_TRACE_STATE -> ProtobufWire.readUtf8(in, body);
                 case LINK_ATTRIBUTES -> keysStorable &= readAttribute(in, body, SPAN_PART_DEPTH, false);
                 case LINK_DROPPED_ATTRIBUTES_COUNT -> in.readUInt32();
                 case LINK_FLAGS -> in.readFixed32();
-                default -> skipField(in, tag, SPAN_PART_DEPTH);
+                default -> ProtobufWire.skipField(in, tag, SPAN_PART_DEPTH);
             }
         }
         in.popLimit(limit);
@@ -452,15 +362,15 @@ public final class OtlpProtobufDecoder {
 
     /** Reads a status ({@code in} at its length) into the span; a second status continues the first. */
     private void readStatus(CodedInputStream in) throws IOException {
-        int limit = enterMessage(in, SPAN_DEPTH);
+        int limit = ProtobufWire.enterMessage(in, SPAN_DEPTH);
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
                 case STATUS_MESSAGE -> {
-                    span.statusMessageStart = readUtf8(in, body);
+                    span.statusMessageStart = ProtobufWire.readUtf8(in, body);
                     span.statusMessageEnd = in.getTotalBytesRead();
                 }
                 case STATUS_CODE -> span.statusCode = in.readEnum();
-                default -> skipField(in, tag, SPAN_PART_DEPTH);
+                default -> ProtobufWire.skipField(in, tag, SPAN_PART_DEPTH);
             }
         }
         in.popLimit(limit);
@@ -474,7 +384,7 @@ public final class OtlpProtobufDecoder {
      */
     private boolean readAttribute(CodedInputStream in, byte[] buffer, int depth, boolean toChunk)
             throws IOException {
-        int limit = enterMessage(in, depth);
+        int limit = ProtobufWire.enterMessage(in, depth);
         int keyStart = 0;
         int keyEnd = 0;
         int kind = 0;
@@ -488,11 +398,11 @@ public final class OtlpProtobufDecoder {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
                 case KEY_VALUE_KEY -> {
-                    keyStart = readUtf8(in, buffer);
+                    keyStart = ProtobufWire.readUtf8(in, buffer);
                     keyEnd = in.getTotalBytesRead();
                 }
                 case KEY_VALUE_VALUE -> {
-                    int valueLimit = enterMessage(in, depth + 1);
+                    int valueLimit = ProtobufWire.enterMessage(in, depth + 1);
                     int valueStart = in.getTotalBytesRead();
                     readValueBody(in, buffer, depth + 2);
                     in.popLimit(valueLimit);
@@ -512,7 +422,7 @@ public final class OtlpProtobufDecoder {
                     }
                 }
                 case KEY_VALUE_KEY_STRINDEX -> in.readInt32();
-                default -> skipField(in, tag, depth + 1);
+                default -> ProtobufWire.skipField(in, tag, depth + 1);
             }
         }
         in.popLimit(limit);
@@ -556,31 +466,31 @@ public final class OtlpProtobufDecoder {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
                 case ANY_VALUE_STRING -> {
-                    textStart = readUtf8(in, buffer);
+                    textStart = ProtobufWire.readUtf8(in, buffer);
                     textEnd = in.getTotalBytesRead();
                 }
                 case ANY_VALUE_BOOL -> bits = in.readBool() ? 1 : 0;
                 case ANY_VALUE_INT -> bits = in.readInt64();
                 case ANY_VALUE_DOUBLE -> bits = Double.doubleToRawLongBits(in.readDouble());
                 case ANY_VALUE_ARRAY -> {
-                    int limit = enterMessage(in, depth);
+                    int limit = ProtobufWire.enterMessage(in, depth);
                     for (int field = in.readTag(); field != 0; field = in.readTag()) {
                         if (field == ARRAY_VALUE_VALUES) {
-                            int elementLimit = enterMessage(in, depth + 1);
+                            int elementLimit = ProtobufWire.enterMessage(in, depth + 1);
                             elementKinds |= SpanChunk.elementKind(readValueBody(in, buffer, depth + 2));
                             elements++;
                             in.popLimit(elementLimit);
                         } else {
-                            skipField(in, field, depth + 1);
+                            ProtobufWire.skipField(in, field, depth + 1);
                         }
                     }
                     in.popLimit(limit);
                 }
                 case ANY_VALUE_KVLIST -> readKeyValueList(in, buffer, depth);
-                case ANY_VALUE_BYTES -> readBytes(in);
+                case ANY_VALUE_BYTES -> ProtobufWire.readBytes(in);
                 case ANY_VALUE_STRING_STRINDEX -> in.readInt32();
                 default -> {
-                    skipField(in, tag, depth);
+                    ProtobufWire.skipField(in, tag, depth);
                     continue;
                 }
             }
@@ -613,81 +523,15 @@ public final class OtlpProtobufDecoder {
 
     /** Reads a KeyValueList ({@code in} at its length): only checked, a chunk keeps it encoded. */
     private void readKeyValueList(CodedInputStream in, byte[] buffer, int depth) throws IOException {
-        int limit = enterMessage(in, depth);
+        int limit = ProtobufWire.enterMessage(in, depth);
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == KEY_VALUE_LIST_VALUES) {
                 readAttribute(in, buffer, depth + 1, false);
             } else {
-                skipField(in, tag, depth + 1);
+                ProtobufWire.skipField(in, tag, depth + 1);
             }
         }
         in.popLimit(limit);
-    }
-
-    /**
-     * Reads the length of a message field in a message at {@code depth} and limits {@code in} to it;
-     * returns the limit to restore. Refuses nesting deeper than protobuf allows.
-     */
-    private static int enterMessage(CodedInputStream in, int depth) throws IOException {
-        int length = in.readRawVarint32();
-        if (depth >= MAX_NESTING_DEPTH) {
-            throw new InvalidProtocolBufferException("Protocol message had too many levels of nesting.");
-        }
-        return in.pushLimit(length);
-    }
-
-    /**
-     * Skips an unknown field of a message (or group) at {@code depth}, reading it as protobuf reads
-     * an unknown field into the message's UnknownFieldSet: that reader, not CodedInputStream.skipField,
-     * decides what parseFrom accepts (it takes a varint of more than ten bytes, for one).
-     */
-    private static void skipField(CodedInputStream in, int tag, int depth) throws IOException {
-        switch (WireFormat.getTagWireType(tag)) {
-            case WireFormat.WIRETYPE_VARINT -> in.readInt64();
-            case WireFormat.WIRETYPE_FIXED64 -> in.readFixed64();
-            case WireFormat.WIRETYPE_LENGTH_DELIMITED -> readBytes(in);
-            case WireFormat.WIRETYPE_START_GROUP -> skipGroup(in, tag, depth);
-            case WireFormat.WIRETYPE_FIXED32 -> in.readFixed32();
-            // An end-group tag outside its group, or wire type 6 or 7.
-            default -> throw new InvalidProtocolBufferException("Protocol message tag had invalid wire type.");
-        }
-    }
-
-    /** Skips an unknown group, which protobuf nests like a message, up to its end-group tag. */
-    private static void skipGroup(CodedInputStream in, int startTag, int depth) throws IOException {
-        if (depth >= MAX_NESTING_DEPTH) {
-            throw new InvalidProtocolBufferException("Protocol message had too many levels of nesting.");
-        }
-        int endTag = startTag - WireFormat.WIRETYPE_START_GROUP + WireFormat.WIRETYPE_END_GROUP;
-        for (int tag = in.readTag(); tag != endTag; tag = in.readTag()) {
-            if (tag == 0 || WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_END_GROUP) {
-                throw new InvalidProtocolBufferException("Protocol message end-group tag did not match expected tag.");
-            }
-            skipField(in, tag, depth + 1);
-        }
-    }
-
-    /** Skips a bytes field's content ({@code in} at its length); returns where it starts, {@code in} is where it ends. */
-    private static int readBytes(CodedInputStream in) throws IOException {
-        int length = in.readRawVarint32();
-        int start = in.getTotalBytesRead();
-        in.skipRawBytes(length);
-        return start;
-    }
-
-    /** {@link #readBytes} for a string field, which protobuf requires to be UTF-8. */
-    private static int readUtf8(CodedInputStream in, byte[] buffer) throws IOException {
-        int start = readBytes(in);
-        int end = in.getTotalBytesRead();
-        for (int i = start; i < end; i++) {
-            if (buffer[i] < 0) {
-                if (!UnsafeByteOperations.unsafeWrap(buffer, i, end - i).isValidUtf8()) {
-                    throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
-                }
-                break;
-            }
-        }
-        return start;
     }
 
     /** A stream over the body from {@code start} to {@code end} whose offsets are the body's. */
@@ -695,81 +539,5 @@ public final class OtlpProtobufDecoder {
         CodedInputStream in = CodedInputStream.newInstance(body, 0, end);
         in.skipRawBytes(start);
         return in;
-    }
-
-    /** The fields of the span being read that the chunk keeps or the validator looks at; slices of the body. */
-    private static final class SpanFields {
-        int traceIdStart;
-        int traceIdEnd;
-        int spanIdStart;
-        int spanIdEnd;
-        int parentSpanIdStart;
-        int parentSpanIdEnd;
-        int traceStateStart;
-        int traceStateEnd;
-        int nameStart;
-        int nameEnd;
-        int statusMessageStart;
-        int statusMessageEnd;
-        int statusCode;
-        int kind;
-        int flags;
-        long startTimeUnixNano;
-        long endTimeUnixNano;
-        int droppedAttributesCount;
-        int droppedEventsCount;
-        int droppedLinksCount;
-        boolean keysStorable;
-        boolean eventsAndLinksStorable;
-
-        void clear() {
-            traceIdStart = traceIdEnd = spanIdStart = spanIdEnd = parentSpanIdStart = parentSpanIdEnd = 0;
-            traceStateStart = traceStateEnd = nameStart = nameEnd = statusMessageStart = statusMessageEnd = 0;
-            statusCode = kind = flags = 0;
-            startTimeUnixNano = endTimeUnixNano = 0;
-            droppedAttributesCount = droppedEventsCount = droppedLinksCount = 0;
-            keysStorable = eventsAndLinksStorable = true;
-        }
-
-        /** {@link SpanValidator#problemsOf(Span)} is empty: the same rules, without naming the problems. */
-        boolean isValid(byte[] body) {
-            int parentBytes = parentSpanIdEnd - parentSpanIdStart;
-            return isId(body, traceIdStart, traceIdEnd, TRACE_ID_BYTES)
-                    && isId(body, spanIdStart, spanIdEnd, SPAN_ID_BYTES)
-                    && (parentBytes == 0 || parentBytes == SPAN_ID_BYTES)
-                    && SpanSchema.isStorableTime(startTimeUnixNano)
-                    && SpanSchema.isStorableTime(endTimeUnixNano)
-                    && Long.compareUnsigned(endTimeUnixNano, startTimeUnixNano) >= 0
-                    && keysStorable
-                    && eventsAndLinksStorable;
-        }
-
-        private static boolean isId(byte[] body, int start, int end, int expectedBytes) {
-            if (end - start != expectedBytes) {
-                return false;
-            }
-            for (int i = start; i < end; i++) {
-                if (body[i] != 0) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        void writeTo(SpanChunkBuilder chunk, byte[] body) {
-            chunk.traceId(body, traceIdStart, traceIdEnd - traceIdStart);
-            chunk.spanId(body, spanIdStart, spanIdEnd - spanIdStart);
-            chunk.parentSpanId(body, parentSpanIdStart, parentSpanIdEnd - parentSpanIdStart);
-            chunk.traceState(body, traceStateStart, traceStateEnd - traceStateStart);
-            chunk.name(body, nameStart, nameEnd - nameStart);
-            chunk.flags(flags);
-            chunk.kind(kind);
-            chunk.startTimeUnixNano(startTimeUnixNano);
-            chunk.endTimeUnixNano(endTimeUnixNano);
-            chunk.status(statusCode, body, statusMessageStart, statusMessageEnd - statusMessageStart);
-            chunk.droppedAttributesCount(droppedAttributesCount);
-            chunk.droppedEventsCount(droppedEventsCount);
-            chunk.droppedLinksCount(droppedLinksCount);
-        }
     }
 }
