@@ -8,8 +8,9 @@ import java.util.Locale;
  * Admits exactly one read-only statement: SELECT (with or without WITH, VALUES, FROM-first) or
  * EXPLAIN of one.
  *
- * <p>The decision is made by DuckDB's own parser: {@code json_serialize_sql} parses the text and
- * serializes it only when every statement is a SELECT, reporting the statement count. String
+ * <p>The decision is made by DuckDB's own parser: {@code json_serialize_sql} parses the text (once, in the
+ * {@link StatementPipeline}'s parse stage) and serializes it only when every statement is a SELECT,
+ * reporting the statement count; the guard reads that tree. String
  * matching would be fooled by comments, quoting and the many statement forms; DuckDB's
  * configuration lock-down alone still allows COPY and ATTACH inside the data folder
  * (DESIGN.md). The only text handled here is a leading EXPLAIN [ANALYZE] keyword, whose remainder
