@@ -1,20 +1,16 @@
 package io.contrail.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Locale;
 
 /**
  * Admits exactly one read-only statement: SELECT (with or without WITH, VALUES, FROM-first) or
  * EXPLAIN of one.
  *
- * <p>The decision is made by DuckDB's own parser: {@code json_serialize_sql} parses the text and
- * serializes it only when every statement is a SELECT, reporting the statement count. String
+ * <p>The decision is made by DuckDB's own parser: {@code json_serialize_sql} parses the text (once, in the
+ * {@link StatementPipeline}'s parse stage) and serializes it only when every statement is a SELECT,
+ * reporting the statement count; the guard reads that tree. String
  * matching would be fooled by comments, quoting and the many statement forms; DuckDB's
  * configuration lock-down alone still allows COPY and ATTACH inside the data folder
  * (DESIGN.md). The only text handled here is a leading EXPLAIN [ANALYZE] keyword, whose remainder
@@ -22,27 +18,12 @@ import java.util.Locale;
  */
 final class ReadOnlySqlGuard {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     /**
-     * An admitted statement: its text, the leading {@code EXPLAIN [ANALYZE]} it began with (empty
-     * when none) and DuckDB's parse tree of the rest, which {@link #render} turns back into SQL.
+     * Throws {@link QueryException.Reason#REJECTED} or {@code INVALID} unless {@code statement}, as DuckDB
+     * parsed it (the {@link StatementPipeline}'s parse stage), is admitted.
      */
-    record Admitted(String original, String explainPrefix, JsonNode parsed) {
-    }
-
-    /** Throws {@link QueryException.Reason#REJECTED} or {@code INVALID} unless {@code sql} is admitted. */
-    Admitted check(Connection connection, String sql) throws QueryException {
-        if (sql == null || sql.isBlank()) {
-            throw new QueryException(QueryException.Reason.REJECTED, "the query is empty");
-        }
-        String body = withoutLeadingExplain(sql);
-        JsonNode parsed;
-        try {
-            parsed = parse(connection, body);
-        } catch (SQLException | java.io.IOException e) {
-            throw new QueryException(QueryException.Reason.INVALID, "cannot parse the query: " + e.getMessage(), e);
-        }
+    void check(StatementPipeline.Parsed statement) throws QueryException {
+        JsonNode parsed = statement.tree();
         if (parsed.path("error").asBoolean(false)) {
             String type = parsed.path("error_type").asText("");
             String message = parsed.path("error_message").asText("");
@@ -52,7 +33,7 @@ final class ReadOnlySqlGuard {
                                 + "COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, CREATE, INSERT, UPDATE and DELETE are refused");
             }
             throw new QueryException(QueryException.Reason.INVALID, (message.isEmpty() ? type : message)
-                    + where(sql, sql.length() - body.length(), parsed.path("position").asText("")));
+                    + where(statement.text(), statement.explainPrefix().length(), parsed.path("position").asText("")));
         }
         refuseServerInternals(parsed);
         int statements = parsed.path("statements").size();
@@ -60,7 +41,6 @@ final class ReadOnlySqlGuard {
             throw new QueryException(QueryException.Reason.REJECTED,
                     "send exactly one statement per request (got " + statements + ")");
         }
-        return new Admitted(sql, sql.substring(0, sql.length() - body.length()), parsed);
     }
 
     /** The folder inside the data folder where DuckDB spills; never readable from user SQL. */
@@ -121,33 +101,6 @@ final class ReadOnlySqlGuard {
         int lineStart = sql.lastIndexOf('\n', at - 1) + 1;
         long line = 1 + sql.substring(0, lineStart).chars().filter(c -> c == '\n').count();
         return " at line " + line + ", column " + (sql.codePointCount(lineStart, at) + 1);
-    }
-
-    /** DuckDB's parse tree of {@code sql}; it reports a parse error, or a statement other than SELECT, in its fields. */
-    static JsonNode parse(Connection connection, String sql) throws SQLException, java.io.IOException {
-        try (PreparedStatement statement = connection.prepareStatement("SELECT json_serialize_sql(?::VARCHAR)")) {
-            statement.setString(1, sql);
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                return JSON.readTree(rs.getString(1));
-            }
-        }
-    }
-
-    /**
-     * The one SELECT of {@code parsed} as DuckDB renders it (no comments, no trailing semicolon),
-     * ready to be wrapped as a subquery; null when DuckDB cannot render it.
-     */
-    static String render(Connection connection, JsonNode parsed) {
-        try (PreparedStatement statement = connection.prepareStatement("SELECT json_deserialize_sql(?::JSON)")) {
-            statement.setString(1, parsed.toString());
-            try (ResultSet rs = statement.executeQuery()) {
-                rs.next();
-                return rs.getString(1);
-            }
-        } catch (SQLException e) {
-            return null;
-        }
     }
 
     /** The text after a leading {@code EXPLAIN [ANALYZE]}, or the text itself. */

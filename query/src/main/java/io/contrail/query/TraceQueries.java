@@ -40,6 +40,9 @@ public final class TraceQueries {
                            List<Map<String, Object>> events, List<Map<String, Object>> links,
                            double sampleWeight, long selfNanos, long criticalPathNanos) {
 
+        /** The resource attribute that names the service ({@link SpanSchema#SERVICE_NAME_ATTRIBUTE}), shown as {@link #serviceName()}. */
+        public static final String SERVICE_NAME_ATTRIBUTE = SpanSchema.SERVICE_NAME_ATTRIBUTE;
+
         SpanView withTiming(long self, long critical) {
             return new SpanView(traceId, spanId, parentSpanId, traceState, serviceName, name, kind, startTimeUnixNano,
                     endTimeUnixNano, durationNanos, statusCode, statusMessage, scopeName, scopeVersion, attributes,

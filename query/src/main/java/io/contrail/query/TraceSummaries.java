@@ -22,7 +22,7 @@ import java.util.Set;
  * span and parent-ID hashes for orphan detection). The view merges a trace's parts, so a trace whose
  * spans landed in several flushes and files is whole, and a file that goes (compaction, retention)
  * takes its parts with it; adding and removing parts happens in one transaction, so a query sees
- * either the old files' parts or the new ones'. Not thread-safe: {@link QueryEngine} calls
+ * either the old files' parts or the new ones'. Not thread-safe: {@link LiveViews} calls
  * {@link #sync} under its view lock.
  */
 final class TraceSummaries {

@@ -2,7 +2,6 @@ package io.contrail.http.jaeger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.contrail.columnar.SpanSchema;
 import io.contrail.query.TraceQueries;
 
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ final class JaegerTranslator {
         List<JaegerJson.Span> spans = new ArrayList<>();
         for (TraceQueries.SpanView span : trace.spans()) {
             Map<String, Object> resource = new TreeMap<>(span.resource());
-            resource.put(SpanSchema.SERVICE_NAME_ATTRIBUTE, span.serviceName());
+            resource.put(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE, span.serviceName());
             String processId = processIds.computeIfAbsent(resource, r -> {
                 String id = "p" + (processIds.size() + 1);
                 processes.put(id, process(span.serviceName(), r));
@@ -60,7 +59,7 @@ final class JaegerTranslator {
     private static JaegerJson.Process process(String serviceName, Map<String, Object> resource) {
         List<JaegerJson.KeyValue> tags = new ArrayList<>();
         resource.forEach((key, value) -> {
-            if (!key.equals(SpanSchema.SERVICE_NAME_ATTRIBUTE)) {
+            if (!key.equals(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE)) {
                 tags.add(keyValue(key, value));
             }
         });

@@ -1,4 +1,4 @@
-package io.contrail.http.zipkin;
+package io.contrail.query.zipkin;
 
 import io.contrail.columnar.SpanSchema;
 import io.contrail.query.QueryEngine;
@@ -13,7 +13,7 @@ import zipkin2.storage.AutocompleteTags;
  * offered (as in Zipkin); a key's values are read from its attribute column, so every value ever
  * stored is found without an index, at most {@link #MAX_VALUES} of them.
  */
-final class ZipkinAutocompleteTags implements AutocompleteTags {
+public final class ZipkinAutocompleteTags implements AutocompleteTags {
 
     /** Values returned for one key at most, in order. */
     static final int MAX_VALUES = 1_000;
@@ -21,7 +21,8 @@ final class ZipkinAutocompleteTags implements AutocompleteTags {
     private final QueryEngine engine;
     private final List<String> keys;
 
-    ZipkinAutocompleteTags(QueryEngine engine, List<String> keys) {
+    /** Offers {@code keys}, reading their values through {@code engine}. */
+    public ZipkinAutocompleteTags(QueryEngine engine, List<String> keys) {
         this.engine = engine;
         this.keys = List.copyOf(keys);
     }

@@ -1,4 +1,4 @@
-package io.contrail.http.zipkin;
+package io.contrail.query.zipkin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +14,7 @@ import zipkin2.Endpoint;
 import zipkin2.Span;
 
 /**
- * A stored span as a Zipkin v2 span: the inverse of {@link io.contrail.ingest.ZipkinDecoder}'s mapping, so that a span
+ * A stored span as a Zipkin v2 span: the inverse of {@code io.contrail.ingest.ZipkinDecoder}'s mapping, so that a span
  * that came in as Zipkin reads back equal, and the conventions of OpenTelemetry's Zipkin exporter
  * for spans that came in as OTLP. Both sides speak {@link ZipkinVocabulary}.
  *

@@ -1,4 +1,4 @@
-package io.contrail.http.zipkin;
+package io.contrail.query.zipkin;
 
 import io.contrail.columnar.SpanSchema;
 import io.contrail.query.QueryEngine;
@@ -39,7 +39,7 @@ import zipkin2.storage.Traces;
  * bits, as in Zipkin. Identical spans stored twice are shown once. Calls do their work when
  * executed; thread-safe.
  */
-final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
+public final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
 
     /** Traces read per SQL round trip while searching. */
     static final int SEARCH_PAGE_TRACES = 100;
@@ -49,7 +49,11 @@ final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanNames {
     private final boolean strictTraceId;
     private final boolean searchEnabled;
 
-    ZipkinSpanStore(QueryEngine engine, boolean strictTraceId, boolean searchEnabled) {
+    /**
+     * The read side over {@code engine}; {@code strictTraceId} false groups traces by the lower 64 bits of
+     * their ID, {@code searchEnabled} false answers searches and name listings empty (as Zipkin's options).
+     */
+    public ZipkinSpanStore(QueryEngine engine, boolean strictTraceId, boolean searchEnabled) {
         this.engine = engine;
         this.strictTraceId = strictTraceId;
         this.searchEnabled = searchEnabled;

@@ -1,4 +1,4 @@
-package io.contrail.http.zipkin;
+package io.contrail.query.zipkin;
 
 import io.contrail.query.QueryException;
 import java.io.IOException;
@@ -10,16 +10,16 @@ import zipkin2.Callback;
  * is embedded, so there is no remote request to wait for asynchronously. {@code enqueue} runs the
  * work at once and reports to the callback.
  */
-final class StorageCall<V> extends Call.Base<V> {
+public final class StorageCall<V> extends Call.Base<V> {
 
     /** The deferred work; a {@link QueryException} becomes an {@link IOException}. */
-    interface Work<V> {
+    public interface Work<V> {
         V run() throws IOException, QueryException;
     }
 
     private final Work<V> work;
 
-    StorageCall(Work<V> work) {
+    public StorageCall(Work<V> work) {
         this.work = work;
     }
 

@@ -1,0 +1,198 @@
+package io.contrail.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.contrail.columnar.LiveFiles;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The one way a statement goes through the engine, in explicit stages:
+ * <ol>
+ *   <li><b>parse</b> — DuckDB's parse tree of the text ({@link SqlParser}), once per statement; every later
+ *       stage reads or changes this one tree;</li>
+ *   <li><b>guard</b> — user SQL only: one read-only statement that reads only allowed files
+ *       ({@link ReadOnlySqlGuard});</li>
+ *   <li><b>rewrite</b> — the reads of {@code spans} pointed at the live files, or at the few that hold the
+ *       trace IDs it names ({@link DirectSpanReads});</li>
+ *   <li><b>render</b> — the SQL that actually runs: DuckDB's text of the tree, for a user's SELECT cut to the
+ *       row and byte caps ({@link ResultCaps#capped});</li>
+ *   <li><b>execute</b> — on a connection of its own, under a read lease of the files and the time limit
+ *       ({@link QueryTimeouts}), after the views were brought up to date ({@link LiveViews#prepare}; with the
+ *       {@code traces} summaries when the tree reads that view).</li>
+ * </ol>
+ * User SQL ({@link #executeUser}) passes every stage; Contrail's own parameterized queries ({@link #executeOwn})
+ * skip the guard and the caps, and are parsed only when they mention a view a stage acts on. Thread-safe.
+ */
+final class StatementPipeline {
+
+    /**
+     * A statement after the parse stage: its text, the leading {@code EXPLAIN [ANALYZE]} it began with (empty
+     * when none), and DuckDB's parse tree of the rest (null when it was not parsed).
+     */
+    record Parsed(String text, String explainPrefix, JsonNode tree) {
+
+        /**
+         * Whether the statement reads the {@code traces} view, by the tree: a column or alias of that name does
+         * not (syncing the summaries of 100M spans reads every file). True when the tree is unknown.
+         */
+        boolean readsTraces() {
+            return text.toLowerCase(Locale.ROOT).contains("traces")
+                    && (tree == null || SpansReads.readsTable(tree, "traces"));
+        }
+    }
+
+    /**
+     * A statement after the render stage: the SQL to run, and whether it carries the two trailing columns of
+     * {@link ResultCaps#capped} (EXPLAIN and statements DuckDB cannot render back do not).
+     */
+    record Rendered(String sql, boolean capped) {
+    }
+
+    /** Reads the result of a user statement that ran. */
+    interface ResultWork<T> {
+        T read(ResultSet rs, Rendered statement) throws SQLException, QueryException, IOException;
+    }
+
+    private final LiveViews views;
+    private final SqlParser parser;
+    private final ReadOnlySqlGuard guard = new ReadOnlySqlGuard();
+    private final DirectSpanReads rewrites;
+    private final ResultCaps caps;
+    private final QueryTimeouts timeouts;
+    private final QueryErrors errors;
+
+    StatementPipeline(LiveViews views, SqlParser parser, DirectSpanReads rewrites, ResultCaps caps,
+                      QueryTimeouts timeouts, QueryErrors errors) {
+        this.views = views;
+        this.parser = parser;
+        this.rewrites = rewrites;
+        this.caps = caps;
+        this.timeouts = timeouts;
+        this.errors = errors;
+    }
+
+    /**
+     * Runs user SQL through every stage and hands its result to {@code work}; a statement that fails any stage,
+     * or fails to run, throws before {@code work} is called, with a message about the SQL the user wrote.
+     */
+    <T> T executeUser(String sql, ResultWork<T> work) throws QueryException, IOException {
+        try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
+            Parsed parsed = parseUser(connection, sql);
+            guard.check(parsed);
+            prepareViews(parsed);
+            rewrites.rewrite(connection, parsed.tree());
+            Rendered statement = renderUser(connection, parsed);
+            try (Statement running = connection.createStatement()) {
+                return timeouts.run(running, s -> {
+                    try (ResultSet rs = s.executeQuery(statement.sql())) {
+                        return work.read(rs, statement);
+                    }
+                });
+            } catch (SQLException e) {
+                throw errors.userError(connection, sql, e);
+            }
+        } catch (SQLException e) {
+            throw errors.userError(null, sql, e);
+        }
+    }
+
+    /** Runs one of Contrail's own parameterized queries: no guard, no caps (never pass user SQL here). */
+    <T> T executeOwn(String sql, List<Object> parameters, QueryEngine.RowReader<T> reader) throws QueryException {
+        try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
+            Parsed parsed = parseOwn(connection, sql);
+            prepareViews(parsed);
+            try (PreparedStatement statement = connection.prepareStatement(renderOwn(connection, parsed))) {
+                for (int i = 0; i < parameters.size(); i++) {
+                    statement.setObject(i + 1, parameters.get(i));
+                }
+                return timeouts.run(statement, s -> {
+                    try (ResultSet rs = statement.executeQuery()) {
+                        return reader.read(rs);
+                    }
+                });
+            }
+        } catch (SQLException e) {
+            throw errors.invalid(e);
+        } catch (IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, e.getMessage(), e);
+        }
+    }
+
+    /** How many parse trees the parse stage (and the rewrite's cached sources) have made; for tests. */
+    long parses() {
+        return parser.parses();
+    }
+
+    private Connection connect() throws QueryException {
+        try {
+            return views.connect();
+        } catch (SQLException e) {
+            throw errors.invalid("cannot open a query connection", e);
+        }
+    }
+
+    /** Parse stage, user SQL: the text after a leading {@code EXPLAIN [ANALYZE]} is parsed; empty text is refused. */
+    private Parsed parseUser(Connection connection, String sql) throws QueryException {
+        if (sql == null || sql.isBlank()) {
+            throw new QueryException(QueryException.Reason.REJECTED, "the query is empty");
+        }
+        String body = ReadOnlySqlGuard.withoutLeadingExplain(sql);
+        try {
+            return new Parsed(sql, sql.substring(0, sql.length() - body.length()), parser.parse(connection, body));
+        } catch (SQLException | IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, "cannot parse the query: " + e.getMessage(), e);
+        }
+    }
+
+    /** Parse stage, Contrail's own SQL: only when it names a view a later stage acts on; unparsed when DuckDB fails. */
+    private Parsed parseOwn(Connection connection, String sql) {
+        String lower = sql.toLowerCase(Locale.ROOT);
+        JsonNode tree = null;
+        if (lower.contains("spans") || lower.contains("traces")) {
+            try {
+                tree = parser.parse(connection, sql);
+            } catch (SQLException | IOException e) {
+                // No tree: it runs as written, and may read traces.
+            }
+        }
+        return new Parsed(sql, "", tree);
+    }
+
+    /** Before the rewrite: the views over the files there are now, and the {@code traces} summaries if it is read. */
+    private void prepareViews(Parsed parsed) throws QueryException {
+        try {
+            views.prepare(parsed.readsTraces());
+        } catch (SQLException | IOException e) {
+            throw errors.invalid("cannot open a query connection", e);
+        }
+    }
+
+    /** Render stage, user SQL; a statement DuckDB cannot render back runs as written, through the views. */
+    private Rendered renderUser(Connection connection, Parsed parsed) {
+        String select = parser.render(connection, parsed.tree());
+        if (select == null) {
+            return new Rendered(parsed.text(), false);
+        }
+        if (!parsed.explainPrefix().isEmpty()) {
+            return new Rendered(parsed.explainPrefix() + select, false);
+        }
+        return new Rendered(caps.capped(select), true);
+    }
+
+    /** Rewrite and render stages, Contrail's own SQL: as written when it reads no spans or DuckDB cannot render it. */
+    private String renderOwn(Connection connection, Parsed parsed) throws QueryException {
+        JsonNode tree = parsed.tree();
+        if (tree == null || tree.path("error").asBoolean(false) || !rewrites.rewrite(connection, tree)) {
+            return parsed.text();
+        }
+        String rendered = parser.render(connection, tree);
+        return rendered == null ? parsed.text() : rendered;
+    }
+}

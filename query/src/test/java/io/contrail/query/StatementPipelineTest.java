@@ -1,0 +1,83 @@
+package io.contrail.query;
+
+import static io.contrail.query.QueryEngineTest.resourceSpans;
+import static io.contrail.query.QueryEngineTest.span;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.contrail.columnar.Warehouse;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Each statement is parsed by DuckDB once, and that one tree goes through guard, rewrite and render
+ * ({@link StatementPipeline}). The engine caps answers at one row, so that every user statement here is capped.
+ */
+class StatementPipelineTest {
+
+    private static final String FIRST = "1af7651916cd43dd8448eb211c80319c";
+    private static final String SECOND = "2af7651916cd43dd8448eb211c80319c";
+
+    @TempDir
+    Path data;
+    private Warehouse warehouse;
+    private QueryEngine engine;
+
+    @BeforeEach
+    void writeTwoTraces() throws Exception {
+        warehouse = Warehouse.open(Warehouse.Config.defaults(data));
+        engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(1));
+        warehouse.onFilesPublished(engine::filesChanged);
+        warehouse.append(TracesData.newBuilder()
+                .addResourceSpans(resourceSpans("frontend",
+                        span(FIRST, "00000000000000a0", null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000).build(),
+                        span(SECOND, "00000000000000b0", null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000).build()))
+                .build());
+        warehouse.flush();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        engine.close();
+        warehouse.close();
+    }
+
+    @Test
+    void aGuardedCappedStatementReadingTracesIsParsedOnce() throws Exception {
+        long before = engine.parses();
+        QueryResult result = engine.query("SELECT trace_id, span_count FROM traces ORDER BY trace_id");
+
+        assertThat(result.rows()).as("the traces summaries were synced for it").containsExactly(List.of(FIRST, 1L));
+        assertThat(result.truncated()).as("it was capped").isTrue();
+        assertThat(engine.parses() - before).as("parse trees made for the statement").isEqualTo(1);
+    }
+
+    @Test
+    void aRejectedStatementIsParsedOnce() {
+        long before = engine.parses();
+        assertThatThrownBy(() -> engine.query("DELETE FROM traces"))
+                .isInstanceOf(QueryException.class)
+                .extracting(e -> ((QueryException) e).reason()).isEqualTo(QueryException.Reason.REJECTED);
+        assertThat(engine.parses() - before).isEqualTo(1);
+    }
+
+    @Test
+    void spansReadsAreRewrittenFromTheSameTree() throws Exception {
+        String sql = "SELECT count(*) FROM spans JOIN traces USING (trace_id)";
+        assertThat(engine.query(sql).rows()).containsExactly(List.of(2L));
+        long ownSql = engine.parses();
+        engine.run("SELECT count(*) FROM spans WHERE name = ?", List.of("GET /"), rs -> rs.next());
+
+        // The source over the live files was parsed for the first statement and is kept: one tree per statement.
+        long before = engine.parses();
+        assertThat(engine.query(sql).rows()).containsExactly(List.of(2L));
+        assertThat(engine.parses() - before).as("user statement").isEqualTo(1);
+        assertThat(before - ownSql).as("Contrail's own statement").isEqualTo(1);
+    }
+}
