@@ -44,7 +44,7 @@ class CompactorTest {
     /** Rows of {@code sql} where $LIVE is the live files and $ALL every span file on disk. */
     private List<List<Object>> query(String sql) throws Exception {
         DataLayout layout = new DataLayout(data);
-        String live = "read_parquet(" + Compactor.pathList(SpanFiles.live(layout))
+        String live = "read_parquet(" + SpanFiles.pathList(SpanFiles.live(layout))
                 + ", union_by_name = true, hive_partitioning = true)";
         String all = "read_parquet('" + layout.spansGlob() + "', union_by_name = true, hive_partitioning = true)";
         return TestSpans.duckDbRows(sql.replace("$LIVE", live).replace("$ALL", all));
@@ -231,7 +231,7 @@ class CompactorTest {
     @Test
     void aPartitionThatKeepsFillingSlowlyIsFinalizedAfterSoManyLevelOneFiles() throws Exception {
         DataLayout layout = new DataLayout(data);
-        for (int round = 0; round < Compactor.MAX_GATHERED_FILES; round++) {
+        for (int round = 0; round < CompactionPlanner.MAX_GATHERED_FILES; round++) {
             try (Warehouse warehouse = Warehouse.open(config())) {
                 for (int f = 0; f < 2; f++) {
                     warehouse.append(spansInHour(0, round * 10 + f + 1, 20, 4));
@@ -242,22 +242,22 @@ class CompactorTest {
                  Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
                 assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Compactor.Merge::level)
                         .containsExactly(1);
-                if (round == Compactor.MAX_GATHERED_FILES - 1) {
+                if (round == CompactionPlanner.MAX_GATHERED_FILES - 1) {
                     assertThat(compactor.compactOnce(silent(), false, false).merges()).singleElement()
                             .satisfies(m -> assertThat(m.level()).isEqualTo(2))
-                            .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(Compactor.MAX_GATHERED_FILES));
+                            .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(CompactionPlanner.MAX_GATHERED_FILES));
                 }
             }
         }
         assertThat(levels(layout)).containsExactly(2);
-        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(Compactor.MAX_GATHERED_FILES * 40L));
+        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(CompactionPlanner.MAX_GATHERED_FILES * 40L));
     }
 
     /** The compaction level each live merged file records in its key/value metadata. */
     private List<Integer> levels(DataLayout layout) throws Exception {
         List<Path> merged = SpanFiles.live(layout).stream().filter(p -> SpanFiles.parse(p).compacted()).toList();
-        return query("SELECT decode(value) FROM parquet_kv_metadata(" + Compactor.pathList(merged) + ") WHERE decode(key) = '"
-                + Compactor.LEVEL_METADATA_KEY + "'").stream().map(row -> Integer.parseInt((String) row.get(0))).toList();
+        return query("SELECT decode(value) FROM parquet_kv_metadata(" + SpanFiles.pathList(merged) + ") WHERE decode(key) = '"
+                + CompactionPlanner.LEVEL_METADATA_KEY + "'").stream().map(row -> Integer.parseInt((String) row.get(0))).toList();
     }
 
     /** Adds the flush files' flush numbers per partition, and every merged file on disk (live or superseded). */
@@ -374,7 +374,7 @@ class CompactorTest {
         assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
                 + SpanSchema.VERSION_METADATA_KEY + "'")).containsExactly(List.of(String.valueOf(SpanSchema.VERSION)));
         assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
-                + Compactor.LEVEL_METADATA_KEY + "'").get(0).get(0)).asString().isIn("1", "2");
+                + CompactionPlanner.LEVEL_METADATA_KEY + "'").get(0).get(0)).asString().isIn("1", "2");
         try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:")) {
             assertThat(TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(merged)))
                     .isNotEmpty().containsExactly(TraceIdIndex.keysOf(duckdb, merged));
@@ -399,7 +399,7 @@ class CompactorTest {
         Path temp = DataLayout.tempFor(v2);
         TestSpans.duckDbExecute("COPY (" + SpanSchema.readerQuery("read_parquet('" + v2 + "', hive_partitioning = false)", false)
                 + ") TO '" + temp + "' (FORMAT parquet, KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '1', '"
-                + Compactor.LEVEL_METADATA_KEY + "': '2'})");
+                + CompactionPlanner.LEVEL_METADATA_KEY + "': '2'})");
         java.nio.file.Files.move(temp, v2, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path v1 = v2;
         String columns = "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('%s', hive_partitioning = false)) "
@@ -422,7 +422,7 @@ class CompactorTest {
             assertThat(SpanFiles.live(layout)).as("readers take the rewrite").contains(rewritten).doesNotContain(v1);
             assertThat(query(String.format(columns, rewritten))).as("v2 stores no end_time").isEmpty();
             assertThat(query("SELECT decode(value) FROM parquet_kv_metadata('" + rewritten + "') WHERE decode(key) IN ('"
-                    + SpanSchema.VERSION_METADATA_KEY + "', '" + Compactor.LEVEL_METADATA_KEY + "') ORDER BY decode(key)"))
+                    + SpanSchema.VERSION_METADATA_KEY + "', '" + CompactionPlanner.LEVEL_METADATA_KEY + "') ORDER BY decode(key)"))
                     .containsExactly(List.of("2"), List.of(String.valueOf(SpanSchema.VERSION)));
             assertThat(query("SELECT COLUMNS(*)::VARCHAR FROM (" + SpanSchema.readerQuery("$LIVE", false)
                     + ") ORDER BY span_id")).isEqualTo(before);
