@@ -63,11 +63,11 @@ final class CompactionPlanner {
     }
 
     private final DataLayout layout;
-    private final Compactor.Config config;
+    private final StoreConfig.Compaction config;
     /** Footer facts of span files seen, by path: files never change once published. */
     private final Map<Path, FileFacts> facts = new ConcurrentHashMap<>();
 
-    CompactionPlanner(DataLayout layout, Compactor.Config config) {
+    CompactionPlanner(DataLayout layout, StoreConfig.Compaction config) {
         this.layout = layout;
         this.config = config;
     }

@@ -6,12 +6,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -27,11 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>level 1 ("gathered"): while an hour still fills, each pass unites the flush files that came since
  *       the last one into one file, in arrival order (a plain union, no sort); only level-0 files go into
  *       a level-1 merge;</li>
- *   <li>level 2 ("final"): once a partition's level-0 and level-1 files reach {@link Config#targetSpans()}
- *       spans, once the partition has had no flush for {@link Config#closeAfterIdle()}, once it holds
+ *   <li>level 2 ("final"): once a partition's level-0 and level-1 files reach
+ *       {@link StoreConfig.Compaction#targetSpans()} spans, once the partition has had no flush for {@link StoreConfig.Compaction#closeAfterIdle()}, once it holds
  *       {@link CompactionPlanner#MAX_GATHERED_FILES} level-1 files, or on demand ({@link #compactOnce(Progress)}),
- *       they are merged into a file of at most the target (in row groups of {@link Config#rowGroupSpans()}, or the
- *       inputs' own when they are copied). A level-2 file is never merged again.</li>
+ *       they are merged into a file of at most the target (in row groups of
+ *       {@link StoreConfig.Compaction#rowGroupSpans()}, or the inputs' own when they are copied). A level-2 file is never merged again.</li>
  * </ul>
  * Neither level sorts: a merge is a union of its inputs in flush order, each input's rows as they
  * were flushed, so a span is rewritten once at full rate (level 2 straight from the flush files) and
@@ -41,8 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (bench/results/compaction-order/).
  * The level is in the file's Parquet key/value metadata ({@link CompactionPlanner#LEVEL_METADATA_KEY}, written
  * with the file, so it is published with it); a compacted file without one (written before levels) counts as
- * final. When the inputs have the same columns and row groups of a quarter of {@link Config#rowGroupSpans()}
- * or more on average — at full rate, the flush files of an hour — a merge copies their row groups as they
+ * final. When the inputs have the same columns and row groups of a quarter of
+ * {@link StoreConfig.Compaction#rowGroupSpans()} or more on average — at full rate, the flush files of an hour — a merge copies their row groups as they
  * are ({@link RowGroupCopy}: no span is decoded or encoded again); otherwise it is written through DuckDB's
  * {@code COPY} with the options of a flush file (but DuckDB's dictionary limit) plus Parquet's v2
  * encodings ({@link ParquetSpanWriter#merge}). A lookup by trace ID finds the file through the
@@ -63,11 +61,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * write-ahead-log segment) are merged, a merge's inputs are every such file of the partition in its
  * flush range, and the merged file keeps the highest flush number of its inputs, so recovery's skip
  * rule is unchanged. The merged file's modification time is its newest input's: when its newest
- * spans were flushed, which is what {@link Config#closeAfterIdle()} is measured from.
+ * spans were flushed, which is what {@link StoreConfig.Compaction#closeAfterIdle()} is measured from.
  *
  * <p>One compactor per data folder: it runs under the folder's {@link DataFolderLock}. Runs in
- * the background every {@link Config#interval()} on one DuckDB thread, pausing between merges so
- * that it is busy at most {@link Config#maxBusyFraction()} of the time — unless it has fallen
+ * the background every {@link StoreConfig.Compaction#interval()} on one DuckDB thread, pausing between merges so
+ * that it is busy at most {@link StoreConfig.Compaction#maxBusyFraction()} of the time — unless it has fallen
  * behind the flushes, when it merges back to back until it has caught up — or on demand with
  * {@link #compactOnce}.
  *
@@ -75,86 +73,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link MergeWriter} makes one merge (row-group copy or DuckDB {@code COPY}, sidecar, publication). This
  * class runs the passes — in the background or on demand, one at a time — and throttles them.
  */
-public final class Compactor implements AutoCloseable {
+final class Compactor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
     /** A background plan with at least this many level-2 merges is behind: it runs unthrottled (see {@link #compactOnce}). */
     static final int BEHIND_MERGES = 2;
-    /**
-     * Compaction settings.
-     *
-     * @param targetSpans     merge a partition's files into files of at most this many spans
-     * @param rowGroupSpans   rows per Parquet row group of a merged file: DuckDB's default; smaller
-     *                        groups compress worse and cost every query more footer statistics, and a
-     *                        trace lookup decodes one group's ~150 column chunks whatever its size
-     * @param interval        time between background passes; zero runs none (on demand only)
-     * @param maxBusyFraction the share of time a background pass may spend merging (throttle)
-     * @param threads         DuckDB threads for a merge
-     * @param memoryLimit     DuckDB memory limit for a merge (it spills beyond), e.g. "1GB"
-     * @param closeAfterIdle  a partition none of whose files was flushed for this long is closed: a
-     *                        background pass merges its level-1 files into level-2 files
-     */
-    public record Config(int targetSpans, int rowGroupSpans, Duration interval, double maxBusyFraction,
-                         int threads, String memoryLimit, Duration closeAfterIdle) {
-        public static final int DEFAULT_TARGET_SPANS = 1_000_000;
-        public static final int DEFAULT_ROW_GROUP_SPANS = 65_536;
-        public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
-        public static final double DEFAULT_MAX_BUSY_FRACTION = 0.5;
-        public static final String DEFAULT_MEMORY_LIMIT = "1GB";
-        /** Spans of an hour arrive up to a few export intervals (5 s each) plus retries after it ends. */
-        public static final Duration DEFAULT_CLOSE_AFTER_IDLE = Duration.ofMinutes(5);
-
-        public static Config defaults() {
-            return new Config(DEFAULT_TARGET_SPANS, DEFAULT_ROW_GROUP_SPANS, DEFAULT_INTERVAL,
-                    DEFAULT_MAX_BUSY_FRACTION, 1, DEFAULT_MEMORY_LIMIT, DEFAULT_CLOSE_AFTER_IDLE);
-        }
-
-        public Config withTargetSpans(int spans) {
-            return new Config(spans, rowGroupSpans, interval, maxBusyFraction, threads, memoryLimit, closeAfterIdle);
-        }
-
-        public Config withRowGroupSpans(int spans) {
-            return new Config(targetSpans, spans, interval, maxBusyFraction, threads, memoryLimit, closeAfterIdle);
-        }
-
-        public Config withInterval(Duration every) {
-            return new Config(targetSpans, rowGroupSpans, every, maxBusyFraction, threads, memoryLimit, closeAfterIdle);
-        }
-
-        public Config withMaxBusyFraction(double fraction) {
-            return new Config(targetSpans, rowGroupSpans, interval, fraction, threads, memoryLimit, closeAfterIdle);
-        }
-
-        public Config withThreads(int count) {
-            return new Config(targetSpans, rowGroupSpans, interval, maxBusyFraction, count, memoryLimit, closeAfterIdle);
-        }
-
-        public Config withCloseAfterIdle(Duration idle) {
-            return new Config(targetSpans, rowGroupSpans, interval, maxBusyFraction, threads, memoryLimit, idle);
-        }
-    }
-
-    /** One merge: its partition, inputs and output, and the output's level (1 or 2). */
-    public record Merge(PartitionPath partition, int inputFiles, long spans, long bytesBefore, long bytesAfter,
-                        Path output, long millis, int level, boolean rowGroupsCopied) {
-    }
-
-    /** What one pass did. */
-    public record Pass(List<Merge> merges, int partitionsLooked) {
-        public long spans() {
-            return merges.stream().mapToLong(Merge::spans).sum();
-        }
-
-        public int inputFiles() {
-            return merges.stream().mapToInt(Merge::inputFiles).sum();
-        }
-    }
-
     /** Told before and after each merge of a pass, e.g. to show progress. */
     public interface Progress {
         void planned(int merges);
 
-        void merged(int done, int of, Merge merge);
+        void merged(int done, int of, Store.Merge merge);
     }
 
     private static final Progress SILENT = new Progress() {
@@ -163,11 +91,11 @@ public final class Compactor implements AutoCloseable {
         }
 
         @Override
-        public void merged(int done, int of, Merge merge) {
+        public void merged(int done, int of, Store.Merge merge) {
         }
     };
 
-    private final Config config;
+    private final StoreConfig.Compaction config;
     private final CompactionPlanner planner;
     private final MergeWriter mergeWriter;
     /** The claim on the data folder this compactor took itself (released on close); null when its opener holds it. */
@@ -179,24 +107,12 @@ public final class Compactor implements AutoCloseable {
     private final AtomicLong throttledMillis = new AtomicLong();
     private volatile String lastError;
 
-    /**
-     * Counters for {@code /health}: merges since start, spans they wrote (every rewrite counted), spans
-     * of flush files they took in (each flushed span once), time paused by the throttle, the last
-     * pass's failure (null after a good pass). {@link #rewritesPerFlushedSpan} is at most 2.
-     */
-    public record Stats(long merges, long spansMerged, long flushedSpansMerged, long throttledMillis, String lastError) {
-        /** How many times compaction wrote each flushed span it took in, on average; 0 before any merge. */
-        public double rewritesPerFlushedSpan() {
-            return flushedSpansMerged == 0 ? 0 : (double) spansMerged / flushedSpansMerged;
-        }
+    public Store.CompactionStats stats() {
+        return new Store.CompactionStats(mergeWriter.mergesDone(), mergeWriter.spansMerged(),
+                mergeWriter.flushedSpansMerged(), throttledMillis.get(), lastError);
     }
 
-    public Stats stats() {
-        return new Stats(mergeWriter.mergesDone(), mergeWriter.spansMerged(), mergeWriter.flushedSpansMerged(), throttledMillis.get(),
-                lastError);
-    }
-
-    private Compactor(DataLayout layout, Config config, FileReaper reaper, DataFolderLock ownFolderLock,
+    private Compactor(DataLayout layout, StoreConfig.Compaction config, FileReaper reaper, DataFolderLock ownFolderLock,
                       Connection duckdb) {
         this.config = config;
         this.planner = new CompactionPlanner(layout, config);
@@ -213,7 +129,7 @@ public final class Compactor implements AutoCloseable {
      * @throws DataFolderLock.InUseException when another process (a server, {@code contrail compact})
      *                                       holds the folder; nothing in it was touched
      */
-    public static Compactor open(DataLayout layout, Config config, FileReaper reaper) throws IOException {
+    static Compactor open(DataLayout layout, StoreConfig.Compaction config, FileReaper reaper) throws IOException {
         DataFolderLock folderLock = DataFolderLock.acquire(layout.root(), DataFolderLock.DEFAULT_HOLDER);
         try {
             return start(layout, config, reaper, folderLock);
@@ -223,8 +139,8 @@ public final class Compactor implements AutoCloseable {
         }
     }
 
-    /** Like {@link #open(DataLayout, Config, FileReaper)} in a data folder its caller has claimed (and releases). */
-    public static Compactor open(DataLayout layout, Config config, FileReaper reaper, DataFolderLock folderLock)
+    /** Like {@link #open(DataLayout, StoreConfig.Compaction, FileReaper)} in a folder its caller has claimed (and releases). */
+    static Compactor open(DataLayout layout, StoreConfig.Compaction config, FileReaper reaper, DataFolderLock folderLock)
             throws IOException {
         if (!folderLock.covers(layout.root())) {
             throw new IllegalArgumentException("the data folder " + layout.root() + " is not the one claimed, "
@@ -233,8 +149,8 @@ public final class Compactor implements AutoCloseable {
         return start(layout, config, reaper, null);
     }
 
-    private static Compactor start(DataLayout layout, Config config, FileReaper reaper, DataFolderLock ownFolderLock)
-            throws IOException {
+    private static Compactor start(DataLayout layout, StoreConfig.Compaction config, FileReaper reaper,
+                                   DataFolderLock ownFolderLock) throws IOException {
         Files.createDirectories(layout.spansDir());
         try {
             Connection connection = DriverManager.getConnection("jdbc:duckdb:");
@@ -254,7 +170,7 @@ public final class Compactor implements AutoCloseable {
         }
     }
 
-    public Config config() {
+    public StoreConfig.Compaction config() {
         return config;
     }
 
@@ -263,7 +179,7 @@ public final class Compactor implements AutoCloseable {
         mergeWriter.onFilesChanged(listener);
     }
 
-    /** Starts background passes every {@link Config#interval()}; does nothing when it is zero. */
+    /** Starts background passes every {@link StoreConfig.Compaction#interval()}; does nothing when it is zero. */
     public synchronized void startBackground() {
         if (config.interval().isZero() || background != null) {
             return;
@@ -291,7 +207,7 @@ public final class Compactor implements AutoCloseable {
      * level-1 files are merged into level-2 files ({@code contrail compact}, which runs on a stopped
      * server's folder). A partition that receives spans afterwards starts a new set of files.
      */
-    public Pass compactOnce(Progress progress) throws IOException {
+    public Store.CompactionPass compactOnce(Progress progress) throws IOException {
         return compactOnce(progress, false, true);
     }
 
@@ -305,9 +221,9 @@ public final class Compactor implements AutoCloseable {
      *
      * @param closeAll merge every partition as if it were closed (on demand)
      */
-    Pass compactOnce(Progress progress, boolean throttled, boolean closeAll) throws IOException {
+    Store.CompactionPass compactOnce(Progress progress, boolean throttled, boolean closeAll) throws IOException {
         synchronized (passLock) {
-            List<Merge> merges = new ArrayList<>();
+            List<Store.Merge> merges = new ArrayList<>();
             int partitionsLooked = 0;
             int done = 0;
             int total = 0;
@@ -322,12 +238,13 @@ public final class Compactor implements AutoCloseable {
                 }
                 partitionsLooked = Math.max(partitionsLooked,
                         (int) plan.stream().map(PlannedMerge::partition).distinct().count());
-                boolean behind = plan.stream().filter(m -> m.level() == CompactionPlanner.LEVEL_FINAL).count() >= BEHIND_MERGES;
+                boolean behind = plan.stream().filter(m -> m.level() == CompactionPlanner.LEVEL_FINAL).count()
+                        >= BEHIND_MERGES;
                 for (PlannedMerge planned : plan) {
                     if (closed) {
-                        return new Pass(merges, partitionsLooked);
+                        return new Store.CompactionPass(merges, partitionsLooked);
                     }
-                    Merge merge = mergeWriter.merge(planned);
+                    Store.Merge merge = mergeWriter.merge(planned);
                     merges.add(merge);
                     progress.merged(++done, total, merge);
                     LOG.info("compacted {}: {} files, {} spans, {} → {} kB, level {}, {} in {} ms ({}/{}{})",
@@ -343,7 +260,7 @@ public final class Compactor implements AutoCloseable {
                     break;
                 }
             }
-            return new Pass(merges, partitionsLooked);
+            return new Store.CompactionPass(merges, partitionsLooked);
         }
     }
 

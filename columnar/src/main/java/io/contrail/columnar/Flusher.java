@@ -30,7 +30,7 @@ final class Flusher {
     // Logs as the warehouse, the name operators know the write side by.
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
 
-    private final Warehouse.Config config;
+    private final StoreConfig.Writes config;
     private final WriteAheadLog wal;
     private final SpanBuffer buffer;
     private final ParquetSpanWriter writer;
@@ -47,7 +47,7 @@ final class Flusher {
     private volatile boolean writesAbandoned;
     private volatile Instant lastFlush;
 
-    Flusher(Warehouse.Config config, WriteAheadLog wal, SpanBuffer buffer, ParquetSpanWriter writer,
+    Flusher(StoreConfig.Writes config, WriteAheadLog wal, SpanBuffer buffer, ParquetSpanWriter writer,
             FlushWriter files, FlushHealth health) {
         this.config = config;
         this.wal = wal;

@@ -28,7 +28,7 @@ final class MergeWriter {
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
 
     private final DataLayout layout;
-    private final Compactor.Config config;
+    private final StoreConfig.Compaction config;
     private final FileReaper reaper;
     private final Connection duckdb;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -36,7 +36,7 @@ final class MergeWriter {
     private final AtomicLong spansMerged = new AtomicLong();
     private final AtomicLong flushedSpansMerged = new AtomicLong();
 
-    MergeWriter(DataLayout layout, Compactor.Config config, FileReaper reaper, Connection duckdb) {
+    MergeWriter(DataLayout layout, StoreConfig.Compaction config, FileReaper reaper, Connection duckdb) {
         this.layout = layout;
         this.config = config;
         this.reaper = reaper;
@@ -60,7 +60,7 @@ final class MergeWriter {
         return flushedSpansMerged.get();
     }
 
-    Compactor.Merge merge(CompactionPlanner.PlannedMerge planned) throws IOException {
+    Store.Merge merge(CompactionPlanner.PlannedMerge planned) throws IOException {
         long started = System.nanoTime();
         PartitionPath partition = planned.partition();
         List<SpanFiles.SpanFile> inputs = planned.inputs();
@@ -113,7 +113,7 @@ final class MergeWriter {
             listener.run();
         }
         reaper.deleteLater(inputs);
-        return new Compactor.Merge(partition, inputs.size(), spans, bytesBefore, Files.size(target), target,
+        return new Store.Merge(partition, inputs.size(), spans, bytesBefore, Files.size(target), target,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), planned.level(), copied);
     }
 

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Logged spans pass through the {@link SpanSampler} into the buffer ({@link #logged}); a flush takes
  * them all at once ({@link #take}) as a {@link FlushBatch}, which counts against the bounds until its
  * files are written ({@link #written}), so the bounds never see spans leave before they are in Parquet.
- * An append waits for room ({@link #awaitRoom}) up to {@link Warehouse.Config#maxBufferWait()}.
+ * An append waits for room ({@link #awaitRoom}) up to {@link StoreConfig.Writes#maxBufferWait()}.
  *
  * <p>Threading: {@link #logged} and {@link #take} run under the write-ahead log's append lock (its
  * append and rotate callbacks), which guards the buffered rows; the counts are read elsewhere as hints.
@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SpanBuffer {
 
-    private final Warehouse.Config config;
+    private final StoreConfig.Writes config;
     private final SpanSampler sampler;
     private final FlushHealth health;
 
@@ -49,7 +49,7 @@ final class SpanBuffer {
     /** Appends waiting for room in a full buffer ({@link #awaitRoom}); guarded by {@link #signal}. */
     private int roomWaiters;
 
-    SpanBuffer(Warehouse.Config config, SpanSampler sampler, FlushHealth health) {
+    SpanBuffer(StoreConfig.Writes config, SpanSampler sampler, FlushHealth health) {
         this.config = config;
         this.sampler = sampler;
         this.health = health;
@@ -127,7 +127,7 @@ final class SpanBuffer {
 
     /**
      * Returns once the buffer has room for {@code spans} more spans keeping {@code chunkBytes} of heap,
-     * waiting up to {@link Warehouse.Config#maxBufferWait()} for the flushes that make it; an empty buffer
+     * waiting up to {@link StoreConfig.Writes#maxBufferWait()} for the flushes that make it; an empty buffer
      * always has room (a request larger than the bounds is taken alone). The wait is checked, not reserved:
      * appends racing for the same room may go over the bounds by their own size.
      *

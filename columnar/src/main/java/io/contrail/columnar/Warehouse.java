@@ -8,11 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>{@link #append} writes the spans to the write-ahead log and returns only once the log is
  * fsynced (group commit), so a caller may acknowledge them. A background flusher moves buffered
  * spans into Parquet files, one per hour partition, when the buffer reaches
- * {@link Config#maxFileSpans()} or its oldest span is {@link Config#maxBufferAge()} old. Each flush
- * first rotates the log; segments up to the rotated one are deleted only after every file of the
+ * {@link StoreConfig.Writes#maxFileSpans()} or its oldest span is {@link StoreConfig.Writes#maxBufferAge()} old.
+ * Each flush first rotates the log; segments up to the rotated one are deleted only after every file of the
  * flush is fsynced and renamed into place.
  *
  * <p>The parts, each in a class of its own: the bounded buffer of logged spans and the waits on it
@@ -53,115 +49,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * byte[])}); recovery decodes it again with the same {@link RequestDecoder}, so what is replayed is
  * exactly what was acknowledged.
  *
- * <p>Memory is bounded: when more than {@link Config#maxBufferedSpans()} spans, or chunks keeping more
- * than {@link Config#maxBufferedBytes()} bytes of heap ({@link SpanChunk#retainedBytes()}), wait for
- * Parquet, {@link #append} waits up to {@link Config#maxBufferWait()} for a flush to make room, then
+ * <p>Memory is bounded: when more than {@link StoreConfig.Writes#maxBufferedSpans()} spans, or chunks keeping more
+ * than {@link StoreConfig.Writes#maxBufferedBytes()} bytes of heap ({@link SpanChunk#retainedBytes()}), wait for
+ * Parquet, {@link #append} waits up to {@link StoreConfig.Writes#maxBufferWait()} for a flush to make room, then
  * refuses with {@link OverloadedException} and writes nothing.
  */
-public final class Warehouse implements SpanSink, AutoCloseable {
+final class Warehouse implements SpanSink, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Warehouse.class);
     /** How long {@link #close()} waits for the final flush before leaving the rest to recovery. */
     static final long CLOSE_FLUSH_TIMEOUT_MILLIS = 30_000;
 
-    /**
-     * Write-side settings.
-     *
-     * @param dataDir          the data folder
-     * @param maxFileSpans     flush when this many spans are buffered; also the most spans per file
-     * @param maxBufferAge     flush when the oldest buffered span has waited this long (freshness)
-     * @param maxBufferedSpans refuse appends beyond this many spans not yet in Parquet
-     * @param maxBufferedBytes refuse appends beyond this many bytes of heap held by spans not yet in Parquet
-     * @param writerThreads    DuckDB threads used by the Parquet writer: 1 by default, as a second one
-     *                         cost more CPU than it saved (the flushing thread polls for DuckDB's tasks
-     *                         while the worker writes: 29% of its samples in a profile)
-     * @param maxBufferWait    how long an append waits for room in a full buffer before it is refused
-     * @param maxAttributeColumns how many attribute columns (span and resource keys together) the files may
-     *                         have; keys past it go to an overflow column ({@link SpanSchema#SPAN_ATTRIBUTE_OVERFLOW})
-     */
-    public record Config(Path dataDir, int maxFileSpans, Duration maxBufferAge, long maxBufferedSpans,
-                         long maxBufferedBytes, int writerThreads, Duration maxBufferWait, int maxAttributeColumns) {
-        public static final int DEFAULT_MAX_FILE_SPANS = 100_000;
-        public static final Duration DEFAULT_MAX_BUFFER_AGE = Duration.ofSeconds(1);
-        /**
-         * 200,000 spans, about 2.3 s of a full-rate load on 2 cores: a restart after a crash decodes and
-         * writes every buffered span before they are all queryable (~6 s for 200k, ~9 s for 400k, the
-         * default before), and a bigger buffer did not raise the rate (the flusher sets it:
-         * bench/results-engine/FINDINGS.md).
-         */
-        public static final long DEFAULT_MAX_BUFFERED_SPANS = 200_000;
-        /**
-         * 256 MiB of heap held by buffered chunks ({@link SpanChunk#retainedBytes()}): about 380k spans of
-         * the bench workload, whose spans meet the span bound first. It keeps a server within a 1 GiB heap
-         * with the flush's Arrow batch, the held traces of tail sampling and the requests being decoded beside it.
-         */
-        public static final long DEFAULT_MAX_BUFFERED_BYTES = 256L * 1024 * 1024;
-        public static final int DEFAULT_WRITER_THREADS = 1;
-        /**
-         * One second, about two full-rate flushes: a client refused with 503 waits its Retry-After (1 s, the
-         * header's smallest value) before it sends again, so a refusal costs it at least that; waiting up to the
-         * same time in the server for the flush that makes room costs it less and keeps the writer busy.
-         */
-        public static final Duration DEFAULT_MAX_BUFFER_WAIT = Duration.ofSeconds(1);
-        /** See {@link AttributeShapes#DEFAULT_MAX_COLUMNS}. */
-        public static final int DEFAULT_MAX_ATTRIBUTE_COLUMNS = AttributeShapes.DEFAULT_MAX_COLUMNS;
-
-        public static Config defaults(Path dataDir) {
-            return new Config(dataDir, DEFAULT_MAX_FILE_SPANS, DEFAULT_MAX_BUFFER_AGE,
-                    DEFAULT_MAX_BUFFERED_SPANS, DEFAULT_MAX_BUFFERED_BYTES, DEFAULT_WRITER_THREADS, DEFAULT_MAX_BUFFER_WAIT,
-                    DEFAULT_MAX_ATTRIBUTE_COLUMNS);
-        }
-
-        public Config withMaxFileSpans(int spans) {
-            return new Config(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
-        }
-
-        public Config withMaxBufferAge(Duration age) {
-            return new Config(dataDir, maxFileSpans, age, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
-        }
-
-        public Config withMaxBufferedSpans(long spans) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, spans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
-        }
-
-        public Config withMaxBufferWait(Duration wait) {
-            if (wait.isNegative()) {
-                throw new IllegalArgumentException("a buffer wait cannot be negative: " + wait);
-            }
-            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, wait, maxAttributeColumns);
-        }
-
-        public Config withMaxAttributeColumns(int columns) {
-            if (columns < 0) {
-                throw new IllegalArgumentException("a bound on attribute columns cannot be negative: " + columns);
-            }
-            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads,
-                    maxBufferWait, columns);
-        }
-
-        public Config withMaxBufferedBytes(long bytes) {
-            return new Config(dataDir, maxFileSpans, maxBufferAge, maxBufferedSpans, bytes, writerThreads, maxBufferWait, maxAttributeColumns);
-        }
-    }
-
-    /**
-     * Counters for {@code /health}.
-     *
-     * @param flushFailing      whether the last attempt to write Parquet failed (spans wait in the log)
-     * @param spansQuarantined  spans set aside since start because they failed to write even alone
-     * @param quarantinedFiles  every file in the quarantine folder, relative to the data folder
-     * @param attributeColumns  attribute columns the span files have, span and resource keys together
-     * @param attributeKeysOverflowed keys written to an overflow column since start, because the files had
-     *                          {@link Config#maxAttributeColumns} attribute columns (once per file that holds one)
-     */
-    public record Stats(long spansAppended, long spansReplayed, long spansSkippedOnReplay, long bufferedSpans,
-                        long heldForSampling, long filesWritten, long parquetBytesWritten, long walBytes,
-                        long walFsyncs, Instant lastFlush, long flushFailures, String lastFlushError,
-                        boolean flushFailing, long spansQuarantined, List<String> quarantinedFiles,
-                        int attributeColumns, long attributeKeysOverflowed) {
-    }
-
-    private final Config config;
+    private final StoreConfig.Writes config;
     private final DataLayout layout;
     private final BufferAllocator allocator;
     private final ParquetSpanWriter writer;
@@ -178,8 +77,8 @@ public final class Warehouse implements SpanSink, AutoCloseable {
     /** The claim on the data folder this warehouse took itself (released on close); null when its opener holds it. */
     private final DataFolderLock ownFolderLock;
 
-    private Warehouse(Config config, SpanSampler sampler, RequestDecoder decoder, DataFolderLock ownFolderLock)
-            throws IOException {
+    private Warehouse(StoreConfig.Writes config, SpanSampler sampler, RequestDecoder decoder,
+                      DataFolderLock ownFolderLock) throws IOException {
         this.ownFolderLock = ownFolderLock;
         this.config = config;
         this.sampler = sampler;
@@ -210,7 +109,7 @@ public final class Warehouse implements SpanSink, AutoCloseable {
     }
 
     /** Opens the store keeping every span ({@link SpanSampler#KEEP_ALL}). */
-    public static Warehouse open(Config config) throws IOException {
+    static Warehouse open(StoreConfig.Writes config) throws IOException {
         return open(config, SpanSampler.KEEP_ALL);
     }
 
@@ -220,7 +119,7 @@ public final class Warehouse implements SpanSink, AutoCloseable {
      *
      * @throws DataFolderLock.InUseException when another process holds the folder; nothing in it was touched
      */
-    public static Warehouse open(Config config, SpanSampler sampler) throws IOException {
+    static Warehouse open(StoreConfig.Writes config, SpanSampler sampler) throws IOException {
         DataFolderLock folderLock = DataFolderLock.acquire(config.dataDir(), DataFolderLock.DEFAULT_HOLDER);
         try {
             return new Warehouse(config, sampler, RequestDecoder.TRACES_DATA_ONLY, folderLock);
@@ -230,16 +129,16 @@ public final class Warehouse implements SpanSink, AutoCloseable {
         }
     }
 
-    /** Like {@link #open(Config, SpanSampler)} in a data folder its caller has claimed (and releases). */
-    public static Warehouse open(Config config, SpanSampler sampler, DataFolderLock folderLock) throws IOException {
+    /** Like {@link #open(StoreConfig.Writes, SpanSampler)} in a data folder its caller has claimed (and releases). */
+    static Warehouse open(StoreConfig.Writes config, SpanSampler sampler, DataFolderLock folderLock) throws IOException {
         return open(config, sampler, RequestDecoder.TRACES_DATA_ONLY, folderLock);
     }
 
     /**
-     * Like {@link #open(Config, SpanSampler, DataFolderLock)}, with {@code decoder} turning logged
+     * Like {@link #open(StoreConfig.Writes, SpanSampler, DataFolderLock)}, with {@code decoder} turning logged
      * requests of other formats than {@link #TRACES_DATA} back into spans on recovery.
      */
-    public static Warehouse open(Config config, SpanSampler sampler, RequestDecoder decoder, DataFolderLock folderLock)
+    static Warehouse open(StoreConfig.Writes config, SpanSampler sampler, RequestDecoder decoder, DataFolderLock folderLock)
             throws IOException {
         if (!folderLock.covers(config.dataDir())) {
             throw new IllegalArgumentException("the data folder " + config.dataDir() + " is not the one claimed, "
@@ -251,7 +150,7 @@ public final class Warehouse implements SpanSink, AutoCloseable {
     /**
      * Runs {@code listener} on the writer thread after each flush that published files, and once at
      * once (on the caller's thread) when this warehouse has already published some: the flusher starts
-     * on open and writes recovered spans within {@link Config#maxBufferAge()}, possibly before its
+     * on open and writes recovered spans within {@link StoreConfig.Writes#maxBufferAge()}, possibly before its
      * caller registers, and a reader that listed the files just before that flush would otherwise not
      * see the recovered spans until some later flush.
      */
@@ -263,13 +162,13 @@ public final class Warehouse implements SpanSink, AutoCloseable {
         return layout;
     }
 
-    public Config config() {
+    public StoreConfig.Writes config() {
         return config;
     }
 
     /**
      * Makes {@code traces} durable. Returns once they are fsynced in the write-ahead log; they are
-     * visible to queries after the next flush (within {@link Config#maxBufferAge()} plus the write).
+     * visible to queries after the next flush (within {@link StoreConfig.Writes#maxBufferAge()} plus the write).
      *
      * @throws OverloadedException when too many spans wait for Parquet; nothing was written
      * @throws IOException         when the log cannot be written; nothing may be acknowledged
@@ -296,8 +195,8 @@ public final class Warehouse implements SpanSink, AutoCloseable {
      * from, with its {@code format}; recovery decodes it again with this warehouse's {@link RequestDecoder}
      * (which must give exactly {@code chunk}'s spans). Returns once the log is fsynced.
      *
-     * @throws OverloadedException when too many spans wait for Parquet, still after {@link Config#maxBufferWait()};
-     *                             nothing was written
+     * @throws OverloadedException when too many spans wait for Parquet, still after
+     *                             {@link StoreConfig.Writes#maxBufferWait()}; nothing was written
      * @throws IOException         when the log cannot be written; nothing may be acknowledged
      */
     @Override
@@ -333,14 +232,14 @@ public final class Warehouse implements SpanSink, AutoCloseable {
         return flusher.flush(timeoutMillis);
     }
 
-    public Stats stats() {
+    public Store.WriteStats stats() {
         long walBytes;
         try {
             walBytes = wal.bytesOnDisk();
         } catch (IOException e) {
             walBytes = -1;
         }
-        return new Stats(spansAppended.get(), recovered.spans(), recovered.skipped(), buffer.pendingSpans(),
+        return new Store.WriteStats(spansAppended.get(), recovered.spans(), recovered.skipped(), buffer.pendingSpans(),
                 sampler.heldSpans(), files.filesWritten(), files.parquetBytes(), walBytes, wal.fsyncCount(),
                 flusher.lastFlush(), health.flushFailures(), health.lastFlushError(), health.flushFailing(),
                 files.spansQuarantined(), quarantine.files(), writer.attributeColumns(), writer.keysOverflowed());
