@@ -65,7 +65,7 @@ public final class CompactionCpu {
                  LegacyCompactor legacy = LegacyCompactor.open(oldLayout,
                          LegacyCompactor.Config.defaults().withTargetSpans(regime.targetSpans()), oldReaper);
                  Compactor compactor = Compactor.open(newLayout,
-                         Compactor.Config.defaults().withTargetSpans(regime.targetSpans()), newReaper)) {
+                         StoreConfig.Compaction.defaults().withTargetSpans(regime.targetSpans()), newReaper)) {
                 for (int from = 0; from < flushFiles.size(); from += regime.flushesPerPass()) {
                     List<Path> batch = flushFiles.subList(from, Math.min(flushFiles.size(), from + regime.flushesPerPass()));
                     copy(source, batch, oldData);
@@ -102,7 +102,7 @@ public final class CompactionCpu {
             }
 
             @Override
-            public void merged(int done, int of, Compactor.Merge merge) {
+            public void merged(int done, int of, Store.Merge merge) {
                 long now = OS.getProcessCpuTime();
                 tally.levelCpuNanos[merge.level()] += now - mark[0];
                 tally.levelSpans[merge.level()] += merge.spans();
@@ -129,7 +129,7 @@ public final class CompactionCpu {
         for (DataLayout layout : List.of(oldLayout, newLayout)) {
             try (var c = java.sql.DriverManager.getConnection("jdbc:duckdb:"); var s = c.createStatement();
                  var rs = s.executeQuery("SELECT count(*), count(DISTINCT (trace_id, span_id)) FROM read_parquet("
-                         + Compactor.pathList(SpanFiles.live(layout)) + ", union_by_name = true)")) {
+                         + SpanFiles.pathList(SpanFiles.live(layout)) + ", union_by_name = true)")) {
                 rs.next();
                 if (rs.getLong(1) != flushed || rs.getLong(2) != flushed) {
                     throw new IllegalStateException(layout.root() + ": " + rs.getLong(1) + " spans, " + rs.getLong(2)
@@ -143,16 +143,18 @@ public final class CompactionCpu {
     private static long load(Path data, Regime regime) throws Exception {
         Workload workload = Workload.builder().seed(42).startTimeUnixNano(1_764_000_000_000_000_000L)
                 .tracesPerSecond(25).build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1))
-                .withMaxBufferedSpans(Long.MAX_VALUE))) {
+        try (Store store = Store.builder(StoreConfig.defaults(data)
+                .withWrites(writes -> writes.withMaxBufferAge(Duration.ofHours(1)).withMaxBufferedSpans(Long.MAX_VALUE))
+                .withCompaction(compaction -> compaction.withInterval(Duration.ZERO))).open()) {
             long sinceFlush = 0;
             while (workload.spansGenerated() < regime.spans()) {
                 long before = workload.spansGenerated();
                 ExportTraceServiceRequest request = workload.nextRequest(1);
-                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
+                TracesData traces = TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build();
+                store.sink().append(SpanChunk.fromTraces(traces), SpanSink.TRACES_DATA, traces.toByteArray());
                 sinceFlush += workload.spansGenerated() - before;
                 if (sinceFlush >= regime.spansPerFlush()) {
-                    warehouse.flush();
+                    store.flush();
                     sinceFlush = 0;
                 }
             }

@@ -22,7 +22,7 @@ final class CompactionProgress implements Compactor.Progress {
     }
 
     @Override
-    public void merged(int done, int of, Compactor.Merge merge) {
+    public void merged(int done, int of, Store.Merge merge) {
         bytesBefore += merge.bytesBefore();
         bytesAfter += merge.bytesAfter();
         out.println(String.format(Locale.ROOT, "[%d/%d] %s  %d files → 1, %,d spans, %.1f → %.1f MB, %.1f s",
@@ -31,7 +31,7 @@ final class CompactionProgress implements Compactor.Progress {
         out.flush();
     }
 
-    void done(Compactor.Pass pass) {
+    void done(Store.CompactionPass pass) {
         if (pass.merges().isEmpty()) {
             return;
         }

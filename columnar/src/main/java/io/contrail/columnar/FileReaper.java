@@ -27,7 +27,7 @@ import java.util.stream.Stream;
  * Each file goes with its trace-ID sidecar. A crash before deletion leaves the files hidden;
  * {@link SpanFiles#deleteLeftovers} removes them on the next start. Thread-safe.
  */
-public final class FileReaper implements AutoCloseable {
+final class FileReaper implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileReaper.class);
 
@@ -42,7 +42,7 @@ public final class FileReaper implements AutoCloseable {
     private final Set<Path> scheduled = ConcurrentHashMap.newKeySet();
 
     /** A reaper that knows no running queries: it deletes {@code delay} after retirement. */
-    public FileReaper(DataLayout layout, Duration delay) {
+    FileReaper(DataLayout layout, Duration delay) {
         this(layout, delay, delay, () -> Long.MAX_VALUE);
     }
 
@@ -50,7 +50,7 @@ public final class FileReaper implements AutoCloseable {
      * @param oldestQueryStartNanos the {@link System#nanoTime()} at which the oldest query still
      *                              running started, {@link Long#MAX_VALUE} when none runs
      */
-    public FileReaper(DataLayout layout, Duration minDelay, Duration maxDelay, LongSupplier oldestQueryStartNanos) {
+    FileReaper(DataLayout layout, Duration minDelay, Duration maxDelay, LongSupplier oldestQueryStartNanos) {
         this.layout = layout;
         this.minDelay = minDelay;
         this.maxDelay = maxDelay.compareTo(minDelay) < 0 ? minDelay : maxDelay;

@@ -32,7 +32,7 @@ public final class ParquetSpanWriter implements AutoCloseable {
      * column needs it, and its default limit made that sizing a fifth of the flusher's CPU on the bench's
      * ~150 mostly sparse columns; at 1,000 the files came out the same size (bench/results/server-cpu/).
      * DuckDB writes a bloom filter only for a dictionary-encoded column, so a flush file's {@code trace_id}
-     * has none: a flush file is one row group (at most {@link Warehouse.Config#DEFAULT_MAX_FILE_SPANS}
+     * has none: a flush file is one row group (at most {@link StoreConfig.Writes#DEFAULT_MAX_FILE_SPANS}
      * spans, below DuckDB's row-group size), which a trace lookup reads whole once the trace-ID index has
      * named the file. A merge gives every row group one: DuckDB's default limit when it re-encodes
      * ({@link #merge}), a filter built from the row group's trace IDs when it copies ({@link RowGroupCopy}).
@@ -65,10 +65,10 @@ public final class ParquetSpanWriter implements AutoCloseable {
 
     /**
      * A writer for files under {@code layout}, keeping attribute shapes consistent with the files there, and at
-     * most {@link Warehouse.Config#DEFAULT_MAX_ATTRIBUTE_COLUMNS} attribute columns.
+     * most {@link StoreConfig.Writes#DEFAULT_MAX_ATTRIBUTE_COLUMNS} attribute columns.
      */
     public ParquetSpanWriter(BufferAllocator allocator, int threads, DataLayout layout) throws SQLException, IOException {
-        this(allocator, threads, layout, Warehouse.Config.DEFAULT_MAX_ATTRIBUTE_COLUMNS);
+        this(allocator, threads, layout, StoreConfig.Writes.DEFAULT_MAX_ATTRIBUTE_COLUMNS);
     }
 
     /** A writer whose files have at most {@code maxAttributeColumns} attribute columns in all. */

@@ -5,7 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -16,57 +15,24 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Deletes whole old hour partitions: those that ended more than {@link Config#maxAge()} ago, and,
- * while the live files take more than {@link Config#maxBytes()}, the oldest ones (never the
+ * Deletes whole old hour partitions: those that ended more than {@link StoreConfig.Retention#maxAge()} ago, and,
+ * while the live files take more than {@link StoreConfig.Retention#maxBytes()}, the oldest ones (never the
  * newest partition). It raises the retention cutoff ({@link SpanFiles#retentionCutoff}) first,
  * which hides the partitions from every reader that lists files afterwards, then hands their
  * files to the {@link FileReaper}, which deletes them once no query that listed them before can
  * still be running. A late span written into a retired partition is retired with it.
  */
-public final class Retention implements AutoCloseable {
+final class Retention implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Retention.class);
 
-    /**
-     * @param maxAge   keep partitions that ended less than this long ago; null keeps any age
-     * @param maxBytes keep at most this many bytes of span files; 0 keeps any size
-     * @param interval time between background passes
-     */
-    public record Config(Duration maxAge, long maxBytes, Duration interval) {
-        public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
-
-        public static Config none() {
-            return new Config(null, 0, DEFAULT_INTERVAL);
-        }
-
-        public boolean enabled() {
-            return maxAge != null || maxBytes > 0;
-        }
-
-        public Config withMaxAge(Duration age) {
-            return new Config(age, maxBytes, interval);
-        }
-
-        public Config withMaxBytes(long bytes) {
-            return new Config(maxAge, bytes, interval);
-        }
-
-        public Config withInterval(Duration every) {
-            return new Config(maxAge, maxBytes, every);
-        }
-    }
-
-    /** What one pass retired. */
-    public record Pass(PartitionPath cutoff, int partitions, int files, long bytes) {
-    }
-
     private final DataLayout layout;
-    private final Config config;
+    private final StoreConfig.Retention config;
     private final FileReaper reaper;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private ScheduledExecutorService background;
 
-    public Retention(DataLayout layout, Config config, FileReaper reaper) {
+    Retention(DataLayout layout, StoreConfig.Retention config, FileReaper reaper) {
         this.layout = layout;
         this.config = config;
         this.reaper = reaper;
@@ -96,7 +62,7 @@ public final class Retention implements AutoCloseable {
     }
 
     /** Retires what the policy says is too old or too much at {@code now}. */
-    public synchronized Pass applyOnce(Instant now) throws IOException {
+    public synchronized Store.RetentionPass applyOnce(Instant now) throws IOException {
         SpanFiles.Selection before = SpanFiles.select(layout);
         Map<PartitionPath, Long> bytesByPartition = new TreeMap<>();
         for (SpanFiles.SpanFile file : before.live()) {
@@ -118,7 +84,7 @@ public final class Retention implements AutoCloseable {
             }
         }
         if (cutoff == null) {
-            return new Pass(null, 0, 0, 0);
+            return new Store.RetentionPass(null, 0, 0, 0);
         }
         SpanFiles.raiseRetentionCutoff(layout, cutoff);
         List<SpanFiles.SpanFile> retired = SpanFiles.select(layout).retired();
@@ -133,7 +99,7 @@ public final class Retention implements AutoCloseable {
             LOG.info("retention: retired {} partitions before {} ({} files, {} MB); deleted in {} s",
                     partitions, cutoff, retired.size(), bytes / (1024 * 1024), reaper.delay().toSeconds());
         }
-        return new Pass(cutoff, partitions, retired.size(), bytes);
+        return new Store.RetentionPass(cutoff, partitions, retired.size(), bytes);
     }
 
     private static PartitionPath later(PartitionPath a, PartitionPath b) {

@@ -204,7 +204,7 @@ final class RowGroupCopy {
             ids.add(new ArrayList<>());
         }
         String sql = "SELECT DISTINCT " + rowGroupOf + ", trace_id FROM read_parquet("
-                + Compactor.pathList(List.of(input.path()))
+                + SpanFiles.pathList(List.of(input.path()))
                 + ", file_row_number = true, hive_partitioning = false) WHERE trace_id IS NOT NULL";
         try (Statement statement = duckdb.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
             while (rows.next()) {

@@ -209,4 +209,13 @@ public final class SpanFiles {
         }
         return deleted;
     }
+
+    /** {@code paths} as a DuckDB list of string literals, e.g. for {@code read_parquet}. */
+    static String pathList(List<Path> paths) {
+        StringBuilder list = new StringBuilder("[");
+        for (Path p : paths) {
+            list.append(list.length() > 1 ? ", " : "").append('\'').append(p.toString().replace("'", "''")).append('\'');
+        }
+        return list.append(']').toString();
+    }
 }

@@ -5,7 +5,9 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -103,7 +105,7 @@ public final class Store implements AutoCloseable {
     /** Opens a sampler in a data folder the store has claimed (it may read its saved state there). */
     @FunctionalInterface
     public interface SamplerOpener {
-        SpanSampler open(java.nio.file.Path dataDir) throws IOException;
+        SpanSampler open(Path dataDir) throws IOException;
     }
 
     public static Builder builder(StoreConfig config) {
@@ -192,9 +194,9 @@ public final class Store implements AutoCloseable {
     }
 
     /** Runs one compaction pass now (the background passes keep running), telling {@code progress} of each merge. */
-    public Compactor.Pass compactOnce(PrintStream progress) throws IOException {
+    public CompactionPass compactOnce(PrintStream progress) throws IOException {
         CompactionProgress printer = new CompactionProgress(progress);
-        Compactor.Pass pass = compactor.compactOnce(printer);
+        CompactionPass pass = compactor.compactOnce(printer);
         printer.done(pass);
         return pass;
     }
@@ -203,7 +205,7 @@ public final class Store implements AutoCloseable {
      * Applies {@code policy} once at {@code now}, beside the configured retention (which keeps running):
      * a one-off cleanup. Retired files go the way of every replaced file.
      */
-    public Retention.Pass retireOnce(Retention.Config policy, java.time.Instant now) throws IOException {
+    public RetentionPass retireOnce(StoreConfig.Retention policy, Instant now) throws IOException {
         Retention once = new Retention(warehouse.layout(), policy, reaper);
         once.onFilesChanged(files::changed);
         return once.applyOnce(now);
@@ -218,7 +220,7 @@ public final class Store implements AutoCloseable {
     }
 
     public Health check() {
-        Warehouse.Stats w = warehouse.stats();
+        WriteStats w = warehouse.stats();
         List<String> reasons = new ArrayList<>();
         if (w.flushFailing()) {
             reasons.add("writing spans to Parquet fails (they wait in the write-ahead log): " + w.lastFlushError());
@@ -239,7 +241,7 @@ public final class Store implements AutoCloseable {
      * @param liveFiles       span files readers see
      * @param retentionCutoff the oldest partition kept, null when retention never retired one
      */
-    public record Stats(Warehouse.Stats writes, Compactor.Stats compaction, Integer pendingMerges, int liveFiles,
+    public record Stats(WriteStats writes, CompactionStats compaction, Integer pendingMerges, int liveFiles,
                         String retentionCutoff) {
     }
 
@@ -277,5 +279,56 @@ public final class Store implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("releasing the data folder: {}", e.getMessage());
         }
+    }
+
+    /**
+     * The write side's counters, for {@code /health}: appends, buffer, log, flushes, quarantine, attribute columns.
+     *
+     * @param flushFailing      whether the last attempt to write Parquet failed (spans wait in the log)
+     * @param spansQuarantined  spans set aside since start because they failed to write even alone
+     * @param quarantinedFiles  every file in the quarantine folder, relative to the data folder
+     * @param attributeColumns  attribute columns the span files have, span and resource keys together
+     * @param attributeKeysOverflowed keys written to an overflow column since start, because the files had
+     *                          {@link StoreConfig.Writes#maxAttributeColumns} attribute columns (once per file
+     *                          that holds one)
+     */
+    public record WriteStats(long spansAppended, long spansReplayed, long spansSkippedOnReplay, long bufferedSpans,
+                             long heldForSampling, long filesWritten, long parquetBytesWritten, long walBytes,
+                             long walFsyncs, Instant lastFlush, long flushFailures, String lastFlushError,
+                             boolean flushFailing, long spansQuarantined, List<String> quarantinedFiles,
+                             int attributeColumns, long attributeKeysOverflowed) {
+    }
+
+    /**
+     * Compaction's counters, for {@code /health}: merges since start, spans they wrote (every rewrite counted), spans
+     * of flush files they took in (each flushed span once), time paused by the throttle, the last
+     * pass's failure (null after a good pass). {@link #rewritesPerFlushedSpan} is at most 2.
+     */
+    public record CompactionStats(long merges, long spansMerged, long flushedSpansMerged, long throttledMillis,
+                                  String lastError) {
+        /** How many times compaction wrote each flushed span it took in, on average; 0 before any merge. */
+        public double rewritesPerFlushedSpan() {
+            return flushedSpansMerged == 0 ? 0 : (double) spansMerged / flushedSpansMerged;
+        }
+    }
+
+    /** One compaction merge: its partition, inputs and output, and the output's level (1 or 2). */
+    public record Merge(PartitionPath partition, int inputFiles, long spans, long bytesBefore, long bytesAfter,
+                        Path output, long millis, int level, boolean rowGroupsCopied) {
+    }
+
+    /** What one compaction pass did. */
+    public record CompactionPass(List<Merge> merges, int partitionsLooked) {
+        public long spans() {
+            return merges.stream().mapToLong(Merge::spans).sum();
+        }
+
+        public int inputFiles() {
+            return merges.stream().mapToInt(Merge::inputFiles).sum();
+        }
+    }
+
+    /** What one retention pass retired. */
+    public record RetentionPass(PartitionPath cutoff, int partitions, int files, long bytes) {
     }
 }

@@ -29,7 +29,7 @@ import java.util.zip.CRC32C;
  * written before it started is durable, so one {@code fsync} serves many requests.
  * Lock order: {@code forceLock} before {@code appendLock}.
  */
-public final class WriteAheadLog implements AutoCloseable {
+final class WriteAheadLog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
     static final String SEGMENT_PREFIX = "segment-";
@@ -66,7 +66,7 @@ public final class WriteAheadLog implements AutoCloseable {
      * Opens the log in {@code dir}, starting a new segment after every existing one (existing
      * segments stay for {@link #replay()} until {@link #deleteSegmentsUpTo(long)}).
      */
-    public static WriteAheadLog open(Path dir, long minimumNextSegment) throws IOException {
+    static WriteAheadLog open(Path dir, long minimumNextSegment) throws IOException {
         Files.createDirectories(dir);
         long next = minimumNextSegment;
         for (long segment : segments(dir)) {

@@ -15,7 +15,7 @@ import static io.contrail.columnar.TestSpans.traces;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The files get at most {@link Warehouse.Config#maxAttributeColumns} attribute columns: past it, a key without a
+ * The files get at most {@link StoreConfig.Writes#maxAttributeColumns} attribute columns: past it, a key without a
  * column goes to its family's overflow map, the keys on the most spans getting the room left, and a key that has
  * a column keeps it.
  */
@@ -27,7 +27,7 @@ class AttributeColumnBoundTest {
     @Test
     void keysPastTheBoundGoToTheOverflowMapTheKeysOnTheMostSpansGettingTheRoomLeft() throws Exception {
         // service.name and host.name (every span's resource) take two of the four columns.
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxAttributeColumns(4))) {
+        try (Warehouse warehouse = Warehouse.open(StoreConfig.Writes.defaults(data).withMaxAttributeColumns(4))) {
             List<Span> spans = new ArrayList<>();
             for (int i = 1; i <= 5; i++) {
                 Span.Builder span = span("0000000000000000000000000000000" + i, "000000000000000" + i, "op", i, 10)

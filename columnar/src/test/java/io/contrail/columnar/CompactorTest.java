@@ -26,8 +26,8 @@ class CompactorTest {
     @TempDir
     Path data;
 
-    private Warehouse.Config config() {
-        return Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1));
+    private StoreConfig.Writes config() {
+        return StoreConfig.Writes.defaults(data).withMaxBufferAge(Duration.ofHours(1));
     }
 
     /** {@code count} spans of {@code traces} traces starting {@code hour} hours after T0; IDs derived from seed. */
@@ -44,7 +44,7 @@ class CompactorTest {
     /** Rows of {@code sql} where $LIVE is the live files and $ALL every span file on disk. */
     private List<List<Object>> query(String sql) throws Exception {
         DataLayout layout = new DataLayout(data);
-        String live = "read_parquet(" + Compactor.pathList(SpanFiles.live(layout))
+        String live = "read_parquet(" + SpanFiles.pathList(SpanFiles.live(layout))
                 + ", union_by_name = true, hive_partitioning = true)";
         String all = "read_parquet('" + layout.spansGlob() + "', union_by_name = true, hive_partitioning = true)";
         return TestSpans.duckDbRows(sql.replace("$LIVE", live).replace("$ALL", all));
@@ -76,9 +76,9 @@ class CompactorTest {
         List<List<Object>> before = query("SELECT trace_id, span_id FROM $LIVE ORDER BY ALL");
         assertThat(SpanFiles.live(layout)).hasSize(12);
 
-        Compactor.Pass pass;
+        Store.CompactionPass pass;
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             pass = compactor.compactOnce(silent());
         }
         assertThat(pass.merges()).hasSize(2);
@@ -105,7 +105,7 @@ class CompactorTest {
     @Test
     void whileAnHourFillsEachSpanIsRewrittenAtMostTwice() throws Exception {
         DataLayout layout = new DataLayout(data);
-        Compactor.Config background = Compactor.Config.defaults().withTargetSpans(2_000)
+        StoreConfig.Compaction background = StoreConfig.Compaction.defaults().withTargetSpans(2_000)
                 .withInterval(Duration.ofMillis(10)).withMaxBusyFraction(1.0);
         java.util.Map<PartitionPath, java.util.Set<Long>> flushesWithSpans = new java.util.TreeMap<>();
         java.util.Set<SpanFiles.SpanFile> mergedFiles = new java.util.HashSet<>();
@@ -135,7 +135,7 @@ class CompactorTest {
             recordFiles(layout, flushesWithSpans, mergedFiles);
         }
         try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withTargetSpans(2_000), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults().withTargetSpans(2_000), reaper)) {
             rewritten += compactor.compactOnce(silent()).spans();
         }
         recordFiles(layout, flushesWithSpans, mergedFiles);
@@ -165,19 +165,19 @@ class CompactorTest {
                 }
             }
             try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-                 Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+                 Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
                 // Background passes: the hours were flushed just now, so they are still filling.
-                Compactor.Pass gathered = compactor.compactOnce(silent(), false, false);
-                assertThat(gathered.merges()).extracting(Compactor.Merge::level).containsExactly(1, 1);
+                Store.CompactionPass gathered = compactor.compactOnce(silent(), false, false);
+                assertThat(gathered.merges()).extracting(Store.Merge::level).containsExactly(1, 1);
                 assertThat(compactor.compactOnce(silent(), false, false).merges()).as("level-1 files wait").isEmpty();
                 assertThat(compactor.stats().rewritesPerFlushedSpan()).isEqualTo(1.0);
             }
         }
         assertThat(levels(layout)).containsOnly(1).hasSize(4);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withCloseAfterIdle(Duration.ZERO), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults().withCloseAfterIdle(Duration.ZERO), reaper)) {
             // No flush for closeAfterIdle: each hour's level-1 files are merged into its final file.
-            assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Compactor.Merge::level)
+            assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Store.Merge::level)
                     .containsExactly(2, 2);
             assertThat(compactor.stats().spansMerged()).isEqualTo(6 * 450);
             assertThat(compactor.stats().flushedSpansMerged()).as("all from level-1 files").isZero();
@@ -194,7 +194,7 @@ class CompactorTest {
             warehouse.flush();
         }
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             assertThat(compactor.compactOnce(silent()).merges()).singleElement()
                     .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(2)).satisfies(m -> assertThat(m.spans()).isEqualTo(100));
         }
@@ -214,7 +214,7 @@ class CompactorTest {
         List<Path> flushFiles = SpanFiles.live(layout);
         assertThat(flushFiles).hasSize(2);
         try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             Path merged = compactor.compactOnce(silent()).merges().get(0).output();
             // Whatever the random parts of the names, the merged file hides the flush files it holds.
             for (String random : List.of("00000000", "ffffffff")) {
@@ -231,7 +231,7 @@ class CompactorTest {
     @Test
     void aPartitionThatKeepsFillingSlowlyIsFinalizedAfterSoManyLevelOneFiles() throws Exception {
         DataLayout layout = new DataLayout(data);
-        for (int round = 0; round < Compactor.MAX_GATHERED_FILES; round++) {
+        for (int round = 0; round < CompactionPlanner.MAX_GATHERED_FILES; round++) {
             try (Warehouse warehouse = Warehouse.open(config())) {
                 for (int f = 0; f < 2; f++) {
                     warehouse.append(spansInHour(0, round * 10 + f + 1, 20, 4));
@@ -239,25 +239,25 @@ class CompactorTest {
                 }
             }
             try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-                 Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
-                assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Compactor.Merge::level)
+                 Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
+                assertThat(compactor.compactOnce(silent(), false, false).merges()).extracting(Store.Merge::level)
                         .containsExactly(1);
-                if (round == Compactor.MAX_GATHERED_FILES - 1) {
+                if (round == CompactionPlanner.MAX_GATHERED_FILES - 1) {
                     assertThat(compactor.compactOnce(silent(), false, false).merges()).singleElement()
                             .satisfies(m -> assertThat(m.level()).isEqualTo(2))
-                            .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(Compactor.MAX_GATHERED_FILES));
+                            .satisfies(m -> assertThat(m.inputFiles()).isEqualTo(CompactionPlanner.MAX_GATHERED_FILES));
                 }
             }
         }
         assertThat(levels(layout)).containsExactly(2);
-        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(Compactor.MAX_GATHERED_FILES * 40L));
+        assertThat(query("SELECT count(*) FROM $LIVE")).containsExactly(List.of(CompactionPlanner.MAX_GATHERED_FILES * 40L));
     }
 
     /** The compaction level each live merged file records in its key/value metadata. */
     private List<Integer> levels(DataLayout layout) throws Exception {
         List<Path> merged = SpanFiles.live(layout).stream().filter(p -> SpanFiles.parse(p).compacted()).toList();
-        return query("SELECT decode(value) FROM parquet_kv_metadata(" + Compactor.pathList(merged) + ") WHERE decode(key) = '"
-                + Compactor.LEVEL_METADATA_KEY + "'").stream().map(row -> Integer.parseInt((String) row.get(0))).toList();
+        return query("SELECT decode(value) FROM parquet_kv_metadata(" + SpanFiles.pathList(merged) + ") WHERE decode(key) = '"
+                + CompactionPlanner.LEVEL_METADATA_KEY + "'").stream().map(row -> Integer.parseInt((String) row.get(0))).toList();
     }
 
     /** Adds the flush files' flush numbers per partition, and every merged file on disk (live or superseded). */
@@ -284,7 +284,7 @@ class CompactorTest {
     @Test
     void pendingMergesSeesFilesPublishedAfterItsLastAnswer() throws Exception {
         DataLayout layout = new DataLayout(data);
-        Compactor.Config config = Compactor.Config.defaults().withTargetSpans(800);
+        StoreConfig.Compaction config = StoreConfig.Compaction.defaults().withTargetSpans(800);
         try (DataFolderLock lock = DataFolderLock.acquire(data, "CompactorTest");
              Warehouse warehouse = Warehouse.open(config(), SpanSampler.KEEP_ALL, lock);
              FileReaper reaper = new FileReaper(layout, Duration.ZERO);
@@ -306,7 +306,7 @@ class CompactorTest {
     void theBackgroundThrottleHoldsOnlyWhileCompactionKeepsUp() throws Exception {
         writeFlushes(6, 400);
         DataLayout layout = new DataLayout(data);
-        Compactor.Config throttled = Compactor.Config.defaults().withTargetSpans(800)
+        StoreConfig.Compaction throttled = StoreConfig.Compaction.defaults().withTargetSpans(800)
                 .withInterval(Duration.ofMillis(20)).withMaxBusyFraction(0.5);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
              Compactor compactor = Compactor.open(layout, throttled, reaper)) {
@@ -348,7 +348,7 @@ class CompactorTest {
      * Compacts four flushes of 1,500 spans of {@code traces} traces (and 750 in the next hour) with
      * {@code rowGroupSpans}; returns the first merge.
      */
-    private Compactor.Merge compactFourFlushesCheckingFlushOrderVersionAndSidecar(int rowGroupSpans, int traces)
+    private Store.Merge compactFourFlushesCheckingFlushOrderVersionAndSidecar(int rowGroupSpans, int traces)
             throws Exception {
         writeFlushes(4, 1500, traces);
         DataLayout layout = new DataLayout(data);
@@ -362,9 +362,9 @@ class CompactorTest {
                     + "parquet_metadata('" + flushFile + "') WHERE path_in_schema = 'trace_id' AND bloom_filter_offset "
                     + "IS NOT NULL").get(0).get(0)).intValue(), Integer::sum);
         }
-        Compactor.Pass pass;
+        Store.CompactionPass pass;
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(rowGroupSpans), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults().withRowGroupSpans(rowGroupSpans), reaper)) {
             pass = compactor.compactOnce(silent());
         }
         Path merged = SpanFiles.live(layout).get(0);
@@ -374,7 +374,7 @@ class CompactorTest {
         assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
                 + SpanSchema.VERSION_METADATA_KEY + "'")).containsExactly(List.of(String.valueOf(SpanSchema.VERSION)));
         assertThat(query("SELECT decode(value) FROM parquet_kv_metadata(" + file + ") WHERE key = '"
-                + Compactor.LEVEL_METADATA_KEY + "'").get(0).get(0)).asString().isIn("1", "2");
+                + CompactionPlanner.LEVEL_METADATA_KEY + "'").get(0).get(0)).asString().isIn("1", "2");
         try (java.sql.Connection duckdb = java.sql.DriverManager.getConnection("jdbc:duckdb:")) {
             assertThat(TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(merged)))
                     .isNotEmpty().containsExactly(TraceIdIndex.keysOf(duckdb, merged));
@@ -391,7 +391,7 @@ class CompactorTest {
         writeFlushes(3, 400);
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             compactor.compactOnce(silent());
         }
         Path v2 = SpanFiles.live(layout).get(0);
@@ -399,7 +399,7 @@ class CompactorTest {
         Path temp = DataLayout.tempFor(v2);
         TestSpans.duckDbExecute("COPY (" + SpanSchema.readerQuery("read_parquet('" + v2 + "', hive_partitioning = false)", false)
                 + ") TO '" + temp + "' (FORMAT parquet, KV_METADATA {'" + SpanSchema.VERSION_METADATA_KEY + "': '1', '"
-                + Compactor.LEVEL_METADATA_KEY + "': '2'})");
+                + CompactionPlanner.LEVEL_METADATA_KEY + "': '2'})");
         java.nio.file.Files.move(temp, v2, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Path v1 = v2;
         String columns = "SELECT column_name FROM (DESCRIBE SELECT * FROM read_parquet('%s', hive_partitioning = false)) "
@@ -408,9 +408,9 @@ class CompactorTest {
         List<List<Object>> before = query("SELECT COLUMNS(*)::VARCHAR FROM (" + SpanSchema.readerQuery("$LIVE", true)
                 + ") ORDER BY span_id");
 
-        Compactor.Pass pass;
+        Store.CompactionPass pass;
         try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             pass = compactor.compactOnce(silent());
             assertThat(pass.merges()).hasSize(1);
             Path rewritten = pass.merges().get(0).output();
@@ -422,7 +422,7 @@ class CompactorTest {
             assertThat(SpanFiles.live(layout)).as("readers take the rewrite").contains(rewritten).doesNotContain(v1);
             assertThat(query(String.format(columns, rewritten))).as("v2 stores no end_time").isEmpty();
             assertThat(query("SELECT decode(value) FROM parquet_kv_metadata('" + rewritten + "') WHERE decode(key) IN ('"
-                    + SpanSchema.VERSION_METADATA_KEY + "', '" + Compactor.LEVEL_METADATA_KEY + "') ORDER BY decode(key)"))
+                    + SpanSchema.VERSION_METADATA_KEY + "', '" + CompactionPlanner.LEVEL_METADATA_KEY + "') ORDER BY decode(key)"))
                     .containsExactly(List.of("2"), List.of(String.valueOf(SpanSchema.VERSION)));
             assertThat(query("SELECT COLUMNS(*)::VARCHAR FROM (" + SpanSchema.readerQuery("$LIVE", false)
                     + ") ORDER BY span_id")).isEqualTo(before);
@@ -434,7 +434,7 @@ class CompactorTest {
     void filesWithTheSameColumnsAreMergedByCopyingTheirRowGroupsWithABloomFilterOnTraceIds() throws Exception {
         // 1,500 traces of one span a flush: more distinct trace IDs than a flush file dictionary-encodes, so
         // the flush files have no bloom filter on trace_id and the copy must build one.
-        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(2048, 1500);
+        Store.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(2048, 1500);
         assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average more than 2048 / 4").isTrue();
         String file = "'" + merge.output() + "'";
         // The flush files' row groups, as they were: one per flush file.
@@ -474,9 +474,9 @@ class CompactorTest {
             }
         }
         DataLayout layout = new DataLayout(data);
-        Compactor.Pass pass;
+        Store.CompactionPass pass;
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(2048), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults().withRowGroupSpans(2048), reaper)) {
             pass = compactor.compactOnce(silent());
         }
         assertThat(pass.merges()).hasSize(1);
@@ -488,7 +488,7 @@ class CompactorTest {
 
     @Test
     void filesWithSmallRowGroupsAreReEncodedIntoRowGroupsOfTheConfiguredSize() throws Exception {
-        Compactor.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(65_536, 40);
+        Store.Merge merge = compactFourFlushesCheckingFlushOrderVersionAndSidecar(65_536, 40);
         assertThat(merge.rowGroupsCopied()).as("1,500-span row groups average less than 65,536 / 4").isFalse();
         String file = "'" + merge.output() + "'";
         assertThat(query("SELECT max(row_group_num_rows), count(DISTINCT row_group_id) FROM parquet_metadata(" + file + ")"))
@@ -505,7 +505,7 @@ class CompactorTest {
         writeFlushes(3, 300);
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             compactor.compactOnce(silent());
             assertThat(reaper.pending()).isEqualTo(6);
             assertThat(query("SELECT count(*) FROM $ALL")).as("a plain glob sees both").containsExactly(List.of(2 * 1350L));
@@ -514,7 +514,7 @@ class CompactorTest {
         // The process ends before the delay: the inputs stay hidden, and the next open deletes them.
         assertThat(layout.spanFiles()).hasSize(8);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor ignored = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             assertThat(layout.spanFiles()).hasSize(2);
         }
         assertThat(query("SELECT count(*) FROM $ALL")).containsExactly(List.of(1350L));
@@ -531,7 +531,7 @@ class CompactorTest {
         }
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             assertThat(compactor.compactOnce(silent()).merges()).hasSize(1);
         }
         // A crash after the second flush published but before it deleted its log segment.
@@ -550,7 +550,7 @@ class CompactorTest {
         // A log segment older than every file: as if a flush were still writing them.
         Files.writeString(layout.walDir().resolve("segment-000000000000.wal"), "");
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             assertThat(compactor.compactOnce(silent()).merges()).isEmpty();
         }
     }
@@ -560,7 +560,7 @@ class CompactorTest {
         writeFlushes(6, 400);
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withTargetSpans(1000), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults().withTargetSpans(1000), reaper)) {
             compactor.compactOnce(silent());
         }
         // Hour 0: six files of 400 → two of 800 (a third would pass 1000) and... 2+2+2; hour 1: six of 200 → 1000 + 200.
@@ -585,7 +585,7 @@ class CompactorTest {
         }
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             assertThat(compactor.compactOnce(silent()).merges()).hasSize(1);
         }
         assertThat(query("SELECT span_id, \"attr.app.ids\"::VARCHAR, \"attr.app.code\"::VARCHAR FROM $LIVE ORDER BY span_id"))
@@ -601,7 +601,7 @@ class CompactorTest {
         Path byHand = partition.resolve("extra-copy.parquet");
         Files.copy(SpanFiles.live(layout).get(0), byHand);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor compactor = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             compactor.compactOnce(silent());
         }
         assertThat(SpanFiles.live(layout)).contains(byHand).hasSize(3);
@@ -612,8 +612,8 @@ class CompactorTest {
     void onlyOneCompactorAtATimePerDataFolder() throws Exception {
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
-            assertThatThrownBy(() -> Compactor.open(layout, Compactor.Config.defaults(), reaper))
+             Compactor ignored = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
+            assertThatThrownBy(() -> Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper))
                     .isInstanceOf(DataFolderLock.InUseException.class)
                     .hasMessageContaining(data + " is in use by a Contrail process (pid " + ProcessHandle.current().pid() + ")");
         }
@@ -625,15 +625,15 @@ class CompactorTest {
         DataLayout layout = new DataLayout(data);
         Instant now = Instant.ofEpochSecond(T0 / 1_000_000_000L).plus(Duration.ofMinutes(150));
         try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1))) {
-            Retention retention = new Retention(layout, Retention.Config.none().withMaxAge(Duration.ofMinutes(90)), reaper);
-            Retention.Pass pass = retention.applyOnce(now);
+            Retention retention = new Retention(layout, StoreConfig.Retention.none().withMaxAge(Duration.ofMinutes(90)), reaper);
+            Store.RetentionPass pass = retention.applyOnce(now);
             assertThat(pass.partitions()).isEqualTo(1);
             assertThat(pass.cutoff().hour()).isEqualTo(PartitionPath.ofStartTime(T0 + HOUR_NANOS).hour());
             assertThat(query("SELECT DISTINCT hour FROM $LIVE").size()).isEqualTo(1);
             assertThat(layout.spanFiles()).as("still on disk for queries that listed them").hasSize(4);
         }
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor ignored = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
+             Compactor ignored = Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper)) {
             assertThat(layout.spanFiles()).hasSize(2);
         }
         assertThat(Files.exists(PartitionPath.ofStartTime(T0).resolveUnder(layout.spansDir()))).isFalse();
@@ -644,7 +644,7 @@ class CompactorTest {
         writeFlushes(2, 100);
         DataLayout layout = new DataLayout(data);
         try (FileReaper reaper = new FileReaper(layout, Duration.ZERO)) {
-            Retention retention = new Retention(layout, Retention.Config.none().withMaxBytes(1), reaper);
+            Retention retention = new Retention(layout, StoreConfig.Retention.none().withMaxBytes(1), reaper);
             assertThat(retention.applyOnce(Instant.now()).partitions()).isEqualTo(1);
             assertThat(retention.applyOnce(Instant.now()).partitions()).isZero();
         }
@@ -659,7 +659,7 @@ class CompactorTest {
             }
 
             @Override
-            public void merged(int done, int of, Compactor.Merge merge) {
+            public void merged(int done, int of, Store.Merge merge) {
             }
         };
     }

@@ -17,7 +17,7 @@ public final class DataFolderHolder {
         Path data = Path.of(args[0]);
         DataFolderLock folder = DataFolderLock.acquire(data, "contrail serve");
         folder.describe(args[1]);
-        Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1)),
+        Warehouse warehouse = Warehouse.open(StoreConfig.Writes.defaults(data).withMaxBufferAge(Duration.ofHours(1)),
                 SpanSampler.KEEP_ALL, folder);
         warehouse.append(TestSpans.manySpans("held", 1, Integer.parseInt(args[2])));
         System.out.println("holding");

@@ -39,18 +39,18 @@ class DataFolderLockTest {
 
             String refusal = data + " is in use by contrail serve (pid " + holder.pid()
                     + ", http://127.0.0.1:4318); stop it first, or use another data folder";
-            assertThatThrownBy(() -> Warehouse.open(Warehouse.Config.defaults(data)))
+            assertThatThrownBy(() -> Warehouse.open(StoreConfig.Writes.defaults(data)))
                     .isInstanceOf(DataFolderLock.InUseException.class).hasMessage(refusal);
             DataLayout layout = new DataLayout(data);
             try (FileReaper reaper = new FileReaper(layout, Duration.ZERO)) {
-                assertThatThrownBy(() -> Compactor.open(layout, Compactor.Config.defaults(), reaper))
+                assertThatThrownBy(() -> Compactor.open(layout, StoreConfig.Compaction.defaults(), reaper))
                         .isInstanceOf(DataFolderLock.InUseException.class).hasMessage(refusal);
             }
             assertThat(contents(data)).as("every file, byte for byte").isEqualTo(before);
 
             holder.destroyForcibly(); // kill -9: the OS releases the lock
             assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+            try (Warehouse warehouse = Warehouse.open(StoreConfig.Writes.defaults(data))) {
                 warehouse.flush();
                 assertThat(warehouse.stats().spansReplayed()).as("the holder's logged spans").isEqualTo(HELD_SPANS);
             }
@@ -67,10 +67,10 @@ class DataFolderLockTest {
             assertThatThrownBy(() -> DataFolderLock.acquire(data.resolve("."), "other"))
                     .isInstanceOf(DataFolderLock.InUseException.class)
                     .hasMessageContaining("is in use by contrail compact (pid " + ProcessHandle.current().pid() + ")");
-            assertThatThrownBy(() -> Warehouse.open(Warehouse.Config.defaults(data.resolve("elsewhere")),
+            assertThatThrownBy(() -> Warehouse.open(StoreConfig.Writes.defaults(data.resolve("elsewhere")),
                     SpanSampler.KEEP_ALL, first)).isInstanceOf(IllegalArgumentException.class);
         }
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+        try (Warehouse warehouse = Warehouse.open(StoreConfig.Writes.defaults(data))) {
             assertThat(warehouse.stats().spansReplayed()).isZero();
         }
         DataFolderLock.acquire(data, "again").close();

@@ -26,8 +26,8 @@ class WarehouseTest {
     @TempDir
     Path data;
 
-    private Warehouse.Config config() {
-        return Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1));
+    private StoreConfig.Writes config() {
+        return StoreConfig.Writes.defaults(data).withMaxBufferAge(Duration.ofHours(1));
     }
 
     private List<List<Object>> query(String sql) throws Exception {
@@ -398,7 +398,7 @@ class WarehouseTest {
         try (Warehouse warehouse = Warehouse.open(config())) {
             warehouse.append(mixed);
             assertThat(warehouse.flush(20_000)).as("the flush completes").isTrue();
-            Warehouse.Stats stats = warehouse.stats();
+            Store.WriteStats stats = warehouse.stats();
             assertThat(stats.spansQuarantined()).isEqualTo(1);
             assertThat(stats.flushFailing()).isFalse();
             assertThat(stats.quarantinedFiles()).singleElement().asString()

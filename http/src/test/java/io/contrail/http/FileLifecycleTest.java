@@ -1,10 +1,10 @@
 package io.contrail.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.contrail.columnar.Compactor;
 import io.contrail.columnar.DataLayout;
-import io.contrail.columnar.Retention;
 import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.contrail.query.QueryEngine;
 import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.Test;
@@ -89,8 +89,8 @@ class FileLifecycleTest {
         }));
         readers.forEach(Thread::start);
         try {
-            Retention.Pass pass = server.server().store().retireOnce(
-                    Retention.Config.none().withMaxAge(Duration.ofHours(2)), Instant.now());
+            Store.RetentionPass pass = server.server().store().retireOnce(
+                    StoreConfig.Retention.none().withMaxAge(Duration.ofHours(2)), Instant.now());
             retired.set(true);
             assertThat(pass.partitions()).isEqualTo(2);
             assertThat(server.health().get("retentionCutoff").asText()).isEqualTo(pass.cutoff().toString());
@@ -127,7 +127,7 @@ class FileLifecycleTest {
         JsonNode before = server.getJson("/api/traces/" + traceId(2));
         List<Map<String, Object>> tracesBefore = server.records("SELECT * FROM traces ORDER BY trace_id");
 
-        Compactor.Pass pass = server.server().store().compactOnce(System.out);
+        Store.CompactionPass pass = server.server().store().compactOnce(System.out);
         assertThat(pass.inputFiles()).isEqualTo(4);
         assertThat(SpanFiles.live(layout)).hasSize(1);
         assertThat(server.getJson("/api/traces/" + traceId(2))).isEqualTo(before);

@@ -89,9 +89,9 @@ class SchemaV1FixtureTest {
         assertThat(spanOfV2.get("rows").get(0).get(0).asText()).isEqualTo("2025-11-24T16:00:00.420Z");
         JsonNode traceBefore = onV1Files.getJson("/api/traces/5b8efff798038103d269b633813fc60c");
 
-        io.contrail.columnar.Compactor.Pass pass = onV1Files.server().store().compactOnce(System.out);
+        io.contrail.columnar.Store.CompactionPass pass = onV1Files.server().store().compactOnce(System.out);
         assertThat(pass.merges()).hasSize(2);
-        assertThat(pass.merges()).noneMatch(io.contrail.columnar.Compactor.Merge::rowGroupsCopied);
+        assertThat(pass.merges()).noneMatch(io.contrail.columnar.Store.Merge::rowGroupsCopied);
         assertThat(versionsOfLiveFiles()).as("only v2 files are read after compaction").containsExactly("2", "2");
 
         assertThat(onV1Files.sql(EVERY_SPAN)).isEqualTo(before);

@@ -5,14 +5,15 @@ import static io.contrail.ingest.SpanFixtures.validSpan;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.contrail.columnar.DataFolderLock;
-import io.contrail.columnar.SpanSampler;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,29 +44,40 @@ class ReceivedBodyLoggingTest {
         void send(SpanReceiver receiver) throws Exception;
     }
 
-    /** Sends through a receiver, "crashes" with the spans only in the log, restarts and flushes; returns the names stored. */
+    /**
+     * Sends through a receiver, "crashes" — copies the data folder as a kill -9 leaves it, with the spans only in
+     * the write-ahead log — restarts on the copy and flushes; returns the names stored.
+     */
     private List<String> recoveredNames(Request request) throws Exception {
-        DataFolderLock crashedProcess = DataFolderLock.acquire(data, "crashed");
-        Warehouse crashed = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1)),
-                SpanSampler.KEEP_ALL, RequestFormat.DECODER, crashedProcess);
-        request.send(new SpanReceiver(crashed, RequestBody.DEFAULT_MAX_BODY_BYTES));
-        // No close(): the process "dies" with the spans only in the write-ahead log, and the OS releases its claim.
-        crashedProcess.close();
-        try (DataFolderLock restartedProcess = DataFolderLock.acquire(data, "restarted");
-             Warehouse restarted = Warehouse.open(Warehouse.Config.defaults(data), SpanSampler.KEEP_ALL,
-                     RequestFormat.DECODER, restartedProcess)) {
-            restarted.flush();
+        Path crashed = data.resolve("crashed");
+        Path restarted = data.resolve("restarted");
+        try (Store running = Store.builder(StoreConfig.defaults(crashed)
+                        .withWrites(writes -> writes.withMaxBufferAge(Duration.ofHours(1))))
+                .decoder(RequestFormat.DECODER).open()) {
+            request.send(new SpanReceiver(running.sink(), RequestBody.DEFAULT_MAX_BODY_BYTES));
+            copyFolder(crashed, restarted);
+        }
+        try (Store store = Store.builder(StoreConfig.defaults(restarted)).decoder(RequestFormat.DECODER).open()) {
+            store.flush();
         }
         List<String> names = new ArrayList<>();
         try (Connection connection = DriverManager.getConnection("jdbc:duckdb:");
              Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery("SELECT name FROM read_parquet('"
-                     + data.resolve("spans") + "/*/*/*.parquet') ORDER BY name")) {
+                     + restarted.resolve("spans") + "/*/*/*.parquet') ORDER BY name")) {
             while (rows.next()) {
                 names.add(rows.getString(1));
             }
         }
         return names;
+    }
+
+    private static void copyFolder(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(from.relativize(file).toString()));
+            }
+        }
     }
 
     private static byte[] gzip(byte[] body) throws Exception {

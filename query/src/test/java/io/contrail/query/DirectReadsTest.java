@@ -2,10 +2,8 @@ package io.contrail.query;
 
 import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.SpanFiles;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.contrail.workload.Workload;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,11 +38,10 @@ class DirectReadsTest {
     @BeforeAll
     void writeFlushesAndOpen() throws Exception {
         Workload workload = Workload.builder().seed(11).tracesPerSecond(2).build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1)))) {
+        try (Store store = StoreFixture.open(data, writes -> writes.withMaxBufferAge(Duration.ofHours(1)))) {
             for (int flush = 0; flush < 5; flush++) {
-                ExportTraceServiceRequest request = workload.nextRequest(40);
-                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
-                warehouse.flush();
+                StoreFixture.append(store, workload.nextRequest(40));
+                store.flush();
             }
         }
         engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(100_000));

@@ -1,15 +1,13 @@
 package io.contrail.query;
 
-import io.contrail.columnar.DataLayout;
-import io.contrail.columnar.FileReaper;
-import io.contrail.columnar.Retention;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.LiveFiles;
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.contrail.workload.Workload;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,39 +25,35 @@ class FileRetirementTest {
     void aRetiredFileOutlivesEveryQueryThatBeganBeforeItWasRetired() throws Exception {
         // Three hours of traffic: three hour partitions.
         Workload workload = Workload.builder().seed(3).tracesPerSecond(0.01).build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+        try (Store store = StoreFixture.open(data);
+             QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data), store.files())) {
             for (int i = 0; i < 12; i++) {
-                ExportTraceServiceRequest request = workload.nextRequest(15);
-                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
+                StoreFixture.append(store, workload.nextRequest(15));
             }
-            warehouse.flush();
-        }
-        DataLayout layout = new DataLayout(data);
-        io.contrail.columnar.LiveFiles files = io.contrail.columnar.LiveFiles.of(data);
-        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data), files);
-             FileReaper reaper = new FileReaper(layout, Duration.ZERO, Duration.ofHours(1), files::oldestReadStartNanos)) {
+            store.flush();
             long all = count(engine);
             List<Object> partitions = engine.query("SELECT count(DISTINCT (\"date\", \"hour\")) FROM spans").rows().get(0);
             assertThat(((Number) partitions.get(0)).intValue()).isGreaterThanOrEqualTo(3);
-            Retention retention = new Retention(layout, Retention.Config.none().withMaxBytes(1), reaper);
-            retention.onFilesChanged(files::changed);
+            List<Path> live = store.files().snapshot();
 
-            Retention.Pass pass;
-            try (io.contrail.columnar.LiveFiles.ReadLease runningQuery = engine.lease()) {
-                pass = retention.applyOnce(Instant.now());
+            List<Path> retired;
+            try (LiveFiles.ReadLease runningQuery = engine.lease()) {
+                Store.RetentionPass pass = store.retireOnce(StoreConfig.Retention.none().withMaxBytes(1), Instant.now());
                 assertThat(pass.files()).isPositive();
-                // Deletion is due at once (no minimum delay) but waits for the query begun before: the files
-                // stay pending for half a second, failing at once should one go.
+                List<Path> kept = store.files().snapshot();
+                retired = live.stream().filter(f -> !kept.contains(f)).toList();
+                assertThat(retired).hasSize(pass.files());
+                // Deletion waits for the query begun before, past the store's grace for readers it cannot see:
+                // the files stay on disk, failing at once should one go.
                 org.awaitility.Awaitility.await("files kept for the running query")
-                        .failFast("a file was deleted while the query ran", () -> reaper.pending() != pass.files())
-                        .during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
-                        .until(() -> reaper.pending() == pass.files());
+                        .failFast("a file was deleted while the query ran", () -> !retired.stream().allMatch(Files::exists))
+                        .during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                        .until(() -> retired.stream().allMatch(Files::exists));
                 assertThat(count(engine)).as("a new query sees only the kept partition").isLessThan(all);
             }
             org.awaitility.Awaitility.await("deletion once the query ended").atMost(Duration.ofSeconds(10))
-                    .until(() -> reaper.pending() == 0);
-            assertThat(reaper.pending()).as("deleted once the query ended").isZero();
-            assertThat(layout.spanFiles()).hasSize(1);
+                    .until(() -> retired.stream().noneMatch(Files::exists));
+            assertThat(store.files().layout().spanFiles()).hasSize(1);
             assertThat(count(engine)).isPositive().isLessThan(all);
         }
     }

@@ -1,8 +1,7 @@
 package io.contrail.query;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.contrail.workload.Workload;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.Test;
@@ -26,12 +25,11 @@ class PropagationHealthTest {
     @Test
     void theWorkloadsInjectedBreaksAreFoundExactly() throws Exception {
         Workload workload = Workload.builder().seed(11).tracesPerSecond(20).recordBrokenHops().build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+        try (Store store = StoreFixture.open(data)) {
             for (int i = 0; i < 40; i++) {
-                ExportTraceServiceRequest request = workload.nextRequest(100);
-                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
+                StoreFixture.append(store, workload.nextRequest(100));
             }
-            warehouse.flush();
+            store.flush();
         }
         Set<String> injected = workload.brokenHops().stream()
                 .map(hop -> hop.traceId() + "/" + hop.clientSpanId()).collect(Collectors.toSet());
@@ -82,9 +80,9 @@ class PropagationHealthTest {
                 // Trace c: two roots.
                 span(c, "00000000000000c1", null, "GET /c", Span.SpanKind.SPAN_KIND_SERVER, 0, 10).build(),
                 span(c, "00000000000000c2", null, "consume", Span.SpanKind.SPAN_KIND_CONSUMER, 5, 10).build());
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(TracesData.newBuilder().addResourceSpans(resourceSpans("svc", spans.toArray(Span[]::new))).build());
-            warehouse.flush();
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, TracesData.newBuilder().addResourceSpans(resourceSpans("svc", spans.toArray(Span[]::new))).build());
+            store.flush();
         }
         try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
             PropagationQueries.Report report = new PropagationQueries(engine).report(null, null);

@@ -1,7 +1,7 @@
 package io.contrail.query;
 
 import com.google.protobuf.ByteString;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -44,8 +44,8 @@ class QueryEngineTest {
 
     @BeforeAll
     void writeSpans() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(TracesData.newBuilder()
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, TracesData.newBuilder()
                     .addResourceSpans(resourceSpans("frontend",
                             span(TRACE, "b7ad6b7169203331", null, "GET /cart", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000)
                                     .addAttributes(kv("user.id", "u-42")).addAttributes(kv("http.route", "/cart"))
@@ -61,7 +61,7 @@ class QueryEngineTest {
                             span("00000000000000000000000000000abc", "3333333333333333", null, "GET /", Span.SpanKind.SPAN_KIND_SERVER,
                                     60_000_000_000L, 5_000_000).addAttributes(kv("user.id", "u-7")).build()))
                     .build());
-            warehouse.flush();
+            store.flush();
         }
         Files.writeString(elsewhere.resolve("outside.csv"), "a,b\n1,2\n");
         engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(2).withQueryTimeout(Duration.ofSeconds(1)));

@@ -2,7 +2,7 @@ package io.contrail.query;
 
 import com.google.protobuf.ByteString;
 import io.contrail.columnar.SpanSchema;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.ArrayValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
@@ -95,9 +95,9 @@ class SchemaDocumentationTest {
                 Files.copy(file, copy);
             }
         }
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(checkoutTraces());
-            warehouse.flush();
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, checkoutTraces());
+            store.flush();
         }
         String all = "SELECT * FROM spans ORDER BY trace_id, span_id, kind";
         List<List<Object>> viaContrail;
@@ -148,9 +148,9 @@ class SchemaDocumentationTest {
 
     @Test
     void parquetFilesHaveTheDocumentedColumns() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(checkoutTraces());
-            warehouse.flush();
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, checkoutTraces());
+            store.flush();
         }
         List<Path> files = publishedFiles();
         assertThat(files).isNotEmpty().allSatisfy(file -> assertThat(data.relativize(file).toString())

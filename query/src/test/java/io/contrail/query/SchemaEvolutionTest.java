@@ -5,7 +5,7 @@ import static io.contrail.query.QueryEngineTest.span;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.contrail.columnar.SpanSchema;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -43,24 +43,24 @@ class SchemaEvolutionTest {
     @Test
     void viewsOverSpansFollowNewFilesAndNewColumnsWhileTheServerRuns() throws Exception {
         String attributes = "SELECT span_id, \"key\", \"value\" FROM span_attributes WHERE scope = 'span' ORDER BY ALL";
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data));
+        try (Store store = StoreFixture.open(data);
              QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
-            warehouse.onFilesPublished(engine::filesChanged);
+            store.files().onChange(engine::filesChanged);
             KeyValue region = attribute("region", AnyValue.newBuilder().setStringValue("eu").build());
-            warehouse.append(oneSpan("00000000000000b1", region));
-            warehouse.flush();
+            StoreFixture.append(store, oneSpan("00000000000000b1", region));
+            store.flush();
             assertThat(engine.query(attributes).rows()).containsExactly(List.of("00000000000000b1", "region", "eu"));
 
             // Same columns: the views that read spans are not re-created, and still see the new file.
-            warehouse.append(oneSpan("00000000000000b2", region));
-            warehouse.flush();
+            StoreFixture.append(store, oneSpan("00000000000000b2", region));
+            store.flush();
             assertThat(engine.query(attributes).rows()).containsExactly(List.of("00000000000000b1", "region", "eu"),
                     List.of("00000000000000b2", "region", "eu"));
             assertThat(engine.query("SELECT count(*) FROM span_timing").rows()).containsExactly(List.of(2L));
 
             // A new key is a new column: span_attributes shows it.
-            warehouse.append(oneSpan("00000000000000b3", attribute("zone", AnyValue.newBuilder().setIntValue(7).build())));
-            warehouse.flush();
+            StoreFixture.append(store, oneSpan("00000000000000b3", attribute("zone", AnyValue.newBuilder().setIntValue(7).build())));
+            store.flush();
             assertThat(engine.query(attributes + " OFFSET 2").rows()).containsExactly(List.of("00000000000000b3", "zone", "7"));
             assertThat(engine.query("SELECT \"key\" FROM attribute_keys WHERE scope = 'span' ORDER BY 1").rows())
                     .containsExactly(List.of("region"), List.of("zone"));
@@ -69,13 +69,13 @@ class SchemaEvolutionTest {
 
     @Test
     void aKeyThatChangesTypeAndKeysThatAppearLaterStayQueryable() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(oneSpan("00000000000000a1", attribute("retry.count", AnyValue.newBuilder().setIntValue(3).build())));
-            warehouse.flush();
-            warehouse.append(oneSpan("00000000000000a2",
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, oneSpan("00000000000000a1", attribute("retry.count", AnyValue.newBuilder().setIntValue(3).build())));
+            store.flush();
+            StoreFixture.append(store, oneSpan("00000000000000a2",
                     attribute("retry.count", AnyValue.newBuilder().setStringValue("three").build()),
                     attribute("feature.flag", AnyValue.newBuilder().setBoolValue(true).build())));
-            warehouse.flush();
+            store.flush();
         }
         try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
             assertThat(engine.query("SELECT span_id, \"attr.retry.count\", \"attr.feature.flag\" FROM spans ORDER BY span_id")
@@ -90,9 +90,9 @@ class SchemaEvolutionTest {
 
     @Test
     void filesOfAFutureSchemaVersionAreReadBesideTodaysAndSayTheirVersion() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(oneSpan("00000000000000b1"));
-            warehouse.flush();
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, oneSpan("00000000000000b1"));
+            store.flush();
         }
         Path today = new io.contrail.columnar.DataLayout(data).spanFiles().get(0);
         // A newer writer: one fixed column more, one fewer, and the next version in the file's metadata.

@@ -4,7 +4,7 @@ import static io.contrail.query.QueryEngineTest.resourceSpans;
 import static io.contrail.query.QueryEngineTest.span;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.nio.file.Path;
@@ -38,8 +38,8 @@ class SpanTimingTest {
 
     @BeforeAll
     static void writeTheTrace() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
-            warehouse.append(TracesData.newBuilder()
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, TracesData.newBuilder()
                     .addResourceSpans(resourceSpans("frontend", span(TRACE, "00000000000000a0", null, "GET /",
                             Span.SpanKind.SPAN_KIND_SERVER, 0, 100 * MS).build()))
                     .addResourceSpans(resourceSpans("cart", span(TRACE, "00000000000000a1", "00000000000000a0", "a",
@@ -53,7 +53,7 @@ class SpanTimingTest {
                     .addResourceSpans(resourceSpans("email", span(TRACE, "00000000000000a3", "00000000000000a0", "c",
                             Span.SpanKind.SPAN_KIND_SERVER, 92 * MS, 6 * MS).build()))
                     .build());
-            warehouse.flush();
+            store.flush();
         }
     }
 
@@ -93,12 +93,11 @@ class SpanTimingTest {
     @Test
     void theTraceApiAndTheViewAgreeOnEverySpanOfTheShopWorkload(@TempDir Path shop) throws Exception {
         io.contrail.workload.Workload workload = io.contrail.workload.Workload.builder().seed(5).build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(shop))) {
+        try (Store store = StoreFixture.open(shop)) {
             for (int i = 0; i < 3; i++) {
-                warehouse.append(TracesData.newBuilder()
-                        .addAllResourceSpans(workload.nextRequest(100).getResourceSpansList()).build());
+                StoreFixture.append(store, workload.nextRequest(100));
             }
-            warehouse.flush();
+            store.flush();
         }
         try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(shop).withMaxRows(100_000))) {
             Map<String, List<Long>> fromView = new HashMap<>();

@@ -1,9 +1,7 @@
 package io.contrail.query;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.contrail.workload.Workload;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -51,14 +49,11 @@ class SqlExamplesTest {
                 .startTimeUnixNano(START_TIME_UNIX_NANO)
                 .tracesPerSecond(TRACES_PER_SECOND)
                 .build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+        try (Store store = StoreFixture.open(data)) {
             for (int written = 0; written < TRACES; written += TRACES_PER_REQUEST) {
-                ExportTraceServiceRequest request = workload.nextRequest(TRACES_PER_REQUEST);
-                warehouse.append(TracesData.newBuilder()
-                        .addAllResourceSpans(request.getResourceSpansList())
-                        .build());
+                StoreFixture.append(store, workload.nextRequest(TRACES_PER_REQUEST));
             }
-            warehouse.flush();
+            store.flush();
         }
         engine = QueryEngine.open(QueryEngine.Config.defaults(data));
     }

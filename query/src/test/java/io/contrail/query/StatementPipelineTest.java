@@ -5,7 +5,7 @@ import static io.contrail.query.QueryEngineTest.span;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.nio.file.Path;
@@ -26,26 +26,25 @@ class StatementPipelineTest {
 
     @TempDir
     Path data;
-    private Warehouse warehouse;
+    private Store store;
     private QueryEngine engine;
 
     @BeforeEach
     void writeTwoTraces() throws Exception {
-        warehouse = Warehouse.open(Warehouse.Config.defaults(data));
-        engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(1));
-        warehouse.onFilesPublished(engine::filesChanged);
-        warehouse.append(TracesData.newBuilder()
+        store = StoreFixture.open(data);
+        engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(1), store.files());
+        StoreFixture.append(store, TracesData.newBuilder()
                 .addResourceSpans(resourceSpans("frontend",
                         span(FIRST, "00000000000000a0", null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000).build(),
                         span(SECOND, "00000000000000b0", null, "GET /", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000).build()))
                 .build());
-        warehouse.flush();
+        store.flush();
     }
 
     @AfterEach
     void close() throws Exception {
         engine.close();
-        warehouse.close();
+        store.close();
     }
 
     @Test

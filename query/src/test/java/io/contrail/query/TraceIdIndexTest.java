@@ -1,13 +1,10 @@
 package io.contrail.query;
 
-import io.contrail.columnar.Compactor;
 import io.contrail.columnar.DataLayout;
-import io.contrail.columnar.FileReaper;
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanFiles;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.contrail.workload.Workload;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,11 +26,10 @@ class TraceIdIndexTest {
     /** Eight flushes of workload traces, so the data is spread over many files. */
     private void writeFlushes() throws Exception {
         Workload workload = Workload.builder().seed(5).tracesPerSecond(2).build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1)))) {
+        try (Store store = StoreFixture.open(data, writes -> writes.withMaxBufferAge(Duration.ofHours(1)))) {
             for (int f = 0; f < 8; f++) {
-                ExportTraceServiceRequest request = workload.nextRequest(60);
-                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
-                warehouse.flush();
+                StoreFixture.append(store, workload.nextRequest(60));
+                store.flush();
             }
         }
     }
@@ -101,25 +97,17 @@ class TraceIdIndexTest {
         DataLayout layout = new DataLayout(data);
         List<String> ids;
         List<TraceQueries.Trace> before = new ArrayList<>();
-        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+        try (Store store = StoreFixture.open(data);
+             QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data), store.files())) {
             TraceQueries traces = new TraceQueries(engine);
             ids = sampleTraceIds(engine);
             for (String id : ids) {
                 before.add(traces.trace(id).orElseThrow());
             }
-            try (FileReaper reaper = new FileReaper(layout, Duration.ofHours(1));
-                 Compactor compactor = Compactor.open(layout, Compactor.Config.defaults(), reaper)) {
-                compactor.onFilesChanged(engine::filesChanged);
-                assertThat(compactor.compactOnce(new Compactor.Progress() {
-                    @Override
-                    public void planned(int merges) {
-                    }
-
-                    @Override
-                    public void merged(int done, int of, Compactor.Merge merge) {
-                    }
-                }).merges()).isNotEmpty();
-                // The inputs are still on disk (the reaper waits), yet each trace is read once, from the merged file.
+            // A read in progress: the merge's inputs stay on disk until it ends.
+            try (LiveFiles.ReadLease reading = store.files().lease()) {
+                assertThat(store.compactOnce(System.out).merges()).isNotEmpty();
+                // The inputs are still on disk, yet each trace is read once, from the merged file.
                 for (int i = 0; i < ids.size(); i++) {
                     assertThat(engine.filesHoldingTrace(ids.get(i)))
                             .allMatch(p -> SpanFiles.parse(p).compacted());

@@ -4,7 +4,7 @@ import static io.contrail.query.QueryEngineTest.resourceSpans;
 import static io.contrail.query.QueryEngineTest.span;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
@@ -30,30 +30,30 @@ class TracesViewTest {
 
     @Test
     void aTraceSplitAcrossFlushesAndHoursIsOneRowKeptUpToDate() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data));
+        try (Store store = StoreFixture.open(data);
              QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
-            warehouse.onFilesPublished(engine::filesChanged);
-            warehouse.append(traces(resourceSpans("frontend", span(WHOLE, "00000000000000a0", null, "GET /",
+            store.files().onChange(engine::filesChanged);
+            StoreFixture.append(store, traces(resourceSpans("frontend", span(WHOLE, "00000000000000a0", null, "GET /",
                     Span.SpanKind.SPAN_KIND_SERVER, HOUR - 10 * MS, 50 * MS).build())));
-            warehouse.flush();
+            store.flush();
             assertThat(engine.query(SQL).rows()).containsExactly(
                     List.of(WHOLE, 1L, 0L, List.of("frontend"), "frontend", "GET /", false, 50 * MS));
 
             // The child lands in the next flush, in the next hour's partition; a second trace has lost its parent.
-            warehouse.append(traces(
+            StoreFixture.append(store, traces(
                     resourceSpans("cart", span(WHOLE, "00000000000000a1", "00000000000000a0", "GetCart",
                             Span.SpanKind.SPAN_KIND_SERVER, HOUR + 5 * MS, 30 * MS)
                             .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR)).build()),
                     resourceSpans("email", span(ORPHANED, "00000000000000b1", "00000000000000b0", "Send",
                             Span.SpanKind.SPAN_KIND_SERVER, HOUR, 5 * MS).build())));
-            warehouse.flush();
-            assertThat(warehouse.layout().spanFiles()).as("one file per flush and hour").hasSize(2);
+            store.flush();
+            assertThat(store.files().layout().spanFiles()).as("one file per flush and hour").hasSize(2);
             assertThat(engine.query(SQL).rows()).containsExactly(
                     List.of(WHOLE, 2L, 1L, List.of("cart", "frontend"), "frontend", "GET /", false, 50 * MS),
                     java.util.Arrays.asList(ORPHANED, 1L, 0L, List.of("email"), null, null, true, 5 * MS));
 
             // A file that goes (retention, compaction) takes its part of the summaries with it.
-            Path firstHour = warehouse.layout().spanFiles().get(0);
+            Path firstHour = store.files().layout().spanFiles().get(0);
             Files.delete(firstHour);
             engine.filesChanged();
             assertThat(engine.query(SQL).rows()).first().isEqualTo(
@@ -63,12 +63,12 @@ class TracesViewTest {
 
     @Test
     void summariesAreBuiltOnlyForStatementsThatReadTheTracesView() throws Exception {
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data));
+        try (Store store = StoreFixture.open(data);
              QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
-            warehouse.onFilesPublished(engine::filesChanged);
-            warehouse.append(traces(resourceSpans("frontend", span(WHOLE, "00000000000000a0", null, "GET /",
+            store.files().onChange(engine::filesChanged);
+            StoreFixture.append(store, traces(resourceSpans("frontend", span(WHOLE, "00000000000000a0", null, "GET /",
                     Span.SpanKind.SPAN_KIND_SERVER, HOUR, 50 * MS).build())));
-            warehouse.flush();
+            store.flush();
             String parts = "SELECT count(*) FROM " + TraceSummaries.PARTS;
 
             // "traces" as an alias, a column name or in a string is no read of the view.

@@ -21,7 +21,7 @@ import zipkin2.storage.StorageComponent;
  * {@code @Nested} subclass per suite.
  *
  * <p>The store is a real {@link ContrailServer} on a temporary data folder (write-ahead log,
- * Parquet files, DuckDB). A write is followed by {@link io.contrail.columnar.Warehouse#flush()}, so
+ * Parquet files, DuckDB). A write is followed by {@link io.contrail.columnar.Store#flush()}, so
  * that reads see it at once instead of after the flush interval; between tests every span file is
  * deleted.
  *

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Memory is bounded by traces and spans in flight: past either bound, the oldest traces are
  * decided at once, and that is counted ({@link SamplingStats#decidedEarly()}).
  *
- * <p>The {@link io.contrail.columnar.Warehouse} calls it after the spans are in its write-ahead log,
+ * <p>The {@link io.contrail.columnar.Store} (its write side) calls it after the spans are in its write-ahead log,
  * one call at a time under the log's lock (see {@link SpanSampler}); the counters may be read from
  * any thread. {@link #close()} stops the stats writer; undecided spans stay in the log.
  */

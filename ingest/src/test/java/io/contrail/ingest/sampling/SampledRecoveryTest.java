@@ -3,7 +3,10 @@ package io.contrail.ingest.sampling;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.SpanChunk;
+import io.contrail.columnar.SpanSink;
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.resource.v1.Resource;
@@ -11,6 +14,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,34 +46,40 @@ class SampledRecoveryTest {
         TracesData rootless = traces(1, 3, false);
         TracesData whole = traces(2, 4, true);
 
-        TailSampler first = new TailSampler(SamplingConfig.read(patient), data);
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data), first)) {
-            warehouse.append(rootless);
-            warehouse.append(whole);
+        try (Store store = Store.builder(StoreConfig.defaults(data))
+                .sampler(dir -> new TailSampler(SamplingConfig.read(patient), dir)).open()) {
+            TailSampler first = store.sampler(TailSampler.class).orElseThrow();
+            append(store, rootless);
+            append(store, whole);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (first.heldSpans() > 3) {
                 assertThat(System.nanoTime()).as("the whole trace is decided").isLessThan(deadline);
                 LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
             }
-            warehouse.flush();
+            store.flush();
             assertThat(spansPerTrace()).as("written before the restart").containsExactly(Map.entry(traceHex(2), 4L));
         }
-        first.close();
 
-        TailSampler second = new TailSampler(SamplingConfig.read(hasty), data);
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data), second)) {
-            assertThat(warehouse.stats().spansSkippedOnReplay()).as("the written trace is skipped on replay").isEqualTo(4);
+        try (Store store = Store.builder(StoreConfig.defaults(data))
+                .sampler(dir -> new TailSampler(SamplingConfig.read(hasty), dir)).open()) {
+            TailSampler second = store.sampler(TailSampler.class).orElseThrow();
+            assertThat(store.stats().writes().spansSkippedOnReplay()).as("the written trace is skipped on replay")
+                    .isEqualTo(4);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (second.heldSpans() > 0) {
                 assertThat(System.nanoTime()).as("the rootless trace is decided").isLessThan(deadline);
                 LockSupport.parkNanos(Duration.ofMillis(5).toNanos());
             }
-            warehouse.flush();
+            store.flush();
             assertThat(spansPerTrace()).containsOnly(Map.entry(traceHex(1), 3L), Map.entry(traceHex(2), 4L));
         }
-        second.close();
         assertThat(Files.list(data.resolve("wal")).count()).as("log segments left once everything is written")
                 .isLessThanOrEqualTo(1);
+    }
+
+    /** Appends {@code traces} as a receiver does for an OTLP request of these spans. */
+    private static void append(Store store, TracesData traces) throws IOException {
+        store.sink().append(SpanChunk.fromTraces(traces), SpanSink.TRACES_DATA, traces.toByteArray());
     }
 
     private Map<String, Long> spansPerTrace() throws Exception {

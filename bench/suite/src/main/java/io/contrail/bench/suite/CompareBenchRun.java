@@ -1,7 +1,9 @@
 package io.contrail.bench.suite;
 
+import io.contrail.columnar.SpanChunk;
 import io.contrail.columnar.SpanSink;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.SliceComparison;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -88,16 +91,20 @@ public final class CompareBenchRun {
         Workload workload = Workload.builder().seed(42).build();
         long started = System.nanoTime();
         long nextReport = 0;
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data))) {
+        // Compaction only when asked: the corpus is the flush files, as the other runs compare them.
+        try (Store store = Store.builder(StoreConfig.defaults(data)
+                .withCompaction(compaction -> compaction.withInterval(Duration.ZERO))).open()) {
             while (workload.spansGenerated() < spans) {
                 ExportTraceServiceRequest request = workload.nextRequest(100);
                 TracesData traces = TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build();
+                SpanChunk chunk = SpanChunk.fromTraces(traces);
+                byte[] body = traces.toByteArray();
                 while (true) {
                     try {
-                        warehouse.append(traces);
+                        store.sink().append(chunk, SpanSink.TRACES_DATA, body);
                         break;
                     } catch (SpanSink.OverloadedException e) {
-                        warehouse.flush();
+                        store.flush();
                     }
                 }
                 if (workload.spansGenerated() >= nextReport) {
@@ -106,7 +113,7 @@ public final class CompareBenchRun {
                     nextReport += spans / 10;
                 }
             }
-            warehouse.flush();
+            store.flush();
         }
         return workload.spansGenerated();
     }

@@ -1,16 +1,19 @@
 package io.contrail.bench.suite;
 
-import io.contrail.columnar.Compactor;
 import io.contrail.columnar.DataLayout;
-import io.contrail.columnar.FileReaper;
 import io.contrail.columnar.SpanFiles;
-import io.contrail.columnar.Warehouse;
+import io.contrail.columnar.SpanChunk;
+import io.contrail.columnar.SpanSink;
+import io.contrail.columnar.Store;
+import io.contrail.columnar.StoreConfig;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.TraceQueries;
 import io.contrail.workload.Workload;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.TracesData;
 
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -56,7 +59,7 @@ public final class TraceLookupBenchmark {
         List<String> probes = probes(flushed);
         List<String> rows = new ArrayList<>();
         rows.add(measure("flush files (as written)", flushed, probes));
-        long compactMillis = compact(sorted16k, Compactor.Config.DEFAULT_ROW_GROUP_SPANS);
+        long compactMillis = compact(sorted16k, StoreConfig.Compaction.DEFAULT_ROW_GROUP_SPANS);
         compact(sorted122k, 122_880);
         rows.add(measure("compacted, sorted by trace_id, row groups 16,384", sorted16k, probes));
         rows.add(measure("compacted, sorted by trace_id, row groups 122,880", sorted122k, probes));
@@ -94,16 +97,19 @@ public final class TraceLookupBenchmark {
     private static void load(Path data, long spans) throws Exception {
         Workload workload = Workload.builder().startTimeUnixNano(SpanCorpus.START_TIME_UNIX_NANO)
                 .tracesPerSecond(SpanCorpus.TRACES_PER_SECOND).build();
-        try (Warehouse warehouse = Warehouse.open(Warehouse.Config.defaults(data).withMaxBufferAge(Duration.ofHours(1))
-                .withMaxBufferedSpans(Long.MAX_VALUE))) {
+        // Flushes only when asked, no compaction: the files are the flush files this benchmark compares.
+        try (Store store = Store.builder(StoreConfig.defaults(data)
+                .withWrites(writes -> writes.withMaxBufferAge(Duration.ofHours(1)).withMaxBufferedSpans(Long.MAX_VALUE))
+                .withCompaction(compaction -> compaction.withInterval(Duration.ZERO))).open()) {
             long sinceFlush = 0;
             while (workload.spansGenerated() < spans) {
                 long before = workload.spansGenerated();
                 ExportTraceServiceRequest request = workload.nextRequest(SpanCorpus.TRACES_PER_REQUEST);
-                warehouse.append(TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
+                TracesData traces = TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build();
+                store.sink().append(SpanChunk.fromTraces(traces), SpanSink.TRACES_DATA, traces.toByteArray());
                 sinceFlush += workload.spansGenerated() - before;
                 if (sinceFlush >= FLUSH_EVERY_SPANS) {
-                    warehouse.flush();
+                    store.flush();
                     sinceFlush = 0;
                 }
             }
@@ -123,19 +129,9 @@ public final class TraceLookupBenchmark {
 
     private static long compact(Path data, int rowGroupSpans) throws Exception {
         long started = System.nanoTime();
-        DataLayout layout = new DataLayout(data);
-        try (FileReaper reaper = new FileReaper(layout, Duration.ZERO);
-             Compactor compactor = Compactor.open(layout, Compactor.Config.defaults().withRowGroupSpans(rowGroupSpans), reaper)) {
-            compactor.compactOnce(new Compactor.Progress() {
-                @Override
-                public void planned(int merges) {
-                }
-
-                @Override
-                public void merged(int done, int of, Compactor.Merge merge) {
-                }
-            });
-        }
+        // As contrail compact does: every partition closed, replaced files deleted at once.
+        Store.compact(StoreConfig.defaults(data).withCompaction(compaction -> compaction.withRowGroupSpans(rowGroupSpans)),
+                "the trace lookup benchmark", new PrintStream(OutputStream.nullOutputStream()));
         return (System.nanoTime() - started) / 1_000_000;
     }
 
@@ -185,7 +181,7 @@ public final class TraceLookupBenchmark {
                 Path target = out.resolve(partition.date() + "-" + partition.hour() + ".parquet");
                 statement.execute("COPY (SELECT * FROM read_parquet([" + list + "], union_by_name = true, "
                         + "hive_partitioning = false)) TO '" + target + "' (FORMAT parquet, COMPRESSION zstd, "
-                        + "ROW_GROUP_SIZE " + Compactor.Config.DEFAULT_ROW_GROUP_SPANS + ")");
+                        + "ROW_GROUP_SIZE " + StoreConfig.Compaction.DEFAULT_ROW_GROUP_SPANS + ")");
                 bytes += Files.size(target);
             }
         }
