@@ -82,6 +82,7 @@ final class StatementPipeline {
      * Runs user SQL through every stage and hands its result to {@code work}; a statement that fails any stage,
      * or fails to run, throws before {@code work} is called, with a message about the SQL the user wrote.
      */
+    @SuppressWarnings("try") // the lease is held for the statement's scope, never read
     <T> T executeUser(String sql, ResultWork<T> work) throws QueryException, IOException {
         try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
             Parsed parsed = parseUser(connection, sql);
@@ -104,6 +105,7 @@ final class StatementPipeline {
     }
 
     /** Runs one of Contrail's own parameterized queries: no guard, no caps (never pass user SQL here). */
+    @SuppressWarnings("try") // the lease is held for the statement's scope, never read
     <T> T executeOwn(String sql, List<Object> parameters, QueryEngine.RowReader<T> reader) throws QueryException {
         try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
             Parsed parsed = parseOwn(connection, sql);
