@@ -2,6 +2,8 @@ package io.contrail.http;
 
 import io.contrail.columnar.Store;
 import io.contrail.ingest.Admission;
+import io.contrail.ingest.Refusal;
+import io.contrail.ingest.RejectionCause;
 import io.contrail.ingest.sampling.TailSampler;
 import io.javalin.http.Context;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -22,7 +24,7 @@ import java.util.List;
 
 /**
  * What {@code GET /metrics} shows, in Prometheus' text format (written by the Prometheus client
- * library): ingest requests accepted and refused by cause, spans accepted and rejected, the store's
+ * library): ingest requests accepted and refused by cause, spans accepted, spans rejected by cause, the store's
  * buffer, log, flushes, files and compactions, tail sampling's held spans, and the time every HTTP
  * route took, by route and status. The counters are read once per scrape from the components that
  * keep them ({@link Admission#stats()}, {@link Store#stats()}); only request durations are kept here.
@@ -81,16 +83,13 @@ final class ServerMetrics {
         List<MetricSnapshot> metrics = new ArrayList<>();
         metrics.add(counter("contrail_ingest_requests_accepted", "Ingest requests whose valid spans were stored",
                 ingest.requestsAccepted()));
-        CounterSnapshot.Builder refused = CounterSnapshot.builder().name("contrail_ingest_requests_refused")
-                .help("Ingest requests refused whole (nothing stored), by cause");
-        ingest.requestsRefused().forEach((cause, count) -> refused.dataPoint(
-                CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("cause", cause.label()))
-                        .value(count).build()));
-        metrics.add(refused.build());
+        metrics.add(byCause("contrail_ingest_requests_refused", "Ingest requests refused whole (nothing stored), by cause",
+                ingest.requestsRefused(), Refusal::label));
         metrics.add(counter("contrail_ingest_spans_accepted", "Spans stored (durable when acknowledged)",
                 ingest.spansAccepted()));
-        metrics.add(counter("contrail_ingest_spans_rejected",
-                "Spans of accepted requests that failed validation (a partial success)", ingest.spansRejected()));
+        metrics.add(byCause("contrail_ingest_spans_rejected",
+                "Spans of accepted requests that failed validation (a partial success), by cause",
+                ingest.spansRejected(), RejectionCause::label));
         metrics.add(gauge("contrail_store_spans_buffered", "Acknowledged spans not yet in Parquet",
                 writes.bufferedSpans()));
         metrics.add(gauge("contrail_store_spans_held_for_sampling", "Spans waiting for their trace's sampling decision",
@@ -117,6 +116,15 @@ final class ServerMetrics {
         metrics.add(gauge("contrail_store_healthy", "1 when acknowledged spans reach Parquet and none were set aside",
                 store.check().ok() ? 1 : 0));
         return new MetricSnapshots(metrics);
+    }
+
+    /** A counter with one data point per cause, labelled {@code cause}. */
+    private static <C> CounterSnapshot byCause(String name, String help, java.util.Map<C, Long> counts,
+                                               java.util.function.Function<C, String> label) {
+        CounterSnapshot.Builder counter = CounterSnapshot.builder().name(name).help(help);
+        counts.forEach((cause, count) -> counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
+                .labels(Labels.of("cause", label.apply(cause))).value(count).build()));
+        return counter.build();
     }
 
     private static CounterSnapshot counter(String name, String help, double value) {

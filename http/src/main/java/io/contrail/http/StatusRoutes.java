@@ -57,7 +57,10 @@ final class StatusRoutes {
         body.put("quarantinedFiles", w.quarantinedFiles());
         body.put("spansQuarantined", w.spansQuarantined());
         body.put("spansAccepted", r.spansAccepted());
-        body.put("spansRejected", r.spansRejected());
+        body.put("spansRejected", r.spansRejectedTotal());
+        Map<String, Long> rejectedByCause = new LinkedHashMap<>();
+        r.spansRejected().forEach((cause, count) -> rejectedByCause.put(cause.label(), count));
+        body.put("spansRejectedByCause", rejectedByCause);
         body.put("requestsRefused", r.requestsRefusedTotal());
         Map<String, Long> refusedByCause = new LinkedHashMap<>();
         r.requestsRefused().forEach((cause, count) -> refusedByCause.put(cause.label(), count));

@@ -49,7 +49,7 @@ class MetricsTest {
     }
 
     @Test
-    void refusalsAreCountedByCauseAndSpansAndQueriesAreCounted() throws Exception {
+    void refusalsAndRejectedSpansAreCountedByCauseAndSpansAndQueriesAreCounted() throws Exception {
         List<Sample> before = scrape();
         Request request = request();
         for (int i = 1; i <= 3; i++) {
@@ -57,6 +57,13 @@ class MetricsTest {
                     Instant.now(), Duration.ofMillis(5)));
         }
         export(server, request);
+        Request partly = request();
+        partly.add("checkout", span("00000000000000000000000000000000", spanId(9), "zero trace ID",
+                Span.SpanKind.SPAN_KIND_SERVER, Instant.now(), Duration.ofMillis(5)));
+        partly.add("checkout", span(traceId(2), spanId(10), "ends before it starts", Span.SpanKind.SPAN_KIND_SERVER,
+                Instant.now(), Duration.ofMillis(-5)));
+        assertThat(server.post("/v1/traces", partly.toByteArray(), "Content-Type", "application/x-protobuf")
+                .statusCode()).as("a partial success is a 200").isEqualTo(200);
         assertThat(server.post("/v1/traces", "not protobuf".getBytes(StandardCharsets.UTF_8),
                 "Content-Type", "application/x-protobuf").statusCode()).isEqualTo(400);
         assertThat(server.post("/v1/traces", new byte[0], "Content-Type", "text/plain").statusCode()).isEqualTo(415);
@@ -73,6 +80,10 @@ class MetricsTest {
         assertThat(value(after, "contrail_ingest_requests_refused_total", Map.of("cause", "busy"))).isZero();
         assertThat(value(after, "contrail_ingest_spans_accepted_total", Map.of())
                 - value(before, "contrail_ingest_spans_accepted_total", Map.of())).isEqualTo(3);
+        for (String cause : List.of("invalid_id", "invalid_time")) {
+            assertThat(value(after, "contrail_ingest_spans_rejected_total", Map.of("cause", cause))
+                    - value(before, "contrail_ingest_spans_rejected_total", Map.of("cause", cause))).as(cause).isEqualTo(1);
+        }
         assertThat(after).filteredOn(s -> s.family().equals("contrail_ingest_requests_refused"))
                 .allMatch(s -> s.type().equals("counter"))
                 .extracting(s -> s.labels().get("cause"))
@@ -87,6 +98,8 @@ class MetricsTest {
                 - value(before, "contrail_http_request_duration_seconds_count", sqlOk)).isEqualTo(1);
 
         JsonNode health = RunningServer.json(server.get("/health"));
+        assertThat(health.get("spansRejectedByCause").get("invalid_time").asLong())
+                .isEqualTo((long) value(after, "contrail_ingest_spans_rejected_total", Map.of("cause", "invalid_time")));
         assertThat(health.get("requestsRefusedByCause").get("unsupported").asLong())
                 .isEqualTo((long) value(after, "contrail_ingest_requests_refused_total", Map.of("cause", "unsupported")));
     }

@@ -4,6 +4,8 @@ import io.contrail.columnar.SpanChunk;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 
+import java.util.Map;
+
 /**
  * What a request's decoding accepted, as the chunk the warehouse buffers, and what it rejected:
  * the one shape every protocol's decoding ends in.
@@ -11,10 +13,17 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
  * @param chunk        the accepted spans only
  * @param errorMessage null when nothing was rejected; otherwise the number of rejected spans and the
  *                     first few problems, each with the span's position and name
+ * @param rejectedByCause the rejected spans by {@link RejectionCause}; its counts add up to {@code rejectedSpans}
  */
-public record AcceptedSpans(SpanChunk chunk, int acceptedSpans, int rejectedSpans, String errorMessage) {
+public record AcceptedSpans(SpanChunk chunk, int acceptedSpans, int rejectedSpans, String errorMessage,
+                            Map<RejectionCause, Integer> rejectedByCause) {
 
     public AcceptedSpans {
+        rejectedByCause = Map.copyOf(rejectedByCause);
+        if (rejectedByCause.values().stream().mapToInt(Integer::intValue).sum() != rejectedSpans) {
+            throw new IllegalArgumentException("rejections by cause " + rejectedByCause + " do not add up to "
+                    + rejectedSpans);
+        }
         if (acceptedSpans != chunk.spanCount()) {
             throw new IllegalArgumentException("the chunk holds " + chunk.spanCount() + " spans, not the "
                     + acceptedSpans + " accepted");
@@ -27,7 +36,7 @@ public record AcceptedSpans(SpanChunk chunk, int acceptedSpans, int rejectedSpan
     /** The accepted spans of a decoding into OTLP objects (OTLP/JSON and Zipkin go through their libraries). */
     static AcceptedSpans of(DecodedSpans decoded) {
         return new AcceptedSpans(SpanChunk.fromTraces(decoded.traces()), decoded.acceptedSpans(),
-                decoded.rejectedSpans(), decoded.errorMessage());
+                decoded.rejectedSpans(), decoded.errorMessage(), decoded.rejectedByCause());
     }
 
     /** True when every span of the request was accepted. */

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.LongAdder;
  * The ingest side's front door: every request of every transport (OTLP/HTTP, OTLP/gRPC, Zipkin) comes
  * through here once its body is whole. It takes a permit ({@link IngestPermits}), hands the body to
  * the {@link SpanReceiver} (decode, validate, durable append), and answers one {@link IngestOutcome},
- * counting refusals by {@link Refusal} and spans accepted and rejected. A transport only renders the
+ * counting refusals by {@link Refusal}, spans accepted, and spans rejected by {@link RejectionCause}. A transport only renders the
  * outcome; refusals it makes itself before the body is whole (an unsupported content type, a body too
  * slow or too large) go through {@link #refuse} so that they are counted the same way. Thread-safe.
  */
@@ -28,7 +28,7 @@ public final class Admission {
     private final SpanReceiver receiver;
     private final IngestPermits permits;
     private final LongAdder spansAccepted = new LongAdder();
-    private final LongAdder spansRejected = new LongAdder();
+    private final Map<RejectionCause, LongAdder> spansRejected = new EnumMap<>(RejectionCause.class);
     private final LongAdder requestsAccepted = new LongAdder();
     private final Map<Refusal, LongAdder> refused = new EnumMap<>(Refusal.class);
 
@@ -36,11 +36,18 @@ public final class Admission {
      * Counters for {@code /health} and {@code /metrics}.
      *
      * @param requestsRefused requests refused whole, by cause (every cause present, 0 when none)
+     * @param spansRejected   spans of accepted requests rejected, by cause (every cause present, 0 when none)
      */
-    public record Stats(long requestsAccepted, long spansAccepted, long spansRejected, Map<Refusal, Long> requestsRefused) {
+    public record Stats(long requestsAccepted, long spansAccepted, Map<RejectionCause, Long> spansRejected,
+                        Map<Refusal, Long> requestsRefused) {
         /** Every refused request, whatever the cause. */
         public long requestsRefusedTotal() {
             return requestsRefused.values().stream().mapToLong(Long::longValue).sum();
+        }
+
+        /** Every rejected span, whatever the cause. */
+        public long spansRejectedTotal() {
+            return spansRejected.values().stream().mapToLong(Long::longValue).sum();
         }
     }
 
@@ -49,6 +56,9 @@ public final class Admission {
         this.permits = permits;
         for (Refusal cause : Refusal.values()) {
             refused.put(cause, new LongAdder());
+        }
+        for (RejectionCause cause : RejectionCause.values()) {
+            spansRejected.put(cause, new LongAdder());
         }
     }
 
@@ -94,7 +104,9 @@ public final class Admission {
     public Stats stats() {
         Map<Refusal, Long> byCause = new EnumMap<>(Refusal.class);
         refused.forEach((cause, count) -> byCause.put(cause, count.sum()));
-        return new Stats(requestsAccepted.sum(), spansAccepted.sum(), spansRejected.sum(), byCause);
+        Map<RejectionCause, Long> rejected = new EnumMap<>(RejectionCause.class);
+        spansRejected.forEach((cause, count) -> rejected.put(cause, count.sum()));
+        return new Stats(requestsAccepted.sum(), spansAccepted.sum(), rejected, byCause);
     }
 
     private interface Receiving {
@@ -114,7 +126,7 @@ public final class Admission {
             AcceptedSpans accepted = receiving.receive();
             requestsAccepted.increment();
             spansAccepted.add(accepted.acceptedSpans());
-            spansRejected.add(accepted.rejectedSpans());
+            accepted.rejectedByCause().forEach((cause, count) -> spansRejected.get(cause).add(count));
             return new IngestOutcome.Accepted(accepted);
         } catch (IngestException e) {
             LOG.debug("request refused: {}", e.getMessage());

@@ -2,6 +2,7 @@ package io.contrail.ingest;
 
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.TracesData;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -12,10 +13,18 @@ import java.util.Objects;
  * @param traces only the valid spans; no empty ScopeSpans or ResourceSpans
  * @param errorMessage null when nothing was rejected; otherwise the number of rejected spans and
  *     the first few problems, each with the span's position and name
+ * @param rejectedByCause the rejected spans by {@link RejectionCause}; its counts add up to {@code rejectedSpans}
  */
-public record DecodedSpans(TracesData traces, int acceptedSpans, int rejectedSpans, String errorMessage) {
+public record DecodedSpans(TracesData traces, int acceptedSpans, int rejectedSpans, String errorMessage,
+                           Map<RejectionCause, Integer> rejectedByCause) {
+
+    /** A decoding that rejected nothing, or whose rejections are not told apart by cause. */
+    public DecodedSpans(TracesData traces, int acceptedSpans, int rejectedSpans, String errorMessage) {
+        this(traces, acceptedSpans, rejectedSpans, errorMessage, Map.of());
+    }
 
     public DecodedSpans {
+        rejectedByCause = Map.copyOf(rejectedByCause);
         Objects.requireNonNull(traces, "traces");
         if (acceptedSpans < 0 || rejectedSpans < 0) {
             throw new IllegalArgumentException(

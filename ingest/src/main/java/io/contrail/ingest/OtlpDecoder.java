@@ -116,7 +116,8 @@ public final class OtlpDecoder {
         } catch (InvalidProtocolBufferException e) {
             throw IngestException.malformed("malformed OTLP/JSON: " + e.getMessage(), e);
         }
-        return SpanValidator.validate(asTracesData(request.build()), idProblems, SpanPosition::path);
+        return SpanValidator.validate(asTracesData(request.build()), idProblems, RejectionCause.INVALID_ID,
+                SpanPosition::path);
     }
 
     /** Same field number and type as the request's resource_spans: the spans are shared, not copied. */

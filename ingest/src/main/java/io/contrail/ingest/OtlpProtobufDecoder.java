@@ -19,7 +19,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Decodes a protobuf-encoded OTLP {@code ExportTraceServiceRequest} straight from the request bytes
@@ -51,6 +53,8 @@ public final class OtlpProtobufDecoder {
     private int acceptedSpans;
     private int rejectedSpans;
     private final List<String> describedRejections = new ArrayList<>(0);
+    /** Rejected spans by cause; made at the first rejection. */
+    private Map<RejectionCause, Integer> rejectedByCause;
     /** The problems of the current resource, which reject each of its spans; empty when it has none. */
     private List<String> resourceProblems = List.of();
     private int resourceDroppedAttributesCount;
@@ -78,7 +82,8 @@ public final class OtlpProtobufDecoder {
         }
         String errorMessage = decoder.rejectedSpans == 0
                 ? null : SpanValidator.errorMessage(decoder.rejectedSpans, decoder.describedRejections);
-        return new AcceptedSpans(decoder.chunk.build(), decoder.acceptedSpans, decoder.rejectedSpans, errorMessage);
+        return new AcceptedSpans(decoder.chunk.build(), decoder.acceptedSpans, decoder.rejectedSpans, errorMessage,
+                decoder.rejectedByCause == null ? Map.of() : decoder.rejectedByCause);
     }
 
     /**
@@ -306,22 +311,30 @@ public final class OtlpProtobufDecoder {
         }
     }
 
-    /** Counts a rejected span, and describes it if the message describes so many. */
+    /**
+     * Counts a rejected span under its cause, and describes it if the message describes so many. The span is
+     * parsed with protobuf's own classes to name its problems: the rare path, taken by rejected spans only.
+     */
     private void reject(int spanStart, int spanEnd, SpanPosition position) throws IOException {
         rejectedSpans++;
-        if (describedRejections.size() >= SpanValidator.MAX_DESCRIBED_REJECTIONS) {
-            return;
-        }
         Span parsed = Span.parser().parseFrom(body, spanStart, spanEnd - spanStart);
-        List<String> problems = SpanValidator.problemsOf(parsed);
+        RejectionCause[] firstCause = new RejectionCause[1];
+        List<String> problems = SpanValidator.problemsOf(parsed, firstCause);
         if (!resourceProblems.isEmpty()) {
             problems = new ArrayList<>(problems);
             problems.addAll(0, resourceProblems);
+            firstCause[0] = RejectionCause.INVALID_ATTRIBUTE_KEY;
         }
         if (problems.isEmpty()) {
             throw new IllegalStateException("rejected " + position.path() + ", in which SpanValidator finds no problem");
         }
-        describedRejections.add(SpanValidator.describeRejection(position.path(), parsed, problems));
+        if (rejectedByCause == null) {
+            rejectedByCause = new EnumMap<>(RejectionCause.class);
+        }
+        rejectedByCause.merge(firstCause[0], 1, Integer::sum);
+        if (describedRejections.size() < SpanValidator.MAX_DESCRIBED_REJECTIONS) {
+            describedRejections.add(SpanValidator.describeRejection(position.path(), parsed, problems));
+        }
     }
 
     /** Reads an event ({@code in} at its length); false when its time or an attribute key cannot be stored. */

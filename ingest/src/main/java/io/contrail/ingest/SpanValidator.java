@@ -8,6 +8,7 @@ import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class SpanValidator {
 
     /** Validates every span of {@code traces}; see the class comment for the rules. */
     public static DecodedSpans validate(TracesData traces) {
-        return validate(traces, Map.of(), SpanPosition::path);
+        return validate(traces, Map.of(), null, SpanPosition::path);
     }
 
     /**
@@ -47,6 +48,14 @@ public final class SpanValidator {
      * names the field in its OTLP/JSON spelling, e.g. {@code traceId must be 16 bytes, got 8}.
      */
     public static List<String> problemsOf(Span span) {
+        return problemsOf(span, null);
+    }
+
+    /**
+     * {@link #problemsOf(Span)}, and the cause of the first problem; {@code firstCause} gets it when not null
+     * and the span has a problem.
+     */
+    static List<String> problemsOf(Span span, RejectionCause[] firstCause) {
         List<String> problems = new ArrayList<>(0);
         checkId("traceId", span.getTraceId(), TRACE_ID_BYTES, problems);
         checkId("spanId", span.getSpanId(), SPAN_ID_BYTES, problems);
@@ -54,6 +63,7 @@ public final class SpanValidator {
         if (parentBytes != 0 && parentBytes != SPAN_ID_BYTES) {
             problems.add("parentSpanId must be empty or " + SPAN_ID_BYTES + " bytes, got " + parentBytes);
         }
+        noteFirst(problems, RejectionCause.INVALID_ID, firstCause);
         // The timestamps are fixed64: unsigned.
         checkTime("startTimeUnixNano", span.getStartTimeUnixNano(), problems);
         checkTime("endTimeUnixNano", span.getEndTimeUnixNano(), problems);
@@ -61,18 +71,30 @@ public final class SpanValidator {
             problems.add("endTimeUnixNano " + Long.toUnsignedString(span.getEndTimeUnixNano())
                     + " is before startTimeUnixNano " + Long.toUnsignedString(span.getStartTimeUnixNano()));
         }
+        noteFirst(problems, RejectionCause.INVALID_TIME, firstCause);
         checkKeys("attributes", -1, span.getAttributesList(), problems);
+        noteFirst(problems, RejectionCause.INVALID_ATTRIBUTE_KEY, firstCause);
         for (int e = 0; e < span.getEventsCount(); e++) {
             Span.Event event = span.getEvents(e);
             if (!SpanSchema.isStorableTime(event.getTimeUnixNano())) {
                 checkTime("events[" + e + "].timeUnixNano", event.getTimeUnixNano(), problems);
+                noteFirst(problems, RejectionCause.INVALID_TIME, firstCause);
             }
             checkKeys("events", e, event.getAttributesList(), problems);
+            noteFirst(problems, RejectionCause.INVALID_ATTRIBUTE_KEY, firstCause);
         }
         for (int l = 0; l < span.getLinksCount(); l++) {
             checkKeys("links", l, span.getLinks(l).getAttributesList(), problems);
         }
+        noteFirst(problems, RejectionCause.INVALID_ATTRIBUTE_KEY, firstCause);
         return problems;
+    }
+
+    /** Records {@code cause} as the first one when problems were found and none was recorded before. */
+    private static void noteFirst(List<String> problems, RejectionCause cause, RejectionCause[] firstCause) {
+        if (firstCause != null && firstCause[0] == null && !problems.isEmpty()) {
+            firstCause[0] = cause;
+        }
     }
 
     /** The problems that make the warehouse reject every span of a resource, empty when there are none. */
@@ -109,7 +131,7 @@ public final class SpanValidator {
     /**
      * Validates {@code traces}, where a decoder already found problems that the protobuf form no
      * longer shows (an ID that was not hex, a Zipkin span without timestamp). A span listed in
-     * {@code decodeProblems} is rejected with those problems alone.
+     * {@code decodeProblems} is rejected with those problems alone, counted under {@code decodeCause}.
      *
      * @param describePosition names a span's position for the client, in the terms of the format it
      *     sent (a Zipkin body has no resourceSpans)
@@ -117,8 +139,11 @@ public final class SpanValidator {
     static DecodedSpans validate(
             TracesData traces,
             Map<SpanPosition, List<String>> decodeProblems,
+            RejectionCause decodeCause,
             Function<SpanPosition, String> describePosition) {
         int accepted = 0;
+        Map<RejectionCause, Integer> byCause = new EnumMap<>(RejectionCause.class);
+        RejectionCause[] firstCause = new RejectionCause[1];
         boolean hasEmptyContainer = false;
         Set<SpanPosition> rejected = new HashSet<>();
         List<String> described = new ArrayList<>(0);
@@ -134,8 +159,9 @@ public final class SpanValidator {
                 for (int i = 0; i < spans.size(); i++) {
                     List<String> problems = decodeProblems.isEmpty()
                             ? List.of() : decodeProblems.getOrDefault(new SpanPosition(r, s, i), List.of());
+                    firstCause[0] = problems.isEmpty() ? null : decodeCause;
                     if (problems.isEmpty()) {
-                        problems = problemsOf(spans.get(i));
+                        problems = problemsOf(spans.get(i), firstCause);
                     }
                     if (!resourceProblems.isEmpty()) {
                         problems = new ArrayList<>(problems);
@@ -147,6 +173,8 @@ public final class SpanValidator {
                     }
                     var position = new SpanPosition(r, s, i);
                     rejected.add(position);
+                    byCause.merge(resourceProblems.isEmpty() ? firstCause[0] : RejectionCause.INVALID_ATTRIBUTE_KEY,
+                            1, Integer::sum);
                     if (described.size() < MAX_DESCRIBED_REJECTIONS) {
                         described.add(describeRejection(describePosition.apply(position), spans.get(i), problems));
                     }
@@ -157,7 +185,7 @@ public final class SpanValidator {
             return new DecodedSpans(traces, accepted, 0, null);
         }
         return new DecodedSpans(keepAccepted(traces, rejected), accepted, rejected.size(),
-                rejected.isEmpty() ? null : errorMessage(rejected.size(), described));
+                rejected.isEmpty() ? null : errorMessage(rejected.size(), described), byCause);
     }
 
     private static void checkId(String field, ByteString id, int expectedBytes, List<String> out) {

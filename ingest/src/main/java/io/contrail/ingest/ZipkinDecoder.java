@@ -105,7 +105,7 @@ public final class ZipkinDecoder {
             }
             traces.addResourceSpans(resourceSpans);
         }
-        return SpanValidator.validate(traces.build(), problems,
+        return SpanValidator.validate(traces.build(), problems, RejectionCause.INVALID_TIME,
                 position -> "spans[" + inputIndexes.get(position) + "]");
     }
 

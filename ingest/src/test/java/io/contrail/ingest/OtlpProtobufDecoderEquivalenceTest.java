@@ -400,6 +400,7 @@ class OtlpProtobufDecoderEquivalenceTest {
         assertThat(decoded.acceptedSpans()).as(() -> base64(body)).isEqualTo(today.acceptedSpans());
         assertThat(decoded.rejectedSpans()).as(() -> base64(body)).isEqualTo(today.rejectedSpans());
         assertThat(decoded.errorMessage()).as(() -> base64(body)).isEqualTo(today.errorMessage());
+        assertThat(decoded.rejectedByCause()).as(() -> base64(body)).isEqualTo(today.rejectedByCause());
         assertThat(decoded.toResponse()).isEqualTo(today.toResponse());
         return decoded;
     }

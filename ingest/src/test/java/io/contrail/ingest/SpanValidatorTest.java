@@ -110,6 +110,27 @@ class SpanValidatorTest {
     }
 
     @Test
+    void eachRejectedSpanIsCountedOnceUnderTheCauseOfItsFirstProblem() {
+        Span badId = validSpan("id", 1).clearTraceId().build();
+        Span badIdAndTime = validSpan("id-and-time", 2).clearSpanId().setEndTimeUnixNano(1).build();
+        Span badTime = validSpan("time", 3).setEndTimeUnixNano(1).build();
+        Span badKey = validSpan("key", 4).addAttributes(attribute("a\u0000b", "x")).build();
+        Span good = validSpan("good", 5).build();
+        TracesData traces = TracesData.newBuilder()
+                .addResourceSpans(resource("a", scope("s", badId, badIdAndTime, badTime, badKey, good)))
+                .build();
+
+        DecodedSpans decoded = SpanValidator.validate(traces);
+
+        assertThat(decoded.rejectedSpans()).isEqualTo(4);
+        assertThat(decoded.rejectedByCause()).isEqualTo(java.util.Map.of(RejectionCause.INVALID_ID, 2,
+                RejectionCause.INVALID_TIME, 1, RejectionCause.INVALID_ATTRIBUTE_KEY, 1));
+        AcceptedSpans fast = OtlpProtobufDecoder.decode(traces.toByteArray());
+        assertThat(fast.rejectedByCause()).as("the protobuf decoder counts as the validator does")
+                .isEqualTo(decoded.rejectedByCause());
+    }
+
+    @Test
     void scopesAndResourcesLeftWithoutSpansAreDropped() {
         Span bad = validSpan("bad", 9).clearSpanId().build();
         Span good = validSpan("good", 1).build();
