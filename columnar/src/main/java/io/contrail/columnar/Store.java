@@ -220,7 +220,10 @@ public final class Store implements AutoCloseable {
     }
 
     public Health check() {
-        WriteStats w = warehouse.stats();
+        return healthOf(warehouse.stats());
+    }
+
+    private static Health healthOf(WriteStats w) {
         List<String> reasons = new ArrayList<>();
         if (w.flushFailing()) {
             reasons.add("writing spans to Parquet fails (they wait in the write-ahead log): " + w.lastFlushError());
@@ -240,9 +243,10 @@ public final class Store implements AutoCloseable {
      * @param pendingMerges   merges a compaction pass would make now; null when a footer cannot be read
      * @param liveFiles       span files readers see
      * @param retentionCutoff the oldest partition kept, null when retention never retired one
+     * @param health          {@link #check()}'s answer, from the same {@code writes}
      */
     public record Stats(WriteStats writes, CompactionStats compaction, Integer pendingMerges, int liveFiles,
-                        String retentionCutoff) {
+                        String retentionCutoff, Health health) {
     }
 
     public Stats stats() throws IOException {
@@ -254,8 +258,9 @@ public final class Store implements AutoCloseable {
             pending = null;
         }
         PartitionPath cutoff = SpanFiles.retentionCutoff(warehouse.layout());
-        return new Stats(warehouse.stats(), compactor.stats(), pending, files.snapshot().size(),
-                cutoff == null ? null : cutoff.toString());
+        WriteStats writes = warehouse.stats();
+        return new Stats(writes, compactor.stats(), pending, files.snapshot().size(),
+                cutoff == null ? null : cutoff.toString(), healthOf(writes));
     }
 
     /** Stops the background work, writes buffered spans to Parquet and releases the folder. */

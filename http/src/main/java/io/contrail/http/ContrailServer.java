@@ -56,7 +56,7 @@ public final class ContrailServer implements AutoCloseable {
         this.sampler = store.sampler(TailSampler.class).orElse(null);
         this.engine = QueryEngine.open(config.query(), store.files());
         this.admission = new Admission(store.sink(), config.maxBodyBytes());
-        this.metrics = new ServerMetrics(admission, store, sampler);
+        this.metrics = new ServerMetrics(admission, store);
         TraceQueries traces = new TraceQueries(engine);
         ContrailStorage zipkin = ContrailStorage.newBuilder(admission, engine).build();
         IngestBodies bodies = new IngestBodies(config.maxBodyBytes(), config.bodies());

@@ -4,7 +4,6 @@ import io.contrail.columnar.Store;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.Refusal;
 import io.contrail.ingest.RejectionCause;
-import io.contrail.ingest.sampling.TailSampler;
 import io.javalin.http.Context;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -39,8 +38,8 @@ final class ServerMetrics {
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     private final Histogram requestDurations;
 
-    ServerMetrics(Admission admission, Store store, TailSampler sampler) {
-        registry.register((MultiCollector) () -> collect(admission, store, sampler));
+    ServerMetrics(Admission admission, Store store) {
+        registry.register((MultiCollector) () -> collect(admission, store));
         this.requestDurations = Histogram.builder()
                 .name("contrail_http_request_duration_seconds")
                 .help("Time to answer an HTTP request, by route (the path template) and status code")
@@ -70,7 +69,7 @@ final class ServerMetrics {
         writer.write(out, registry.scrape());
     }
 
-    private static MetricSnapshots collect(Admission admission, Store store, TailSampler sampler) {
+    private static MetricSnapshots collect(Admission admission, Store store) {
         Admission.Stats ingest = admission.stats();
         Store.Stats stats;
         try {
@@ -93,7 +92,7 @@ final class ServerMetrics {
         metrics.add(gauge("contrail_store_spans_buffered", "Acknowledged spans not yet in Parquet",
                 writes.bufferedSpans()));
         metrics.add(gauge("contrail_store_spans_held_for_sampling", "Spans waiting for their trace's sampling decision",
-                sampler == null ? 0 : sampler.heldSpans()));
+                writes.heldForSampling()));
         metrics.add(counter("contrail_store_spans_recovered", "Spans replayed from the write-ahead log at start",
                 writes.spansReplayed()));
         metrics.add(gauge("contrail_store_wal_bytes", "Bytes in the write-ahead log", writes.walBytes()));
@@ -114,7 +113,7 @@ final class ServerMetrics {
         metrics.add(gauge("contrail_compaction_pending_merges", "Merges a compaction pass would make now",
                 stats.pendingMerges() == null ? Double.NaN : stats.pendingMerges()));
         metrics.add(gauge("contrail_store_healthy", "1 when acknowledged spans reach Parquet and none were set aside",
-                store.check().ok() ? 1 : 0));
+                stats.health().ok() ? 1 : 0));
         return new MetricSnapshots(metrics);
     }
 

@@ -45,8 +45,8 @@ final class StatusRoutes {
     }
 
     private void health(Context ctx) throws IOException {
-        Store.Health health = store.check();
         Store.Stats stats = store.stats();
+        Store.Health health = stats.health();
         var w = stats.writes();
         var compaction = stats.compaction();
         Admission.Stats r = admission.stats();
