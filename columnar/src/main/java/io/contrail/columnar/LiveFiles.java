@@ -21,13 +21,34 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LiveFiles {
 
     private final DataLayout layout;
+    private final Lister lister;
     private final AtomicLong generation = new AtomicLong(1);
     private final AtomicLong leaseIds = new AtomicLong();
     private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     LiveFiles(DataLayout layout) {
+        this(layout, () -> SpanFiles.live(layout));
+    }
+
+    private LiveFiles(DataLayout layout, Lister lister) {
         this.layout = layout;
+        this.lister = lister;
+    }
+
+    /** Lists the span files to read now, all under one folder. */
+    @FunctionalInterface
+    public interface Lister {
+        List<Path> live() throws IOException;
+    }
+
+    /**
+     * A view whose files {@code lister} names (all under {@code root}, which has the layout of a data
+     * folder), for a reader that decides itself which files are live, such as a cache of a shared
+     * table's files; it moves when its owner calls {@link #changed()}.
+     */
+    public static LiveFiles listing(Path root, Lister lister) {
+        return new LiveFiles(new DataLayout(root), lister);
     }
 
     /** A view of the span files under {@code dataDir}, for a reader that does not write them. */
@@ -45,9 +66,9 @@ public final class LiveFiles {
         return layout;
     }
 
-    /** The live span files now, sorted ({@link SpanFiles#live}). */
+    /** The live span files now: sorted ({@link SpanFiles#live}), or as the {@link #listing} lister names them. */
     public List<Path> snapshot() throws IOException {
-        return SpanFiles.live(layout);
+        return lister.live();
     }
 
     /** Grows with every change to the live files; a reader that built something from a lower one rebuilds. */

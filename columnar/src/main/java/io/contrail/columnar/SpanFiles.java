@@ -32,7 +32,7 @@ public final class SpanFiles {
             java.util.regex.Pattern.compile("part-\\d+-" + COMPACTED_MARK + "\\d+-[0-9a-f]+\\.parquet");
     static final String RETENTION_CUTOFF = ".retention-cutoff";
     /** The trace-ID sidecar of {@code part-….parquet} is {@code part-….traceids}. */
-    static final String TRACE_ID_SUFFIX = ".traceids";
+    public static final String TRACE_ID_SUFFIX = ".traceids";
 
     /** A span file and what its name says. firstFlush == lastFlush for a flush file. */
     public record SpanFile(Path path, PartitionPath partition, long firstFlush, long lastFlush) {
@@ -174,7 +174,7 @@ public final class SpanFiles {
         Durability.publish(temp, marker);
     }
 
-    static Path traceIdSidecar(Path spanFile) {
+    public static Path traceIdSidecar(Path spanFile) {
         String name = spanFile.getFileName().toString();
         return spanFile.resolveSibling(name.substring(0, name.length() - DataLayout.PARQUET_SUFFIX.length())
                 + TRACE_ID_SUFFIX);

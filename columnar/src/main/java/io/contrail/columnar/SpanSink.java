@@ -27,7 +27,7 @@ public interface SpanSink {
         private static final long serialVersionUID = 1L;
         private final int retryAfterSeconds;
 
-        OverloadedException(String message, int retryAfterSeconds) {
+        public OverloadedException(String message, int retryAfterSeconds) {
             super(message);
             this.retryAfterSeconds = retryAfterSeconds;
         }

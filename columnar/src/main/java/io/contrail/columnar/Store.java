@@ -178,6 +178,16 @@ public final class Store implements AutoCloseable {
         return files;
     }
 
+    /**
+     * The oldest write-ahead-log segment still on disk. A span file whose flush number
+     * ({@link SpanFiles.SpanFile#lastFlush()}) is below it holds no span recovery could replay: once
+     * its spans are kept elsewhere (a shared table), the file may be deleted without a restart writing
+     * them again.
+     */
+    public long oldestLogSegment() throws IOException {
+        return warehouse.oldestLogSegment();
+    }
+
     /** Writes {@code address} into the folder's lock file, for a second process refused the folder to name. */
     public void describe(String address) throws IOException {
         folderLock.describe(address);

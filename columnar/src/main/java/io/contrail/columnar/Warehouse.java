@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -230,6 +231,12 @@ final class Warehouse implements SpanSink, AutoCloseable {
      */
     public boolean flush(long timeoutMillis) throws IOException {
         return flusher.flush(timeoutMillis);
+    }
+
+    /** See {@link Store#oldestLogSegment()}. */
+    long oldestLogSegment() throws IOException {
+        List<Long> segments = WriteAheadLog.segments(layout.walDir());
+        return segments.isEmpty() ? wal.currentSegment() : Math.min(segments.get(0), wal.currentSegment());
     }
 
     public Store.WriteStats stats() {

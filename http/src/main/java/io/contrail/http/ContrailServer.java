@@ -1,5 +1,6 @@
 package io.contrail.http;
 
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.Store;
 import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.http.zipkin.ContrailStorage;
@@ -8,6 +9,7 @@ import io.contrail.ingest.Admission;
 import io.contrail.ingest.IngestPermits;
 import io.contrail.ingest.RequestFormat;
 import io.contrail.ingest.sampling.TailSampler;
+import io.contrail.lake.Lake;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.ServiceGraph;
@@ -39,6 +41,8 @@ public final class ContrailServer implements AutoCloseable {
     private final ServerConfig config;
     /** The data folder, claimed from before anything in it is touched until close. */
     private final Store store;
+    /** The shared table this node writes and reads; null when the data folder is all there is. */
+    private final Lake lake;
     /** Null when every span is kept. */
     private final TailSampler sampler;
     private final QueryEngine engine;
@@ -50,13 +54,16 @@ public final class ContrailServer implements AutoCloseable {
     private volatile OtlpGrpcReceiver grpc;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ContrailServer(ServerConfig config, Store store) throws IOException {
+    private ContrailServer(ServerConfig config, Store store, Lake lake) throws IOException {
         this.config = config;
         this.store = store;
+        this.lake = lake;
         this.sampler = store.sampler(TailSampler.class).orElse(null);
-        this.engine = QueryEngine.open(config.query(), store.files());
-        this.admission = new Admission(store.sink(), config.maxBodyBytes());
-        this.metrics = new ServerMetrics(admission, store);
+        // With a lake, queries read the table's files (cached in the data folder) instead of the folder's own.
+        LiveFiles read = lake == null ? store.files() : lake.files();
+        this.engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
+        this.admission = new Admission(lake == null ? store.sink() : lake.sink(), config.maxBodyBytes());
+        this.metrics = new ServerMetrics(admission, store, lake);
         TraceQueries traces = new TraceQueries(engine);
         ContrailStorage zipkin = ContrailStorage.newBuilder(admission, engine).build();
         IngestBodies bodies = new IngestBodies(config.maxBodyBytes(), config.bodies());
@@ -70,7 +77,7 @@ public final class ContrailServer implements AutoCloseable {
             new IngestRoutes(admission, bodies).register(javalin.routes);
             new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
             new QueryRoutes(engine, traces).register(javalin.routes);
-            new StatusRoutes(config, store, admission, sampler, metrics).register(javalin.routes);
+            new StatusRoutes(config, store, lake, admission, sampler, metrics).register(javalin.routes);
             new DashboardApi(engine).register(javalin.routes);
             new JaegerApi(traces, new ServiceGraph(engine)).register(javalin.routes);
             WebUi.register(javalin);
@@ -123,10 +130,15 @@ public final class ContrailServer implements AutoCloseable {
             opening.sampler(dataDir -> new TailSampler(config.sampling(), dataDir));
         }
         Store store = opening.open();
+        Lake lake = null;
         ContrailServer server;
         try {
-            server = new ContrailServer(config, store);
+            lake = config.lake() == null ? null : Lake.open(config.lake(), store);
+            server = new ContrailServer(config, store, lake);
         } catch (IOException | RuntimeException e) {
+            if (lake != null) {
+                lake.close();
+            }
             store.close();
             throw e;
         }
@@ -252,8 +264,17 @@ public final class ContrailServer implements AutoCloseable {
         ctx.status(status).json(Map.of("error", e.getMessage(), "reason", e.reason().name().toLowerCase(Locale.ROOT)));
     }
 
+    /** The shared table this node is part of; null when it keeps its data folder alone. */
+    public Lake lake() {
+        return lake;
+    }
+
     private void closeStores() {
         engine.close();
+        // The store flushes on close; the lake then is gone, so those files are committed on the next start.
+        if (lake != null) {
+            lake.close();
+        }
         store.close();
     }
 

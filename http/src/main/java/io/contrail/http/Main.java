@@ -3,6 +3,7 @@ package io.contrail.http;
 import io.contrail.columnar.Store;
 import io.contrail.columnar.StoreConfig;
 import io.contrail.ingest.sampling.SamplingConfig;
+import io.contrail.lake.LakeConfig;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
@@ -164,8 +165,59 @@ public final class Main implements Runnable {
                         + "Without it every span is kept.")
         Path samplingFile;
 
+        @Option(names = "--storage", paramLabel = "s3://BUCKET/PREFIX",
+                description = "Share one Apache Iceberg table on S3 with other nodes (README, 'Beyond one machine'): "
+                        + "span files go to this bucket and prefix, queries read every node's spans. Needs --catalog. "
+                        + "Credentials: the AWS SDK's (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile); region: "
+                        + "AWS_REGION. --data then keeps this node's log, files on their way and its cache.")
+        String storage;
+
+        @Option(names = "--s3-endpoint", paramLabel = "URL",
+                description = "An S3-compatible server instead of AWS, e.g. http://127.0.0.1:9000 (path-style requests).")
+        String s3Endpoint;
+
+        @Option(names = "--catalog", paramLabel = "JDBC-URL",
+                description = "The Iceberg catalog's database, e.g. jdbc:postgresql://HOST:5432/DB?user=U&password=P.")
+        String catalog;
+
+        @Option(names = "--node-id", paramLabel = "NAME",
+                description = "This node's name among those sharing the table (default: one chosen once and kept "
+                        + "in the data folder).")
+        String nodeId;
+
+        @Option(names = "--max-pending-upload", paramLabel = "SIZE", converter = OptionUnits.Size.class,
+                description = "Span files not yet in the shared table past which ingest answers 503 "
+                        + "(default: 1GiB).")
+        Long maxPendingUpload;
+
         @CommandLine.Mixin
         LifecycleOptions lifecycle = new LifecycleOptions();
+
+        /** The shared table the options name; null without --storage. */
+        private LakeConfig lake() {
+            if (storage == null) {
+                for (var given : java.util.Map.of("--s3-endpoint", String.valueOf(s3Endpoint), "--catalog",
+                        String.valueOf(catalog), "--node-id", String.valueOf(nodeId), "--max-pending-upload",
+                        String.valueOf(maxPendingUpload)).entrySet()) {
+                    if (!given.getValue().equals("null")) {
+                        throw new CommandLine.ParameterException(command.commandLine(),
+                                given.getKey() + " needs --storage s3://BUCKET/PREFIX (a shared table)");
+                    }
+                }
+                return null;
+            }
+            if (catalog == null) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--storage needs --catalog JDBC-URL: the database of the Iceberg catalog, e.g. "
+                                + "jdbc:postgresql://HOST:5432/DB?user=U&password=P");
+            }
+            try {
+                LakeConfig lake = LakeConfig.parse(storage, s3Endpoint, catalog).withNodeId(nodeId);
+                return maxPendingUpload == null ? lake : lake.withMaxPendingBytes(maxPendingUpload);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
+            }
+        }
 
         ServerConfig toConfig() throws java.io.IOException {
             if (maxBufferedSpans < 1) {
@@ -191,7 +243,8 @@ public final class Main implements Runnable {
                     .withStore(store -> store.withWrites(writes -> writes.withMaxBufferAge(flushInterval)
                             .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes)
                             .withMaxBufferWait(maxBufferWait).withMaxAttributeColumns(maxAttributeColumns)))
-                    .withQuery(defaults.query().withQueryTimeout(queryTimeout));
+                    .withQuery(defaults.query().withQueryTimeout(queryTimeout))
+                    .withLake(lake());
         }
     }
 

@@ -3,6 +3,7 @@ package io.contrail.http;
 import io.contrail.columnar.StoreConfig;
 import io.contrail.ingest.RequestBody;
 import io.contrail.ingest.sampling.SamplingConfig;
+import io.contrail.lake.LakeConfig;
 import io.contrail.query.QueryEngine;
 
 import java.nio.file.Path;
@@ -14,9 +15,11 @@ import java.nio.file.Path;
  * default), every span kept (no sampling), compacting in the background, no retention.
  *
  * @param grpcPort the OTLP/gRPC port on {@code host}: 0 picks a free one, {@link #GRPC_DISABLED} turns it off
+ * @param lake     the shared table this node writes and reads (several nodes on object storage); null: the data
+ *                 folder alone, the embedded default
  */
 public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, IngestBodyLimits bodies,
-                           StoreConfig store, QueryEngine.Config query, SamplingConfig sampling) {
+                           StoreConfig store, QueryEngine.Config query, SamplingConfig sampling, LakeConfig lake) {
 
     /**
      * How ingest bodies are read before a permit is taken (see {@link IngestBodies}).
@@ -57,7 +60,7 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_GRPC_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null);
+                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null, null);
     }
 
     /**
@@ -67,32 +70,44 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withAddress(String host, int port) {
         int grpc = port == 0 && grpcPort != GRPC_DISABLED ? 0 : grpcPort;
-        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling);
+        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling, lake);
     }
 
     /** The OTLP/gRPC port: 0 picks a free one, {@link #GRPC_DISABLED} turns the receiver off. */
     public ServerConfig withGrpcPort(int grpcPort) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
     }
 
     public ServerConfig withStore(java.util.function.UnaryOperator<StoreConfig> change) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling, lake);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling);
+        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling, lake);
     }
 
     public ServerConfig withBodies(IngestBodyLimits bodies) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
     }
 
     /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
     public ServerConfig withSampling(SamplingConfig sampling) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
+    }
+
+    /**
+     * One node of several sharing the table {@code lake} names; null: the data folder alone. A node's folder
+     * keeps its log and the files on their way to the table, so its own compaction and retention are off
+     * (the table's are one maintainer's).
+     */
+    public ServerConfig withLake(LakeConfig lake) {
+        StoreConfig local = lake == null ? store : store
+                .withCompaction(c -> c.withInterval(java.time.Duration.ZERO))
+                .withRetention(r -> StoreConfig.Retention.none());
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, lake);
     }
 }

@@ -4,6 +4,7 @@ import io.contrail.columnar.Store;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.Refusal;
 import io.contrail.ingest.RejectionCause;
+import io.contrail.lake.Lake;
 import io.javalin.http.Context;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
@@ -38,8 +39,8 @@ final class ServerMetrics {
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     private final Histogram requestDurations;
 
-    ServerMetrics(Admission admission, Store store) {
-        registry.register((MultiCollector) () -> collect(admission, store));
+    ServerMetrics(Admission admission, Store store, Lake lake) {
+        registry.register((MultiCollector) () -> collect(admission, store, lake));
         this.requestDurations = Histogram.builder()
                 .name("contrail_http_request_duration_seconds")
                 .help("Time to answer an HTTP request, by route (the path template) and status code")
@@ -69,7 +70,7 @@ final class ServerMetrics {
         writer.write(out, registry.scrape());
     }
 
-    private static MetricSnapshots collect(Admission admission, Store store) {
+    private static MetricSnapshots collect(Admission admission, Store store, Lake lake) {
         Admission.Stats ingest = admission.stats();
         Store.Stats stats;
         try {
@@ -114,7 +115,35 @@ final class ServerMetrics {
                 stats.pendingMerges() == null ? Double.NaN : stats.pendingMerges()));
         metrics.add(gauge("contrail_store_healthy", "1 when acknowledged spans reach Parquet and none were set aside",
                 stats.health().ok() ? 1 : 0));
+        if (lake != null) {
+            addLake(metrics, lake.stats());
+        }
         return new MetricSnapshots(metrics);
+    }
+
+    /** The shared table's part: what this node committed, what waits, what it cached of the others'. */
+    private static void addLake(List<MetricSnapshot> metrics, Lake.Stats lake) {
+        metrics.add(counter("contrail_lake_commits", "Append commits of this node's span files to the shared table",
+                lake.commits()));
+        metrics.add(counter("contrail_lake_spans_committed", "Spans this node committed to the shared table",
+                lake.spansCommitted()));
+        metrics.add(counter("contrail_lake_uploaded_bytes", "Bytes of span files this node uploaded", lake.bytesUploaded()));
+        metrics.add(counter("contrail_lake_commit_failures", "Publishing rounds that failed (retried)",
+                lake.commitFailures()));
+        metrics.add(gauge("contrail_lake_pending_files", "Span files on this node not yet in the shared table",
+                lake.pendingFiles()));
+        metrics.add(gauge("contrail_lake_pending_bytes", "Bytes of span files on this node not yet in the shared table",
+                lake.pendingBytes()));
+        metrics.add(gauge("contrail_lake_last_commit_seconds", "How long the last commit took, upload included",
+                lake.lastCommitMillis() < 0 ? Double.NaN : lake.lastCommitMillis() / 1000.0));
+        metrics.add(gauge("contrail_lake_table_files", "Span files in the shared table's current snapshot",
+                lake.tableFiles()));
+        metrics.add(gauge("contrail_lake_cache_bytes", "Bytes of the shared table's files cached on this node",
+                lake.cacheBytes()));
+        metrics.add(counter("contrail_lake_downloaded_bytes", "Bytes of other nodes' span files downloaded",
+                lake.bytesDownloaded()));
+        metrics.add(gauge("contrail_lake_healthy", "1 when span files reach the table and the table's files reach this node",
+                lake.ok() ? 1 : 0));
     }
 
     /** A counter with one data point per cause, labelled {@code cause}. */

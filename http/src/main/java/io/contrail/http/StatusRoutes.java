@@ -3,6 +3,7 @@ package io.contrail.http;
 import io.contrail.columnar.Store;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.sampling.TailSampler;
+import io.contrail.lake.Lake;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 
@@ -20,14 +21,18 @@ final class StatusRoutes {
 
     private final ServerConfig config;
     private final Store store;
+    /** Null without a shared table. */
+    private final Lake lake;
     private final Admission admission;
     /** Null when every span is kept. */
     private final TailSampler sampler;
     private final ServerMetrics metrics;
 
-    StatusRoutes(ServerConfig config, Store store, Admission admission, TailSampler sampler, ServerMetrics metrics) {
+    StatusRoutes(ServerConfig config, Store store, Lake lake, Admission admission, TailSampler sampler,
+                 ServerMetrics metrics) {
         this.config = config;
         this.store = store;
+        this.lake = lake;
         this.admission = admission;
         this.sampler = sampler;
         this.metrics = metrics;
@@ -52,8 +57,16 @@ final class StatusRoutes {
         Admission.Stats r = admission.stats();
         Map<String, Object> body = new LinkedHashMap<>();
         // Degraded: acknowledged spans are not reaching Parquet now, or some were set aside (until removed).
-        body.put("status", health.ok() ? "ok" : "degraded");
-        body.put("reasons", health.reasons());
+        Lake.Stats table = lake == null ? null : lake.stats();
+        java.util.List<String> reasons = new java.util.ArrayList<>(health.reasons());
+        if (table != null && table.lastPublishError() != null) {
+            reasons.add("span files are not reaching the shared table: " + table.lastPublishError());
+        }
+        if (table != null && table.lastSyncError() != null) {
+            reasons.add("the shared table's files are not reaching this node: " + table.lastSyncError());
+        }
+        body.put("status", reasons.isEmpty() ? "ok" : "degraded");
+        body.put("reasons", reasons);
         body.put("quarantinedFiles", w.quarantinedFiles());
         body.put("spansQuarantined", w.spansQuarantined());
         body.put("spansAccepted", r.spansAccepted());
@@ -88,6 +101,9 @@ final class StatusRoutes {
         body.put("lastFlush", w.lastFlush() == null ? null : w.lastFlush().toString());
         body.put("flushFailures", w.flushFailures());
         body.put("lastFlushError", w.lastFlushError());
+        if (table != null) {
+            body.put("lake", table);
+        }
         body.put("time", Instant.now().toString());
         ctx.json(body);
     }

@@ -60,6 +60,11 @@ public final class QueryEngine implements AutoCloseable {
                     Runtime.getRuntime().availableProcessors(), DEFAULT_MEMORY_LIMIT);
         }
 
+        /** The folder SQL may read: the data folder, or the cache of a shared table's files. */
+        public Config withDataDir(Path folder) {
+            return new Config(folder, maxRows, maxResultBytes, queryTimeout, threads, memoryLimit);
+        }
+
         public Config withQueryTimeout(Duration timeout) {
             return new Config(dataDir, maxRows, maxResultBytes, timeout, threads, memoryLimit);
         }

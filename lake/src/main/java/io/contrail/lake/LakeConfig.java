@@ -1,0 +1,118 @@
+package io.contrail.lake;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Where a node keeps its spans beyond its own disk: the S3 bucket and prefix of the shared table's files,
+ * the S3 endpoint (null: AWS itself), the JDBC URL of the Iceberg catalog database, and this node's name.
+ * Credentials come from the AWS SDK's default chain (environment variables {@code AWS_ACCESS_KEY_ID} /
+ * {@code AWS_SECRET_ACCESS_KEY}, the profile file, ...); the region from {@code AWS_REGION}, else
+ * {@value #DEFAULT_REGION}.
+ *
+ * @param bucket          the S3 bucket
+ * @param prefix          the key prefix under which the table lives (no leading or trailing slash; may be empty)
+ * @param s3Endpoint      an S3-compatible server's URL, or null for AWS
+ * @param catalogUrl      the catalog database, e.g. {@code jdbc:postgresql://db:5432/contrail?user=u&password=p}
+ * @param nodeId          this node's name, unique among the nodes sharing the table; null: the data folder's own
+ * @param pollInterval    how often a node looks for other nodes' commits
+ * @param maxPendingBytes span files on local disk not yet in the table, past which ingest is refused (503)
+ */
+public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String catalogUrl, String nodeId,
+                         Duration pollInterval, long maxPendingBytes) {
+
+    public static final String DEFAULT_REGION = "us-east-1";
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+    public static final long DEFAULT_MAX_PENDING_BYTES = 1024L * 1024 * 1024;
+    /** The namespace and name of the table in the catalog. */
+    public static final String NAMESPACE = "contrail";
+    public static final String TABLE = "spans";
+    /** A node's name: what S3 keys and the table's snapshot summaries carry. */
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.]{0,62}");
+    /** S3 bucket naming rules (lower-case letters, digits, dots and hyphens; 3 to 63 characters). */
+    private static final Pattern BUCKET = Pattern.compile("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]");
+
+    public LakeConfig {
+        if (nodeId != null && !NODE_ID.matcher(nodeId).matches()) {
+            throw new IllegalArgumentException("--node-id must be 1 to 63 letters, digits, '_' or '.', starting with a "
+                    + "letter or digit (it becomes part of S3 keys); got '" + nodeId + "'");
+        }
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("the lake's poll interval must be positive");
+        }
+        if (maxPendingBytes <= 0) {
+            throw new IllegalArgumentException("--max-pending-upload must be positive");
+        }
+    }
+
+    /**
+     * The configuration for {@code --storage s3://BUCKET/PREFIX}, {@code --s3-endpoint URL} (may be null) and
+     * {@code --catalog JDBC-URL}, with default settings otherwise.
+     *
+     * @throws IllegalArgumentException naming the option and what is wrong with it
+     */
+    public static LakeConfig parse(String storage, String s3Endpoint, String catalogUrl) {
+        URI uri;
+        try {
+            uri = new URI(storage);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("--storage must look like s3://BUCKET/PREFIX; '" + storage
+                    + "' is not a URI: " + e.getReason());
+        }
+        if (!"s3".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+            throw new IllegalArgumentException("--storage must look like s3://BUCKET/PREFIX (an S3 bucket, on AWS or "
+                    + "the server --s3-endpoint names); got '" + storage + "'");
+        }
+        String bucket = uri.getHost();
+        if (!BUCKET.matcher(bucket).matches()) {
+            throw new IllegalArgumentException("--storage: '" + bucket + "' is not a valid S3 bucket name (3 to 63 "
+                    + "lower-case letters, digits, '.' or '-')");
+        }
+        String prefix = uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+|/+$", "");
+        URI endpoint = null;
+        if (s3Endpoint != null && !s3Endpoint.isBlank()) {
+            try {
+                endpoint = new URI(s3Endpoint);
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("--s3-endpoint must be a URL such as http://127.0.0.1:9000; got '"
+                        + s3Endpoint + "'");
+            }
+            String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getHost() == null) {
+                throw new IllegalArgumentException("--s3-endpoint must be an http:// or https:// URL; got '"
+                        + s3Endpoint + "'");
+            }
+        }
+        if (catalogUrl == null || !catalogUrl.startsWith("jdbc:")) {
+            throw new IllegalArgumentException("--catalog must be the JDBC URL of the catalog database, e.g. "
+                    + "jdbc:postgresql://HOST:5432/DB?user=USER&password=PASSWORD; got '" + catalogUrl + "'");
+        }
+        return new LakeConfig(bucket, prefix, endpoint, catalogUrl, null, DEFAULT_POLL_INTERVAL,
+                DEFAULT_MAX_PENDING_BYTES);
+    }
+
+    public LakeConfig withNodeId(String id) {
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes);
+    }
+
+    public LakeConfig withPollInterval(Duration every) {
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes);
+    }
+
+    public LakeConfig withMaxPendingBytes(long bytes) {
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes);
+    }
+
+    /** The table's location: {@code s3://bucket/prefix}. */
+    public String location() {
+        return "s3://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
+    }
+
+    /** The catalog URL without its password, for logs and {@code /health}. */
+    public String catalogForDisplay() {
+        return catalogUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
+    }
+}

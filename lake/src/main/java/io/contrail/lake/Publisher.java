@@ -1,0 +1,268 @@
+package io.contrail.lake;
+
+import io.contrail.columnar.PartitionPath;
+import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.Store;
+import org.apache.iceberg.exceptions.CommitStateUnknownException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Moves a node's span files into the shared table: each file the store flushes is uploaded with its
+ * trace-ID sidecar and committed (one append snapshot per round, naming this node), then deleted locally
+ * once no log segment it came from is left. Runs on {@code contrail-lake-publisher}.
+ *
+ * <p>Exactly once, across crashes: a file's object key is its node and local name, so on start the
+ * publisher asks the table which of its files it already holds and commits only the others; a commit
+ * whose outcome is unknown is resolved the same way. A local file is deleted only once its log segments
+ * are gone ({@link Store#oldestLogSegment()}), so a restart never replays spans that the table holds.
+ */
+final class Publisher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
+    /** Files committed in one snapshot at most. */
+    static final int MAX_FILES_PER_COMMIT = 64;
+    private static final long MIN_BACKOFF_MILLIS = 200;
+    private static final long MAX_BACKOFF_MILLIS = 10_000;
+
+    private final SpanTable table;
+    private final Store store;
+    private final String nodeId;
+    private final long intervalMillis;
+    private final Runnable afterCommit;
+    private final Path staging;
+    /** Local names of this node's files that the table holds. */
+    private final Set<String> committed = new HashSet<>();
+    private final Object wake = new Object();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private boolean woken;
+
+    private final AtomicLong commits = new AtomicLong();
+    private final AtomicLong filesCommitted = new AtomicLong();
+    private final AtomicLong spansCommitted = new AtomicLong();
+    private final AtomicLong bytesUploaded = new AtomicLong();
+    private final AtomicLong commitFailures = new AtomicLong();
+    private final AtomicLong filesRewritten = new AtomicLong();
+    private volatile long pendingFiles;
+    private volatile long pendingBytes;
+    private volatile long lastCommitMillis = -1;
+    private volatile String lastError;
+    private volatile long lastCommitAt;
+
+    Publisher(SpanTable table, Store store, String nodeId, long intervalMillis, Runnable afterCommit) throws IOException {
+        this.table = table;
+        this.store = store;
+        this.nodeId = nodeId;
+        this.intervalMillis = intervalMillis;
+        this.afterCommit = afterCommit;
+        this.staging = store.files().root().resolve("lake-staging");
+        Files.createDirectories(staging);
+        for (SpanTable.TableFile file : table.files()) {
+            String name = file.name();
+            if (name.startsWith(nodeId + "-")) {
+                committed.add(name.substring(nodeId.length() + 1));
+            }
+        }
+        scanPending();
+        store.files().onChange(this::wake);
+        this.thread = new Thread(this::run, "contrail-lake-publisher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void wake() {
+        synchronized (wake) {
+            woken = true;
+            wake.notifyAll();
+        }
+    }
+
+    private void run() {
+        long backoff = MIN_BACKOFF_MILLIS;
+        while (running) {
+            try {
+                publishOnce();
+                lastError = null;
+                backoff = MIN_BACKOFF_MILLIS;
+                waitForWork(intervalMillis);
+            } catch (Exception | LinkageError e) {
+                // A missing class too: the thread keeps trying and /health says why, rather than dying silently.
+                commitFailures.incrementAndGet();
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                LOG.warn("could not add span files to the table (retrying in {} ms): {}", backoff, lastError);
+                waitForWork(backoff);
+                backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+            }
+        }
+    }
+
+    private void waitForWork(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (wake) {
+            while (running && !woken) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wake.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            woken = false;
+        }
+    }
+
+    /** Commits every local file the table lacks (in rounds of {@link #MAX_FILES_PER_COMMIT}), then deletes what it may. */
+    void publishOnce() throws IOException {
+        List<Path> pending = scanPending();
+        while (!pending.isEmpty() && running) {
+            List<Path> round = pending.subList(0, Math.min(MAX_FILES_PER_COMMIT, pending.size()));
+            commit(round);
+            pending = scanPending();
+        }
+        deleteCommitted();
+    }
+
+    /** The local span files the table does not hold yet, oldest first; updates the pending counts. */
+    private List<Path> scanPending() throws IOException {
+        List<Path> pending = new ArrayList<>();
+        long bytes = 0;
+        for (Path file : store.files().snapshot()) {
+            if (!committed.contains(file.getFileName().toString())) {
+                pending.add(file);
+                bytes += sizeOrZero(file);
+            }
+        }
+        pendingFiles = pending.size();
+        pendingBytes = bytes;
+        return pending;
+    }
+
+    private void commit(List<Path> files) throws IOException {
+        long started = System.nanoTime();
+        List<SpanTable.Upload> uploads = new ArrayList<>();
+        List<Path> rewritten = new ArrayList<>();
+        long bytes = 0;
+        long spans;
+        try {
+            for (Path file : files) {
+                PartitionPath partition = SpanFiles.parse(file).partition();
+                String name = file.getFileName().toString();
+                Path source = file;
+                Set<String> conflicts = table.conflictingColumns(file);
+                if (!conflicts.isEmpty()) {
+                    source = staging.resolve(name);
+                    TypeConflicts.rewrite(file, conflicts, source);
+                    rewritten.add(source);
+                    filesRewritten.incrementAndGet();
+                    LOG.info("{}: the columns {} have another type in the table; their values go to the overflow maps",
+                            name, conflicts);
+                }
+                uploads.add(new SpanTable.Upload(source, partition.toString(), table.locationOf(nodeId,
+                        partition.toString(), name)));
+                bytes += sizeOrZero(source);
+            }
+            try {
+                spans = table.append(uploads, nodeId);
+            } catch (CommitStateUnknownException unknown) {
+                LOG.warn("the catalog did not say whether a commit took; looking at the table: {}", unknown.getMessage());
+                resolveUnknownCommit(files);
+                return;
+            }
+        } finally {
+            for (Path path : rewritten) {
+                Files.deleteIfExists(path);
+            }
+        }
+        for (Path file : files) {
+            committed.add(file.getFileName().toString());
+        }
+        commits.incrementAndGet();
+        filesCommitted.addAndGet(files.size());
+        spansCommitted.addAndGet(spans);
+        bytesUploaded.addAndGet(bytes);
+        lastCommitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        lastCommitAt = System.currentTimeMillis();
+        afterCommit.run();
+    }
+
+    /** After a commit of unknown outcome: marks committed those of {@code files} that the table now holds. */
+    private void resolveUnknownCommit(List<Path> files) {
+        table.refresh();
+        Set<String> held = new HashSet<>();
+        for (SpanTable.TableFile file : table.files()) {
+            held.add(file.name());
+        }
+        for (Path file : files) {
+            if (held.contains(nodeId + "-" + file.getFileName())) {
+                committed.add(file.getFileName().toString());
+            }
+        }
+    }
+
+    /** Deletes committed local files whose log segments are all gone, with their sidecars. */
+    private void deleteCommitted() throws IOException {
+        long oldestSegment = store.oldestLogSegment();
+        boolean deleted = false;
+        for (Path file : store.files().snapshot()) {
+            SpanFiles.SpanFile parsed = SpanFiles.parse(file);
+            if (parsed != null && parsed.lastFlush() < oldestSegment && committed.contains(file.getFileName().toString())) {
+                Files.deleteIfExists(SpanFiles.traceIdSidecar(file));
+                Files.deleteIfExists(file);
+                deleted = true;
+            }
+        }
+        if (deleted) {
+            store.files().changed();
+        }
+    }
+
+    private static long sizeOrZero(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** What the publisher did, for {@code /health} and {@code /metrics}. */
+    record Stats(long commits, long filesCommitted, long spansCommitted, long bytesUploaded, long commitFailures,
+                 long filesRewritten, long pendingFiles, long pendingBytes, long lastCommitMillis, long lastCommitAt,
+                 String lastError) {
+    }
+
+    Stats stats() {
+        return new Stats(commits.get(), filesCommitted.get(), spansCommitted.get(), bytesUploaded.get(),
+                commitFailures.get(), filesRewritten.get(), pendingFiles, pendingBytes, lastCommitMillis, lastCommitAt,
+                lastError);
+    }
+
+    long pendingBytes() {
+        return pendingBytes;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

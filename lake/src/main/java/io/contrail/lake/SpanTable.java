@@ -1,0 +1,373 @@
+package io.contrail.lake;
+
+import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.SpanFiles;
+import org.apache.iceberg.AppendFiles;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DataFiles;
+import org.apache.iceberg.FileFormat;
+import org.apache.iceberg.FileScanTask;
+import org.apache.iceberg.Metrics;
+import org.apache.iceberg.MetricsConfig;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.aws.AwsClientProperties;
+import org.apache.iceberg.aws.s3.S3FileIOProperties;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.exceptions.CommitStateUnknownException;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.OutputFile;
+import org.apache.iceberg.io.PositionOutputStream;
+import org.apache.iceberg.jdbc.JdbcCatalog;
+import org.apache.iceberg.mapping.MappingUtil;
+import org.apache.iceberg.mapping.NameMapping;
+import org.apache.iceberg.mapping.NameMappingParser;
+import org.apache.iceberg.parquet.ParquetSchemaUtil;
+import org.apache.iceberg.parquet.ParquetUtil;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.ParquetMetadata;
+import org.apache.parquet.io.LocalInputFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The one Apache Iceberg table that every node's spans go to: {@code contrail.spans} in a JDBC catalog,
+ * its files on S3 ({@code S3FileIO}). Its columns are the span files' own: a file's columns are unioned
+ * into the table's schema by name when it is appended (a new attribute key becomes a new column), and a
+ * name mapping lets every reader find the files' columns, which carry no Parquet field IDs. It is
+ * partitioned by {@code date} and {@code hour} of the spans' start time (identity partitions whose values
+ * come from the files' folders, as in a data folder); the table is Iceberg format 3, whose
+ * {@code timestamp_ns} holds the files' nanosecond times.
+ *
+ * <p>Thread-safe as Iceberg's {@link Table} is: commits are optimistic and retried.
+ */
+final class SpanTable implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SpanTable.class);
+    static final TableIdentifier IDENTIFIER = TableIdentifier.of(LakeConfig.NAMESPACE, LakeConfig.TABLE);
+    /** The snapshot summary key naming the node that committed it. */
+    static final String NODE_SUMMARY = "contrail.node";
+    /** Where in the table's location the span files are. */
+    static final String DATA_FOLDER = "data";
+    private static final int SCHEMA_COMMIT_ATTEMPTS = 10;
+
+    private final JdbcCatalog catalog;
+    private final Table table;
+
+    private SpanTable(JdbcCatalog catalog, Table table) {
+        this.catalog = catalog;
+        this.table = table;
+    }
+
+    /** Connects to the catalog and loads the table, creating it (and its namespace) when no node has yet. */
+    static SpanTable open(LakeConfig config) {
+        JdbcCatalog catalog = new JdbcCatalog();
+        catalog.initialize("contrail", catalogProperties(config));
+        try {
+            Namespace namespace = Namespace.of(LakeConfig.NAMESPACE);
+            if (!catalog.namespaceExists(namespace)) {
+                try {
+                    catalog.createNamespace(namespace, Map.of());
+                } catch (AlreadyExistsException raced) {
+                    // another node created it first
+                }
+            }
+            Table table;
+            if (catalog.tableExists(IDENTIFIER)) {
+                table = catalog.loadTable(IDENTIFIER);
+            } else {
+                try {
+                    table = create(catalog, config);
+                } catch (AlreadyExistsException raced) {
+                    table = catalog.loadTable(IDENTIFIER);
+                }
+            }
+            return new SpanTable(catalog, table);
+        } catch (RuntimeException e) {
+            closeQuietly(catalog);
+            throw e;
+        }
+    }
+
+    static Map<String, String> catalogProperties(LakeConfig config) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put(CatalogProperties.URI, config.catalogUrl());
+        properties.put(CatalogProperties.WAREHOUSE_LOCATION, config.location());
+        properties.put(CatalogProperties.FILE_IO_IMPL, "org.apache.iceberg.aws.s3.S3FileIO");
+        // The catalog's current table layout (with views), which Spark's and Trino's JDBC catalogs also use.
+        properties.put("jdbc.schema-version", "V1");
+        String region = System.getenv("AWS_REGION");
+        properties.put(AwsClientProperties.CLIENT_REGION, region == null || region.isBlank() ? LakeConfig.DEFAULT_REGION : region);
+        if (config.s3Endpoint() != null) {
+            properties.put(S3FileIOProperties.ENDPOINT, config.s3Endpoint().toString());
+            // S3-compatible servers answer at endpoint/bucket, not at bucket.endpoint.
+            properties.put(S3FileIOProperties.PATH_STYLE_ACCESS, "true");
+        }
+        return properties;
+    }
+
+    private static Table create(JdbcCatalog catalog, LakeConfig config) {
+        Schema schema = new Schema(
+                Types.NestedField.optional(1, "date", Types.DateType.get()),
+                Types.NestedField.optional(2, "hour", Types.IntegerType.get()));
+        PartitionSpec spec = PartitionSpec.builderFor(schema).identity("date").identity("hour").build();
+        Table table = catalog.buildTable(IDENTIFIER, schema)
+                .withPartitionSpec(spec)
+                .withLocation(config.location())
+                .withProperty(TableProperties.FORMAT_VERSION, "3")
+                .withProperty(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(schema)))
+                // Every commit writes a new metadata file; keep the last 100 and delete older ones.
+                .withProperty(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true")
+                .withProperty(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "100")
+                .create();
+        LOG.info("created the Iceberg table {} at {}", IDENTIFIER, config.location());
+        return table;
+    }
+
+    Table table() {
+        return table;
+    }
+
+    /** Reads the catalog's current metadata; returns the current snapshot's ID, or -1 while the table has none. */
+    long refresh() {
+        table.refresh();
+        Snapshot current = table.currentSnapshot();
+        return current == null ? -1 : current.snapshotId();
+    }
+
+    /** A span file in the table, as of the last {@link #refresh()}. */
+    record TableFile(String location, String partitionPath, long bytes, long spans) {
+        String name() {
+            return location.substring(location.lastIndexOf('/') + 1);
+        }
+    }
+
+    /** Every span file of the table's current snapshot (as of the last {@link #refresh()}). */
+    List<TableFile> files() {
+        List<TableFile> files = new ArrayList<>();
+        if (table.currentSnapshot() == null) {
+            return files;
+        }
+        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+            for (FileScanTask task : tasks) {
+                DataFile file = task.file();
+                files.add(new TableFile(file.location(), table.specs().get(file.specId()).partitionToPath(file.partition()),
+                        file.fileSizeInBytes(), file.recordCount()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return files;
+    }
+
+    /** Where a node's span file goes: {@code <location>/data/date=…/hour=…/<node>-<file name>}. */
+    String locationOf(String nodeId, String partitionPath, String fileName) {
+        return table.location() + "/" + DATA_FOLDER + "/" + partitionPath + "/" + nodeId + "-" + fileName;
+    }
+
+    /** A local span file to add to the table: its path, its hive partition path, and where it goes. */
+    record Upload(Path local, String partitionPath, String location) {
+    }
+
+    /** Where the trace-ID sidecar of the span file at {@code location} is: beside it, as in a data folder. */
+    static String sidecarLocation(String location) {
+        return location.substring(0, location.length() - DataLayout.PARQUET_SUFFIX.length()) + SpanFiles.TRACE_ID_SUFFIX;
+    }
+
+    /**
+     * Uploads the files (and their sidecars, beside them) and commits them to the table in one append
+     * snapshot, after bringing the schema up to date with their columns. A failure before the commit
+     * leaves the table as it was (uploaded objects not committed are orphans that a retry overwrites).
+     *
+     * @throws CommitStateUnknownException when the catalog may or may not have taken the commit; the caller
+     *                                     looks at the table to find out
+     * @return the spans the files hold
+     */
+    long append(List<Upload> uploads, String nodeId) throws IOException {
+        for (Upload upload : uploads) {
+            ensureColumns(upload.local());
+        }
+        NameMapping mapping = nameMapping();
+        MetricsConfig metricsConfig = MetricsConfig.forTable(table);
+        AppendFiles append = table.newAppend();
+        long spans = 0;
+        for (Upload upload : uploads) {
+            copyToTable(upload.local(), upload.location());
+            Path sidecar = SpanFiles.traceIdSidecar(upload.local());
+            if (Files.exists(sidecar)) {
+                copyToTable(sidecar, sidecarLocation(upload.location()));
+            }
+            Metrics metrics = ParquetUtil.footerMetrics(footer(upload.local()), java.util.stream.Stream.empty(),
+                    metricsConfig, mapping);
+            spans += metrics.recordCount();
+            append.appendFile(DataFiles.builder(table.spec())
+                    .withPath(upload.location())
+                    .withFormat(FileFormat.PARQUET)
+                    .withFileSizeInBytes(Files.size(upload.local()))
+                    .withPartitionPath(upload.partitionPath())
+                    .withMetrics(metrics)
+                    .build());
+        }
+        append.set(NODE_SUMMARY, nodeId).commit();
+        return spans;
+    }
+
+    private void copyToTable(Path local, String location) throws IOException {
+        OutputFile out = table.io().newOutputFile(location);
+        try (PositionOutputStream stream = out.createOrOverwrite()) {
+            Files.copy(local, stream);
+        }
+    }
+
+    /** Downloads {@code location} to {@code target} (which must not exist yet; written under a temporary name, then renamed). */
+    void download(String location, Path target) throws IOException {
+        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        try (InputStream in = table.io().newInputFile(location).newStream()) {
+            Files.copy(in, temp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Whether {@code location} exists in the table's storage. */
+    boolean exists(String location) {
+        return table.io().newInputFile(location).exists();
+    }
+
+    NameMapping nameMapping() {
+        String json = table.properties().get(TableProperties.DEFAULT_NAME_MAPPING);
+        return json == null ? MappingUtil.create(table.schema()) : NameMappingParser.fromJson(json);
+    }
+
+    /**
+     * A span file's footer, read without Hadoop's configuration (whose XML parser the product does not ship;
+     * the footer is all that is read).
+     */
+    static ParquetMetadata footer(Path file) throws IOException {
+        try (ParquetFileReader reader = ParquetFileReader.open(new LocalInputFile(file),
+                ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
+            return reader.getFooter();
+        }
+    }
+
+    /** The columns of a span file, as Iceberg types (the file has no field IDs; they are assigned in order). */
+    static Schema fileSchema(Path file) throws IOException {
+        return ParquetSchemaUtil.convert(footer(file).getFileMetaData().getSchema());
+    }
+
+    /**
+     * The columns of {@code file} whose type differs from the table's column of that name: Iceberg cannot
+     * change a column's type (but for int → long and float → double), so their values are stored otherwise
+     * ({@link TypeConflicts}).
+     */
+    Set<String> conflictingColumns(Path file) throws IOException {
+        Set<String> conflicts = new HashSet<>();
+        Schema schema = table.schema();
+        for (Types.NestedField field : fileSchema(file).columns()) {
+            Types.NestedField existing = schema.findField(field.name());
+            if (existing != null && !sameShape(existing.type(), field.type())) {
+                conflicts.add(field.name());
+            }
+        }
+        return conflicts;
+    }
+
+    /** Whether two types are the same but for field IDs (and for int/long, float/double, which Iceberg reads as the wider). */
+    static boolean sameShape(Type table, Type file) {
+        if (table.isPrimitiveType() && file.isPrimitiveType()) {
+            return table.equals(file) || org.apache.iceberg.types.TypeUtil.isPromotionAllowed(file, table.asPrimitiveType());
+        }
+        if (table.typeId() != file.typeId()) {
+            return false;
+        }
+        List<Types.NestedField> tableFields = table.asNestedType().fields();
+        List<Types.NestedField> fileFields = file.asNestedType().fields();
+        if (table.isStructType()) {
+            for (Types.NestedField field : fileFields) {
+                Types.NestedField other = table.asStructType().field(field.name());
+                if (other != null && !sameShape(other.type(), field.type())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (tableFields.size() != fileFields.size()) {
+            return false;
+        }
+        for (int i = 0; i < tableFields.size(); i++) {
+            if (!sameShape(tableFields.get(i).type(), fileFields.get(i).type())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Adds the columns of {@code file} that the table lacks (Iceberg schema evolution, by name) and updates
+     * the name mapping; retried when another node changed the schema at the same time.
+     */
+    private void ensureColumns(Path file) throws IOException {
+        Schema fileSchema = fileSchema(file);
+        for (int attempt = 1; ; attempt++) {
+            table.refresh();
+            if (coveredBy(table.schema(), fileSchema)) {
+                return;
+            }
+            try {
+                // The columns and the name mapping that finds them in the files change in one commit.
+                org.apache.iceberg.Transaction change = table.newTransaction();
+                change.updateSchema().unionByNameWith(fileSchema).commit();
+                change.updateProperties().set(TableProperties.DEFAULT_NAME_MAPPING,
+                        NameMappingParser.toJson(MappingUtil.create(change.table().schema()))).commit();
+                change.commitTransaction();
+                return;
+            } catch (CommitFailedException e) {
+                if (attempt >= SCHEMA_COMMIT_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debug("schema change raced another node's; retrying: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Whether every column of {@code file} (nested fields too) is in {@code table} under its name. */
+    private static boolean coveredBy(Schema table, Schema file) {
+        Set<String> tableNames = new HashSet<>(org.apache.iceberg.types.TypeUtil.indexByName(table.asStruct()).keySet());
+        return tableNames.containsAll(org.apache.iceberg.types.TypeUtil.indexByName(file.asStruct()).keySet());
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(catalog);
+    }
+
+    private static void closeQuietly(JdbcCatalog catalog) {
+        try {
+            catalog.close();
+        } catch (RuntimeException e) {
+            LOG.debug("closing the catalog: {}", e.getMessage());
+        }
+    }
+}

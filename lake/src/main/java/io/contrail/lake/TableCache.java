@@ -1,0 +1,197 @@
+package io.contrail.lake;
+
+import io.contrail.columnar.LiveFiles;
+import io.contrail.columnar.SpanFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * The table's span files on this node's disk, for DuckDB to read: a folder laid out like a data folder
+ * ({@code spans/date=…/hour=…/<node>-part-….parquet}, each with its trace-ID sidecar), kept in step with the
+ * table's current snapshot by {@code contrail-lake-reader}, which looks at the catalog every poll interval
+ * (and at once after this node commits). Objects are immutable, so a file once downloaded is never fetched
+ * again; a file the table no longer holds (compacted, retired) is deleted once no read that may have listed
+ * it is still running ({@link LiveFiles#lease()}).
+ *
+ * <p>Its {@link #files()} is what the query engine reads in place of a data folder's own files.
+ */
+final class TableCache implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TableCache.class);
+
+    private final SpanTable table;
+    private final Path root;
+    private final Path spansDir;
+    private final LiveFiles files;
+    private final long intervalMillis;
+    private final Object wake = new Object();
+    private final Thread thread;
+    private volatile boolean running = true;
+    private boolean woken;
+    private volatile List<Path> current = List.of();
+    private volatile long snapshotId = -2;
+    /** Files no longer in the table, with when they left it ({@link System#nanoTime()}), to delete once no read predates that. */
+    private final Map<Path, Long> leaving = new HashMap<>();
+    private final AtomicLong downloads = new AtomicLong();
+    private final AtomicLong bytesDownloaded = new AtomicLong();
+    private final AtomicLong syncs = new AtomicLong();
+    private volatile String lastError;
+    private volatile long lastSyncMillis = -1;
+
+    TableCache(SpanTable table, Path root, long intervalMillis) throws IOException {
+        this.table = table;
+        this.root = root;
+        this.spansDir = root.resolve("spans");
+        this.intervalMillis = intervalMillis;
+        Files.createDirectories(spansDir);
+        this.files = LiveFiles.listing(root, () -> current);
+        sync();
+        this.thread = new Thread(this::run, "contrail-lake-reader");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    LiveFiles files() {
+        return files;
+    }
+
+    /** Looks at the catalog now rather than at the next poll (this node just committed). */
+    void wake() {
+        synchronized (wake) {
+            woken = true;
+            wake.notifyAll();
+        }
+    }
+
+    private void run() {
+        while (running) {
+            waitForWork();
+            if (!running) {
+                return;
+            }
+            try {
+                sync();
+                lastError = null;
+            } catch (Exception | LinkageError e) {
+                lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+                LOG.warn("could not bring the table's files up to date (retrying): {}", lastError);
+            }
+        }
+    }
+
+    private void waitForWork() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
+        synchronized (wake) {
+            while (running && !woken) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    wake.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            woken = false;
+        }
+    }
+
+    /** Brings the cache up to the table's current snapshot: downloads new files, then publishes the new list. */
+    synchronized void sync() throws IOException {
+        long started = System.nanoTime();
+        long id = table.refresh();
+        if (id != snapshotId) {
+            List<Path> live = new ArrayList<>();
+            for (SpanTable.TableFile file : table.files()) {
+                Path local = spansDir.resolve(file.partitionPath()).resolve(file.name());
+                if (!Files.exists(local)) {
+                    Files.createDirectories(local.getParent());
+                    Path sidecar = SpanFiles.traceIdSidecar(local);
+                    String sidecarLocation = SpanTable.sidecarLocation(file.location());
+                    if (!Files.exists(sidecar) && table.exists(sidecarLocation)) {
+                        table.download(sidecarLocation, sidecar);
+                    }
+                    table.download(file.location(), local);
+                    downloads.incrementAndGet();
+                    bytesDownloaded.addAndGet(file.bytes());
+                }
+                live.add(local);
+            }
+            live.sort(null);
+            Set<Path> kept = new HashSet<>(live);
+            long now = System.nanoTime();
+            for (Path old : current) {
+                if (!kept.contains(old)) {
+                    leaving.put(old, now);
+                }
+            }
+            leaving.keySet().removeAll(kept);
+            current = List.copyOf(live);
+            snapshotId = id;
+            files.changed();
+        }
+        deleteUnread();
+        syncs.incrementAndGet();
+        lastSyncMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    /** Deletes cached files that left the table before the oldest read in progress began. */
+    private void deleteUnread() throws IOException {
+        long oldestRead = files.oldestReadStartNanos();
+        var it = leaving.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            if (oldestRead == Long.MAX_VALUE || oldestRead - entry.getValue() > 0) {
+                Files.deleteIfExists(SpanFiles.traceIdSidecar(entry.getKey()));
+                Files.deleteIfExists(entry.getKey());
+                it.remove();
+            }
+        }
+    }
+
+    /** What the cache holds and did, for {@code /health} and {@code /metrics}. */
+    record Stats(long snapshotId, int files, long bytes, long downloads, long bytesDownloaded, long syncs,
+                 long lastSyncMillis, String lastError) {
+    }
+
+    Stats stats() {
+        long bytes = 0;
+        try (Stream<Path> all = Files.walk(spansDir)) {
+            bytes = all.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        } catch (IOException e) {
+            // the total is informational
+        }
+        return new Stats(snapshotId, current.size(), bytes, downloads.get(), bytesDownloaded.get(), syncs.get(),
+                lastSyncMillis, lastError);
+    }
+
+    Path root() {
+        return root;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
