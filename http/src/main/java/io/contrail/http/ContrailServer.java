@@ -1,6 +1,5 @@
 package io.contrail.http;
 
-import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.Store;
 import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.http.zipkin.ContrailStorage;
@@ -60,7 +59,7 @@ public final class ContrailServer implements AutoCloseable {
         this.lake = lake;
         this.sampler = store.sampler(TailSampler.class).orElse(null);
         // With a lake, queries read the table's files (cached in the data folder) instead of the folder's own.
-        LiveFiles read = lake == null ? store.files() : lake.files();
+        var read = lake == null ? store.files() : lake.files();
         this.engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
         this.admission = new Admission(lake == null ? store.sink() : lake.sink(), config.maxBodyBytes());
         this.metrics = new ServerMetrics(admission, store, lake);

@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ModuleBoundariesTest {
 
-    private static final List<String> PRODUCT_MODULES = List.of("columnar", "ingest", "query", "workload", "http");
+    private static final List<String> PRODUCT_MODULES = List.of("columnar", "ingest", "query", "workload", "lake", "http");
     /** A use of a columnar type, imported or written out in full: {@code io.contrail.columnar.Store}. */
     /** The benchmark's package, written so that this file does not name it. */
     private static final String BENCH_PACKAGE = String.join(".", "io", "contrail", "bench");

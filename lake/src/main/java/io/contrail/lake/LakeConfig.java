@@ -62,11 +62,11 @@ public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String ca
             throw new IllegalArgumentException("--storage must look like s3://BUCKET/PREFIX; '" + storage
                     + "' is not a URI: " + e.getReason());
         }
-        if (!"s3".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null) {
+        if (!"s3".equalsIgnoreCase(uri.getScheme()) || uri.getAuthority() == null) {
             throw new IllegalArgumentException("--storage must look like s3://BUCKET/PREFIX (an S3 bucket, on AWS or "
                     + "the server --s3-endpoint names); got '" + storage + "'");
         }
-        String bucket = uri.getHost();
+        String bucket = uri.getAuthority();
         if (!BUCKET.matcher(bucket).matches()) {
             throw new IllegalArgumentException("--storage: '" + bucket + "' is not a valid S3 bucket name (3 to 63 "
                     + "lower-case letters, digits, '.' or '-')");
