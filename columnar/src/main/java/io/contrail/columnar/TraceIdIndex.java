@@ -186,8 +186,11 @@ public final class TraceIdIndex implements AutoCloseable {
         Durability.publish(temp, sidecar);
     }
 
-    /** The keys in a sidecar; null when it is missing or unreadable (it is then rebuilt). */
-    static long[] readSidecar(Path sidecar) throws IOException {
+    /**
+     * The keys in a sidecar (a 64-bit hash of each distinct trace ID of its span file, sorted); null when it
+     * is missing or unreadable (it is then rebuilt).
+     */
+    public static long[] readSidecar(Path sidecar) throws IOException {
         if (!Files.exists(sidecar)) {
             return null;
         }

@@ -142,6 +142,8 @@ final class ServerMetrics {
                 lake.cacheBytes()));
         metrics.add(counter("contrail_lake_downloaded_bytes", "Bytes of other nodes' span files downloaded",
                 lake.bytesDownloaded()));
+        metrics.add(counter("contrail_lake_traces_split_across_nodes", "Traces whose spans reached this node and another "
+                + "(tail sampling then decides on part of a trace: route by trace ID)", lake.tracesSplitAcrossNodes()));
         metrics.add(gauge("contrail_lake_healthy", "1 when span files reach the table and the table's files reach this node",
                 lake.ok() ? 1 : 0));
     }

@@ -74,7 +74,7 @@ public final class Lake implements AutoCloseable {
         try {
             writeTable = SpanTable.open(config);
             readTable = SpanTable.open(config);
-            cache = new TableCache(readTable, dataDir.resolve(CACHE_FOLDER), config.pollInterval().toMillis());
+            cache = new TableCache(readTable, nodeId, dataDir.resolve(CACHE_FOLDER), config.pollInterval().toMillis());
             Publisher publisher = new Publisher(writeTable, store, nodeId, config.pollInterval().toMillis(), cache::wake);
             LOG.info("node {} shares the table {}.{} at {} (catalog {})", nodeId, LakeConfig.NAMESPACE, LakeConfig.TABLE,
                     config.location(), config.catalogForDisplay());
@@ -169,12 +169,14 @@ public final class Lake implements AutoCloseable {
      * @param pendingBytes     their bytes (ingest is refused past {@link LakeConfig#maxPendingBytes()})
      * @param lastCommitMillis how long the last commit took, upload included (-1 before the first)
      * @param tableFiles       files in the table's current snapshot, all cached here
+     * @param tracesSplitAcrossNodes traces with spans on this node and on another ({@link SplitTraces}): tail
+     *                         sampling decides on part of such a trace
      */
     public record Stats(String nodeId, String location, long commits, long filesCommitted, long spansCommitted,
                         long bytesUploaded, long commitFailures, long filesRewritten, long pendingFiles,
                         long pendingBytes, long lastCommitMillis, long lastCommitAt, String lastPublishError,
                         long snapshotId, int tableFiles, long cacheBytes, long downloads, long bytesDownloaded,
-                        long lastSyncMillis, String lastSyncError) {
+                        long lastSyncMillis, String lastSyncError, long tracesSplitAcrossNodes) {
         /** Whether both directions work: files reach the table and the table's files reach this node. */
         public boolean ok() {
             return lastPublishError == null && lastSyncError == null;
@@ -187,7 +189,7 @@ public final class Lake implements AutoCloseable {
         return new Stats(nodeId, config.location(), p.commits(), p.filesCommitted(), p.spansCommitted(),
                 p.bytesUploaded(), p.commitFailures(), p.filesRewritten(), p.pendingFiles(), p.pendingBytes(),
                 p.lastCommitMillis(), p.lastCommitAt(), p.lastError(), c.snapshotId(), c.files(), c.bytes(),
-                c.downloads(), c.bytesDownloaded(), c.lastSyncMillis(), c.lastError());
+                c.downloads(), c.bytesDownloaded(), c.lastSyncMillis(), c.lastError(), c.tracesSplitAcrossNodes());
     }
 
     /** Stops publishing and syncing; local files not yet committed stay for the next start. */

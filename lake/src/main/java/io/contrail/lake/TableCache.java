@@ -2,6 +2,7 @@ package io.contrail.lake;
 
 import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanFiles;
+import io.contrail.columnar.TraceIdIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,8 @@ final class TableCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TableCache.class);
 
     private final SpanTable table;
+    private final String nodeId;
+    private final SplitTraces split = new SplitTraces();
     private final Path root;
     private final Path spansDir;
     private final LiveFiles files;
@@ -51,8 +54,9 @@ final class TableCache implements AutoCloseable {
     private volatile String lastError;
     private volatile long lastSyncMillis = -1;
 
-    TableCache(SpanTable table, Path root, long intervalMillis) throws IOException {
+    TableCache(SpanTable table, String nodeId, Path root, long intervalMillis) throws IOException {
         this.table = table;
+        this.nodeId = nodeId;
         this.root = root;
         this.spansDir = root.resolve("spans");
         this.intervalMillis = intervalMillis;
@@ -127,6 +131,7 @@ final class TableCache implements AutoCloseable {
                         table.download(sidecarLocation, sidecar);
                     }
                     table.download(file.location(), local);
+                    split.add(file.name().startsWith(nodeId + "-"), TraceIdIndex.readSidecar(sidecar));
                     downloads.incrementAndGet();
                     bytesDownloaded.addAndGet(file.bytes());
                 }
@@ -166,7 +171,7 @@ final class TableCache implements AutoCloseable {
 
     /** What the cache holds and did, for {@code /health} and {@code /metrics}. */
     record Stats(long snapshotId, int files, long bytes, long downloads, long bytesDownloaded, long syncs,
-                 long lastSyncMillis, String lastError) {
+                 long lastSyncMillis, String lastError, long tracesSplitAcrossNodes) {
     }
 
     Stats stats() {
@@ -177,7 +182,7 @@ final class TableCache implements AutoCloseable {
             // the total is informational
         }
         return new Stats(snapshotId, current.size(), bytes, downloads.get(), bytesDownloaded.get(), syncs.get(),
-                lastSyncMillis, lastError);
+                lastSyncMillis, lastError, split.count());
     }
 
     Path root() {
