@@ -159,7 +159,7 @@ final class SpanTable implements AutoCloseable {
     }
 
     /** A span file in the table, as of the last {@link #refresh()}. */
-    record TableFile(String location, String partitionPath, long bytes, long spans) {
+    record TableFile(String location, String partitionPath, long bytes, long spans, DataFile file) {
         String name() {
             return location.substring(location.lastIndexOf('/') + 1);
         }
@@ -175,7 +175,7 @@ final class SpanTable implements AutoCloseable {
             for (FileScanTask task : tasks) {
                 DataFile file = task.file();
                 files.add(new TableFile(file.location(), table.specs().get(file.specId()).partitionToPath(file.partition()),
-                        file.fileSizeInBytes(), file.recordCount()));
+                        file.fileSizeInBytes(), file.recordCount(), file.copyWithoutStats()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -210,26 +210,12 @@ final class SpanTable implements AutoCloseable {
         for (Upload upload : uploads) {
             ensureColumns(upload.local());
         }
-        NameMapping mapping = nameMapping();
-        MetricsConfig metricsConfig = MetricsConfig.forTable(table);
         AppendFiles append = table.newAppend();
         long spans = 0;
         for (Upload upload : uploads) {
-            copyToTable(upload.local(), upload.location());
-            Path sidecar = SpanFiles.traceIdSidecar(upload.local());
-            if (Files.exists(sidecar)) {
-                copyToTable(sidecar, sidecarLocation(upload.location()));
-            }
-            Metrics metrics = ParquetUtil.footerMetrics(footer(upload.local()), java.util.stream.Stream.empty(),
-                    metricsConfig, mapping);
-            spans += metrics.recordCount();
-            append.appendFile(DataFiles.builder(table.spec())
-                    .withPath(upload.location())
-                    .withFormat(FileFormat.PARQUET)
-                    .withFileSizeInBytes(Files.size(upload.local()))
-                    .withPartitionPath(upload.partitionPath())
-                    .withMetrics(metrics)
-                    .build());
+            DataFile file = upload(upload);
+            spans += file.recordCount();
+            append.appendFile(file);
         }
         append.set(NODE_SUMMARY, nodeId).commit();
         return spans;
@@ -240,6 +226,27 @@ final class SpanTable implements AutoCloseable {
         try (PositionOutputStream stream = out.createOrOverwrite()) {
             Files.copy(local, stream);
         }
+    }
+
+    /**
+     * Uploads a span file (and its sidecar when it has one) and returns its entry, with the column statistics
+     * of its footer, for a commit to add.
+     */
+    DataFile upload(Upload upload) throws IOException {
+        copyToTable(upload.local(), upload.location());
+        Path sidecar = SpanFiles.traceIdSidecar(upload.local());
+        if (Files.exists(sidecar)) {
+            copyToTable(sidecar, sidecarLocation(upload.location()));
+        }
+        Metrics metrics = ParquetUtil.footerMetrics(footer(upload.local()), java.util.stream.Stream.empty(),
+                MetricsConfig.forTable(table), nameMapping());
+        return DataFiles.builder(table.spec())
+                .withPath(upload.location())
+                .withFormat(FileFormat.PARQUET)
+                .withFileSizeInBytes(Files.size(upload.local()))
+                .withPartitionPath(upload.partitionPath())
+                .withMetrics(metrics)
+                .build();
     }
 
     /** Downloads {@code location} to {@code target} (which must not exist yet; written under a temporary name, then renamed). */
