@@ -32,13 +32,15 @@ import java.util.stream.Stream;
  * user, and folders above it under the system temp folder get the "others may traverse" bit if
  * they lack it. Authentication is {@code trust}, on 127.0.0.1 only, for a database that lives
  * minutes.
+ *
+ * <p>Public for the cluster tests ({@code cluster-tests}), which run the Iceberg JDBC catalog on it.
  */
-final class PostgresServer {
+public final class PostgresServer {
 
     /** Where Debian's {@code postgresql-15} package puts the server binaries. */
     static final Path DEBIAN_BIN_DIR = Path.of("/usr/lib/postgresql/15/bin");
-    static final String SUPERUSER = "contrail";
-    static final String DATABASE = "postgres";
+    public static final String SUPERUSER = "contrail";
+    public static final String DATABASE = "postgres";
     /** Settings appended to {@code postgresql.conf}; everything else (fsync, synchronous_commit …) stays default. */
     static final List<String> SETTINGS = List.of(
             "shared_buffers = '256MB'",
@@ -71,7 +73,7 @@ final class PostgresServer {
      *
      * @throws PeerUnavailableException when PostgreSQL is not installed or cannot run here
      */
-    static PostgresServer start(Path folder, PrintStream progress) throws PeerUnavailableException, IOException,
+    public static PostgresServer start(Path folder, PrintStream progress) throws PeerUnavailableException, IOException,
             InterruptedException {
         Path binDir = findBinDir();
         String serverUser = isRoot() ? chooseServerUser() : null;
@@ -93,7 +95,12 @@ final class PostgresServer {
         return dataDir;
     }
 
-    String jdbcUrl() {
+    /** The port on 127.0.0.1 the server listens on. */
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl() {
         // prepareThreshold=0: every execution is planned with its actual values, as DuckDB does.
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE + "?user=" + SUPERUSER + "&prepareThreshold=0";
     }
@@ -258,7 +265,7 @@ final class PostgresServer {
      * Stops the server (fast shutdown) if it runs and deletes the folder; safe to call more than
      * once. An interrupt while waiting for pg_ctl is kept for the caller, and the folder still goes.
      */
-    void stopAndDelete() throws IOException {
+    public void stopAndDelete() throws IOException {
         try {
             if (running) {
                 running = false;
