@@ -101,8 +101,24 @@ final class Publisher implements AutoCloseable {
                 commitFailures.incrementAndGet();
                 lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
                 LOG.warn("could not add span files to the table (retrying in {} ms): {}", backoff, lastError);
-                waitForWork(backoff);
+                waitCounting(backoff);
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+            }
+        }
+    }
+
+    /**
+     * Waits {@code millis} before the next try, counting the local files anew whenever the store writes one,
+     * so that ingest is refused as soon as the backlog passes its bound, not at the next try.
+     */
+    private void waitCounting(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (running && System.nanoTime() - deadline < 0) {
+            waitForWork(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            try {
+                scanPending();
+            } catch (IOException e) {
+                LOG.debug("counting the files not yet in the table: {}", e.getMessage());
             }
         }
     }

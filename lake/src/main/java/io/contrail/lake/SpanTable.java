@@ -59,8 +59,8 @@ import java.util.Set;
  * into the table's schema by name when it is appended (a new attribute key becomes a new column), and a
  * name mapping lets every reader find the files' columns, which carry no Parquet field IDs. It is
  * partitioned by {@code date} and {@code hour} of the spans' start time (identity partitions whose values
- * come from the files' folders, as in a data folder); the table is Iceberg format 3, whose
- * {@code timestamp_ns} holds the files' nanosecond times.
+ * come from the files' folders, as in a data folder). Iceberg format 2; nanosecond times are {@code long}
+ * columns ({@link #fileSchema}).
  *
  * <p>Thread-safe as Iceberg's {@link Table} is: commits are optimistic and retried.
  */
@@ -137,7 +137,10 @@ final class SpanTable implements AutoCloseable {
         Table table = catalog.buildTable(IDENTIFIER, schema)
                 .withPartitionSpec(spec)
                 .withLocation(config.location())
-                .withProperty(TableProperties.FORMAT_VERSION, "3")
+                .withProperty(TableProperties.FORMAT_VERSION, "2")
+                // Iceberg's vectorized Parquet reader (Spark's default) refuses a long column stored as a
+                // nanosecond timestamp; the row reader reads it as the epoch nanoseconds it is.
+                .withProperty(TableProperties.PARQUET_VECTORIZATION_ENABLED, "false")
                 .withProperty(TableProperties.DEFAULT_NAME_MAPPING, NameMappingParser.toJson(MappingUtil.create(schema)))
                 // Every commit writes a new metadata file; keep the last 100 and delete older ones.
                 .withProperty(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true")
@@ -279,9 +282,48 @@ final class SpanTable implements AutoCloseable {
         }
     }
 
-    /** The columns of a span file, as Iceberg types (the file has no field IDs; they are assigned in order). */
+    /**
+     * The columns of a span file, as the table declares them (the file has no field IDs; they are assigned in
+     * order). Nanosecond times ({@code start_time}, {@code events[].time}) are declared {@code long}: epoch
+     * nanoseconds, as stored. Iceberg's {@code timestamp_ns} (format 3) holds them, but Spark cannot read a
+     * table that has one ("Cannot convert unsupported type to Spark: timestamp_ns", Spark 4.1 / Iceberg 1.12),
+     * and a microsecond {@code timestamp} would read them 1000 times too large. Contrail's own queries read
+     * the files' types, not the table's.
+     */
     static Schema fileSchema(Path file) throws IOException {
-        return ParquetSchemaUtil.convert(footer(file).getFileMetaData().getSchema());
+        Schema parquet = ParquetSchemaUtil.convert(footer(file).getFileMetaData().getSchema());
+        return new Schema(withLongTimes(parquet.asStruct()).asStructType().fields());
+    }
+
+    /** {@code type} with every {@code timestamp_ns} made {@code long}, field IDs kept. */
+    static Type withLongTimes(Type type) {
+        switch (type.typeId()) {
+            case TIMESTAMP_NANO:
+                return Types.LongType.get();
+            case STRUCT: {
+                List<Types.NestedField> fields = new ArrayList<>();
+                for (Types.NestedField field : type.asStructType().fields()) {
+                    fields.add(Types.NestedField.of(field.fieldId(), field.isOptional(), field.name(),
+                            withLongTimes(field.type()), field.doc()));
+                }
+                return Types.StructType.of(fields);
+            }
+            case LIST: {
+                Types.ListType list = type.asListType();
+                Type element = withLongTimes(list.elementType());
+                return list.isElementOptional() ? Types.ListType.ofOptional(list.elementId(), element)
+                        : Types.ListType.ofRequired(list.elementId(), element);
+            }
+            case MAP: {
+                Types.MapType map = type.asMapType();
+                Type value = withLongTimes(map.valueType());
+                return map.isValueOptional()
+                        ? Types.MapType.ofOptional(map.keyId(), map.valueId(), withLongTimes(map.keyType()), value)
+                        : Types.MapType.ofRequired(map.keyId(), map.valueId(), withLongTimes(map.keyType()), value);
+            }
+            default:
+                return type;
+        }
     }
 
     /**

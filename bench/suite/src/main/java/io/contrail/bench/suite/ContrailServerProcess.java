@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +34,7 @@ import java.util.stream.Collectors;
  * benchmark was started. The server logs its garbage collector's pauses ({@link GcPauses}) to a
  * file of its own. {@link #startMain} starts another server of the bench (the null sink) the same way.
  */
-final class ContrailServerProcess implements AutoCloseable {
+public final class ContrailServerProcess implements AutoCloseable {
 
     /** The heap issue 4's goal names (≤ 1 GiB); the 10M run of 2026-11-26 ingested as fast with it as with 2g. */
     static final String DEFAULT_MAX_HEAP = "1g";
@@ -86,7 +87,22 @@ final class ContrailServerProcess implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("serve", "--data", data.toString(), "--port", "0"));
         args.addAll(serveArgs);
         return startMain("the Contrail server", "io.contrail.http.Main", args, data.getParent(), log, classpath, maxHeap,
-                jvmArgs);
+                jvmArgs, Map.of());
+    }
+
+    /**
+     * Starts {@code contrail serve --data dataDir --port 0 serveArgs…} from the runnable jar with
+     * {@code environment} added to this process's, and waits until it listens: a node of a cluster test.
+     */
+    public static ContrailServerProcess serve(Path jar, Path dataDir, Path log, String maxHeap, List<String> serveArgs,
+                                              Map<String, String> environment)
+            throws IOException, PeerUnavailableException, InterruptedException {
+        Files.createDirectories(dataDir);
+        Path data = dataDir.toAbsolutePath();
+        List<String> args = new ArrayList<>(List.of("serve", "--data", data.toString(), "--port", "0"));
+        args.addAll(serveArgs);
+        return startMain("the Contrail server", "io.contrail.http.Main", args, data.getParent(), log, jar.toString(),
+                maxHeap, LAUNCHER_JVM_OPTIONS, environment);
     }
 
     /**
@@ -96,7 +112,8 @@ final class ContrailServerProcess implements AutoCloseable {
      * @param what how error messages name it, e.g. "the Contrail server"
      */
     static ContrailServerProcess startMain(String what, String mainClass, List<String> args, Path workingDir, Path log,
-                                           String classpath, String maxHeap, List<String> jvmArgs)
+                                           String classpath, String maxHeap, List<String> jvmArgs,
+                                           Map<String, String> environment)
             throws IOException, PeerUnavailableException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -109,8 +126,9 @@ final class ContrailServerProcess implements AutoCloseable {
                 .map(entry -> Path.of(entry).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator)));
         command.add(mainClass);
         command.addAll(args);
-        Process process = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true)
-                .start();
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workingDir.toFile()).redirectErrorStream(true);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         CompletableFuture<URI> listening = new CompletableFuture<>();
         Deque<String> tail = new ArrayDeque<>();
         Thread drain = new Thread(() -> drain(process, log, tail, listening), "bench-server-output-" + process.pid());
@@ -162,15 +180,15 @@ final class ContrailServerProcess implements AutoCloseable {
         }
     }
 
-    URI baseUrl() {
+    public URI baseUrl() {
         return baseUrl;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
@@ -178,12 +196,12 @@ final class ContrailServerProcess implements AutoCloseable {
         return command;
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
     /** The server's last lines of output, for error messages. */
-    String logTail() {
+    public String logTail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
@@ -196,7 +214,7 @@ final class ContrailServerProcess implements AutoCloseable {
      * {@code kill -9}: the server gets no chance to flush or close anything. Returns once the process
      * is gone, so that a new one may claim its data folder.
      */
-    void kill() throws InterruptedException, IOException {
+    public void kill() throws InterruptedException, IOException {
         process.destroyForcibly(); // SIGKILL on Linux
         if (!process.waitFor(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             throw new IOException("the server (pid " + process.pid() + ") was still alive " + STOP_TIMEOUT_SECONDS

@@ -41,7 +41,7 @@ public final class NullSinkPeer implements Peer {
         progress = context.progress();
         server = ContrailServerProcess.startMain("the null sink", NullSinkServer.class.getName(), List.of(),
                 context.workDir(), context.workDir().resolve("server.log"), settings.classpath(), settings.maxHeap(),
-                List.of()); // not --server-jvm-arg: a JFR recording there names one file for one JVM
+                List.of(), java.util.Map.of()); // not --server-jvm-arg: a JFR recording there names one file for one JVM
         progress.printf("  %s: pid %d listening on %s (Javalin, -Xmx%s)%n", NAME, server.pid(), server.baseUrl(),
                 settings.maxHeap());
     }

@@ -1,0 +1,159 @@
+package io.contrail.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.contrail.bench.suite.ContrailServerProcess;
+import io.contrail.workload.Workload;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Several nodes, one table: spans acknowledged by any node are queryable from every node exactly once,
+ * through a crash of a node and an outage of the object store.
+ */
+class SharedTableTest {
+
+    /** What a load sent: spans acknowledged (200), and spans whose request got no answer (may or may not be kept). */
+    record Sent(long acknowledged, long unanswered, long refused) {
+    }
+
+    /** Sends {@code requests} requests of {@code traces} traces each to {@code node}, one at a time, until told to stop. */
+    static Sent load(Cluster cluster, ContrailServerProcess node, long seed, int requests, int traces, AtomicBoolean stop) {
+        Workload workload = Workload.builder().seed(seed).build();
+        long acknowledged = 0;
+        long unanswered = 0;
+        long refused = 0;
+        for (int i = 0; i < requests && !stop.get(); i++) {
+            ExportTraceServiceRequest request = workload.nextRequest(traces);
+            try {
+                HttpResponse<String> response = cluster.send(node, request);
+                if (response.statusCode() == 200) {
+                    assertThat(response.body()).doesNotContain("rejectedSpans");
+                    acknowledged += Cluster.spans(request);
+                } else {
+                    refused += Cluster.spans(request);
+                }
+            } catch (IOException e) {
+                unanswered += Cluster.spans(request);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return new Sent(acknowledged, unanswered, refused);
+    }
+
+    @Test
+    void spansAcknowledgedByTwoNodesAreQueryableExactlyOnceFromAThird(@TempDir Path work) throws Exception {
+        try (Cluster cluster = Cluster.start(work)) {
+            ContrailServerProcess a = cluster.node("a");
+            ContrailServerProcess b = cluster.node("b");
+            ContrailServerProcess c = cluster.node("c");
+            AtomicBoolean never = new AtomicBoolean();
+            CompletableFuture<Sent> toA = CompletableFuture.supplyAsync(() -> load(cluster, a, 1, 40, 20, never));
+            CompletableFuture<Sent> toB = CompletableFuture.supplyAsync(() -> load(cluster, b, 2, 40, 20, never));
+            long acknowledged = toA.get().acknowledged() + toB.get().acknowledged();
+            assertThat(toA.get().refused() + toB.get().refused() + toA.get().unanswered() + toB.get().unanswered())
+                    .isZero();
+            assertThat(acknowledged).isGreaterThan(1000);
+
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                    assertThat(cluster.counts(c)).containsExactly(acknowledged, acknowledged));
+            // Every node answers the same, per service too, and a trace sent to one node is whole on another.
+            String perService = "SELECT service_name, count(*), sum(duration_nanos) FROM spans GROUP BY 1 ORDER BY 1";
+            JsonNode fromC = cluster.sql(c, perService);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(cluster.sql(a, perService)).isEqualTo(fromC);
+                assertThat(cluster.sql(b, perService)).isEqualTo(fromC);
+            });
+            JsonNode trace = cluster.sql(c, "SELECT trace_id, count(*) FROM spans GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1")
+                    .get(0);
+            assertThat(cluster.get(a, "/api/traces/" + trace.get(0).asText()).get("spanCount").asLong())
+                    .isEqualTo(trace.get(1).asLong());
+            JsonNode lake = cluster.get(c, "/health").get("lake");
+            assertThat(lake.get("tableFiles").asLong()).isPositive();
+            assertThat(cluster.get(a, "/health").get("lake").get("spansCommitted").asLong()
+                    + cluster.get(b, "/health").get("lake").get("spansCommitted").asLong()).isEqualTo(acknowledged);
+        }
+    }
+
+    @Test
+    void aNodeKilledMidLoadAndRestartedOnItsFolderLosesAndDuplicatesNothing(@TempDir Path work) throws Exception {
+        try (Cluster cluster = Cluster.start(work)) {
+            ContrailServerProcess a = cluster.node("a");
+            ContrailServerProcess reader = cluster.node("reader");
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Sent> sending = CompletableFuture.supplyAsync(() -> load(cluster, a, 3, 10_000, 20, stop));
+            AtomicLong seen = new AtomicLong();
+            // Kill once the node has acknowledged spans and committed some of them.
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                seen.set(cluster.get(a, "/health").get("lake").get("spansCommitted").asLong());
+                return seen.get() > 500;
+            });
+            a.kill();
+            stop.set(true);
+            Sent sent = sending.get();
+            assertThat(sent.acknowledged()).isGreaterThan(seen.get());
+
+            ContrailServerProcess restarted = cluster.node("a");
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                long[] counts = cluster.counts(reader);
+                assertThat(counts[1]).as("distinct spans").isEqualTo(counts[0]);
+                assertThat(counts[0]).isBetween(sent.acknowledged(), sent.acknowledged() + sent.unanswered());
+                assertThat(cluster.get(restarted, "/health").get("lake").get("pendingFiles").asLong()).isZero();
+            });
+        }
+    }
+
+    @Test
+    void anObjectStoreOutageRefusesIngestPastTheBoundAndLosesNothing(@TempDir Path work) throws Exception {
+        try (Cluster cluster = Cluster.start(work)) {
+            ContrailServerProcess a = cluster.node("a", "--max-pending-upload", "256KiB");
+            ContrailServerProcess reader = cluster.node("reader");
+            Sent before = load(cluster, a, 4, 10, 20, new AtomicBoolean());
+
+            long outageStarted = System.nanoTime();
+            cluster.s3.stop();
+            Workload workload = Workload.builder().seed(5).build();
+            long acknowledged = before.acknowledged();
+            HttpResponse<String> refusal = null;
+            for (int i = 0; i < 2_000 && refusal == null; i++) {
+                ExportTraceServiceRequest request = workload.nextRequest(20);
+                HttpResponse<String> response = cluster.send(a, request);
+                if (response.statusCode() == 200) {
+                    acknowledged += Cluster.spans(request);
+                } else {
+                    refusal = response;
+                }
+            }
+            assertThat(refusal).as("a refusal once the local backlog passed its bound").isNotNull();
+            assertThat(refusal.statusCode()).isEqualTo(503);
+            assertThat(refusal.headers().firstValue("Retry-After")).isPresent();
+            JsonNode health = cluster.get(a, "/health");
+            assertThat(health.get("status").asText()).isEqualTo("degraded");
+            assertThat(health.get("reasons").toString()).contains("span files are not reaching the shared table");
+            // The store stays away 30 s in all.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> System.nanoTime() - outageStarted >= Duration.ofSeconds(30).toNanos());
+            cluster.s3.start();
+
+            long expected = acknowledged;
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
+                    assertThat(cluster.counts(reader)).containsExactly(expected, expected));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(cluster.get(a, "/health").get("status").asText()).isEqualTo("ok"));
+            assertThat(cluster.send(a, workload.nextRequest(5)).statusCode()).isEqualTo(200);
+        }
+    }
+}
