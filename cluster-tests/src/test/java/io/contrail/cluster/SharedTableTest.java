@@ -30,7 +30,11 @@ class SharedTableTest {
 
     /** Sends {@code requests} requests of {@code traces} traces each to {@code node}, one at a time, until told to stop. */
     static Sent load(Cluster cluster, ContrailServerProcess node, long seed, int requests, int traces, AtomicBoolean stop) {
-        Workload workload = Workload.builder().seed(seed).build();
+        return load(cluster, node, Workload.builder().seed(seed).build(), requests, traces, stop);
+    }
+
+    static Sent load(Cluster cluster, ContrailServerProcess node, Workload workload, int requests, int traces,
+                     AtomicBoolean stop) {
         long acknowledged = 0;
         long unanswered = 0;
         long refused = 0;
@@ -86,6 +90,57 @@ class SharedTableTest {
             assertThat(cluster.get(a, "/health").get("lake").get("spansCommitted").asLong()
                     + cluster.get(b, "/health").get("lake").get("spansCommitted").asLong()).isEqualTo(acknowledged);
         }
+    }
+
+    @Test
+    void compactionAndRetentionWhileTwoNodesIngestKeepEverySpanExactlyOnce(@TempDir Path work) throws Exception {
+        try (Cluster cluster = Cluster.start(work)) {
+            String[] maintained = {"--compact-interval", "1s", "--compact-target-spans", "20000", "--retention", "7d"};
+            ContrailServerProcess a = cluster.node("a", maintained);
+            ContrailServerProcess b = cluster.node("b", maintained);
+            ContrailServerProcess reader = cluster.node("reader");
+            long now = System.currentTimeMillis() * 1_000_000L;
+            long day = 86_400L * 1_000_000_000L;
+            AtomicBoolean never = new AtomicBoolean();
+            // Spans of a month ago: kept when acknowledged, then retired from the table by age.
+            Sent old = load(cluster, a, Workload.builder().seed(6).startTimeUnixNano(now - 30 * day).build(), 5, 20, never);
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(filesRetired(cluster, a, b)).isPositive());
+            CompletableFuture<Sent> toA = CompletableFuture.supplyAsync(() -> load(cluster, a,
+                    Workload.builder().seed(7).startTimeUnixNano(now - day / 24).build(), 40, 20, never));
+            CompletableFuture<Sent> toB = CompletableFuture.supplyAsync(() -> load(cluster, b,
+                    Workload.builder().seed(8).startTimeUnixNano(now - day / 24).build(), 40, 20, never));
+            long recent = toA.get().acknowledged() + toB.get().acknowledged();
+            assertThat(old.acknowledged()).isPositive();
+
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                assertThat(cluster.counts(reader)).containsExactly(recent, recent);
+                assertThat(merges(cluster, a, b)).isPositive();
+            });
+            JsonNode oldest = cluster.sql(reader, "SELECT count(*) FROM spans WHERE epoch_ns(start_time) < " + (now - 7 * day));
+            assertThat(oldest.get(0).get(0).asLong()).isZero();
+            long committed = 0;
+            for (ContrailServerProcess node : new ContrailServerProcess[] {a, b}) {
+                committed += cluster.get(node, "/health").get("lake").get("filesCommitted").asLong();
+            }
+            assertThat(cluster.get(reader, "/health").get("lake").get("tableFiles").asLong())
+                    .as("files in the table after merges, of %d committed", committed).isLessThan(committed);
+        }
+    }
+
+    private static long merges(Cluster cluster, ContrailServerProcess... nodes) throws Exception {
+        long merges = 0;
+        for (ContrailServerProcess node : nodes) {
+            merges += cluster.get(node, "/health").get("lake").get("maintenance").get("merges").asLong();
+        }
+        return merges;
+    }
+
+    private static long filesRetired(Cluster cluster, ContrailServerProcess... nodes) throws Exception {
+        long retired = 0;
+        for (ContrailServerProcess node : nodes) {
+            retired += cluster.get(node, "/health").get("lake").get("maintenance").get("filesRetired").asLong();
+        }
+        return retired;
     }
 
     @Test

@@ -206,6 +206,10 @@ public final class Main implements Runnable {
                 }
                 return null;
             }
+            if (lifecycle.maxSizeBytes > 0) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--max-size is not available with --storage: the shared table is retired by age (--retention)");
+            }
             if (catalog == null) {
                 throw new CommandLine.ParameterException(command.commandLine(),
                         "--storage needs --catalog JDBC-URL: the database of the Iceberg catalog, e.g. "

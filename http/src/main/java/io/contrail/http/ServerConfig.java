@@ -101,13 +101,19 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
 
     /**
      * One node of several sharing the table {@code lake} names; null: the data folder alone. A node's folder
-     * keeps its log and the files on their way to the table, so its own compaction and retention are off
-     * (the table's are one maintainer's).
+     * keeps its log and the files on their way to the table, so its own compaction and retention are off:
+     * the settings given for them (interval, target spans, age) become the table's, which one node at a time
+     * maintains.
      */
     public ServerConfig withLake(LakeConfig lake) {
-        StoreConfig local = lake == null ? store : store
+        if (lake == null) {
+            return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, null);
+        }
+        LakeConfig shared = lake.withMaintenance(m -> m.withInterval(store.compaction().interval())
+                .withTargetSpans(store.compaction().targetSpans()).withRetention(store.retention().maxAge()));
+        StoreConfig local = store
                 .withCompaction(c -> c.withInterval(java.time.Duration.ZERO))
                 .withRetention(r -> StoreConfig.Retention.none());
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, shared);
     }
 }

@@ -142,6 +142,12 @@ final class ServerMetrics {
                 lake.cacheBytes()));
         metrics.add(counter("contrail_lake_downloaded_bytes", "Bytes of other nodes' span files downloaded",
                 lake.bytesDownloaded()));
+        metrics.add(counter("contrail_lake_maintenance_passes", "Maintenance passes this node ran (holding the lock)",
+                lake.maintenance().passes()));
+        metrics.add(counter("contrail_lake_merges", "Merges of the table's small files this node committed",
+                lake.maintenance().merges()));
+        metrics.add(counter("contrail_lake_files_retired", "Span files this node retired from the table",
+                lake.maintenance().filesRetired()));
         metrics.add(counter("contrail_lake_traces_split_across_nodes", "Traces whose spans reached this node and another "
                 + "(tail sampling then decides on part of a trace: route by trace ID)", lake.tracesSplitAcrossNodes()));
         metrics.add(gauge("contrail_lake_healthy", "1 when span files reach the table and the table's files reach this node",

@@ -62,6 +62,9 @@ final class StatusRoutes {
         if (table != null && table.lastPublishError() != null) {
             reasons.add("span files are not reaching the shared table: " + table.lastPublishError());
         }
+        if (table != null && table.maintenance().lastError() != null) {
+            reasons.add("maintaining the shared table failed: " + table.maintenance().lastError());
+        }
         if (table != null && table.lastSyncError() != null) {
             reasons.add("the shared table's files are not reaching this node: " + table.lastSyncError());
         }

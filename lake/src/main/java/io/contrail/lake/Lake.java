@@ -34,6 +34,8 @@ public final class Lake implements AutoCloseable {
     /** The file in the data folder that names its node, so that a restart on the folder is the same node. */
     static final String NODE_ID_FILE = "lake-node-id";
     static final String CACHE_FOLDER = "lake-cache";
+    /** Where files are written before they are uploaded (type-conflict rewrites, merges). */
+    static final String STAGING_FOLDER = "lake-staging";
     /** How long a client refused for a full upload backlog is asked to wait. */
     static final int RETRY_AFTER_SECONDS = 5;
 
@@ -41,18 +43,22 @@ public final class Lake implements AutoCloseable {
     private final String nodeId;
     private final SpanTable writeTable;
     private final SpanTable readTable;
+    private final SpanTable maintainTable;
     private final TableCache cache;
     private final Publisher publisher;
+    private final Maintainer maintainer;
     private final SpanSink sink;
 
-    private Lake(LakeConfig config, String nodeId, SpanTable writeTable, SpanTable readTable, TableCache cache,
-                 Publisher publisher, Store store) {
+    private Lake(LakeConfig config, String nodeId, SpanTable writeTable, SpanTable readTable, SpanTable maintainTable,
+                 TableCache cache, Publisher publisher, Maintainer maintainer, Store store) {
         this.config = config;
         this.nodeId = nodeId;
         this.writeTable = writeTable;
         this.readTable = readTable;
+        this.maintainTable = maintainTable;
         this.cache = cache;
         this.publisher = publisher;
+        this.maintainer = maintainer;
         SpanSink local = store.sink();
         this.sink = (chunk, format, request) -> append(local, chunk, format, request);
     }
@@ -70,19 +76,24 @@ public final class Lake implements AutoCloseable {
         String nodeId = nodeId(dataDir, config.nodeId());
         SpanTable writeTable = null;
         SpanTable readTable = null;
+        SpanTable maintainTable = null;
         TableCache cache = null;
         try {
+            // One connection to the table per thread that changes or reads it.
             writeTable = SpanTable.open(config);
             readTable = SpanTable.open(config);
+            maintainTable = SpanTable.open(config);
             cache = new TableCache(readTable, nodeId, dataDir.resolve(CACHE_FOLDER), config.pollInterval().toMillis());
             Publisher publisher = new Publisher(writeTable, store, nodeId, config.pollInterval().toMillis(), cache::wake);
+            Maintainer maintainer = new Maintainer(config, maintainTable, cache, dataDir.resolve(STAGING_FOLDER), nodeId);
             LOG.info("node {} shares the table {}.{} at {} (catalog {})", nodeId, LakeConfig.NAMESPACE, LakeConfig.TABLE,
                     config.location(), config.catalogForDisplay());
-            return new Lake(config, nodeId, writeTable, readTable, cache, publisher, store);
+            return new Lake(config, nodeId, writeTable, readTable, maintainTable, cache, publisher, maintainer, store);
         } catch (IOException | RuntimeException e) {
             if (cache != null) {
                 cache.close();
             }
+            closeQuietly(maintainTable);
             closeQuietly(readTable);
             closeQuietly(writeTable);
             if (e instanceof IOException io) {
@@ -176,11 +187,20 @@ public final class Lake implements AutoCloseable {
                         long bytesUploaded, long commitFailures, long filesRewritten, long pendingFiles,
                         long pendingBytes, long lastCommitMillis, long lastCommitAt, String lastPublishError,
                         long snapshotId, int tableFiles, long cacheBytes, long downloads, long bytesDownloaded,
-                        long lastSyncMillis, String lastSyncError, long tracesSplitAcrossNodes) {
+                        long lastSyncMillis, String lastSyncError, long tracesSplitAcrossNodes,
+                        Maintenance maintenance) {
         /** Whether both directions work: files reach the table and the table's files reach this node. */
         public boolean ok() {
             return lastPublishError == null && lastSyncError == null;
         }
+    }
+
+    /**
+     * What this node's maintainer did: passes it ran and passes another node's lock skipped; merges (and the
+     * files they replaced), files retired, snapshots expired, orphan objects deleted.
+     */
+    public record Maintenance(long passes, long passesLockedElsewhere, long merges, long filesMerged, long filesRetired,
+                              long snapshotsExpired, long orphansDeleted, String lastError) {
     }
 
     public Stats stats() {
@@ -189,16 +209,25 @@ public final class Lake implements AutoCloseable {
         return new Stats(nodeId, config.location(), p.commits(), p.filesCommitted(), p.spansCommitted(),
                 p.bytesUploaded(), p.commitFailures(), p.filesRewritten(), p.pendingFiles(), p.pendingBytes(),
                 p.lastCommitMillis(), p.lastCommitAt(), p.lastError(), c.snapshotId(), c.files(), c.bytes(),
-                c.downloads(), c.bytesDownloaded(), c.lastSyncMillis(), c.lastError(), c.tracesSplitAcrossNodes());
+                c.downloads(), c.bytesDownloaded(), c.lastSyncMillis(), c.lastError(), c.tracesSplitAcrossNodes(),
+                maintenance());
+    }
+
+    private Maintenance maintenance() {
+        Maintainer.Stats m = maintainer.stats();
+        return new Maintenance(m.passes(), m.passesLockedElsewhere(), m.merges(), m.filesMerged(), m.filesRetired(),
+                m.snapshotsExpired(), m.orphansDeleted(), m.lastError());
     }
 
     /** Stops publishing and syncing; local files not yet committed stay for the next start. */
     @Override
     public void close() {
+        maintainer.close();
         publisher.close();
         cache.close();
         closeQuietly(writeTable);
         closeQuietly(readTable);
+        closeQuietly(maintainTable);
     }
 
     private static void closeQuietly(SpanTable table) {

@@ -20,9 +20,45 @@ import java.util.regex.Pattern;
  * @param nodeId          this node's name, unique among the nodes sharing the table; null: the data folder's own
  * @param pollInterval    how often a node looks for other nodes' commits
  * @param maxPendingBytes span files on local disk not yet in the table, past which ingest is refused (503)
+ * @param maintenance     the table's compaction, retention and snapshot expiry, run by one node at a time
  */
 public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String catalogUrl, String nodeId,
-                         Duration pollInterval, long maxPendingBytes) {
+                         Duration pollInterval, long maxPendingBytes, Maintenance maintenance) {
+
+    /**
+     * What the maintainer does to the table (one node at a time holds the catalog database's lock for a pass).
+     *
+     * @param interval       time between passes; zero turns the maintainer off on this node
+     * @param targetSpans    spans per compacted file at most; a partition's files under half of it are merged
+     * @param retention      hour partitions that ended longer ago than this are deleted; null keeps all
+     * @param snapshotMaxAge snapshots older than this are expired (the newest {@link #SNAPSHOTS_KEPT} always stay),
+     *                       and with them the files only they referenced
+     * @param orphanMinAge   objects under the table's data folder that no snapshot references are deleted once
+     *                       older than this (an upload whose commit failed)
+     */
+    public record Maintenance(Duration interval, int targetSpans, Duration retention, Duration snapshotMaxAge,
+                              Duration orphanMinAge) {
+        public static final Duration DEFAULT_SNAPSHOT_MAX_AGE = Duration.ofMinutes(10);
+        public static final Duration DEFAULT_ORPHAN_MIN_AGE = Duration.ofHours(1);
+        public static final int SNAPSHOTS_KEPT = 10;
+
+        public static Maintenance defaults() {
+            return new Maintenance(Duration.ofMinutes(1), 1_000_000, null, DEFAULT_SNAPSHOT_MAX_AGE,
+                    DEFAULT_ORPHAN_MIN_AGE);
+        }
+
+        public Maintenance withInterval(Duration every) {
+            return new Maintenance(every, targetSpans, retention, snapshotMaxAge, orphanMinAge);
+        }
+
+        public Maintenance withTargetSpans(int spans) {
+            return new Maintenance(interval, spans, retention, snapshotMaxAge, orphanMinAge);
+        }
+
+        public Maintenance withRetention(Duration age) {
+            return new Maintenance(interval, targetSpans, age, snapshotMaxAge, orphanMinAge);
+        }
+    }
 
     public static final String DEFAULT_REGION = "us-east-1";
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
@@ -91,19 +127,24 @@ public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String ca
                     + "jdbc:postgresql://HOST:5432/DB?user=USER&password=PASSWORD; got '" + catalogUrl + "'");
         }
         return new LakeConfig(bucket, prefix, endpoint, catalogUrl, null, DEFAULT_POLL_INTERVAL,
-                DEFAULT_MAX_PENDING_BYTES);
+                DEFAULT_MAX_PENDING_BYTES, Maintenance.defaults());
     }
 
     public LakeConfig withNodeId(String id) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes, maintenance);
     }
 
     public LakeConfig withPollInterval(Duration every) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes, maintenance);
     }
 
     public LakeConfig withMaxPendingBytes(long bytes) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes, maintenance);
+    }
+
+    public LakeConfig withMaintenance(java.util.function.UnaryOperator<Maintenance> change) {
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, maxPendingBytes,
+                change.apply(maintenance));
     }
 
     /** The table's location: {@code s3://bucket/prefix}. */

@@ -8,7 +8,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -22,16 +25,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * trace-ID sidecar and committed (one append snapshot per round, naming this node), then deleted locally
  * once no log segment it came from is left. Runs on {@code contrail-lake-publisher}.
  *
- * <p>Exactly once, across crashes: a file's object key is its node and local name, so on start the
- * publisher asks the table which of its files it already holds and commits only the others; a commit
- * whose outcome is unknown is resolved the same way. A local file is deleted only once its log segments
- * are gone ({@link Store#oldestLogSegment()}), so a restart never replays spans that the table holds.
+ * <p>Exactly once, across crashes: after each commit the publisher appends the committed files' names to a
+ * ledger in the data folder ({@value #LEDGER}, fsynced); a file's object key is its node and local name,
+ * so on start the committed files are the ledger's and those the table holds under this node's name (a
+ * crash between a commit and its ledger line), and only the others are committed. The ledger matters
+ * once the table's maintainer has merged a file away. A commit whose outcome is unknown is resolved by
+ * asking the table. A local file is deleted only once its log segments are gone
+ * ({@link Store#oldestLogSegment()}), so a restart never replays spans that the table holds.
  */
 final class Publisher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Publisher.class);
     /** Files committed in one snapshot at most. */
     static final int MAX_FILES_PER_COMMIT = 64;
+    /** The names of this folder's span files that are in the table, one a line. */
+    static final String LEDGER = "lake-committed";
     private static final long MIN_BACKOFF_MILLIS = 200;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
 
@@ -41,6 +49,7 @@ final class Publisher implements AutoCloseable {
     private final long intervalMillis;
     private final Runnable afterCommit;
     private final Path staging;
+    private final Path ledger;
     /** Local names of this node's files that the table holds. */
     private final Set<String> committed = new HashSet<>();
     private final Object wake = new Object();
@@ -66,14 +75,19 @@ final class Publisher implements AutoCloseable {
         this.nodeId = nodeId;
         this.intervalMillis = intervalMillis;
         this.afterCommit = afterCommit;
-        this.staging = store.files().root().resolve("lake-staging");
+        this.staging = store.files().root().resolve(Lake.STAGING_FOLDER);
+        this.ledger = store.files().root().resolve(LEDGER);
         Files.createDirectories(staging);
+        if (Files.exists(ledger)) {
+            committed.addAll(Files.readAllLines(ledger, StandardCharsets.UTF_8));
+        }
         for (SpanTable.TableFile file : table.files()) {
             String name = file.name();
             if (name.startsWith(nodeId + "-")) {
                 committed.add(name.substring(nodeId.length() + 1));
             }
         }
+        rewriteLedger();
         scanPending();
         store.files().onChange(this::wake);
         this.thread = new Thread(this::run, "contrail-lake-publisher");
@@ -204,9 +218,12 @@ final class Publisher implements AutoCloseable {
                 Files.deleteIfExists(path);
             }
         }
+        List<String> names = new ArrayList<>();
         for (Path file : files) {
-            committed.add(file.getFileName().toString());
+            names.add(file.getFileName().toString());
         }
+        appendToLedger(names);
+        committed.addAll(names);
         commits.incrementAndGet();
         filesCommitted.addAndGet(files.size());
         spansCommitted.addAndGet(spans);
@@ -217,17 +234,49 @@ final class Publisher implements AutoCloseable {
     }
 
     /** After a commit of unknown outcome: marks committed those of {@code files} that the table now holds. */
-    private void resolveUnknownCommit(List<Path> files) {
+    private void resolveUnknownCommit(List<Path> files) throws IOException {
         table.refresh();
         Set<String> held = new HashSet<>();
         for (SpanTable.TableFile file : table.files()) {
             held.add(file.name());
         }
+        List<String> names = new ArrayList<>();
         for (Path file : files) {
             if (held.contains(nodeId + "-" + file.getFileName())) {
-                committed.add(file.getFileName().toString());
+                names.add(file.getFileName().toString());
             }
         }
+        appendToLedger(names);
+        committed.addAll(names);
+    }
+
+    /** Records durably that {@code names} are in the table. */
+    private void appendToLedger(List<String> names) throws IOException {
+        if (names.isEmpty()) {
+            return;
+        }
+        StringBuilder lines = new StringBuilder();
+        names.forEach(name -> lines.append(name).append('\n'));
+        try (FileChannel channel = FileChannel.open(ledger, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            channel.write(java.nio.ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8)));
+            channel.force(true);
+        }
+    }
+
+    /** Keeps in the ledger only the committed files still on local disk (the others can no longer be committed). */
+    private void rewriteLedger() throws IOException {
+        Set<String> local = new HashSet<>();
+        for (Path file : store.files().snapshot()) {
+            local.add(file.getFileName().toString());
+        }
+        List<String> kept = committed.stream().filter(local::contains).sorted().toList();
+        Path temp = ledger.resolveSibling("." + LEDGER + ".tmp");
+        Files.write(temp, kept, StandardCharsets.UTF_8);
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+        Files.move(temp, ledger, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 
     /** Deletes committed local files whose log segments are all gone, with their sidecars. */

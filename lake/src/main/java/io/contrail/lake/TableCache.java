@@ -155,6 +155,16 @@ final class TableCache implements AutoCloseable {
         lastSyncMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     }
 
+    /** The cached copy of a file of the table, downloaded now if it is not here yet. */
+    Path localCopy(SpanTable.TableFile file) throws IOException {
+        Path local = spansDir.resolve(file.partitionPath()).resolve(file.name());
+        if (!Files.exists(local)) {
+            Files.createDirectories(local.getParent());
+            table.download(file.location(), local);
+        }
+        return local;
+    }
+
     /** Deletes cached files that left the table before the oldest read in progress began. */
     private void deleteUnread() throws IOException {
         long oldestRead = files.oldestReadStartNanos();
