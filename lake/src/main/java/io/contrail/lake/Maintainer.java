@@ -74,7 +74,7 @@ final class Maintainer implements AutoCloseable {
     private final Path staging;
     private final String nodeId;
     private final Thread thread;
-    private final Object wake = new Object();
+    private final Wakeup wakeup = new Wakeup();
     private volatile boolean running = true;
     private long lastOrphanScanNanos = System.nanoTime() - ORPHAN_SCAN_EVERY.toNanos();
 
@@ -107,14 +107,7 @@ final class Maintainer implements AutoCloseable {
     private void run() {
         long every = config.maintenance().interval().toMillis();
         while (running) {
-            synchronized (wake) {
-                try {
-                    wake.wait(every);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-            if (!running) {
+            if (!wakeup.await(every) || !running) {
                 return;
             }
             try {
@@ -359,9 +352,7 @@ final class Maintainer implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        synchronized (wake) {
-            wake.notifyAll();
-        }
+        wakeup.wake();
         try {
             thread.join(TimeUnit.SECONDS.toMillis(60));
         } catch (InterruptedException e) {

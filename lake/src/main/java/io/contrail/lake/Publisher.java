@@ -52,10 +52,9 @@ final class Publisher implements AutoCloseable {
     private final Path ledger;
     /** Local names of this node's files that the table holds. */
     private final Set<String> committed = new HashSet<>();
-    private final Object wake = new Object();
+    private final Wakeup wakeup = new Wakeup();
     private final Thread thread;
     private volatile boolean running = true;
-    private boolean woken;
 
     private final AtomicLong commits = new AtomicLong();
     private final AtomicLong filesCommitted = new AtomicLong();
@@ -96,10 +95,7 @@ final class Publisher implements AutoCloseable {
     }
 
     void wake() {
-        synchronized (wake) {
-            woken = true;
-            wake.notifyAll();
-        }
+        wakeup.wake();
     }
 
     private void run() {
@@ -109,7 +105,7 @@ final class Publisher implements AutoCloseable {
                 publishOnce();
                 lastError = null;
                 backoff = MIN_BACKOFF_MILLIS;
-                waitForWork(intervalMillis);
+                wakeup.await(intervalMillis);
             } catch (Exception | LinkageError e) {
                 // A missing class too: the thread keeps trying and /health says why, rather than dying silently.
                 commitFailures.incrementAndGet();
@@ -128,7 +124,9 @@ final class Publisher implements AutoCloseable {
     private void waitCounting(long millis) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
         while (running && System.nanoTime() - deadline < 0) {
-            waitForWork(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+            if (!wakeup.await(TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))) {
+                return;
+            }
             try {
                 scanPending();
             } catch (IOException e) {
@@ -137,24 +135,6 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-    private void waitForWork(long millis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        synchronized (wake) {
-            while (running && !woken) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    break;
-                }
-                try {
-                    wake.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            woken = false;
-        }
-    }
 
     /** Commits every local file the table lacks (in rounds of {@link #MAX_FILES_PER_COMMIT}), then deletes what it may. */
     void publishOnce() throws IOException {

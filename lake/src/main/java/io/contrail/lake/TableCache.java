@@ -40,10 +40,9 @@ final class TableCache implements AutoCloseable {
     private final Path spansDir;
     private final LiveFiles files;
     private final long intervalMillis;
-    private final Object wake = new Object();
+    private final Wakeup wakeup = new Wakeup();
     private final Thread thread;
     private volatile boolean running = true;
-    private boolean woken;
     private volatile List<Path> current = List.of();
     private volatile long snapshotId = -2;
     /** Files no longer in the table, with when they left it ({@link System#nanoTime()}), to delete once no read predates that. */
@@ -74,16 +73,12 @@ final class TableCache implements AutoCloseable {
 
     /** Looks at the catalog now rather than at the next poll (this node just committed). */
     void wake() {
-        synchronized (wake) {
-            woken = true;
-            wake.notifyAll();
-        }
+        wakeup.wake();
     }
 
     private void run() {
         while (running) {
-            waitForWork();
-            if (!running) {
+            if (!wakeup.await(intervalMillis) || !running) {
                 return;
             }
             try {
@@ -93,25 +88,6 @@ final class TableCache implements AutoCloseable {
                 lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
                 LOG.warn("could not bring the table's files up to date (retrying): {}", lastError);
             }
-        }
-    }
-
-    private void waitForWork() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
-        synchronized (wake) {
-            while (running && !woken) {
-                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (left <= 0) {
-                    break;
-                }
-                try {
-                    wake.wait(left);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            woken = false;
         }
     }
 
