@@ -40,6 +40,8 @@ final class Publisher implements AutoCloseable {
     static final int MAX_FILES_PER_COMMIT = 64;
     /** The names of this folder's span files that are in the table, one a line. */
     static final String LEDGER = "lake-committed";
+    /** The ledger is written anew, without the files deleted since, after this many deletions. */
+    static final int LEDGER_REWRITE_AFTER = 1_000;
     private static final long MIN_BACKOFF_MILLIS = 200;
     private static final long MAX_BACKOFF_MILLIS = 10_000;
 
@@ -50,6 +52,7 @@ final class Publisher implements AutoCloseable {
     private final Runnable afterCommit;
     private final Path staging;
     private final Path ledger;
+    private int deletedSinceLedgerRewrite;
     /** Local names of this node's files that the table holds. */
     private final Set<String> committed = new HashSet<>();
     private final Wakeup wakeup = new Wakeup();
@@ -265,11 +268,19 @@ final class Publisher implements AutoCloseable {
         boolean deleted = false;
         for (Path file : store.files().snapshot()) {
             SpanFiles.SpanFile parsed = SpanFiles.parse(file);
-            if (parsed != null && parsed.lastFlush() < oldestSegment && committed.contains(file.getFileName().toString())) {
+            String name = file.getFileName().toString();
+            if (parsed != null && parsed.lastFlush() < oldestSegment && committed.contains(name)) {
                 Files.deleteIfExists(SpanFiles.traceIdSidecar(file));
                 Files.deleteIfExists(file);
+                // Only files on disk need remembering: the set and the ledger stay as small as the backlog.
+                committed.remove(name);
+                deletedSinceLedgerRewrite++;
                 deleted = true;
             }
+        }
+        if (deletedSinceLedgerRewrite >= LEDGER_REWRITE_AFTER) {
+            rewriteLedger();
+            deletedSinceLedgerRewrite = 0;
         }
         if (deleted) {
             store.files().changed();

@@ -62,6 +62,7 @@ final class TableCache implements AutoCloseable {
         Files.createDirectories(spansDir);
         this.files = LiveFiles.listing(root, () -> current);
         sync();
+        deleteStale();
         this.thread = new Thread(this::run, "contrail-lake-reader");
         thread.setDaemon(true);
         thread.start();
@@ -129,6 +130,25 @@ final class TableCache implements AutoCloseable {
         deleteUnread();
         syncs.incrementAndGet();
         lastSyncMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    /** Deletes what an earlier run cached of files the table no longer holds, and its unfinished downloads. */
+    private void deleteStale() throws IOException {
+        Set<Path> kept = new HashSet<>();
+        for (Path file : current) {
+            kept.add(file);
+            kept.add(SpanFiles.traceIdSidecar(file));
+        }
+        List<Path> stale;
+        try (Stream<Path> all = Files.walk(spansDir)) {
+            stale = all.filter(Files::isRegularFile).filter(p -> !kept.contains(p)).toList();
+        }
+        for (Path file : stale) {
+            Files.deleteIfExists(file);
+        }
+        if (!stale.isEmpty()) {
+            LOG.info("deleted {} cached files the table no longer holds", stale.size());
+        }
     }
 
     /** The cached copy of a file of the table, downloaded now if it is not here yet. */
