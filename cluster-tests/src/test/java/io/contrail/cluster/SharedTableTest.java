@@ -85,6 +85,15 @@ class SharedTableTest {
                     .get(0);
             assertThat(cluster.get(a, "/api/traces/" + trace.get(0).asText()).get("spanCount").asLong())
                     .isEqualTo(trace.get(1).asLong());
+            // Jaeger's and Zipkin's query APIs answer over the whole table too.
+            java.util.List<String> services = new java.util.ArrayList<>();
+            cluster.sql(c, "SELECT DISTINCT service_name FROM spans ORDER BY 1").forEach(row -> services.add(row.get(0).asText()));
+            java.util.List<String> jaeger = new java.util.ArrayList<>();
+            cluster.get(b, "/jaeger/api/services").get("data").forEach(s -> jaeger.add(s.asText()));
+            java.util.List<String> zipkin = new java.util.ArrayList<>();
+            cluster.get(a, "/zipkin/api/v2/services").forEach(s -> zipkin.add(s.asText()));
+            assertThat(jaeger).containsExactlyInAnyOrderElementsOf(services);
+            assertThat(zipkin).containsExactlyInAnyOrderElementsOf(services);
             JsonNode lake = cluster.get(c, "/health").get("lake");
             assertThat(lake.get("tableFiles").asLong()).isPositive();
             assertThat(cluster.get(a, "/health").get("lake").get("spansCommitted").asLong()
