@@ -98,6 +98,9 @@ class SparkReadsTheTableTest {
                 StructType schema = spark.table(SPANS).schema();
                 assertThat(schema.apply("start_time").dataType()).isEqualTo(DataTypes.LongType);
                 assertThat(schema.apply("events").dataType().simpleString()).startsWith("array<struct<time:bigint,");
+                assertThat(schema.apply("links").dataType().simpleString())
+                        .startsWith("array<struct<trace_id:string,span_id:string,trace_state:string,attributes:string,");
+                assertThat(schema.apply("attr_overflow").dataType().simpleString()).isEqualTo("map<string,string>");
                 assertThat(schema.apply("date").dataType()).isEqualTo(DataTypes.DateType);
                 assertThat(schema.apply("hour").dataType()).isEqualTo(DataTypes.IntegerType);
                 JsonNode some = cluster.sql(a, "SELECT span_id, epoch_ns(start_time) FROM spans ORDER BY span_id LIMIT 5");
@@ -147,7 +150,19 @@ class SparkReadsTheTableTest {
                         .containsExactly(List.of(conflictSpanId(1), "3", "null"), List.of(conflictSpanId(2), "null", "three"));
                 assertThat(rows(spark, "SELECT max(`attr." + CONFLICT_KEY + "`) FROM " + SPANS)).containsExactly(List.of("3"));
 
-                // The queries docs/lake-engines.md shows run as written.
+                // The queries docs/lake-engines.md shows run as written (on this test's dates).
+                assertThat(rows(spark, "SELECT count(*) FROM " + SPANS + " WHERE date = DATE '2025-03-01' AND hour >= 11"
+                        + " AND start_time >= unix_micros(TIMESTAMP '2025-03-01 11:00:00') * 1000"))
+                        .isEqualTo(rows(spark, "SELECT count(*) FROM " + SPANS + " WHERE date = DATE '2025-03-01' AND hour >= 11"));
+                assertThat(rows(spark, "SELECT trace_id, span_id, name, timestamp_micros(start_time DIV 1000) AS start_ts,"
+                        + " timestamp_micros((start_time + duration_nanos) DIV 1000) AS end_ts FROM " + SPANS
+                        + " WHERE date = DATE '2025-03-01' AND hour = 10 AND service_name = 'frontend' LIMIT 20")).hasSize(20);
+                assertThat(rows(spark, "SELECT get_json_object(e.attributes, \"$['exception.type']\") AS type, count(*) FROM "
+                        + SPANS + " LATERAL VIEW explode(events) AS e WHERE e.name = 'exception' GROUP BY 1 ORDER BY 1"))
+                        .isEqualTo(contrailRows(cluster, a, "SELECT json_extract_string(e.attributes, '$.\"exception.type\"'),"
+                                + " count(*) FROM (SELECT unnest(events) AS e FROM spans) WHERE e.name = 'exception'"
+                                + " GROUP BY 1 ORDER BY 1"))
+                        .isNotEmpty().allSatisfy(row -> assertThat(row.get(0)).isNotEqualTo("null"));
                 assertThat(rows(spark, "SELECT service_name, percentile_approx(duration_nanos, 0.99) / 1e6 AS p99_ms FROM "
                         + SPANS + " WHERE date = DATE '2025-03-01' GROUP BY service_name ORDER BY p99_ms DESC"))
                         .hasSizeGreaterThan(5).allSatisfy(row -> assertThat(Double.parseDouble(row.get(1))).isPositive());
