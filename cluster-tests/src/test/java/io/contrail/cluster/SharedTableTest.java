@@ -96,6 +96,19 @@ class SharedTableTest {
             assertThat(zipkin).containsExactlyInAnyOrderElementsOf(services);
             JsonNode lake = cluster.get(c, "/health").get("lake");
             assertThat(lake.get("tableFiles").asLong()).isPositive();
+            for (ContrailServerProcess node : new ContrailServerProcess[] {a, b, c}) {
+                assertThat(cluster.get(node, "/health").get("lake").get("tracesSplitAcrossNodes").asLong())
+                        .as("each trace went to one node").isZero();
+            }
+            // One trace whose services' spans go to two nodes: what tail sampling behind no balancer would see.
+            ExportTraceServiceRequest trace = Workload.builder().seed(99).build().nextRequest(1);
+            assertThat(trace.getResourceSpansCount()).isGreaterThan(1);
+            assertThat(cluster.send(a, trace.toBuilder().clearResourceSpans().addResourceSpans(trace.getResourceSpans(0))
+                    .build()).statusCode()).isEqualTo(200);
+            ExportTraceServiceRequest.Builder rest = trace.toBuilder().removeResourceSpans(0);
+            assertThat(cluster.send(b, rest.build()).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                    cluster.get(a, "/health").get("lake").get("tracesSplitAcrossNodes").asLong()).isEqualTo(1));
             assertThat(cluster.get(a, "/health").get("lake").get("spansCommitted").asLong()
                     + cluster.get(b, "/health").get("lake").get("spansCommitted").asLong()).isEqualTo(acknowledged);
         }

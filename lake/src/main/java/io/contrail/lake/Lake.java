@@ -84,7 +84,7 @@ public final class Lake implements AutoCloseable {
             readTable = SpanTable.open(config);
             maintainTable = SpanTable.open(config);
             cache = new TableCache(readTable, nodeId, dataDir.resolve(CACHE_FOLDER), config.pollInterval().toMillis());
-            Publisher publisher = new Publisher(writeTable, store, nodeId, config.pollInterval().toMillis(), cache::wake);
+            Publisher publisher = new Publisher(writeTable, store, nodeId, config.pollInterval().toMillis(), cache::committed);
             Maintainer maintainer = new Maintainer(config, maintainTable, cache, dataDir.resolve(STAGING_FOLDER), nodeId);
             LOG.info("node {} shares the table {}.{} at {} (catalog {})", nodeId, LakeConfig.NAMESPACE, LakeConfig.TABLE,
                     config.location(), config.catalogForDisplay());

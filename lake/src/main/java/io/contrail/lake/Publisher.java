@@ -49,7 +49,8 @@ final class Publisher implements AutoCloseable {
     private final Store store;
     private final String nodeId;
     private final long intervalMillis;
-    private final Runnable afterCommit;
+    /** Told of every commit's files while they are still on disk (the cache keeps them without downloading). */
+    private final java.util.function.Consumer<List<SpanTable.Upload>> afterCommit;
     private final Path staging;
     private final Path ledger;
     private int deletedSinceLedgerRewrite;
@@ -71,7 +72,8 @@ final class Publisher implements AutoCloseable {
     private volatile String lastError;
     private volatile long lastCommitAt;
 
-    Publisher(SpanTable table, Store store, String nodeId, long intervalMillis, Runnable afterCommit) throws IOException {
+    Publisher(SpanTable table, Store store, String nodeId, long intervalMillis,
+              java.util.function.Consumer<List<SpanTable.Upload>> afterCommit) throws IOException {
         this.table = table;
         this.store = store;
         this.nodeId = nodeId;
@@ -172,6 +174,9 @@ final class Publisher implements AutoCloseable {
         long bytes = 0;
         long spans;
         try {
+            // The table's columns as they are now; each file is checked against them and adds its new ones in
+            // turn, so that two files of a round that bring one key with two types are told apart.
+            table.refresh();
             for (Path file : files) {
                 PartitionPath partition = SpanFiles.parse(file).partition();
                 String name = file.getFileName().toString();
@@ -185,6 +190,7 @@ final class Publisher implements AutoCloseable {
                     LOG.info("{}: the columns {} have another type in the table; their values go to the overflow maps",
                             name, conflicts);
                 }
+                table.addColumns(source);
                 uploads.add(new SpanTable.Upload(source, partition.toString(), table.locationOf(nodeId,
                         partition.toString(), name)));
                 bytes += sizeOrZero(source);
@@ -196,6 +202,7 @@ final class Publisher implements AutoCloseable {
                 resolveUnknownCommit(files);
                 return;
             }
+            afterCommit.accept(uploads);
         } finally {
             for (Path path : rewritten) {
                 Files.deleteIfExists(path);
@@ -213,7 +220,6 @@ final class Publisher implements AutoCloseable {
         bytesUploaded.addAndGet(bytes);
         lastCommitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
         lastCommitAt = System.currentTimeMillis();
-        afterCommit.run();
     }
 
     /** After a commit of unknown outcome: marks committed those of {@code files} that the table now holds. */

@@ -145,6 +145,9 @@ final class SpanTable implements AutoCloseable {
                 // Every commit writes a new metadata file; keep the last 100 and delete older ones.
                 .withProperty(TableProperties.METADATA_DELETE_AFTER_COMMIT_ENABLED, "true")
                 .withProperty(TableProperties.METADATA_PREVIOUS_VERSIONS_MAX, "100")
+                // Every node commits about once a second: an append that lost a race is applied again on the new
+                // metadata, more times than Iceberg's default 4 before the round fails.
+                .withProperty(TableProperties.COMMIT_NUM_RETRIES, "20")
                 .create();
         LOG.info("created the Iceberg table {} at {}", IDENTIFIER, config.location());
         return table;
@@ -202,7 +205,7 @@ final class SpanTable implements AutoCloseable {
 
     /**
      * Uploads the files (and their sidecars, beside them) and commits them to the table in one append
-     * snapshot, after bringing the schema up to date with their columns. A failure before the commit
+     * snapshot; their columns must be the table's ({@link #addColumns}). A failure before the commit
      * leaves the table as it was (uploaded objects not committed are orphans that a retry overwrites).
      *
      * @throws CommitStateUnknownException when the catalog may or may not have taken the commit; the caller
@@ -210,9 +213,6 @@ final class SpanTable implements AutoCloseable {
      * @return the spans the files hold
      */
     long append(List<Upload> uploads, String nodeId) throws IOException {
-        for (Upload upload : uploads) {
-            ensureColumns(upload.local());
-        }
         AppendFiles append = table.newAppend();
         long spans = 0;
         for (Upload upload : uploads) {
@@ -374,25 +374,28 @@ final class SpanTable implements AutoCloseable {
     }
 
     /**
-     * Adds the columns of {@code file} that the table lacks (Iceberg schema evolution, by name) and updates
-     * the name mapping; retried when another node changed the schema at the same time.
+     * Adds the columns of {@code file} that the table lacks (Iceberg schema evolution, by name) with the
+     * name mapping that finds them, in one commit. Call after {@link #conflictingColumns} found none: the
+     * file's columns then have the table's types or are new. When another node changed the schema at the
+     * same time the change is made again on its schema, unless that node gave one of the file's new columns
+     * another type: then this throws, and the caller's next round rewrites the file.
      */
-    private void ensureColumns(Path file) throws IOException {
+    void addColumns(Path file) throws IOException {
         Schema fileSchema = fileSchema(file);
-        for (int attempt = 1; ; attempt++) {
-            table.refresh();
-            if (coveredBy(table.schema(), fileSchema)) {
-                return;
-            }
+        for (int attempt = 1; !coveredBy(table.schema(), fileSchema); attempt++) {
             try {
-                // The columns and the name mapping that finds them in the files change in one commit.
                 org.apache.iceberg.Transaction change = table.newTransaction();
                 change.updateSchema().unionByNameWith(fileSchema).commit();
                 change.updateProperties().set(TableProperties.DEFAULT_NAME_MAPPING,
                         NameMappingParser.toJson(MappingUtil.create(change.table().schema()))).commit();
                 change.commitTransaction();
                 return;
-            } catch (CommitFailedException e) {
+            } catch (CommitFailedException | IllegalArgumentException e) {
+                table.refresh();
+                if (!conflictingColumns(file).isEmpty()) {
+                    throw new IOException("another node added columns of " + file.getFileName() + " with other types "
+                            + "meanwhile (" + e.getMessage() + "); the next round moves them to the overflow maps", e);
+                }
                 if (attempt >= SCHEMA_COMMIT_ATTEMPTS) {
                     throw e;
                 }

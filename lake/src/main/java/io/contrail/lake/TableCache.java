@@ -32,6 +32,8 @@ import java.util.stream.Stream;
 final class TableCache implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TableCache.class);
+    /** What the name of a file a node flushed has (merged files have not): {@code <node>-part-…}. */
+    private static final String FLUSHED_FILE_MARK = "-part-";
 
     private final SpanTable table;
     private final String nodeId;
@@ -72,7 +74,43 @@ final class TableCache implements AutoCloseable {
         return files;
     }
 
-    /** Looks at the catalog now rather than at the next poll (this node just committed). */
+    /**
+     * Takes this node's just-committed files into the cache as hard links to the local copies (so they are
+     * not downloaded again), then looks at the catalog at once.
+     */
+    void committed(List<SpanTable.Upload> uploads) {
+        for (SpanTable.Upload upload : uploads) {
+            String location = upload.location();
+            Path cached = spansDir.resolve(upload.partitionPath()).resolve(location.substring(location.lastIndexOf('/') + 1));
+            try {
+                Files.createDirectories(cached.getParent());
+                linkOrCopy(upload.local(), cached);
+                Path sidecar = SpanFiles.traceIdSidecar(upload.local());
+                if (Files.exists(sidecar)) {
+                    linkOrCopy(sidecar, SpanFiles.traceIdSidecar(cached));
+                }
+            } catch (IOException e) {
+                LOG.debug("{} will be downloaded: {}", cached.getFileName(), e.getMessage());
+            }
+        }
+        wake();
+    }
+
+    private static void linkOrCopy(Path source, Path target) throws IOException {
+        if (Files.exists(target)) {
+            return;
+        }
+        Path temp = target.resolveSibling("." + target.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        try {
+            Files.createLink(temp, source);
+        } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(source, temp);
+        }
+        Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** Looks at the catalog now rather than at the next poll. */
     void wake() {
         wakeup.wake();
     }
@@ -98,6 +136,7 @@ final class TableCache implements AutoCloseable {
         long id = table.refresh();
         if (id != snapshotId) {
             List<Path> live = new ArrayList<>();
+            Set<Path> known = new HashSet<>(current);
             for (SpanTable.TableFile file : table.files()) {
                 Path local = spansDir.resolve(file.partitionPath()).resolve(file.name());
                 if (!Files.exists(local)) {
@@ -108,9 +147,12 @@ final class TableCache implements AutoCloseable {
                         table.download(sidecarLocation, sidecar);
                     }
                     table.download(file.location(), local);
-                    split.add(file.name().startsWith(nodeId + "-"), TraceIdIndex.readSidecar(sidecar));
                     downloads.incrementAndGet();
                     bytesDownloaded.addAndGet(file.bytes());
+                }
+                if (!known.contains(local) && file.name().contains(FLUSHED_FILE_MARK)) {
+                    split.add(file.name().startsWith(nodeId + "-"),
+                            TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(local)));
                 }
                 live.add(local);
             }
