@@ -101,11 +101,11 @@ class SharedTableTest {
                         .as("each trace went to one node").isZero();
             }
             // One trace whose services' spans go to two nodes: what tail sampling behind no balancer would see.
-            ExportTraceServiceRequest trace = Workload.builder().seed(99).build().nextRequest(1);
-            assertThat(trace.getResourceSpansCount()).isGreaterThan(1);
-            assertThat(cluster.send(a, trace.toBuilder().clearResourceSpans().addResourceSpans(trace.getResourceSpans(0))
+            ExportTraceServiceRequest split = Workload.builder().seed(99).build().nextRequest(1);
+            assertThat(split.getResourceSpansCount()).isGreaterThan(1);
+            assertThat(cluster.send(a, split.toBuilder().clearResourceSpans().addResourceSpans(split.getResourceSpans(0))
                     .build()).statusCode()).isEqualTo(200);
-            ExportTraceServiceRequest.Builder rest = trace.toBuilder().removeResourceSpans(0);
+            ExportTraceServiceRequest.Builder rest = split.toBuilder().removeResourceSpans(0);
             assertThat(cluster.send(b, rest.build()).statusCode()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
                     cluster.get(a, "/health").get("lake").get("tracesSplitAcrossNodes").asLong()).isEqualTo(1));
