@@ -99,8 +99,18 @@ def http(url, body=None, ctype='application/json', timeout=60):
         return r.status, r.read()
 
 
+HEALTH_ERRORS = Counter()
+
+
 def health(url):
-    return json.loads(http(url + '/health', timeout=10)[1])
+    """/health; an answer 500 is counted and asked again (seen while a lake node downloads: see README)."""
+    for attempt in range(20):
+        try:
+            return json.loads(http(url + '/health', timeout=10)[1])
+        except urllib.error.HTTPError as e:
+            HEALTH_ERRORS[f'{e.code}: {e.read()[:300]!r}'] += 1
+            time.sleep(0.05)
+    raise RuntimeError(f'{url}/health kept failing: {dict(HEALTH_ERRORS)}')
 
 
 def sql(url, q, timeout=60):
@@ -547,9 +557,19 @@ def main():
             t0 = time.time()
             result = globals()[phase](args)
             result['phase_seconds'] = round(time.time() - t0)
+            result['health_errors'] = dict(HEALTH_ERRORS)
+            HEALTH_ERRORS.clear()
             with open(os.path.join(args.out, phase + '.json'), 'w') as f:
                 json.dump(result, f, indent=1)
             log(f'phase {phase} done in {result["phase_seconds"]} s -> {phase}.json')
+    except BaseException:
+        logs = os.path.join(args.out, 'failed-run-logs')
+        os.makedirs(logs, exist_ok=True)
+        nodes = os.path.join(args.scratch, 'nodes')
+        for f in os.listdir(nodes) if os.path.isdir(nodes) else []:
+            if f.endswith('.log'):
+                shutil.copy(os.path.join(nodes, f), logs)
+        raise
     finally:
         stop_all()
 
