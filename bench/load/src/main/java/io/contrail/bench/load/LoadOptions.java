@@ -11,7 +11,8 @@ import java.util.Locale;
  * A run ends after {@link #totalSpans()} spans, or after {@link #durationSeconds()} when that is
  * set instead.
  *
- * @param baseUrl                   the server, e.g. {@code http://127.0.0.1:4318}
+ * @param baseUrl                   the server, e.g. {@code http://127.0.0.1:4318}; with several, the first
+ * @param urls                      every server the clients send to (client i sends to {@code urls[i % n]})
  * @param clients                   concurrent HTTP clients, each one connection and one thread
  * @param totalSpans                spans to send (whole traces, so the last request may go a little past it)
  * @param durationSeconds           send for this long instead, when positive
@@ -24,7 +25,7 @@ import java.util.Locale;
  * @param serverPid                 the server's process id, for CPU and memory from /proc; 0 for none
  * @param jsonOut                   where to write the report as JSON, or null
  */
-record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSeconds, double spansPerSecond,
+record LoadOptions(URI baseUrl, java.util.List<URI> urls, int clients, long totalSpans, long durationSeconds, double spansPerSecond,
                    int tracesPerRequest, boolean gzip, long seed, double simulatedTracesPerSecond,
                    long bufferBytes, long serverPid, Path jsonOut) {
 
@@ -48,7 +49,9 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
             the server's CPU and resident memory. Requests are generated before timing starts (up to
             --buffer-mb of bodies; a producer thread refills the buffer during the run beyond that).
 
-              --url URL                    server base URL, e.g. http://127.0.0.1:4318 (required)
+              --url URL[,URL…]             server base URL, e.g. http://127.0.0.1:4318 (required); with several
+                                           (nodes sharing a table), client i sends to the (i mod n)-th, and
+                                           /health is read from the first only
               --clients N                  concurrent HTTP clients, one connection each (default 4)
               --spans N                    total spans to send (default 1_000_000)
               --duration SECONDS           send for this long instead of a span count
@@ -66,6 +69,7 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
 
     static LoadOptions parse(String[] args) {
         URI url = null;
+        java.util.List<URI> urls = new java.util.ArrayList<>();
         int clients = DEFAULT_CLIENTS;
         long spans = DEFAULT_TOTAL_SPANS;
         boolean spansGiven = false;
@@ -81,7 +85,13 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
         for (int i = 0; i < args.length; i++) {
             String option = args[i];
             switch (option) {
-                case "--url" -> url = URI.create(stripSlash(value(args, ++i, option)));
+                case "--url" -> {
+                    urls.clear();
+                    for (String one : value(args, ++i, option).split(",")) {
+                        urls.add(URI.create(stripSlash(one.trim())));
+                    }
+                    url = urls.get(0);
+                }
                 case "--clients" -> clients = positiveAtMost(option, value(args, ++i, option), MAX_CLIENTS);
                 case "--spans" -> {
                     spans = positive(option, value(args, ++i, option));
@@ -103,14 +113,19 @@ record LoadOptions(URI baseUrl, int clients, long totalSpans, long durationSecon
         if (url == null) {
             throw new IllegalArgumentException("--url is required, e.g. --url http://127.0.0.1:4318");
         }
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IllegalArgumentException("--url must be an http:// or https:// URL: " + url);
+        for (URI one : urls) {
+            String scheme = one.getScheme() == null ? "" : one.getScheme().toLowerCase(Locale.ROOT);
+            if (!scheme.equals("http") && !scheme.equals("https")) {
+                throw new IllegalArgumentException("--url must be an http:// or https:// URL: " + one);
+            }
+        }
+        if (clients < urls.size()) {
+            throw new IllegalArgumentException("--clients must be at least the number of --url servers (" + urls.size() + ")");
         }
         if (spansGiven && duration > 0) {
             throw new IllegalArgumentException("give either --spans or --duration, not both");
         }
-        return new LoadOptions(url, clients, duration > 0 ? Long.MAX_VALUE : spans, duration, rate,
+        return new LoadOptions(url, java.util.List.copyOf(urls), clients, duration > 0 ? Long.MAX_VALUE : spans, duration, rate,
                 tracesPerRequest, gzip, seed, simulated, bufferMb * 1024 * 1024, pid, jsonOut);
     }
 
