@@ -224,10 +224,9 @@ final class TableCache implements AutoCloseable {
 
     Stats stats() {
         long bytes = 0;
-        try (Stream<Path> all = Files.walk(spansDir)) {
-            bytes = all.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        } catch (IOException e) {
-            // the total is informational
+        for (Path file : current) {
+            // The files queries read; one may leave between the listing and its size.
+            bytes += file.toFile().length() + SpanFiles.traceIdSidecar(file).toFile().length();
         }
         return new Stats(snapshotId, current.size(), bytes, downloads.get(), bytesDownloaded.get(), syncs.get(),
                 lastSyncMillis, lastError, split.count());
