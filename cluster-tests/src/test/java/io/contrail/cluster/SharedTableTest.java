@@ -102,6 +102,10 @@ class SharedTableTest {
             }
             assertThat(cluster.get(a, "/health").get("lake").get("spansCommitted").asLong()
                     + cluster.get(b, "/health").get("lake").get("spansCommitted").asLong()).isEqualTo(acknowledged);
+            // A node keeps its own committed files (hard links) and downloads only the others' (and merges).
+            JsonNode lakeA = cluster.get(a, "/health").get("lake");
+            assertThat(lakeA.get("downloads").asLong()).isPositive().isLessThanOrEqualTo(
+                    cluster.get(b, "/health").get("lake").get("filesCommitted").asLong() + merges(cluster, a, b, c));
             // One trace whose services' spans go to two nodes: what tail sampling behind no balancer would see.
             ExportTraceServiceRequest split = Workload.builder().seed(99).build().nextRequest(1);
             assertThat(split.getResourceSpansCount()).isGreaterThan(1);

@@ -180,13 +180,24 @@ final class SpanTable implements AutoCloseable {
         try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
             for (FileScanTask task : tasks) {
                 DataFile file = task.file();
-                files.add(new TableFile(file.location(), table.specs().get(file.specId()).partitionToPath(file.partition()),
-                        file.fileSizeInBytes(), file.recordCount(), file.copyWithoutStats()));
+                files.add(new TableFile(file.location(), folderOf(file.location()), file.fileSizeInBytes(),
+                        file.recordCount(), file.copyWithoutStats()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return files;
+    }
+
+    /**
+     * The {@code date=YYYY-MM-DD/hour=HH} folder a file was uploaded to, as a data folder names it (Iceberg's
+     * own partition path would say {@code hour=7}).
+     */
+    static String folderOf(String location) {
+        int name = location.lastIndexOf('/');
+        int hour = location.lastIndexOf('/', name - 1);
+        int date = location.lastIndexOf('/', hour - 1);
+        return location.substring(date + 1, name);
     }
 
     /** Where a node's span file goes: {@code <location>/data/date=…/hour=…/<node>-<file name>}. */

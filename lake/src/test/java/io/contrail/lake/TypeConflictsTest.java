@@ -60,6 +60,12 @@ class TypeConflictsTest {
     }
 
     @Test
+    void aFileInTheTableIsCachedInTheFolderItWasUploadedTo() {
+        assertThat(SpanTable.folderOf("s3://b/p/data/date=2026-12-06/hour=07/node-1-part-000000000003-0a1b2c3d.parquet"))
+                .isEqualTo("date=2026-12-06/hour=07");
+    }
+
+    @Test
     void typesDifferOnlyWhereIcebergCannotReadOneAsTheOther() {
         assertThat(SpanTable.sameShape(Types.LongType.get(), Types.IntegerType.get())).isTrue();
         assertThat(SpanTable.sameShape(Types.StringType.get(), Types.LongType.get())).isFalse();
