@@ -163,16 +163,6 @@ public final class Lake implements AutoCloseable {
         return config;
     }
 
-    /** Brings the cache up to the table's current snapshot now (tests and {@code contrail sql} use it). */
-    public void refresh() throws IOException {
-        cache.sync();
-    }
-
-    /** Commits the local files the table lacks now, on the caller's thread. */
-    public void publish() throws IOException {
-        publisher.publishOnce();
-    }
-
     /**
      * What this node's share of the table is doing.
      *

@@ -140,9 +140,8 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-
     /** Commits every local file the table lacks (in rounds of {@link #MAX_FILES_PER_COMMIT}), then deletes what it may. */
-    void publishOnce() throws IOException {
+    private void publishOnce() throws IOException {
         List<Path> pending = scanPending();
         while (!pending.isEmpty() && running) {
             List<Path> round = pending.subList(0, Math.min(MAX_FILES_PER_COMMIT, pending.size()));
