@@ -196,12 +196,12 @@ public final class Main implements Runnable {
         /** The shared table the options name; null without --storage. */
         private LakeConfig lake() {
             if (storage == null) {
-                for (var given : java.util.Map.of("--s3-endpoint", String.valueOf(s3Endpoint), "--catalog",
-                        String.valueOf(catalog), "--node-id", String.valueOf(nodeId), "--max-pending-upload",
-                        String.valueOf(maxPendingUpload)).entrySet()) {
-                    if (!given.getValue().equals("null")) {
+                String[] names = {"--s3-endpoint", "--catalog", "--node-id", "--max-pending-upload"};
+                Object[] values = {s3Endpoint, catalog, nodeId, maxPendingUpload};
+                for (int i = 0; i < names.length; i++) {
+                    if (values[i] != null) {
                         throw new CommandLine.ParameterException(command.commandLine(),
-                                given.getKey() + " needs --storage s3://BUCKET/PREFIX (a shared table)");
+                                names[i] + " needs --storage s3://BUCKET/PREFIX (a shared table)");
                     }
                 }
                 return null;

@@ -75,6 +75,22 @@ class CommandLineTest {
     }
 
     @Test
+    void theSharedTablesOptionsNeedStorageAndNameWhatIsMissing() {
+        CommandOutput endpoint = run("serve", "--node-id", "null", "--port", "0", "--data", scratch.toString());
+        assertThat(endpoint.exitCode()).isEqualTo(2);
+        assertThat(endpoint.err()).contains("--node-id needs --storage s3://BUCKET/PREFIX");
+
+        CommandOutput noCatalog = run("serve", "--storage", "s3://traces/spans", "--port", "0", "--data", scratch.toString());
+        assertThat(noCatalog.exitCode()).isEqualTo(2);
+        assertThat(noCatalog.err()).contains("--storage needs --catalog JDBC-URL");
+
+        CommandOutput maxSize = run("serve", "--storage", "s3://traces/spans", "--catalog", "jdbc:postgresql://db/c",
+                "--max-size", "1GB", "--port", "0", "--data", scratch.toString());
+        assertThat(maxSize.exitCode()).isEqualTo(2);
+        assertThat(maxSize.err()).contains("--max-size is not available with --storage");
+    }
+
+    @Test
     void everyTimeOptionTakesAUnitAndABareNumberKeepsItsDocumentedUnit() throws Exception {
         ServerConfig withUnits = serveConfig("--query-timeout", "30s", "--flush-interval", "500ms",
                 "--compact-interval", "1m", "--body-timeout", "2m");

@@ -271,16 +271,16 @@ final class Maintainer implements AutoCloseable {
         Instant cutoff = now.minus(age).truncatedTo(ChronoUnit.HOURS);
         String cutoffDate = LocalDate.ofInstant(cutoff, ZoneOffset.UTC).toString();
         int cutoffHour = cutoff.atZone(ZoneOffset.UTC).getHour();
-        long before = table.files().size();
+        List<SpanTable.TableFile> files = table.files();
         var filter = Expressions.or(Expressions.lessThan("date", cutoffDate),
                 Expressions.and(Expressions.equal("date", cutoffDate), Expressions.lessThan("hour", cutoffHour)));
-        boolean any = table.files().stream().anyMatch(f -> hourStart(f.partitionPath()).isBefore(cutoff));
+        boolean any = files.stream().anyMatch(f -> hourStart(f.partitionPath()).isBefore(cutoff));
         if (!any) {
             return;
         }
         table.table().newDelete().deleteFromRowFilter(filter).set(SpanTable.NODE_SUMMARY, nodeId).commit();
         table.refresh();
-        long retired = before - table.files().size();
+        long retired = files.size() - table.files().size();
         filesRetired.addAndGet(retired);
         LOG.info("retired {} span files of hours before {}", retired, cutoff);
     }
