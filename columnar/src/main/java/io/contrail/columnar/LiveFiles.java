@@ -2,8 +2,10 @@ package io.contrail.columnar;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -22,18 +24,20 @@ public final class LiveFiles {
 
     private final DataLayout layout;
     private final Lister lister;
+    private final Residency residency;
     private final AtomicLong generation = new AtomicLong(1);
     private final AtomicLong leaseIds = new AtomicLong();
     private final Map<Long, Long> leaseStartNanos = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
 
     LiveFiles(DataLayout layout) {
-        this(layout, () -> SpanFiles.live(layout));
+        this(layout, () -> SpanFiles.live(layout), null);
     }
 
-    private LiveFiles(DataLayout layout, Lister lister) {
+    private LiveFiles(DataLayout layout, Lister lister, Residency residency) {
         this.layout = layout;
         this.lister = lister;
+        this.residency = residency;
     }
 
     /** Lists the span files to read now, all under one folder. */
@@ -48,7 +52,68 @@ public final class LiveFiles {
      * table's files; it moves when its owner calls {@link #changed()}.
      */
     public static LiveFiles listing(Path root, Lister lister) {
-        return new LiveFiles(new DataLayout(root), lister);
+        return new LiveFiles(new DataLayout(root), lister, null);
+    }
+
+    /**
+     * Span start times {@code [fromNanos, toNanos)}, nanoseconds since the epoch; {@link Long#MIN_VALUE} and
+     * {@link Long#MAX_VALUE} stand for an open end.
+     */
+    public record TimeRange(long fromNanos, long toNanos) {
+        /** Every span. */
+        public static final TimeRange ALL = new TimeRange(Long.MIN_VALUE, Long.MAX_VALUE);
+
+        public boolean isAll() {
+            return fromNanos == Long.MIN_VALUE && toNanos == Long.MAX_VALUE;
+        }
+
+        /** Whether a span starting in {@code [from, to]} (both inclusive) may fall in this range. */
+        public boolean overlaps(long from, long to) {
+            return from < toNanos && to >= fromNanos;
+        }
+    }
+
+    /**
+     * For a view that keeps only part of a larger set of files on disk (a bounded cache of a shared table):
+     * the set as a whole, and how a read gets the part it needs. {@link #snapshot()} lists the files on disk
+     * now; the views a reader builds over them answer exactly for a read whose files were made resident here.
+     */
+    public interface Residency {
+        /**
+         * Every file of the set, named where it is (or would be) on disk; the trace-ID sidecar of each is on disk
+         * even when the file is not.
+         */
+        List<Path> all() throws IOException;
+
+        /**
+         * Makes every file that may hold spans starting in {@code range} resident (listed by {@link #snapshot()})
+         * until {@code lease} closes, downloading what is missing.
+         *
+         * @throws NotResidentException when they do not fit in the cache
+         */
+        void fetch(TimeRange range, ReadLease lease) throws IOException;
+
+        /** Makes {@code files} (of {@link #all()}) resident until {@code lease} closes. */
+        void fetch(Collection<Path> files, ReadLease lease) throws IOException;
+    }
+
+    /** A read needs more files than the cache may hold; the message says how much, and what to do. */
+    public static final class NotResidentException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public NotResidentException(String message) {
+            super(message);
+        }
+    }
+
+    /** A view over a set of files of which {@code residency} keeps a part on disk, which {@code lister} names. */
+    public static LiveFiles partial(Path root, Lister lister, Residency residency) {
+        return new LiveFiles(new DataLayout(root), lister, residency);
+    }
+
+    /** How reads get files not on disk; empty when every file of the set is ({@link #snapshot()} is the set). */
+    public Optional<Residency> residency() {
+        return Optional.ofNullable(residency);
     }
 
     /** A view of the span files under {@code dataDir}, for a reader that does not write them. */
@@ -111,14 +176,22 @@ public final class LiveFiles {
     /** A read in progress; see {@link #lease()}. */
     public final class ReadLease implements AutoCloseable {
         private final long id = leaseIds.incrementAndGet();
+        private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
 
         private ReadLease() {
             leaseStartNanos.put(id, System.nanoTime());
         }
 
+        /** Runs {@code action} when the read ends (a {@link Residency} lets the files it fetched go then). */
+        public void onClose(Runnable action) {
+            onClose.add(action);
+        }
+
         @Override
         public void close() {
             leaseStartNanos.remove(id);
+            onClose.forEach(Runnable::run);
+            onClose.clear();
         }
     }
 }
