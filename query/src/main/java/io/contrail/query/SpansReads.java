@@ -53,7 +53,7 @@ final class SpansReads {
         return reads;
     }
 
-    private static Scan scan(JsonNode parsed) {
+    static Scan scan(JsonNode parsed) {
         JsonNode statements = parsed.path("statements");
         if (statements.size() != 1) {
             return null;
@@ -134,9 +134,17 @@ final class SpansReads {
         return Optional.empty();
     }
 
-    /** Walks the tree: table reads, CTE names, table functions, and which SELECT reads which table. */
-    private static final class Scan {
+    /**
+     * Walks the tree: table reads, CTE names, table functions, and which SELECT reads a span-backed view
+     * ({@link #SPAN_VIEWS}) as its {@code FROM} table.
+     */
+    static final class Scan {
+        /** The views of Contrail's catalog whose rows are spans' rows, one for one or many for one. */
+        static final Set<String> SPAN_VIEWS = Set.of("spans", "span_attributes", "span_events");
+
         final List<JsonNode> spansReads = new ArrayList<>();
+        /** Reads of any of {@link #SPAN_VIEWS} ({@code spans} included), with the view each names (lower case). */
+        final Map<JsonNode, String> spanViewReads = new IdentityHashMap<>();
         final List<String> otherTables = new ArrayList<>();
         final Set<String> cteNames = new TreeSet<>();
         final Map<JsonNode, JsonNode> selectReading = new IdentityHashMap<>();
@@ -157,11 +165,14 @@ final class SpansReads {
                 String schema = node.path("schema_name").asText("");
                 boolean ours = node.path("catalog_name").asText("").isEmpty()
                         && (schema.isEmpty() || schema.equalsIgnoreCase("main"));
-                if (table.equals("spans") && ours) {
-                    spansReads.add(node);
+                if (ours && SPAN_VIEWS.contains(table)) {
+                    spanViewReads.put(node, table);
                     if (enclosingSelect != null && enclosingSelect.path("from_table") == node) {
                         selectReading.put(node, enclosingSelect);
                     }
+                }
+                if (table.equals("spans") && ours) {
+                    spansReads.add(node);
                 } else {
                     otherTables.add(ours ? table : "");
                 }
@@ -174,7 +185,7 @@ final class SpansReads {
         }
     }
 
-    private static void andTerms(JsonNode condition, List<JsonNode> terms) {
+    static void andTerms(JsonNode condition, List<JsonNode> terms) {
         if (condition.path("type").asText("").equals("CONJUNCTION_AND")) {
             condition.path("children").forEach(child -> andTerms(child, terms));
         } else if (condition.isObject()) {
