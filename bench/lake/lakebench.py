@@ -6,6 +6,8 @@ Phases, each writing DIR/<phase>.json and printing a summary:
   latency  acknowledged on node A -> visible on node B, idle and under load; publisher commit times
   query    the same spans in a local node (compacted / flushed files) and a lake node: cold join, warm queries
   growth   a table grown by N single-file commits (TableGrowth.java): metadata sizes, commit and planning times
+  bounded  a node with --cache-size a quarter of the table: per-hour queries cold (files fetched) and warm, against
+           a node holding every file; the whole table refused; a trace by ID from files not on disk
 Every process it starts is stopped before it returns (or on SIGTERM/SIGINT).
 """
 import argparse
@@ -506,6 +508,82 @@ def query(args):
     return out
 
 
+# ---------------------------------------------------------------- phase 5: a bounded cache
+
+def post_status(url, q):
+    """(HTTP status, ms) of a SQL request that may be refused."""
+    t = time.perf_counter()
+    try:
+        status = http(url + '/api/sql', json.dumps({'sql': q}).encode())[0]
+    except urllib.error.HTTPError as e:
+        status = e.code
+    return status, (time.perf_counter() - t) * 1000
+
+
+def bounded(args):
+    """Spans over several hours of span time in the table; a node whose cache holds a quarter of it asks each hour."""
+    out = {}
+    wait_quiet()
+    reset_table(args)
+    nodes = []
+    try:
+        # 10 simulated traces/s spreads the spans over hours of span time (from now on).
+        writer = Node(args, 'b-writer', args.base_port + 40, True, ('--compact-interval', '0'))
+        nodes.append(writer)
+        drive(args, [writer.url], args.query_spans, ('--simulated-traces-per-second', '10'), tag='bounded-load')
+        settle([writer], True)
+        h = health(writer.url)['lake']
+        table_bytes = h['cacheBytes']
+        out['table'] = {'files': h['tableFiles'], 'bytes': table_bytes, 'spans': h['spansCommitted']}
+        hours = sql(writer.url, "SELECT strftime(date_trunc('hour', start_time), '%Y-%m-%d %H:00:00') AS h, count(*) "
+                                "FROM spans GROUP BY 1 ORDER BY 1")['rows']
+        out['hours'] = {r[0]: r[1] for r in hours}
+        bound = table_bytes // 4
+        wait_quiet()
+        reader = Node(args, 'b-reader', args.base_port + 41, True, ('--compact-interval', '0', '--cache-size', str(bound)))
+        nodes.append(reader)
+        rh = health(reader.url)['lake']
+        out['join'] = {'ready_s': round(reader.ready_s, 2), 'cache_bytes': rh['cacheBytes'], 'cached_files': rh['cachedFiles'],
+                       'bound': bound}
+        per_hour = []
+        wait_quiet()
+        for hour, expected in hours:
+            q = (f"SELECT count(*), sum(duration_nanos) FROM spans WHERE start_time >= TIMESTAMP '{hour}' "
+                 f"AND start_time < TIMESTAMP '{hour}' + INTERVAL 1 HOUR")
+            before = health(reader.url)['lake']
+            res = {}
+            cold = timed(lambda: res.update(a=sql(reader.url, q)))
+            after = health(reader.url)['lake']
+            warm = [timed(lambda: sql(reader.url, q)) for _ in range(5)]
+            full = [timed(lambda: sql(writer.url, q)) for _ in range(5)]
+            row = {'hour': hour, 'spans': expected, 'answer': res['a']['rows'][0][0],
+                   'same_as_full_node': res['a']['rows'][0] == sql(writer.url, q)['rows'][0],
+                   'cold_ms': round(cold, 1), 'downloaded_bytes': after['bytesDownloaded'] - before['bytesDownloaded'],
+                   'downloads': after['downloads'] - before['downloads'],
+                   'warm_ms': round(med(warm), 1), 'full_node_ms': round(med(full), 1)}
+            per_hour.append(row)
+            log('  hour', row)
+        out['per_hour'] = per_hour
+        status, ms = post_status(reader.url, 'SELECT count(*) FROM spans')
+        out['whole_table'] = {'status': status, 'ms': round(ms, 1)}
+        tid = sql(writer.url, f"SELECT trace_id FROM spans WHERE start_time < TIMESTAMP '{hours[0][0]}' + INTERVAL 1 HOUR "
+                              "ORDER BY trace_id LIMIT 1")['rows'][0][0]
+        before = health(reader.url)['lake']
+        cold = timed(lambda: http(reader.url + '/api/traces/' + tid))
+        after = health(reader.url)['lake']
+        out['trace_by_id'] = {'cold_ms': round(cold, 1), 'downloads': after['downloads'] - before['downloads'],
+                              'warm_ms': round(med([timed(lambda: http(reader.url + '/api/traces/' + tid)) for _ in range(5)]), 1),
+                              'full_node_ms': round(med([timed(lambda: http(writer.url + '/api/traces/' + tid)) for _ in range(5)]), 1)}
+        end = health(reader.url)['lake']
+        out['reader_end'] = {k: end[k] for k in ('tableFiles', 'cachedFiles', 'cacheBytes', 'cacheMaxBytes', 'cacheEvictions',
+                                                  'queriesRefused', 'downloads', 'bytesDownloaded')}
+        log('  bounded', json.dumps({k: out[k] for k in ('join', 'whole_table', 'trace_by_id', 'reader_end')}))
+    finally:
+        for n in nodes:
+            n.stop()
+    return out
+
+
 # ---------------------------------------------------------------- phase 4: table growth
 
 def growth(args):
@@ -550,7 +628,7 @@ def main():
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    phases = ['ingest', 'latency', 'query', 'growth'] if args.phase == 'all' else args.phase.split(',')
+    phases = ['ingest', 'latency', 'query', 'growth', 'bounded'] if args.phase == 'all' else args.phase.split(',')
     try:
         for phase in phases:
             log(f'phase {phase}')

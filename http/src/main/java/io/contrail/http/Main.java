@@ -190,14 +190,20 @@ public final class Main implements Runnable {
                         + "(default: 1GiB).")
         Long maxPendingUpload;
 
+        @Option(names = "--cache-size", paramLabel = "SIZE", converter = OptionUnits.Size.class,
+                description = "Bytes of the shared table's span files this node keeps on disk for queries: the newest, "
+                        + "and those queries used last; a query downloads what else its start_time range needs, and is "
+                        + "refused when that is more (default: the whole table is kept).")
+        Long cacheSize;
+
         @CommandLine.Mixin
         LifecycleOptions lifecycle = new LifecycleOptions();
 
         /** The shared table the options name; null without --storage. */
         private LakeConfig lake() {
             if (storage == null) {
-                String[] names = {"--s3-endpoint", "--catalog", "--node-id", "--max-pending-upload"};
-                Object[] values = {s3Endpoint, catalog, nodeId, maxPendingUpload};
+                String[] names = {"--s3-endpoint", "--catalog", "--node-id", "--max-pending-upload", "--cache-size"};
+                Object[] values = {s3Endpoint, catalog, nodeId, maxPendingUpload, cacheSize};
                 for (int i = 0; i < names.length; i++) {
                     if (values[i] != null) {
                         throw new CommandLine.ParameterException(command.commandLine(),
@@ -217,7 +223,8 @@ public final class Main implements Runnable {
             }
             try {
                 LakeConfig lake = LakeConfig.parse(storage, s3Endpoint, catalog).withNodeId(nodeId);
-                return maxPendingUpload == null ? lake : lake.withMaxPendingBytes(maxPendingUpload);
+                lake = maxPendingUpload == null ? lake : lake.withMaxPendingBytes(maxPendingUpload);
+                return cacheSize == null ? lake : lake.withCacheBytes(cacheSize);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(command.commandLine(), e.getMessage());
             }

@@ -138,8 +138,16 @@ final class ServerMetrics {
                 lake.lastCommitMillis() < 0 ? Double.NaN : lake.lastCommitMillis() / 1000.0));
         metrics.add(gauge("contrail_lake_table_files", "Span files in the shared table's current snapshot",
                 lake.tableFiles()));
+        metrics.add(gauge("contrail_lake_cached_files", "Span files of the shared table on this node's disk for queries",
+                lake.cachedFiles()));
         metrics.add(gauge("contrail_lake_cache_bytes", "Bytes of the shared table's files cached on this node",
                 lake.cacheBytes()));
+        metrics.add(gauge("contrail_lake_cache_max_bytes", "The bound on the cache's bytes (--cache-size; 0: none)",
+                lake.cacheMaxBytes()));
+        metrics.add(counter("contrail_lake_cache_evictions", "Span files the cache's bound took off this node's disk",
+                lake.cacheEvictions()));
+        metrics.add(counter("contrail_lake_queries_refused", "Queries refused for needing more of the table than "
+                + "the cache's bound", lake.queriesRefused()));
         metrics.add(counter("contrail_lake_downloaded_bytes", "Bytes of other nodes' span files downloaded",
                 lake.bytesDownloaded()));
         metrics.add(counter("contrail_lake_maintenance_passes", "Maintenance passes this node ran (holding the lock)",

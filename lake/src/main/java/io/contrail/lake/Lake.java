@@ -83,7 +83,8 @@ public final class Lake implements AutoCloseable {
             writeTable = SpanTable.open(config);
             readTable = SpanTable.open(config);
             maintainTable = SpanTable.open(config);
-            cache = new TableCache(readTable, nodeId, dataDir.resolve(CACHE_FOLDER), config.pollInterval().toMillis());
+            cache = new TableCache(readTable, nodeId, dataDir.resolve(CACHE_FOLDER), config.pollInterval().toMillis(),
+                    config.cacheBytes());
             Publisher publisher = new Publisher(writeTable, store, nodeId, config.pollInterval().toMillis(), cache::committed);
             Maintainer maintainer = new Maintainer(config, maintainTable, cache, dataDir.resolve(STAGING_FOLDER), nodeId);
             LOG.info("node {} shares the table {}.{} at {} (catalog {})", nodeId, LakeConfig.NAMESPACE, LakeConfig.TABLE,
@@ -169,14 +170,20 @@ public final class Lake implements AutoCloseable {
      * @param pendingFiles     local span files not yet committed
      * @param pendingBytes     their bytes (ingest is refused past {@link LakeConfig#maxPendingBytes()})
      * @param lastCommitMillis how long the last commit took, upload included (-1 before the first)
-     * @param tableFiles       files in the table's current snapshot, all cached here
+     * @param tableFiles       files in the table's current snapshot
+     * @param cachedFiles      those of them on this node's disk for queries (all, unless the cache is bounded)
+     * @param cacheBytes       their bytes
+     * @param cacheMaxBytes    the cache's bound ({@code --cache-size}; 0: none, the whole table is cached)
+     * @param cacheEvictions   files the bound took off this node's disk
+     * @param queriesRefused   queries refused for needing more of the table than the bound
      * @param tracesSplitAcrossNodes traces with spans on this node and on another ({@link SplitTraces}): tail
      *                         sampling decides on part of such a trace
      */
     public record Stats(String nodeId, String location, long commits, long filesCommitted, long spansCommitted,
                         long bytesUploaded, long commitFailures, long filesRewritten, long pendingFiles,
                         long pendingBytes, long lastCommitMillis, long lastCommitAt, String lastPublishError,
-                        long snapshotId, int tableFiles, long cacheBytes, long downloads, long bytesDownloaded,
+                        long snapshotId, int tableFiles, int cachedFiles, long cacheBytes, long cacheMaxBytes,
+                        long cacheEvictions, long queriesRefused, long downloads, long bytesDownloaded,
                         long lastSyncMillis, String lastSyncError, long tracesSplitAcrossNodes,
                         Maintenance maintenance) {
         /** Whether both directions work: files reach the table and the table's files reach this node. */
@@ -198,7 +205,8 @@ public final class Lake implements AutoCloseable {
         TableCache.Stats c = cache.stats();
         return new Stats(nodeId, config.location(), p.commits(), p.filesCommitted(), p.spansCommitted(),
                 p.bytesUploaded(), p.commitFailures(), p.filesRewritten(), p.pendingFiles(), p.pendingBytes(),
-                p.lastCommitMillis(), p.lastCommitAt(), p.lastError(), c.snapshotId(), c.files(), c.bytes(),
+                p.lastCommitMillis(), p.lastCommitAt(), p.lastError(), c.snapshotId(), c.tableFiles(), c.files(), c.bytes(),
+                c.maxBytes() == Long.MAX_VALUE ? 0 : c.maxBytes(), c.evictions(), c.refusals(),
                 c.downloads(), c.bytesDownloaded(), c.lastSyncMillis(), c.lastError(), c.tracesSplitAcrossNodes(),
                 maintenance());
     }

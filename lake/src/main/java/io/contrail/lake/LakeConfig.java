@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
  * @param nodeId          this node's name, unique among the nodes sharing the table; null: the data folder's own
  * @param pollInterval    how often a node looks for other nodes' commits
  * @param maxPendingBytes span files on local disk not yet in the table, past which ingest is refused (503)
+ * @param cacheBytes      bytes of the table's span files this node keeps on disk for queries (the newest, and
+ *                        those queries used last); 0 keeps the whole table. A query that needs more is refused
  * @param maintenance     the table's compaction, retention and snapshot expiry, run by one node at a time
  */
 public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String catalogUrl, String nodeId,
-                         Duration pollInterval, long maxPendingBytes, Maintenance maintenance) {
+                         Duration pollInterval, long maxPendingBytes, long cacheBytes, Maintenance maintenance) {
 
     /**
      * What the maintainer does to the table (one node at a time holds the catalog database's lock for a pass).
@@ -82,6 +84,9 @@ public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String ca
         if (maxPendingBytes <= 0) {
             throw new IllegalArgumentException("--max-pending-upload must be positive");
         }
+        if (cacheBytes < 0) {
+            throw new IllegalArgumentException("--cache-size must be positive, or 0 to keep the whole table");
+        }
     }
 
     /**
@@ -127,24 +132,29 @@ public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String ca
                     + "jdbc:postgresql://HOST:5432/DB?user=USER&password=PASSWORD; got '" + catalogUrl + "'");
         }
         return new LakeConfig(bucket, prefix, endpoint, catalogUrl, null, DEFAULT_POLL_INTERVAL,
-                DEFAULT_MAX_PENDING_BYTES, Maintenance.defaults());
+                DEFAULT_MAX_PENDING_BYTES, 0, Maintenance.defaults());
     }
 
     public LakeConfig withNodeId(String id) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes, maintenance);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes, cacheBytes, maintenance);
     }
 
     public LakeConfig withPollInterval(Duration every) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes, maintenance);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes, cacheBytes, maintenance);
     }
 
     public LakeConfig withMaxPendingBytes(long bytes) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes, maintenance);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes, cacheBytes, maintenance);
     }
 
     public LakeConfig withMaintenance(java.util.function.UnaryOperator<Maintenance> change) {
         return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, maxPendingBytes,
-                change.apply(maintenance));
+                cacheBytes, change.apply(maintenance));
+    }
+
+    public LakeConfig withCacheBytes(long bytes) {
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, maxPendingBytes, bytes,
+                maintenance);
     }
 
     /** The table's location: {@code s3://bucket/prefix}. */

@@ -1,6 +1,9 @@
 package io.contrail.lake;
 
+import io.contrail.columnar.LiveFiles;
+import io.contrail.columnar.SpanFiles;
 import io.contrail.columnar.SpanSchema;
+import io.contrail.columnar.TraceIdIndex;
 import org.apache.iceberg.DataFile;
 import org.apache.iceberg.ManifestFile;
 import org.apache.iceberg.ManifestFiles;
@@ -207,12 +210,22 @@ final class Maintainer implements AutoCloseable {
         Files.createDirectories(staging);
         String name = "compacted-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + ".parquet";
         Path merged = staging.resolve(name);
-        try {
+        // The inputs stay on this node's disk until the merge is done, even in a bounded cache.
+        try (LiveFiles.ReadLease lease = cache.files().lease()) {
             List<Path> local = new ArrayList<>();
             for (SpanTable.TableFile input : inputs) {
-                local.add(cache.localCopy(input));
+                local.add(cache.localPath(input));
+            }
+            cache.fetch(local, lease);
+            for (SpanTable.TableFile input : inputs) {
+                // Of a snapshot newer than the cache's: not listed yet, so fetched here.
+                cache.localCopy(input);
             }
             long spans = writeMerged(local, merged);
+            // Its trace-ID sidecar travels with it, as a flushed file's does: a bounded cache finds traces by it.
+            try (TraceIdIndex index = TraceIdIndex.open()) {
+                index.update(List.of(merged));
+            }
             long expected = inputs.stream().mapToLong(SpanTable.TableFile::spans).sum();
             if (spans != expected) {
                 throw new IOException("a merge of " + inputs.size() + " files in " + partitionPath + " wrote " + spans
@@ -236,6 +249,7 @@ final class Maintainer implements AutoCloseable {
             filesMerged.addAndGet(inputs.size());
             LOG.info("merged {} files of {} into one of {} spans", inputs.size(), partitionPath, spans);
         } finally {
+            Files.deleteIfExists(SpanFiles.traceIdSidecar(merged));
             Files.deleteIfExists(merged);
         }
     }

@@ -1,6 +1,7 @@
 package io.contrail.lake;
 
 import io.contrail.columnar.DataLayout;
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanFiles;
 import org.apache.iceberg.AppendFiles;
 import org.apache.iceberg.CatalogProperties;
@@ -15,6 +16,7 @@ import org.apache.iceberg.Schema;
 import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.TableProperties;
+import org.apache.iceberg.TableScan;
 import org.apache.iceberg.aws.AwsClientProperties;
 import org.apache.iceberg.aws.s3.S3FileIOProperties;
 import org.apache.iceberg.catalog.Namespace;
@@ -22,6 +24,8 @@ import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.exceptions.AlreadyExistsException;
 import org.apache.iceberg.exceptions.CommitFailedException;
 import org.apache.iceberg.exceptions.CommitStateUnknownException;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.io.CloseableIterable;
 import org.apache.iceberg.io.OutputFile;
 import org.apache.iceberg.io.PositionOutputStream;
@@ -33,6 +37,7 @@ import org.apache.iceberg.parquet.ParquetSchemaUtil;
 import org.apache.iceberg.parquet.ParquetUtil;
 import org.apache.iceberg.types.Type;
 import org.apache.iceberg.types.Types;
+import org.apache.iceberg.util.SnapshotUtil;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
@@ -46,6 +51,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -173,11 +179,22 @@ final class SpanTable implements AutoCloseable {
 
     /** Every span file of the table's current snapshot (as of the last {@link #refresh()}). */
     List<TableFile> files() {
+        Snapshot current = table.currentSnapshot();
+        return current == null ? new ArrayList<>() : files(current.snapshotId(), LiveFiles.TimeRange.ALL);
+    }
+
+    /**
+     * The span files of snapshot {@code snapshotId} that may hold spans starting in {@code range}, as Iceberg's scan
+     * plans them: manifests and files whose {@code date} partitions lie outside the range are skipped, and so are
+     * files whose {@code start_time} bounds (column statistics from their footers) do.
+     */
+    List<TableFile> files(long snapshotId, LiveFiles.TimeRange range) {
         List<TableFile> files = new ArrayList<>();
-        if (table.currentSnapshot() == null) {
-            return files;
+        TableScan scan = table.newScan().useSnapshot(snapshotId);
+        if (!range.isAll()) {
+            scan = scan.filter(filter(SnapshotUtil.schemaFor(table, snapshotId), range));
         }
-        try (CloseableIterable<FileScanTask> tasks = table.newScan().planFiles()) {
+        try (CloseableIterable<FileScanTask> tasks = scan.planFiles()) {
             for (FileScanTask task : tasks) {
                 DataFile file = task.file();
                 files.add(new TableFile(file.location(), folderOf(file.location()), file.fileSizeInBytes(),
@@ -187,6 +204,29 @@ final class SpanTable implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return files;
+    }
+
+    /** Iceberg's filter for spans starting in {@code range}: on the {@code date} partition, and on {@code start_time} when the table has it. */
+    static Expression filter(Schema schema, LiveFiles.TimeRange range) {
+        Expression filter = Expressions.alwaysTrue();
+        if (range.fromNanos() != Long.MIN_VALUE) {
+            filter = Expressions.and(filter, Expressions.greaterThanOrEqual("date", epochDay(range.fromNanos())));
+            if (schema.findField("start_time") != null) {
+                filter = Expressions.and(filter, Expressions.greaterThanOrEqual("start_time", range.fromNanos()));
+            }
+        }
+        if (range.toNanos() != Long.MAX_VALUE) {
+            // to is exclusive: the last nanosecond a span may start at is to - 1.
+            filter = Expressions.and(filter, Expressions.lessThanOrEqual("date", epochDay(range.toNanos() - 1)));
+            if (schema.findField("start_time") != null) {
+                filter = Expressions.and(filter, Expressions.lessThan("start_time", range.toNanos()));
+            }
+        }
+        return filter;
+    }
+
+    private static String epochDay(long nanos) {
+        return LocalDate.ofEpochDay(Math.floorDiv(nanos, 86_400_000_000_000L)).toString();
     }
 
     /**

@@ -10,8 +10,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,46 +26,89 @@ import java.util.stream.Stream;
  * The table's span files on this node's disk, for DuckDB to read: a folder laid out like a data folder
  * ({@code spans/date=…/hour=…/<node>-part-….parquet}, each with its trace-ID sidecar), kept in step with the
  * table's current snapshot by {@code contrail-lake-reader}, which looks at the catalog every poll interval
- * (and at once after this node commits). Objects are immutable, so a file once downloaded is never fetched
- * again; a file the table no longer holds (compacted, retired) is deleted once no read that may have listed
- * it is still running ({@link LiveFiles#lease()}).
+ * (and at once after this node commits). Objects are immutable, so a file on disk is never fetched again
+ * while it stays; a file the table no longer holds (compacted, retired), or that the bound evicts, is deleted
+ * once no read that may have listed it is still running ({@link LiveFiles#lease()}).
  *
- * <p>Its {@link #files()} is what the query engine reads in place of a data folder's own files.
+ * <p><b>Bounded</b> ({@link LakeConfig#cacheBytes()} > 0), it is a {@link LiveFiles.Residency}: every file's
+ * sidecar is here (the trace-ID index covers the whole table), but only some files are — the newest that fit
+ * as they are committed, and those reads asked for ({@link #fetch}), least recently used leaving first. A
+ * read names the span start times it needs; Iceberg's scan plans the files for them (date partitions and
+ * {@code start_time} bounds prune the rest); the missing ones are downloaded and stay until the read ends,
+ * and a read needing more than the bound is refused. When a new snapshot replaces files a read in progress
+ * needs, their replacements are downloaded before the new snapshot is shown, so every listing is one
+ * snapshot's files for the times the reads need. Unbounded, every file is here and {@link #fetch} has nothing
+ * to do. Thread-safe: downloads, listing changes and evictions happen under the cache's lock.
  */
-final class TableCache implements AutoCloseable {
+final class TableCache implements LiveFiles.Residency, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TableCache.class);
     /** What the name of a file a node flushed has (merged files have not): {@code <node>-part-…}. */
     private static final String FLUSHED_FILE_MARK = "-part-";
+    /** How long a file that left the table can still be fetched by a read that listed it just before. */
+    private static final long DEPARTED_KEPT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final SpanTable table;
     private final String nodeId;
     private final SplitTraces split = new SplitTraces();
     private final Path root;
     private final Path spansDir;
+    /** Bytes of span files kept on disk; {@link Long#MAX_VALUE} keeps the whole table. */
+    private final long maxBytes;
     private final LiveFiles files;
     private final long intervalMillis;
     private final Wakeup wakeup = new Wakeup();
     private final Thread thread;
     private volatile boolean running = true;
+    /** The files on disk that queries read, sorted. */
     private volatile List<Path> current = List.of();
+    /** Every file of the snapshot, where it is or would be on disk, sorted. */
+    private volatile List<Path> all = List.of();
+    private volatile long currentBytes;
     private volatile long snapshotId = -2;
-    /** Files no longer in the table, with when they left it ({@link System#nanoTime()}), to delete once no read predates that. */
+    /** The snapshot's files by where they are or would be on disk. */
+    private Map<Path, SpanTable.TableFile> tableFiles = Map.of();
+    /** Files that left the table lately, with when ({@link System#nanoTime()}): a read that listed them may fetch them. */
+    private final Map<Path, Departed> departed = new HashMap<>();
+    /** The files on disk that queries read, with their bytes, least recently used first. */
+    private final LinkedHashMap<Path, Long> resident = new LinkedHashMap<>(16, 0.75f, true);
+    private long residentBytes;
+    /** What reads in progress need on disk. */
+    private final List<Pin> pins = new ArrayList<>();
+    /** Files no longer listed, with when they left the listing ({@link System#nanoTime()}), to delete once no read predates that. */
     private final Map<Path, Long> leaving = new HashMap<>();
     private final AtomicLong downloads = new AtomicLong();
     private final AtomicLong bytesDownloaded = new AtomicLong();
+    private final AtomicLong evictions = new AtomicLong();
+    private final AtomicLong refusals = new AtomicLong();
     private final AtomicLong syncs = new AtomicLong();
     private volatile String lastError;
     private volatile long lastSyncMillis = -1;
 
-    TableCache(SpanTable table, String nodeId, Path root, long intervalMillis) throws IOException {
+    private record Departed(SpanTable.TableFile file, long leftAtNanos) {
+    }
+
+    /** A read's need: the files it was given, and the start times they hold (null: just those files). */
+    private static final class Pin {
+        final LiveFiles.TimeRange range;
+        final Set<Path> paths = new HashSet<>();
+
+        Pin(LiveFiles.TimeRange range) {
+            this.range = range;
+        }
+    }
+
+    TableCache(SpanTable table, String nodeId, Path root, long intervalMillis, long cacheBytes) throws IOException {
         this.table = table;
         this.nodeId = nodeId;
         this.root = root;
         this.spansDir = root.resolve("spans");
         this.intervalMillis = intervalMillis;
+        this.maxBytes = cacheBytes > 0 ? cacheBytes : Long.MAX_VALUE;
         Files.createDirectories(spansDir);
-        this.files = LiveFiles.listing(root, () -> current);
+        this.files = bounded()
+                ? LiveFiles.partial(root, () -> current, this)
+                : LiveFiles.listing(root, () -> current);
         sync();
         deleteStale();
         this.thread = new Thread(this::run, "contrail-lake-reader");
@@ -72,6 +118,15 @@ final class TableCache implements AutoCloseable {
 
     LiveFiles files() {
         return files;
+    }
+
+    private boolean bounded() {
+        return maxBytes != Long.MAX_VALUE;
+    }
+
+    /** Where a file of the table is (or would be) in the cache. */
+    Path localPath(SpanTable.TableFile file) {
+        return spansDir.resolve(file.partitionPath()).resolve(file.name());
     }
 
     /**
@@ -130,72 +185,233 @@ final class TableCache implements AutoCloseable {
         }
     }
 
-    /** Brings the cache up to the table's current snapshot: downloads new files, then publishes the new list. */
+    /**
+     * Brings the cache up to the table's current snapshot: fetches every new file's sidecar, new files while they
+     * fit (newest first), and what reads in progress need of the new snapshot; then lists the new snapshot's files.
+     */
     synchronized void sync() throws IOException {
         long started = System.nanoTime();
         long id = table.refresh();
         if (id != snapshotId) {
-            List<Path> live = new ArrayList<>();
-            Set<Path> known = new HashSet<>(current);
-            for (SpanTable.TableFile file : table.files()) {
-                Path local = spansDir.resolve(file.partitionPath()).resolve(file.name());
-                if (!Files.exists(local)) {
-                    Files.createDirectories(local.getParent());
-                    Path sidecar = SpanFiles.traceIdSidecar(local);
-                    String sidecarLocation = SpanTable.sidecarLocation(file.location());
-                    if (!Files.exists(sidecar) && table.exists(sidecarLocation)) {
-                        table.download(sidecarLocation, sidecar);
-                    }
-                    table.download(file.location(), local);
-                    downloads.incrementAndGet();
-                    bytesDownloaded.addAndGet(file.bytes());
+            List<SpanTable.TableFile> listed = id < 0 ? List.of() : table.files(id, LiveFiles.TimeRange.ALL);
+            Map<Path, SpanTable.TableFile> next = new HashMap<>();
+            List<SpanTable.TableFile> added = new ArrayList<>();
+            for (SpanTable.TableFile file : listed) {
+                Path local = localPath(file);
+                next.put(local, file);
+                if (!tableFiles.containsKey(local)) {
+                    added.add(file);
                 }
-                if (!known.contains(local) && file.name().contains(FLUSHED_FILE_MARK)) {
-                    split.add(file.name().startsWith(nodeId + "-"),
-                            TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(local)));
-                }
-                live.add(local);
             }
-            live.sort(null);
-            Set<Path> kept = new HashSet<>(live);
+            // Newest partitions first: a bounded cache keeps what fits of them.
+            added.sort(Comparator.comparing(SpanTable.TableFile::partitionPath).reversed()
+                    .thenComparing(SpanTable.TableFile::name));
+            long room = maxBytes == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, maxBytes - residentBytes);
+            for (SpanTable.TableFile file : added) {
+                Path local = localPath(file);
+                boolean sidecar = fetchSidecar(file, local);
+                if (!bounded() || file.bytes() <= room || !sidecar || Files.exists(local)) {
+                    makeResident(file, local);
+                    room -= Math.min(room, file.bytes());
+                }
+                if (file.name().contains(FLUSHED_FILE_MARK)) {
+                    split.add(file.name().startsWith(nodeId + "-"), TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(local)));
+                }
+            }
             long now = System.nanoTime();
-            for (Path old : current) {
-                if (!kept.contains(old)) {
-                    leaving.put(old, now);
+            for (Map.Entry<Path, SpanTable.TableFile> old : tableFiles.entrySet()) {
+                if (!next.containsKey(old.getKey())) {
+                    departed.put(old.getKey(), new Departed(old.getValue(), now));
+                    unlist(old.getKey(), now);
                 }
             }
-            leaving.keySet().removeAll(kept);
-            current = List.copyOf(live);
+            // Reads in progress see the new snapshot's files for their times, not fewer.
+            for (Pin pin : pins) {
+                if (pin.range != null) {
+                    for (SpanTable.TableFile file : table.files(id, pin.range)) {
+                        pin.paths.add(makeResident(file, localPath(file)));
+                    }
+                }
+            }
+            tableFiles = next;
             snapshotId = id;
-            files.changed();
+            departed.values().removeIf(d -> now - d.leftAtNanos() > DEPARTED_KEPT_NANOS);
+            evict();
+            publish();
         }
         deleteUnread();
         syncs.incrementAndGet();
         lastSyncMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     }
 
-    /** Deletes what an earlier run cached of files the table no longer holds, and its unfinished downloads. */
-    private void deleteStale() throws IOException {
-        Set<Path> kept = new HashSet<>();
-        for (Path file : current) {
-            kept.add(file);
-            kept.add(SpanFiles.traceIdSidecar(file));
+    /** Downloads a new file's sidecar; false when the table has none for it (then the file itself must be here). */
+    private boolean fetchSidecar(SpanTable.TableFile file, Path local) throws IOException {
+        Path sidecar = SpanFiles.traceIdSidecar(local);
+        if (Files.exists(sidecar)) {
+            return true;
         }
-        List<Path> stale;
-        try (Stream<Path> all = Files.walk(spansDir)) {
-            stale = all.filter(Files::isRegularFile).filter(p -> !kept.contains(p)).toList();
+        String location = SpanTable.sidecarLocation(file.location());
+        if (!table.exists(location)) {
+            return false;
         }
-        for (Path file : stale) {
-            Files.deleteIfExists(file);
+        Files.createDirectories(sidecar.getParent());
+        table.download(location, sidecar);
+        return true;
+    }
+
+    /** Downloads {@code file} when it is not on disk and lists it; returns where it is. */
+    private Path makeResident(SpanTable.TableFile file, Path local) throws IOException {
+        if (!Files.exists(local)) {
+            Files.createDirectories(local.getParent());
+            table.download(file.location(), local);
+            downloads.incrementAndGet();
+            bytesDownloaded.addAndGet(file.bytes());
         }
-        if (!stale.isEmpty()) {
-            LOG.info("deleted {} cached files the table no longer holds", stale.size());
+        leaving.remove(local);
+        if (resident.put(local, file.bytes()) == null) {
+            residentBytes += file.bytes();
+        }
+        return local;
+    }
+
+    /** Takes {@code local} out of the listing; it is deleted once no read that began before {@code now} runs. */
+    private void unlist(Path local, long now) {
+        Long bytes = resident.remove(local);
+        if (bytes != null) {
+            residentBytes -= bytes;
+            leaving.put(local, now);
         }
     }
 
-    /** The cached copy of a file of the table, downloaded now if it is not here yet. */
-    Path localCopy(SpanTable.TableFile file) throws IOException {
-        Path local = spansDir.resolve(file.partitionPath()).resolve(file.name());
+    /** Unlists the least recently used files no read needs until the listed ones fit the bound. */
+    private void evict() {
+        if (residentBytes <= maxBytes) {
+            return;
+        }
+        Set<Path> pinned = new HashSet<>();
+        pins.forEach(pin -> pinned.addAll(pin.paths));
+        long now = System.nanoTime();
+        for (Path file : new ArrayList<>(resident.keySet())) {
+            if (residentBytes <= maxBytes) {
+                break;
+            }
+            // A file whose sidecar is missing stays until the trace-ID index has written one from it.
+            if (!pinned.contains(file) && Files.exists(SpanFiles.traceIdSidecar(file))) {
+                unlist(file, now);
+                evictions.incrementAndGet();
+            }
+        }
+    }
+
+    private void publish() {
+        List<Path> listed = new ArrayList<>(resident.keySet());
+        listed.sort(null);
+        current = List.copyOf(listed);
+        currentBytes = residentBytes;
+        List<Path> every = new ArrayList<>(tableFiles.keySet());
+        every.sort(null);
+        all = List.copyOf(every);
+        files.changed();
+    }
+
+    @Override
+    public List<Path> all() {
+        return all;
+    }
+
+    @Override
+    public void fetch(LiveFiles.TimeRange range, LiveFiles.ReadLease lease) throws IOException {
+        if (!bounded()) {
+            return;
+        }
+        synchronized (this) {
+            List<SpanTable.TableFile> needed = snapshotId < 0 ? List.of() : table.files(snapshotId, range);
+            long bytes = needed.stream().mapToLong(SpanTable.TableFile::bytes).sum();
+            if (bytes > maxBytes) {
+                refusals.incrementAndGet();
+                throw new LiveFiles.NotResidentException("the query reads " + describe(range) + ": " + needed.size()
+                        + " files of " + size(bytes) + ", more than this node's cache holds (--cache-size "
+                        + size(maxBytes) + "). Narrow it with a condition on start_time (or date) in the WHERE "
+                        + "of its read of spans, e.g. WHERE start_time >= CAST(now() AS TIMESTAMP) - INTERVAL 1 HOUR, or ask the table "
+                        + "with Spark or Trino");
+            }
+            pin(range, needed, lease);
+        }
+    }
+
+    @Override
+    public void fetch(Collection<Path> paths, LiveFiles.ReadLease lease) throws IOException {
+        if (!bounded()) {
+            return;
+        }
+        synchronized (this) {
+            List<SpanTable.TableFile> needed = new ArrayList<>();
+            for (Path path : paths) {
+                SpanTable.TableFile file = tableFiles.get(path);
+                Departed gone = departed.get(path);
+                if (file != null) {
+                    needed.add(file);
+                } else if (gone != null && !Files.exists(path)) {
+                    // Listed by the read just before it left the table: on disk for this read only.
+                    Files.createDirectories(path.getParent());
+                    table.download(gone.file().location(), path);
+                    downloads.incrementAndGet();
+                    bytesDownloaded.addAndGet(gone.file().bytes());
+                    leaving.put(path, System.nanoTime());
+                }
+            }
+            pin(null, needed, lease);
+        }
+    }
+
+    /** Puts {@code needed} on disk and in the listing until {@code lease} ends. */
+    private void pin(LiveFiles.TimeRange range, List<SpanTable.TableFile> needed, LiveFiles.ReadLease lease)
+            throws IOException {
+        Pin pin = new Pin(range);
+        boolean listed = false;
+        for (SpanTable.TableFile file : needed) {
+            Path local = localPath(file);
+            listed |= !resident.containsKey(local);
+            pin.paths.add(makeResident(file, local));
+        }
+        pins.add(pin);
+        lease.onClose(() -> release(pin));
+        long before = residentBytes;
+        evict();
+        if (listed || residentBytes != before) {
+            publish();
+        }
+    }
+
+    private synchronized void release(Pin pin) {
+        pins.remove(pin);
+        long before = residentBytes;
+        evict();
+        if (residentBytes != before) {
+            publish();
+        }
+    }
+
+    private static String describe(LiveFiles.TimeRange range) {
+        if (range.isAll()) {
+            return "the whole table";
+        }
+        return "spans starting " + (range.fromNanos() == Long.MIN_VALUE ? "" : "from " + instant(range.fromNanos()) + " ")
+                + (range.toNanos() == Long.MAX_VALUE ? "on" : "until " + instant(range.toNanos()));
+    }
+
+    private static String instant(long nanos) {
+        return java.time.Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L))
+                .toString();
+    }
+
+    private static String size(long bytes) {
+        return bytes < 1 << 20 ? (bytes + 1023) / 1024 + " KB" : String.format(java.util.Locale.ROOT, "%.1f MB", bytes / 1048576.0);
+    }
+
+    /** The cached copy of a file of the table, downloaded now if it is not on disk (not listed for queries by this). */
+    synchronized Path localCopy(SpanTable.TableFile file) throws IOException {
+        Path local = localPath(file);
         if (!Files.exists(local)) {
             Files.createDirectories(local.getParent());
             table.download(file.location(), local);
@@ -203,33 +419,54 @@ final class TableCache implements AutoCloseable {
         return local;
     }
 
-    /** Deletes cached files that left the table before the oldest read in progress began. */
+    /** Deletes what an earlier run cached of files the table no longer holds (sidecars of those it holds stay), and unfinished downloads. */
+    private void deleteStale() throws IOException {
+        Set<Path> kept = new HashSet<>(current);
+        for (Path file : all) {
+            kept.add(SpanFiles.traceIdSidecar(file));
+        }
+        List<Path> stale;
+        try (Stream<Path> every = Files.walk(spansDir)) {
+            stale = every.filter(Files::isRegularFile).filter(p -> !kept.contains(p)).toList();
+        }
+        for (Path file : stale) {
+            Files.deleteIfExists(file);
+        }
+        if (!stale.isEmpty()) {
+            LOG.info("deleted {} cached files the table no longer holds or the cache does not keep", stale.size());
+        }
+    }
+
+    /** Deletes unlisted files that left before the oldest read in progress began; a table file's sidecar stays. */
     private void deleteUnread() throws IOException {
         long oldestRead = files.oldestReadStartNanos();
         var it = leaving.entrySet().iterator();
         while (it.hasNext()) {
             var entry = it.next();
             if (oldestRead == Long.MAX_VALUE || oldestRead - entry.getValue() > 0) {
-                Files.deleteIfExists(SpanFiles.traceIdSidecar(entry.getKey()));
+                if (!tableFiles.containsKey(entry.getKey())) {
+                    Files.deleteIfExists(SpanFiles.traceIdSidecar(entry.getKey()));
+                }
                 Files.deleteIfExists(entry.getKey());
                 it.remove();
             }
         }
     }
 
-    /** What the cache holds and did, for {@code /health} and {@code /metrics}. */
-    record Stats(long snapshotId, int files, long bytes, long downloads, long bytesDownloaded, long syncs,
-                 long lastSyncMillis, String lastError, long tracesSplitAcrossNodes) {
+    /**
+     * What the cache holds and did, for {@code /health} and {@code /metrics}: the snapshot's files, those on disk
+     * and their bytes (sidecars not counted), the bound ({@link Long#MAX_VALUE}: none), downloads, files the bound
+     * evicted, reads refused for needing more than it.
+     */
+    record Stats(long snapshotId, int tableFiles, int files, long bytes, long maxBytes, long downloads,
+                 long bytesDownloaded, long evictions, long refusals, long syncs, long lastSyncMillis, String lastError,
+                 long tracesSplitAcrossNodes) {
     }
 
     Stats stats() {
-        long bytes = 0;
-        for (Path file : current) {
-            // The files queries read; one may leave between the listing and its size.
-            bytes += file.toFile().length() + SpanFiles.traceIdSidecar(file).toFile().length();
-        }
-        return new Stats(snapshotId, current.size(), bytes, downloads.get(), bytesDownloaded.get(), syncs.get(),
-                lastSyncMillis, lastError, split.count());
+        return new Stats(snapshotId, all.size(), current.size(), currentBytes, maxBytes, downloads.get(),
+                bytesDownloaded.get(), evictions.get(), refusals.get(), syncs.get(), lastSyncMillis, lastError,
+                split.count());
     }
 
     Path root() {

@@ -2,6 +2,7 @@ package io.contrail.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
@@ -40,15 +41,18 @@ final class DirectSpanReads {
         this.errors = errors;
     }
 
-    /** Points the reads of {@code spans} in {@code parsed} (changed in place) at the files; false when it has none. */
-    boolean rewrite(Connection connection, JsonNode parsed) throws QueryException {
+    /**
+     * Points the reads of {@code spans} in {@code parsed} (changed in place) at the files; false when it has none.
+     * Files named for trace IDs are fetched for {@code lease} first when only part of the files is on disk.
+     */
+    boolean rewrite(Connection connection, JsonNode parsed, LiveFiles.ReadLease lease) throws QueryException {
         List<ObjectNode> reads = views.hasFiles() ? SpansReads.of(parsed) : List.of();
         if (reads.isEmpty()) {
             return false;
         }
         Optional<Set<String>> traceIds = SpansReads.traceIds(parsed);
         JsonNode replacement = traceIds.isPresent()
-                ? fromTable(connection, filesHoldingSource(traceIds.get(), SpansReads.mayUseDerived(parsed, DERIVED)))
+                ? fromTable(connection, filesHoldingSource(traceIds.get(), SpansReads.mayUseDerived(parsed, DERIVED), lease))
                 : liveFilesFromTable(connection, SpansReads.mayUseDerived(parsed, DERIVED));
         for (ObjectNode read : reads) {
             String alias = read.path("alias").asText("");
@@ -66,23 +70,37 @@ final class DirectSpanReads {
      * A source with the columns of {@code spans} over only the files that may hold {@code traceIds}; without
      * those computed from others unless {@code derived} (then a v1 file's stored ones may show instead).
      */
-    private String filesHoldingSource(Set<String> traceIds, boolean derived) throws QueryException {
+    private String filesHoldingSource(Set<String> traceIds, boolean derived, LiveFiles.ReadLease lease)
+            throws QueryException {
         SortedSet<Path> files = new TreeSet<>();
         for (String traceId : traceIds) {
-            files.addAll(filesHoldingTrace(traceId));
+            files.addAll(filesHoldingTrace(traceId, lease));
         }
         return "(SELECT * FROM " + SpanViews.COLUMNS_TABLE + (files.isEmpty() ? ""
                 : " UNION ALL BY NAME SELECT * FROM " + (derived ? source(List.copyOf(files))
                 : SpanViews.readParquet(List.copyOf(files)))) + ")";
     }
 
-    /** See {@link QueryEngine#filesHoldingTrace}. */
+    /** See {@link QueryEngine#filesHoldingTrace(String)}. */
     List<Path> filesHoldingTrace(String traceId) throws QueryException {
         try {
             return views.filesHoldingTrace(traceId);
         } catch (SQLException | IOException e) {
             throw errors.invalid("cannot consult the trace-ID index", e);
         }
+    }
+
+    /** See {@link QueryEngine#filesHoldingTrace(String, LiveFiles.ReadLease)}. */
+    List<Path> filesHoldingTrace(String traceId, LiveFiles.ReadLease lease) throws QueryException {
+        List<Path> files = filesHoldingTrace(traceId);
+        try {
+            views.fetch(files, lease);
+        } catch (LiveFiles.NotResidentException e) {
+            throw new QueryException(QueryException.Reason.TOO_LARGE, e.getMessage(), e);
+        } catch (IOException e) {
+            throw errors.invalid("cannot fetch the files of trace " + traceId, e);
+        }
+        return files;
     }
 
     /** A subquery with the columns of {@code spans} over {@code files} (not empty): {@link SpanViews#source}. */

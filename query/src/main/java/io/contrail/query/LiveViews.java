@@ -13,9 +13,11 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -147,11 +149,40 @@ final class LiveViews implements AutoCloseable {
         return viewsBuiltAtGeneration < files.generation();
     }
 
-    /** See {@link QueryEngine#filesHoldingTrace}. */
+    /**
+     * See {@link QueryEngine#filesHoldingTrace}: from the sidecars of every file, also those a bounded cache does
+     * not keep on disk ({@link LiveFiles.Residency#all()}), which {@link #fetch(Collection, LiveFiles.ReadLease)}
+     * then brings.
+     */
     List<Path> filesHoldingTrace(String traceId) throws SQLException, IOException {
         refreshViewsIfStale();
-        traceIndex.update(liveFiles);
+        Optional<LiveFiles.Residency> residency = files.residency();
+        traceIndex.update(residency.isPresent() ? residency.get().all() : liveFiles);
         return traceIndex.filesMayHold(traceId);
+    }
+
+    /**
+     * Makes the files that may hold spans starting in {@code range} readable through the views until {@code lease}
+     * ends: nothing to do unless only part of the files is on disk ({@link LiveFiles#residency()}).
+     *
+     * @throws LiveFiles.NotResidentException when they are more than the cache may hold
+     */
+    void fetch(LiveFiles.TimeRange range, LiveFiles.ReadLease lease) throws IOException {
+        if (files.residency().isPresent()) {
+            files.residency().get().fetch(range, lease);
+        }
+    }
+
+    /** Makes {@code spanFiles} (of those {@link #filesHoldingTrace} names) readable until {@code lease} ends. */
+    void fetch(Collection<Path> spanFiles, LiveFiles.ReadLease lease) throws IOException {
+        if (files.residency().isPresent()) {
+            files.residency().get().fetch(spanFiles, lease);
+        }
+    }
+
+    /** Whether only part of the files is on disk, so that a read must {@link #fetch} what it needs first. */
+    boolean partial() {
+        return files.residency().isPresent();
     }
 
     /** Whether any of {@code files} stores a derived column (schema v1); footers not read before are read now. */

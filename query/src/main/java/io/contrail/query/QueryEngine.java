@@ -157,6 +157,14 @@ public final class QueryEngine implements AutoCloseable {
         return rewrites.filesHoldingTrace(traceId);
     }
 
+    /**
+     * {@link #filesHoldingTrace(String)}, made readable until {@code lease} ends: a bounded cache of a shared table
+     * downloads those it does not keep ({@link LiveFiles#residency()}).
+     */
+    public List<Path> filesHoldingTrace(String traceId, LiveFiles.ReadLease lease) throws QueryException {
+        return rewrites.filesHoldingTrace(traceId, lease);
+    }
+
     /** A subquery with the columns of {@code spans} over {@code files} (not empty): {@link SpanViews#source}. */
     String source(List<Path> files) throws QueryException {
         return rewrites.source(files);

@@ -11,7 +11,9 @@ public final class QueryException extends Exception {
         /** DuckDB refused it: syntax, unknown column, type error, no access … */
         INVALID,
         /** It ran longer than the per-query timeout and was interrupted. */
-        TIMEOUT
+        TIMEOUT,
+        /** It needs more of a shared table than this node's cache may hold ({@code --cache-size}). */
+        TOO_LARGE
     }
 
     private final Reason reason;

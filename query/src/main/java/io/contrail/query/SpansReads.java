@@ -102,6 +102,30 @@ final class SpansReads {
         return parsed.path("error").asBoolean(false) || scan == null || scan.otherTables.contains(table);
     }
 
+    /** Views of Contrail's catalog that read no span file ({@code sampling_stats} its own folder, {@code attribute_keys} the catalog). */
+    private static final Set<String> NOT_SPAN_DATA = Set.of("sampling_stats", "attribute_keys");
+
+    /**
+     * Whether the statement may read span files: through any table or view but its own CTEs and those of
+     * {@link #NOT_SPAN_DATA}, or through a table function. True for a tree DuckDB could not parse or that holds
+     * several statements. A bounded cache fetches files only for statements that may.
+     */
+    static boolean readsSpanData(JsonNode parsed) {
+        Scan scan = parsed == null ? null : scan(parsed);
+        if (scan == null || parsed.path("error").asBoolean(false)) {
+            return true;
+        }
+        if (!scan.spansReads.isEmpty() || scan.tableFunctions > 0) {
+            return true;
+        }
+        for (String table : scan.otherTables) {
+            if (!scan.cteNames.contains(table) && !NOT_SPAN_DATA.contains(table)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * The trace IDs that the statement's one read of {@code spans} is restricted to; empty when the
      * statement is not of that shape (or names an ID in a form no stored span has).

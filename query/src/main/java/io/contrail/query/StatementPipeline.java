@@ -19,6 +19,9 @@ import java.util.Locale;
  *       stage reads or changes this one tree;</li>
  *   <li><b>guard</b> — user SQL only: one read-only statement that reads only allowed files
  *       ({@link ReadOnlySqlGuard});</li>
+ *   <li><b>fetch</b> — only when a bounded cache keeps part of a shared table's files on disk: the files of the
+ *       span start times the statement reads ({@link SpanTimeBounds}; all of them when it does not say), or it
+ *       is refused when they are more than the cache holds;</li>
  *   <li><b>rewrite</b> — the reads of {@code spans} pointed at the live files, or at the few that hold the
  *       trace IDs it names ({@link DirectSpanReads});</li>
  *   <li><b>render</b> — the SQL that actually runs: DuckDB's text of the tree, for a user's SELECT cut to the
@@ -87,8 +90,9 @@ final class StatementPipeline {
         try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
             Parsed parsed = parseUser(connection, sql);
             guard.check(parsed);
+            fetch(connection, parsed, lease);
             prepareViews(parsed);
-            rewrites.rewrite(connection, parsed.tree());
+            rewrites.rewrite(connection, parsed.tree(), lease);
             Rendered statement = renderUser(connection, parsed);
             try (Statement running = connection.createStatement()) {
                 return timeouts.run(running, s -> {
@@ -110,7 +114,7 @@ final class StatementPipeline {
         try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
             Parsed parsed = parseOwn(connection, sql);
             prepareViews(parsed);
-            try (PreparedStatement statement = connection.prepareStatement(renderOwn(connection, parsed))) {
+            try (PreparedStatement statement = connection.prepareStatement(renderOwn(connection, parsed, lease))) {
                 for (int i = 0; i < parameters.size(); i++) {
                     statement.setObject(i + 1, parameters.get(i));
                 }
@@ -167,6 +171,27 @@ final class StatementPipeline {
         return new Parsed(sql, "", tree);
     }
 
+    /**
+     * Fetch stage, user SQL: with only part of the files on disk ({@link LiveViews#partial()}), brings those of the
+     * start times the statement reads before the views are brought up to date. Contrail's own queries read what is
+     * on disk, but for the files of the trace IDs they name (fetched by the rewrite).
+     */
+    private void fetch(Connection connection, Parsed parsed, LiveFiles.ReadLease lease) throws QueryException {
+        // A read restricted to trace IDs gets the files that hold them in the rewrite stage.
+        if (!views.partial() || !SpansReads.readsSpanData(parsed.tree()) || SpansReads.traceIds(parsed.tree()).isPresent()) {
+            return;
+        }
+        LiveFiles.TimeRange range = SpanTimeBounds.of(connection, parser, parsed.tree(), List.of())
+                .orElse(LiveFiles.TimeRange.ALL);
+        try {
+            views.fetch(range, lease);
+        } catch (LiveFiles.NotResidentException e) {
+            throw new QueryException(QueryException.Reason.TOO_LARGE, e.getMessage(), e);
+        } catch (IOException e) {
+            throw errors.invalid("cannot fetch the shared table's files", e);
+        }
+    }
+
     /** Before the rewrite: the views over the files there are now, and the {@code traces} summaries if it is read. */
     private void prepareViews(Parsed parsed) throws QueryException {
         try {
@@ -189,9 +214,9 @@ final class StatementPipeline {
     }
 
     /** Rewrite and render stages, Contrail's own SQL: as written when it reads no spans or DuckDB cannot render it. */
-    private String renderOwn(Connection connection, Parsed parsed) throws QueryException {
+    private String renderOwn(Connection connection, Parsed parsed, LiveFiles.ReadLease lease) throws QueryException {
         JsonNode tree = parsed.tree();
-        if (tree == null || tree.path("error").asBoolean(false) || !rewrites.rewrite(connection, tree)) {
+        if (tree == null || tree.path("error").asBoolean(false) || !rewrites.rewrite(connection, tree, lease)) {
             return parsed.text();
         }
         String rendered = parser.render(connection, tree);

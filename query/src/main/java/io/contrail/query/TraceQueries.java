@@ -125,7 +125,7 @@ public final class TraceQueries {
         try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
             java.util.SortedSet<Path> files = new java.util.TreeSet<>();
             for (Object id : ids) {
-                files.addAll(engine.filesHoldingTrace((String) id));
+                files.addAll(engine.filesHoldingTrace((String) id, lease));
             }
             if (files.isEmpty()) {
                 return List.of();
