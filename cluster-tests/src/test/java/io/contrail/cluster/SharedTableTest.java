@@ -96,6 +96,8 @@ class SharedTableTest {
             assertThat(zipkin).containsExactlyInAnyOrderElementsOf(services);
             JsonNode lake = cluster.get(c, "/health").get("lake");
             assertThat(lake.get("tableFiles").asLong()).isPositive();
+            // The first snapshot is planned in full, every later one from what it changed.
+            assertThat(lake.get("tablePlansInFull").asLong()).isEqualTo(1);
             for (ContrailServerProcess node : new ContrailServerProcess[] {a, b, c}) {
                 assertThat(cluster.get(node, "/health").get("lake").get("tracesSplitAcrossNodes").asLong())
                         .as("each trace went to one node").isZero();

@@ -176,6 +176,8 @@ public final class Lake implements AutoCloseable {
      * @param cacheMaxBytes    the cache's bound ({@code --cache-size}; 0: none, the whole table is cached)
      * @param cacheEvictions   files the bound took off this node's disk
      * @param queriesRefused   queries refused for needing more of the table than the bound
+     * @param tablePlansInFull new snapshots this node planned in full (at start, and when the one it knew had expired)
+     *                         rather than from what the snapshots since changed
      * @param tracesSplitAcrossNodes traces with spans on this node and on another ({@link SplitTraces}): tail
      *                         sampling decides on part of such a trace
      */
@@ -183,7 +185,8 @@ public final class Lake implements AutoCloseable {
                         long bytesUploaded, long commitFailures, long filesRewritten, long pendingFiles,
                         long pendingBytes, long lastCommitMillis, long lastCommitAt, String lastPublishError,
                         long snapshotId, int tableFiles, int cachedFiles, long cacheBytes, long cacheMaxBytes,
-                        long cacheEvictions, long queriesRefused, long downloads, long bytesDownloaded,
+                        long cacheEvictions, long queriesRefused, long tablePlansInFull, long downloads,
+                        long bytesDownloaded,
                         long lastSyncMillis, String lastSyncError, long tracesSplitAcrossNodes,
                         Maintenance maintenance) {
         /** Whether both directions work: files reach the table and the table's files reach this node. */
@@ -206,7 +209,7 @@ public final class Lake implements AutoCloseable {
         return new Stats(nodeId, config.location(), p.commits(), p.filesCommitted(), p.spansCommitted(),
                 p.bytesUploaded(), p.commitFailures(), p.filesRewritten(), p.pendingFiles(), p.pendingBytes(),
                 p.lastCommitMillis(), p.lastCommitAt(), p.lastError(), c.snapshotId(), c.tableFiles(), c.files(), c.bytes(),
-                c.maxBytes() == Long.MAX_VALUE ? 0 : c.maxBytes(), c.evictions(), c.refusals(),
+                c.maxBytes() == Long.MAX_VALUE ? 0 : c.maxBytes(), c.evictions(), c.refusals(), c.fullPlans(),
                 c.downloads(), c.bytesDownloaded(), c.lastSyncMillis(), c.lastError(), c.tracesSplitAcrossNodes(),
                 maintenance());
     }

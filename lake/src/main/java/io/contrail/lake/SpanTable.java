@@ -196,14 +196,53 @@ final class SpanTable implements AutoCloseable {
         }
         try (CloseableIterable<FileScanTask> tasks = scan.planFiles()) {
             for (FileScanTask task : tasks) {
-                DataFile file = task.file();
-                files.add(new TableFile(file.location(), folderOf(file.location()), file.fileSizeInBytes(),
-                        file.recordCount(), file.copyWithoutStats()));
+                files.add(tableFile(task.file()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return files;
+    }
+
+    /** The data files snapshots between two added, and the locations of those they removed. */
+    record Changes(List<TableFile> added, Set<String> removed) {
+    }
+
+    /**
+     * What changed from snapshot {@code fromSnapshotId} to {@code toSnapshotId}, from the manifests the snapshots
+     * between them wrote: a node follows the table in proportion to its changes, not to its size. Null when the
+     * first is not an ancestor of the second (expired meanwhile): then plan the snapshot in full.
+     */
+    Changes changes(long fromSnapshotId, long toSnapshotId) {
+        List<Snapshot> chain = new ArrayList<>();
+        Snapshot snapshot = table.snapshot(toSnapshotId);
+        while (snapshot != null && snapshot.snapshotId() != fromSnapshotId) {
+            chain.add(snapshot);
+            Long parent = snapshot.parentId();
+            snapshot = parent == null ? null : table.snapshot(parent);
+        }
+        if (snapshot == null) {
+            return null;
+        }
+        java.util.Collections.reverse(chain);
+        Map<String, TableFile> added = new java.util.LinkedHashMap<>();
+        Set<String> removed = new HashSet<>();
+        for (Snapshot step : chain) {
+            for (DataFile file : step.addedDataFiles(table.io())) {
+                added.put(file.location(), tableFile(file));
+            }
+            for (DataFile file : step.removedDataFiles(table.io())) {
+                if (added.remove(file.location()) == null) {
+                    removed.add(file.location());
+                }
+            }
+        }
+        return new Changes(List.copyOf(added.values()), removed);
+    }
+
+    private static TableFile tableFile(DataFile file) {
+        return new TableFile(file.location(), folderOf(file.location()), file.fileSizeInBytes(), file.recordCount(),
+                file.copyWithoutStats());
     }
 
     /** Iceberg's filter for spans starting in {@code range}: on the {@code date} partition, and on {@code start_time} when the table has it. */

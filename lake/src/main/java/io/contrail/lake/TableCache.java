@@ -82,6 +82,7 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
     private final AtomicLong evictions = new AtomicLong();
     private final AtomicLong refusals = new AtomicLong();
     private final AtomicLong syncs = new AtomicLong();
+    private final AtomicLong fullPlans = new AtomicLong();
     private volatile String lastError;
     private volatile long lastSyncMillis = -1;
 
@@ -193,14 +194,11 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         long started = System.nanoTime();
         long id = table.refresh();
         if (id != snapshotId) {
-            List<SpanTable.TableFile> listed = id < 0 ? List.of() : table.files(id, LiveFiles.TimeRange.ALL);
-            Map<Path, SpanTable.TableFile> next = new HashMap<>();
+            Map<Path, SpanTable.TableFile> next = nextFiles(id);
             List<SpanTable.TableFile> added = new ArrayList<>();
-            for (SpanTable.TableFile file : listed) {
-                Path local = localPath(file);
-                next.put(local, file);
-                if (!tableFiles.containsKey(local)) {
-                    added.add(file);
+            for (Map.Entry<Path, SpanTable.TableFile> file : next.entrySet()) {
+                if (!tableFiles.containsKey(file.getKey())) {
+                    added.add(file.getValue());
                 }
             }
             // Newest partitions first: a bounded cache keeps what fits of them.
@@ -242,6 +240,26 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         deleteUnread();
         syncs.incrementAndGet();
         lastSyncMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    /**
+     * The files of snapshot {@code id}: this snapshot's files changed by what the snapshots since added and removed,
+     * or, when this one is no ancestor of it (expired) or there is none yet, the snapshot planned in full.
+     */
+    private Map<Path, SpanTable.TableFile> nextFiles(long id) {
+        Map<Path, SpanTable.TableFile> next = new HashMap<>();
+        SpanTable.Changes changes = snapshotId >= 0 && id >= 0 ? table.changes(snapshotId, id) : null;
+        if (changes != null) {
+            next.putAll(tableFiles);
+            for (String location : changes.removed()) {
+                next.remove(spansDir.resolve(SpanTable.folderOf(location)).resolve(location.substring(location.lastIndexOf('/') + 1)));
+            }
+            changes.added().forEach(file -> next.put(localPath(file), file));
+        } else if (id >= 0) {
+            fullPlans.incrementAndGet();
+            table.files(id, LiveFiles.TimeRange.ALL).forEach(file -> next.put(localPath(file), file));
+        }
+        return next;
     }
 
     /** Downloads a new file's sidecar; false when the table has none for it (then the file itself must be here). */
@@ -456,16 +474,16 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
     /**
      * What the cache holds and did, for {@code /health} and {@code /metrics}: the snapshot's files, those on disk
      * and their bytes (sidecars not counted), the bound ({@link Long#MAX_VALUE}: none), downloads, files the bound
-     * evicted, reads refused for needing more than it.
+     * evicted, reads refused for needing more than it; new snapshots planned in full rather than from their changes.
      */
     record Stats(long snapshotId, int tableFiles, int files, long bytes, long maxBytes, long downloads,
-                 long bytesDownloaded, long evictions, long refusals, long syncs, long lastSyncMillis, String lastError,
-                 long tracesSplitAcrossNodes) {
+                 long bytesDownloaded, long evictions, long refusals, long syncs, long fullPlans, long lastSyncMillis,
+                 String lastError, long tracesSplitAcrossNodes) {
     }
 
     Stats stats() {
         return new Stats(snapshotId, all.size(), current.size(), currentBytes, maxBytes, downloads.get(),
-                bytesDownloaded.get(), evictions.get(), refusals.get(), syncs.get(), lastSyncMillis, lastError,
+                bytesDownloaded.get(), evictions.get(), refusals.get(), syncs.get(), fullPlans.get(), lastSyncMillis, lastError,
                 split.count());
     }
 
