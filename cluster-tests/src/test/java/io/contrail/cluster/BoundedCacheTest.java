@@ -88,8 +88,34 @@ class BoundedCacheTest {
             assertThat(error.get("error").asText()).contains("the whole table", "--cache-size", "start_time")
                     .doesNotContain(work.toString());
             assertThat(cluster.get(reader, "/health").get("lake").get("queriesRefused").asLong()).isEqualTo(1);
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(reader.baseUrl().resolve("/metrics"))
+                    .GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).containsPattern("(?m)^contrail_lake_queries_refused_total 1(\\.0)?$")
+                    .containsPattern("(?m)^contrail_lake_cache_max_bytes " + bound + "(\\.0)?$")
+                    .containsPattern("(?m)^contrail_lake_cache_evictions_total [1-9]");
             // A statement that reads no spans needs no files.
             assertThat(cluster.sql(reader, "SELECT 41 + 1").get(0).get(0).asInt()).isEqualTo(42);
+
+            // Contrail's own queries with a time window fetch it too: the RED chart of the oldest day, asked after the
+            // newest day pushed its files out, is the full node's.
+            cluster.sql(reader, "SELECT count(*) FROM spans WHERE \"date\" = DATE '" + days.get(0) + "'");
+            LocalDate oldestDay = days.get(DAYS - 1);
+            String red = "/api/metrics/red?service=frontend&step=1h&start=" + oldestDay.atStartOfDay(ZoneOffset.UTC)
+                    .toEpochSecond() * 1_000_000_000L + "&end=" + oldestDay.plusDays(1).atStartOfDay(ZoneOffset.UTC)
+                    .toEpochSecond() * 1_000_000_000L;
+            JsonNode redFull = cluster.get(writer, red);
+            assertThat(redFull.get("series").get(0).get("requests").asDouble()).isPositive();
+            assertThat(cluster.get(reader, red)).isEqualTo(redFull);
+
+            // So does Jaeger's search (spans matched in the window, summaries from the traces view), the day's files
+            // pushed out again first.
+            cluster.sql(reader, "SELECT count(*) FROM spans WHERE \"date\" = DATE '" + days.get(0) + "'");
+            String search = "/jaeger/api/traces?service=frontend&limit=50&start=" + oldestDay.atStartOfDay(ZoneOffset.UTC)
+                    .toEpochSecond() * 1_000_000L + "&end=" + oldestDay.plusDays(1).atStartOfDay(ZoneOffset.UTC)
+                    .toEpochSecond() * 1_000_000L;
+            JsonNode searchFull = cluster.get(writer, search).get("data");
+            assertThat(searchFull.size()).isPositive();
+            assertThat(cluster.get(reader, search).get("data")).isEqualTo(searchFull);
 
             // A trace of the oldest day, found by ID through the sidecars of files not on disk.
             JsonNode oldest = cluster.sql(writer, "SELECT trace_id, count(*) FROM spans WHERE \"date\" = DATE '"

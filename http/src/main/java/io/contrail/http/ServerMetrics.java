@@ -148,6 +148,9 @@ final class ServerMetrics {
                 lake.cacheEvictions()));
         metrics.add(counter("contrail_lake_queries_refused", "Queries refused for needing more of the table than "
                 + "the cache's bound", lake.queriesRefused()));
+        metrics.add(counter("contrail_lake_table_plans_in_full", "New snapshots of the shared table this node planned in "
+                + "full rather than from what the snapshots since changed (its first, or after the one it knew expired)",
+                lake.tablePlansInFull()));
         metrics.add(counter("contrail_lake_downloaded_bytes", "Bytes of other nodes' span files downloaded",
                 lake.bytesDownloaded()));
         metrics.add(counter("contrail_lake_maintenance_passes", "Maintenance passes this node ran (holding the lock)",

@@ -1,5 +1,7 @@
 package io.contrail.query;
 
+import io.contrail.columnar.LiveFiles;
+
 import java.sql.Array;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -35,7 +37,9 @@ public final class PropagationQueries {
     public Report report(Long startUnixNano, Long endUnixNano) throws QueryException {
         String window = window(startUnixNano, endUnixNano);
         List<Object> parameters = parameters(startUnixNano, endUnixNano);
-        List<Edge> edges = engine.run("SELECT client_service, server_service, server_instrumented, calls, broken_hops, "
+        // The views join spans to their children and parents: the window's files, and the rest the cache holds.
+        LiveFiles.TimeRange reads = new TimeWindow(startUnixNano, endUnixNano).reads(0);
+        List<Edge> edges = engine.run(reads, "SELECT client_service, server_service, server_instrumented, calls, broken_hops, "
                         + "broken_pct, example_trace_ids FROM (SELECT client_service, server_service, server_instrumented, "
                         + "count(*) AS calls, count(*) FILTER (WHERE server_instrumented AND NOT propagated) AS broken_hops, "
                         + "round(100.0 * count(*) FILTER (WHERE server_instrumented AND NOT propagated) / count(*), 2) AS broken_pct, "
@@ -52,16 +56,16 @@ public final class PropagationQueries {
                 });
         long broken = edges.stream().mapToLong(Edge::brokenHops).sum();
         Breaks orphans = breaks("SELECT count(*), (list(DISTINCT trace_id ORDER BY trace_id))[1:" + EXAMPLES
-                + "] FROM orphan_spans WHERE NOT lost_upstream" + window, parameters);
+                + "] FROM orphan_spans WHERE NOT lost_upstream" + window, parameters, reads);
         Breaks lostUpstream = breaks("SELECT count(*), (list(DISTINCT trace_id ORDER BY trace_id))[1:" + EXAMPLES
-                + "] FROM orphan_spans WHERE lost_upstream" + window, parameters);
+                + "] FROM orphan_spans WHERE lost_upstream" + window, parameters, reads);
         Breaks multiRoot = breaks("SELECT count(*), (list(trace_id ORDER BY trace_id))[1:" + EXAMPLES
-                + "] FROM multi_root_traces WHERE true" + window.replace("\"date\"", "CAST(start_time AS DATE)"), parameters);
+                + "] FROM multi_root_traces WHERE true" + window.replace("\"date\"", "CAST(start_time AS DATE)"), parameters, reads);
         return new Report(edges, broken, orphans, lostUpstream, multiRoot);
     }
 
-    private Breaks breaks(String sql, List<Object> parameters) throws QueryException {
-        return engine.run(sql, parameters, rs -> {
+    private Breaks breaks(String sql, List<Object> parameters, LiveFiles.TimeRange reads) throws QueryException {
+        return engine.run(reads, sql, parameters, rs -> {
             rs.next();
             return new Breaks(rs.getLong(1), strings(rs.getArray(2)));
         });

@@ -235,7 +235,17 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Runs one of Contrail's own parameterized queries (not guarded; never pass user SQL here). */
     public <T> T run(String sql, List<Object> parameters, RowReader<T> reader) throws QueryException {
-        return pipeline.executeOwn(sql, parameters, reader);
+        return pipeline.executeOwn(sql, parameters, null, reader);
+    }
+
+    /**
+     * {@link #run(String, List, RowReader)} for a statement that reads the spans starting in {@code reads} (more
+     * than its conditions say: through views, joins, margins). With a bounded cache of a shared table, their files
+     * are fetched first, or it is refused ({@link QueryException.Reason#TOO_LARGE}) when they are more than it holds.
+     */
+    public <T> T run(LiveFiles.TimeRange reads, String sql, List<Object> parameters, RowReader<T> reader)
+            throws QueryException {
+        return pipeline.executeOwn(sql, parameters, reads, reader);
     }
 
     /** Names and types of the columns of {@code spans} right now. */

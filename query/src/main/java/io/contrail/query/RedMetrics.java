@@ -1,5 +1,6 @@
 package io.contrail.query;
 
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanSchema;
 
 import java.util.ArrayList;
@@ -154,7 +155,8 @@ public final class RedMetrics {
         List<String> conditions = requestConditions(service, operation, checkedKinds(kinds), parameters);
         String sql = "SELECT epoch_ns(min(start_time)), epoch_ns(max(start_time)) FROM spans"
                 + (conditions.isEmpty() ? "" : " WHERE " + String.join(" AND ", conditions));
-        return engine.run(sql, parameters, rs -> {
+        // "All time" reads every file: with a bounded cache, refused when they are more than it holds.
+        return engine.run(LiveFiles.TimeRange.ALL, sql, parameters, rs -> {
             rs.next();
             long first = rs.getLong(1);
             return rs.wasNull() ? null : new TimeWindow(first, rs.getLong(2));
@@ -206,7 +208,7 @@ public final class RedMetrics {
                 + "FROM r JOIN top ON r.grp IS NOT DISTINCT FROM top.grp GROUP BY r.grp, r.bucket "
                 + "ORDER BY any_value(top.requests) DESC, r.grp NULLS LAST, r.bucket";
         double stepSeconds = step / 1e9;
-        return engine.run(sql, parameters, rs -> {
+        return engine.run(request.window().reads(0), sql, parameters, rs -> {
             Map<String, SeriesBuilder> series = new LinkedHashMap<>();
             long groups = 0;
             while (rs.next()) {

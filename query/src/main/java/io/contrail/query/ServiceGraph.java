@@ -50,7 +50,7 @@ public final class ServiceGraph {
         String sql = "SELECT service_name, sum(sample_weight), "
                 + "coalesce(sum(sample_weight) FILTER (WHERE status_code = 'ERROR'), 0) FROM spans WHERE "
                 + window.sql("", 0, parameters) + " GROUP BY service_name ORDER BY service_name";
-        return engine.run(sql, parameters, rs -> {
+        return engine.run(window.reads(0), sql, parameters, rs -> {
             List<Service> services = new ArrayList<>();
             while (rs.next()) {
                 services.add(new Service(rs.getString(1), rs.getDouble(2), rs.getDouble(3)));
@@ -78,7 +78,7 @@ public final class ServiceGraph {
                 + "coalesce(sum(w) FILTER (WHERE from_peer), 0), coalesce(sum(w) FILTER (WHERE lost), 0) "
                 + "FROM (" + WeightedQuantiles.ranked(calls, "parent, child") + ") "
                 + "GROUP BY parent, child ORDER BY any_value(total_w) DESC, parent, child";
-        return engine.run(sql, parameters, rs -> {
+        return engine.run(window.reads(PARENT_MARGIN_NANOS), sql, parameters, rs -> {
             List<Edge> edges = new ArrayList<>();
             while (rs.next()) {
                 edges.add(new Edge(rs.getString(1), rs.getString(2), rs.getDouble(3), rs.getDouble(4),

@@ -102,7 +102,7 @@ public final class SliceComparison {
         sliceParameters.addAll(baseline == null ? selection.parameters() : baseline.parameters());
         String window = request.window().sql("", 0, sliceParameters);
 
-        double[] totals = engine.run("SELECT coalesce(sum(sample_weight) FILTER (WHERE in_selection), 0), "
+        double[] totals = engine.run(request.window().reads(0), "SELECT coalesce(sum(sample_weight) FILTER (WHERE in_selection), 0), "
                 + "count(*) FILTER (WHERE in_selection), coalesce(sum(sample_weight) FILTER (WHERE in_base), 0), "
                 + "count(*) FILTER (WHERE in_base) FROM (" + slices + ", sample_weight FROM spans WHERE " + window + ")",
                 sliceParameters, rs -> {
@@ -139,7 +139,7 @@ public final class SliceComparison {
                 + "SELECT dimension, \"value\", sel_share * ?, base_share * ?, sel_share, base_share, "
                 + "sel_share - base_share AS diff FROM scored "
                 + "ORDER BY abs(diff) DESC, dimension, \"value\" LIMIT ?";
-        return engine.run(sql, parameters, rs -> {
+        return engine.run(request.window().reads(0), sql, parameters, rs -> {
             List<Difference> differences = new ArrayList<>();
             while (rs.next()) {
                 double selectionCount = rs.getDouble(3);

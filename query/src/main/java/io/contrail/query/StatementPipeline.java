@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The one way a statement goes through the engine, in explicit stages:
@@ -108,11 +109,20 @@ final class StatementPipeline {
         }
     }
 
-    /** Runs one of Contrail's own parameterized queries: no guard, no caps (never pass user SQL here). */
+    /**
+     * Runs one of Contrail's own parameterized queries: no guard, no caps (never pass user SQL here). {@code reads}:
+     * the span start times it reads, which a bounded cache fetches first; null to take them from its SQL.
+     */
     @SuppressWarnings("try") // the lease is held for the statement's scope, never read
-    <T> T executeOwn(String sql, List<Object> parameters, QueryEngine.RowReader<T> reader) throws QueryException {
+    <T> T executeOwn(String sql, List<Object> parameters, LiveFiles.TimeRange reads, QueryEngine.RowReader<T> reader)
+            throws QueryException {
         try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
             Parsed parsed = parseOwn(connection, sql);
+            if (reads != null) {
+                fetch(reads, lease);
+            } else {
+                fetchOwn(connection, parsed, parameters, lease);
+            }
             prepareViews(parsed);
             try (PreparedStatement statement = connection.prepareStatement(renderOwn(connection, parsed, lease))) {
                 for (int i = 0; i < parameters.size(); i++) {
@@ -173,16 +183,33 @@ final class StatementPipeline {
 
     /**
      * Fetch stage, user SQL: with only part of the files on disk ({@link LiveViews#partial()}), brings those of the
-     * start times the statement reads before the views are brought up to date. Contrail's own queries read what is
-     * on disk, but for the files of the trace IDs they name (fetched by the rewrite).
+     * start times the statement reads before the views are brought up to date; all of them when it does not say.
      */
     private void fetch(Connection connection, Parsed parsed, LiveFiles.ReadLease lease) throws QueryException {
         // A read restricted to trace IDs gets the files that hold them in the rewrite stage.
         if (!views.partial() || !SpansReads.readsSpanData(parsed.tree()) || SpansReads.traceIds(parsed.tree()).isPresent()) {
             return;
         }
-        LiveFiles.TimeRange range = SpanTimeBounds.of(connection, parser, parsed.tree(), List.of())
-                .orElse(LiveFiles.TimeRange.ALL);
+        fetch(SpanTimeBounds.of(connection, parser, parsed.tree(), List.of()).orElse(LiveFiles.TimeRange.ALL), lease);
+    }
+
+    /**
+     * Fetch stage, Contrail's own SQL that did not say which start times it reads: the files of those times when its shape says
+     * ({@link SpanTimeBounds}, its parameters bound); otherwise it reads the files on disk (the newest), but for
+     * those of the trace IDs it names, which the rewrite fetches.
+     */
+    private void fetchOwn(Connection connection, Parsed parsed, List<Object> parameters, LiveFiles.ReadLease lease)
+            throws QueryException {
+        if (!views.partial() || parsed.tree() == null || parsed.tree().path("error").asBoolean(false)) {
+            return;
+        }
+        Optional<LiveFiles.TimeRange> range = SpanTimeBounds.of(connection, parser, parsed.tree(), parameters);
+        if (range.isPresent()) {
+            fetch(range.get(), lease);
+        }
+    }
+
+    private void fetch(LiveFiles.TimeRange range, LiveFiles.ReadLease lease) throws QueryException {
         try {
             views.fetch(range, lease);
         } catch (LiveFiles.NotResidentException e) {

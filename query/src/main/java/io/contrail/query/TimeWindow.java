@@ -1,5 +1,7 @@
 package io.contrail.query;
 
+import io.contrail.columnar.LiveFiles;
+
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -47,6 +49,12 @@ public record TimeWindow(Long startUnixNano, Long endUnixNano) {
             parameters.add(utcDate(end));
         }
         return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+    }
+
+    /** The start times {@link #sql} with {@code marginNanos} selects, for a bounded cache to fetch. */
+    public LiveFiles.TimeRange reads(long marginNanos) {
+        return new LiveFiles.TimeRange(startUnixNano == null ? Long.MIN_VALUE : startUnixNano - marginNanos,
+                endUnixNano == null ? Long.MAX_VALUE : endUnixNano + marginNanos + 1);
     }
 
     private static String utcDate(long unixNanos) {

@@ -317,7 +317,7 @@ public final class TraceQueries {
                 + "SELECT trace_id, epoch_ns(start_time) AS trace_start, epoch_ns(end_time), span_count, error_count, "
                 + "services, root_service_name, root_name, has_orphans, sample_weight "
                 + "FROM traces SEMI JOIN matched USING (trace_id) ORDER BY trace_start DESC, trace_id";
-        return engine.run(sql, parameters, rs -> {
+        return engine.run(window.reads(0), sql, parameters, rs -> {
             List<TraceSummary> traces = new ArrayList<>();
             while (rs.next()) {
                 long start = rs.getLong(2);

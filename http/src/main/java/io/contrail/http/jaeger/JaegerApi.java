@@ -75,7 +75,12 @@ public final class JaegerApi {
             } catch (IllegalArgumentException e) {
                 ctx.status(400).json(JaegerJson.Response.error(400, e.getMessage()));
             } catch (QueryException e) {
-                int status = e.reason() == QueryException.Reason.TIMEOUT ? 408 : 500;
+                int status = switch (e.reason()) {
+                    case TIMEOUT -> 408;
+                    // a lookback over more of a shared table than this node's cache may hold
+                    case TOO_LARGE -> 400;
+                    default -> 500;
+                };
                 LOG.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());
                 ctx.status(status).json(JaegerJson.Response.error(status, e.getMessage()));
             }

@@ -1,5 +1,6 @@
 package io.contrail.query.zipkin;
 
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.SpanSchema;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
@@ -158,7 +159,14 @@ public final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanN
                 + "ORDER BY page.zipkin_timestamp DESC, page.zipkin_key, start_time, span_id";
         parameters.add(pageSize);
         parameters.add(offset);
-        return groupByKey(engine.run(sql, parameters, TraceQueries::readSpans), strict);
+        return groupByKey(engine.run(reads(request), sql, parameters, TraceQueries::readSpans), strict);
+    }
+
+    /** The start times {@link #candidateTraces} reads: its window and a day either side (where a trace's spans lie). */
+    private static LiveFiles.TimeRange reads(QueryRequest request) {
+        long day = 86_400_000L * NANOS_PER_MILLI;
+        return new LiveFiles.TimeRange(Math.max(0, request.endTs() - request.lookback()) * NANOS_PER_MILLI - day,
+                (request.endTs() + 1) * NANOS_PER_MILLI + day);
     }
 
     /**
@@ -296,7 +304,7 @@ public final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanN
                     linker.putTrace(trace);
                 }
             });
-            engine.run(sql, parameters, rs -> {
+            engine.run(reads(window), sql, parameters, rs -> {
                 TraceQueries.readSpans(rs, traces::add);
                 return null;
             });
