@@ -527,10 +527,10 @@ def bounded(args):
     reset_table(args)
     nodes = []
     try:
-        # 10 simulated traces/s spreads the spans over hours of span time (from now on).
+        # 2 simulated traces/s spreads the spans over hours of span time (from now on).
         writer = Node(args, 'b-writer', args.base_port + 40, True, ('--compact-interval', '0'))
         nodes.append(writer)
-        drive(args, [writer.url], args.query_spans, ('--simulated-traces-per-second', '10'), tag='bounded-load')
+        drive(args, [writer.url], args.query_spans, ('--simulated-traces-per-second', '2'), tag='bounded-load')
         settle([writer], True)
         h = health(writer.url)['lake']
         table_bytes = h['cacheBytes']

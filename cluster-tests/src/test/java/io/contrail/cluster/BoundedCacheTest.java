@@ -123,6 +123,9 @@ class BoundedCacheTest {
             cluster.sql(reader, "SELECT count(*) FROM spans WHERE \"date\" = DATE '" + days.get(0) + "'");
             assertThat(cluster.get(reader, "/api/traces/" + oldest.get(0).asText()).get("spanCount").asLong())
                     .isEqualTo(oldest.get(1).asLong());
+            cluster.sql(reader, "SELECT count(*) FROM spans WHERE \"date\" = DATE '" + days.get(0) + "'");
+            assertThat(cluster.get(reader, "/zipkin/api/v2/trace/" + oldest.get(0).asText()).size())
+                    .as("Zipkin's trace by ID").isEqualTo(oldest.get(1).asInt());
             JsonNode bySql = cluster.sql(reader, "SELECT count(*) FROM spans WHERE trace_id = '" + oldest.get(0).asText() + "'");
             assertThat(bySql.get(0).get(0).asLong()).isEqualTo(oldest.get(1).asLong());
         }

@@ -242,6 +242,7 @@ final class Maintainer implements AutoCloseable {
             } catch (ValidationException e) {
                 // The inputs changed since they were listed (retired meanwhile): leave the partition for the next pass.
                 table.table().io().deleteFile(location);
+                table.table().io().deleteFile(SpanTable.sidecarLocation(location));
                 LOG.info("a merge in {} lost to another change of its files: {}", partitionPath, e.getMessage());
                 return;
             }

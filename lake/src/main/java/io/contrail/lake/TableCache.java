@@ -77,6 +77,10 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
     private final List<Pin> pins = new ArrayList<>();
     /** Files no longer listed, with when they left the listing ({@link System#nanoTime()}), to delete once no read predates that. */
     private final Map<Path, Long> leaving = new HashMap<>();
+    /** Files taken out of the listing since it was last published ({@link #publish}). */
+    private final List<Path> unlisted = new ArrayList<>();
+    /** Writes sidecars for files the table holds none for; opened when first needed. */
+    private TraceIdIndex sidecarWriter;
     private final AtomicLong downloads = new AtomicLong();
     private final AtomicLong bytesDownloaded = new AtomicLong();
     private final AtomicLong evictions = new AtomicLong();
@@ -188,7 +192,8 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
 
     /**
      * Brings the cache up to the table's current snapshot: fetches every new file's sidecar, new files while they
-     * fit (newest first), and what reads in progress need of the new snapshot; then lists the new snapshot's files.
+     * fit (newest first), and what reads in progress need of the new snapshot; then, with everything on disk, lists
+     * the new snapshot's files in one step (a failed download leaves the cache as it was, to be tried again).
      */
     synchronized void sync() throws IOException {
         long started = System.nanoTime();
@@ -205,32 +210,44 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
             added.sort(Comparator.comparing(SpanTable.TableFile::partitionPath).reversed()
                     .thenComparing(SpanTable.TableFile::name));
             long room = maxBytes == Long.MAX_VALUE ? Long.MAX_VALUE : Math.max(0, maxBytes - residentBytes);
+            List<SpanTable.TableFile> toList = new ArrayList<>();
             for (SpanTable.TableFile file : added) {
                 Path local = localPath(file);
-                boolean sidecar = fetchSidecar(file, local);
-                if (!bounded() || file.bytes() <= room || !sidecar || Files.exists(local)) {
-                    makeResident(file, local);
+                boolean fetchedForSidecar = fetchSidecar(file, local);
+                if (file.bytes() <= room || Files.exists(local) && !fetchedForSidecar) {
+                    download(file, local);
+                    toList.add(file);
                     room -= Math.min(room, file.bytes());
+                } else if (fetchedForSidecar) {
+                    Files.delete(local);
                 }
                 if (file.name().contains(FLUSHED_FILE_MARK)) {
                     split.add(file.name().startsWith(nodeId + "-"), TraceIdIndex.readSidecar(SpanFiles.traceIdSidecar(local)));
                 }
             }
+            // Reads in progress see the new snapshot's files for their times, not fewer.
+            Map<Pin, List<SpanTable.TableFile>> pinned = new HashMap<>();
+            for (Pin pin : pins) {
+                if (pin.range != null) {
+                    List<SpanTable.TableFile> needed = table.files(id, pin.range);
+                    for (SpanTable.TableFile file : needed) {
+                        download(file, localPath(file));
+                    }
+                    pinned.put(pin, needed);
+                }
+            }
+            // Everything is on disk: the switch.
             long now = System.nanoTime();
             for (Map.Entry<Path, SpanTable.TableFile> old : tableFiles.entrySet()) {
                 if (!next.containsKey(old.getKey())) {
                     departed.put(old.getKey(), new Departed(old.getValue(), now));
-                    unlist(old.getKey(), now);
+                    unlist(old.getKey());
+                    // Its sidecar (and the file, if on disk) go once no read that listed it runs.
+                    unlisted.add(old.getKey());
                 }
             }
-            // Reads in progress see the new snapshot's files for their times, not fewer.
-            for (Pin pin : pins) {
-                if (pin.range != null) {
-                    for (SpanTable.TableFile file : table.files(id, pin.range)) {
-                        pin.paths.add(makeResident(file, localPath(file)));
-                    }
-                }
-            }
+            toList.forEach(file -> list(file, localPath(file)));
+            pinned.forEach((pin, needed) -> needed.forEach(file -> pin.paths.add(list(file, localPath(file)))));
             tableFiles = next;
             snapshotId = id;
             departed.values().removeIf(d -> now - d.leftAtNanos() > DEPARTED_KEPT_NANOS);
@@ -262,29 +279,42 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         return next;
     }
 
-    /** Downloads a new file's sidecar; false when the table has none for it (then the file itself must be here). */
+    /**
+     * Puts a new file's sidecar on disk: downloaded, or, for a file the table holds none for (merged before merges
+     * wrote them), written from the file itself. Returns whether the file was downloaded for that.
+     */
     private boolean fetchSidecar(SpanTable.TableFile file, Path local) throws IOException {
         Path sidecar = SpanFiles.traceIdSidecar(local);
         if (Files.exists(sidecar)) {
-            return true;
-        }
-        String location = SpanTable.sidecarLocation(file.location());
-        if (!table.exists(location)) {
             return false;
         }
         Files.createDirectories(sidecar.getParent());
-        table.download(location, sidecar);
-        return true;
+        String location = SpanTable.sidecarLocation(file.location());
+        if (table.exists(location)) {
+            table.download(location, sidecar);
+            return false;
+        }
+        boolean onDisk = Files.exists(local);
+        download(file, local);
+        if (sidecarWriter == null) {
+            sidecarWriter = TraceIdIndex.open();
+        }
+        sidecarWriter.update(List.of(local));
+        return !onDisk;
     }
 
-    /** Downloads {@code file} when it is not on disk and lists it; returns where it is. */
-    private Path makeResident(SpanTable.TableFile file, Path local) throws IOException {
+    /** Downloads {@code file} to {@code local} unless it is there; lists nothing. */
+    private void download(SpanTable.TableFile file, Path local) throws IOException {
         if (!Files.exists(local)) {
             Files.createDirectories(local.getParent());
             table.download(file.location(), local);
             downloads.incrementAndGet();
             bytesDownloaded.addAndGet(file.bytes());
         }
+    }
+
+    /** Lists {@code local} (on disk) for queries, as used now; returns it. */
+    private Path list(SpanTable.TableFile file, Path local) {
         leaving.remove(local);
         if (resident.put(local, file.bytes()) == null) {
             residentBytes += file.bytes();
@@ -292,12 +322,15 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         return local;
     }
 
-    /** Takes {@code local} out of the listing; it is deleted once no read that began before {@code now} runs. */
-    private void unlist(Path local, long now) {
+    /**
+     * Takes {@code local} out of the listing; once the listing without it is published, it is deleted when no read
+     * that began before then runs.
+     */
+    private void unlist(Path local) {
         Long bytes = resident.remove(local);
         if (bytes != null) {
             residentBytes -= bytes;
-            leaving.put(local, now);
+            unlisted.add(local);
         }
     }
 
@@ -308,21 +341,29 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         }
         Set<Path> pinned = new HashSet<>();
         pins.forEach(pin -> pinned.addAll(pin.paths));
-        long now = System.nanoTime();
         for (Path file : new ArrayList<>(resident.keySet())) {
             if (residentBytes <= maxBytes) {
                 break;
             }
-            // A file whose sidecar is missing stays until the trace-ID index has written one from it.
-            if (!pinned.contains(file) && Files.exists(SpanFiles.traceIdSidecar(file))) {
-                unlist(file, now);
+            if (!pinned.contains(file)) {
+                unlist(file);
                 evictions.incrementAndGet();
             }
         }
     }
 
+    /**
+     * Shows the listing to queries: the files on disk of the current snapshot. Files taken out of it since the last
+     * time are marked to be deleted once every read that began before now has ended (a read that begins later
+     * lists the new files).
+     */
     private void publish() {
-        List<Path> listed = new ArrayList<>(resident.keySet());
+        List<Path> listed = new ArrayList<>();
+        for (Path file : resident.keySet()) {
+            if (tableFiles.containsKey(file)) {
+                listed.add(file);
+            }
+        }
         listed.sort(null);
         current = List.copyOf(listed);
         currentBytes = residentBytes;
@@ -330,6 +371,13 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         every.sort(null);
         all = List.copyOf(every);
         files.changed();
+        long now = System.nanoTime();
+        for (Path file : unlisted) {
+            if (!resident.containsKey(file)) {
+                leaving.put(file, now);
+            }
+        }
+        unlisted.clear();
     }
 
     @Override
@@ -385,12 +433,15 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
     /** Puts {@code needed} on disk and in the listing until {@code lease} ends. */
     private void pin(LiveFiles.TimeRange range, List<SpanTable.TableFile> needed, LiveFiles.ReadLease lease)
             throws IOException {
+        for (SpanTable.TableFile file : needed) {
+            download(file, localPath(file));
+        }
         Pin pin = new Pin(range);
         boolean listed = false;
         for (SpanTable.TableFile file : needed) {
             Path local = localPath(file);
             listed |= !resident.containsKey(local);
-            pin.paths.add(makeResident(file, local));
+            pin.paths.add(list(file, local));
         }
         pins.add(pin);
         lease.onClose(() -> release(pin));
@@ -461,7 +512,9 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
         var it = leaving.entrySet().iterator();
         while (it.hasNext()) {
             var entry = it.next();
-            if (oldestRead == Long.MAX_VALUE || oldestRead - entry.getValue() > 0) {
+            if (resident.containsKey(entry.getKey())) {
+                it.remove();
+            } else if (oldestRead == Long.MAX_VALUE || oldestRead - entry.getValue() > 0) {
                 if (!tableFiles.containsKey(entry.getKey())) {
                     Files.deleteIfExists(SpanFiles.traceIdSidecar(entry.getKey()));
                 }
@@ -499,6 +552,11 @@ final class TableCache implements LiveFiles.Residency, AutoCloseable {
             thread.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        synchronized (this) {
+            if (sidecarWriter != null) {
+                sidecarWriter.close();
+            }
         }
     }
 }

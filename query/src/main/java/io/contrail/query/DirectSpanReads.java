@@ -46,11 +46,12 @@ final class DirectSpanReads {
      * Files named for trace IDs are fetched for {@code lease} first when only part of the files is on disk.
      */
     boolean rewrite(Connection connection, JsonNode parsed, LiveFiles.ReadLease lease) throws QueryException {
-        List<ObjectNode> reads = views.hasFiles() ? SpansReads.of(parsed) : List.of();
+        // With no file on disk, only a bounded cache's trace-ID read has files to point at (it fetches them).
+        Optional<Set<String>> traceIds = views.hasFiles() || views.partial() ? SpansReads.traceIds(parsed) : Optional.empty();
+        List<ObjectNode> reads = views.hasFiles() || traceIds.isPresent() ? SpansReads.of(parsed) : List.of();
         if (reads.isEmpty()) {
             return false;
         }
-        Optional<Set<String>> traceIds = SpansReads.traceIds(parsed);
         JsonNode replacement = traceIds.isPresent()
                 ? fromTable(connection, filesHoldingSource(traceIds.get(), SpansReads.mayUseDerived(parsed, DERIVED), lease))
                 : liveFilesFromTable(connection, SpansReads.mayUseDerived(parsed, DERIVED));

@@ -157,8 +157,11 @@ final class LiveViews implements AutoCloseable {
     List<Path> filesHoldingTrace(String traceId) throws SQLException, IOException {
         refreshViewsIfStale();
         Optional<LiveFiles.Residency> residency = files.residency();
-        traceIndex.update(residency.isPresent() ? residency.get().all() : liveFiles);
-        return traceIndex.filesMayHold(traceId);
+        // One query's update must not change the index under another's lookup.
+        synchronized (traceIndex) {
+            traceIndex.update(residency.isPresent() ? residency.get().all() : liveFiles);
+            return traceIndex.filesMayHold(traceId);
+        }
     }
 
     /**

@@ -53,8 +53,14 @@ public record TimeWindow(Long startUnixNano, Long endUnixNano) {
 
     /** The start times {@link #sql} with {@code marginNanos} selects, for a bounded cache to fetch. */
     public LiveFiles.TimeRange reads(long marginNanos) {
-        return new LiveFiles.TimeRange(startUnixNano == null ? Long.MIN_VALUE : startUnixNano - marginNanos,
-                endUnixNano == null ? Long.MAX_VALUE : endUnixNano + marginNanos + 1);
+        return new LiveFiles.TimeRange(startUnixNano == null ? Long.MIN_VALUE : plus(startUnixNano, -marginNanos),
+                endUnixNano == null ? Long.MAX_VALUE : plus(plus(endUnixNano, marginNanos), 1));
+    }
+
+    /** {@code a + b}, saturated at the ends of {@code long} rather than wrapped. */
+    private static long plus(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : sum;
     }
 
     private static String utcDate(long unixNanos) {

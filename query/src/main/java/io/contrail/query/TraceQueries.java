@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contrail.columnar.SpanSchema;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -123,14 +122,8 @@ public final class TraceQueries {
             return List.of();
         }
         try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
-            java.util.SortedSet<Path> files = new java.util.TreeSet<>();
-            for (Object id : ids) {
-                files.addAll(engine.filesHoldingTrace((String) id, lease));
-            }
-            if (files.isEmpty()) {
-                return List.of();
-            }
-            return traces(ids, engine.source(List.copyOf(files)));
+            String source = engine.traceSource(ids.stream().map(String.class::cast).toList(), lease);
+            return source == null ? List.of() : traces(ids, source);
         }
     }
 
@@ -302,6 +295,13 @@ public final class TraceQueries {
         return values;
     }
 
+    /**
+     * How far beyond a search's window a bounded cache fetches files, so that the summaries of the traces found
+     * (from the {@code traces} view over the files on disk) take in their spans outside the window too: a trace
+     * running longer than this past the window's edge may show in part.
+     */
+    static final long SUMMARY_MARGIN_NANOS = 3_600_000_000_000L;
+
     /** Matching traces, newest first (ties by trace ID), at most {@code limit}. */
     public List<TraceSummary> search(SearchRequest request) throws QueryException {
         int limit = request.limit() <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(request.limit(), MAX_SEARCH_LIMIT);
@@ -317,7 +317,7 @@ public final class TraceQueries {
                 + "SELECT trace_id, epoch_ns(start_time) AS trace_start, epoch_ns(end_time), span_count, error_count, "
                 + "services, root_service_name, root_name, has_orphans, sample_weight "
                 + "FROM traces SEMI JOIN matched USING (trace_id) ORDER BY trace_start DESC, trace_id";
-        return engine.run(window.reads(0), sql, parameters, rs -> {
+        return engine.run(window.reads(SUMMARY_MARGIN_NANOS), sql, parameters, rs -> {
             List<TraceSummary> traces = new ArrayList<>();
             while (rs.next()) {
                 long start = rs.getLong(2);

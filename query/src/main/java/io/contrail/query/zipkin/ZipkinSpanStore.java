@@ -96,12 +96,19 @@ public final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanN
         return strictTraceId ? "trace_id" : "right(trace_id, 16)";
     }
 
+    /** The traces of these keys, from only the files the trace-ID index names for them (fetched when not on disk). */
     private List<List<Span>> tracesByKey(List<String> keys) throws QueryException {
-        String placeholders = String.join(", ", Collections.nCopies(keys.size(), "?"));
-        List<SpanView> spans = engine.run("SELECT " + TraceQueries.SPAN_VIEW_COLUMNS + " FROM spans WHERE "
-                        + keyColumn() + " IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
-                new ArrayList<>(keys), TraceQueries::readSpans);
-        return new ArrayList<>(groupByKey(spans, strictTraceId).values());
+        try (LiveFiles.ReadLease lease = engine.lease()) {
+            String source = engine.traceSource(keys, lease);
+            if (source == null) {
+                return new ArrayList<>();
+            }
+            String placeholders = String.join(", ", Collections.nCopies(keys.size(), "?"));
+            List<SpanView> spans = engine.run("SELECT " + TraceQueries.SPAN_VIEW_COLUMNS + " FROM " + source + " WHERE "
+                            + keyColumn() + " IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
+                    new ArrayList<>(keys), TraceQueries::readSpans);
+            return new ArrayList<>(groupByKey(spans, strictTraceId).values());
+        }
     }
 
     /** Spans grouped into traces in order of first appearance; duplicates removed. */
@@ -164,9 +171,11 @@ public final class ZipkinSpanStore implements SpanStore, Traces, ServiceAndSpanN
 
     /** The start times {@link #candidateTraces} reads: its window and a day either side (where a trace's spans lie). */
     private static LiveFiles.TimeRange reads(QueryRequest request) {
+        // Millisecond times from a request: a day either side of any a client sends stays within a long's nanoseconds.
         long day = 86_400_000L * NANOS_PER_MILLI;
-        return new LiveFiles.TimeRange(Math.max(0, request.endTs() - request.lookback()) * NANOS_PER_MILLI - day,
-                (request.endTs() + 1) * NANOS_PER_MILLI + day);
+        long latest = Long.MAX_VALUE / NANOS_PER_MILLI - 2 * 86_400_000L;
+        return new LiveFiles.TimeRange(Math.max(0, Math.min(latest, request.endTs() - request.lookback())) * NANOS_PER_MILLI - day,
+                (Math.min(latest, request.endTs()) + 1) * NANOS_PER_MILLI + day);
     }
 
     /**
