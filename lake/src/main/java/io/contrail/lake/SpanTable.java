@@ -123,6 +123,9 @@ final class SpanTable implements AutoCloseable {
         properties.put(CatalogProperties.URI, config.catalogUrl());
         properties.put(CatalogProperties.WAREHOUSE_LOCATION, config.location());
         properties.put(CatalogProperties.FILE_IO_IMPL, "org.apache.iceberg.aws.s3.S3FileIO");
+        // Manifests are immutable: every query of a bounded cache plans its files from them (SpanTable#files), so
+        // keep their contents in memory rather than reading them from the object store each time.
+        properties.put(CatalogProperties.IO_MANIFEST_CACHE_ENABLED, "true");
         // The catalog's current table layout (with views), which Spark's and Trino's JDBC catalogs also use.
         properties.put("jdbc.schema-version", "V1");
         String region = System.getenv("AWS_REGION");
