@@ -37,8 +37,9 @@ public final class PropagationQueries {
     public Report report(Long startUnixNano, Long endUnixNano) throws QueryException {
         String window = window(startUnixNano, endUnixNano);
         List<Object> parameters = parameters(startUnixNano, endUnixNano);
-        // The views join spans to their children and parents: the window's files, and the rest the cache holds.
-        LiveFiles.TimeRange reads = new TimeWindow(startUnixNano, endUnixNano).reads(0);
+        // The views join spans to their parents and children, which a bounded cache fetches an hour either side of
+        // the window for, as the search does for whole traces (a parent further away shows as lost).
+        LiveFiles.TimeRange reads = new TimeWindow(startUnixNano, endUnixNano).reads(TraceQueries.SUMMARY_MARGIN_NANOS);
         List<Edge> edges = engine.run(reads, "SELECT client_service, server_service, server_instrumented, calls, broken_hops, "
                         + "broken_pct, example_trace_ids FROM (SELECT client_service, server_service, server_instrumented, "
                         + "count(*) AS calls, count(*) FILTER (WHERE server_instrumented AND NOT propagated) AS broken_hops, "
