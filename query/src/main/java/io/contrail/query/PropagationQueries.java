@@ -35,11 +35,15 @@ public final class PropagationQueries {
     }
 
     public Report report(Long startUnixNano, Long endUnixNano) throws QueryException {
-        String window = window(startUnixNano, endUnixNano);
-        List<Object> parameters = parameters(startUnixNano, endUnixNano);
+        TimeWindow span = new TimeWindow(startUnixNano, endUnixNano);
+        List<Object> parameters = new ArrayList<>();
+        String window = " AND " + span.sql("", 0, parameters);
+        // multi_root_traces has a start_time but no date.
+        List<Object> rootParameters = new ArrayList<>();
+        String rootWindow = " AND " + span.startTimeSql("", 0, rootParameters);
         // The views join spans to their parents and children, which a bounded cache fetches an hour either side of
         // the window for, as the search does for whole traces (a parent further away shows as lost).
-        LiveFiles.TimeRange reads = new TimeWindow(startUnixNano, endUnixNano).reads(TraceQueries.SUMMARY_MARGIN_NANOS);
+        LiveFiles.TimeRange reads = span.reads(TraceQueries.SUMMARY_MARGIN_NANOS);
         List<Edge> edges = engine.run(reads, "SELECT client_service, server_service, server_instrumented, calls, broken_hops, "
                         + "broken_pct, example_trace_ids FROM (SELECT client_service, server_service, server_instrumented, "
                         + "count(*) AS calls, count(*) FILTER (WHERE server_instrumented AND NOT propagated) AS broken_hops, "
@@ -61,7 +65,7 @@ public final class PropagationQueries {
         Breaks lostUpstream = breaks("SELECT count(*), (list(DISTINCT trace_id ORDER BY trace_id))[1:" + EXAMPLES
                 + "] FROM orphan_spans WHERE lost_upstream" + window, parameters, reads);
         Breaks multiRoot = breaks("SELECT count(*), (list(trace_id ORDER BY trace_id))[1:" + EXAMPLES
-                + "] FROM multi_root_traces WHERE true" + window.replace("\"date\"", "CAST(start_time AS DATE)"), parameters, reads);
+                + "] FROM multi_root_traces WHERE true" + rootWindow, rootParameters, reads);
         return new Report(edges, broken, orphans, lostUpstream, multiRoot);
     }
 
@@ -70,30 +74,6 @@ public final class PropagationQueries {
             rs.next();
             return new Breaks(rs.getLong(1), strings(rs.getArray(2)));
         });
-    }
-
-    private static String window(Long start, Long end) {
-        StringBuilder sql = new StringBuilder();
-        if (start != null) {
-            sql.append(" AND start_time >= make_timestamp_ns(?) AND \"date\" >= CAST(make_timestamp_ns(?) AS DATE)");
-        }
-        if (end != null) {
-            sql.append(" AND start_time <= make_timestamp_ns(?) AND \"date\" <= CAST(make_timestamp_ns(?) AS DATE)");
-        }
-        return sql.toString();
-    }
-
-    private static List<Object> parameters(Long start, Long end) {
-        List<Object> parameters = new ArrayList<>();
-        if (start != null) {
-            parameters.add(start);
-            parameters.add(start);
-        }
-        if (end != null) {
-            parameters.add(end);
-            parameters.add(end);
-        }
-        return parameters;
     }
 
     private static List<String> strings(Array array) throws SQLException {

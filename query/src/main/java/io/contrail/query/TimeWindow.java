@@ -32,21 +32,35 @@ public record TimeWindow(Long startUnixNano, Long endUnixNano) {
      * on the columns of {@code alias} (empty for none); placeholders' values are added to {@code parameters}.
      */
     String sql(String alias, long marginNanos, List<Object> parameters) {
+        return sql(alias, marginNanos, parameters, true);
+    }
+
+    /** {@link #sql} without the conditions on {@code date}, for a view that has no such column. */
+    String startTimeSql(String alias, long marginNanos, List<Object> parameters) {
+        return sql(alias, marginNanos, parameters, false);
+    }
+
+    private String sql(String alias, long marginNanos, List<Object> parameters, boolean byDate) {
         String prefix = alias.isEmpty() ? "" : alias + ".";
         List<String> conditions = new ArrayList<>();
         if (startUnixNano != null) {
             long start = startUnixNano - marginNanos;
             conditions.add(prefix + "start_time >= make_timestamp_ns(?)");
-            conditions.add(prefix + "\"date\" >= ?::DATE");
             parameters.add(start);
-            parameters.add(utcDate(start));
+            if (byDate) {
+                // The date in Java, floored as the folders are: DuckDB's cast of a nanosecond time rounds.
+                conditions.add(prefix + "\"date\" >= ?::DATE");
+                parameters.add(utcDate(start));
+            }
         }
         if (endUnixNano != null) {
             long end = endUnixNano + marginNanos;
             conditions.add(prefix + "start_time <= make_timestamp_ns(?)");
-            conditions.add(prefix + "\"date\" <= ?::DATE");
             parameters.add(end);
-            parameters.add(utcDate(end));
+            if (byDate) {
+                conditions.add(prefix + "\"date\" <= ?::DATE");
+                parameters.add(utcDate(end));
+            }
         }
         return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
     }

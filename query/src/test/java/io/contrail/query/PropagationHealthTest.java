@@ -91,4 +91,30 @@ class PropagationHealthTest {
             assertThat(report.multiRootTraces()).isEqualTo(new PropagationQueries.Breaks(1, List.of(c)));
         }
     }
+
+    @Test
+    void aWindowStartingInTheLastMicrosecondOfADayKeepsThatDaysSpans() throws Exception {
+        // 100 ns before midnight: DuckDB's cast of this time to a date rounds it to the next day, whose folder
+        // does not hold these spans (folders floor the time, as Java does).
+        long lastMoment = java.time.LocalDate.of(2026, 12, 6).plusDays(1).atStartOfDay(java.time.ZoneOffset.UTC)
+                .toEpochSecond() * 1_000_000_000L - 100;
+        String b = "000000000000000000000000000000b2";
+        String c = "000000000000000000000000000000c3";
+        List<Span> spans = List.of(
+                span(b, "00000000000000b1", "00000000000000ee", "GET /b", Span.SpanKind.SPAN_KIND_SERVER, 0, 10)
+                        .setStartTimeUnixNano(lastMoment).setEndTimeUnixNano(lastMoment + 10).build(),
+                span(c, "00000000000000c1", null, "GET /c", Span.SpanKind.SPAN_KIND_SERVER, 0, 10)
+                        .setStartTimeUnixNano(lastMoment).setEndTimeUnixNano(lastMoment + 10).build(),
+                span(c, "00000000000000c2", null, "consume", Span.SpanKind.SPAN_KIND_CONSUMER, 0, 10)
+                        .setStartTimeUnixNano(lastMoment + 5).setEndTimeUnixNano(lastMoment + 15).build());
+        try (Store store = StoreFixture.open(data)) {
+            StoreFixture.append(store, TracesData.newBuilder().addResourceSpans(resourceSpans("svc", spans.toArray(Span[]::new))).build());
+            store.flush();
+        }
+        try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            PropagationQueries.Report report = new PropagationQueries(engine).report(lastMoment, lastMoment + 1_000);
+            assertThat(report.rootsWithParent()).isEqualTo(new PropagationQueries.Breaks(1, List.of(b)));
+            assertThat(report.multiRootTraces()).isEqualTo(new PropagationQueries.Breaks(1, List.of(c)));
+        }
+    }
 }
