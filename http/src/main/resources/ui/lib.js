@@ -21,9 +21,57 @@ export function navigate(screen, arg, params) {
 
 // ---- API
 
+const TOKEN_KEY = 'contrail.token';
+let tokenPrompt = null;
+
+/**
+ * fetch() with the token the user gave, for a server started with --auth: every API call goes through
+ * here. A 401 (no or an unknown token) or 403 (a token that may not read) asks for a token and tries again;
+ * the token is kept in sessionStorage, for this tab only.
+ */
+export async function authorizedFetch(path, options = {}) {
+  for (;;) {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    const headers = new Headers(options.headers || {});
+    if (token) headers.set('Authorization', 'Bearer ' + token);
+    const response = await fetch(path, { ...options, headers });
+    if (response.status !== 401 && response.status !== 403) return response;
+    const body = await response.json().catch(() => ({}));
+    if (sessionStorage.getItem(TOKEN_KEY) === token) sessionStorage.removeItem(TOKEN_KEY);
+    await askForToken(token ? 'That token was refused: ' + (body.error || response.status) : 'This server needs a token.');
+  }
+}
+
+/** Shows the token form, once however many calls wait for it; resolves when a token was entered. */
+function askForToken(message) {
+  if (!tokenPrompt) {
+    tokenPrompt = new Promise(resolve => {
+      const input = el('input', { id: 'token-input', type: 'password', autocomplete: 'off', placeholder: 'token', size: 40 });
+      const form = el('form', { id: 'token-form', class: 'panel token-form' },
+        el('h2', {}, 'Token'),
+        el('p', { id: 'token-message' }, message),
+        el('p', { class: 'muted' }, 'Enter a token with the query scope (from the server\'s --auth file). It is kept for this tab only.'),
+        input, ' ', el('button', { type: 'submit', class: 'primary', id: 'token-button' }, 'Use token'));
+      const overlay = el('div', { class: 'token-overlay' }, form);
+      form.addEventListener('submit', e => {
+        e.preventDefault();
+        const token = input.value.trim();
+        if (!token) return;
+        sessionStorage.setItem(TOKEN_KEY, token);
+        overlay.remove();
+        tokenPrompt = null;
+        resolve();
+      });
+      document.body.append(overlay);
+      input.focus();
+    });
+  }
+  return tokenPrompt;
+}
+
 /** GET or POST a JSON API; throws an Error carrying the server's message. */
 export async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  const response = await authorizedFetch(path, options);
   const text = await response.text();
   let body = null;
   try { body = text ? JSON.parse(text) : null; } catch { /* not JSON */ }

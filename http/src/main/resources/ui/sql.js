@@ -1,7 +1,7 @@
 // SQL console: an editor over POST /api/sql, the result as a table and a chart (a line over time
 // when there is a time column, else bars per group), CSV download, and the repository's
 // sql-examples/ as a list to load from. DuckDB's error message is shown under the query.
-import { api, el, emptyState, errorBox, formatNumber } from './lib.js';
+import { api, authorizedFetch, el, emptyState, errorBox, formatNumber } from './lib.js';
 import { categoryBarChart, lineChart } from './charts.js';
 
 const DEFAULT_SQL = `-- Spans, errors and p99 per service. Any attribute is a column: "attr.<key>", "resource.<key>".
@@ -59,7 +59,7 @@ export async function renderSql(container) {
   });
   chartKind.addEventListener('change', () => { if (lastResult) show(output, lastResult, chartKind.value); });
   download.addEventListener('click', async () => {
-    const response = await fetch('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/csv' }, body: JSON.stringify({ sql: editor.value }) });
+    const response = await authorizedFetch('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/csv' }, body: JSON.stringify({ sql: editor.value }) });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       status.replaceChildren(el('div', { class: 'error-box sql-error', role: 'alert' }, body.error || response.statusText));

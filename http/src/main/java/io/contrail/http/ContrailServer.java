@@ -1,6 +1,8 @@
 package io.contrail.http;
 
 import io.contrail.columnar.Store;
+import io.contrail.http.auth.GrpcBearerAuth;
+import io.contrail.http.auth.TokenFile;
 import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.http.zipkin.ContrailStorage;
 import io.contrail.http.zipkin.ZipkinQueryApi;
@@ -48,21 +50,24 @@ public final class ContrailServer implements AutoCloseable {
     /** The ingest side's front door, shared by the HTTP and gRPC receivers. */
     private final Admission admission;
     private final ServerMetrics metrics;
+    /** The tokens requests must carry; null without --auth. */
+    private final TokenFile tokens;
     private final Javalin app;
     /** Null when OTLP/gRPC is turned off; set once by {@link #start}, read by whichever thread closes. */
     private volatile OtlpGrpcReceiver grpc;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ContrailServer(ServerConfig config, Store store, Lake lake) throws IOException {
+    private ContrailServer(ServerConfig config, Store store, Lake lake, TokenFile tokens) throws IOException {
         this.config = config;
         this.store = store;
         this.lake = lake;
+        this.tokens = tokens;
         this.sampler = store.sampler(TailSampler.class).orElse(null);
         // With a lake, queries read the table's files (cached in the data folder) instead of the folder's own.
         var read = lake == null ? store.files() : lake.files();
         this.engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
         this.admission = new Admission(lake == null ? store.sink() : lake.sink(), config.maxBodyBytes());
-        this.metrics = new ServerMetrics(admission, store, lake);
+        this.metrics = new ServerMetrics(admission, store, lake, tokens);
         TraceQueries traces = new TraceQueries(engine);
         ContrailStorage zipkin = ContrailStorage.newBuilder(admission, engine).build();
         IngestBodies bodies = new IngestBodies(config.maxBodyBytes(), config.bodies());
@@ -73,6 +78,10 @@ public final class ContrailServer implements AutoCloseable {
             // A known path asked with another method is 405 with Allow, not 404 (RFC 9110 §15.5.6).
             javalin.http.prefer405over404 = true;
             javalin.requestLogger.http(metrics::requestAnswered);
+            if (tokens != null) {
+                RouteAccess access = new RouteAccess(tokens, this::router);
+                javalin.routes.before(access::check);
+            }
             new IngestRoutes(admission, bodies).register(javalin.routes);
             new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
             new QueryRoutes(engine, traces).register(javalin.routes);
@@ -93,9 +102,14 @@ public final class ContrailServer implements AutoCloseable {
         });
     }
 
+    private io.javalin.router.InternalRouter router() {
+        return app.unsafe.internalRouter;
+    }
+
     /** Every route as {@code METHOD path}, as registered; for the tests that hold docs and code together. */
     List<String> routes() {
         return app.unsafe.internalRouter.allHttpHandlers().stream()
+                .filter(route -> route.endpoint.method.isHttpMethod())
                 .map(route -> route.endpoint.method.name() + " " + route.endpoint.path).toList();
     }
 
@@ -123,6 +137,19 @@ public final class ContrailServer implements AutoCloseable {
      * process refused the data folder while this server holds it ({@link DataFolderLock}).
      */
     public static ContrailServer start(ServerConfig config, String holder) throws IOException {
+        // A bad auth file is refused before the data folder is touched.
+        TokenFile tokens = config.authFile() == null ? null : TokenFile.watch(config.authFile());
+        try {
+            return start(config, holder, tokens);
+        } catch (IOException | RuntimeException e) {
+            if (tokens != null) {
+                tokens.close();
+            }
+            throw e;
+        }
+    }
+
+    private static ContrailServer start(ServerConfig config, String holder, TokenFile tokens) throws IOException {
         Store.Builder opening = Store.builder(config.store()).holder(holder).decoder(RequestFormat.DECODER)
                 .longestRead(config.query().queryTimeout());
         if (config.sampling() != null) {
@@ -133,7 +160,7 @@ public final class ContrailServer implements AutoCloseable {
         ContrailServer server;
         try {
             lake = config.lake() == null ? null : Lake.open(config.lake(), store);
-            server = new ContrailServer(config, store, lake);
+            server = new ContrailServer(config, store, lake, tokens);
         } catch (IOException | RuntimeException e) {
             if (lake != null) {
                 lake.close();
@@ -155,7 +182,8 @@ public final class ContrailServer implements AutoCloseable {
         }
         if (config.grpcPort() != ServerConfig.GRPC_DISABLED) {
             try {
-                server.grpc = OtlpGrpcReceiver.start(config.host(), config.grpcPort(), server.admission);
+                server.grpc = OtlpGrpcReceiver.start(config.host(), config.grpcPort(), server.admission,
+                        tokens == null ? null : new GrpcBearerAuth(tokens));
             } catch (IOException e) {
                 server.close();
                 throw e;
@@ -213,9 +241,19 @@ public final class ContrailServer implements AutoCloseable {
         return "http://" + bracketed(config.host()) + ":" + port();
     }
 
+    /** Whether requests must carry a token ({@code --auth}). */
+    public boolean authenticates() {
+        return tokens != null;
+    }
+
+    /** The tokens requests are checked against; null without --auth. */
+    TokenFile tokens() {
+        return tokens;
+    }
+
     /**
      * Whether the server can be reached from other machines: bound to a wildcard address or to one that
-     * is not a loopback address. Nothing authenticates its clients, so this is worth a warning.
+     * is not a loopback address. Without {@code --auth} this is worth a warning.
      */
     public boolean reachableBeyondThisMachine() {
         try {
@@ -286,6 +324,9 @@ public final class ContrailServer implements AutoCloseable {
                 grpc.stop();
             }
             closeStores();
+            if (tokens != null) {
+                tokens.close();
+            }
         }
     }
 

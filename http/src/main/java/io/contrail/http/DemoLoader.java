@@ -24,6 +24,8 @@ final class DemoLoader {
 
     private final URI baseUrl;
     private final PrintStream progress;
+    /** Null when the server checks no tokens. */
+    private final String bearerToken;
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     record Result(boolean skipped, long existingSpans, long traces, long spans) {
@@ -35,8 +37,14 @@ final class DemoLoader {
     }
 
     DemoLoader(URI baseUrl, PrintStream progress) {
+        this(baseUrl, progress, null);
+    }
+
+    /** Sends with {@code Authorization: Bearer bearerToken} (a server with --auth); null sends none. */
+    DemoLoader(URI baseUrl, PrintStream progress, String bearerToken) {
         this.baseUrl = baseUrl;
         this.progress = progress;
+        this.bearerToken = bearerToken;
     }
 
     Result loadIfEmpty(ContrailServer server, int traces) throws IOException, InterruptedException, QueryException {
@@ -71,10 +79,14 @@ final class DemoLoader {
     }
 
     private void send(ExportTraceServiceRequest request) throws IOException, InterruptedException {
-        HttpRequest post = HttpRequest.newBuilder(baseUrl.resolve("/v1/traces"))
+        HttpRequest.Builder building = HttpRequest.newBuilder(baseUrl.resolve("/v1/traces"))
                 .header("Content-Type", "application/x-protobuf")
                 .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray())).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray()));
+        if (bearerToken != null) {
+            building.header("Authorization", "Bearer " + bearerToken);
+        }
+        HttpRequest post = building.build();
         for (int attempt = 1; ; attempt++) {
             HttpResponse<String> response = client.send(post, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {

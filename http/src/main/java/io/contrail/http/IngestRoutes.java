@@ -43,6 +43,10 @@ final class IngestRoutes {
         this.bodies = bodies;
     }
 
+    /** The paths that take spans (POST); with --auth they need the ingest scope, every other route the query scope. */
+    static final java.util.Set<String> PATHS =
+            java.util.Set.of("/v1/traces", "/api/v2/spans", ZipkinQueryApi.PREFIX + "/api/v2/spans");
+
     void register(RoutesConfig routes) {
         routes.post("/v1/traces", this::otlpTraces);
         routes.post("/api/v2/spans", this::zipkinSpans);

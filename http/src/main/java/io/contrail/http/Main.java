@@ -165,6 +165,12 @@ public final class Main implements Runnable {
                         + "Without it every span is kept.")
         Path samplingFile;
 
+        @Option(names = "--auth", paramLabel = "FILE",
+                description = "Tokens every request must carry as Authorization: Bearer TOKEN, each with its scopes "
+                        + "(ingest: send spans; query: read), in YAML; reloaded when the file changes (see README, "
+                        + "'On a network'). Without it nothing is checked.")
+        Path authFile;
+
         @Option(names = "--storage", paramLabel = "s3://BUCKET/PREFIX",
                 description = "Share one Apache Iceberg table on S3 with other nodes (README, 'Beyond one machine'): "
                         + "span files go to this bucket and prefix, queries read every node's spans. Needs --catalog. "
@@ -255,7 +261,8 @@ public final class Main implements Runnable {
                             .withMaxBufferedSpans(maxBufferedSpans).withMaxBufferedBytes(maxBufferedBytes)
                             .withMaxBufferWait(maxBufferWait).withMaxAttributeColumns(maxAttributeColumns)))
                     .withQuery(defaults.query().withQueryTimeout(queryTimeout))
-                    .withLake(lake());
+                    .withLake(lake())
+                    .withAuthFile(authFile);
         }
     }
 
@@ -269,9 +276,9 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws Exception {
             try (ContrailServer server = startAndAnnounce(options, "contrail serve")) {
-                System.out.println("OTLP/HTTP: " + server.baseUrl() + "/v1/traces   OTLP/gRPC: "
-                        + (server.grpcAddress() == null ? "off" : server.grpcAddress()) + "   Zipkin: "
-                        + server.baseUrl() + "/api/v2/spans   SQL: " + server.baseUrl() + "/api/sql");
+                System.out.println("OTLP/HTTP: " + server.bindUrl() + "/v1/traces   OTLP/gRPC: "
+                        + (server.grpcBindAddress() == null ? "off" : server.grpcBindAddress()) + "   Zipkin: "
+                        + server.bindUrl() + "/api/v2/spans   SQL: " + server.bindUrl() + "/api/sql");
                 awaitShutdown(server);
             }
             return 0;
@@ -301,8 +308,18 @@ public final class Main implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--traces=" + traces + ": must be at least 1");
             }
             try (ContrailServer server = startAndAnnounce(options, "contrail demo")) {
-                DemoLoader.Result loaded = new DemoLoader(URI.create(server.baseUrl()), System.out)
-                        .loadIfEmpty(server, traces);
+                DemoLoader.Result loaded;
+                if (server.tokens() == null) {
+                    loaded = new DemoLoader(URI.create(server.baseUrl()), System.out).loadIfEmpty(server, traces);
+                } else {
+                    // With --auth the demo sends through the same door, with a token of its own that no file holds.
+                    String token = server.tokens().issueLocalIngestToken();
+                    try {
+                        loaded = new DemoLoader(URI.create(server.baseUrl()), System.out, token).loadIfEmpty(server, traces);
+                    } finally {
+                        server.tokens().revokeLocalIngestToken();
+                    }
+                }
                 System.out.println(loaded.describe());
                 if (!exit) {
                     printExamples(server.baseUrl(), System.out);
@@ -362,12 +379,20 @@ public final class Main implements Runnable {
                 + (bindUrl.equals(server.baseUrl()) ? "" : " (from this machine: " + server.baseUrl() + ")")
                 + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + server.grpcBindAddress()) + " (data: "
                 + server.dataDir() + ")");
-        if (server.reachableBeyondThisMachine()) {
+        if (server.authenticates()) {
+            System.out.println("Every request needs Authorization: Bearer TOKEN with a token of " + options.authFile
+                    + " (" + server.tokens().size() + " tokens; reloaded when the file changes); open without one: "
+                    + "the web UI's pages and /health (its status only).");
+        }
+        if (server.reachableBeyondThisMachine() && !server.authenticates()) {
             System.err.println("WARNING: listening on " + options.host + ", reachable from other machines, without "
                     + "authentication: anyone who can reach port " + server.port()
                     + (server.grpcBindAddress() == null ? "" : " or " + server.grpcPort())
-                    + " can send spans and read every stored span through /api/sql. "
-                    + "Use --host 127.0.0.1 (the default) unless this network is trusted.");
+                    + " can send spans and read every stored span through /api/sql and the other APIs. "
+                    + "Give tokens with --auth FILE (README, 'On a network'), or use --host 127.0.0.1 (the default).");
+        } else if (server.reachableBeyondThisMachine()) {
+            System.err.println("NOTE: no TLS yet: tokens and spans cross the network in plain text; keep it to a "
+                    + "trusted network or put a TLS proxy in front.");
         }
         return server;
     }

@@ -9,6 +9,8 @@ import io.contrail.ingest.OtlpEncoding;
 import io.contrail.ingest.Refusal;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -87,24 +89,25 @@ final class OtlpGrpcReceiver {
     private final Admission admission;
     private final Server server;
 
-    private OtlpGrpcReceiver(String host, int port, Admission admission) {
+    private OtlpGrpcReceiver(String host, int port, Admission admission, ServerInterceptor auth) {
         this.admission = admission;
         ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
                 .addMethod(EXPORT, ServerCalls.asyncUnaryCall(this::export))
                 .build();
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
                 .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, admission.maxBodyBytes()))
-                .addService(service)
+                .addService(auth == null ? service : ServerInterceptors.intercept(service, auth))
                 .build();
     }
 
     /**
-     * Listens on {@code host:port} (0 picks a free port).
+     * Listens on {@code host:port} (0 picks a free port); {@code auth}, when not null, checks every call first.
      *
      * @throws IOException naming the address and the {@code --grpc-port} option when it cannot listen
      */
-    static OtlpGrpcReceiver start(String host, int port, Admission admission) throws IOException {
-        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admission);
+    static OtlpGrpcReceiver start(String host, int port, Admission admission, ServerInterceptor auth)
+            throws IOException {
+        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admission, auth);
         try {
             grpc.server.start();
         } catch (IOException | RuntimeException e) {

@@ -17,9 +17,12 @@ import java.nio.file.Path;
  * @param grpcPort the OTLP/gRPC port on {@code host}: 0 picks a free one, {@link #GRPC_DISABLED} turns it off
  * @param lake     the shared table this node writes and reads (several nodes on object storage); null: the data
  *                 folder alone, the embedded default
+ * @param authFile the tokens every request must carry ({@code --auth}, see {@link io.contrail.http.auth.AccessTokens});
+ *                 null: nothing is checked, the embedded default
  */
 public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, IngestBodyLimits bodies,
-                           StoreConfig store, QueryEngine.Config query, SamplingConfig sampling, LakeConfig lake) {
+                           StoreConfig store, QueryEngine.Config query, SamplingConfig sampling, LakeConfig lake,
+                           Path authFile) {
 
     /**
      * How ingest bodies are read before a permit is taken (see {@link IngestBodies}).
@@ -60,7 +63,7 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_GRPC_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null, null);
+                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null, null, null);
     }
 
     /**
@@ -70,33 +73,38 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withAddress(String host, int port) {
         int grpc = port == 0 && grpcPort != GRPC_DISABLED ? 0 : grpcPort;
-        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling, lake);
+        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
     }
 
     /** The OTLP/gRPC port: 0 picks a free one, {@link #GRPC_DISABLED} turns the receiver off. */
     public ServerConfig withGrpcPort(int grpcPort) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
     }
 
     public ServerConfig withStore(java.util.function.UnaryOperator<StoreConfig> change) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling, lake, authFile);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling, lake, authFile);
     }
 
     public ServerConfig withBodies(IngestBodyLimits bodies) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
     }
 
     /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
     public ServerConfig withSampling(SamplingConfig sampling) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+    }
+
+    /** Every request must carry a token of {@code authFile} (reloaded when it changes); null: nothing is checked. */
+    public ServerConfig withAuthFile(Path authFile) {
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
     }
 
     /**
@@ -107,13 +115,13 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withLake(LakeConfig lake) {
         if (lake == null) {
-            return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, null);
+            return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, null, authFile);
         }
         LakeConfig shared = lake.withMaintenance(m -> m.withInterval(store.compaction().interval())
                 .withTargetSpans(store.compaction().targetSpans()).withRetention(store.retention().maxAge()));
         StoreConfig local = store
                 .withCompaction(c -> c.withInterval(java.time.Duration.ZERO))
                 .withRetention(r -> StoreConfig.Retention.none());
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, shared);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, shared, authFile);
     }
 }

@@ -1,6 +1,8 @@
 package io.contrail.http;
 
 import io.contrail.columnar.Store;
+import io.contrail.http.auth.Decision;
+import io.contrail.http.auth.TokenFile;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.Refusal;
 import io.contrail.ingest.RejectionCause;
@@ -26,7 +28,8 @@ import java.util.List;
  * What {@code GET /metrics} shows, in Prometheus' text format (written by the Prometheus client
  * library): ingest requests accepted and refused by cause, spans accepted, spans rejected by cause, the store's
  * buffer, log, flushes, files and compactions, tail sampling's held spans, and the time every HTTP
- * route took, by route and status. The counters are read once per scrape from the components that
+ * route took, by route and status; with {@code --auth}, the auth file's reloads and the requests refused for
+ * their token. The counters are read once per scrape from the components that
  * keep them ({@link Admission#stats()}, {@link Store#stats()}); only request durations are kept here.
  */
 final class ServerMetrics {
@@ -39,8 +42,9 @@ final class ServerMetrics {
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     private final Histogram requestDurations;
 
-    ServerMetrics(Admission admission, Store store, Lake lake) {
-        registry.register((MultiCollector) () -> collect(admission, store, lake));
+    /** {@code tokens} is null without --auth; then the auth metrics are left out. */
+    ServerMetrics(Admission admission, Store store, Lake lake, TokenFile tokens) {
+        registry.register((MultiCollector) () -> collect(admission, store, lake, tokens));
         this.requestDurations = Histogram.builder()
                 .name("contrail_http_request_duration_seconds")
                 .help("Time to answer an HTTP request, by route (the path template) and status code")
@@ -70,7 +74,7 @@ final class ServerMetrics {
         writer.write(out, registry.scrape());
     }
 
-    private static MetricSnapshots collect(Admission admission, Store store, Lake lake) {
+    private static MetricSnapshots collect(Admission admission, Store store, Lake lake, TokenFile tokens) {
         Admission.Stats ingest = admission.stats();
         Store.Stats stats;
         try {
@@ -117,6 +121,18 @@ final class ServerMetrics {
                 stats.health().ok() ? 1 : 0));
         if (lake != null) {
             addLake(metrics, lake.stats());
+        }
+        if (tokens != null) {
+            TokenFile.Stats auth = tokens.stats();
+            metrics.add(CounterSnapshot.builder().name("contrail_auth_reloads")
+                    .help("Reloads of the auth file after it changed, by result (failed: the tokens before stay in force)")
+                    .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("result", "ok"))
+                            .value(auth.reloadsOk()).build())
+                    .dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(Labels.of("result", "failed"))
+                            .value(auth.reloadsFailed()).build())
+                    .build());
+            metrics.add(byCause("contrail_auth_refused", "Requests and gRPC calls refused for their token, by cause "
+                    + "(missing, unknown, scope)", auth.refused(), Decision.Cause::label));
         }
         return new MetricSnapshots(metrics);
     }

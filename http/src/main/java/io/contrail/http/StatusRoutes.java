@@ -14,7 +14,7 @@ import java.util.Map;
 
 /**
  * What an operator asks of a running server: {@code GET /health} (JSON: healthy or degraded and why, with
- * the counters), {@code GET /metrics} (the same and request durations, in Prometheus' text format) and
+ * the counters; with {@code --auth}, only the status to a caller without a valid token), {@code GET /metrics} (the same and request durations, in Prometheus' text format) and
  * {@code GET /api/sampling} (the tail-sampling policies in force and what they kept).
  */
 final class StatusRoutes {
@@ -69,6 +69,11 @@ final class StatusRoutes {
             reasons.add("the shared table's files are not reaching this node: " + table.lastSyncError());
         }
         body.put("status", reasons.isEmpty() ? "ok" : "degraded");
+        if (!RouteAccess.authenticated(ctx)) {
+            // With --auth and no valid token: the status only, nothing about the data, its files or the table.
+            ctx.json(body);
+            return;
+        }
         body.put("reasons", reasons);
         body.put("quarantinedFiles", w.quarantinedFiles());
         body.put("spansQuarantined", w.spansQuarantined());

@@ -156,7 +156,34 @@ class CommandLineTest {
         assertThat(output.out()).containsPattern("Contrail listening on http://0\\.0\\.0\\.0:\\d+ \\(from this machine: "
                 + "http://127\\.0\\.0\\.1:\\d+\\) and OTLP/gRPC 0\\.0\\.0\\.0:\\d+");
         assertThat(output.err()).contains("WARNING: listening on 0.0.0.0, reachable from other machines, without authentication")
-                .contains("read every stored span");
+                .contains("read every stored span").contains("--auth FILE");
+    }
+
+    @Test
+    void withAuthTheDemoLoadsThroughItsOwnTokenAndTheBannerSaysTokensAreNeeded() throws java.io.IOException {
+        Path auth = scratch.resolve("auth.yaml");
+        java.nio.file.Files.writeString(auth, "tokens:\n  - token: reader-9f2k\n    tenant: shop\n    scopes: [query]\n");
+        CommandOutput output = run("demo", "--exit", "--traces", "2", "--host", "0.0.0.0", "--port", "0",
+                "--auth", auth.toString(), "--data", scratch.resolve("with-auth").toString());
+
+        assertThat(output.exitCode()).as(output.err()).isZero();
+        assertThat(output.out()).containsPattern("Contrail listening on http://0\\.0\\.0\\.0:\\d+")
+                .contains("Every request needs Authorization: Bearer TOKEN with a token of " + auth + " (1 tokens")
+                .containsPattern("Loaded 2 demo traces \\(\\d+ spans\\)");
+        assertThat(output.err()).doesNotContain("without authentication").contains("no TLS yet");
+        assertThat(output.out() + output.err()).doesNotContain("reader-9f2k");
+    }
+
+    @Test
+    void aBadAuthFileIsOneLineNamingTheEntryAndTheProblem() throws java.io.IOException {
+        Path auth = scratch.resolve("bad-auth.yaml");
+        java.nio.file.Files.writeString(auth, "tokens:\n  - token: s3cr3t-writer\n    scopes: [write]\n");
+        CommandOutput output = run("serve", "--port", "0", "--auth", auth.toString(), "--data", scratch.resolve("bad").toString());
+
+        assertThat(output.exitCode()).isEqualTo(2);
+        assertThat(output.err().strip()).isEqualTo("contrail: auth file " + auth
+                + ": tokens[0]: scopes: unknown scope \"write\" (scopes: ingest, query)");
+        assertThat(scratch.resolve("bad")).as("the data folder is not created").doesNotExist();
     }
 
     @Test

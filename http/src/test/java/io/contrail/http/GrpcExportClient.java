@@ -1,6 +1,10 @@
 package io.contrail.http;
 
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -54,6 +58,16 @@ final class GrpcExportClient implements AutoCloseable {
 
     ExportTraceServiceResponse export(byte[] request, CallOptions options) {
         return ClientCalls.blockingUnaryCall(channel, EXPORT, options, request);
+    }
+
+    /** Exports {@code request} with the metadata {@code authorization: value} (none when null). */
+    ExportTraceServiceResponse export(byte[] request, String authorization) {
+        Metadata headers = new Metadata();
+        if (authorization != null) {
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
+        }
+        Channel withHeaders = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        return ClientCalls.blockingUnaryCall(withHeaders, EXPORT, CallOptions.DEFAULT, request);
     }
 
     @Override
