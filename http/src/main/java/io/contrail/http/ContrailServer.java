@@ -3,6 +3,7 @@ package io.contrail.http;
 import io.contrail.columnar.Store;
 import io.contrail.http.auth.GrpcBearerAuth;
 import io.contrail.http.auth.TokenFile;
+import io.contrail.http.tls.ServerCertificate;
 import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.http.zipkin.ContrailStorage;
 import io.contrail.http.zipkin.ZipkinQueryApi;
@@ -19,6 +20,14 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import io.javalin.http.MethodNotAllowedResponse;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +83,9 @@ public final class ContrailServer implements AutoCloseable {
         this.app = Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
+            if (config.tls() != null) {
+                javalin.jetty.addConnector((server, http) -> httpsConnector(server, http, config));
+            }
             javalin.startup.showJavalinBanner = false;
             // A known path asked with another method is 405 with Allow, not 404 (RFC 9110 §15.5.6).
             javalin.http.prefer405over404 = true;
@@ -100,6 +112,26 @@ public final class ContrailServer implements AutoCloseable {
                         + "); the server's log has the details");
             });
         });
+    }
+
+    /**
+     * The one connector of a server with {@code --tls-cert}: HTTPS only, so a token never crosses the wire in
+     * plain text. A plain-HTTP request to it fails its TLS handshake and the connection is closed.
+     */
+    private static ServerConnector httpsConnector(Server server, HttpConfiguration http, ServerConfig config) {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStore(config.tls().keyStore());
+        tls.setKeyStorePassword(config.tls().keyStorePassword());
+        SecureRequestCustomizer secure = new SecureRequestCustomizer();
+        // One certificate, so there is none to choose by name: a client that reached the server by a name the
+        // certificate lacks and skipped checking it (curl -k) is answered rather than refused with 400.
+        secure.setSniHostCheck(false);
+        http.addCustomizer(secure);
+        ServerConnector connector = new ServerConnector(server,
+                new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()), new HttpConnectionFactory(http));
+        connector.setHost(config.host());
+        connector.setPort(config.port());
+        return connector;
     }
 
     private io.javalin.router.InternalRouter router() {
@@ -183,7 +215,7 @@ public final class ContrailServer implements AutoCloseable {
         if (config.grpcPort() != ServerConfig.GRPC_DISABLED) {
             try {
                 server.grpc = OtlpGrpcReceiver.start(config.host(), config.grpcPort(), server.admission,
-                        tokens == null ? null : new GrpcBearerAuth(tokens));
+                        tokens == null ? null : new GrpcBearerAuth(tokens), config.tls());
             } catch (IOException e) {
                 server.close();
                 throw e;
@@ -238,7 +270,17 @@ public final class ContrailServer implements AutoCloseable {
 
     /** The address HTTP is bound to, as a URL: {@code http://0.0.0.0:4318} when it listens on every interface. */
     public String bindUrl() {
-        return "http://" + bracketed(config.host()) + ":" + port();
+        return scheme() + bracketed(config.host()) + ":" + port();
+    }
+
+    /** {@code https://} with {@code --tls-cert}, else {@code http://}: on both ports, as the OTLP exporters write it. */
+    public String scheme() {
+        return config.tls() == null ? "http://" : "https://";
+    }
+
+    /** The certificate HTTPS and OTLP/gRPC present; null when they are plain. */
+    public ServerCertificate tls() {
+        return config.tls();
     }
 
     /** Whether requests must carry a token ({@code --auth}). */
@@ -280,7 +322,7 @@ public final class ContrailServer implements AutoCloseable {
 
     /** The URL a client on this machine uses (loopback when bound to every interface); see {@link #bindUrl()}. */
     public String baseUrl() {
-        return "http://" + clientHost() + ":" + port();
+        return scheme() + clientHost() + ":" + port();
     }
 
     /** The data folder this server keeps. */

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import javax.net.ssl.SSLContext;
 
 /**
  * Sends demo traces — the seeded shop workload, spread over the last hour — to a server through
@@ -26,7 +27,7 @@ final class DemoLoader {
     private final PrintStream progress;
     /** Null when the server checks no tokens. */
     private final String bearerToken;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient client;
 
     record Result(boolean skipped, long existingSpans, long traces, long spans) {
         String describe() {
@@ -37,14 +38,19 @@ final class DemoLoader {
     }
 
     DemoLoader(URI baseUrl, PrintStream progress) {
-        this(baseUrl, progress, null);
+        this(baseUrl, progress, null, null);
     }
 
-    /** Sends with {@code Authorization: Bearer bearerToken} (a server with --auth); null sends none. */
-    DemoLoader(URI baseUrl, PrintStream progress, String bearerToken) {
+    /**
+     * Sends with {@code Authorization: Bearer bearerToken} (a server with --auth; null sends none), over
+     * HTTPS with {@code tls} (a server with --tls-cert; null: the JDK's default trust).
+     */
+    DemoLoader(URI baseUrl, PrintStream progress, String bearerToken, SSLContext tls) {
         this.baseUrl = baseUrl;
         this.progress = progress;
         this.bearerToken = bearerToken;
+        HttpClient.Builder client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+        this.client = (tls == null ? client : client.sslContext(tls)).build();
     }
 
     Result loadIfEmpty(ContrailServer server, int traces) throws IOException, InterruptedException, QueryException {

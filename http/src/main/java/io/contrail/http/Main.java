@@ -171,6 +171,16 @@ public final class Main implements Runnable {
                         + "'On a network'). Without it nothing is checked.")
         Path authFile;
 
+        @Option(names = "--tls-cert", paramLabel = "CERT.pem",
+                description = "Serve HTTPS only, and OTLP/gRPC over TLS only, with this certificate chain (PEM: the "
+                        + "server's certificate first, then intermediates). Needs --tls-key.")
+        Path tlsCertificate;
+
+        @Option(names = "--tls-key", paramLabel = "KEY.pem",
+                description = "The private key of --tls-cert, unencrypted PEM: PKCS#8 (BEGIN PRIVATE KEY) or the "
+                        + "traditional BEGIN RSA PRIVATE KEY / BEGIN EC PRIVATE KEY; RSA, EC or Ed25519.")
+        Path tlsKey;
+
         @Option(names = "--storage", paramLabel = "s3://BUCKET/PREFIX",
                 description = "Share one Apache Iceberg table on S3 with other nodes (README, 'Beyond one machine'): "
                         + "span files go to this bucket and prefix, queries read every node's spans. Needs --catalog. "
@@ -236,6 +246,22 @@ public final class Main implements Runnable {
             }
         }
 
+        /** The certificate the options name, read and checked now; null without them. */
+        private io.contrail.http.tls.ServerCertificate tls() {
+            if (tlsCertificate == null && tlsKey == null) {
+                return null;
+            }
+            if (tlsKey == null) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--tls-cert needs --tls-key KEY.pem, the certificate's private key");
+            }
+            if (tlsCertificate == null) {
+                throw new CommandLine.ParameterException(command.commandLine(),
+                        "--tls-key needs --tls-cert CERT.pem, the certificate chain it belongs to");
+            }
+            return io.contrail.http.tls.ServerCertificate.read(tlsCertificate, tlsKey);
+        }
+
         ServerConfig toConfig() throws java.io.IOException {
             if (maxBufferedSpans < 1) {
                 throw new CommandLine.ParameterException(command.commandLine(),
@@ -262,7 +288,8 @@ public final class Main implements Runnable {
                             .withMaxBufferWait(maxBufferWait).withMaxAttributeColumns(maxAttributeColumns)))
                     .withQuery(defaults.query().withQueryTimeout(queryTimeout))
                     .withLake(lake())
-                    .withAuthFile(authFile);
+                    .withAuthFile(authFile)
+                    .withTls(tls());
         }
     }
 
@@ -277,7 +304,7 @@ public final class Main implements Runnable {
         public Integer call() throws Exception {
             try (ContrailServer server = startAndAnnounce(options, "contrail serve")) {
                 System.out.println("OTLP/HTTP: " + server.bindUrl() + "/v1/traces   OTLP/gRPC: "
-                        + (server.grpcBindAddress() == null ? "off" : server.grpcBindAddress()) + "   Zipkin: "
+                        + (server.grpcBindAddress() == null ? "off" : grpcEndpoint(server)) + "   Zipkin: "
                         + server.bindUrl() + "/api/v2/spans   SQL: " + server.bindUrl() + "/api/sql");
                 awaitShutdown(server);
             }
@@ -308,14 +335,17 @@ public final class Main implements Runnable {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--traces=" + traces + ": must be at least 1");
             }
             try (ContrailServer server = startAndAnnounce(options, "contrail demo")) {
+                // With TLS the demo trusts the server's own certificate, whichever CA signed it.
+                javax.net.ssl.SSLContext tls = server.tls() == null ? null : server.tls().trustingItselfOnly();
                 DemoLoader.Result loaded;
                 if (server.tokens() == null) {
-                    loaded = new DemoLoader(URI.create(server.baseUrl()), System.out).loadIfEmpty(server, traces);
+                    loaded = new DemoLoader(URI.create(server.baseUrl()), System.out, null, tls).loadIfEmpty(server, traces);
                 } else {
                     // With --auth the demo sends through the same door, with a token of its own that no file holds.
                     String token = server.tokens().issueLocalIngestToken();
                     try {
-                        loaded = new DemoLoader(URI.create(server.baseUrl()), System.out, token).loadIfEmpty(server, traces);
+                        loaded = new DemoLoader(URI.create(server.baseUrl()), System.out, token, tls)
+                                .loadIfEmpty(server, traces);
                     } finally {
                         server.tokens().revokeLocalIngestToken();
                     }
@@ -377,7 +407,7 @@ public final class Main implements Runnable {
         String bindUrl = server.bindUrl();
         System.out.println("Contrail listening on " + bindUrl
                 + (bindUrl.equals(server.baseUrl()) ? "" : " (from this machine: " + server.baseUrl() + ")")
-                + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + server.grpcBindAddress()) + " (data: "
+                + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + grpcEndpoint(server)) + " (data: "
                 + server.dataDir() + ")");
         if (server.authenticates()) {
             System.out.println("Every request needs Authorization: Bearer TOKEN with a token of " + options.authFile
@@ -390,11 +420,17 @@ public final class Main implements Runnable {
                     + (server.grpcBindAddress() == null ? "" : " or " + server.grpcPort())
                     + " can send spans and read every stored span through /api/sql and the other APIs. "
                     + "Give tokens with --auth FILE (README, 'On a network'), or use --host 127.0.0.1 (the default).");
-        } else if (server.reachableBeyondThisMachine()) {
-            System.err.println("NOTE: no TLS yet: tokens and spans cross the network in plain text; keep it to a "
-                    + "trusted network or put a TLS proxy in front.");
+        } else if (server.reachableBeyondThisMachine() && server.tls() == null) {
+            System.err.println("NOTE: without TLS tokens and spans cross the network in plain text: give the server "
+                    + "a certificate with --tls-cert CERT.pem --tls-key KEY.pem (README, 'On a network'), keep it to "
+                    + "a trusted network, or put a TLS proxy in front.");
         }
         return server;
+    }
+
+    /** Where OTLP/gRPC listens as an exporter's endpoint names it: {@code https://HOST:PORT} with TLS, else {@code HOST:PORT}. */
+    private static String grpcEndpoint(ContrailServer server) {
+        return (server.tls() == null ? "" : server.scheme()) + server.grpcBindAddress();
     }
 
     static void printExamples(String baseUrl, PrintStream out) {

@@ -3,6 +3,7 @@ package io.contrail.http;
 import com.google.protobuf.Any;
 import com.google.protobuf.Duration;
 import com.google.rpc.RetryInfo;
+import io.contrail.http.tls.ServerCertificate;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.IngestOutcome;
 import io.contrail.ingest.OtlpEncoding;
@@ -14,6 +15,7 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.protobuf.StatusProto;
@@ -89,25 +91,28 @@ final class OtlpGrpcReceiver {
     private final Admission admission;
     private final Server server;
 
-    private OtlpGrpcReceiver(String host, int port, Admission admission, ServerInterceptor auth) {
+    private OtlpGrpcReceiver(String host, int port, Admission admission, ServerInterceptor auth, ServerCertificate tls) {
         this.admission = admission;
         ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
                 .addMethod(EXPORT, ServerCalls.asyncUnaryCall(this::export))
                 .build();
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(host, port))
+        InetSocketAddress address = new InetSocketAddress(host, port);
+        this.server = (tls == null ? NettyServerBuilder.forAddress(address)
+                : NettyServerBuilder.forAddress(address, TlsServerCredentials.newBuilder().keyManager(tls.keyManagers()).build()))
                 .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, admission.maxBodyBytes()))
                 .addService(auth == null ? service : ServerInterceptors.intercept(service, auth))
                 .build();
     }
 
     /**
-     * Listens on {@code host:port} (0 picks a free port); {@code auth}, when not null, checks every call first.
+     * Listens on {@code host:port} (0 picks a free port); {@code auth}, when not null, checks every call first;
+     * {@code tls}, when not null, is the certificate it serves gRPC over TLS with (then only over TLS).
      *
      * @throws IOException naming the address and the {@code --grpc-port} option when it cannot listen
      */
-    static OtlpGrpcReceiver start(String host, int port, Admission admission, ServerInterceptor auth)
-            throws IOException {
-        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admission, auth);
+    static OtlpGrpcReceiver start(String host, int port, Admission admission, ServerInterceptor auth,
+                                  ServerCertificate tls) throws IOException {
+        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admission, auth, tls);
         try {
             grpc.server.start();
         } catch (IOException | RuntimeException e) {

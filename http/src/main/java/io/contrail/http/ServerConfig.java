@@ -1,6 +1,7 @@
 package io.contrail.http;
 
 import io.contrail.columnar.StoreConfig;
+import io.contrail.http.tls.ServerCertificate;
 import io.contrail.ingest.RequestBody;
 import io.contrail.ingest.sampling.SamplingConfig;
 import io.contrail.lake.LakeConfig;
@@ -19,10 +20,12 @@ import java.nio.file.Path;
  *                 folder alone, the embedded default
  * @param authFile the tokens every request must carry ({@code --auth}, see {@link io.contrail.http.auth.AccessTokens});
  *                 null: nothing is checked, the embedded default
+ * @param tls      the certificate and key HTTP and OTLP/gRPC serve TLS with ({@code --tls-cert}, {@code --tls-key});
+ *                 null: plain HTTP and gRPC, the embedded default
  */
 public record ServerConfig(String host, int port, int grpcPort, long maxBodyBytes, IngestBodyLimits bodies,
                            StoreConfig store, QueryEngine.Config query, SamplingConfig sampling, LakeConfig lake,
-                           Path authFile) {
+                           Path authFile, ServerCertificate tls) {
 
     /**
      * How ingest bodies are read before a permit is taken (see {@link IngestBodies}).
@@ -63,7 +66,7 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(DEFAULT_HOST, DEFAULT_PORT, DEFAULT_GRPC_PORT, RequestBody.DEFAULT_MAX_BODY_BYTES,
-                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null, null, null);
+                IngestBodyLimits.defaults(), StoreConfig.defaults(dataDir), QueryEngine.Config.defaults(dataDir), null, null, null, null);
     }
 
     /**
@@ -73,38 +76,43 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withAddress(String host, int port) {
         int grpc = port == 0 && grpcPort != GRPC_DISABLED ? 0 : grpcPort;
-        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpc, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     /** The OTLP/gRPC port: 0 picks a free one, {@link #GRPC_DISABLED} turns the receiver off. */
     public ServerConfig withGrpcPort(int grpcPort) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     public ServerConfig withStore(java.util.function.UnaryOperator<StoreConfig> change) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, change.apply(store), query, sampling, lake, authFile, tls);
     }
 
     public ServerConfig withQuery(QueryEngine.Config query) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     public ServerConfig withMaxBodyBytes(long bytes) {
-        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, bytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     public ServerConfig withBodies(IngestBodyLimits bodies) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     /** Tail sampling by {@code sampling}'s policies; null keeps every span (the default). */
     public ServerConfig withSampling(SamplingConfig sampling) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     /** Every request must carry a token of {@code authFile} (reloaded when it changes); null: nothing is checked. */
     public ServerConfig withAuthFile(Path authFile) {
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
+    }
+
+    /** HTTPS only on the HTTP port and gRPC over TLS on the OTLP/gRPC port, with {@code tls}; null: plain. */
+    public ServerConfig withTls(ServerCertificate tls) {
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, lake, authFile, tls);
     }
 
     /**
@@ -115,13 +123,13 @@ public record ServerConfig(String host, int port, int grpcPort, long maxBodyByte
      */
     public ServerConfig withLake(LakeConfig lake) {
         if (lake == null) {
-            return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, null, authFile);
+            return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, store, query, sampling, null, authFile, tls);
         }
         LakeConfig shared = lake.withMaintenance(m -> m.withInterval(store.compaction().interval())
                 .withTargetSpans(store.compaction().targetSpans()).withRetention(store.retention().maxAge()));
         StoreConfig local = store
                 .withCompaction(c -> c.withInterval(java.time.Duration.ZERO))
                 .withRetention(r -> StoreConfig.Retention.none());
-        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, shared, authFile);
+        return new ServerConfig(host, port, grpcPort, maxBodyBytes, bodies, local, query, sampling, shared, authFile, tls);
     }
 }

@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  */
 final class ChildServer implements AutoCloseable {
 
-    private static final Pattern LISTENING = Pattern.compile("Contrail listening on (http://\\S+)");
+    private static final Pattern LISTENING = Pattern.compile("Contrail listening on (https?://\\S+)");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     /** Rows per page when reading a large answer through /api/sql (the API's default row limit). */
     private static final int PAGE_ROWS = 10_000;

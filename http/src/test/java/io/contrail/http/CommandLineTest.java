@@ -170,7 +170,8 @@ class CommandLineTest {
         assertThat(output.out()).containsPattern("Contrail listening on http://0\\.0\\.0\\.0:\\d+")
                 .contains("Every request needs Authorization: Bearer TOKEN with a token of " + auth + " (1 tokens")
                 .containsPattern("Loaded 2 demo traces \\(\\d+ spans\\)");
-        assertThat(output.err()).doesNotContain("without authentication").contains("no TLS yet");
+        assertThat(output.err()).doesNotContain("without authentication")
+                .contains("NOTE: without TLS tokens and spans cross the network in plain text").contains("--tls-cert");
         assertThat(output.out() + output.err()).doesNotContain("reader-9f2k");
     }
 

@@ -33,7 +33,7 @@ class WebUiTokenBrowserTest {
 
     @BeforeAll
     static void loadTracesWithTheIngestTokenAndStartTheBrowser() throws Exception {
-        new DemoLoader(URI.create(server.baseUrl()), new PrintStream(OutputStream.nullOutputStream()), INGEST).load(30);
+        new DemoLoader(URI.create(server.baseUrl()), new PrintStream(OutputStream.nullOutputStream()), INGEST, null).load(30);
         server.flush();
         browser = HeadlessChromium.start();
     }
