@@ -1,7 +1,7 @@
 package io.contrail.http.tls;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.StringReader;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -16,7 +16,6 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -31,6 +30,16 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+
 /**
  * The server's certificate chain and private key ({@code --tls-cert}, {@code --tls-key}), read from PEM
  * and checked once at start: both files readable, a certificate, a private key that belongs to it, every
@@ -39,7 +48,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  *
  * <p>The certificate file holds the server's certificate first, then any intermediates ({@code CERTIFICATE}
  * blocks). The key file holds an unencrypted key: PKCS#8 ({@code PRIVATE KEY}) or the traditional OpenSSL
- * forms {@code RSA PRIVATE KEY} and {@code EC PRIVATE KEY}; RSA, EC and Ed25519 keys.
+ * forms {@code RSA PRIVATE KEY} and {@code EC PRIVATE KEY}; RSA, EC and Ed25519 keys. BouncyCastle's
+ * {@code PEMParser} reads both files.
  *
  * <p>Every problem is an {@link IllegalArgumentException} whose message starts with the option and the file
  * as the user gave them, e.g. {@code --tls-key key.pem: the private key does not belong to the certificate of
@@ -143,22 +153,33 @@ public final class ServerCertificate {
     private static List<X509Certificate> certificates(String option, String pem) {
         List<X509Certificate> chain = new ArrayList<>();
         try {
-            CertificateFactory factory = CertificateFactory.getInstance("X.509");
-            for (Pem.Block block : Pem.blocks(pem)) {
-                if (block.label().equals("CERTIFICATE")) {
-                    chain.add((X509Certificate) factory.generateCertificate(new ByteArrayInputStream(block.der())));
+            JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
+            for (Object object : pemObjects(option, pem)) {
+                if (object instanceof X509CertificateHolder holder) {
+                    chain.add(converter.getCertificate(holder));
                 }
             }
         } catch (CertificateException e) {
             throw new IllegalArgumentException(option + ": a CERTIFICATE block is not an X.509 certificate");
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + ": " + e.getMessage());
         }
         if (chain.isEmpty()) {
             throw new IllegalArgumentException(option + ": no certificate in it (expected PEM: "
                     + "-----BEGIN CERTIFICATE-----, the server's certificate first, then intermediates)");
         }
         return chain;
+    }
+
+    /** The objects of a PEM file as BouncyCastle's parser reads them (text around the blocks is skipped). */
+    private static List<Object> pemObjects(String option, String pem) {
+        List<Object> objects = new ArrayList<>();
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            for (Object object = parser.readObject(); object != null; object = parser.readObject()) {
+                objects.add(object);
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(option + ": not valid PEM (" + e.getMessage() + ")");
+        }
+        return objects;
     }
 
     private static void checkValidity(String option, X509Certificate certificate, Instant now, boolean servers) {
@@ -175,38 +196,45 @@ public final class ServerCertificate {
     }
 
     private static PrivateKey privateKey(String option, String pem, X509Certificate certificate) {
-        List<Pem.Block> blocks;
-        try {
-            blocks = Pem.blocks(pem);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(option + ": " + e.getMessage());
-        }
-        for (Pem.Block block : blocks) {
-            if (block.label().equals("ENCRYPTED PRIVATE KEY") || block.encrypted()) {
+        for (Object object : pemObjects(option, pem)) {
+            if (object instanceof PKCS8EncryptedPrivateKeyInfo || object instanceof PEMEncryptedKeyPair) {
                 throw new IllegalArgumentException(option + ": the private key is encrypted; give it unencrypted "
                         + "(openssl pkey -in KEY.pem -out plain-key.pem) and keep the file readable by this user only");
             }
-            byte[] pkcs8;
-            try {
-                pkcs8 = switch (block.label()) {
-                    case "PRIVATE KEY" -> block.der();
-                    case "RSA PRIVATE KEY" -> Pem.pkcs8FromPkcs1(block.der());
-                    case "EC PRIVATE KEY" -> Pem.pkcs8FromSec1(block.der(), certificate.getPublicKey().getEncoded());
-                    default -> null;
-                };
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(option + ": " + e.getMessage());
-            }
-            if (pkcs8 != null) {
-                return decode(option, pkcs8, certificate.getPublicKey().getAlgorithm());
+            // PKCS#8 (PRIVATE KEY), or OpenSSL's traditional RSA PRIVATE KEY / EC PRIVATE KEY (a key pair).
+            PrivateKeyInfo info = object instanceof PrivateKeyInfo pkcs8 ? pkcs8
+                    : object instanceof PEMKeyPair pair ? pair.getPrivateKeyInfo() : null;
+            if (info != null) {
+                return decode(option, withCertificateParameters(info, certificate), certificate.getPublicKey().getAlgorithm());
             }
         }
         throw new IllegalArgumentException(option + ": no private key in it (expected PEM: -----BEGIN PRIVATE KEY-----, "
                 + "or -----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY-----)");
     }
 
-    /** The key, read as the certificate's algorithm first; a key of another algorithm cannot belong to it. */
-    private static PrivateKey decode(String option, byte[] pkcs8, String certificateAlgorithm) {
+    /**
+     * The key with the algorithm parameters of the certificate's public key when both are of one algorithm: a
+     * traditional EC key may carry its curve in another form than the certificate (or none), which the JDK's
+     * key factory then refuses; a key of another curve still fails the check that it belongs to the certificate.
+     */
+    private static PrivateKeyInfo withCertificateParameters(PrivateKeyInfo info, X509Certificate certificate) {
+        AlgorithmIdentifier ofCertificate = SubjectPublicKeyInfo.getInstance(certificate.getPublicKey().getEncoded())
+                .getAlgorithm();
+        if (!info.getPrivateKeyAlgorithm().getAlgorithm().equals(ofCertificate.getAlgorithm())) {
+            return info;
+        }
+        try {
+            return new PrivateKeyInfo(ofCertificate, info.parsePrivateKey());
+        } catch (IOException e) {
+            return info;
+        }
+    }
+
+    /**
+     * The key by the JDK's own key factories (BouncyCastle's converter would name EC keys "ECDSA", which the JDK
+     * does not know), as the certificate's algorithm first; a key of another algorithm cannot belong to it.
+     */
+    private static PrivateKey decode(String option, PrivateKeyInfo info, String certificateAlgorithm) {
         List<String> algorithms = new ArrayList<>(List.of(certificateAlgorithm));
         for (String other : List.of("RSA", "EC", "Ed25519")) {
             if (!algorithms.contains(other)) {
@@ -215,9 +243,9 @@ public final class ServerCertificate {
         }
         for (String algorithm : algorithms) {
             try {
-                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-            } catch (GeneralSecurityException e) {
-                // Not this algorithm's key (or not one at all): try the next.
+                return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(info.getEncoded()));
+            } catch (GeneralSecurityException | IOException e) {
+                // Not this algorithm's key: try the next.
             }
         }
         throw new IllegalArgumentException(option + ": the private key cannot be read (not an RSA, EC or Ed25519 key "

@@ -134,13 +134,18 @@ class ServerCertificateTest {
     void anEncryptedKeyIsRefusedWithHowToDecryptIt() throws Exception {
         TestAuthority.Issued issued = valid("EC");
         Path certificate = certificateFile(issued);
-        // Only the label and headers tell an encrypted key; the bytes need not decrypt.
-        String base64 = java.util.Base64.getMimeEncoder().encodeToString(issued.keys().getPrivate().getEncoded());
-        Path pkcs8 = scratch.resolve("encrypted-pkcs8.pem");
-        Files.writeString(pkcs8, "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + base64 + "\n-----END ENCRYPTED PRIVATE KEY-----\n");
-        Path traditional = scratch.resolve("encrypted-traditional.pem");
-        Files.writeString(traditional, "-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n"
-                + "DEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n" + base64 + "\n-----END EC PRIVATE KEY-----\n");
+        // Keys encrypted as openssl encrypts them: PKCS#8 with a password, and the traditional form with a DEK-Info header.
+        char[] password = "a password".toCharArray();
+        Path pkcs8 = TestAuthority.writePem(scratch.resolve("encrypted-pkcs8.pem"), new org.bouncycastle.openssl.jcajce
+                .JcaPKCS8Generator(issued.keys().getPrivate(), new org.bouncycastle.openssl.jcajce
+                .JceOpenSSLPKCS8EncryptorBuilder(org.bouncycastle.openssl.PKCS8Generator.AES_256_CBC)
+                .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).setPassword(password).build()).generate());
+        assertThat(Files.readString(pkcs8)).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----");
+        Path traditional = TestAuthority.writePem(scratch.resolve("encrypted-traditional.pem"),
+                new org.bouncycastle.openssl.jcajce.JcaMiscPEMGenerator(issued.keys().getPrivate(),
+                        new org.bouncycastle.openssl.jcajce.JcePEMEncryptorBuilder("AES-128-CBC")
+                                .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider()).build(password)));
+        assertThat(Files.readString(traditional)).startsWith("-----BEGIN EC PRIVATE KEY-----").contains("ENCRYPTED");
 
         for (Path key : new Path[] {pkcs8, traditional}) {
             assertThatThrownBy(() -> ServerCertificate.read(certificate, key))
