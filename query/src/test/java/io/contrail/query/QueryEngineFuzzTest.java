@@ -1,0 +1,142 @@
+package io.contrail.query;
+
+import static io.contrail.query.QueryEngineTest.TRACE;
+import static io.contrail.query.QueryEngineTest.kv;
+import static io.contrail.query.QueryEngineTest.resourceSpans;
+import static io.contrail.query.QueryEngineTest.span;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.contrail.columnar.Store;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.TracesData;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * Coverage-guided fuzzing (Jazzer) of user SQL through {@link QueryEngine#query}: the read-only guard,
+ * the statement pipeline's rewrites and DuckDB's lock-down. For any text the engine answers or throws
+ * {@link QueryException}; no statement outside the read-only set changes anything (no file appears,
+ * the {@code spans} view still counts its spans); and no answer or error reveals a canary file planted
+ * next to the data folder, neither its content nor its name.
+ *
+ * <p>The folders are at a fixed place under {@code target/query-fuzz} (the test's working folder is the
+ * module's), so the seed statements in {@code QueryEngineFuzzTestInputs/anyStatement/} can name the
+ * canary by relative and absolute paths and globs. The canary's name and content are random per run:
+ * an answer that seems to hold them is run again after the canary was renamed and rewritten, and only
+ * an answer that follows the canary is a leak (the fuzzer may spell a token out in a literal).
+ */
+class QueryEngineFuzzTest {
+
+    static final Path SANDBOX = Path.of("target", "query-fuzz").toAbsolutePath();
+    static final Path DATA = SANDBOX.resolve("data");
+    static final Path OUTSIDE = SANDBOX.resolve("outside");
+    private static final int SPANS = 3;
+
+    private static QueryEngine engine;
+    private static Canary canary;
+    private static List<Path> filesBefore;
+
+    /** A file outside the data folder whose name and content are tokens no statement can know in advance. */
+    private record Canary(Path file, String nameToken, String contentToken) {
+        static Canary plant() throws IOException {
+            String name = "canary-" + UUID.randomUUID().toString().replace("-", "");
+            String content = "CANARY" + UUID.randomUUID().toString().replace("-", "");
+            Path file = OUTSIDE.resolve(name + ".csv");
+            Files.writeString(file, "secret\n" + content + "\n");
+            return new Canary(file, name, content);
+        }
+
+        boolean seenIn(String text) {
+            return text != null && (text.contains(nameToken) || text.contains(contentToken));
+        }
+    }
+
+    @BeforeAll
+    static void openEngineOverAFewSpans() throws Exception {
+        deleteRecursively(SANDBOX);
+        Files.createDirectories(OUTSIDE);
+        try (Store store = StoreFixture.open(DATA)) {
+            StoreFixture.append(store, TracesData.newBuilder()
+                    .addResourceSpans(resourceSpans("frontend",
+                            span(TRACE, "b7ad6b7169203331", null, "GET /cart", Span.SpanKind.SPAN_KIND_SERVER, 0, 50_000_000)
+                                    .addAttributes(kv("user.id", "u-42")).build(),
+                            span(TRACE, "1111111111111111", "b7ad6b7169203331", "GET cart", Span.SpanKind.SPAN_KIND_CLIENT,
+                                    1_000_000, 40_000_000).build()))
+                    .addResourceSpans(resourceSpans("cart",
+                            span(TRACE, "2222222222222222", "1111111111111111", "GetCart", Span.SpanKind.SPAN_KIND_SERVER,
+                                    2_000_000, 30_000_000).addAttributes(kv("app.items", 3L)).build()))
+                    .build());
+            store.flush();
+        }
+        canary = Canary.plant();
+        engine = QueryEngine.open(QueryEngine.Config.defaults(DATA).withMaxRows(50).withMaxResultBytes(256 * 1024)
+                .withQueryTimeout(Duration.ofSeconds(2)));
+        filesBefore = files();
+        assertThat(engine.query("SELECT count(*) FROM spans").rows()).containsExactly(List.of((Object) (long) SPANS));
+    }
+
+    @AfterAll
+    static void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @FuzzTest
+    void anyStatement(byte[] input) throws Exception {
+        String sql = new String(input, StandardCharsets.UTF_8);
+        String answer = answerOf(sql);
+        if (canary.seenIn(answer)) {
+            Canary before = canary;
+            Files.delete(before.file());
+            canary = Canary.plant();
+            String again = answerOf(sql);
+            assertThat(canary.seenIn(again)).as("the answer to %s follows the canary file %s: %s", sql,
+                    canary.file(), again).isFalse();
+        }
+        assertThat(files()).as("files after %s", sql).isEqualTo(filesBefore.stream()
+                .map(path -> path.getFileName().toString().startsWith("canary-") ? canary.file() : path)
+                .sorted().toList());
+        assertThat(engine.query("SELECT count(*) FROM spans").rows()).as("spans after %s", sql)
+                .containsExactly(List.of((Object) (long) SPANS));
+    }
+
+    /** The rows, or the error message, as one text; only {@link QueryException} may be thrown. */
+    private static String answerOf(String sql) {
+        try {
+            return engine.query(sql).rows().toString();
+        } catch (QueryException refused) {
+            assertThat(refused.getMessage()).as("the message refusing %s", sql).isNotBlank();
+            return refused.getMessage();
+        }
+    }
+
+    private static List<Path> files() throws IOException {
+        try (Stream<Path> paths = Files.walk(SANDBOX)) {
+            return paths.filter(Files::isRegularFile)
+                    .filter(path -> !path.startsWith(DATA.resolve(ReadOnlySqlGuard.TEMP_FOLDER)))
+                    .sorted().toList();
+        }
+    }
+
+    private static void deleteRecursively(Path folder) throws IOException {
+        if (!Files.exists(folder)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(folder)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
