@@ -222,9 +222,18 @@ public final class JaegerApi {
         return tags;
     }
 
+    /** Microseconds as nanoseconds; a 400 for a time whose nanoseconds a long cannot hold (not an overflow, a 500). */
     private static Long micros(Context ctx, String parameter) {
         String value = ctx.queryParam(parameter);
-        return value == null || value.isEmpty() ? null : Math.multiplyExact(parseLong(parameter, value), 1_000L);
+        if (value == null || value.isEmpty()) {
+            return null;
+        }
+        long micros = parseLong(parameter, value);
+        if (micros > Long.MAX_VALUE / 1_000L || micros < Long.MIN_VALUE / 1_000L) {
+            throw new IllegalArgumentException("unable to parse param '" + parameter + "': " + value
+                    + " microseconds is out of range");
+        }
+        return micros * 1_000L;
     }
 
     private static long lookbackNanos(String lookback) {
