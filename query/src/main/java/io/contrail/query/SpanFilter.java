@@ -92,7 +92,12 @@ public record SpanFilter(String service, String operation, Map<String, String> a
                         + "' is not a filter; use name=value joined by &, names " + String.join(", ",
                         PARAMETERS.stream().sorted().toList()));
             }
-            String value = URLDecoder.decode(piece.substring(eq + 1), StandardCharsets.UTF_8);
+            String value;
+            try {
+                value = URLDecoder.decode(piece.substring(eq + 1), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(parameter + "=" + text + ": '" + piece + "': " + e.getMessage(), e);
+            }
             parameters.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
         }
         try {

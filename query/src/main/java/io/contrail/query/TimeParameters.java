@@ -24,23 +24,27 @@ public final class TimeParameters {
 
     public static long parseTimeNanos(String parameter, String value) {
         String v = value.trim();
-        if (v.matches("\\d+")) {
-            long n = Long.parseLong(v);
-            return switch (v.length()) {
-                case 9, 10 -> n * 1_000_000_000L;
-                case 12, 13 -> n * 1_000_000L;
-                case 15, 16 -> n * 1_000L;
-                case 18, 19 -> n;
-                default -> throw new IllegalArgumentException(parameter + "=" + value
-                        + ": an epoch integer must have 10 (s), 13 (ms), 16 (µs) or 19 (ns) digits");
-            };
-        }
         try {
+            if (v.matches("\\d+")) {
+                long unitNanos = switch (v.length()) {
+                    case 9, 10 -> 1_000_000_000L;
+                    case 12, 13 -> 1_000_000L;
+                    case 15, 16 -> 1_000L;
+                    case 18, 19 -> 1L;
+                    default -> throw new IllegalArgumentException(parameter + "=" + value
+                            + ": an epoch integer must have 10 (s), 13 (ms), 16 (µs) or 19 (ns) digits");
+                };
+                return Math.multiplyExact(Long.parseLong(v), unitNanos);
+            }
             Instant instant = OffsetDateTime.parse(v).toInstant();
-            return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+            return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L), instant.getNano());
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(parameter + "=" + value
                     + ": not a time; use RFC 3339 (2026-11-25T10:00:00Z) or Unix epoch digits");
+        } catch (ArithmeticException | NumberFormatException e) {
+            // Nanoseconds since 1970 in a long end in 2262 (and begin in 1677).
+            throw new IllegalArgumentException(parameter + "=" + value
+                    + ": out of range; times must be between 1677 and 2262");
         }
     }
 
