@@ -78,6 +78,10 @@ final class DashboardApi {
         TimeWindow window = new TimeWindow(startNanos, endNanos);
         String step = RequestParameters.blankToNull(ctx.queryParam("step"));
         long stepNanos = step == null ? RedMetrics.defaultStepNanos(window) : TimeParameters.parseDurationNanos("step", step);
+        if (stepNanos <= 0) {
+            // Checked here, not only by RedMetrics.Request: a default window is rounded to whole steps first.
+            throw new IllegalArgumentException("step=" + step + ": must be positive");
+        }
         if (start == null) {
             // A default window starts on a whole step, so that buckets fall on round times; the window
             // of every request also ends on one, so that its timestamps and step say what it covered.
