@@ -12,10 +12,6 @@ import io.grpc.StatusRuntimeException;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.proto.trace.v1.Span;
 import java.io.IOException;
@@ -32,7 +28,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -219,9 +214,9 @@ class AuthTest {
             var builder = OtlpHttpSpanExporter.builder().setEndpoint(server.baseUrl() + "/v1/traces");
             return token == null ? builder.build() : builder.addHeader("Authorization", "Bearer " + token).build();
         };
-        assertThat(exportOneSpan(exporter.apply(null), "sdk-http-none")).isFalse();
-        assertThat(exportOneSpan(exporter.apply(QUERY), "sdk-http-query")).isFalse();
-        assertThat(exportOneSpan(exporter.apply(INGEST), "sdk-http-ingest")).isTrue();
+        assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(null), "sdk-http-none")).isFalse();
+        assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(QUERY), "sdk-http-query")).isFalse();
+        assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(INGEST), "sdk-http-ingest")).isTrue();
 
         server.flush();
         assertThat(countSpans("sdk-http-ingest")).isEqualTo(1);
@@ -235,9 +230,9 @@ class AuthTest {
             var builder = OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + server.server().grpcPort());
             return token == null ? builder.build() : builder.addHeader("Authorization", "Bearer " + token).build();
         };
-        assertThat(exportOneSpan(exporter.apply(null), "sdk-grpc-none")).isFalse();
-        assertThat(exportOneSpan(exporter.apply(QUERY), "sdk-grpc-query")).isFalse();
-        assertThat(exportOneSpan(exporter.apply(INGEST), "sdk-grpc-ingest")).isTrue();
+        assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(null), "sdk-grpc-none")).isFalse();
+        assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(QUERY), "sdk-grpc-query")).isFalse();
+        assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(INGEST), "sdk-grpc-ingest")).isTrue();
 
         server.flush();
         assertThat(countSpans("sdk-grpc-ingest")).isEqualTo(1);
@@ -351,20 +346,6 @@ class AuthTest {
         return RunningServer.json(response).get("rows").get(0).get(0).asLong();
     }
 
-    /** Ends one span of {@code service} through {@code exporter}; whether the export succeeded. */
-    private static boolean exportOneSpan(SpanExporter exporter, String service) {
-        var recorder = new RecordingSpanExporter(exporter);
-        try (SdkTracerProvider provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", service).build()))
-                .addSpanProcessor(SimpleSpanProcessor.create(recorder))
-                .build()) {
-            provider.get("io.contrail.auth").spanBuilder("GET /cart").setSpanKind(SpanKind.SERVER).startSpan().end();
-            provider.forceFlush().join(30, TimeUnit.SECONDS);
-        }
-        List<CompletableResultCode> results = recorder.results();
-        assertThat(results).hasSize(1);
-        return results.get(0).join(30, TimeUnit.SECONDS).isSuccess();
-    }
 
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new java.util.ArrayList<>();

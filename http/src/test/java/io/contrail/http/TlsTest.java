@@ -6,13 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.contrail.http.tls.ServerCertificate;
 import io.contrail.http.tls.TestAuthority;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,7 +25,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,8 +81,8 @@ class TlsTest {
                 .setTrustedCertificates(CA.pem()).addHeader("Authorization", "Bearer " + INGEST)
                 .setTimeout(Duration.ofSeconds(30)).build();
 
-        assertThat(exportOneSpan(http, "tls-sdk-http")).as("OTLP/HTTP over TLS").isTrue();
-        assertThat(exportOneSpan(grpc, "tls-sdk-grpc")).as("OTLP/gRPC over TLS").isTrue();
+        assertThat(RecordingSpanExporter.exportOneSpan(http, "tls-sdk-http")).as("OTLP/HTTP over TLS").isTrue();
+        assertThat(RecordingSpanExporter.exportOneSpan(grpc, "tls-sdk-grpc")).as("OTLP/gRPC over TLS").isTrue();
 
         server.store().flush();
         assertThat(countSpans("tls-sdk-http")).isEqualTo(1);
@@ -104,7 +98,7 @@ class TlsTest {
         SpanExporter grpcWithQueryToken = OtlpGrpcSpanExporter.builder()
                 .setEndpoint("https://127.0.0.1:" + server.grpcPort()).setTrustedCertificates(CA.pem())
                 .addHeader("Authorization", "Bearer " + QUERY).setTimeout(Duration.ofSeconds(30)).build();
-        assertThat(exportOneSpan(grpcWithQueryToken, "tls-grpc-query-token")).isFalse();
+        assertThat(RecordingSpanExporter.exportOneSpan(grpcWithQueryToken, "tls-grpc-query-token")).isFalse();
         server.store().flush();
         assertThat(countSpans("tls-grpc-query-token")).isZero();
     }
@@ -124,7 +118,7 @@ class TlsTest {
                         .addHeader("Authorization", "Bearer " + INGEST).setTimeout(Duration.ofSeconds(10)).build());
 
         for (var exporter : exporters.entrySet()) {
-            assertThat(exportOneSpan(exporter.getValue(), exporter.getKey())).as(exporter.getKey()).isFalse();
+            assertThat(RecordingSpanExporter.exportOneSpan(exporter.getValue(), exporter.getKey())).as(exporter.getKey()).isFalse();
         }
 
         server.store().flush();
@@ -252,18 +246,4 @@ class TlsTest {
         return rows.get(0).get(0).asLong();
     }
 
-    /** Ends one span of {@code service} through {@code exporter}; whether the export succeeded. */
-    private static boolean exportOneSpan(SpanExporter exporter, String service) {
-        var recorder = new RecordingSpanExporter(exporter);
-        try (SdkTracerProvider provider = SdkTracerProvider.builder()
-                .setResource(Resource.getDefault().merge(Resource.builder().put("service.name", service).build()))
-                .addSpanProcessor(SimpleSpanProcessor.create(recorder))
-                .build()) {
-            provider.get("io.contrail.tls").spanBuilder("GET /cart").setSpanKind(SpanKind.SERVER).startSpan().end();
-            provider.forceFlush().join(60, TimeUnit.SECONDS);
-        }
-        List<CompletableResultCode> results = recorder.results();
-        assertThat(results).hasSize(1);
-        return results.get(0).join(60, TimeUnit.SECONDS).isSuccess();
-    }
 }
