@@ -66,11 +66,6 @@ public final class LiveFiles {
         public boolean isAll() {
             return fromNanos == Long.MIN_VALUE && toNanos == Long.MAX_VALUE;
         }
-
-        /** Whether a span starting in {@code [from, to]} (both inclusive) may fall in this range. */
-        public boolean overlaps(long from, long to) {
-            return from < toNanos && to >= fromNanos;
-        }
     }
 
     /**

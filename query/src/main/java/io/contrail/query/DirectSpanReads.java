@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -73,13 +74,9 @@ final class DirectSpanReads {
      */
     private String filesHoldingSource(Set<String> traceIds, boolean derived, LiveFiles.ReadLease lease)
             throws QueryException {
-        SortedSet<Path> files = new TreeSet<>();
-        for (String traceId : traceIds) {
-            files.addAll(filesHoldingTrace(traceId, lease));
-        }
+        List<Path> files = filesHolding(traceIds, lease);
         return "(SELECT * FROM " + SpanViews.COLUMNS_TABLE + (files.isEmpty() ? ""
-                : " UNION ALL BY NAME SELECT * FROM " + (derived ? source(List.copyOf(files))
-                : SpanViews.readParquet(List.copyOf(files)))) + ")";
+                : " UNION ALL BY NAME SELECT * FROM " + (derived ? source(files) : SpanViews.readParquet(files))) + ")";
     }
 
     /** See {@link QueryEngine#filesHoldingTrace(String)}. */
@@ -91,15 +88,23 @@ final class DirectSpanReads {
         }
     }
 
-    /** See {@link QueryEngine#filesHoldingTrace(String, LiveFiles.ReadLease)}. */
-    List<Path> filesHoldingTrace(String traceId, LiveFiles.ReadLease lease) throws QueryException {
-        List<Path> files = filesHoldingTrace(traceId);
+    /**
+     * The files that may hold any of {@code traceIds} (lower-case hex; 16 digits stand for every trace ID with those
+     * lower 64 bits, on which the index keys), sorted, made readable until {@code lease} ends: a bounded cache of a
+     * shared table downloads those it does not keep ({@link LiveFiles#residency()}).
+     */
+    List<Path> filesHolding(Collection<String> traceIds, LiveFiles.ReadLease lease) throws QueryException {
+        SortedSet<Path> holding = new TreeSet<>();
+        for (String traceId : traceIds) {
+            holding.addAll(filesHoldingTrace(traceId.length() == 16 ? "0".repeat(16) + traceId : traceId));
+        }
+        List<Path> files = List.copyOf(holding);
         try {
             views.fetch(files, lease);
         } catch (LiveFiles.NotResidentException e) {
             throw new QueryException(QueryException.Reason.TOO_LARGE, e.getMessage(), e);
         } catch (IOException e) {
-            throw errors.invalid("cannot fetch the files of trace " + traceId, e);
+            throw errors.invalid("cannot fetch the files of the traces", e);
         }
         return files;
     }

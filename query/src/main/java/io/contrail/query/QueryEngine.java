@@ -158,25 +158,13 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     /**
-     * {@link #filesHoldingTrace(String)}, made readable until {@code lease} ends: a bounded cache of a shared table
-     * downloads those it does not keep ({@link LiveFiles#residency()}).
-     */
-    public List<Path> filesHoldingTrace(String traceId, LiveFiles.ReadLease lease) throws QueryException {
-        return rewrites.filesHoldingTrace(traceId, lease);
-    }
-
-    /**
      * A subquery with the columns of {@code spans} over the files that may hold {@code traceIds} (lower-case hex; 16
      * digits stand for every trace ID with those lower 64 bits), made readable until {@code lease} ends; null when no
      * file holds any of them.
      */
     public String traceSource(java.util.Collection<String> traceIds, LiveFiles.ReadLease lease) throws QueryException {
-        java.util.SortedSet<Path> files = new java.util.TreeSet<>();
-        for (String traceId : traceIds) {
-            // The index keys on the lower 64 bits, so a 16-digit ID padded finds every trace ID ending in it.
-            files.addAll(filesHoldingTrace(traceId.length() == 16 ? "0".repeat(16) + traceId : traceId, lease));
-        }
-        return files.isEmpty() ? null : source(List.copyOf(files));
+        List<Path> files = rewrites.filesHolding(traceIds, lease);
+        return files.isEmpty() ? null : source(files);
     }
 
     /** A subquery with the columns of {@code spans} over {@code files} (not empty): {@link SpanViews#source}. */
