@@ -81,6 +81,11 @@ public record StoreConfig(Writes writes, Compaction compaction, Retention retent
                     DEFAULT_MAX_ATTRIBUTE_COLUMNS);
         }
 
+        /** These settings for the data folder {@code folder}. */
+        public Writes withDataDir(Path folder) {
+            return new Writes(folder, maxFileSpans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
+        }
+
         public Writes withMaxFileSpans(int spans) {
             return new Writes(dataDir, spans, maxBufferAge, maxBufferedSpans, maxBufferedBytes, writerThreads, maxBufferWait, maxAttributeColumns);
         }

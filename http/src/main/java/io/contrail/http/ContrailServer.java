@@ -1,21 +1,15 @@
 package io.contrail.http;
 
 import io.contrail.columnar.Store;
-import io.contrail.http.auth.GrpcBearerAuth;
 import io.contrail.http.auth.TokenFile;
 import io.contrail.http.tls.ServerCertificate;
 import io.contrail.http.jaeger.JaegerApi;
-import io.contrail.http.zipkin.ContrailStorage;
 import io.contrail.http.zipkin.ZipkinQueryApi;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.IngestPermits;
-import io.contrail.ingest.RequestFormat;
-import io.contrail.ingest.sampling.TailSampler;
 import io.contrail.lake.Lake;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
-import io.contrail.query.ServiceGraph;
-import io.contrail.query.TraceQueries;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -49,15 +43,11 @@ public final class ContrailServer implements AutoCloseable {
     static final String CSV = "text/csv";
 
     private final ServerConfig config;
-    /** The data folder, claimed from before anything in it is touched until close. */
-    private final Store store;
-    /** The shared table this node writes and reads; null when the data folder is all there is. */
-    private final Lake lake;
-    /** Null when every span is kept. */
-    private final TailSampler sampler;
-    private final QueryEngine engine;
-    /** The ingest side's front door, shared by the HTTP and gRPC receivers. */
-    private final Admission admission;
+    /**
+     * The default tenant (the data folder, claimed from before anything in it is touched until close, and the
+     * shared table when there is one) and the named ones; every route answers for its request's tenant.
+     */
+    private final Tenants tenants;
     private final ServerMetrics metrics;
     /** The tokens requests must carry; null without --auth. */
     private final TokenFile tokens;
@@ -66,19 +56,15 @@ public final class ContrailServer implements AutoCloseable {
     private volatile OtlpGrpcReceiver grpc;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ContrailServer(ServerConfig config, Store store, Lake lake, TokenFile tokens) throws IOException {
+    private ContrailServer(ServerConfig config, String holder, Store store, Lake lake, TokenFile tokens) throws IOException {
         this.config = config;
-        this.store = store;
-        this.lake = lake;
         this.tokens = tokens;
-        this.sampler = store.sampler(TailSampler.class).orElse(null);
         // With a lake, queries read the table's files (cached in the data folder) instead of the folder's own.
         var read = lake == null ? store.files() : lake.files();
-        this.engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
-        this.admission = new Admission(lake == null ? store.sink() : lake.sink(), config.maxBodyBytes());
-        this.metrics = new ServerMetrics(admission, store, lake, tokens);
-        TraceQueries traces = new TraceQueries(engine);
-        ContrailStorage zipkin = ContrailStorage.newBuilder(admission, engine).build();
+        QueryEngine engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
+        Admission admission = new Admission(lake == null ? store.sink() : lake.sink(), config.maxBodyBytes());
+        this.tenants = new Tenants(config, holder, tokens, Tenant.over(null, store, lake, engine, admission));
+        this.metrics = new ServerMetrics(tenants::all, tokens);
         IngestBodies bodies = new IngestBodies(config.maxBodyBytes(), config.bodies());
         this.app = Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
@@ -93,14 +79,18 @@ public final class ContrailServer implements AutoCloseable {
             if (tokens != null) {
                 RouteAccess access = new RouteAccess(tokens, this::router);
                 javalin.routes.before(access::check);
+            } else {
+                javalin.routes.before(ctx -> Tenants.assign(ctx, false, null));
             }
-            new IngestRoutes(admission, bodies).register(javalin.routes);
-            new ZipkinQueryApi(zipkin).addRoutes(javalin.routes);
-            new QueryRoutes(engine, traces).register(javalin.routes);
-            new StatusRoutes(config, store, lake, admission, sampler, metrics).register(javalin.routes);
-            new DashboardApi(engine).register(javalin.routes);
-            new JaegerApi(traces, new ServiceGraph(engine)).register(javalin.routes);
+            new IngestRoutes(tenants, bodies).register(javalin.routes);
+            new ZipkinQueryApi(ctx -> tenants.of(ctx).zipkin()).addRoutes(javalin.routes);
+            new QueryRoutes(tenants).register(javalin.routes);
+            new StatusRoutes(config, tenants, metrics).register(javalin.routes);
+            new DashboardApi(tenants).register(javalin.routes);
+            new JaegerApi(ctx -> tenants.of(ctx).traces(), ctx -> tenants.of(ctx).graph()).register(javalin.routes);
             WebUi.register(javalin);
+            javalin.routes.exception(Tenants.Refused.class,
+                    (e, ctx) -> ErrorAnswers.error(ctx, e.status(), e.getMessage()));
             javalin.routes.exception(IllegalArgumentException.class,
                     (e, ctx) -> ErrorAnswers.error(ctx, HttpStatus.BAD_REQUEST, e.getMessage()));
             javalin.routes.exception(QueryException.class, (e, ctx) -> queryError(ctx, e));
@@ -182,22 +172,23 @@ public final class ContrailServer implements AutoCloseable {
     }
 
     private static ContrailServer start(ServerConfig config, String holder, TokenFile tokens) throws IOException {
-        Store.Builder opening = Store.builder(config.store()).holder(holder).decoder(RequestFormat.DECODER)
-                .longestRead(config.query().queryTimeout());
-        if (config.sampling() != null) {
-            opening.sampler(dataDir -> new TailSampler(config.sampling(), dataDir));
-        }
-        Store store = opening.open();
+        Store store = Tenants.openStore(config, config.store(), holder);
         Lake lake = null;
         ContrailServer server;
         try {
             lake = config.lake() == null ? null : Lake.open(config.lake(), store);
-            server = new ContrailServer(config, store, lake, tokens);
+            server = new ContrailServer(config, holder, store, lake, tokens);
         } catch (IOException | RuntimeException e) {
             if (lake != null) {
                 lake.close();
             }
             store.close();
+            throw e;
+        }
+        try {
+            server.tenants.openExisting();
+        } catch (IOException | RuntimeException e) {
+            server.closeStores();
             throw e;
         }
         try {
@@ -214,8 +205,9 @@ public final class ContrailServer implements AutoCloseable {
         }
         if (config.grpcPort() != ServerConfig.GRPC_DISABLED) {
             try {
-                server.grpc = OtlpGrpcReceiver.start(config.host(), config.grpcPort(), server.admission,
-                        tokens == null ? null : new GrpcBearerAuth(tokens), config.tls());
+                server.grpc = OtlpGrpcReceiver.start(config.host(), config.grpcPort(),
+                        () -> server.tenants.ofGrpcCall().admission(), config.maxBodyBytes(), new GrpcTenants(tokens),
+                        config.tls());
             } catch (IOException e) {
                 server.close();
                 throw e;
@@ -317,7 +309,7 @@ public final class ContrailServer implements AutoCloseable {
 
     /** The permits every receiver takes; package-private so tests can hold them all. */
     IngestPermits ingestPermits() {
-        return admission.permits();
+        return tenants.root().admission().permits();
     }
 
     /** The URL a client on this machine uses (loopback when bound to every interface); see {@link #bindUrl()}. */
@@ -327,15 +319,21 @@ public final class ContrailServer implements AutoCloseable {
 
     /** The data folder this server keeps. */
     public Store store() {
-        return store;
+        return tenants.root().store();
     }
 
     public java.nio.file.Path dataDir() {
-        return store.files().root();
+        return store().files().root();
     }
 
+    /** The default tenant's query engine. */
     public QueryEngine engine() {
-        return engine;
+        return tenants.root().engine();
+    }
+
+    /** The tenant {@code name} (null: the default one), opened when it is not yet. */
+    Tenant tenant(String name) {
+        return tenants.named(name);
     }
 
     private static void queryError(Context ctx, QueryException e) {
@@ -345,16 +343,15 @@ public final class ContrailServer implements AutoCloseable {
 
     /** The shared table this node is part of; null when it keeps its data folder alone. */
     public Lake lake() {
-        return lake;
+        return tenants.root().lake();
     }
 
+    /**
+     * Closes every tenant. A store flushes on close; a lake is closed before its store, so those files are
+     * committed on the next start.
+     */
     private void closeStores() {
-        engine.close();
-        // The store flushes on close; the lake then is gone, so those files are committed on the next start.
-        if (lake != null) {
-            lake.close();
-        }
-        store.close();
+        tenants.close();
     }
 
     /** Stops accepting requests, flushes buffered spans to Parquet, and closes the stores. */

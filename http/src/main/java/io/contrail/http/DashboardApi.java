@@ -1,9 +1,7 @@
 package io.contrail.http;
 
-import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.RedMetrics;
-import io.contrail.query.ServiceGraph;
 import io.contrail.query.SliceComparison;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeParameters;
@@ -29,14 +27,10 @@ final class DashboardApi {
     /** {@code range=all}: a RED window from the first request to the last (the last hour when there is none). */
     static final String RANGE_ALL = "all";
 
-    private final RedMetrics red;
-    private final ServiceGraph graph;
-    private final SliceComparison comparison;
+    private final Tenants tenants;
 
-    DashboardApi(QueryEngine engine) {
-        this.red = new RedMetrics(engine);
-        this.graph = new ServiceGraph(engine);
-        this.comparison = new SliceComparison(engine);
+    DashboardApi(Tenants tenants) {
+        this.tenants = tenants;
     }
 
     void register(RoutesConfig routes) {
@@ -61,7 +55,7 @@ final class DashboardApi {
             if (start != null || end != null) {
                 throw new IllegalArgumentException("range=" + RANGE_ALL + " takes no start or end");
             }
-            requests = red.requestTimes(service, operation, kinds);
+            requests = tenants.of(ctx).red().requestTimes(service, operation, kinds);
         }
         long startNanos;
         long endNanos;
@@ -91,14 +85,14 @@ final class DashboardApi {
         var request = new RedMetrics.Request(service, operation, kinds,
                 RequestParameters.blankToNull(ctx.queryParam("groupBy")), window, stepNanos,
                 integer(ctx, "limit", RedMetrics.DEFAULT_MAX_GROUPS));
-        ctx.json(red.query(request));
+        ctx.json(tenants.of(ctx).red().query(request));
     }
 
     private void dependencies(Context ctx) throws QueryException {
         TimeWindow window = window(ctx);
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("services", graph.services(window));
-        body.put("edges", graph.edges(window));
+        body.put("services", tenants.of(ctx).graph().services(window));
+        body.put("edges", tenants.of(ctx).graph().edges(window));
         ctx.json(body);
     }
 
@@ -111,7 +105,7 @@ final class DashboardApi {
         var request = new SliceComparison.Request(SpanFilter.parse("selection", selection),
                 baseline == null ? null : SpanFilter.parse("baseline", baseline), window(ctx),
                 integer(ctx, "limit", SliceComparison.DEFAULT_LIMIT));
-        ctx.json(comparison.compare(request));
+        ctx.json(tenants.of(ctx).comparison().compare(request));
     }
 
     private static TimeWindow window(Context ctx) {

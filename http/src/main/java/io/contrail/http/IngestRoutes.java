@@ -35,11 +35,11 @@ final class IngestRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(IngestRoutes.class);
 
-    private final Admission admission;
+    private final Tenants tenants;
     private final IngestBodies bodies;
 
-    IngestRoutes(Admission admission, IngestBodies bodies) {
-        this.admission = admission;
+    IngestRoutes(Tenants tenants, IngestBodies bodies) {
+        this.tenants = tenants;
         this.bodies = bodies;
     }
 
@@ -58,7 +58,7 @@ final class IngestRoutes {
     }
 
     /** Reads the body whole, then admits it; a body that cannot be read is a counted refusal. */
-    private IngestOutcome receive(Context ctx, Admit admit) throws IOException, InterruptedException {
+    private IngestOutcome receive(Context ctx, Admission admission, Admit admit) throws IOException, InterruptedException {
         IngestBodies.Body body;
         try {
             body = bodies.read(ctx);
@@ -74,6 +74,7 @@ final class IngestRoutes {
     }
 
     private void otlpTraces(Context ctx) throws IOException, InterruptedException {
+        Admission admission = tenants.of(ctx).admission();
         OtlpEncoding encoding;
         try {
             encoding = OtlpEncoding.ofContentType(ctx.contentType());
@@ -81,7 +82,7 @@ final class IngestRoutes {
             otlpRefused(ctx, OtlpEncoding.JSON, admission.refuse(e));
             return;
         }
-        IngestOutcome outcome = receive(ctx, body -> admission.otlp(encoding, body, ctx.header("Content-Encoding")));
+        IngestOutcome outcome = receive(ctx, admission, body -> admission.otlp(encoding, body, ctx.header("Content-Encoding")));
         if (outcome instanceof IngestOutcome.Refused refused) {
             otlpRefused(ctx, encoding, refused);
             return;
@@ -92,10 +93,11 @@ final class IngestRoutes {
     }
 
     private void zipkinSpans(Context ctx) throws IOException, InterruptedException {
+        Admission admission = tenants.of(ctx).admission();
         String type = ctx.contentType() == null ? "application/json"
                 : ctx.contentType().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         IngestOutcome outcome = type.equals("application/json")
-                ? receive(ctx, body -> admission.zipkin(body, ctx.header("Content-Encoding")))
+                ? receive(ctx, admission, body -> admission.zipkin(body, ctx.header("Content-Encoding")))
                 : admission.refuse(Refusal.UNSUPPORTED, "unsupported Content-Type '" + ctx.contentType()
                         + "'; /api/v2/spans accepts Zipkin v2 JSON (application/json)", 0);
         if (outcome instanceof IngestOutcome.Refused refused) {

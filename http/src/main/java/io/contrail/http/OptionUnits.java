@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * (milliseconds for {@code --flush-interval}, seconds for {@code --query-timeout}); options without a
  * bare unit take a bare {@code 0} only.
  */
-final class OptionUnits {
+public final class OptionUnits {
 
     private static final Pattern TIME = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)?");
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(b|kb|mb|gb|tb|kib|mib|gib|tib)?");
@@ -29,7 +29,7 @@ final class OptionUnits {
      *
      * @throws CommandLine.TypeConversionException naming the value and the accepted forms
      */
-    static Duration parseDuration(String value, ChronoUnit bareUnit) {
+    public static Duration parseDuration(String value, ChronoUnit bareUnit) {
         Matcher m = TIME.matcher(value.trim().toLowerCase(Locale.ROOT));
         if (!m.matches() || (m.group(2) == null && bareUnit == null && Long.parseLong(m.group(1)) != 0)) {
             throw new CommandLine.TypeConversionException("'" + value + "' is not a time; use a whole number with "
@@ -54,7 +54,7 @@ final class OptionUnits {
      *
      * @throws CommandLine.TypeConversionException naming the value and the accepted forms
      */
-    static long parseSize(String value) {
+    public static long parseSize(String value) {
         Matcher m = SIZE.matcher(value.trim().toLowerCase(Locale.ROOT));
         if (!m.matches() || Double.parseDouble(m.group(1)) <= 0) {
             throw new CommandLine.TypeConversionException("'" + value

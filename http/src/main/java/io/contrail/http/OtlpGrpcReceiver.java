@@ -88,31 +88,34 @@ final class OtlpGrpcReceiver {
                     .toBuilder(RAW_REQUEST, ProtoUtils.marshaller(ExportTraceServiceResponse.getDefaultInstance()))
                     .build();
 
-    private final Admission admission;
+    /** The admission of the call in progress's tenant. */
+    private final java.util.function.Supplier<Admission> admissions;
     private final Server server;
 
-    private OtlpGrpcReceiver(String host, int port, Admission admission, ServerInterceptor auth, ServerCertificate tls) {
-        this.admission = admission;
+    private OtlpGrpcReceiver(String host, int port, java.util.function.Supplier<Admission> admissions, long maxBodyBytes,
+                             ServerInterceptor tenants, ServerCertificate tls) {
+        this.admissions = admissions;
         ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
                 .addMethod(EXPORT, ServerCalls.asyncUnaryCall(this::export))
                 .build();
         InetSocketAddress address = new InetSocketAddress(host, port);
         this.server = (tls == null ? NettyServerBuilder.forAddress(address)
                 : NettyServerBuilder.forAddress(address, TlsServerCredentials.newBuilder().keyManager(tls.keyManagers()).build()))
-                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, admission.maxBodyBytes()))
-                .addService(auth == null ? service : ServerInterceptors.intercept(service, auth))
+                .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, maxBodyBytes))
+                .addService(ServerInterceptors.intercept(service, tenants))
                 .build();
     }
 
     /**
-     * Listens on {@code host:port} (0 picks a free port); {@code auth}, when not null, checks every call first;
+     * Listens on {@code host:port} (0 picks a free port); {@code tenants} checks every call first and finds its
+     * tenant, whose admission {@code admissions} gives while the call runs;
      * {@code tls}, when not null, is the certificate it serves gRPC over TLS with (then only over TLS).
      *
      * @throws IOException naming the address and the {@code --grpc-port} option when it cannot listen
      */
-    static OtlpGrpcReceiver start(String host, int port, Admission admission, ServerInterceptor auth,
-                                  ServerCertificate tls) throws IOException {
-        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admission, auth, tls);
+    static OtlpGrpcReceiver start(String host, int port, java.util.function.Supplier<Admission> admissions,
+                                  long maxBodyBytes, ServerInterceptor tenants, ServerCertificate tls) throws IOException {
+        OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admissions, maxBodyBytes, tenants, tls);
         try {
             grpc.server.start();
         } catch (IOException | RuntimeException e) {
@@ -142,6 +145,13 @@ final class OtlpGrpcReceiver {
     }
 
     private void export(ExportBody request, StreamObserver<ExportTraceServiceResponse> response) {
+        Admission admission;
+        try {
+            admission = admissions.get();
+        } catch (Tenants.Refused refused) {
+            response.onError(refused.grpcStatus().asRuntimeException());
+            return;
+        }
         if (request.refusal() != null) {
             Status refusal = request.refusal();
             admission.refuse(refusal.getCode() == Status.Code.RESOURCE_EXHAUSTED ? Refusal.TOO_LARGE : Refusal.MALFORMED,

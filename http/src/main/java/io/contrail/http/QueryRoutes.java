@@ -1,7 +1,6 @@
 package io.contrail.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.contrail.query.PropagationQueries;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.SpanFilter;
@@ -27,24 +26,21 @@ final class QueryRoutes {
     static final String ARROW_STREAM = "application/vnd.apache.arrow.stream";
     static final String CSV = "text/csv";
 
-    private final QueryEngine engine;
-    private final TraceQueries traces;
-    private final PropagationQueries propagation;
+    private final Tenants tenants;
 
-    QueryRoutes(QueryEngine engine, TraceQueries traces) {
-        this.engine = engine;
-        this.traces = traces;
-        this.propagation = new PropagationQueries(engine);
+    QueryRoutes(Tenants tenants) {
+        this.tenants = tenants;
     }
 
     void register(RoutesConfig routes) {
         routes.post("/api/sql", this::sql);
         routes.get("/api/traces/{traceId}", this::trace);
-        routes.get("/api/services", ctx -> ctx.json(Map.of("services", traces.services())));
+        routes.get("/api/services", ctx -> ctx.json(Map.of("services", tenants.of(ctx).traces().services())));
         routes.get("/api/services/{service}/operations",
-                ctx -> ctx.json(Map.of("operations", traces.operations(ctx.pathParam("service")))));
+                ctx -> ctx.json(Map.of("operations", tenants.of(ctx).traces().operations(ctx.pathParam("service")))));
         routes.get("/api/search", this::search);
-        routes.get("/api/propagation", ctx -> ctx.json(propagation.report(time(ctx, "start"), time(ctx, "end"))));
+        routes.get("/api/propagation",
+                ctx -> ctx.json(tenants.of(ctx).propagation().report(time(ctx, "start"), time(ctx, "end"))));
     }
 
     private void sql(Context ctx) throws IOException, QueryException {
@@ -58,6 +54,7 @@ final class QueryRoutes {
             throw new IllegalArgumentException("the body must be JSON with a string field \"sql\"");
         }
         String sql = body.get("sql").asText();
+        QueryEngine engine = tenants.of(ctx).engine();
         String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
         // Answers are written as they are read (within the engine's row and byte caps); a failing
         // statement throws before anything is written, so its error still gets its status.
@@ -83,7 +80,7 @@ final class QueryRoutes {
     }
 
     private void trace(Context ctx) throws QueryException {
-        var trace = traces.trace(ctx.pathParam("traceId"));
+        var trace = tenants.of(ctx).traces().trace(ctx.pathParam("traceId"));
         if (trace.isEmpty()) {
             ErrorAnswers.error(ctx, HttpStatus.NOT_FOUND, "trace " + ctx.pathParam("traceId") + " not found");
             return;
@@ -104,7 +101,7 @@ final class QueryRoutes {
         }
         var request = new TraceQueries.SearchRequest(SpanFilter.fromParameters(ctx.queryParamMap()),
                 new TimeWindow(time(ctx, "start"), time(ctx, "end")), limitValue);
-        ctx.json(Map.of("traces", traces.search(request)));
+        ctx.json(Map.of("traces", tenants.of(ctx).traces().search(request)));
     }
 
 }

@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * and sends it with every API call) and {@code /health}, which tells an unauthenticated caller only its status
  * ({@link #authenticated}). The route is found by the router's own matching, so a path the router treats as
  * the same route (a trailing slash) needs the same scope. Refusals: 401 with {@code WWW-Authenticate} for a
- * missing or unknown token, 403 for a token without the scope, as {@code {"error": "..."}}.
+ * missing or unknown token, 403 for a token without the scope, as {@code {"error": "..."}}. An allowed request is
+ * for the token's tenant ({@link Tenants#assign}).
  */
 final class RouteAccess {
 
@@ -41,10 +42,16 @@ final class RouteAccess {
         String authorization = ctx.header("Authorization");
         Scope needed = needed(ctx.method(), ctx.path());
         if (needed == null) {
-            ctx.attribute(AUTHENTICATED, tokens.knows(authorization));
+            // Open to anyone; with a known token it describes the token's tenant (/health).
+            Decision known = tokens.peek(authorization);
+            ctx.attribute(AUTHENTICATED, known instanceof Decision.Allowed);
+            if (known instanceof Decision.Allowed allowed) {
+                Tenants.assign(ctx, true, allowed.tenant());
+            }
             return;
         }
-        if (tokens.decide(authorization, needed) instanceof Decision.Refused refused) {
+        Decision decision = tokens.decide(authorization, needed);
+        if (decision instanceof Decision.Refused refused) {
             if (refused.cause() != Decision.Cause.SCOPE) {
                 ctx.header("WWW-Authenticate", CHALLENGE);
             }
@@ -53,6 +60,7 @@ final class RouteAccess {
             return;
         }
         ctx.attribute(AUTHENTICATED, true);
+        Tenants.assign(ctx, true, ((Decision.Allowed) decision).tenant());
     }
 
     /** Whether the request carried a known token; true for every request when the server has no --auth. */

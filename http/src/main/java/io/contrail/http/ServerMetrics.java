@@ -42,9 +42,13 @@ final class ServerMetrics {
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     private final Histogram requestDurations;
 
-    /** {@code tokens} is null without --auth; then the auth metrics are left out. */
-    ServerMetrics(Admission admission, Store store, Lake lake, TokenFile tokens) {
-        registry.register((MultiCollector) () -> collect(admission, store, lake, tokens));
+    /**
+     * Over {@code tenants}, read at every scrape: the default tenant's series have no {@code tenant} label, a named
+     * tenant's have {@code tenant="NAME"} (sum them for the server's). {@code tokens} is null without --auth; then the
+     * auth metrics are left out.
+     */
+    ServerMetrics(java.util.function.Supplier<List<Tenant>> tenants, TokenFile tokens) {
+        registry.register((MultiCollector) () -> collect(tenants.get(), tokens));
         this.requestDurations = Histogram.builder()
                 .name("contrail_http_request_duration_seconds")
                 .help("Time to answer an HTTP request, by route (the path template) and status code")
@@ -70,55 +74,64 @@ final class ServerMetrics {
         return writer.getContentType();
     }
 
-    void write(java.io.OutputStream out) throws IOException {
-        writer.write(out, registry.scrape());
+    /**
+     * Writes the metrics {@code viewer} may see: the default tenant's callers (the operator) every series; a named
+     * tenant's only its own tenant's store and ingest series, which name no other tenant.
+     */
+    void write(java.io.OutputStream out, Tenant viewer) throws IOException {
+        writer.write(out, viewer.name() == null ? registry.scrape() : collect(List.of(viewer), null));
     }
 
-    private static MetricSnapshots collect(Admission admission, Store store, Lake lake, TokenFile tokens) {
-        Admission.Stats ingest = admission.stats();
-        Store.Stats stats;
-        try {
-            stats = store.stats();
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading the store's statistics", e);
+    /** One tenant's counters as one scrape read them, and the labels its data points carry. */
+    private record Sample(Labels labels, Admission.Stats ingest, Store.Stats stats) {
+        static Sample of(Tenant tenant) {
+            try {
+                return new Sample(tenant.name() == null ? Labels.EMPTY : Labels.of("tenant", tenant.name()),
+                        tenant.admission().stats(), tenant.store().stats());
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading the store's statistics", e);
+            }
         }
-        var writes = stats.writes();
-        var compaction = stats.compaction();
+    }
+
+    private static MetricSnapshots collect(List<Tenant> tenants, TokenFile tokens) {
+        List<Sample> samples = tenants.stream().map(Sample::of).toList();
+        Lake lake = tenants.get(0).name() == null ? tenants.get(0).lake() : null;
         List<MetricSnapshot> metrics = new ArrayList<>();
         metrics.add(counter("contrail_ingest_requests_accepted", "Ingest requests whose valid spans were stored",
-                ingest.requestsAccepted()));
+                samples, x -> x.ingest().requestsAccepted()));
         metrics.add(byCause("contrail_ingest_requests_refused", "Ingest requests refused whole (nothing stored), by cause",
-                ingest.requestsRefused(), Refusal::label));
+                samples, x -> x.ingest().requestsRefused(), Refusal::label));
         metrics.add(counter("contrail_ingest_spans_accepted", "Spans stored (durable when acknowledged)",
-                ingest.spansAccepted()));
+                samples, x -> x.ingest().spansAccepted()));
         metrics.add(byCause("contrail_ingest_spans_rejected",
                 "Spans of accepted requests that failed validation (a partial success), by cause",
-                ingest.spansRejected(), RejectionCause::label));
+                samples, x -> x.ingest().spansRejected(), RejectionCause::label));
         metrics.add(gauge("contrail_store_spans_buffered", "Acknowledged spans not yet in Parquet",
-                writes.bufferedSpans()));
+                samples, x -> x.stats().writes().bufferedSpans()));
         metrics.add(gauge("contrail_store_spans_held_for_sampling", "Spans waiting for their trace's sampling decision",
-                writes.heldForSampling()));
+                samples, x -> x.stats().writes().heldForSampling()));
         metrics.add(counter("contrail_store_spans_recovered", "Spans replayed from the write-ahead log at start",
-                writes.spansReplayed()));
-        metrics.add(gauge("contrail_store_wal_bytes", "Bytes in the write-ahead log", writes.walBytes()));
-        metrics.add(counter("contrail_store_wal_fsyncs", "fsyncs of the write-ahead log", writes.walFsyncs()));
-        metrics.add(counter("contrail_store_files_written", "Span files written by flushes", writes.filesWritten()));
+                samples, x -> x.stats().writes().spansReplayed()));
+        metrics.add(gauge("contrail_store_wal_bytes", "Bytes in the write-ahead log", samples, x -> x.stats().writes().walBytes()));
+        metrics.add(counter("contrail_store_wal_fsyncs", "fsyncs of the write-ahead log", samples, x -> x.stats().writes().walFsyncs()));
+        metrics.add(counter("contrail_store_files_written", "Span files written by flushes", samples, x -> x.stats().writes().filesWritten()));
         metrics.add(counter("contrail_store_parquet_written_bytes", "Bytes of Parquet written by flushes",
-                writes.parquetBytesWritten()));
+                samples, x -> x.stats().writes().parquetBytesWritten()));
         metrics.add(counter("contrail_store_flush_failures", "Flushes to Parquet that failed (retried)",
-                writes.flushFailures()));
+                samples, x -> x.stats().writes().flushFailures()));
         metrics.add(counter("contrail_store_spans_quarantined", "Spans set aside because they could not be written",
-                writes.spansQuarantined()));
+                samples, x -> x.stats().writes().spansQuarantined()));
         metrics.add(gauge("contrail_store_attribute_columns", "Attribute columns the span files have",
-                writes.attributeColumns()));
-        metrics.add(gauge("contrail_store_live_files", "Span files queries read", stats.liveFiles()));
-        metrics.add(counter("contrail_compaction_merges", "Compaction merges done", compaction.merges()));
+                samples, x -> x.stats().writes().attributeColumns()));
+        metrics.add(gauge("contrail_store_live_files", "Span files queries read", samples, x -> x.stats().liveFiles()));
+        metrics.add(counter("contrail_compaction_merges", "Compaction merges done", samples, x -> x.stats().compaction().merges()));
         metrics.add(counter("contrail_compaction_spans_written", "Spans written by compaction merges",
-                compaction.spansMerged()));
+                samples, x -> x.stats().compaction().spansMerged()));
         metrics.add(gauge("contrail_compaction_pending_merges", "Merges a compaction pass would make now",
-                stats.pendingMerges() == null ? Double.NaN : stats.pendingMerges()));
+                samples, x -> x.stats().pendingMerges() == null ? Double.NaN : x.stats().pendingMerges()));
         metrics.add(gauge("contrail_store_healthy", "1 when acknowledged spans reach Parquet and none were set aside",
-                stats.health().ok() ? 1 : 0));
+                samples, x -> x.stats().health().ok() ? 1 : 0));
         if (lake != null) {
             addLake(metrics, lake.stats());
         }
@@ -188,6 +201,40 @@ final class ServerMetrics {
         counts.forEach((cause, count) -> counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                 .labels(Labels.of("cause", label.apply(cause))).value(count).build()));
         return counter.build();
+    }
+
+    /** A counter with one data point per tenant and cause, labelled {@code cause} (and {@code tenant}). */
+    private static <C> CounterSnapshot byCause(String name, String help, List<Sample> samples,
+                                               java.util.function.Function<Sample, java.util.Map<C, Long>> counts,
+                                               java.util.function.Function<C, String> label) {
+        CounterSnapshot.Builder counter = CounterSnapshot.builder().name(name).help(help);
+        for (Sample sample : samples) {
+            counts.apply(sample).forEach((cause, count) -> counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot
+                    .builder().labels(sample.labels().add("cause", label.apply(cause))).value(count).build()));
+        }
+        return counter.build();
+    }
+
+    /** A counter with one data point per tenant. */
+    private static CounterSnapshot counter(String name, String help, List<Sample> samples,
+                                           java.util.function.ToDoubleFunction<Sample> value) {
+        CounterSnapshot.Builder counter = CounterSnapshot.builder().name(name).help(help);
+        for (Sample sample : samples) {
+            counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(sample.labels())
+                    .value(value.applyAsDouble(sample)).build());
+        }
+        return counter.build();
+    }
+
+    /** A gauge with one data point per tenant. */
+    private static GaugeSnapshot gauge(String name, String help, List<Sample> samples,
+                                       java.util.function.ToDoubleFunction<Sample> value) {
+        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(name).help(help);
+        for (Sample sample : samples) {
+            gauge.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(sample.labels())
+                    .value(value.applyAsDouble(sample)).build());
+        }
+        return gauge.build();
     }
 
     private static CounterSnapshot counter(String name, String help, double value) {

@@ -20,21 +20,13 @@ import java.util.Map;
 final class StatusRoutes {
 
     private final ServerConfig config;
-    private final Store store;
-    /** Null without a shared table. */
-    private final Lake lake;
-    private final Admission admission;
-    /** Null when every span is kept. */
-    private final TailSampler sampler;
+    /** {@code /health} and {@code /api/sampling} describe the request's tenant. */
+    private final Tenants tenants;
     private final ServerMetrics metrics;
 
-    StatusRoutes(ServerConfig config, Store store, Lake lake, Admission admission, TailSampler sampler,
-                 ServerMetrics metrics) {
+    StatusRoutes(ServerConfig config, Tenants tenants, ServerMetrics metrics) {
         this.config = config;
-        this.store = store;
-        this.lake = lake;
-        this.admission = admission;
-        this.sampler = sampler;
+        this.tenants = tenants;
         this.metrics = metrics;
     }
 
@@ -46,15 +38,17 @@ final class StatusRoutes {
 
     private void metrics(Context ctx) throws IOException {
         ctx.contentType(metrics.contentType());
-        metrics.write(ctx.outputStream());
+        metrics.write(ctx.outputStream(), tenants.of(ctx));
     }
 
     private void health(Context ctx) throws IOException {
-        Store.Stats stats = store.stats();
+        Tenant tenant = tenants.of(ctx);
+        Lake lake = tenant.lake();
+        Store.Stats stats = tenant.store().stats();
         Store.Health health = stats.health();
         var w = stats.writes();
         var compaction = stats.compaction();
-        Admission.Stats r = admission.stats();
+        Admission.Stats r = tenant.admission().stats();
         Map<String, Object> body = new LinkedHashMap<>();
         // Degraded: acknowledged spans are not reaching Parquet now, or some were set aside (until removed).
         Lake.Stats table = lake == null ? null : lake.stats();
@@ -118,6 +112,7 @@ final class StatusRoutes {
 
     /** The sampling policies in force and what they kept and dropped, per hour, service and policy. */
     private void sampling(Context ctx) {
+        TailSampler sampler = tenants.of(ctx).sampler();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("enabled", sampler != null);
         if (sampler == null) {

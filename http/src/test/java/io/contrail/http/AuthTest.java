@@ -46,12 +46,16 @@ class AuthTest {
     /** In the file only as its SHA-256: the file holds no secret for it. */
     private static final String QUERY = "query-Lm4pW8zt";
     private static final String UNKNOWN = "nobody-knows-this";
+    /** Without a tenant: the default tenant's, which sees every tenant's metrics. */
+    private static final String OPERATOR = "operator-Zr7nQ3";
     private static final Path AUTH_FILE = authFile("tokens:\n"
             + "  - token: \"" + INGEST + "\"\n"
             + "    tenant: shop\n"
             + "    scopes: [ingest]\n"
             + "  - token_sha256: \"" + sha256Hex(QUERY) + "\"\n"
             + "    tenant: shop\n"
+            + "    scopes: [query]\n"
+            + "  - token: \"" + OPERATOR + "\"\n"
             + "    scopes: [query]\n");
 
     @RegisterExtension
@@ -204,7 +208,7 @@ class AuthTest {
             var refused = catchThrowableOfType(StatusRuntimeException.class, () -> client.export(new byte[0], (String) null));
             assertThat(refused.getStatus().getDescription()).contains("no token");
         }
-        server.flush();
+        server.flush("shop");
         assertThat(countSpans("grpc-auth-raw")).as("only the call with the ingest token stored its span").isEqualTo(1);
     }
 
@@ -218,7 +222,7 @@ class AuthTest {
         assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(QUERY), "sdk-http-query")).isFalse();
         assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(INGEST), "sdk-http-ingest")).isTrue();
 
-        server.flush();
+        server.flush("shop");
         assertThat(countSpans("sdk-http-ingest")).isEqualTo(1);
         assertThat(countSpans("sdk-http-none")).isZero();
         assertThat(countSpans("sdk-http-query")).isZero();
@@ -234,7 +238,7 @@ class AuthTest {
         assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(QUERY), "sdk-grpc-query")).isFalse();
         assertThat(RecordingSpanExporter.exportOneSpan(exporter.apply(INGEST), "sdk-grpc-ingest")).isTrue();
 
-        server.flush();
+        server.flush("shop");
         assertThat(countSpans("sdk-grpc-ingest")).isEqualTo(1);
         assertThat(countSpans("sdk-grpc-none")).isZero();
         assertThat(countSpans("sdk-grpc-query")).isZero();
@@ -258,7 +262,7 @@ class AuthTest {
         call(ROUTES.get(3), null);
         call(ROUTES.get(3), "Bearer " + UNKNOWN);
         call(ROUTES.get(3), "Bearer " + INGEST);
-        String metrics = RunningServer.text(call(Route.get("/metrics", "/metrics", Access.QUERY), "Bearer " + QUERY));
+        String metrics = RunningServer.text(call(Route.get("/metrics", "/metrics", Access.QUERY), "Bearer " + OPERATOR));
         for (String cause : List.of("missing", "unknown", "scope")) {
             assertThat(refusedCount(metrics, cause)).as(cause).isPositive();
         }
@@ -367,7 +371,7 @@ class AuthTest {
         Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static Path authFile(String yaml) {
+    static Path authFile(String yaml) {
         try {
             Path file = Files.createTempFile("contrail-auth", ".yaml");
             file.toFile().deleteOnExit();

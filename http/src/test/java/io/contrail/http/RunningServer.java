@@ -196,6 +196,15 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
         }
     }
 
+    /** {@link #flush()} for the tenant {@code tenant}'s spans (null: the default tenant's). */
+    void flush(String tenant) {
+        try {
+            server.tenant(tenant).store().flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Waits (with a deadline) until the tail sampler holds no span: every trace sent so far is decided. */
     void awaitSamplingDecisions() {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -84,7 +84,7 @@ class TlsTest {
         assertThat(RecordingSpanExporter.exportOneSpan(http, "tls-sdk-http")).as("OTLP/HTTP over TLS").isTrue();
         assertThat(RecordingSpanExporter.exportOneSpan(grpc, "tls-sdk-grpc")).as("OTLP/gRPC over TLS").isTrue();
 
-        server.store().flush();
+        server.tenant("shop").store().flush();
         assertThat(countSpans("tls-sdk-http")).isEqualTo(1);
         assertThat(countSpans("tls-sdk-grpc")).isEqualTo(1);
     }
@@ -99,7 +99,7 @@ class TlsTest {
                 .setEndpoint("https://127.0.0.1:" + server.grpcPort()).setTrustedCertificates(CA.pem())
                 .addHeader("Authorization", "Bearer " + QUERY).setTimeout(Duration.ofSeconds(30)).build();
         assertThat(RecordingSpanExporter.exportOneSpan(grpcWithQueryToken, "tls-grpc-query-token")).isFalse();
-        server.store().flush();
+        server.tenant("shop").store().flush();
         assertThat(countSpans("tls-grpc-query-token")).isZero();
     }
 
@@ -121,7 +121,7 @@ class TlsTest {
             assertThat(RecordingSpanExporter.exportOneSpan(exporter.getValue(), exporter.getKey())).as(exporter.getKey()).isFalse();
         }
 
-        server.store().flush();
+        server.tenant("shop").store().flush();
         for (String service : exporters.keySet()) {
             assertThat(countSpans(service)).as(service).isZero();
         }

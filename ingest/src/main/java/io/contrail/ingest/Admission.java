@@ -131,6 +131,8 @@ public final class Admission {
         } catch (IngestException e) {
             LOG.debug("request refused: {}", e.getMessage());
             return refuse(e);
+        } catch (TenantLimitedSink.LimitExceededException e) {
+            return refuse(Refusal.LIMITED, e.getMessage(), e.retryAfterSeconds());
         } catch (SpanSink.OverloadedException e) {
             return refuse(Refusal.BUSY, e.getMessage(), e.retryAfterSeconds());
         } catch (IOException e) {

@@ -20,7 +20,9 @@ public enum Refusal {
     /** Too many requests in progress or too many spans waiting for Parquet: retry after the delay given. */
     BUSY(503, 14 /* UNAVAILABLE */),
     /** The write-ahead log cannot be written: retry after the delay given. */
-    STORAGE_FAILING(503, 14 /* UNAVAILABLE */);
+    STORAGE_FAILING(503, 14 /* UNAVAILABLE */),
+    /** A tenant sent more than its limits allow ({@link TenantLimitedSink}): retry after the delay given. */
+    LIMITED(429, 8 /* RESOURCE_EXHAUSTED */);
 
     private final int httpStatus;
     private final int grpcCode;
@@ -41,7 +43,7 @@ public enum Refusal {
 
     /** Whether the client should send the same request again later. */
     public boolean retryable() {
-        return this == BUSY || this == STORAGE_FAILING;
+        return this == BUSY || this == STORAGE_FAILING || this == LIMITED;
     }
 
     /** The cause as a metric label: {@code malformed}, {@code too_large}, … */

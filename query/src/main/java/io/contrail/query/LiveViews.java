@@ -2,6 +2,7 @@ package io.contrail.query;
 
 import io.contrail.columnar.DataLayout;
 import io.contrail.columnar.LiveFiles;
+import io.contrail.columnar.SamplingStatsLayout;
 import io.contrail.columnar.SpanSchema;
 import io.contrail.columnar.TraceIdIndex;
 
@@ -64,12 +65,21 @@ final class LiveViews implements AutoCloseable {
             // query could read (DuckDB lets queries read its temp folder; the guard refuses naming it).
             statement.execute("SET temp_directory = '" + layout.root().resolve(ReadOnlySqlGuard.TEMP_FOLDER).toString()
                     .replace("'", "''") + "'");
-            statement.execute("SET allowed_directories = ['" + layout.root().toString().replace("'", "''") + "/']");
+            // Only the folders the views read, not the whole data folder: its write-ahead log is not for SQL, and
+            // other tenants' data folders live inside the default tenant's (tenants/NAME).
+            statement.execute("SET allowed_directories = [" + readableFolders(layout) + "]");
             statement.execute("SET enable_external_access = false");
             statement.execute("SET lock_configuration = true");
         }
         this.traceIndex = TraceIdIndex.open();
         refreshViews();
+    }
+
+    /** The folders SQL may read, as a DuckDB list of quoted paths each ending with a separator. */
+    private static String readableFolders(DataLayout layout) {
+        return java.util.stream.Stream.of(layout.spansDir(), SamplingStatsLayout.folderUnder(layout.root()))
+                .map(folder -> "'" + folder.toAbsolutePath().normalize().toString().replace("'", "''") + "/'")
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     /** The database over {@code files}, its views created over the files there are now. */

@@ -21,6 +21,8 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -31,8 +33,13 @@ import java.util.stream.Collectors;
  * <pre>
  * tokens:
  *   - token: "s3cr3t-ingest"        # or token_sha256: "&lt;64 hex digits&gt;", so the file holds no secret
- *     tenant: shop                  # kept for tenant separation, which does not exist yet
+ *     tenant: shop                  # whose spans it sends or reads; none: the default tenant
  *     scopes: [ingest]              # ingest, query or both
+ * tenants:                          # optional: a tenant's own settings ({@link TenantSettings})
+ *   shop:
+ *     retention: 7d
+ *     max_spans_per_second: 20000
+ *     max_buffered_bytes: 64MB
  * </pre>
  * Only SHA-256 digests are kept. {@link #decide} hashes the presented token and compares the digest with
  * every entry's in constant time, so neither the answer's time nor an early exit tells which entry (or how
@@ -41,10 +48,13 @@ import java.util.stream.Collectors;
 public final class AccessTokens {
 
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-fA-F]{64}");
-    /** A tenant will name a folder once tenants separate data: keep names that are safe as one. */
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** A tenant names a folder (tenants/NAME): names that are safe as one, as Tempo's X-Scope-OrgID takes them. */
+    public static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+    /** How an error says what a tenant name may be. */
+    public static final String TENANT_RULE = "1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit";
     private static final Pattern FIELD_NAME = Pattern.compile("[A-Za-z_]{1,32}");
     private static final List<String> ENTRY_FIELDS = List.of("token", "token_sha256", "tenant", "scopes");
+    private static final List<String> TENANT_FIELDS = List.of("retention", "max_spans_per_second", "max_buffered_bytes");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
@@ -53,9 +63,11 @@ public final class AccessTokens {
     }
 
     private final List<Entry> entries;
+    private final Map<String, TenantSettings> tenants;
 
-    private AccessTokens(List<Entry> entries) {
+    private AccessTokens(List<Entry> entries, Map<String, TenantSettings> tenants) {
         this.entries = List.copyOf(entries);
+        this.tenants = Map.copyOf(tenants);
     }
 
     /**
@@ -98,7 +110,7 @@ public final class AccessTokens {
         if (!root.isObject()) {
             throw new IllegalArgumentException(prefix + "must be a mapping with \"tokens:\", a list of tokens");
         }
-        rejectUnknownFields(prefix, root, List.of("tokens"));
+        rejectUnknownFields(prefix, root, List.of("tokens", "tenants"));
         JsonNode tokens = root.get("tokens");
         if (tokens == null || tokens.isNull() || (tokens.isArray() && tokens.isEmpty())) {
             throw new IllegalArgumentException(prefix + "tokens: the list is empty; a server with --auth needs at "
@@ -118,7 +130,63 @@ public final class AccessTokens {
             }
             entries.add(entry);
         }
-        return new AccessTokens(entries);
+        return new AccessTokens(entries, tenants(prefix, root.get("tenants")));
+    }
+
+    private static Map<String, TenantSettings> tenants(String prefix, JsonNode tenants) {
+        if (tenants == null || tenants.isNull()) {
+            return Map.of();
+        }
+        if (!tenants.isObject()) {
+            throw new IllegalArgumentException(prefix + "tenants: must be a mapping of tenant names to their settings ("
+                    + String.join(", ", TENANT_FIELDS) + ")");
+        }
+        Map<String, TenantSettings> settings = new java.util.HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> tenant = it.next();
+            if (!TENANT.matcher(tenant.getKey()).matches()) {
+                throw new IllegalArgumentException(prefix + "tenants: a tenant's name must be " + TENANT_RULE);
+            }
+            String at = prefix + "tenants." + tenant.getKey() + ": ";
+            JsonNode node = tenant.getValue();
+            if (!node.isObject()) {
+                throw new IllegalArgumentException(at + "must be a mapping with " + String.join(", ", TENANT_FIELDS));
+            }
+            rejectUnknownFields(at, node, TENANT_FIELDS);
+            Duration retention = node.hasNonNull("retention")
+                    ? setting(at, "retention", node, value -> io.contrail.http.OptionUnits.parseDuration(value, null)) : null;
+            long perSecond = node.hasNonNull("max_spans_per_second")
+                    ? setting(at, "max_spans_per_second", node, Long::parseLong) : 0;
+            long buffered = node.hasNonNull("max_buffered_bytes")
+                    ? setting(at, "max_buffered_bytes", node, io.contrail.http.OptionUnits::parseSize) : 0;
+            if (retention != null && retention.isZero()) {
+                throw new IllegalArgumentException(at + "retention: must be longer than 0 (leave it out to keep the server's)");
+            }
+            if (node.hasNonNull("max_spans_per_second") && perSecond <= 0) {
+                throw new IllegalArgumentException(at + "max_spans_per_second: must be a positive whole number");
+            }
+            settings.put(tenant.getKey(), new TenantSettings(retention, perSecond, buffered));
+        }
+        return settings;
+    }
+
+    /** A setting's value parsed, or IllegalArgumentException naming the field and the problem. */
+    private static <T> T setting(String at, String field, JsonNode node, java.util.function.Function<String, T> parse) {
+        JsonNode value = node.get(field);
+        if (!value.isValueNode()) {
+            throw new IllegalArgumentException(at + field + ": must be a single value");
+        }
+        try {
+            return parse.apply(value.asText());
+        } catch (RuntimeException e) {
+            String reason = e instanceof NumberFormatException ? "'" + value.asText() + "' is not a whole number" : e.getMessage();
+            throw new IllegalArgumentException(at + field + ": " + reason);
+        }
+    }
+
+    /** The settings the file gives {@code tenant}; {@link TenantSettings#NONE} when it gives none. */
+    public TenantSettings tenant(String tenant) {
+        return tenant == null ? TenantSettings.NONE : tenants.getOrDefault(tenant, TenantSettings.NONE);
     }
 
     private static Entry entry(String prefix, JsonNode node) {
@@ -155,8 +223,7 @@ public final class AccessTokens {
         String tenantName = null;
         if (tenant != null && !tenant.isNull()) {
             if (!tenant.isTextual() || !TENANT.matcher(tenant.asText()).matches()) {
-                throw new IllegalArgumentException(prefix + "tenant: must be 1 to 64 letters, digits, '_', '.' or '-', "
-                        + "starting with a letter or digit");
+                throw new IllegalArgumentException(prefix + "tenant: must be " + TENANT_RULE);
             }
             tenantName = tenant.asText();
         }
@@ -234,7 +301,7 @@ public final class AccessTokens {
     AccessTokens withIngestToken(byte[] sha256) {
         List<Entry> more = new ArrayList<>(entries);
         more.add(new Entry(sha256.clone(), null, Collections.unmodifiableSet(EnumSet.of(Scope.INGEST))));
-        return new AccessTokens(more);
+        return new AccessTokens(more, tenants);
     }
 
     /** How many tokens the file holds. */

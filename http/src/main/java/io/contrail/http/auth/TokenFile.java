@@ -90,9 +90,14 @@ public final class TokenFile implements AutoCloseable {
         return decision;
     }
 
-    /** Whether {@code authorization} carries a known token of any scope; counts nothing (e.g. {@code /health}). */
-    public boolean knows(String authorization) {
-        return inForce.decide(authorization, null) instanceof Decision.Allowed;
+    /** What {@code authorization} carries, whatever its scopes, counting nothing (e.g. {@code /health}). */
+    public Decision peek(String authorization) {
+        return inForce.decide(authorization, null);
+    }
+
+    /** The settings the file in force gives {@code tenant} (null: the default tenant, which has none). */
+    public TenantSettings tenant(String tenant) {
+        return fromFile.tenant(tenant);
     }
 
     /** How many tokens the file in force holds. */

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,16 +51,17 @@ public final class JaegerApi {
     private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
     private static final Pattern HEX_ID = Pattern.compile("[0-9a-fA-F]{1,32}");
 
-    private final TraceQueries traces;
-    private final ServiceGraph graph;
+    /** The trace queries and the service graph over the request's tenant's spans. */
+    private final Function<Context, TraceQueries> traces;
+    private final Function<Context, ServiceGraph> graph;
 
-    public JaegerApi(TraceQueries traces, ServiceGraph graph) {
+    public JaegerApi(Function<Context, TraceQueries> traces, Function<Context, ServiceGraph> graph) {
         this.traces = traces;
         this.graph = graph;
     }
 
     public void register(RoutesConfig routes) {
-        routes.get(PREFIX + "/api/services", jaeger(ctx -> ctx.json(JaegerJson.Response.of(traces.services()))));
+        routes.get(PREFIX + "/api/services", jaeger(ctx -> ctx.json(JaegerJson.Response.of(traces.apply(ctx).services()))));
         routes.get(PREFIX + "/api/services/{service}/operations", jaeger(this::operationNames));
         routes.get(PREFIX + "/api/operations", jaeger(this::operations));
         routes.get(PREFIX + "/api/traces", jaeger(this::search));
@@ -89,7 +91,7 @@ public final class JaegerApi {
 
     private void operationNames(Context ctx) throws QueryException {
         Set<String> names = new LinkedHashSet<>();
-        for (Map<String, String> operation : traces.operations(ctx.pathParam("service"))) {
+        for (Map<String, String> operation : traces.apply(ctx).operations(ctx.pathParam("service"))) {
             names.add(operation.get("name"));
         }
         ctx.json(JaegerJson.Response.of(List.copyOf(names)));
@@ -102,7 +104,7 @@ public final class JaegerApi {
         }
         String spanKind = ctx.queryParam("spanKind") == null ? "" : ctx.queryParam("spanKind").toLowerCase(Locale.ROOT);
         List<JaegerJson.Operation> operations = new ArrayList<>();
-        for (Map<String, String> operation : traces.operations(service)) {
+        for (Map<String, String> operation : traces.apply(ctx).operations(service)) {
             String kind = JaegerTranslator.spanKind(operation.get("spanKind"));
             if (spanKind.isEmpty() || spanKind.equals(kind)) {
                 operations.add(new JaegerJson.Operation(operation.get("name"), kind));
@@ -113,7 +115,7 @@ public final class JaegerApi {
 
     private void trace(Context ctx) throws QueryException {
         String id = traceId(ctx.pathParam("traceID"));
-        var trace = traces.trace(id);
+        var trace = traces.apply(ctx).trace(id);
         if (trace.isEmpty()) {
             ctx.status(404).json(JaegerJson.Response.error(404, "trace not found"));
             return;
@@ -128,7 +130,7 @@ public final class JaegerApi {
             List<String> wanted = ids.stream().map(JaegerApi::traceId).toList();
             List<JaegerJson.Trace> found = new ArrayList<>();
             Set<String> foundIds = new LinkedHashSet<>();
-            for (TraceQueries.Trace trace : traces.traces(wanted)) {
+            for (TraceQueries.Trace trace : traces.apply(ctx).traces(wanted)) {
                 found.add(JaegerTranslator.trace(trace));
                 foundIds.add(trace.traceId());
             }
@@ -166,9 +168,9 @@ public final class JaegerApi {
         String operation = ctx.queryParam("operation");
         var filter = new SpanFilter(service, operation == null || operation.isEmpty() ? null : operation, tags,
                 minDuration, maxDuration, status);
-        List<String> matched = traces.search(new TraceQueries.SearchRequest(filter,
+        List<String> matched = traces.apply(ctx).search(new TraceQueries.SearchRequest(filter,
                 new TimeWindow(startNanos, endNanos), limit)).stream().map(TraceQueries.TraceSummary::traceId).toList();
-        List<JaegerJson.Trace> found = traces.traces(matched).stream().map(JaegerTranslator::trace).toList();
+        List<JaegerJson.Trace> found = traces.apply(ctx).traces(matched).stream().map(JaegerTranslator::trace).toList();
         ctx.json(new JaegerJson.Response(found, 0, 0, 0, null));
     }
 
@@ -183,7 +185,7 @@ public final class JaegerApi {
                 : parseLong("lookback", lookback);
         String service = ctx.queryParam("service");
         List<JaegerJson.DependencyLink> links = new ArrayList<>();
-        for (ServiceGraph.Edge edge : graph.edges(TimeWindow.lookback(endMillis * 1_000_000L, lookbackMillis * 1_000_000L))) {
+        for (ServiceGraph.Edge edge : graph.apply(ctx).edges(TimeWindow.lookback(endMillis * 1_000_000L, lookbackMillis * 1_000_000L))) {
             if (service == null || service.isEmpty() || edge.parent().equals(service) || edge.child().equals(service)) {
                 links.add(new JaegerJson.DependencyLink(edge.parent(), edge.child(), Math.round(edge.callCount())));
             }

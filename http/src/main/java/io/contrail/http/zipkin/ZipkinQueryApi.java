@@ -36,10 +36,11 @@ public final class ZipkinQueryApi {
     public static final int MAX_TRACE_IDS = 1_000;
     private static final String JSON = "application/json";
 
-    private final ContrailStorage storage;
+    /** The storage over the request's tenant's spans. */
+    private final java.util.function.Function<Context, ContrailStorage> storages;
 
-    public ZipkinQueryApi(ContrailStorage storage) {
-        this.storage = storage;
+    public ZipkinQueryApi(java.util.function.Function<Context, ContrailStorage> storages) {
+        this.storages = storages;
     }
 
     /** A route's work; may throw what a storage call throws. */
@@ -78,15 +79,15 @@ public final class ZipkinQueryApi {
     }
 
     private void services(Context ctx) throws IOException {
-        ctx.json(storage.serviceAndSpanNames().getServiceNames().execute());
+        ctx.json(storages.apply(ctx).serviceAndSpanNames().getServiceNames().execute());
     }
 
     private void remoteServices(Context ctx) throws IOException {
-        ctx.json(storage.serviceAndSpanNames().getRemoteServiceNames(required(ctx, "serviceName")).execute());
+        ctx.json(storages.apply(ctx).serviceAndSpanNames().getRemoteServiceNames(required(ctx, "serviceName")).execute());
     }
 
     private void spanNames(Context ctx) throws IOException {
-        ctx.json(storage.serviceAndSpanNames().getSpanNames(required(ctx, "serviceName")).execute());
+        ctx.json(storages.apply(ctx).serviceAndSpanNames().getSpanNames(required(ctx, "serviceName")).execute());
     }
 
     private void traces(Context ctx) throws IOException {
@@ -107,12 +108,12 @@ public final class ZipkinQueryApi {
                 .lookback(lookback != null ? lookback : DEFAULT_LOOKBACK_MILLIS)
                 .limit(limit != null ? limit.intValue() : DEFAULT_LIMIT)
                 .build();
-        writeTraces(ctx, storage.spanStore().getTraces(request).execute());
+        writeTraces(ctx, storages.apply(ctx).spanStore().getTraces(request).execute());
     }
 
     private void trace(Context ctx) throws IOException {
         String traceId = ctx.pathParam("traceId");
-        List<Span> trace = storage.traces().getTrace(traceIdParameter("traceId", traceId)).execute();
+        List<Span> trace = storages.apply(ctx).traces().getTrace(traceIdParameter("traceId", traceId)).execute();
         if (trace.isEmpty()) {
             ctx.status(HttpStatus.NOT_FOUND).contentType("text/plain; charset=utf-8").result(traceId + " not found");
             return;
@@ -129,7 +130,7 @@ public final class ZipkinQueryApi {
         if (ids.size() > MAX_TRACE_IDS) {
             throw new IllegalArgumentException("traceIds names " + ids.size() + " traces; at most " + MAX_TRACE_IDS);
         }
-        writeTraces(ctx, storage.traces().getTraces(ids).execute());
+        writeTraces(ctx, storages.apply(ctx).traces().getTraces(ids).execute());
     }
 
     private void dependencies(Context ctx) throws IOException {
@@ -138,17 +139,17 @@ public final class ZipkinQueryApi {
             throw new IllegalArgumentException("endTs parameter is required");
         }
         Long lookback = wholeNumber(ctx, "lookback");
-        var links = storage.spanStore().getDependencies(endTs, lookback != null ? lookback : DEFAULT_LOOKBACK_MILLIS)
+        var links = storages.apply(ctx).spanStore().getDependencies(endTs, lookback != null ? lookback : DEFAULT_LOOKBACK_MILLIS)
                 .execute();
         ctx.contentType(JSON).result(DependencyLinkBytesEncoder.JSON_V1.encodeList(links));
     }
 
     private void autocompleteKeys(Context ctx) throws IOException {
-        ctx.json(storage.autocompleteTags().getKeys().execute());
+        ctx.json(storages.apply(ctx).autocompleteTags().getKeys().execute());
     }
 
     private void autocompleteValues(Context ctx) throws IOException {
-        ctx.json(storage.autocompleteTags().getValues(required(ctx, "key")).execute());
+        ctx.json(storages.apply(ctx).autocompleteTags().getValues(required(ctx, "key")).execute());
     }
 
     /** A list of traces as Zipkin writes it: a JSON array of span arrays, each encoded by zipkin2. */

@@ -23,13 +23,27 @@ class AccessTokensTest {
         return error.getMessage().substring("auth file auth.yaml: ".length());
     }
 
+    /** A valid tokens list, for files whose fault is elsewhere. */
+    private static final String OK = "tokens:\n  - token: " + SECRET + "\n    scopes: [query]\n";
+
+    @Test
+    void tenantsSettingsAreReadAndAbsentOnesAreNone() {
+        AccessTokens tokens = AccessTokens.parse("auth.yaml", (OK + "tenants:\n  shop:\n    retention: 36h\n"
+                + "    max_spans_per_second: 5000\n    max_buffered_bytes: 64MB\n  bank:\n    retention: 7d\n")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(tokens.tenant("shop")).isEqualTo(new TenantSettings(java.time.Duration.ofHours(36), 5000, 64L << 20));
+        assertThat(tokens.tenant("bank")).isEqualTo(new TenantSettings(java.time.Duration.ofDays(7), 0, 0));
+        assertThat(tokens.tenant("other")).isEqualTo(TenantSettings.NONE);
+        assertThat(tokens.tenant(null)).isEqualTo(TenantSettings.NONE);
+    }
+
     @Test
     void badFilesAreRefusedNamingTheEntryFieldAndProblem() {
         Map<String, String> expected = Map.ofEntries(
                 Map.entry("", "is empty"),
                 Map.entry("tokens: []", "tokens: the list is empty"),
                 Map.entry("tokens:", "tokens: the list is empty"),
-                Map.entry("token: x", "unknown field \"token\" (fields: tokens)"),
+                Map.entry("token: x", "unknown field \"token\" (fields: tokens, tenants)"),
                 Map.entry("tokens:\n  - scopes: [ingest]", "tokens[0]: has neither token nor token_sha256"),
                 Map.entry("tokens:\n  - token: " + SECRET + "\n    token_sha256: " + "a".repeat(64) + "\n    scopes: [query]",
                         "tokens[0]: has both token and token_sha256"),
@@ -43,7 +57,19 @@ class AccessTokensTest {
                 Map.entry("tokens:\n  - token: " + SECRET + "\n    scope: [query]", "tokens[0]: unknown field \"scope\""),
                 Map.entry("tokens:\n  - " + SECRET + ": x\n    scopes: [query]", "tokens[0]: unknown field (not shown)"),
                 Map.entry("tokens:\n  - token: " + SECRET + "\n    token: other\n    scopes: [query]", "not valid YAML"),
-                Map.entry("tokens:\n  - token: \"" + SECRET + "\n", "not valid YAML at line"));
+                Map.entry("tokens:\n  - token: \"" + SECRET + "\n", "not valid YAML at line"),
+                Map.entry(OK + "tenants: [shop]", "tenants: must be a mapping of tenant names"),
+                Map.entry(OK + "tenants:\n  ../up:\n    retention: 7d", "tenants: a tenant's name must be 1 to 64"),
+                Map.entry(OK + "tenants:\n  shop: 7d", "tenants.shop: must be a mapping with retention"),
+                Map.entry(OK + "tenants:\n  shop:\n    retain: 7d", "tenants.shop: unknown field \"retain\""),
+                Map.entry(OK + "tenants:\n  shop:\n    retention: 7 weeks", "tenants.shop: retention: '7 weeks' is not a time"),
+                Map.entry(OK + "tenants:\n  shop:\n    retention: 0", "tenants.shop: retention: must be longer than 0"),
+                Map.entry(OK + "tenants:\n  shop:\n    max_spans_per_second: lots",
+                        "tenants.shop: max_spans_per_second: 'lots' is not a whole number"),
+                Map.entry(OK + "tenants:\n  shop:\n    max_spans_per_second: 0",
+                        "tenants.shop: max_spans_per_second: must be a positive whole number"),
+                Map.entry(OK + "tenants:\n  shop:\n    max_buffered_bytes: [1]", "tenants.shop: max_buffered_bytes: must be a single value"),
+                Map.entry(OK + "tenants:\n  shop:\n    max_buffered_bytes: -5MB", "tenants.shop: max_buffered_bytes: '-5MB' is not a size"));
         expected.forEach((yaml, message) -> assertThat(refusal(yaml)).as(yaml).contains(message));
     }
 
