@@ -46,6 +46,8 @@ class AuthTest {
     /** In the file only as its SHA-256: the file holds no secret for it. */
     private static final String QUERY = "query-Lm4pW8zt";
     private static final String UNKNOWN = "nobody-knows-this";
+    /** Another tenant's, with both scopes. */
+    private static final String BANK = "bank-both-Qe2vL8";
     /** Without a tenant: the default tenant's, which sees every tenant's metrics. */
     private static final String OPERATOR = "operator-Zr7nQ3";
     private static final Path AUTH_FILE = authFile("tokens:\n"
@@ -56,7 +58,10 @@ class AuthTest {
             + "    tenant: shop\n"
             + "    scopes: [query]\n"
             + "  - token: \"" + OPERATOR + "\"\n"
-            + "    scopes: [query]\n");
+            + "    scopes: [query]\n"
+            + "  - token: \"" + BANK + "\"\n"
+            + "    tenant: bank\n"
+            + "    scopes: [ingest, query]\n");
 
     @RegisterExtension
     static final RunningServer server = RunningServer.configured(config -> config.withAuthFile(AUTH_FILE));
@@ -164,6 +169,21 @@ class AuthTest {
         HttpResponse<byte[]> basic = call(ROUTES.get(3), "Basic " + UNKNOWN);
         assertThat(basic.statusCode()).isEqualTo(401);
         assertThat(RunningServer.text(basic)).contains("not a Bearer token");
+    }
+
+    @Test
+    void anotherTenantsTokenGetsThroughEveryRouteAndSeesNoneOfTheShopsSpans() {
+        assertThat(RecordingSpanExporter.exportOneSpan(OtlpHttpSpanExporter.builder()
+                .setEndpoint(server.baseUrl() + "/v1/traces").addHeader("Authorization", "Bearer " + INGEST).build(),
+                "shop-only-service")).isTrue();
+        server.flush("shop");
+        assertThat(countSpans("shop-only-service")).isEqualTo(1);
+        for (Route route : ROUTES) {
+            HttpResponse<byte[]> response = call(route, "Bearer " + BANK);
+            assertThat(response.statusCode()).as("%s with another tenant's token: %s", route.key(), RunningServer.text(response))
+                    .isNotIn(401, 403).isLessThan(500);
+            assertThat(RunningServer.text(response)).as(route.key()).doesNotContain("shop-only-service");
+        }
     }
 
     @Test

@@ -243,6 +243,18 @@ class JaegerApiTest {
 
         HttpResponse<byte[]> notHex = server.get("/jaeger/api/traces/xyz");
         assertThat(notHex.statusCode()).isEqualTo(400);
+
+        // Days and milliseconds beyond 2⁶³ nanoseconds are refused naming the parameter, not wrapped around.
+        for (String beyond : List.of("/jaeger/api/traces?service=frontend&lookback=106752d",
+                "/jaeger/api/dependencies?lookback=9223372036854775",
+                "/jaeger/api/dependencies?endTs=9223372036855")) {
+            HttpResponse<byte[]> refused = server.get(beyond);
+            assertThat(refused.statusCode()).as(beyond).isEqualTo(400);
+            assertThat(RunningServer.json(refused).get("errors").get(0).get("msg").asText()).as(beyond)
+                    .contains(beyond.contains("endTs") ? "'endTs'" : "'lookback'").contains("out of range");
+        }
+        // A lookback reaching before the earliest time there is searches from then.
+        assertThat(server.get("/jaeger/api/traces?service=frontend&lookback=106751d").statusCode()).isEqualTo(200);
     }
 
     private static List<String> searchedTraceIds(String query) {

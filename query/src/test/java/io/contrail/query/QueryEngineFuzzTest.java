@@ -27,7 +27,8 @@ import org.junit.jupiter.api.BeforeAll;
  * the statement pipeline's rewrites and DuckDB's lock-down. For any text the engine answers or throws
  * {@link QueryException}; no statement outside the read-only set changes anything (no file appears,
  * the {@code spans} view still counts its spans); and no answer or error reveals a canary file planted
- * next to the data folder, neither its content nor its name.
+ * next to the data folder or inside it, in another tenant's span folder ({@code tenants/other/spans}) and in the
+ * write-ahead log's, neither its content nor its name.
  *
  * <p>The folders are at a fixed place under {@code target/query-fuzz} (the test's working folder is the
  * module's), so the seed statements in {@code QueryEngineFuzzTestInputs/anyStatement/} can name the
@@ -40,20 +41,36 @@ class QueryEngineFuzzTest {
     static final Path SANDBOX = Path.of("target", "query-fuzz").toAbsolutePath();
     static final Path DATA = SANDBOX.resolve("data");
     static final Path OUTSIDE = SANDBOX.resolve("outside");
+    /** Inside the data folder but outside what its SQL may read: another tenant's spans, the log's folder. */
+    static final List<Path> INSIDE = List.of(DATA.resolve("tenants").resolve("other").resolve("spans"), DATA.resolve("wal"));
     private static final int SPANS = 3;
 
     private static QueryEngine engine;
     private static Canary canary;
     private static List<Path> filesBefore;
 
-    /** A file outside the data folder whose name and content are tokens no statement can know in advance. */
-    private record Canary(Path file, String nameToken, String contentToken) {
+    /**
+     * Files outside what SQL may read ({@link #OUTSIDE}, {@link #INSIDE}) whose name and content are tokens no
+     * statement can know in advance.
+     */
+    private record Canary(List<Path> files, String nameToken, String contentToken) {
         static Canary plant() throws IOException {
             String name = "canary-" + UUID.randomUUID().toString().replace("-", "");
             String content = "CANARY" + UUID.randomUUID().toString().replace("-", "");
-            Path file = OUTSIDE.resolve(name + ".csv");
-            Files.writeString(file, "secret\n" + content + "\n");
-            return new Canary(file, name, content);
+            List<Path> files = new java.util.ArrayList<>();
+            for (Path folder : Stream.concat(Stream.of(OUTSIDE), INSIDE.stream()).toList()) {
+                Files.createDirectories(folder);
+                Path file = folder.resolve(name + ".csv");
+                Files.writeString(file, "secret\n" + content + "\n");
+                files.add(file);
+            }
+            return new Canary(List.copyOf(files), name, content);
+        }
+
+        void remove() throws IOException {
+            for (Path file : files) {
+                Files.delete(file);
+            }
         }
 
         boolean seenIn(String text) {
@@ -97,16 +114,15 @@ class QueryEngineFuzzTest {
         String sql = new String(input, StandardCharsets.UTF_8);
         String answer = answerOf(sql);
         if (canary.seenIn(answer)) {
-            Canary before = canary;
-            Files.delete(before.file());
+            canary.remove();
             canary = Canary.plant();
             String again = answerOf(sql);
-            assertThat(canary.seenIn(again)).as("the answer to %s follows the canary file %s: %s", sql,
-                    canary.file(), again).isFalse();
+            assertThat(canary.seenIn(again)).as("the answer to %s follows the canary files %s: %s", sql,
+                    canary.files(), again).isFalse();
         }
-        assertThat(files()).as("files after %s", sql).isEqualTo(filesBefore.stream()
-                .map(path -> path.getFileName().toString().startsWith("canary-") ? canary.file() : path)
-                .sorted().toList());
+        assertThat(files().stream().filter(path -> !isCanary(path)).toList()).as("files after %s", sql)
+                .isEqualTo(filesBefore.stream().filter(path -> !isCanary(path)).toList());
+        assertThat(canary.files()).allMatch(Files::isRegularFile);
         assertThat(engine.query("SELECT count(*) FROM spans").rows()).as("spans after %s", sql)
                 .containsExactly(List.of((Object) (long) SPANS));
     }
@@ -119,6 +135,10 @@ class QueryEngineFuzzTest {
             assertThat(refused.getMessage()).as("the message refusing %s", sql).isNotBlank();
             return refused.getMessage();
         }
+    }
+
+    private static boolean isCanary(Path path) {
+        return path.getFileName().toString().startsWith("canary-");
     }
 
     private static List<Path> files() throws IOException {

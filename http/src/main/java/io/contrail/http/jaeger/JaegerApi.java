@@ -163,7 +163,7 @@ public final class JaegerApi {
         Long end = micros(ctx, "end");
         Long start = micros(ctx, "start");
         long endNanos = end == null ? now : end;
-        long startNanos = start != null ? start : endNanos - lookbackNanos(ctx.queryParam("lookback"));
+        long startNanos = start != null ? start : before(endNanos, lookbackNanos(ctx.queryParam("lookback")));
         int limit = limit(ctx.queryParam("limit"));
         String operation = ctx.queryParam("operation");
         var filter = new SpanFilter(service, operation == null || operation.isEmpty() ? null : operation, tags,
@@ -183,9 +183,11 @@ public final class JaegerApi {
         String lookback = ctx.queryParam("lookback");
         long lookbackMillis = lookback == null || lookback.isEmpty() ? DEFAULT_DEPENDENCIES_LOOKBACK_MILLIS
                 : parseLong("lookback", lookback);
+        long endNanos = millisToNanos("endTs", endMillis);
         String service = ctx.queryParam("service");
         List<JaegerJson.DependencyLink> links = new ArrayList<>();
-        for (ServiceGraph.Edge edge : graph.apply(ctx).edges(TimeWindow.lookback(endMillis * 1_000_000L, lookbackMillis * 1_000_000L))) {
+        for (ServiceGraph.Edge edge : graph.apply(ctx).edges(TimeWindow.lookback(endNanos,
+                millisToNanos("lookback", lookbackMillis)))) {
             if (service == null || service.isEmpty() || edge.parent().equals(service) || edge.child().equals(service)) {
                 links.add(new JaegerJson.DependencyLink(edge.parent(), edge.child(), Math.round(edge.callCount())));
             }
@@ -244,9 +246,32 @@ public final class JaegerApi {
         }
         // The Jaeger UI sends 1h, 2d …; Jaeger itself ignores lookback, but a search without start honours it.
         if (lookback.matches("\\d+d")) {
-            return Long.parseLong(lookback.substring(0, lookback.length() - 1)) * 86_400_000_000_000L;
+            try {
+                return Math.multiplyExact(Long.parseLong(lookback.substring(0, lookback.length() - 1)), 86_400_000_000_000L);
+            } catch (ArithmeticException | NumberFormatException e) {
+                throw new IllegalArgumentException("unable to parse param 'lookback': " + lookback + " is out of range");
+            }
         }
         return parseGoDuration("lookback", lookback);
+    }
+
+    /** {@code lookback} nanoseconds before {@code end}; the earliest time there is when that is before it. */
+    private static long before(long end, long lookback) {
+        try {
+            return Math.subtractExact(end, lookback);
+        } catch (ArithmeticException e) {
+            return Long.MIN_VALUE;
+        }
+    }
+
+    /** Milliseconds as nanoseconds; IllegalArgumentException naming the parameter beyond ±2⁶³ ns. */
+    private static long millisToNanos(String parameter, long millis) {
+        try {
+            return Math.multiplyExact(millis, 1_000_000L);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("unable to parse param '" + parameter + "': " + millis
+                    + " milliseconds is out of range");
+        }
     }
 
     private static int limit(String value) {
