@@ -483,6 +483,10 @@ public final class Main implements Runnable {
         @Option(names = "--data", paramLabel = "DIR", description = "Data folder (default: ${DEFAULT-VALUE}).")
         Path data = ServerConfig.DEFAULT_DATA_DIR;
 
+        @Option(names = "--tenant", paramLabel = "NAME",
+                description = "Read this tenant's spans (DIR/tenants/NAME) instead of the default tenant's.")
+        String tenant;
+
         @Option(names = "--format", paramLabel = "FORMAT",
                 description = "table, csv or json (default: ${DEFAULT-VALUE}).")
         Format format = Format.table;
@@ -497,7 +501,21 @@ public final class Main implements Runnable {
                         + " (use --data DIR, or start `contrail serve` first)");
                 return 2;
             }
-            try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(data).withMaxRows(maxRows))) {
+            Path folder = data;
+            if (tenant != null) {
+                if (!io.contrail.http.auth.AccessTokens.TENANT.matcher(tenant).matches()) {
+                    System.err.println("contrail sql: --tenant: a tenant's name must be "
+                            + io.contrail.http.auth.AccessTokens.TENANT_RULE);
+                    return 2;
+                }
+                folder = data.resolve(Tenants.FOLDER).resolve(tenant);
+                if (!folder.toFile().isDirectory()) {
+                    System.err.println("contrail sql: --tenant: no tenant '" + tenant + "' in " + data.toAbsolutePath()
+                            + Tenants.listed(data));
+                    return 2;
+                }
+            }
+            try (QueryEngine engine = QueryEngine.open(QueryEngine.Config.defaults(folder).withMaxRows(maxRows))) {
                 QueryResult result = engine.query(query);
                 PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
                 switch (format) {

@@ -93,18 +93,27 @@ final class Tenants implements AutoCloseable {
 
     /** Opens the data folder of every tenant that has one, so their logs are recovered and their files kept. */
     void openExisting() throws IOException {
-        Path folder = config.store().dataDir().resolve(FOLDER);
-        if (!Files.isDirectory(folder)) {
-            return;
-        }
-        List<String> names = new ArrayList<>();
-        try (Stream<Path> children = Files.list(folder)) {
-            children.filter(Files::isDirectory).map(child -> child.getFileName().toString())
-                    .filter(name -> AccessTokens.TENANT.matcher(name).matches()).sorted().forEach(names::add);
-        }
-        for (String name : names) {
+        for (String name : namesIn(config.store().dataDir())) {
             named(name);
         }
+    }
+
+    /** The tenants that have a folder in the data folder {@code dataDir}, by name. */
+    static List<String> namesIn(Path dataDir) throws IOException {
+        Path folder = dataDir.resolve(FOLDER);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> children = Files.list(folder)) {
+            return children.filter(Files::isDirectory).map(child -> child.getFileName().toString())
+                    .filter(name -> AccessTokens.TENANT.matcher(name).matches()).sorted().toList();
+        }
+    }
+
+    /** For a message: {@code " (tenants: a, b)"}, or {@code " (it has no tenants)"}. */
+    static String listed(Path dataDir) throws IOException {
+        List<String> names = namesIn(dataDir);
+        return names.isEmpty() ? " (it has no tenants)" : " (tenants: " + String.join(", ", names) + ")";
     }
 
     /** The default tenant: the data folder's own spans. */
