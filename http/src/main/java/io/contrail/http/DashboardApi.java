@@ -2,6 +2,7 @@ package io.contrail.http;
 
 import io.contrail.query.QueryException;
 import io.contrail.query.RedMetrics;
+import io.contrail.query.ServiceGraph;
 import io.contrail.query.SliceComparison;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeParameters;
@@ -90,9 +91,10 @@ final class DashboardApi {
 
     private void dependencies(Context ctx) throws QueryException {
         TimeWindow window = window(ctx);
+        ServiceGraph graph = tenants.of(ctx).graph();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("services", tenants.of(ctx).graph().services(window));
-        body.put("edges", tenants.of(ctx).graph().edges(window));
+        body.put("services", graph.services(window));
+        body.put("edges", graph.edges(window));
         ctx.json(body);
     }
 

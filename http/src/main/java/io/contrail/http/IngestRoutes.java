@@ -74,7 +74,7 @@ final class IngestRoutes {
     }
 
     private void otlpTraces(Context ctx) throws IOException, InterruptedException {
-        Admission admission = tenants.of(ctx).admission();
+        Admission admission = tenants.receiving(ctx).admission();
         OtlpEncoding encoding;
         try {
             encoding = OtlpEncoding.ofContentType(ctx.contentType());
@@ -93,7 +93,7 @@ final class IngestRoutes {
     }
 
     private void zipkinSpans(Context ctx) throws IOException, InterruptedException {
-        Admission admission = tenants.of(ctx).admission();
+        Admission admission = tenants.receiving(ctx).admission();
         String type = ctx.contentType() == null ? "application/json"
                 : ctx.contentType().split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
         IngestOutcome outcome = type.equals("application/json")

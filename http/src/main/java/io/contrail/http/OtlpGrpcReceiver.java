@@ -31,6 +31,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The OTLP/gRPC trace receiver: {@code opentelemetry.proto.collector.trace.v1.TraceService/Export}
@@ -89,10 +90,10 @@ final class OtlpGrpcReceiver {
                     .build();
 
     /** The admission of the call in progress's tenant. */
-    private final java.util.function.Supplier<Admission> admissions;
+    private final Supplier<Admission> admissions;
     private final Server server;
 
-    private OtlpGrpcReceiver(String host, int port, java.util.function.Supplier<Admission> admissions, long maxBodyBytes,
+    private OtlpGrpcReceiver(String host, int port, Supplier<Admission> admissions, long maxBodyBytes,
                              ServerInterceptor tenants, ServerCertificate tls) {
         this.admissions = admissions;
         ServerServiceDefinition service = ServerServiceDefinition.builder(TraceServiceGrpc.SERVICE_NAME)
@@ -113,7 +114,7 @@ final class OtlpGrpcReceiver {
      *
      * @throws IOException naming the address and the {@code --grpc-port} option when it cannot listen
      */
-    static OtlpGrpcReceiver start(String host, int port, java.util.function.Supplier<Admission> admissions,
+    static OtlpGrpcReceiver start(String host, int port, Supplier<Admission> admissions,
                                   long maxBodyBytes, ServerInterceptor tenants, ServerCertificate tls) throws IOException {
         OtlpGrpcReceiver grpc = new OtlpGrpcReceiver(host, port, admissions, maxBodyBytes, tenants, tls);
         try {
@@ -171,7 +172,8 @@ final class OtlpGrpcReceiver {
     /**
      * A refusal as OTLP/gRPC answers it: the cause's code, and for a retryable one (UNAVAILABLE) a
      * {@code google.rpc.RetryInfo} detail with the delay, the OTLP/gRPC way of saying "nothing was stored,
-     * retry after". RESOURCE_EXHAUSTED (too large) goes without one: retrying cannot help.
+     * retry after" (so does RESOURCE_EXHAUSTED for a tenant over its limits). RESOURCE_EXHAUSTED for a
+     * message too large goes without one: retrying cannot help.
      */
     private static RuntimeException refusal(IngestOutcome.Refused refused) {
         com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()

@@ -79,7 +79,8 @@ final class ServerMetrics {
      * tenant's only its own tenant's store and ingest series, which name no other tenant.
      */
     void write(java.io.OutputStream out, Tenant viewer) throws IOException {
-        writer.write(out, viewer.name() == null ? registry.scrape() : collect(List.of(viewer), null));
+        writer.write(out, viewer.name() == null ? registry.scrape()
+                : viewer.hasSpans() ? collect(List.of(viewer), null) : new MetricSnapshots(List.of()));
     }
 
     /** One tenant's counters as one scrape read them, and the labels its data points carry. */

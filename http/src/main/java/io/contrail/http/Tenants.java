@@ -10,14 +10,19 @@ import io.contrail.ingest.RequestFormat;
 import io.contrail.ingest.TenantLimitedSink;
 import io.contrail.ingest.sampling.TailSampler;
 import io.contrail.query.QueryEngine;
+import io.grpc.Metadata;
+import io.grpc.Status;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,9 +32,10 @@ import java.util.stream.Stream;
  * The server's tenants. The default tenant (no tenant named) keeps its spans in the data folder itself, as a
  * server without tenants always has; a named tenant in {@code tenants/NAME} inside it, a data folder of its own
  * with its own write-ahead log, span files, compaction, retention ({@code retention} in the auth file's
- * {@code tenants:} section) and buffer, opened on its first request (and at start for every folder already
- * there). Its query engine may read only its own span files; the default tenant's only the data folder's
- * {@code spans/} and {@code sampling/}, which hold no other tenant's files.
+ * {@code tenants:} section) and buffer, created by its first ingest request (and opened at start for every
+ * folder already there). A read for a tenant that has no folder creates none: it is answered from an engine
+ * over no spans ({@link #reading}). Its query engine may read only its own span files; the default tenant's
+ * only the data folder's {@code spans/} and {@code sampling/}, which hold no other tenant's files.
  *
  * <p>Which tenant a request is for ({@link #resolve}): with {@code --auth}, the token's tenant; without, the
  * {@value #HEADER} header (Tempo's, Loki's and Mimir's), else the default tenant.
@@ -40,8 +46,7 @@ final class Tenants implements AutoCloseable {
     static final String FOLDER = "tenants";
     /** The header that names a tenant without --auth (and must agree with the token's tenant with it). */
     static final String HEADER = "X-Scope-OrgID";
-    static final io.grpc.Metadata.Key<String> GRPC_HEADER =
-            io.grpc.Metadata.Key.of("x-scope-orgid", io.grpc.Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> GRPC_HEADER = Metadata.Key.of("x-scope-orgid", Metadata.ASCII_STRING_MARSHALLER);
     /** The tenant of an OTLP/gRPC call, set by the interceptor that read its metadata ({@link GrpcTenants}). */
     static final io.grpc.Context.Key<String> GRPC_TENANT = io.grpc.Context.key("contrail-tenant");
     /**
@@ -49,7 +54,10 @@ final class Tenants implements AutoCloseable {
      * client may name one; with it the auth file names them.
      */
     static final int MAX_TENANTS = 100;
+    /** The folder, inside {@link #FOLDER}, of the engine over no spans that answers tenants without a folder. */
+    private static final String NO_SPANS = ".none";
     private static final String ATTRIBUTE = "contrail.tenant";
+    private static final Logger LOG = LoggerFactory.getLogger(Tenants.class);
 
     /** A request whose tenant cannot be served: its status and a message naming the header or token. */
     static final class Refused extends RuntimeException {
@@ -65,14 +73,16 @@ final class Tenants implements AutoCloseable {
             return status;
         }
 
-        io.grpc.Status grpcStatus() {
-            io.grpc.Status.Code code = switch (status) {
-                case FORBIDDEN -> io.grpc.Status.Code.PERMISSION_DENIED;
-                case BAD_REQUEST -> io.grpc.Status.Code.INVALID_ARGUMENT;
-                case TOO_MANY_REQUESTS -> io.grpc.Status.Code.RESOURCE_EXHAUSTED;
-                default -> io.grpc.Status.Code.UNIMPLEMENTED;
+        /** The same refusal over OTLP/gRPC; a server stopping is UNAVAILABLE, which exporters retry. */
+        Status grpcStatus() {
+            Status.Code code = switch (status) {
+                case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
+                case BAD_REQUEST -> Status.Code.INVALID_ARGUMENT;
+                case SERVICE_UNAVAILABLE -> Status.Code.UNAVAILABLE;
+                case NOT_IMPLEMENTED -> Status.Code.UNIMPLEMENTED;
+                default -> throw new IllegalStateException("no gRPC code for " + status);
             };
-            return io.grpc.Status.fromCode(code).withDescription(getMessage());
+            return Status.fromCode(code).withDescription(getMessage());
         }
     }
 
@@ -82,6 +92,8 @@ final class Tenants implements AutoCloseable {
     private final TokenFile tokens;
     private final Tenant root;
     private final Map<String, Tenant> named = new ConcurrentHashMap<>();
+    /** The engine over no spans ({@link #reading}); opened on first use, null until then. */
+    private QueryEngine noSpans;
     private boolean closed;
 
     Tenants(ServerConfig config, String holder, TokenFile tokens, Tenant root) {
@@ -94,7 +106,12 @@ final class Tenants implements AutoCloseable {
     /** Opens the data folder of every tenant that has one, so their logs are recovered and their files kept. */
     void openExisting() throws IOException {
         for (String name : namesIn(config.store().dataDir())) {
-            named(name);
+            try {
+                named(name);
+            } catch (RuntimeException e) {
+                // One tenant's folder that cannot be opened does not keep the others, or the server, down.
+                LOG.error("tenant '{}' is not served: {}", name, e.getMessage());
+            }
         }
     }
 
@@ -125,18 +142,57 @@ final class Tenants implements AutoCloseable {
     List<Tenant> all() {
         List<Tenant> all = new ArrayList<>();
         all.add(root);
-        named.values().stream().sorted(java.util.Comparator.comparing(Tenant::name)).forEach(all::add);
+        named.values().stream().sorted(Comparator.comparing(Tenant::name)).forEach(all::add);
         return all;
     }
 
-    /** The tenant of an HTTP request, as {@link #assign} recorded it; the default one when none was. */
+    /** The tenant an HTTP request reads, as {@link #assign} recorded it ({@link #reading}). */
     Tenant of(Context ctx) {
+        return reading(ctx.attribute(ATTRIBUTE));
+    }
+
+    /** The tenant an HTTP request sends spans to, its folder created if it has none ({@link #named}). */
+    Tenant receiving(Context ctx) {
         return named(ctx.attribute(ATTRIBUTE));
     }
 
-    /** The tenant of the OTLP/gRPC call in progress ({@link #GRPC_TENANT}). */
+    /** The tenant the OTLP/gRPC call in progress sends spans to ({@link #GRPC_TENANT}). */
     Tenant ofGrpcCall() {
         return named(GRPC_TENANT.get());
+    }
+
+    /**
+     * The tenant {@code name} to read from: the open one, or the one whose folder is there; a tenant that has
+     * none is answered from an engine over no spans, without a folder, store or admission of its own.
+     */
+    Tenant reading(String name) {
+        if (name == null) {
+            return root;
+        }
+        Tenant open = named.get(name);
+        if (open != null || Files.isDirectory(folderOf(name))) {
+            return open != null ? open : named(name);
+        }
+        return Tenant.over(name, null, null, noSpans(), null);
+    }
+
+    private synchronized QueryEngine noSpans() {
+        if (closed) {
+            throw new Refused(HttpStatus.SERVICE_UNAVAILABLE, "the server is stopping");
+        }
+        if (noSpans == null) {
+            Path folder = config.store().dataDir().resolve(FOLDER).resolve(NO_SPANS);
+            try {
+                noSpans = QueryEngine.open(config.query().withDataDir(folder));
+            } catch (IOException e) {
+                throw new UncheckedIOException("the engine over no spans cannot be opened: " + e.getMessage(), e);
+            }
+        }
+        return noSpans;
+    }
+
+    private Path folderOf(String name) {
+        return config.store().dataDir().resolve(FOLDER).resolve(name);
     }
 
     /** The tenant named {@code name} (null: the default one), its data folder opened on first use. */
@@ -162,7 +218,7 @@ final class Tenants implements AutoCloseable {
                     + " (or with a token without a tenant)");
         }
         if (named.size() >= MAX_TENANTS) {
-            throw new Refused(HttpStatus.TOO_MANY_REQUESTS, "tenant '" + name + "': this server keeps at most "
+            throw new Refused(HttpStatus.BAD_REQUEST, "tenant '" + name + "': this server keeps at most "
                     + MAX_TENANTS + " tenants and has them all");
         }
         try {
@@ -177,7 +233,7 @@ final class Tenants implements AutoCloseable {
     private Tenant openTenant(String name) throws IOException {
         TenantSettings settings = tokens == null ? TenantSettings.NONE : tokens.tenant(name);
         StoreConfig storeConfig = config.store().withWrites(w -> {
-            var own = w.withDataDir(config.store().dataDir().resolve(FOLDER).resolve(name));
+            var own = w.withDataDir(folderOf(name));
             return settings.maxBufferedBytes() > 0 ? own.withMaxBufferedBytes(settings.maxBufferedBytes()) : own;
         });
         if (settings.retention() != null) {
@@ -187,9 +243,10 @@ final class Tenants implements AutoCloseable {
         QueryEngine engine = null;
         try {
             engine = QueryEngine.open(config.query().withDataDir(store.files().root()), store.files());
-            Admission admission = new Admission(new TenantLimitedSink(name, store.sink(),
-                    () -> tokens == null ? 0 : tokens.tenant(name).maxSpansPerSecond()),
-                    config.maxBodyBytes(), root.admission().permits());
+            TenantLimitedSink limited = new TenantLimitedSink(name, store.sink(),
+                    () -> tokens == null ? 0 : tokens.tenant(name).maxSpansPerSecond(), () -> store.check().ok());
+            Admission admission = new Admission(limited, config.maxBodyBytes(), root.admission().permits(),
+                    limited::checkNotExhausted);
             return Tenant.over(name, store, null, engine, admission);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
@@ -247,17 +304,34 @@ final class Tenants implements AutoCloseable {
         }
     }
 
-    /** Closes every named tenant, then the default one. */
+    /** Closes every named tenant, then the default one; one that fails to close does not keep the others open. */
     @Override
     public void close() {
-        List<Tenant> open;
+        List<AutoCloseable> open = new ArrayList<>();
         synchronized (this) {
             closed = true;
-            open = new ArrayList<>(named.values());
+            open.addAll(named.values());
+            if (noSpans != null) {
+                open.add(noSpans);
+            }
         }
-        for (Tenant tenant : open) {
-            tenant.close();
+        open.add(root);
+        RuntimeException failed = null;
+        for (AutoCloseable tenant : open) {
+            try {
+                tenant.close();
+            } catch (Exception e) {
+                LOG.error("closing {} failed: {}", tenant instanceof Tenant t ? t.described() : "the engine over no spans",
+                        e.toString());
+                if (failed == null) {
+                    failed = new IllegalStateException("closing the tenants failed", e);
+                } else {
+                    failed.addSuppressed(e);
+                }
+            }
         }
-        root.close();
+        if (failed != null) {
+            throw failed;
+        }
     }
 }

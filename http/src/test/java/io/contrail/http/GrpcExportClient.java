@@ -62,9 +62,14 @@ final class GrpcExportClient implements AutoCloseable {
 
     /** Exports {@code request} with the metadata {@code authorization: value} (none when null). */
     ExportTraceServiceResponse export(byte[] request, String authorization) {
+        return authorization == null ? exportWith(request) : exportWith(request, "authorization", authorization);
+    }
+
+    /** Exports {@code request} with {@code metadata}, name and value pairs. */
+    ExportTraceServiceResponse exportWith(byte[] request, String... metadata) {
         Metadata headers = new Metadata();
-        if (authorization != null) {
-            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
+        for (int i = 0; i < metadata.length; i += 2) {
+            headers.put(Metadata.Key.of(metadata[i], Metadata.ASCII_STRING_MARSHALLER), metadata[i + 1]);
         }
         Channel withHeaders = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
         return ClientCalls.blockingUnaryCall(withHeaders, EXPORT, CallOptions.DEFAULT, request);

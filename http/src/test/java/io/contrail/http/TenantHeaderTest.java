@@ -49,14 +49,30 @@ class TenantHeaderTest {
         HttpResponse<byte[]> listed = server.send(HttpRequest.newBuilder(server.uri("/api/services")).GET()
                 .header(Tenants.HEADER, "team-b"));
         assertThat(RunningServer.text(listed)).contains("b-api").doesNotContain("a-api").doesNotContain("default-api");
-        // Each tenant is a data folder of its own inside the server's, opened again on restart.
+        // Each tenant is a data folder of its own inside the server's, opened again at start: its series are in
+        // /metrics before any request names it.
         assertThat(server.dataDir().resolve(Tenants.FOLDER).resolve("team-a").resolve("spans")).isDirectory();
         server.restart();
+        assertThat(RunningServer.text(server.get("/metrics"))).contains("contrail_store_live_files{tenant=\"team-a\"}")
+                .contains("contrail_store_live_files{tenant=\"team-b\"}");
         assertThat(services("team-b")).isEqualTo("[\"b-api\"]");
         assertThat(services(null)).isEqualTo("[\"default-api\"]");
         try (var children = Files.list(server.dataDir().resolve(Tenants.FOLDER))) {
             assertThat(children.map(p -> p.getFileName().toString()).toList()).contains("team-a", "team-b");
         }
+    }
+
+    @Test
+    void aReadForATenantWithoutSpansAnswersEmptyAndCreatesNoFolder() {
+        for (String path : new String[] {"/api/services", "/health", "/metrics", "/jaeger/api/services",
+                "/zipkin/api/v2/services", "/api/search"}) {
+            HttpResponse<byte[]> response = server.send(HttpRequest.newBuilder(server.uri(path)).GET()
+                    .header(Tenants.HEADER, "ghost"));
+            assertThat(response.statusCode()).as(path + ": " + RunningServer.text(response)).isEqualTo(200);
+            assertThat(RunningServer.text(response)).as(path).doesNotContain("-api");
+        }
+        assertThat(services("ghost")).isEqualTo("null");
+        assertThat(server.dataDir().resolve(Tenants.FOLDER).resolve("ghost")).doesNotExist();
     }
 
     @Test

@@ -51,9 +51,25 @@ public final class Admission {
         }
     }
 
+    /** A check made before a request takes a permit; it refuses by throwing (e.g. a tenant over its rate). */
+    @FunctionalInterface
+    public interface Gate {
+        Gate OPEN = () -> { };
+
+        void check() throws TenantLimitedSink.LimitExceededException;
+    }
+
+    private final Gate gate;
+
     public Admission(SpanSink sink, long maxBodyBytes, IngestPermits permits) {
+        this(sink, maxBodyBytes, permits, Gate.OPEN);
+    }
+
+    /** Admits into {@code sink}; {@code gate} is asked before each request takes one of {@code permits}. */
+    public Admission(SpanSink sink, long maxBodyBytes, IngestPermits permits, Gate gate) {
         this.receiver = new SpanReceiver(sink, maxBodyBytes);
         this.permits = permits;
+        this.gate = gate;
         for (Refusal cause : Refusal.values()) {
             refused.put(cause, new LongAdder());
         }
@@ -114,6 +130,11 @@ public final class Admission {
     }
 
     private IngestOutcome admit(Receiving receiving) {
+        try {
+            gate.check();
+        } catch (TenantLimitedSink.LimitExceededException e) {
+            return refuse(Refusal.LIMITED, e.getMessage(), e.retryAfterSeconds());
+        }
         try {
             if (!permits.tryAcquire()) {
                 return refuse(Refusal.BUSY, permits.refusalMessage(), IngestPermits.RETRY_AFTER_SECONDS_WHEN_BUSY);

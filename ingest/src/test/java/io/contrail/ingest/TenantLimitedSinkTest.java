@@ -20,8 +20,14 @@ class TenantLimitedSinkTest {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final AtomicLong rate = new AtomicLong(100);
     private final AtomicLong appended = new AtomicLong();
-    private final SpanSink store = (chunk, format, request) -> appended.addAndGet(chunk.spanCount());
-    private final TenantLimitedSink sink = new TenantLimitedSink("shop", store, rate::get, nanos::get);
+    private volatile boolean diskFails;
+    private final SpanSink store = (chunk, format, request) -> {
+        if (diskFails) {
+            throw new IOException("the disk is full");
+        }
+        appended.addAndGet(chunk.spanCount());
+    };
+    private final TenantLimitedSink sink = new TenantLimitedSink("shop", store, rate::get, () -> true, nanos::get);
 
     private static SpanChunk spans(int count) {
         ScopeSpans.Builder scope = ScopeSpans.newBuilder();
@@ -84,13 +90,38 @@ class TenantLimitedSinkTest {
     }
 
     @Test
-    void theStoresFullBufferIsTheTenantsLimitToo() {
-        TenantLimitedSink full = new TenantLimitedSink("shop", (chunk, format, request) -> {
+    void theStoresFullBufferIsTheTenantsLimitWhileItsFlushesWork() {
+        SpanSink full = (chunk, format, request) -> {
             throw new SpanSink.OverloadedException("512 MB of spans wait for Parquet", 2);
-        }, () -> 0);
-        TenantLimitedSink.LimitExceededException refused = catchThrowableOfType(
-                TenantLimitedSink.LimitExceededException.class, () -> full.append(spans(1), SpanSink.TRACES_DATA, new byte[0]));
+        };
+        TenantLimitedSink.LimitExceededException refused = catchThrowableOfType(TenantLimitedSink.LimitExceededException.class,
+                () -> new TenantLimitedSink("shop", full, () -> 0, () -> true).append(spans(1), SpanSink.TRACES_DATA, new byte[0]));
         assertThat(refused.getMessage()).isEqualTo("tenant 'shop': 512 MB of spans wait for Parquet");
         assertThat(refused.retryAfterSeconds()).isEqualTo(2);
+        // Full because its flushes fail: the server's fault, answered 503 as before, not the tenant's 429.
+        SpanSink.OverloadedException overloaded = catchThrowableOfType(SpanSink.OverloadedException.class,
+                () -> new TenantLimitedSink("shop", full, () -> 0, () -> false).append(spans(1), SpanSink.TRACES_DATA, new byte[0]));
+        assertThat(overloaded).isNotInstanceOf(TenantLimitedSink.LimitExceededException.class);
+    }
+
+    @Test
+    void spansThatWereNotStoredAreGivenBack() throws IOException {
+        diskFails = true;
+        assertThat(catchThrowableOfType(IOException.class, () -> append(80))).hasMessage("the disk is full");
+        diskFails = false;
+        append(100);
+        assertThat(appended.get()).isEqualTo(100);
+    }
+
+    @Test
+    void anEmptyBucketIsRefusedBeforeDecodingAndRefillsToOneSpan() throws IOException {
+        sink.checkNotExhausted();
+        append(100);
+        TenantLimitedSink.LimitExceededException refused =
+                catchThrowableOfType(TenantLimitedSink.LimitExceededException.class, sink::checkNotExhausted);
+        assertThat(refused.retryAfterSeconds()).isEqualTo(1);
+        assertThat(refused.getMessage()).contains("it has sent its spans for now");
+        nanos.addAndGet(10_000_000L); // 0.01 s: one span back
+        sink.checkNotExhausted();
     }
 }

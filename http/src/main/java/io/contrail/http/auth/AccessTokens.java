@@ -18,7 +18,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.function.Function;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -141,7 +143,7 @@ public final class AccessTokens {
             throw new IllegalArgumentException(prefix + "tenants: must be a mapping of tenant names to their settings ("
                     + String.join(", ", TENANT_FIELDS) + ")");
         }
-        Map<String, TenantSettings> settings = new java.util.HashMap<>();
+        Map<String, TenantSettings> settings = new HashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = tenants.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> tenant = it.next();
             if (!TENANT.matcher(tenant.getKey()).matches()) {
@@ -171,7 +173,7 @@ public final class AccessTokens {
     }
 
     /** A setting's value parsed, or IllegalArgumentException naming the field and the problem. */
-    private static <T> T setting(String at, String field, JsonNode node, java.util.function.Function<String, T> parse) {
+    private static <T> T setting(String at, String field, JsonNode node, Function<String, T> parse) {
         JsonNode value = node.get(field);
         if (!value.isValueNode()) {
             throw new IllegalArgumentException(at + field + ": must be a single value");

@@ -168,9 +168,10 @@ public final class JaegerApi {
         String operation = ctx.queryParam("operation");
         var filter = new SpanFilter(service, operation == null || operation.isEmpty() ? null : operation, tags,
                 minDuration, maxDuration, status);
-        List<String> matched = traces.apply(ctx).search(new TraceQueries.SearchRequest(filter,
+        TraceQueries queries = traces.apply(ctx);
+        List<String> matched = queries.search(new TraceQueries.SearchRequest(filter,
                 new TimeWindow(startNanos, endNanos), limit)).stream().map(TraceQueries.TraceSummary::traceId).toList();
-        List<JaegerJson.Trace> found = traces.apply(ctx).traces(matched).stream().map(JaegerTranslator::trace).toList();
+        List<JaegerJson.Trace> found = queries.traces(matched).stream().map(JaegerTranslator::trace).toList();
         ctx.json(new JaegerJson.Response(found, 0, 0, 0, null));
     }
 
