@@ -23,6 +23,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 
 /**
  * What {@code GET /metrics} shows, in Prometheus' text format (written by the Prometheus client
@@ -47,7 +51,7 @@ final class ServerMetrics {
      * tenant's have {@code tenant="NAME"} (sum them for the server's). {@code tokens} is null without --auth; then the
      * auth metrics are left out.
      */
-    ServerMetrics(java.util.function.Supplier<List<Tenant>> tenants, TokenFile tokens) {
+    ServerMetrics(Supplier<List<Tenant>> tenants, TokenFile tokens) {
         registry.register((MultiCollector) () -> collect(tenants.get(), tokens));
         this.requestDurations = Histogram.builder()
                 .name("contrail_http_request_duration_seconds")
@@ -196,8 +200,8 @@ final class ServerMetrics {
     }
 
     /** A counter with one data point per cause, labelled {@code cause}. */
-    private static <C> CounterSnapshot byCause(String name, String help, java.util.Map<C, Long> counts,
-                                               java.util.function.Function<C, String> label) {
+    private static <C> CounterSnapshot byCause(String name, String help, Map<C, Long> counts,
+                                               Function<C, String> label) {
         CounterSnapshot.Builder counter = CounterSnapshot.builder().name(name).help(help);
         counts.forEach((cause, count) -> counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder()
                 .labels(Labels.of("cause", label.apply(cause))).value(count).build()));
@@ -206,8 +210,8 @@ final class ServerMetrics {
 
     /** A counter with one data point per tenant and cause, labelled {@code cause} (and {@code tenant}). */
     private static <C> CounterSnapshot byCause(String name, String help, List<Sample> samples,
-                                               java.util.function.Function<Sample, java.util.Map<C, Long>> counts,
-                                               java.util.function.Function<C, String> label) {
+                                               Function<Sample, Map<C, Long>> counts,
+                                               Function<C, String> label) {
         CounterSnapshot.Builder counter = CounterSnapshot.builder().name(name).help(help);
         for (Sample sample : samples) {
             counts.apply(sample).forEach((cause, count) -> counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot
@@ -218,7 +222,7 @@ final class ServerMetrics {
 
     /** A counter with one data point per tenant. */
     private static CounterSnapshot counter(String name, String help, List<Sample> samples,
-                                           java.util.function.ToDoubleFunction<Sample> value) {
+                                           ToDoubleFunction<Sample> value) {
         CounterSnapshot.Builder counter = CounterSnapshot.builder().name(name).help(help);
         for (Sample sample : samples) {
             counter.dataPoint(CounterSnapshot.CounterDataPointSnapshot.builder().labels(sample.labels())
@@ -229,7 +233,7 @@ final class ServerMetrics {
 
     /** A gauge with one data point per tenant. */
     private static GaugeSnapshot gauge(String name, String help, List<Sample> samples,
-                                       java.util.function.ToDoubleFunction<Sample> value) {
+                                       ToDoubleFunction<Sample> value) {
         GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(name).help(help);
         for (Sample sample : samples) {
             gauge.dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().labels(sample.labels())

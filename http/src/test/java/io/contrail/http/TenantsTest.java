@@ -115,6 +115,16 @@ class TenantsTest {
         return results.size() == 1 && results.get(0).join(60, TimeUnit.SECONDS).isSuccess();
     }
 
+    /** {@code count} spans of {@code service} starting now, each its own trace, numbered from {@code first}. */
+    private static OtlpSpans.Request spans(String service, int count, int first) {
+        OtlpSpans.Request request = OtlpSpans.request();
+        for (int i = first; i < first + count; i++) {
+            request.add(service, span(OtlpSpans.traceId(i), OtlpSpans.spanId(i), "GET /",
+                    io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER, Instant.now(), Duration.ofMillis(1)));
+        }
+        return request;
+    }
+
     /** Exports one span for {@code service} over raw OTLP/gRPC with {@code metadata}; the status answered. */
     private static Status grpcExport(String service, String... metadata) {
         byte[] request = OtlpSpans.request().add(service, span(TRACE, "00000000000000aa", "GET /",
@@ -318,12 +328,7 @@ class TenantsTest {
 
     @Test
     void aTenantOverItsRateIsAnswered429WithRetryAfterWhileOthersGoOn() {
-        OtlpSpans.Request fifty = OtlpSpans.request();
-        for (int i = 0; i < 50; i++) {
-            fifty.add("limited-svc", span(OtlpSpans.traceId(9000 + i), OtlpSpans.spanId(9000 + i), "GET /",
-                    io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER, Instant.now(), Duration.ofMillis(1)));
-        }
-        byte[] body = fifty.toByteArray();
+        byte[] body = spans("limited-svc", 50, 9000).toByteArray();
         String[] headers = {"Content-Type", OtlpSpans.PROTOBUF, "Authorization", "Bearer " + LIMITED};
         // One span per second: the first request of 50 empties the bucket and owes 49 s, so the next is refused.
         HttpResponse<byte[]> first = server.post("/v1/traces", body, headers);
@@ -345,11 +350,7 @@ class TenantsTest {
 
     @Test
     void aTenantOverItsBufferIsAnswered429WithRetryAfter() {
-        OtlpSpans.Request many = OtlpSpans.request();
-        for (int i = 0; i < 200; i++) {
-            many.add("tiny-svc", span(OtlpSpans.traceId(8000 + i), OtlpSpans.spanId(8000 + i), "GET /",
-                    io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER, Instant.now(), Duration.ofMillis(1)));
-        }
+        OtlpSpans.Request many = spans("tiny-svc", 200, 8000);
         String[] headers = {"Content-Type", OtlpSpans.PROTOBUF, "Authorization", "Bearer " + TINY};
         // An empty buffer takes any one request; the next finds the tenant's 1 KB taken.
         HttpResponse<byte[]> first = server.post("/v1/traces", many.toByteArray(), headers);
