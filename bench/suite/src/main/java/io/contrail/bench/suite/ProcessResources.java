@@ -264,6 +264,20 @@ final class ProcessResources implements AutoCloseable {
         }
     }
 
+    /** The resident memory (VmRSS of /proc/PID/status) of {@code pid} now; -1 if it cannot be read. */
+    static long residentBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return kilobytes(line) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // the process is gone
+        }
+        return -1;
+    }
+
     private static long kilobytes(String statusLine) {
         return Long.parseLong(statusLine.replaceAll("[^0-9]", ""));
     }

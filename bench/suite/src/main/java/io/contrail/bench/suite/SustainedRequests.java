@@ -125,12 +125,12 @@ final class SustainedRequests implements Iterable<SpanCorpus.RawRequest> {
         return mask;
     }
 
-    private interface MessageVisitor {
+    interface MessageVisitor {
         void visit(int from, int to) throws IOException;
     }
 
     /** Calls {@code visitor} with the bounds of every length-delimited field {@code field} in bytes [from, to). */
-    private static void forEachMessage(byte[] bytes, int from, int to, int field, MessageVisitor visitor)
+    static void forEachMessage(byte[] bytes, int from, int to, int field, MessageVisitor visitor)
             throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(bytes, from, to - from);
         int tag;
