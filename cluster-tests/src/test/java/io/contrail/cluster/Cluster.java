@@ -81,19 +81,32 @@ final class Cluster implements AutoCloseable {
     /** Sends an OTLP/HTTP protobuf request; returns the response (status, Retry-After). */
     HttpResponse<String> send(ContrailServerProcess node, ExportTraceServiceRequest request) throws IOException,
             InterruptedException {
-        return http.send(HttpRequest.newBuilder(node.baseUrl().resolve("/v1/traces"))
+        return send(node, request, null);
+    }
+
+    /** Sends {@code request} for the tenant {@code tenant} ({@code X-Scope-OrgID}; null: the default tenant). */
+    HttpResponse<String> send(ContrailServerProcess node, ExportTraceServiceRequest request, String tenant)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder post = HttpRequest.newBuilder(node.baseUrl().resolve("/v1/traces"))
                 .header("Content-Type", "application/x-protobuf")
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray())).build(),
+                .POST(HttpRequest.BodyPublishers.ofByteArray(request.toByteArray()));
+        return http.send(tenant == null ? post.build() : post.header("X-Scope-OrgID", tenant).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** Runs SQL on a node; returns the rows. */
     JsonNode sql(ContrailServerProcess node, String sql) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(node.baseUrl().resolve("/api/sql"))
+        return sql(node, sql, null);
+    }
+
+    /** Runs SQL on a node as the tenant {@code tenant} (null: the default tenant); returns the rows. */
+    JsonNode sql(ContrailServerProcess node, String sql, String tenant) throws IOException, InterruptedException {
+        HttpRequest.Builder post = HttpRequest.newBuilder(node.baseUrl().resolve("/api/sql"))
                 .header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("sql", sql).toString())).build(),
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.createObjectNode().put("sql", sql).toString()));
+        HttpResponse<String> response = http.send(tenant == null ? post.build() : post.header("X-Scope-OrgID", tenant).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IOException("SQL on " + node.baseUrl() + " answered " + response.statusCode() + ": "

@@ -121,6 +121,51 @@ class SharedTableTest {
     }
 
     @Test
+    void eachTenantHasATableOfItsOwnThatEveryNodeReads(@TempDir Path work) throws Exception {
+        try (Cluster cluster = Cluster.start(work)) {
+            ContrailServerProcess a = cluster.node("a");
+            ContrailServerProcess b = cluster.node("b");
+            long acme = sendAll(cluster, a, 11, "acme") + sendAll(cluster, b, 12, "acme");
+            long globex = sendAll(cluster, b, 13, "globex");
+            long none = sendAll(cluster, a, 14, null);
+            // Each tenant's spans, exactly once, from either node: its own table, not the others'.
+            for (ContrailServerProcess node : new ContrailServerProcess[] {a, b}) {
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    assertThat(tenantCounts(cluster, node, "acme")).containsExactly(acme, acme);
+                    assertThat(tenantCounts(cluster, node, "globex")).containsExactly(globex, globex);
+                    assertThat(tenantCounts(cluster, node, null)).containsExactly(none, none);
+                });
+            }
+            // A tenant's SQL cannot reach another tenant's cache on the same node.
+            String globexCache = work.resolve("b").toAbsolutePath() + "/tenants/globex/lake-cache/spans/*/*/*.parquet";
+            assertThat(cluster.sql(b, "SELECT count(*) FROM spans", "globex").get(0).get(0).asLong()).isEqualTo(globex);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() ->
+                    cluster.sql(b, "SELECT count(*) FROM read_parquet('" + globexCache + "')", "acme"))
+                    .hasMessageContaining("400");
+            assertThat(cluster.get(b, "/health").get("lake").get("tableFiles").asLong()).isPositive();
+        }
+    }
+
+    /** Sends 10 requests of 20 traces of the workload {@code seed} for {@code tenant}; the spans acknowledged. */
+    private static long sendAll(Cluster cluster, ContrailServerProcess node, long seed, String tenant) throws Exception {
+        Workload workload = Workload.builder().seed(seed).build();
+        long acknowledged = 0;
+        for (int i = 0; i < 10; i++) {
+            ExportTraceServiceRequest request = workload.nextRequest(20);
+            HttpResponse<String> response = cluster.send(node, request, tenant);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            acknowledged += Cluster.spans(request);
+        }
+        return acknowledged;
+    }
+
+    private static long[] tenantCounts(Cluster cluster, ContrailServerProcess node, String tenant) throws Exception {
+        JsonNode row = cluster.sql(node, "SELECT count(*), count(DISTINCT (trace_id, span_id, kind)) FROM spans", tenant)
+                .get(0);
+        return new long[] {row.get(0).asLong(), row.get(1).asLong()};
+    }
+
+    @Test
     void compactionAndRetentionWhileTwoNodesIngestKeepEverySpanExactlyOnce(@TempDir Path work) throws Exception {
         try (Cluster cluster = Cluster.start(work)) {
             String[] maintained = {"--compact-interval", "1s", "--compact-target-spans", "20000", "--retention", "7d"};

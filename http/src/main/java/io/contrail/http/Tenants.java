@@ -1,5 +1,6 @@
 package io.contrail.http;
 
+import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.Store;
 import io.contrail.columnar.StoreConfig;
 import io.contrail.http.auth.AccessTokens;
@@ -9,6 +10,8 @@ import io.contrail.ingest.Admission;
 import io.contrail.ingest.RequestFormat;
 import io.contrail.ingest.TenantLimitedSink;
 import io.contrail.ingest.sampling.TailSampler;
+import io.contrail.lake.Lake;
+import io.contrail.lake.LakeConfig;
 import io.contrail.query.QueryEngine;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -35,7 +38,8 @@ import java.util.stream.Stream;
  * {@code tenants:} section) and buffer, created by its first ingest request (and opened at start for every
  * folder already there). A read for a tenant that has no folder creates none: it is answered from an engine
  * over no spans ({@link #reading}). Its query engine may read only its own span files; the default tenant's
- * only the data folder's {@code spans/} and {@code sampling/}, which hold no other tenant's files.
+ * only the data folder's {@code spans/} and {@code sampling/}, which hold no other tenant's files. In the cluster
+ * mode a named tenant's spans go to a table of its own ({@link LakeConfig#forTenant}), read through its own cache.
  *
  * <p>Which tenant a request is for ({@link #resolve}): with {@code --auth}, the token's tenant; without, the
  * {@value #HEADER} header (Tempo's, Loki's and Mimir's), else the default tenant.
@@ -79,7 +83,6 @@ final class Tenants implements AutoCloseable {
                 case FORBIDDEN -> Status.Code.PERMISSION_DENIED;
                 case BAD_REQUEST -> Status.Code.INVALID_ARGUMENT;
                 case SERVICE_UNAVAILABLE -> Status.Code.UNAVAILABLE;
-                case NOT_IMPLEMENTED -> Status.Code.UNIMPLEMENTED;
                 default -> throw new IllegalStateException("no gRPC code for " + status);
             };
             return Status.fromCode(code).withDescription(getMessage());
@@ -162,16 +165,22 @@ final class Tenants implements AutoCloseable {
     }
 
     /**
-     * The tenant {@code name} to read from: the open one, or the one whose folder is there; a tenant that has
-     * none is answered from an engine over no spans, without a folder, store or admission of its own.
+     * The tenant {@code name} to read from: the open one, or the one whose folder (or, in the cluster mode, whose
+     * table) is there; a tenant that has none is answered from an engine over no spans, without a folder, store or
+     * admission of its own.
      */
     Tenant reading(String name) {
         if (name == null) {
             return root;
         }
         Tenant open = named.get(name);
-        if (open != null || Files.isDirectory(folderOf(name))) {
-            return open != null ? open : named(name);
+        if (open != null) {
+            return open;
+        }
+        // In the cluster mode another node may have made the tenant's table: this node then reads it too.
+        Lake shared = root.lake();
+        if (Files.isDirectory(folderOf(name)) || (shared != null && shared.catalogHolds(config.lake().forTenant(name)))) {
+            return named(name);
         }
         return Tenant.over(name, null, null, noSpans(), null);
     }
@@ -212,11 +221,6 @@ final class Tenants implements AutoCloseable {
         if (closed) {
             throw new Refused(HttpStatus.SERVICE_UNAVAILABLE, "the server is stopping");
         }
-        if (config.lake() != null) {
-            throw new Refused(HttpStatus.NOT_IMPLEMENTED, "tenant '" + name + "': this node writes a shared table "
-                    + "(--storage), which keeps the default tenant only; send without " + HEADER
-                    + " (or with a token without a tenant)");
-        }
         if (named.size() >= MAX_TENANTS) {
             throw new Refused(HttpStatus.BAD_REQUEST, "tenant '" + name + "': this server keeps at most "
                     + MAX_TENANTS + " tenants and has them all");
@@ -236,21 +240,34 @@ final class Tenants implements AutoCloseable {
             var own = w.withDataDir(folderOf(name));
             return settings.maxBufferedBytes() > 0 ? own.withMaxBufferedBytes(settings.maxBufferedBytes()) : own;
         });
-        if (settings.retention() != null) {
+        // In the cluster mode the tenant's own table is retired by its maintainer; the local folder only stages.
+        if (settings.retention() != null && config.lake() == null) {
             storeConfig = storeConfig.withRetention(r -> r.withMaxAge(settings.retention()));
         }
         Store store = openStore(config, storeConfig, holder);
+        Lake lake = null;
         QueryEngine engine = null;
         try {
-            engine = QueryEngine.open(config.query().withDataDir(store.files().root()), store.files());
-            TenantLimitedSink limited = new TenantLimitedSink(name, store.sink(),
+            if (config.lake() != null) {
+                LakeConfig table = config.lake().forTenant(name);
+                if (settings.retention() != null) {
+                    table = table.withMaintenance(m -> m.withRetention(settings.retention()));
+                }
+                lake = Lake.open(table, store);
+            }
+            LiveFiles read = lake == null ? store.files() : lake.files();
+            engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
+            TenantLimitedSink limited = new TenantLimitedSink(name, lake == null ? store.sink() : lake.sink(),
                     () -> tokens == null ? 0 : tokens.tenant(name).maxSpansPerSecond(), () -> store.check().ok());
             Admission admission = new Admission(limited, config.maxBodyBytes(), root.admission().permits(),
                     limited::checkNotExhausted);
-            return Tenant.over(name, store, null, engine, admission);
+            return Tenant.over(name, store, lake, engine, admission);
         } catch (IOException | RuntimeException e) {
             if (engine != null) {
                 engine.close();
+            }
+            if (lake != null) {
+                lake.close();
             }
             store.close();
             throw e;

@@ -87,7 +87,7 @@ public final class Lake implements AutoCloseable {
                     config.cacheBytes());
             Publisher publisher = new Publisher(writeTable, store, nodeId, config.pollInterval().toMillis(), cache::committed);
             Maintainer maintainer = new Maintainer(config, maintainTable, cache, dataDir.resolve(STAGING_FOLDER), nodeId);
-            LOG.info("node {} shares the table {}.{} at {} (catalog {})", nodeId, LakeConfig.NAMESPACE, LakeConfig.TABLE,
+            LOG.info("node {} shares the table {}.{} at {} (catalog {})", nodeId, LakeConfig.NAMESPACE, config.table(),
                     config.location(), config.catalogForDisplay());
             return new Lake(config, nodeId, writeTable, readTable, maintainTable, cache, publisher, maintainer, store);
         } catch (IOException | RuntimeException e) {
@@ -149,6 +149,14 @@ public final class Lake implements AutoCloseable {
     /** Where receivers append: the store's sink, refusing while the upload backlog is over its bound. */
     public SpanSink sink() {
         return sink;
+    }
+
+    /**
+     * Whether the table {@code other} names exists in this lake's catalog: a tenant whose spans other nodes took
+     * may have a table though this node has no folder for it.
+     */
+    public boolean catalogHolds(LakeConfig other) {
+        return readTable.catalogHolds(other);
     }
 
     /** The table's files, cached on this node: what queries read. */

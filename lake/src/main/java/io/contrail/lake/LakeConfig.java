@@ -23,9 +23,12 @@ import java.util.regex.Pattern;
  * @param cacheBytes      bytes of the table's span files this node keeps on disk for queries (the newest, and
  *                        those queries used last); 0 keeps the whole table. A query that needs more is refused
  * @param maintenance     the table's compaction, retention and snapshot expiry, run by one node at a time
+ * @param table           the table's name in the catalog's {@value #NAMESPACE} namespace: {@value #TABLE}, or a
+ *                        tenant's ({@link #forTenant})
  */
 public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String catalogUrl, String nodeId,
-                         Duration pollInterval, long maxPendingBytes, long cacheBytes, Maintenance maintenance) {
+                         Duration pollInterval, long maxPendingBytes, long cacheBytes, Maintenance maintenance,
+                         String table) {
 
     /**
      * What the maintainer does to the table (one node at a time holds the catalog database's lock for a pass).
@@ -132,29 +135,58 @@ public record LakeConfig(String bucket, String prefix, URI s3Endpoint, String ca
                     + "jdbc:postgresql://HOST:5432/DB?user=USER&password=PASSWORD; got '" + catalogUrl + "'");
         }
         return new LakeConfig(bucket, prefix, endpoint, catalogUrl, null, DEFAULT_POLL_INTERVAL,
-                DEFAULT_MAX_PENDING_BYTES, 0, Maintenance.defaults());
+                DEFAULT_MAX_PENDING_BYTES, 0, Maintenance.defaults(), TABLE);
     }
 
     public LakeConfig withNodeId(String id) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes, cacheBytes, maintenance);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, id, pollInterval, maxPendingBytes, cacheBytes, maintenance, table);
     }
 
     public LakeConfig withPollInterval(Duration every) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes, cacheBytes, maintenance);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, every, maxPendingBytes, cacheBytes, maintenance, table);
     }
 
     public LakeConfig withMaxPendingBytes(long bytes) {
-        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes, cacheBytes, maintenance);
+        return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, bytes, cacheBytes, maintenance, table);
     }
 
     public LakeConfig withMaintenance(java.util.function.UnaryOperator<Maintenance> change) {
         return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, maxPendingBytes,
-                cacheBytes, change.apply(maintenance));
+                cacheBytes, change.apply(maintenance), table);
     }
 
     public LakeConfig withCacheBytes(long bytes) {
         return new LakeConfig(bucket, prefix, s3Endpoint, catalogUrl, nodeId, pollInterval, maxPendingBytes, bytes,
-                maintenance);
+                maintenance, table);
+    }
+
+    /**
+     * The table of the tenant {@code tenant}: its own table in the catalog ({@link #tenantTable}) and its own place
+     * in the bucket, {@code PREFIX/tenants/TENANT}, outside the default table's data folder. Every other setting is
+     * this one's.
+     */
+    public LakeConfig forTenant(String tenant) {
+        String own = (prefix.isEmpty() ? "" : prefix + "/") + "tenants/" + tenant;
+        return new LakeConfig(bucket, own, s3Endpoint, catalogUrl, nodeId, pollInterval, maxPendingBytes, cacheBytes,
+                maintenance, tenantTable(tenant));
+    }
+
+    /**
+     * A tenant's table name: {@code spans__} and the name with every character but a lower-case letter or digit
+     * written as {@code _} and two hex digits, so that no two tenants share a table (nor differ only in case) and
+     * the name needs no quoting in Spark or Trino: {@code shop} → {@code spans__shop}, {@code a-b} →
+     * {@code spans__a_2db}.
+     */
+    static String tenantTable(String tenant) {
+        StringBuilder name = new StringBuilder(TABLE).append("__");
+        for (char c : tenant.toCharArray()) {
+            if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+                name.append(c);
+            } else {
+                name.append('_').append(String.format("%02x", (int) c));
+            }
+        }
+        return name.toString();
     }
 
     /** The table's location: {@code s3://bucket/prefix}. */

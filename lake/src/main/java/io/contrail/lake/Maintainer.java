@@ -64,8 +64,13 @@ import java.util.stream.Collectors;
 final class Maintainer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Maintainer.class);
-    /** The advisory lock's key: one maintainer per catalog database. */
+    /** The advisory lock's key of the default table: one maintainer per table of the catalog database. */
     static final long LOCK_KEY = 0x636f6e747261696cL; // "contrail"
+    /** The advisory lock of {@code table}'s maintainer: {@link #LOCK_KEY} for the default table, one per tenant's. */
+    static long lockKey(String table) {
+        return table.equals(LakeConfig.TABLE) ? LOCK_KEY : LOCK_KEY + table.hashCode();
+    }
+
     /** A partition's small files are merged once there are this many, or two once its hour ended 10 minutes ago. */
     static final int MIN_FILES_TO_MERGE = 4;
     private static final Duration SETTLED_AFTER = Duration.ofMinutes(10);
@@ -143,16 +148,16 @@ final class Maintainer implements AutoCloseable {
                 return true;
             } finally {
                 try (PreparedStatement unlock = lock.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-                    unlock.setLong(1, LOCK_KEY);
+                    unlock.setLong(1, lockKey(config.table()));
                     unlock.execute();
                 }
             }
         }
     }
 
-    private static boolean tryLock(Connection connection) throws SQLException {
+    private boolean tryLock(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            statement.setLong(1, LOCK_KEY);
+            statement.setLong(1, lockKey(config.table()));
             try (ResultSet rs = statement.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);
             }

@@ -73,7 +73,6 @@ import java.util.Set;
 final class SpanTable implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SpanTable.class);
-    static final TableIdentifier IDENTIFIER = TableIdentifier.of(LakeConfig.NAMESPACE, LakeConfig.TABLE);
     /** The snapshot summary key naming the node that committed it. */
     static final String NODE_SUMMARY = "contrail.node";
     /** Where in the table's location the span files are. */
@@ -102,13 +101,13 @@ final class SpanTable implements AutoCloseable {
                 }
             }
             Table table;
-            if (catalog.tableExists(IDENTIFIER)) {
-                table = catalog.loadTable(IDENTIFIER);
+            if (catalog.tableExists(identifier(config))) {
+                table = catalog.loadTable(identifier(config));
             } else {
                 try {
                     table = create(catalog, config);
                 } catch (AlreadyExistsException raced) {
-                    table = catalog.loadTable(IDENTIFIER);
+                    table = catalog.loadTable(identifier(config));
                 }
             }
             return new SpanTable(catalog, table);
@@ -116,6 +115,11 @@ final class SpanTable implements AutoCloseable {
             closeQuietly(catalog);
             throw e;
         }
+    }
+
+    /** The table {@code config} names, in the {@value LakeConfig#NAMESPACE} namespace. */
+    static TableIdentifier identifier(LakeConfig config) {
+        return TableIdentifier.of(LakeConfig.NAMESPACE, config.table());
     }
 
     static Map<String, String> catalogProperties(LakeConfig config) {
@@ -143,7 +147,7 @@ final class SpanTable implements AutoCloseable {
                 Types.NestedField.optional(1, "date", Types.DateType.get()),
                 Types.NestedField.optional(2, "hour", Types.IntegerType.get()));
         PartitionSpec spec = PartitionSpec.builderFor(schema).identity("date").identity("hour").build();
-        Table table = catalog.buildTable(IDENTIFIER, schema)
+        Table table = catalog.buildTable(identifier(config), schema)
                 .withPartitionSpec(spec)
                 .withLocation(config.location())
                 .withProperty(TableProperties.FORMAT_VERSION, "2")
@@ -158,8 +162,13 @@ final class SpanTable implements AutoCloseable {
                 // metadata, more times than Iceberg's default 4 before the round fails.
                 .withProperty(TableProperties.COMMIT_NUM_RETRIES, "20")
                 .create();
-        LOG.info("created the Iceberg table {} at {}", IDENTIFIER, config.location());
+        LOG.info("created the Iceberg table {} at {}", identifier(config), config.location());
         return table;
+    }
+
+    /** Whether the catalog this table is in holds the table {@code other} names (another tenant's, say). */
+    boolean catalogHolds(LakeConfig other) {
+        return catalog.tableExists(identifier(other));
     }
 
     Table table() {

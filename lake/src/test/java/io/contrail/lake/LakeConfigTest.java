@@ -24,6 +24,25 @@ class LakeConfigTest {
     }
 
     @Test
+    void aTenantsTableIsItsOwnInTheCatalogAndTheBucket() {
+        LakeConfig shared = LakeConfig.parse("s3://traces/prod", null, "jdbc:postgresql://db/c");
+        LakeConfig shop = shared.forTenant("shop");
+        assertThat(shared.table()).isEqualTo("spans");
+        assertThat(shop.table()).isEqualTo("spans__shop");
+        assertThat(shop.location()).isEqualTo("s3://traces/prod/tenants/shop");
+        assertThat(LakeConfig.parse("s3://traces", null, "jdbc:postgresql://db/c").forTenant("a").location())
+                .isEqualTo("s3://traces/tenants/a");
+        // No two tenant names share a table, not even by case, and every name is a plain identifier.
+        assertThat(LakeConfig.tenantTable("a-b")).isEqualTo("spans__a_2db");
+        assertThat(LakeConfig.tenantTable("a_b")).isEqualTo("spans__a_5fb");
+        assertThat(LakeConfig.tenantTable("A.b")).isEqualTo("spans___41_2eb");
+        assertThat(java.util.stream.Stream.of("a-b", "a_b", "A.b", "shop", "Shop").map(LakeConfig::tenantTable)
+                .distinct().count()).isEqualTo(5);
+        assertThat(Maintainer.lockKey("spans")).isEqualTo(Maintainer.LOCK_KEY);
+        assertThat(Maintainer.lockKey(shop.table())).isNotEqualTo(Maintainer.LOCK_KEY);
+    }
+
+    @Test
     void namesTheOptionAndTheProblem() {
         assertThatThrownBy(() -> LakeConfig.parse("/var/data", null, "jdbc:postgresql://db/c"))
                 .hasMessageContaining("--storage must look like s3://BUCKET/PREFIX");
