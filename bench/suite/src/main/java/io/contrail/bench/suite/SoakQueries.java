@@ -27,20 +27,22 @@ import java.util.function.Supplier;
  * The queries of the soak run: one thread asks the server, every few seconds, a mix of what its
  * users ask — two SQL statements over the last five minutes (a count, a p99 per service), a trace
  * search over the same window, a trace by ID (one handed to the load a round earlier, so that it
- * has had time to be written) and the RED metrics over everything stored (`range=all`) — one after
- * another through the HTTP API, and records each one's latency and status. Every query but the
- * last reads a window of bounded size, so its latency should not grow with the hours of load; the
- * RED query reads all of it, and is reported apart.
+ * has had time to be written) and the RED metrics of one service over the last fifteen minutes —
+ * one after another through the HTTP API, and records each one's latency and status. Every query
+ * reads a window of bounded size, so the mix costs the server as much in the last minute of a soak
+ * as in its first, at a steady rate: a mix that grows with what is stored (RED with
+ * {@code range=all}, as in the first soak run) would load the server more and more, and a rising
+ * heap or file count could not then be told from a leak. The same mix runs while the capacity is
+ * measured, so that the capacity is that of a server that is also answering it.
  */
 final class SoakQueries implements AutoCloseable {
 
     static final Duration LOOKBACK = Duration.ofMinutes(5);
+    static final Duration RED_LOOKBACK = Duration.ofMinutes(15);
     static final Duration TIMEOUT = Duration.ofSeconds(120);
     static final String SERVICE = "frontend";
-    /** The query whose work grows with everything stored, by design: not part of the latency verdict. */
-    static final String UNBOUNDED = "red-range-all";
     static final List<String> NAMES = List.of("sql-count-5m", "sql-p99-by-service-5m", "search-5m", "trace-by-id",
-            UNBOUNDED);
+            "red-15m");
     private static final DateTimeFormatter SQL_TIMESTAMP =
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final int ANSWER_EXCERPT_CHARS = 300;
@@ -48,27 +50,29 @@ final class SoakQueries implements AutoCloseable {
     /**
      * One query asked.
      *
+     * @param phase   the run's phase it was asked in: capacity or soak
      * @param status  the HTTP status, or 0 when no answer came (then {@code excerpt} says why)
      * @param bytes   the answer's size
      * @param excerpt the start of a non-2xx answer (or the transport error); empty otherwise
      */
-    record Outcome(long epochMillis, String name, int status, double millis, long bytes, String excerpt) {
+    record Outcome(long epochMillis, String phase, String name, int status, double millis, long bytes, String excerpt) {
 
-        static final String CSV_HEADER = "epoch_ms,seconds,query,status,millis,bytes";
+        static final String CSV_HEADER = "epoch_ms,seconds,phase,query,status,millis,bytes";
 
         boolean ok() {
             return status >= 200 && status < 300;
         }
 
         String csv(long soakStartEpochMillis) {
-            return String.format(Locale.ROOT, "%d,%.1f,%s,%d,%.1f,%d", epochMillis,
-                    (epochMillis - soakStartEpochMillis) / 1e3, name, status, millis, bytes);
+            return String.format(Locale.ROOT, "%d,%.1f,%s,%s,%d,%.1f,%d", epochMillis,
+                    (epochMillis - soakStartEpochMillis) / 1e3, phase, name, status, millis, bytes);
         }
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI baseUrl;
+    private final String phase;
     private final Supplier<String> recentTraceId;
     private final long intervalNanos;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -77,12 +81,16 @@ final class SoakQueries implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    /** @param recentTraceId a trace ID the load sent a moment ago (null before the first) */
-    SoakQueries(URI baseUrl, Supplier<String> recentTraceId, Duration interval) {
+    /**
+     * @param phase         the run's phase its outcomes are labelled with
+     * @param recentTraceId a trace ID the load sent a moment ago (null before the first)
+     */
+    SoakQueries(URI baseUrl, String phase, Supplier<String> recentTraceId, Duration interval) {
         this.baseUrl = baseUrl;
+        this.phase = phase;
         this.recentTraceId = recentTraceId;
         this.intervalNanos = interval.toNanos();
-        this.thread = new Thread(this::loop, "soak-queries");
+        this.thread = new Thread(this::loop, "soak-queries-" + phase);
         this.thread.setDaemon(true);
     }
 
@@ -109,7 +117,8 @@ final class SoakQueries implements AutoCloseable {
             if (traceId != null) {
                 ask("trace-by-id", get("/api/traces/" + traceId));
             }
-            ask(UNBOUNDED, get("/api/metrics/red?service=" + SERVICE + "&range=all"));
+            ask("red-15m", get("/api/metrics/red?service=" + SERVICE + "&start=" + encode(now.minus(RED_LOOKBACK))
+                    + "&end=" + encode(now)));
             // Asked next round: by then the trace has been acknowledged for a whole interval.
             traceId = recentTraceId.get();
             next += intervalNanos;
@@ -154,9 +163,9 @@ final class SoakQueries implements AutoCloseable {
             int status = response.statusCode();
             String excerpt = status >= 200 && status < 300 ? ""
                     : excerpt(new String(response.body(), StandardCharsets.UTF_8));
-            outcome = new Outcome(startedMillis, name, status, millis, response.body().length, excerpt);
+            outcome = new Outcome(startedMillis, phase, name, status, millis, response.body().length, excerpt);
         } catch (IOException e) {
-            outcome = new Outcome(startedMillis, name, 0, (System.nanoTime() - started) / 1e6, 0, excerpt(e.toString()));
+            outcome = new Outcome(startedMillis, phase, name, 0, (System.nanoTime() - started) / 1e6, 0, excerpt(e.toString()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             running = false;

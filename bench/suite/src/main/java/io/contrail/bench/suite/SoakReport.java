@@ -40,18 +40,29 @@ final class SoakReport {
     /** Query latency: the last window's median may exceed the first's by this share of it, or this many ms if more. */
     static final double QUERY_ALLOWANCE_OF_FIRST = 0.50;
     static final double QUERY_ALLOWANCE_MIN_MILLIS = 10;
-    /** The soak kept its rate when it acknowledged at least this share of its target. */
-    static final double RATE_KEPT = 0.97;
+    /** Said in the README's verdict and on the console when a 60-s window fell under 95% of the target. */
+    static final String NOT_SUSTAINED = "TARGET NOT SUSTAINED: the soak was overloaded, flatness verdicts do not apply";
     private static final double MIB = 1 << 20;
 
     private final SoakRun.Result run;
     private final double soakSeconds;
     private final List<SoakSampler.Sample> soakSamples;
+    private final List<SoakQueries.Outcome> soakQueries;
 
     SoakReport(SoakRun.Result run) {
         this.run = run;
         this.soakSeconds = run.soakSeconds();
         this.soakSamples = run.samples().stream().filter(s -> s.phase().equals("soak")).toList();
+        this.soakQueries = run.queries().stream().filter(q -> q.phase().equals("soak")).toList();
+    }
+
+    /** Whether every 60-s window of the soak acknowledged at least 95% of its target ({@link SoakVerdicts#sustained}). */
+    static SoakVerdicts.Sustained sustained(SoakRun.Result run) {
+        List<Point> acknowledged = new ArrayList<>(List.of(new Point(0, 0)));
+        run.samples().stream().filter(s -> s.phase().equals("soak"))
+                .map(s -> new Point(s.secondsSince(run.soakStartEpochMillis()), s.acknowledgedSpans()))
+                .filter(p -> p.seconds() > 0 && p.seconds() <= run.soakSeconds()).forEach(acknowledged::add);
+        return SoakVerdicts.sustained(acknowledged, run.targetSpansPerSecond());
     }
 
     /** Writes the four files into {@code out}; returns the README's path. */
@@ -105,7 +116,8 @@ final class SoakReport {
         double window = SoakVerdicts.windowSeconds(soakSeconds);
         double settle = SoakVerdicts.settleSeconds(soakSeconds);
         double achieved = soak.spansAcknowledged() / soakSeconds;
-        boolean rateKept = achieved >= RATE_KEPT * run.targetSpansPerSecond();
+        SoakVerdicts.Sustained sustained = sustained(run);
+        boolean overloaded = !sustained.sustained();
 
         Flatness heap = SoakVerdicts.flatness(heapPoints(), soakSeconds, HEAP_ALLOWANCE_OF_MAX * SoakRun.MAX_HEAP_BYTES / MIB);
         Flatness liveFiles = relative(samplePoints(s -> s.liveFiles()), FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN);
@@ -114,18 +126,20 @@ final class SoakReport {
         Flatness buffered = relative(samplePoints(s -> s.spansBuffered()), 0, 0);
         Flatness wal = relative(samplePoints(s -> s.walBytes() / MIB), 0, 0);
         Flatness dataBytes = relative(samplePoints(s -> s.dataBytes() / MIB), 0, 0);
+        Flatness spill = relative(samplePoints(s -> s.spillBytes() / MIB), 0, 0);
 
         long start = run.soakStartEpochMillis();
         Map<String, Boolean> queryFlat = new LinkedHashMap<>();
         for (String name : SoakQueries.NAMES) {
-            if (!name.equals(SoakQueries.UNBOUNDED)) {
-                List<SoakQueries.Outcome> these = run.queries().stream().filter(q -> q.name().equals(name)).toList();
-                queryFlat.put(name, latencyFlat(SoakVerdicts.median(millis(these, start, 0, window)),
-                        SoakVerdicts.median(millis(these, start, soakSeconds - window, Double.MAX_VALUE))));
-            }
+            List<SoakQueries.Outcome> these = soakQueries.stream().filter(q -> q.name().equals(name)).toList();
+            queryFlat.put(name, latencyFlat(SoakVerdicts.median(millis(these, start, 0, window)),
+                    SoakVerdicts.median(millis(these, start, soakSeconds - window, Double.MAX_VALUE))));
         }
         long queriesFlat = queryFlat.values().stream().filter(flat -> flat).count();
-        List<SoakQueries.Outcome> failed = run.queries().stream().filter(q -> !q.ok()).toList();
+        List<SoakQueries.Outcome> failed = soakQueries.stream().filter(q -> !q.ok()).toList();
+        List<SoakQueries.Outcome> capacityQueries = run.queries().stream().filter(q -> q.phase().equals("capacity"))
+                .toList();
+        double[] capacityRates = run.capacityWindowRates();
         long ingestErrors = soak.errors().values().stream().mapToLong(Long::longValue).sum();
         boolean allFlat = heap.flat() && liveFiles.flat() && diskFiles.flat() && rss.flat();
 
@@ -137,8 +151,9 @@ final class SoakReport {
                 every verdict is computed by the program by the rules under [Rules](#rules). Samples every %d s are in \
                 [`%s`](%s), every query in [`%s`](%s), the heap after every collection in [`%s`](%s).
 
-                **Verdict: heap %s, live files %s, files on disk %s, resident memory %s; latency flat for %d of the \
-                %d bounded queries; %d non-2xx query answers; the soak %s its rate (%,.0f of %,.0f spans/s acknowledged).**
+                **Verdict: %sheap %s, live files %s, files on disk %s, resident memory %s; latency flat for %d of the \
+                %d queries; %d non-2xx query answers; %,.0f of %,.0f spans/s acknowledged, the slowest 60-s window \
+                %.0f%% of the target.**
 
                 | run | |
                 |---|---|
@@ -156,65 +171,81 @@ final class SoakReport {
 
                 | phase | figure |
                 |---|---|
-                | capacity (as fast as acknowledged, %d s) | **%,.0f spans/s** acknowledged over its last %.0f s; %,d spans acknowledged in all, %,d × 429, %,d × 503, %d errors |
+                | capacity (as fast as acknowledged, %d s, with the query mix) | **%,.0f spans/s**: the median of the acknowledged rates of %d whole 10-s windows after the first %d s (min %,.0f, p25 %,.0f, max %,.0f); %,d spans acknowledged in all, %,d × 429, %,d × 503, %d errors; %d queries asked, %d non-2xx |
                 | drain between the phases | %s after %.0f s (buffer written, no merge pending) |
                 | soak target | %,.0f spans/s = %.2f × capacity, for %.0f s |
                 | soak achieved | **%,.0f spans/s** acknowledged (%,d spans in %.0f s); per 10-s sample min %,.0f, median %,.0f, max %,.0f |
+                | target sustained | %s: %d of %d 60-s windows under %.0f%% of the target; the slowest %,.0f spans/s (%.0f%%), ending %.0f s into the soak |
                 | refused during the soak | %,d × 429, %,d × 503 (each retried) |
                 | ingest errors during the soak | %s |
 
                 """,
                 SoakRun.trim(o.minutes()), 100 * o.fraction(), o.command(), SoakSampler.INTERVAL_SECONDS,
                 SAMPLES_CSV, SAMPLES_CSV, QUERIES_CSV, QUERIES_CSV, GC_HEAP_CSV, GC_HEAP_CSV,
+                overloaded ? NOT_SUSTAINED + ". Would be: " : "",
                 heap.verdict(), liveFiles.verdict(), diskFiles.verdict(), rss.verdict(), queriesFlat, queryFlat.size(),
-                failed.size(), rateKept ? "kept" : "did NOT keep", achieved, run.targetSpansPerSecond(),
+                failed.size(), achieved, run.targetSpansPerSecond(), 100 * sustained.lowestShare(),
                 run.date(), o.command(), run.commit(),
                 run.uncommittedChanges() == 0 ? "" : " with " + run.uncommittedChanges() + " uncommitted change(s)",
                 run.machine().cores(), run.machine().cpuModel(), run.machine().memoryBytes() / (double) (1L << 30),
                 run.machine().os(), run.machine().java(), run.loadAverageAtStart(), run.loadAverageAtEnd(),
                 serverCommand(), run.corpusSpans(), SoakRun.SEED, o.clients(), o.queryIntervalSeconds(),
                 queryList(),
-                o.capacitySeconds(), run.capacitySpansPerSecond(), run.capacityWindowSeconds(),
+                o.capacitySeconds(), run.capacitySpansPerSecond(), capacityRates.length, o.capacityWarmupSeconds(),
+                SoakVerdicts.percentile(capacityRates, 0), SoakVerdicts.percentile(capacityRates, 0.25),
+                SoakVerdicts.percentile(capacityRates, 1),
                 capacity.spansAcknowledged(), capacity.refused429(), capacity.refused503(),
-                capacity.errors().values().stream().mapToLong(Long::longValue).sum(),
+                capacity.errors().values().stream().mapToLong(Long::longValue).sum(), capacityQueries.size(),
+                capacityQueries.stream().filter(q -> !q.ok()).count(),
                 run.drained() ? "drained" : "NOT drained (gave up)", run.drainSeconds(),
                 run.targetSpansPerSecond(), o.fraction(), soakSeconds,
                 achieved, soak.spansAcknowledged(), soakSeconds, samplePercentile(0), samplePercentile(0.5),
-                samplePercentile(1), soak.refused429(), soak.refused503(),
+                samplePercentile(1),
+                overloaded ? "**no**" : "yes", sustained.shortWindows(), sustained.windows(),
+                100 * SoakVerdicts.SUSTAINED_SHARE, sustained.lowest() == null ? Double.NaN : sustained.lowest().value(),
+                100 * sustained.lowestShare(), sustained.lowest() == null ? Double.NaN : sustained.lowest().seconds(),
+                soak.refused429(), soak.refused503(),
                 ingestErrors == 0 ? "none" : ingestErrors + " " + soak.errors()));
 
         md.append(String.format(Locale.ROOT, """
                 ## Flat or not
 
                 First and last window: the first and the last %.0f s of the soak; drift: the least-squares line through \
-                every value from %.0f s into the soak to its end, per hour.
+                every value from %.0f s into the soak to its end, per hour.%s
 
                 | measure | first window (median) | last window (median) | max | drift per hour | allowance | verdict |
                 |---|---:|---:|---:|---:|---:|---|
-                """, window, settle));
-        row(md, "heap after GC (MiB, every collection)", heap, "%.0f", true);
-        row(md, "live files (`/health` `files`)", liveFiles, "%.0f", true);
-        row(md, "files on disk under the data folder", diskFiles, "%.0f", true);
-        row(md, "resident memory (MiB)", rss, "%.0f", true);
-        row(md, "spans buffered (`/health`)", buffered, "%,.0f", false);
-        row(md, "write-ahead log (MiB, `/health` `walBytes`)", wal, "%.1f", false);
-        row(md, "data folder (MiB)", dataBytes, "%,.0f", false);
+                """, window, settle, overloaded ? "\n\n**The target was not sustained: the soak was overloaded, and these "
+                        + "verdicts describe an overloaded server, not one at the rate asked for; they do not apply.**"
+                        : ""));
+        row(md, "heap after GC (MiB, every collection)", heap, "%.0f", true, overloaded);
+        row(md, "live files (`/health` `files`)", liveFiles, "%.0f", true, overloaded);
+        row(md, "files on disk under the data folder", diskFiles, "%.0f", true, overloaded);
+        row(md, "resident memory (MiB)", rss, "%.0f", true, overloaded);
+        row(md, "spans buffered (`/health`)", buffered, "%,.0f", false, overloaded);
+        row(md, "write-ahead log (MiB, `/health` `walBytes`)", wal, "%.1f", false, overloaded);
+        row(md, "data folder (MiB)", dataBytes, "%,.0f", false, overloaded);
+        row(md, "DuckDB spill folder `" + SoakSampler.SPILL_FOLDER + "` (MiB, column `duckdb_tmp_bytes`)", spill,
+                "%,.1f", false, overloaded);
         md.append(String.format(Locale.ROOT, "%nThe data folder grows with the spans stored, as it must; it is listed "
-                + "for scale, as are the buffer and the write-ahead log (levels that follow the load, not the time). "
+                + "for scale, as are the buffer and the write-ahead log (levels that follow the load, not the time), "
+                + "and DuckDB's spill folder inside the data folder (what queries and merges spill to disk; its files "
+                + "count among the files on disk). "
                 + "%,d collections logged during the soak; %s.%n%n", heapPoints().size(), gcKinds()));
 
         md.append(String.format(Locale.ROOT, """
                 ## Queries
 
-                Latency in ms from sending the request to having the whole answer, in the same windows. Every query but \
-                `%s` reads a window of bounded size (the last five minutes, one trace), so its latency is judged; \
-                `%s` reads every span stored, and grows with them by design.
+                Latency in ms from sending the request to having the whole answer, in the same windows (the queries \
+                asked while the capacity was measured are in `%s`, not here). Every query reads a window of bounded \
+                size (the last five or fifteen minutes, one trace), so that the mix costs as much at the end of the \
+                soak as at its start; each one's latency is judged.
 
                 | query | asked | non-2xx | first window p50 / p99 | last window p50 / p99 | whole soak p50 / p99 / max | verdict |
                 |---|---:|---:|---:|---:|---:|---|
-                """, SoakQueries.UNBOUNDED, SoakQueries.UNBOUNDED));
+                """, QUERIES_CSV));
         for (String name : SoakQueries.NAMES) {
-            List<SoakQueries.Outcome> these = run.queries().stream().filter(q -> q.name().equals(name)).toList();
+            List<SoakQueries.Outcome> these = soakQueries.stream().filter(q -> q.name().equals(name)).toList();
             double[] first = millis(these, start, 0, window);
             double[] last = millis(these, start, soakSeconds - window, Double.MAX_VALUE);
             double[] all = millis(these, start, -Double.MAX_VALUE, Double.MAX_VALUE);
@@ -224,7 +255,7 @@ final class SoakReport {
                     SoakVerdicts.percentile(first, 0.5), SoakVerdicts.percentile(first, 0.99),
                     SoakVerdicts.percentile(last, 0.5), SoakVerdicts.percentile(last, 0.99),
                     SoakVerdicts.percentile(all, 0.5), SoakVerdicts.percentile(all, 0.99),
-                    SoakVerdicts.percentile(all, 1), flat == null ? "—" : flat ? "**flat**" : "**not flat**"));
+                    SoakVerdicts.percentile(all, 1), verdict(flat ? "flat" : "not flat", overloaded)));
         }
         md.append('\n');
         if (failed.isEmpty()) {
@@ -260,16 +291,26 @@ final class SoakReport {
                 is more. Files on disk count every regular file under the data folder (Parquet, trace-ID sidecars, \
                 write-ahead log segments, DuckDB's spill).
                 - **Resident memory** (VmRSS of /proc): allowance %.0f%% of the first-window median.
-                - **Query latency**, each bounded query on its own: the last-window median may exceed the first-window median by \
+                - **Query latency**, each query on its own: the last-window median may exceed the first-window median by \
                 %.0f%% of it or %.0f ms, whichever is more (p99 is reported, not judged: one slow answer on a shared \
                 2-core machine moves it).
-                - **Rate kept**: at least %.0f%% of the target acknowledged over the soak.
-                - **Capacity**: spans acknowledged between %d s and %d s of the as-fast-as-acknowledged phase, ÷ %.0f s.
+                - **Capacity**: the as-fast-as-acknowledged phase runs for %d s with the soak's query mix; its \
+                acknowledged spans are counted at the end of every whole %.0f-s window from its start, and the capacity \
+                is the median (nearest rank) of the rates of the windows that start at or after %d s (the warm-up), \
+                so that a machine getting quieter or busier during the phase moves it less than a mean of its end would.
+                - **Target sustained**: for each sample of the soak, the spans acknowledged since the latest sample (or \
+                the soak's start) at least %.0f s earlier, per second; every such window must reach %.0f%% of the \
+                target. The pacing sends a request late at once when behind, so a soak that is not sustained is one \
+                at the server's full rate, overloaded: then the flatness verdicts above **do not apply**.
                 """, window, window, settle, 100 * HEAP_ALLOWANCE_OF_MAX, HEAP_ALLOWANCE_OF_MAX * SoakRun.MAX_HEAP_BYTES / MIB,
                 SoakRun.MAX_HEAP, 100 * FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN, 100 * RSS_ALLOWANCE_OF_FIRST,
-                100 * QUERY_ALLOWANCE_OF_FIRST, QUERY_ALLOWANCE_MIN_MILLIS, 100 * RATE_KEPT,
-                o.capacityWarmupSeconds(), o.capacitySeconds(), run.capacityWindowSeconds()));
-        if (!allFlat) {
+                100 * QUERY_ALLOWANCE_OF_FIRST, QUERY_ALLOWANCE_MIN_MILLIS, o.capacitySeconds(),
+                SoakVerdicts.CAPACITY_WINDOW_SECONDS, o.capacityWarmupSeconds(), SoakVerdicts.SUSTAINED_WINDOW_SECONDS,
+                100 * SoakVerdicts.SUSTAINED_SHARE));
+        if (overloaded) {
+            md.append("\n**" + NOT_SUSTAINED
+                    + ".** Repeat the run on a quieter machine, or at a lower --fraction.\n");
+        } else if (!allFlat) {
             md.append("\nNot everything stayed flat: see the table above and the samples.\n");
         }
         return md.toString();
@@ -281,10 +322,16 @@ final class SoakReport {
                 <= Math.max(QUERY_ALLOWANCE_OF_FIRST * firstMedianMillis, QUERY_ALLOWANCE_MIN_MILLIS);
     }
 
-    private void row(StringBuilder md, String name, Flatness f, String format, boolean judged) {
+    private void row(StringBuilder md, String name, Flatness f, String format, boolean judged, boolean overloaded) {
         md.append(String.format(Locale.ROOT, "| %s | " + format + " | " + format + " | " + format + " | %+.1f | %s | %s |%n",
                 name, f.firstMedian(), f.lastMedian(), f.max(), f.slopePerHour(),
-                judged ? String.format(Locale.ROOT, "%.0f", f.allowance()) : "—", judged ? "**" + f.verdict() + "**" : "—"));
+                judged ? String.format(Locale.ROOT, "%.0f", f.allowance()) : "—",
+                judged ? verdict(f.verdict(), overloaded) : "—"));
+    }
+
+    /** A verdict in bold, or, when the soak was overloaded, what it would be and that it does not apply. */
+    private static String verdict(String verdict, boolean overloaded) {
+        return overloaded ? "does not apply (overloaded; would be " + verdict + ")" : "**" + verdict + "**";
     }
 
     private String serverCommand() {
@@ -297,7 +344,8 @@ final class SoakReport {
                 + "`duration_nanos` per `service_name` over the last 5 minutes (`sql-p99-by-service-5m`), `GET /api/search` "
                 + "of service `" + SoakQueries.SERVICE + "` over the last 5 minutes (`search-5m`), `GET /api/traces/{id}` of "
                 + "a trace handed to the load one round earlier (`trace-by-id`), `GET /api/metrics/red` of service `"
-                + SoakQueries.SERVICE + "` with `range=all` (`" + SoakQueries.UNBOUNDED + "`)";
+                + SoakQueries.SERVICE + "` over the last 15 minutes (`red-15m`; not `range=all`, which reads everything "
+                + "stored and grows with it)";
     }
 
     private String gcKinds() {

@@ -23,11 +23,18 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The soak run ({@code bench/soak/run}): one Contrail server, in a child JVM of its own started
  * from a private copy of {@code http/target/contrail.jar}, with its default compaction, is first
- * loaded as fast as it acknowledges to measure its capacity, then left to write what it buffered,
- * then loaded at a fixed fraction of that capacity for a given time while {@link SoakQueries} asks
- * it questions and {@link SoakSampler} records its heap, memory and files every 10 s. Writes the
- * samples, the queries and the verdicts ({@link SoakVerdicts}: is the heap, the file count, the
- * resident memory and the query latency as high at the end as at the start?) to the output folder.
+ * loaded as fast as it acknowledges to measure its capacity, while {@link SoakQueries} asks it the
+ * soak's questions, then left to write what it buffered, then loaded at a fixed fraction of that
+ * capacity for a given time with the same questions while {@link SoakSampler} records its heap,
+ * memory and files every 10 s. Writes the samples, the queries and the verdicts
+ * ({@link SoakVerdicts}: is the heap, the file count, the resident memory and the query latency as
+ * high at the end as at the start?) to the output folder.
+ *
+ * <p>The capacity is the median of the acknowledged rates of the phase's whole 10-s windows after
+ * its warm-up ({@link SoakVerdicts#capacity}). The soak's rate is a ceiling ({@link SendSchedule}:
+ * behind, it sends at once); when a 60-s window acknowledged less than 95% of it, the run says on
+ * the console and in its README that the target was not sustained and the flatness verdicts do not
+ * apply, since they then describe an overloaded server.
  *
  * <p>The load is the bench corpus sent over and over ({@link LiveRequests}: new trace IDs in every
  * pass, times moved to now) by {@link OtlpSender}'s clients, the same in both phases, so that the
@@ -39,10 +46,12 @@ public final class SoakRun {
             usage: bench/soak/run [options]
 
             Loads one Contrail server (-Xmx%s, compaction on) as fast as it acknowledges to measure its
-            capacity, lets it write what it buffered, then loads it at a fraction of that capacity for a
-            while, with a query every few seconds, sampling its heap after GC, resident memory, live
-            files and files on disk every %d s. Writes README.md (verdicts), samples.csv, queries.csv and
-            gc-heap.csv into the output folder.
+            capacity (the median acknowledged rate of its 10-s windows after the warm-up) while the
+            soak's queries run, lets it write what it buffered, then loads it at a fraction of that
+            capacity for a while with the same queries, sampling its heap after GC, resident memory, live
+            files, files on disk and DuckDB's spill folder every %d s. Says so when the target rate was not
+            sustained (a 60-s window under 95%% of it). Writes README.md (verdicts), samples.csv,
+            queries.csv and gc-heap.csv into the output folder.
 
               --minutes M                 length of the soak (default %d)
               --fraction F                the soak's rate as a share of the measured capacity (default %s)
@@ -60,7 +69,8 @@ public final class SoakRun {
     static final long MAX_HEAP_BYTES = 1L << 30;
     static final double DEFAULT_MINUTES = 30;
     static final double DEFAULT_FRACTION = 0.8;
-    static final long DEFAULT_CAPACITY_SECONDS = 90;
+    /** With the warm-up, twelve 10-s windows for the capacity's median. */
+    static final long DEFAULT_CAPACITY_SECONDS = 150;
     static final long DEFAULT_CAPACITY_WARMUP_SECONDS = 30;
     static final long DEFAULT_QUERY_INTERVAL_SECONDS = 5;
     static final long DEFAULT_CORPUS_SPANS = 1_000_000;
@@ -101,9 +111,10 @@ public final class SoakRun {
             if (fraction > 1) {
                 throw new IllegalArgumentException("--fraction " + fraction + ": at most 1 (a share of the capacity)");
             }
-            if (warmup < 0 || warmup >= capacitySeconds) {
-                throw new IllegalArgumentException("--capacity-warmup-seconds must be at least 0 and less than "
-                        + "--capacity-seconds (" + capacitySeconds + ")");
+            double window = SoakVerdicts.CAPACITY_WINDOW_SECONDS;
+            if (warmup < 0 || Math.ceil(warmup / window) * window + window > capacitySeconds) {
+                throw new IllegalArgumentException("--capacity-warmup-seconds must be at least 0 and leave a whole "
+                        + (long) window + "-s window before --capacity-seconds (" + capacitySeconds + ") ends");
             }
             String command = "bench/soak/run" + (args.isEmpty() ? "" : " " + String.join(" ", args));
             return new Options(minutes, fraction, capacitySeconds, warmup, queryInterval, clients, corpusSpans, out,
@@ -138,7 +149,7 @@ public final class SoakRun {
     /** What the run measured, for {@link SoakReport}. */
     record Result(Options options, String date, String commit, int uncommittedChanges, BenchResults.Machine machine,
                   String loadAverageAtStart, String loadAverageAtEnd, long corpusSpans, double capacitySpansPerSecond,
-                  double capacityWindowSeconds, OtlpSender.Result capacityLoad, double drainSeconds, boolean drained,
+                  double[] capacityWindowRates, OtlpSender.Result capacityLoad, double drainSeconds, boolean drained,
                   double targetSpansPerSecond, long soakStartEpochMillis, double soakSeconds,
                   OtlpSender.Result soakLoad, List<SoakSampler.Sample> samples, List<SoakQueries.Outcome> queries,
                   List<HeapAfterGc> collections, List<String> serverCommand, List<String> serverWarnings,
@@ -216,14 +227,17 @@ public final class SoakRun {
             open.add(0, sampler);
             sampler.start();
 
-            progress.printf(Locale.ROOT, "[3/5] capacity: %d clients as fast as acknowledged for %d s (the first %d s "
-                    + "left out)%n", options.clients(), options.capacitySeconds(), options.capacityWarmupSeconds());
+            progress.printf(Locale.ROOT, "[3/5] capacity: %d clients as fast as acknowledged for %d s with the query mix "
+                    + "every %d s; the median of the 10-s windows' rates after the first %d s%n", options.clients(),
+                    options.capacitySeconds(), options.queryIntervalSeconds(), options.capacityWarmupSeconds());
             OtlpSender capacitySender = new OtlpSender(server.baseUrl(), options.clients(), false);
             sampler.phase("capacity", capacitySender);
             long capacityStart = System.nanoTime();
             long deadline = capacityStart + TimeUnit.SECONDS.toNanos(options.capacitySeconds());
-            long warmupEnd = capacityStart + TimeUnit.SECONDS.toNanos(options.capacityWarmupSeconds());
             LiveRequests capacityRequests = new LiveRequests(new SustainedRequests(corpus, deadline), null);
+            SoakQueries capacityQueries = new SoakQueries(server.baseUrl(), "capacity", capacityRequests::recentTraceId,
+                    Duration.ofSeconds(options.queryIntervalSeconds()));
+            open.add(0, capacityQueries);
             ExecutorService sending = Executors.newSingleThreadExecutor(r -> {
                 Thread thread = new Thread(r, "soak-load");
                 thread.setDaemon(true);
@@ -231,17 +245,24 @@ public final class SoakRun {
             });
             Future<OtlpSender.Result> capacityLoad = sending.submit(() ->
                     capacitySender.send(capacityRequests, 0, "capacity", progress, () -> ""));
-            sleepUntil(warmupEnd);
-            long acknowledgedAtWarmup = capacitySender.spansAcknowledged();
-            sleepUntil(deadline);
-            long acknowledgedAtEnd = capacitySender.spansAcknowledged();
-            double windowSeconds = options.capacitySeconds() - options.capacityWarmupSeconds();
-            double capacity = (acknowledgedAtEnd - acknowledgedAtWarmup) / windowSeconds;
+            capacityQueries.start();
+            long windowNanos = (long) (SoakVerdicts.CAPACITY_WINDOW_SECONDS * 1e9);
+            long[] acknowledgedAtWindowEnds = new long[(int) (options.capacitySeconds() / SoakVerdicts.CAPACITY_WINDOW_SECONDS)];
+            for (int i = 0; i < acknowledgedAtWindowEnds.length; i++) {
+                sleepUntil(capacityStart + (i + 1) * windowNanos);
+                acknowledgedAtWindowEnds[i] = capacitySender.spansAcknowledged();
+            }
+            double[] windowRates = SoakVerdicts.capacityWindowRates(acknowledgedAtWindowEnds,
+                    options.capacityWarmupSeconds());
+            double capacity = SoakVerdicts.capacity(windowRates);
             OtlpSender.Result capacityResult = result(capacityLoad);
-            progress.printf(Locale.ROOT, "  capacity: %,.0f spans/s acknowledged over the last %.0f s (%,d refused, "
-                    + "%d errors)%n", capacity, windowSeconds, capacityResult.refused429() + capacityResult.refused503(),
-                    capacityResult.errors().values().stream().mapToLong(Long::longValue).sum());
-            if (capacity <= 0) {
+            capacityQueries.close();
+            progress.printf(Locale.ROOT, "  capacity: %,.0f spans/s, the median of %d 10-s windows after the warm-up "
+                            + "(spans/s: %s); %,d refused, %d errors; %d queries asked%n", capacity, windowRates.length,
+                    rateList(windowRates), capacityResult.refused429() + capacityResult.refused503(),
+                    capacityResult.errors().values().stream().mapToLong(Long::longValue).sum(),
+                    capacityQueries.outcomes().size());
+            if (!(capacity > 0)) {
                 throw new IOException("nothing was acknowledged while the capacity was measured; the server's log:\n"
                         + server.logTail());
             }
@@ -263,8 +284,8 @@ public final class SoakRun {
             long soakDeadline = soakStart + (long) (options.soakSeconds() * 1e9);
             LiveRequests soakRequests = new LiveRequests(new SustainedRequests(corpus, soakDeadline),
                     new SendSchedule(target, soakStart));
-            sampler.phase("soak", soakSender);
-            SoakQueries queries = new SoakQueries(server.baseUrl(), soakRequests::recentTraceId,
+            sampler.phase("soak", soakSender, target);
+            SoakQueries queries = new SoakQueries(server.baseUrl(), "soak", soakRequests::recentTraceId,
                     Duration.ofSeconds(options.queryIntervalSeconds()));
             open.add(0, queries);
             Future<OtlpSender.Result> soakLoad = sending.submit(() ->
@@ -272,6 +293,7 @@ public final class SoakRun {
             queries.start();
             OtlpSender.Result soakResult = result(soakLoad);
             double soakSeconds = (System.nanoTime() - soakStart) / 1e9;
+            sampler.phase("after", null);
             queries.close();
             sampleAfterTheLoad(sampler);
             sampler.close();
@@ -281,11 +303,15 @@ public final class SoakRun {
             server.close();
             List<String> logLines = Files.readAllLines(server.log(), StandardCharsets.UTF_8);
             List<String> warnings = logLines.stream().filter(line -> line.matches(".*\\b(WARN|ERROR)\\b.*")).toList();
-            return new Result(options, date, commit, uncommitted, MachineInfo.current(), loadAtStart, loadAtEnd,
-                    corpus.spanCount(), capacity, windowSeconds, capacityResult, drainSeconds, drained, target,
-                    soakStartEpochMillis, soakSeconds, soakResult, sampler.samples(), queries.outcomes(), collections,
+            List<SoakQueries.Outcome> asked = new ArrayList<>(capacityQueries.outcomes());
+            asked.addAll(queries.outcomes());
+            Result result = new Result(options, date, commit, uncommitted, MachineInfo.current(), loadAtStart, loadAtEnd,
+                    corpus.spanCount(), capacity, windowRates, capacityResult, drainSeconds, drained, target,
+                    soakStartEpochMillis, soakSeconds, soakResult, sampler.samples(), asked, collections,
                     server.command(), warnings.stream().distinct().limit(SoakReport.WARNINGS_SHOWN).toList(),
                     warnings.size(), work);
+            printRate(result);
+            return result;
         } finally {
             closeAll(open);
             try {
@@ -301,9 +327,30 @@ public final class SoakRun {
         }
     }
 
-    /** One more interval's samples once the load stopped, labelled "after". */
+    /** Whether the soak kept its target, on the console: loudly when it did not. */
+    private void printRate(Result result) {
+        SoakVerdicts.Sustained sustained = SoakReport.sustained(result);
+        double achieved = result.soakLoad().spansAcknowledged() / result.soakSeconds();
+        progress.printf(Locale.ROOT, "  soak: %,.0f spans/s acknowledged of a target of %,.0f (%.0f%%); slowest 60-s "
+                        + "window %,.0f spans/s (%.0f%%); %d of %d 60-s windows under %.0f%% of the target%n", achieved,
+                result.targetSpansPerSecond(), 100 * achieved / result.targetSpansPerSecond(),
+                sustained.lowest() == null ? Double.NaN : sustained.lowest().value(), 100 * sustained.lowestShare(),
+                sustained.shortWindows(), sustained.windows(), 100 * SoakVerdicts.SUSTAINED_SHARE);
+        if (!sustained.sustained()) {
+            progress.println("  !! " + SoakReport.NOT_SUSTAINED);
+        }
+    }
+
+    private static String rateList(double[] rates) {
+        List<String> each = new ArrayList<>();
+        for (double rate : rates) {
+            each.add(String.format(Locale.ROOT, "%,.0f", rate));
+        }
+        return String.join(" ", each);
+    }
+
+    /** One more interval's samples once the load stopped (the phase already labelled "after"). */
     private static void sampleAfterTheLoad(SoakSampler sampler) {
-        sampler.phase("after", null);
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(SoakSampler.INTERVAL_SECONDS + 1));
     }
 

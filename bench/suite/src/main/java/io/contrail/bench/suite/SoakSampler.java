@@ -27,7 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  * ({@code /proc}), its own counters from {@code GET /health} (live files, buffered spans,
  * write-ahead log bytes, merges pending), the files under its data folder, and what the load so
  * far got acknowledged and refused. The load is whichever {@link OtlpSender} the current phase
- * set; its counters restart with each phase.
+ * set; its counters restart with each phase. In a phase with a target rate it says on the console,
+ * as soon as a sample shows it, that the last 60 s acknowledged less than 95% of the target
+ * ({@link SoakVerdicts#sustained}).
  */
 final class SoakSampler implements AutoCloseable {
 
@@ -35,6 +37,8 @@ final class SoakSampler implements AutoCloseable {
     /** A progress line every this many samples. */
     static final int PROGRESS_EVERY_SAMPLES = 6;
     private static final long MIB = 1 << 20;
+    /** DuckDB's spill folder inside the data folder (the query module's {@code ReadOnlySqlGuard.TEMP_FOLDER}). */
+    static final String SPILL_FOLDER = ".duckdb-tmp";
 
     /**
      * One sample; -1 (NaN for decimals) where the figure could not be read.
@@ -47,16 +51,18 @@ final class SoakSampler implements AutoCloseable {
      * @param refused            429 and 503 answers so far in this phase
      * @param serverCpuPercent   the server's CPU in this interval, percent of one core
      * @param filesOnDisk        regular files under the data folder (Parquet, sidecars, write-ahead log, DuckDB's spill)
+     * @param dataBytes          bytes of those files
+     * @param spillBytes         bytes of the files under DuckDB's spill folder ({@value SoakSampler#SPILL_FOLDER} in the data folder)
      */
     record Sample(long epochMillis, String phase, double heapAfterGcMib, int collections,
                   double heapCommittedMib, double rssMib, double serverCpuPercent, double loadAverage,
                   long liveFiles, long spansBuffered, long walBytes, long compactionPending, long filesOnDisk,
-                  long parquetFilesOnDisk, long dataBytes, long acknowledgedSpans, double spansPerSecond,
+                  long parquetFilesOnDisk, long dataBytes, long spillBytes, long acknowledgedSpans, double spansPerSecond,
                   long refused) {
 
         static final String CSV_HEADER = "epoch_ms,seconds,phase,heap_after_gc_mib,collections,heap_committed_mib,"
                 + "rss_mib,server_cpu_percent,load_average_1m,live_files,spans_buffered,wal_bytes,compaction_pending,"
-                + "files_on_disk,parquet_files_on_disk,data_bytes,acknowledged_spans,acknowledged_spans_per_s,refused";
+                + "files_on_disk,parquet_files_on_disk,data_bytes,duckdb_tmp_bytes,acknowledged_spans,acknowledged_spans_per_s,refused";
 
         /** Seconds since {@code startEpochMillis} (negative before it). */
         double secondsSince(long startEpochMillis) {
@@ -65,10 +71,10 @@ final class SoakSampler implements AutoCloseable {
 
         /** A CSV line, its time counted from {@code soakStartEpochMillis}. */
         String csv(long soakStartEpochMillis) {
-            return String.format(Locale.ROOT, "%d,%.1f,%s,%s,%d,%s,%.1f,%.1f,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%.0f,%d",
+            return String.format(Locale.ROOT, "%d,%.1f,%s,%s,%d,%s,%.1f,%.1f,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.0f,%d",
                     epochMillis, secondsSince(soakStartEpochMillis), phase, decimal(heapAfterGcMib), collections, decimal(heapCommittedMib), rssMib,
                     serverCpuPercent, loadAverage, liveFiles, spansBuffered, walBytes, compactionPending, filesOnDisk,
-                    parquetFilesOnDisk, dataBytes, acknowledgedSpans, spansPerSecond, refused);
+                    parquetFilesOnDisk, dataBytes, spillBytes, acknowledgedSpans, spansPerSecond, refused);
         }
 
         private static String decimal(double value) {
@@ -88,6 +94,8 @@ final class SoakSampler implements AutoCloseable {
     private volatile boolean running = true;
     private volatile String phase = "capacity";
     private volatile OtlpSender load;
+    private volatile double targetSpansPerSecond;
+    private volatile long phaseStartMillis;
     private final long startEpochMillis = System.currentTimeMillis();
 
     SoakSampler(ContrailServerProcess server, Path dataDir, Path gcLog, PrintStream progress) {
@@ -105,6 +113,13 @@ final class SoakSampler implements AutoCloseable {
 
     /** From now on samples are labelled {@code name} and count {@code sender}'s load (null for none). */
     void phase(String name, OtlpSender sender) {
+        phase(name, sender, 0);
+    }
+
+    /** As {@link #phase(String, OtlpSender)}, the load meant to keep {@code targetSpansPerSecond} (0 for none). */
+    void phase(String name, OtlpSender sender, double targetSpansPerSecond) {
+        this.phaseStartMillis = System.currentTimeMillis();
+        this.targetSpansPerSecond = targetSpansPerSecond;
         this.load = sender;
         this.phase = name;
     }
@@ -136,17 +151,42 @@ final class SoakSampler implements AutoCloseable {
             synchronized (this) {
                 samples.add(sample);
             }
+            warnIfBehind(sample);
             if (++count % PROGRESS_EVERY_SAMPLES == 0) {
                 progress.printf(Locale.ROOT, "  %s, %.0f s in: heap after GC %s MiB, RSS %.0f MiB, %d live files "
-                                + "(%d on disk), %,d spans buffered, %,.0f spans/s acknowledged, %d refused, load %.2f%n",
+                                + "(%d on disk, spill %.0f MiB), %,d spans buffered, %,.0f spans/s acknowledged, %d refused, load %.2f%n",
                         sample.phase(), sample.secondsSince(startEpochMillis), Sample.decimal(sample.heapAfterGcMib()), sample.rssMib(),
-                        sample.liveFiles(), sample.filesOnDisk(), sample.spansBuffered(), sample.spansPerSecond(),
+                        sample.liveFiles(), sample.filesOnDisk(), (double) sample.spillBytes() / MIB, sample.spansBuffered(), sample.spansPerSecond(),
                         sample.refused(), sample.loadAverage());
             }
             lastMillis = now;
             lastTicks = ticks;
             lastAcknowledged = acknowledged;
             lastLoad = sender;
+        }
+    }
+
+    /** Says so on the console when the 60 s up to this sample acknowledged less than 95% of the phase's target. */
+    private void warnIfBehind(Sample sample) {
+        double target = targetSpansPerSecond;
+        String current = sample.phase();
+        if (target <= 0 || !current.equals(phase)) {
+            return;
+        }
+        long start = phaseStartMillis;
+        List<SoakVerdicts.Point> acknowledged = new ArrayList<>(List.of(new SoakVerdicts.Point(0, 0)));
+        samples().stream().filter(s -> s.phase().equals(current) && s.epochMillis() > start)
+                .forEach(s -> acknowledged.add(new SoakVerdicts.Point(s.secondsSince(start), s.acknowledgedSpans())));
+        List<SoakVerdicts.Point> rates = SoakVerdicts.windowRates(acknowledged, SoakVerdicts.SUSTAINED_WINDOW_SECONDS);
+        if (!rates.isEmpty() && rates.get(rates.size() - 1).seconds() == sample.secondsSince(start)) {
+            double rate = rates.get(rates.size() - 1).value();
+            if (rate < SoakVerdicts.SUSTAINED_SHARE * target) {
+                progress.printf(Locale.ROOT, "  !! TARGET NOT SUSTAINED, %.0f s into the %s: %,.0f spans/s acknowledged "
+                                + "over the last %.0f s, %.0f%% of the target %,.0f (below %.0f%%): the server is "
+                                + "overloaded, the flatness verdicts will not apply%n", sample.secondsSince(start), current,
+                        rate, SoakVerdicts.SUSTAINED_WINDOW_SECONDS, 100 * rate / target, target,
+                        100 * SoakVerdicts.SUSTAINED_SHARE);
+            }
         }
     }
 
@@ -175,7 +215,7 @@ final class SoakSampler implements AutoCloseable {
                 100.0 * ticks / ProcessResources.TICKS_PER_SECOND / intervalSeconds, loadAverage(),
                 health.path("files").asLong(-1), health.path("spansBuffered").asLong(-1),
                 health.path("walBytes").asLong(-1), health.path("compactionPending").asLong(-1), disk.files(),
-                disk.parquetFiles(), disk.bytes(), acknowledged, (acknowledged - previousAcknowledged) / intervalSeconds,
+                disk.parquetFiles(), disk.bytes(), disk.spillBytes(), acknowledged, (acknowledged - previousAcknowledged) / intervalSeconds,
                 sender == null ? 0 : sender.refusals());
     }
 
@@ -205,11 +245,15 @@ final class SoakSampler implements AutoCloseable {
         }
     }
 
-    /** Regular files under a folder that changes while it is walked (files vanishing on the way are skipped). */
-    record DiskFiles(long files, long parquetFiles, long bytes) {
+    /**
+     * Regular files under a folder that changes while it is walked (files vanishing on the way are
+     * skipped); {@code spillBytes} are those under its {@value SoakSampler#SPILL_FOLDER}.
+     */
+    record DiskFiles(long files, long parquetFiles, long bytes, long spillBytes) {
 
         static DiskFiles under(Path dir) {
-            long[] counts = new long[3];
+            Path spill = dir.resolve(SPILL_FOLDER);
+            long[] counts = new long[4];
             try {
                 Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                     @Override
@@ -218,6 +262,7 @@ final class SoakSampler implements AutoCloseable {
                             counts[0]++;
                             counts[1] += file.getFileName().toString().endsWith(".parquet") ? 1 : 0;
                             counts[2] += attributes.size();
+                            counts[3] += file.startsWith(spill) ? attributes.size() : 0;
                         }
                         return FileVisitResult.CONTINUE;
                     }
@@ -228,9 +273,9 @@ final class SoakSampler implements AutoCloseable {
                     }
                 });
             } catch (IOException e) {
-                return new DiskFiles(-1, -1, -1);
+                return new DiskFiles(-1, -1, -1, -1);
             }
-            return new DiskFiles(counts[0], counts[1], counts[2]);
+            return new DiskFiles(counts[0], counts[1], counts[2], counts[3]);
         }
     }
 

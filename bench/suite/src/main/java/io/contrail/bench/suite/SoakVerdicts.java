@@ -1,6 +1,8 @@
 package io.contrail.bench.suite;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -9,6 +11,9 @@ import java.util.List;
  * that a lone collection or compaction does not decide), and a least-squares line through the
  * samples after a settling time gives its drift per hour. A measure is flat when neither the
  * difference of the medians nor the fitted drift per hour exceeds an allowance the caller states.
+ * Also the capacity figure (a quantile of the rates of whole 10-s windows) and whether the soak
+ * kept its target rate in every 60-s window: when it did not, it was overloaded, and the flatness
+ * verdicts describe an overload, not the rate asked for.
  */
 final class SoakVerdicts {
 
@@ -16,6 +21,17 @@ final class SoakVerdicts {
     static final double WINDOW_SECONDS = 300;
     /** Samples before this are left out of the fitted line: two minutes, or a quarter of a shorter soak. */
     static final double SETTLE_SECONDS = 120;
+    /** The capacity phase's acknowledged rate is taken in whole windows of this length. */
+    static final double CAPACITY_WINDOW_SECONDS = 10;
+    /**
+     * The capacity is this quantile (the median) of the windows' rates after the warm-up: a machine
+     * getting quieter, or busier, during the phase moves it less than a mean of its last minute.
+     */
+    static final double CAPACITY_QUANTILE = 0.5;
+    /** The soak's rate is judged over every window of this length that ends on a sample. */
+    static final double SUSTAINED_WINDOW_SECONDS = 60;
+    /** A window acknowledging less than this share of the target means the target was not sustained. */
+    static final double SUSTAINED_SHARE = 0.95;
 
     private SoakVerdicts() {
     }
@@ -38,6 +54,77 @@ final class SoakVerdicts {
         String verdict() {
             return flat ? "flat" : "not flat";
         }
+    }
+
+    /**
+     * Whether the soak kept its target rate.
+     *
+     * @param windows      the 60-s windows judged
+     * @param shortWindows how many of them acknowledged less than {@link #SUSTAINED_SHARE} of the target
+     * @param lowest       the end (seconds into the soak) and rate of the slowest window; null without windows
+     */
+    record Sustained(double targetSpansPerSecond, int windows, int shortWindows, Point lowest) {
+
+        boolean sustained() {
+            return windows > 0 && shortWindows == 0;
+        }
+
+        /** The slowest window's rate as a share of the target; NaN without windows. */
+        double lowestShare() {
+            return lowest == null ? Double.NaN : lowest.value() / targetSpansPerSecond;
+        }
+    }
+
+    /**
+     * The rate of each whole {@link #CAPACITY_WINDOW_SECONDS} window from {@code warmupSeconds} on.
+     *
+     * @param acknowledged the spans acknowledged so far at each window's end: element i at (i + 1) windows in
+     */
+    static double[] capacityWindowRates(long[] acknowledged, double warmupSeconds) {
+        List<Double> rates = new ArrayList<>();
+        for (int i = 0; i < acknowledged.length; i++) {
+            double windowStart = i * CAPACITY_WINDOW_SECONDS;
+            if (windowStart >= warmupSeconds) {
+                rates.add((acknowledged[i] - (i == 0 ? 0 : acknowledged[i - 1])) / CAPACITY_WINDOW_SECONDS);
+            }
+        }
+        return rates.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** The capacity: the {@link #CAPACITY_QUANTILE} of the windows' rates; NaN of none. */
+    static double capacity(double[] windowRates) {
+        return percentile(windowRates, CAPACITY_QUANTILE);
+    }
+
+    /**
+     * The acknowledged rate over the window ending at each point that has one: from the latest
+     * earlier point at least {@code windowSeconds} before it (so a window may be a little longer).
+     *
+     * @param acknowledged the spans acknowledged so far, at times into the soak; start with (0, 0)
+     * @return (the window's end, its rate) for each point at least {@code windowSeconds} into the soak
+     */
+    static List<Point> windowRates(List<Point> acknowledged, double windowSeconds) {
+        List<Point> rates = new ArrayList<>();
+        for (int end = 0; end < acknowledged.size(); end++) {
+            Point last = acknowledged.get(end);
+            for (int start = end - 1; start >= 0; start--) {
+                Point first = acknowledged.get(start);
+                if (last.seconds() - first.seconds() >= windowSeconds) {
+                    rates.add(new Point(last.seconds(), (last.value() - first.value()) / (last.seconds() - first.seconds())));
+                    break;
+                }
+            }
+        }
+        return rates;
+    }
+
+    /** Whether every 60-s window of {@code acknowledged} (see {@link #windowRates}) kept 95% of the target. */
+    static Sustained sustained(List<Point> acknowledged, double targetSpansPerSecond) {
+        List<Point> rates = windowRates(acknowledged, SUSTAINED_WINDOW_SECONDS);
+        int shortWindows = (int) rates.stream()
+                .filter(r -> r.value() < SUSTAINED_SHARE * targetSpansPerSecond).count();
+        Point lowest = rates.stream().min(Comparator.comparingDouble(Point::value)).orElse(null);
+        return new Sustained(targetSpansPerSecond, rates.size(), shortWindows, lowest);
     }
 
     static double windowSeconds(double soakSeconds) {
