@@ -498,7 +498,12 @@ public final class BenchRun {
     }
 
     private String git(String... args) {
-        List<String> command = new ArrayList<>(List.of("git", "-C", options.repositoryRoot().toString()));
+        return git(options.repositoryRoot(), args);
+    }
+
+    /** {@code git -C repository ARGS}'s output, or {@code unknown (…)} saying why there is none. */
+    static String git(java.nio.file.Path repository, String... args) {
+        List<String> command = new ArrayList<>(List.of("git", "-C", repository.toString()));
         command.addAll(List.of(args));
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

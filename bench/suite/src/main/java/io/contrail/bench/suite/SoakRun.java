@@ -405,17 +405,6 @@ public final class SoakRun {
     }
 
     private String git(String... args) {
-        List<String> command = new ArrayList<>(List.of("git", "-C", repositoryRoot.toString()));
-        command.addAll(List.of(args));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0 ? out : "unknown (git: " + out + ")";
-        } catch (IOException e) {
-            return "unknown (" + e.getMessage() + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
+        return BenchRun.git(repositoryRoot, args);
     }
 }
