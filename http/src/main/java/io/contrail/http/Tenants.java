@@ -1,6 +1,5 @@
 package io.contrail.http;
 
-import io.contrail.columnar.LiveFiles;
 import io.contrail.columnar.Store;
 import io.contrail.columnar.StoreConfig;
 import io.contrail.http.auth.AccessTokens;
@@ -255,7 +254,7 @@ final class Tenants implements AutoCloseable {
                 }
                 lake = Lake.open(table, store);
             }
-            LiveFiles read = lake == null ? store.files() : lake.files();
+            var read = lake == null ? store.files() : lake.files();
             engine = QueryEngine.open(config.query().withDataDir(read.root()), read);
             TenantLimitedSink limited = new TenantLimitedSink(name, lake == null ? store.sink() : lake.sink(),
                     () -> tokens == null ? 0 : tokens.tenant(name).maxSpansPerSecond(), () -> store.check().ok());
