@@ -8,9 +8,13 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.LongBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -34,15 +38,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * the count, the keys as big-endian longs), written before the span file is renamed into place —
  * by the flush from the spans it writes, by the compaction for its output — and built here, from
  * the file's {@code trace_id} column, for any file that has none (data from before the index). Sidecars are written under a temp name and renamed, and deleted
- * with their span file. Memory: 8 bytes per distinct trace per file. Thread-safe.
+ * with their span file. The index reads the sidecars memory-mapped, not onto the heap: their 8 bytes per distinct
+ * trace per file grow with the spans stored, and the operating system's page cache holds those that lookups touch
+ * (the heap after collections stays flat however long the server runs; bench/results/soak). Thread-safe.
  */
 public final class TraceIdIndex implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TraceIdIndex.class);
     private static final int MAGIC = 0x54524944; // "TRID"
+    /** The magic number and the count. */
+    private static final int HEADER_BYTES = 8;
 
     private final Connection duckdb;
-    private final Map<Path, long[]> keysByFile = new ConcurrentHashMap<>();
+    private final Map<Path, LongBuffer> keysByFile = new ConcurrentHashMap<>();
 
     private TraceIdIndex(Connection duckdb) {
         this.duckdb = duckdb;
@@ -82,11 +90,14 @@ public final class TraceIdIndex implements AutoCloseable {
                 continue;
             }
             try {
-                long[] keys = readSidecar(SpanFiles.traceIdSidecar(file));
+                LongBuffer keys = mapSidecar(SpanFiles.traceIdSidecar(file));
                 if (keys == null) {
-                    keys = keysOf(duckdb, file);
-                    writeSidecar(file, keys);
+                    writeSidecar(file, keysOf(duckdb, file));
                     built++;
+                    keys = mapSidecar(SpanFiles.traceIdSidecar(file));
+                    if (keys == null) {
+                        throw new IOException("the trace-ID sidecar just written for " + file.getFileName() + " cannot be read");
+                    }
                 }
                 keysByFile.put(file, keys);
             } catch (NoSuchFileException e) {
@@ -102,13 +113,31 @@ public final class TraceIdIndex implements AutoCloseable {
     public List<Path> filesMayHold(String traceIdHex) {
         long key = key(traceIdHex);
         List<Path> files = new ArrayList<>();
-        for (Map.Entry<Path, long[]> entry : keysByFile.entrySet()) {
-            if (Arrays.binarySearch(entry.getValue(), key) >= 0) {
+        for (Map.Entry<Path, LongBuffer> entry : keysByFile.entrySet()) {
+            if (contains(entry.getValue(), key)) {
                 files.add(entry.getKey());
             }
         }
         files.sort(null);
         return files;
+    }
+
+    /** Whether the sorted {@code keys} hold {@code key}: a binary search, as {@link Arrays#binarySearch(long[], long)}. */
+    private static boolean contains(LongBuffer keys, long key) {
+        int low = 0;
+        int high = keys.limit() - 1;
+        while (low <= high) {
+            int middle = (low + high) >>> 1;
+            long value = keys.get(middle);
+            if (value < key) {
+                low = middle + 1;
+            } else if (value > key) {
+                high = middle - 1;
+            } else {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Files indexed now. */
@@ -206,6 +235,28 @@ public final class TraceIdIndex implements AutoCloseable {
             return keys;
         } catch (java.io.EOFException e) {
             return null;
+        }
+    }
+
+    /**
+     * The keys of a sidecar mapped read-only (they stay readable after the file is deleted, until the buffer is
+     * collected); null when it is missing or not a sidecar (it is then rebuilt).
+     */
+    private static LongBuffer mapSidecar(Path sidecar) throws IOException {
+        if (!Files.exists(sidecar)) {
+            return null;
+        }
+        try (FileChannel channel = FileChannel.open(sidecar, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size < HEADER_BYTES) {
+                return null;
+            }
+            MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            int count = mapped.getInt(4);
+            if (mapped.getInt(0) != MAGIC || count < 0 || HEADER_BYTES + 8L * count > size) {
+                return null;
+            }
+            return mapped.position(HEADER_BYTES).limit(HEADER_BYTES + 8 * count).slice().asLongBuffer();
         }
     }
 

@@ -122,6 +122,13 @@ final class LiveViews implements AutoCloseable {
         refreshViewsIfStale();
     }
 
+    /** How many files the {@code traces} summaries cover now (none until a statement reads that view). */
+    int traceSummaryFiles() {
+        synchronized (viewLock) {
+            return traceSummaries.files();
+        }
+    }
+
     /** Whether the views read any file (before the first, {@code spans} is an empty table). */
     boolean hasFiles() {
         return viewsHaveFiles;

@@ -15,6 +15,8 @@ import java.util.List;
 public final class PropagationQueries {
 
     private static final int EXAMPLES = 5;
+    /** How far beyond the window a bounded cache fetches files, for the parents and children of the spans in it. */
+    static final long RELATIVES_MARGIN_NANOS = 3_600_000_000_000L;
     private final QueryEngine engine;
 
     public PropagationQueries(QueryEngine engine) {
@@ -42,8 +44,8 @@ public final class PropagationQueries {
         List<Object> rootParameters = new ArrayList<>();
         String rootWindow = " AND " + span.startTimeSql("", 0, rootParameters);
         // The views join spans to their parents and children, which a bounded cache fetches an hour either side of
-        // the window for, as the search does for whole traces (a parent further away shows as lost).
-        LiveFiles.TimeRange reads = span.reads(TraceQueries.SUMMARY_MARGIN_NANOS);
+        // the window for (a parent further away shows as lost).
+        LiveFiles.TimeRange reads = span.reads(RELATIVES_MARGIN_NANOS);
         List<Edge> edges = engine.run(reads, "SELECT client_service, server_service, server_instrumented, calls, broken_hops, "
                         + "broken_pct, example_trace_ids FROM (SELECT client_service, server_service, server_instrumented, "
                         + "count(*) AS calls, count(*) FILTER (WHERE server_instrumented AND NOT propagated) AS broken_hops, "

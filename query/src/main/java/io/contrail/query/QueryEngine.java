@@ -261,6 +261,11 @@ public final class QueryEngine implements AutoCloseable {
         });
     }
 
+    /** How many files the {@code traces} view's summaries cover now ({@link LiveViews#traceSummaryFiles}). */
+    int traceSummaryFiles() {
+        return views.traceSummaryFiles();
+    }
+
     /** How many parse trees DuckDB has made for this engine's statements ({@link StatementPipeline#parses}). */
     long parses() {
         return pipeline.parses();

@@ -296,13 +296,11 @@ public final class TraceQueries {
     }
 
     /**
-     * How far beyond a search's window a bounded cache fetches files, so that the summaries of the traces found
-     * (from the {@code traces} view over the files on disk) take in their spans outside the window too: a trace
-     * running longer than this past the window's edge may show in part.
+     * Matching traces, newest first (ties by trace ID), at most {@code limit}, in two reads that each stay the
+     * same size however much is stored: the IDs of the newest matching traces from the spans of the window, then
+     * their summaries (whole traces, whichever files and hours their spans are in) from only the files the
+     * trace-ID index names for those IDs, as {@link #traces(List)} reads them.
      */
-    static final long SUMMARY_MARGIN_NANOS = 3_600_000_000_000L;
-
-    /** Matching traces, newest first (ties by trace ID), at most {@code limit}. */
     public List<TraceSummary> search(SearchRequest request) throws QueryException {
         int limit = request.limit() <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(request.limit(), MAX_SEARCH_LIMIT);
         SpanFilter.Condition filter = request.filter().toSql(request.attributes() == null
@@ -311,13 +309,31 @@ public final class TraceQueries {
         TimeWindow window = request.window();
         String where = " WHERE " + filter.sql() + " AND " + window.sql("", 0, parameters);
         parameters.add(limit);
-        // Summaries come from the traces view: whole traces, whichever files and hours their spans are in.
-        String sql = "WITH matched AS (SELECT trace_id, min(start_time) AS first_match FROM spans" + where
-                + " GROUP BY trace_id ORDER BY first_match DESC, trace_id LIMIT ?) "
-                + "SELECT trace_id, epoch_ns(start_time) AS trace_start, epoch_ns(end_time), span_count, error_count, "
-                + "services, root_service_name, root_name, has_orphans, sample_weight "
-                + "FROM traces SEMI JOIN matched USING (trace_id) ORDER BY trace_start DESC, trace_id";
-        return engine.run(window.reads(SUMMARY_MARGIN_NANOS), sql, parameters, rs -> {
+        List<String> matched = engine.run(window.reads(0), "SELECT trace_id FROM spans" + where
+                + " GROUP BY trace_id ORDER BY min(start_time) DESC, trace_id LIMIT ?", parameters, TraceQueries::strings);
+        if (matched.isEmpty()) {
+            return List.of();
+        }
+        try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
+            String source = engine.traceSource(matched, lease);
+            return source == null ? List.of() : summaries(new ArrayList<>(matched), source);
+        }
+    }
+
+    /**
+     * One row per trace of {@code ids} from {@code source}: what the {@code traces} view says of it (the root is
+     * the earliest span without a parent; orphans are spans whose parent is not in the trace).
+     */
+    private List<TraceSummary> summaries(List<Object> ids, String source) throws QueryException {
+        String placeholders = String.join(", ", ids.stream().map(id -> "?").toList());
+        String sql = "SELECT trace_id, epoch_ns(min(start_time)) AS trace_start, epoch_ns(max(end_time)), count(*), "
+                + "count(*) FILTER (WHERE status_code = 'ERROR'), list_sort(list(DISTINCT service_name)), "
+                + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL), "
+                + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL), "
+                + "NOT list_has_all(list(span_id), coalesce(list(DISTINCT parent_span_id) FILTER (WHERE parent_span_id "
+                + "IS NOT NULL), [])), max(sample_weight) FROM " + source + " WHERE trace_id IN (" + placeholders
+                + ") GROUP BY trace_id ORDER BY trace_start DESC, trace_id";
+        return engine.run(sql, ids, rs -> {
             List<TraceSummary> traces = new ArrayList<>();
             while (rs.next()) {
                 long start = rs.getLong(2);

@@ -96,6 +96,11 @@ final class TraceSummaries {
                 (System.nanoTime() - started) / 1_000_000);
     }
 
+    /** How many files are summarized now. */
+    int files() {
+        return summarized.size();
+    }
+
     private static String literals(List<String> values) {
         StringBuilder sql = new StringBuilder();
         for (String value : values) {
