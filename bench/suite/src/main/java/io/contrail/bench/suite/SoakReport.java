@@ -37,6 +37,8 @@ final class SoakReport {
     /** File counts: by this share of the first window's median, or this many files if more. */
     static final double FILES_ALLOWANCE_OF_FIRST = 0.20;
     static final double FILES_ALLOWANCE_MIN = 5;
+    /** DuckDB's spill folder: by this many MiB (a query or merge spilling while a sample is taken). */
+    static final double SPILL_ALLOWANCE_MIB = 256;
     /** Query latency: the last window's median may exceed the first's by this share of it, or this many ms if more. */
     static final double QUERY_ALLOWANCE_OF_FIRST = 0.50;
     static final double QUERY_ALLOWANCE_MIN_MILLIS = 10;
@@ -120,13 +122,16 @@ final class SoakReport {
         boolean overloaded = !sustained.sustained();
 
         Flatness heap = SoakVerdicts.flatness(heapPoints(), soakSeconds, HEAP_ALLOWANCE_OF_MAX * SoakRun.MAX_HEAP_BYTES / MIB);
-        Flatness liveFiles = relative(samplePoints(s -> s.liveFiles()), FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN);
-        Flatness diskFiles = relative(samplePoints(s -> s.filesOnDisk()), FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN);
+        Flatness openFiles = relative(samplePoints(s -> s.openFiles()), FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN);
+        Flatness flushFiles = relative(samplePoints(s -> s.flushFilesOnDisk()), FILES_ALLOWANCE_OF_FIRST,
+                FILES_ALLOWANCE_MIN);
+        Flatness liveFiles = relative(samplePoints(s -> s.liveFiles()), 0, 0);
+        Flatness diskFiles = relative(samplePoints(s -> s.filesOnDisk()), 0, 0);
         Flatness rss = relative(samplePoints(SoakSampler.Sample::rssMib), RSS_ALLOWANCE_OF_FIRST, 0);
         Flatness buffered = relative(samplePoints(s -> s.spansBuffered()), 0, 0);
         Flatness wal = relative(samplePoints(s -> s.walBytes() / MIB), 0, 0);
         Flatness dataBytes = relative(samplePoints(s -> s.dataBytes() / MIB), 0, 0);
-        Flatness spill = relative(samplePoints(s -> s.spillBytes() / MIB), 0, 0);
+        Flatness spill = relative(samplePoints(s -> s.spillBytes() / MIB), 0, SPILL_ALLOWANCE_MIB);
 
         long start = run.soakStartEpochMillis();
         Map<String, Boolean> queryFlat = new LinkedHashMap<>();
@@ -141,7 +146,7 @@ final class SoakReport {
                 .toList();
         double[] capacityRates = run.capacityWindowRates();
         long ingestErrors = soak.errors().values().stream().mapToLong(Long::longValue).sum();
-        boolean allFlat = heap.flat() && liveFiles.flat() && diskFiles.flat() && rss.flat();
+        boolean allFlat = heap.flat() && openFiles.flat() && flushFiles.flat() && rss.flat() && spill.flat();
 
         StringBuilder md = new StringBuilder();
         md.append(String.format(Locale.ROOT, """
@@ -151,7 +156,8 @@ final class SoakReport {
                 every verdict is computed by the program by the rules under [Rules](#rules). Samples every %d s are in \
                 [`%s`](%s), every query in [`%s`](%s), the heap after every collection in [`%s`](%s).
 
-                **Verdict: %sheap %s, live files %s, files on disk %s, resident memory %s; latency flat for %d of the \
+                **Verdict: %sheap %s, open files %s, files awaiting compaction %s, resident memory %s, DuckDB's spill \
+                %s; latency flat for %d of the \
                 %d queries; %d non-2xx query answers; %,.0f of %,.0f spans/s acknowledged, the slowest 60-s window \
                 %.0f%% of the target.**
 
@@ -183,7 +189,8 @@ final class SoakReport {
                 SoakRun.trim(o.minutes()), 100 * o.fraction(), o.command(), SoakSampler.INTERVAL_SECONDS,
                 SAMPLES_CSV, SAMPLES_CSV, QUERIES_CSV, QUERIES_CSV, GC_HEAP_CSV, GC_HEAP_CSV,
                 overloaded ? NOT_SUSTAINED + ". Would be: " : "",
-                heap.verdict(), liveFiles.verdict(), diskFiles.verdict(), rss.verdict(), queriesFlat, queryFlat.size(),
+                heap.verdict(), openFiles.verdict(), flushFiles.verdict(), rss.verdict(), spill.verdict(), queriesFlat,
+                queryFlat.size(),
                 failed.size(), achieved, run.targetSpansPerSecond(), 100 * sustained.lowestShare(),
                 run.date(), o.command(), run.commit(),
                 run.uncommittedChanges() == 0 ? "" : " with " + run.uncommittedChanges() + " uncommitted change(s)",
@@ -219,19 +226,30 @@ final class SoakReport {
                         + "verdicts describe an overloaded server, not one at the rate asked for; they do not apply.**"
                         : ""));
         row(md, "heap after GC (MiB, every collection)", heap, "%.0f", true, overloaded);
-        row(md, "live files (`/health` `files`)", liveFiles, "%.0f", true, overloaded);
-        row(md, "files on disk under the data folder", diskFiles, "%.0f", true, overloaded);
+        row(md, "open files (file descriptors of the server)", openFiles, "%.0f", true, overloaded);
+        row(md, "files awaiting compaction (flush files on disk)", flushFiles, "%.0f", true, overloaded);
         row(md, "resident memory (MiB)", rss, "%.0f", true, overloaded);
+        row(md, "DuckDB spill folder `" + SoakSampler.SPILL_FOLDER + "` (MiB, column `duckdb_tmp_bytes`)", spill,
+                "%,.1f", true, overloaded);
+        row(md, "live files (`/health` `files`)", liveFiles, "%.0f", false, overloaded);
+        row(md, "files on disk under the data folder", diskFiles, "%.0f", false, overloaded);
         row(md, "spans buffered (`/health`)", buffered, "%,.0f", false, overloaded);
         row(md, "write-ahead log (MiB, `/health` `walBytes`)", wal, "%.1f", false, overloaded);
         row(md, "data folder (MiB)", dataBytes, "%,.0f", false, overloaded);
-        row(md, "DuckDB spill folder `" + SoakSampler.SPILL_FOLDER + "` (MiB, column `duckdb_tmp_bytes`)", spill,
-                "%,.1f", false, overloaded);
-        md.append(String.format(Locale.ROOT, "%nThe data folder grows with the spans stored, as it must; it is listed "
-                + "for scale, as are the buffer and the write-ahead log (levels that follow the load, not the time), "
-                + "and DuckDB's spill folder inside the data folder (what queries and merges spill to disk; its files "
-                + "count among the files on disk). "
-                + "%,d collections logged during the soak; %s.%n%n", heapPoints().size(), gcKinds()));
+        SoakSampler.Sample lastSample = soakSamples.isEmpty() ? null : soakSamples.get(soakSamples.size() - 1);
+        long storedSpans = capacity.spansAcknowledged() + soak.spansAcknowledged();
+        md.append(String.format(Locale.ROOT, "%nThe data folder grows with the spans stored, as it must, and so do the "
+                + "live files and the files on disk: compaction leaves one file per %,d spans of an hour "
+                + "(`--compact-target-spans`), each with its trace-ID sidecar, so a store that keeps every span gains "
+                + "files as it gains spans (at the end %s live files for %,d spans acknowledged since the start: one "
+                + "per %,.0f). They are listed for scale, as are the buffer and the write-ahead log (levels that follow "
+                + "the load, not the time). What must not grow is what a leak or a compaction falling behind would "
+                + "grow: the files the server holds open, the flush files not yet merged, and DuckDB's spill, which a "
+                + "query or a merge frees when it ends. "
+                + "%,d collections logged during the soak; %s.%n%n", io.contrail.columnar.StoreConfig.Compaction.DEFAULT_TARGET_SPANS,
+                lastSample == null ? "?" : String.format(Locale.ROOT, "%,d", lastSample.liveFiles()), storedSpans,
+                lastSample == null || lastSample.liveFiles() <= 0 ? Double.NaN : (double) storedSpans / lastSample.liveFiles(),
+                heapPoints().size(), gcKinds()));
 
         md.append(String.format(Locale.ROOT, """
                 ## Queries
@@ -287,9 +305,12 @@ final class SoakReport {
                 the allowance (falling is always flat).
                 - **Heap after GC**: every collection's "used after" from the server's GC log (`-Xlog:gc`, G1); \
                 allowance %.0f%% of the maximum heap (%.0f MiB of -Xmx%s).
-                - **Live files, files on disk**: allowance %.0f%% of the first-window median or %.0f files, whichever \
-                is more. Files on disk count every regular file under the data folder (Parquet, trace-ID sidecars, \
-                write-ahead log segments, DuckDB's spill).
+                - **Open files** (the entries of /proc/PID/fd: span files, sockets, the log) **and files awaiting \
+                compaction** (Parquet files under the data folder named as a flush names them, not as a merge does): \
+                allowance %.0f%% of the first-window median or %.0f files, whichever is more. Files on disk count every \
+                regular file under the data folder (Parquet, trace-ID sidecars, write-ahead log segments, DuckDB's \
+                spill); they and the live files are reported, not judged (they grow with the spans stored).
+                - **DuckDB's spill folder**: allowance %.0f MiB.
                 - **Resident memory** (VmRSS of /proc): allowance %.0f%% of the first-window median.
                 - **Query latency**, each query on its own: the last-window median may exceed the first-window median by \
                 %.0f%% of it or %.0f ms, whichever is more (p99 is reported, not judged: one slow answer on a shared \
@@ -303,7 +324,8 @@ final class SoakReport {
                 target. The pacing sends a request late at once when behind, so a soak that is not sustained is one \
                 at the server's full rate, overloaded: then the flatness verdicts above **do not apply**.
                 """, window, window, settle, 100 * HEAP_ALLOWANCE_OF_MAX, HEAP_ALLOWANCE_OF_MAX * SoakRun.MAX_HEAP_BYTES / MIB,
-                SoakRun.MAX_HEAP, 100 * FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN, 100 * RSS_ALLOWANCE_OF_FIRST,
+                SoakRun.MAX_HEAP, 100 * FILES_ALLOWANCE_OF_FIRST, FILES_ALLOWANCE_MIN, SPILL_ALLOWANCE_MIB,
+                100 * RSS_ALLOWANCE_OF_FIRST,
                 100 * QUERY_ALLOWANCE_OF_FIRST, QUERY_ALLOWANCE_MIN_MILLIS, o.capacitySeconds(),
                 SoakVerdicts.CAPACITY_WINDOW_SECONDS, o.capacityWarmupSeconds(), SoakVerdicts.SUSTAINED_WINDOW_SECONDS,
                 100 * SoakVerdicts.SUSTAINED_SHARE));

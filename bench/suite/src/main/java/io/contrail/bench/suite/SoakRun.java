@@ -48,8 +48,8 @@ public final class SoakRun {
             Loads one Contrail server (-Xmx%s, compaction on) as fast as it acknowledges to measure its
             capacity (the median acknowledged rate of its 10-s windows after the warm-up) while the
             soak's queries run, lets it write what it buffered, then loads it at a fraction of that
-            capacity for a while with the same queries, sampling its heap after GC, resident memory, live
-            files, files on disk and DuckDB's spill folder every %d s. Says so when the target rate was not
+            capacity for a while with the same queries, sampling its heap after GC, resident memory, open
+            files, files awaiting compaction, live files, files on disk and DuckDB's spill folder every %d s. Says so when the target rate was not
             sustained (a 60-s window under 95%% of it). Writes README.md (verdicts), samples.csv,
             queries.csv and gc-heap.csv into the output folder.
 

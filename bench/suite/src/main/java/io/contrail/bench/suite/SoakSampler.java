@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
 
 /**
  * Every {@value #INTERVAL_SECONDS} s of the soak run, on a thread of its own: the server's heap
@@ -50,19 +51,21 @@ final class SoakSampler implements AutoCloseable {
      * @param spansPerSecond     spans acknowledged in this interval, per second
      * @param refused            429 and 503 answers so far in this phase
      * @param serverCpuPercent   the server's CPU in this interval, percent of one core
+     * @param openFiles          the server's open file descriptors ({@code /proc/PID/fd})
      * @param filesOnDisk        regular files under the data folder (Parquet, sidecars, write-ahead log, DuckDB's spill)
+     * @param flushFilesOnDisk   Parquet files a flush wrote that no merge has taken in yet (compaction's backlog)
      * @param dataBytes          bytes of those files
      * @param spillBytes         bytes of the files under DuckDB's spill folder ({@value SoakSampler#SPILL_FOLDER} in the data folder)
      */
     record Sample(long epochMillis, String phase, double heapAfterGcMib, int collections,
                   double heapCommittedMib, double rssMib, double serverCpuPercent, double loadAverage,
-                  long liveFiles, long spansBuffered, long walBytes, long compactionPending, long filesOnDisk,
-                  long parquetFilesOnDisk, long dataBytes, long spillBytes, long acknowledgedSpans, double spansPerSecond,
-                  long refused) {
+                  long liveFiles, long spansBuffered, long walBytes, long compactionPending, long openFiles,
+                  long filesOnDisk, long parquetFilesOnDisk, long flushFilesOnDisk, long dataBytes, long spillBytes,
+                  long acknowledgedSpans, double spansPerSecond, long refused) {
 
         static final String CSV_HEADER = "epoch_ms,seconds,phase,heap_after_gc_mib,collections,heap_committed_mib,"
                 + "rss_mib,server_cpu_percent,load_average_1m,live_files,spans_buffered,wal_bytes,compaction_pending,"
-                + "files_on_disk,parquet_files_on_disk,data_bytes,duckdb_tmp_bytes,acknowledged_spans,acknowledged_spans_per_s,refused";
+                + "open_files,files_on_disk,parquet_files_on_disk,flush_files_on_disk,data_bytes,duckdb_tmp_bytes,acknowledged_spans,acknowledged_spans_per_s,refused";
 
         /** Seconds since {@code startEpochMillis} (negative before it). */
         double secondsSince(long startEpochMillis) {
@@ -71,10 +74,10 @@ final class SoakSampler implements AutoCloseable {
 
         /** A CSV line, its time counted from {@code soakStartEpochMillis}. */
         String csv(long soakStartEpochMillis) {
-            return String.format(Locale.ROOT, "%d,%.1f,%s,%s,%d,%s,%.1f,%.1f,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.0f,%d",
+            return String.format(Locale.ROOT, "%d,%.1f,%s,%s,%d,%s,%.1f,%.1f,%.2f,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%.0f,%d",
                     epochMillis, secondsSince(soakStartEpochMillis), phase, decimal(heapAfterGcMib), collections, decimal(heapCommittedMib), rssMib,
-                    serverCpuPercent, loadAverage, liveFiles, spansBuffered, walBytes, compactionPending, filesOnDisk,
-                    parquetFilesOnDisk, dataBytes, spillBytes, acknowledgedSpans, spansPerSecond, refused);
+                    serverCpuPercent, loadAverage, liveFiles, spansBuffered, walBytes, compactionPending, openFiles,
+                    filesOnDisk, parquetFilesOnDisk, flushFilesOnDisk, dataBytes, spillBytes, acknowledgedSpans, spansPerSecond, refused);
         }
 
         private static String decimal(double value) {
@@ -214,8 +217,8 @@ final class SoakSampler implements AutoCloseable {
                 rss < 0 ? Double.NaN : (double) rss / MIB,
                 100.0 * ticks / ProcessResources.TICKS_PER_SECOND / intervalSeconds, loadAverage(),
                 health.path("files").asLong(-1), health.path("spansBuffered").asLong(-1),
-                health.path("walBytes").asLong(-1), health.path("compactionPending").asLong(-1), disk.files(),
-                disk.parquetFiles(), disk.bytes(), disk.spillBytes(), acknowledged, (acknowledged - previousAcknowledged) / intervalSeconds,
+                health.path("walBytes").asLong(-1), health.path("compactionPending").asLong(-1),
+                openFiles(server.pid()), disk.files(), disk.parquetFiles(), disk.flushFiles(), disk.bytes(), disk.spillBytes(), acknowledged, (acknowledged - previousAcknowledged) / intervalSeconds,
                 sender == null ? 0 : sender.refusals());
     }
 
@@ -245,15 +248,31 @@ final class SoakSampler implements AutoCloseable {
         }
     }
 
+    /** The open file descriptors of {@code pid} ({@code /proc/PID/fd}); -1 if they cannot be listed. */
+    static long openFiles(long pid) {
+        try (var descriptors = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return descriptors.count();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
     /**
      * Regular files under a folder that changes while it is walked (files vanishing on the way are
-     * skipped); {@code spillBytes} are those under its {@value SoakSampler#SPILL_FOLDER}.
+     * skipped); {@code spillBytes} are those under its {@value SoakSampler#SPILL_FOLDER}; {@code flushFiles} the
+     * Parquet files whose name lacks a merge's mark ({@link #FLUSH_FILE}).
      */
-    record DiskFiles(long files, long parquetFiles, long bytes, long spillBytes) {
+    record DiskFiles(long files, long parquetFiles, long flushFiles, long bytes, long spillBytes) {
+
+        /**
+         * A file a flush wrote, {@code part-<flush>-<random>.parquet}; a merge's output carries its first flush too,
+         * {@code part-<lastFlush>-c<firstFlush>-<random>.parquet} (the columnar module's {@code SpanFiles}).
+         */
+        static final Pattern FLUSH_FILE = Pattern.compile("part-\\d+-[0-9a-f]+\\.parquet");
 
         static DiskFiles under(Path dir) {
             Path spill = dir.resolve(SPILL_FOLDER);
-            long[] counts = new long[4];
+            long[] counts = new long[5];
             try {
                 Files.walkFileTree(dir, new SimpleFileVisitor<>() {
                     @Override
@@ -263,6 +282,7 @@ final class SoakSampler implements AutoCloseable {
                             counts[1] += file.getFileName().toString().endsWith(".parquet") ? 1 : 0;
                             counts[2] += attributes.size();
                             counts[3] += file.startsWith(spill) ? attributes.size() : 0;
+                            counts[4] += FLUSH_FILE.matcher(file.getFileName().toString()).matches() ? 1 : 0;
                         }
                         return FileVisitResult.CONTINUE;
                     }
@@ -273,9 +293,9 @@ final class SoakSampler implements AutoCloseable {
                     }
                 });
             } catch (IOException e) {
-                return new DiskFiles(-1, -1, -1, -1);
+                return new DiskFiles(-1, -1, -1, -1, -1);
             }
-            return new DiskFiles(counts[0], counts[1], counts[2], counts[3]);
+            return new DiskFiles(counts[0], counts[1], counts[4], counts[2], counts[3]);
         }
     }
 
