@@ -1,9 +1,9 @@
 package io.contrail.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.SpanFilter;
+import io.contrail.query.SqlRequest;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
 import io.javalin.config.RoutesConfig;
@@ -17,7 +17,7 @@ import java.util.Map;
 import static io.contrail.http.RequestParameters.time;
 
 /**
- * The query routes: {@code POST /api/sql} (JSON, CSV or Arrow, as the client accepts), one trace by ID,
+ * The query routes: {@code POST /api/sql} (JSON, CSV, NDJSON or Arrow, as the client accepts; {@link SqlBody}), one trace by ID,
  * the trace search, services and their operations, and the propagation report. Failures are thrown
  * ({@link QueryException}, {@link IllegalArgumentException}) and answered by the server's error mapping.
  */
@@ -25,6 +25,8 @@ final class QueryRoutes {
 
     static final String ARROW_STREAM = "application/vnd.apache.arrow.stream";
     static final String CSV = "text/csv";
+    static final String NDJSON = "application/x-ndjson";
+    static final String TRUNCATED_HEADER = "X-Contrail-Truncated";
 
     private final Tenants tenants;
 
@@ -43,38 +45,47 @@ final class QueryRoutes {
                 ctx -> ctx.json(tenants.of(ctx).propagation().report(time(ctx, "start"), time(ctx, "end"))));
     }
 
+    /**
+     * {@code POST /api/sql}: {@code {"sql": "…", "params": […], "offset": N, "maxRows": N}}. JSON answers are cut to
+     * the engine's caps (a smaller {@code maxRows} cuts them sooner) and say where the next page starts; CSV,
+     * NDJSON and Arrow answers stream whole unless {@code maxRows} cuts them. A cut answer is marked by
+     * {@code X-Contrail-Truncated: true}.
+     */
     private void sql(Context ctx) throws IOException, QueryException {
-        JsonNode body;
-        try {
-            body = ResultFormats.JSON.readTree(ctx.bodyAsBytes());
-        } catch (IOException e) {
-            throw new IllegalArgumentException("the body must be JSON like {\"sql\": \"SELECT …\"}: " + e.getMessage());
-        }
-        if (body == null || !body.path("sql").isTextual()) {
-            throw new IllegalArgumentException("the body must be JSON with a string field \"sql\"");
-        }
-        String sql = body.get("sql").asText();
+        SqlBody body = SqlBody.parse(ctx.bodyAsBytes());
         QueryEngine engine = tenants.of(ctx).engine();
         String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
-        // Answers are written as they are read (within the engine's row and byte caps); a failing
-        // statement throws before anything is written, so its error still gets its status.
+        // Answers are written as they are read; a failing statement throws before anything is written, so its
+        // error still gets its status.
+        SqlRequest.Limit streamed = body.maxRows() == null ? SqlRequest.Limit.NONE : SqlRequest.Limit.rows(body.maxRows());
         if (accept.contains(ARROW_STREAM)) {
-            engine.queryArrow(sql, truncated -> {
-                ctx.header("X-Contrail-Truncated", String.valueOf(truncated)).contentType(ARROW_STREAM);
+            engine.queryArrow(body.request(streamed), truncated -> {
+                ctx.header(TRUNCATED_HEADER, String.valueOf(truncated)).contentType(ARROW_STREAM);
                 return ctx.outputStream();
             });
             return;
         }
-        boolean csv = accept.contains(CSV);
-        engine.query(sql, rows -> {
-            ctx.header("X-Contrail-Truncated", String.valueOf(rows.truncated()));
-            if (csv) {
-                ctx.contentType(CSV + "; charset=utf-8");
-                ResultFormats.csv(rows, ctx.outputStream());
-            } else {
-                ctx.contentType("application/json");
-                ResultFormats.json(rows, ctx.outputStream());
-            }
+        if (accept.contains(CSV) || accept.contains(NDJSON)) {
+            boolean csv = accept.contains(CSV);
+            engine.query(body.request(streamed), rows -> {
+                ctx.header(TRUNCATED_HEADER, String.valueOf(rows.truncated()));
+                ctx.contentType((csv ? CSV : NDJSON) + "; charset=utf-8");
+                if (csv) {
+                    ResultFormats.csv(rows, ctx.outputStream());
+                } else {
+                    ResultFormats.ndjson(rows, ctx.outputStream());
+                }
+                return null;
+            });
+            return;
+        }
+        QueryEngine.Config caps = engine.config();
+        SqlRequest.Limit paged = new SqlRequest.Limit(body.maxRows() == null ? caps.maxRows()
+                : Math.min(body.maxRows(), caps.maxRows()), caps.maxResultBytes());
+        engine.query(body.request(paged), rows -> {
+            ctx.header(TRUNCATED_HEADER, String.valueOf(rows.truncated()));
+            ctx.contentType("application/json");
+            ResultFormats.json(rows, body.offset(), ctx.outputStream());
             return null;
         });
     }

@@ -35,18 +35,57 @@ final class ResultFormats {
         return body;
     }
 
-    /** Writes {@code rows} as the JSON document of {@code /api/sql}, row by row, as they are read. */
-    static void json(QueryEngine.Rows rows, OutputStream out) throws IOException, QueryException {
+    /**
+     * Writes {@code rows} as the JSON document of {@code /api/sql}, row by row, as they are read; a cut answer
+     * (those rows from {@code offset} on) says where the next page starts: {@code "nextOffset"}.
+     */
+    static void json(QueryEngine.Rows rows, long offset, OutputStream out) throws IOException, QueryException {
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
             json.writeObjectField("columns", rows.columns());
             json.writeArrayFieldStart("rows");
+            long written = 0;
             for (List<Object> row = rows.next(); row != null; row = rows.next()) {
                 json.writeObject(row);
+                written++;
             }
             json.writeEndArray();
             json.writeBooleanField("truncated", rows.truncated());
+            if (rows.truncated()) {
+                json.writeNumberField("nextOffset", offset + written);
+            }
             json.writeEndObject();
+        }
+    }
+
+    /**
+     * Writes {@code rows} as newline-delimited JSON, one object per row keyed by column name, as they are read
+     * (pandas: {@code read_json(…, lines=True)}). A name that repeats gets {@code _2}, {@code _3}, … after it.
+     */
+    static void ndjson(QueryEngine.Rows rows, OutputStream out) throws IOException, QueryException {
+        List<String> names = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (QueryResult.Column column : rows.columns()) {
+            String name = column.name();
+            for (int n = 2; !seen.add(name); n++) {
+                name = column.name() + "_" + n;
+            }
+            names.add(name);
+        }
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            json.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
+            boolean any = false;
+            for (List<Object> row = rows.next(); row != null; row = rows.next()) {
+                json.writeStartObject();
+                for (int i = 0; i < names.size(); i++) {
+                    json.writeObjectField(names.get(i), row.get(i));
+                }
+                json.writeEndObject();
+                any = true;
+            }
+            if (any) {
+                json.writeRaw('\n');
+            }
         }
     }
 

@@ -286,6 +286,17 @@ final class RunningServer implements BeforeAllCallback, AfterAllCallback, Before
         }
     }
 
+    /** POST /api/sql with {@code body} as JSON and the given headers; any status. */
+    HttpResponse<byte[]> postSqlBody(Map<String, ?> body, String... headers) {
+        try {
+            String[] all = Stream.concat(Stream.of("Content-Type", "application/json"), Stream.of(headers))
+                    .toArray(String[]::new);
+            return post("/api/sql", JSON.writeValueAsBytes(body), all);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Runs a query that must succeed and returns the JSON answer: {@code {columns, rows, truncated}}. */
     JsonNode sql(String sql) {
         HttpResponse<byte[]> response = postSql(sql);

@@ -16,14 +16,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.TimeStampNanoTZVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
+import org.apache.arrow.vector.types.TimeUnit;
+import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,6 +36,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code POST /api/sql}: one read-only statement in, JSON, CSV or Arrow out, at most
@@ -239,11 +245,31 @@ class SqlApiTest {
     }
 
     @Test
-    void arrowResultsBeyondTheRowCapAreCutAndMarkedTruncated() throws IOException {
-        HttpResponse<byte[]> response = server.postSql("SELECT range AS n FROM range(100)", "Accept", ARROW_STREAM);
+    void csvNdjsonAndArrowAnswersStreamWholePastTheJsonCapUnlessMaxRowsCutsThem() throws IOException {
+        String sql = "SELECT range AS n FROM range(100) ORDER BY n";
+        HttpResponse<byte[]> csv = server.postSql(sql, "Accept", "text/csv");
+        HttpResponse<byte[]> ndjson = server.postSql(sql, "Accept", "application/x-ndjson");
+        HttpResponse<byte[]> arrow = server.postSql(sql, "Accept", ARROW_STREAM);
+        HttpResponse<byte[]> arrowCut = server.postSqlBody(Map.of("sql", sql, "maxRows", 7), "Accept", ARROW_STREAM);
+        HttpResponse<byte[]> csvCut = server.postSqlBody(Map.of("sql", sql, "maxRows", 7), "Accept", "text/csv");
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("X-Contrail-Truncated")).hasValue("true");
+        for (HttpResponse<byte[]> whole : List.of(csv, ndjson, arrow)) {
+            assertThat(whole.statusCode()).isEqualTo(200);
+            assertThat(whole.headers().firstValue("X-Contrail-Truncated")).hasValue("false");
+        }
+        assertThat(RunningServer.text(csv).lines()).hasSize(101).startsWith("n", "0", "1").endsWith("99");
+        assertThat(ndjson.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/x-ndjson"));
+        assertThat(RunningServer.text(ndjson).lines()).hasSize(100).startsWith("{\"n\":0}").endsWith("{\"n\":99}");
+        assertThat(arrowRows(arrow)).isEqualTo(100);
+        assertThat(arrowCut.headers().firstValue("X-Contrail-Truncated")).hasValue("true");
+        assertThat(arrowRows(arrowCut)).isEqualTo(7);
+        assertThat(csvCut.headers().firstValue("X-Contrail-Truncated")).hasValue("true");
+        assertThat(RunningServer.text(csvCut).lines()).hasSize(8).endsWith("6");
+    }
+
+    private static long arrowRows(HttpResponse<byte[]> response) throws IOException {
+        assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
         long rows = 0;
         try (BufferAllocator allocator = new RootAllocator();
              ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(response.body()), allocator)) {
@@ -251,7 +277,103 @@ class SqlApiTest {
                 rows += reader.getVectorSchemaRoot().getRowCount();
             }
         }
-        assertThat(rows).isEqualTo(MAX_ROWS);
+        return rows;
+    }
+
+    @Test
+    void jsonAnswersPastTheCapSayWhereTheNextPageStarts() {
+        String sql = "SELECT range AS n FROM range(12) ORDER BY n DESC";
+        List<Long> all = new ArrayList<>();
+        long offset = 0;
+        for (int page = 0; ; page++) {
+            assertThat(page).as("pages").isLessThan(4);
+            HttpResponse<byte[]> response = server.postSqlBody(Map.of("sql", sql, "offset", offset));
+            JsonNode answer = RunningServer.json(response);
+            answer.get("rows").forEach(row -> all.add(row.get(0).asLong()));
+            assertThat(response.headers().firstValue("X-Contrail-Truncated"))
+                    .hasValue(String.valueOf(answer.get("truncated").asBoolean()));
+            if (!answer.get("truncated").asBoolean()) {
+                assertThat(answer.has("nextOffset")).isFalse();
+                break;
+            }
+            assertThat(answer.get("rows")).hasSize(MAX_ROWS);
+            offset = answer.get("nextOffset").asLong();
+        }
+        assertThat(all).containsExactly(11L, 10L, 9L, 8L, 7L, 6L, 5L, 4L, 3L, 2L, 1L, 0L);
+        // maxRows cuts a JSON answer sooner, never later than the cap.
+        JsonNode two = RunningServer.json(server.postSqlBody(Map.of("sql", sql, "maxRows", 2)));
+        assertThat(two.get("rows").toString()).isEqualTo("[[11],[10]]");
+        assertThat(two.get("nextOffset").asLong()).isEqualTo(2);
+        assertThat(RunningServer.json(server.postSqlBody(Map.of("sql", sql, "maxRows", 1000))).get("rows"))
+                .hasSize(MAX_ROWS);
+    }
+
+    private static JsonNode sqlWith(String sql, Object... params) {
+        HttpResponse<byte[]> response = server.postSqlBody(Map.of("sql", sql, "params", Arrays.asList(params)));
+        assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
+        return RunningServer.json(response).get("rows");
+    }
+
+    @Test
+    void parametersAreBoundToThePlaceholdersInOrder() {
+        assertThat(sqlWith("SELECT count(*) FROM spans WHERE service_name = ?", "frontend").toString()).isEqualTo("[[3]]");
+        assertThat(sqlWith("SELECT count(*) FROM spans WHERE service_name = $1 OR name = $2", "payments", "GET /cart")
+                .toString()).isEqualTo("[[4]]");
+        assertThat(sqlWith("SELECT count(*) FROM spans WHERE duration_nanos > ? AND name <> ?", 50_000_000, "Charge")
+                .toString()).isEqualTo("[[2]]");
+        // A time is an ISO-8601 string, cast to the column it is compared with (UTC).
+        assertThat(sqlWith("SELECT count(*) FROM spans WHERE start_time >= ?", "2026-01-10T10:00:00Z").toString())
+                .isEqualTo("[[5]]");
+        assertThat(sqlWith("SELECT count(*) FROM spans WHERE start_time > ?", "2026-01-10T10:00:00.000000001Z")
+                .toString()).isEqualTo("[[0]]");
+        assertThat(sqlWith("SELECT ? IS NULL, ?, ?", null, true, 2.5).toString()).isEqualTo("[[true,true,2.5]]");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "frontend' OR '1'='1",
+            "x'; DROP TABLE contrail_empty_spans; --",
+            "frontend\\' OR true --",
+            "') UNION SELECT count(*) FROM read_text('/etc/passwd') --"})
+    void aParameterIsAValueNeverPartOfTheStatement(String attempt) {
+        assertThat(sqlWith("SELECT count(*) FROM spans WHERE service_name = ?", attempt).toString()).isEqualTo("[[0]]");
+        assertThat(sqlWith("SELECT ?", attempt).get(0).get(0).asText()).isEqualTo(attempt);
+        assertThat(server.rows("SELECT count(*) FROM spans").toString()).isEqualTo("[[5]]");
+    }
+
+    @Test
+    void aBodyWithWrongParametersOrPagingIs400NamingTheField() {
+        assertThat(error(server.postSqlBody(Map.of("sql", "SELECT ?", "params", "x"))).get("error").asText())
+                .contains("\"params\"").contains("array");
+        assertThat(error(server.postSqlBody(Map.of("sql", "SELECT ?", "params", List.of(List.of(1))))).get("error")
+                .asText()).contains("\"params\"[0]").contains("array");
+        assertThat(error(server.postSqlBody(Map.of("sql", "SELECT ?, ?", "params", List.of("a")))).get("error").asText())
+                .contains("2 placeholders").contains("1 parameter was given");
+        assertThat(error(server.postSqlBody(Map.of("sql", "SELECT 1", "offset", -1))).get("error").asText())
+                .contains("\"offset\"");
+        assertThat(error(server.postSqlBody(Map.of("sql", "SELECT 1", "maxRows", "ten"))).get("error").asText())
+                .contains("\"maxRows\"");
+        assertThat(error(server.postSqlBody(Map.of("sql", "SELECT 1", "query", "SELECT 2"))).get("error").asText())
+                .contains("\"query\"").contains("not a field");
+        assertThat(error(server.postSqlBody(Map.of("sql", "EXPLAIN SELECT 1", "offset", 3))).get("error").asText())
+                .contains("offset=3");
+    }
+
+    @Test
+    void timesAreUtcInstantsInEveryFormat() throws IOException {
+        String sql = "SELECT start_time FROM spans ORDER BY start_time LIMIT 1";
+        assertThat(server.rows(sql).get(0).get(0).asText()).isEqualTo("2026-01-10T10:00:00Z");
+        assertThat(RunningServer.text(server.postSql(sql, "Accept", "text/csv")).lines())
+                .containsExactly("start_time", "2026-01-10T10:00:00Z");
+        HttpResponse<byte[]> arrow = server.postSql(sql, "Accept", ARROW_STREAM);
+        try (BufferAllocator allocator = new RootAllocator();
+             ArrowStreamReader reader = new ArrowStreamReader(new ByteArrayInputStream(arrow.body()), allocator)) {
+            Field field = reader.getVectorSchemaRoot().getSchema().findField("start_time");
+            assertThat(field.getType()).isEqualTo(new ArrowType.Timestamp(TimeUnit.NANOSECOND, "UTC"));
+            assertThat(reader.loadNextBatch()).isTrue();
+            assertThat(((TimeStampNanoTZVector) reader.getVectorSchemaRoot().getVector("start_time")).get(0))
+                    .isEqualTo(START.getEpochSecond() * 1_000_000_000L);
+        }
     }
 
     @Test

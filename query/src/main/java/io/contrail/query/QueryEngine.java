@@ -4,6 +4,8 @@ import io.contrail.columnar.LiveFiles;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.duckdb.DuckDBResultSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,7 +102,7 @@ public final class QueryEngine implements AutoCloseable {
         this.timeouts = new QueryTimeouts(config.queryTimeout());
         SqlParser parser = new SqlParser();
         this.rewrites = new DirectSpanReads(views, parser, errors);
-        this.pipeline = new StatementPipeline(views, parser, rewrites, caps, timeouts, errors);
+        this.pipeline = new StatementPipeline(views, parser, rewrites, timeouts, errors);
     }
 
     /** An engine over the span files of {@code config}'s data folder, as another process writes them. */
@@ -213,7 +215,22 @@ public final class QueryEngine implements AutoCloseable {
      * held in Java at once; a failing statement throws before {@code reader} is called.
      */
     public <T> T query(String sql, RowsReader<T> reader) throws QueryException, IOException {
-        return pipeline.executeUser(sql, (rs, statement) -> reader.read(caps.rows(rs, statement.capped())));
+        return query(SqlRequest.of(sql), reader);
+    }
+
+    /**
+     * Runs a user's statement with its parameters bound and hands its answer, from the request's offset and within
+     * its limit, to {@code reader} row by row, as DuckDB streams them: without a limit an answer of any size passes
+     * in bounded memory. A failing statement throws before {@code reader} is called.
+     */
+    public <T> T query(SqlRequest request, RowsReader<T> reader) throws QueryException, IOException {
+        ResultCaps limit = caps(request);
+        return pipeline.executeUser(request, limit, (rs, statement) -> reader.read(limit.rows(rs, statement.capped())));
+    }
+
+    /** The caps of {@code request}: its own limit, or the engine's. */
+    private ResultCaps caps(SqlRequest request) {
+        return request.limit() == null ? caps : ResultCaps.of(request.limit());
     }
 
     /** Where an Arrow answer is written, once it is known whether it was cut. */
@@ -227,9 +244,41 @@ public final class QueryEngine implements AutoCloseable {
      * were cut) only once the statement has run, so a failing statement writes nothing.
      */
     public void queryArrow(String sql, ArrowOutput output) throws QueryException, IOException {
-        pipeline.executeUser(sql, (rs, statement) -> {
+        queryArrow(SqlRequest.of(sql), output);
+    }
+
+    /**
+     * {@link #queryArrow(String, ArrowOutput)} of a statement with parameters, an offset and a limit: without a
+     * limit, the whole answer in batches of {@value #ARROW_BATCH_ROWS} rows as DuckDB streams them.
+     */
+    public void queryArrow(SqlRequest request, ArrowOutput output) throws QueryException, IOException {
+        queryArrow(request, ResultCaps.ipcStream(output));
+    }
+
+    /**
+     * An answer as Arrow record batches, for a consumer other than an IPC stream (Flight SQL): the schema first
+     * (times as {@code UTC} timestamps), then every batch, then the end; nothing when the statement fails.
+     */
+    public interface ArrowBatches {
+        /** Before any batch, once it is known whether the answer was cut. */
+        void start(Schema schema, boolean truncated) throws IOException;
+
+        /** One batch of rows of that schema, valid only during the call (it is closed after). */
+        void batch(ArrowRecordBatch batch) throws IOException;
+
+        /** After the last batch. */
+        void end() throws IOException;
+    }
+
+    /**
+     * Runs a user's statement as {@link #queryArrow(SqlRequest, ArrowOutput)} does and hands its answer to
+     * {@code batches}, in batches of {@value #ARROW_BATCH_ROWS} rows as DuckDB streams them.
+     */
+    public void queryArrow(SqlRequest request, ArrowBatches batches) throws QueryException, IOException {
+        ResultCaps limit = caps(request);
+        pipeline.executeUser(request, limit, (rs, statement) -> {
             try (ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, ARROW_BATCH_ROWS)) {
-                caps.writeArrow(reader, statement.capped(), output);
+                limit.readArrow(reader, statement.capped(), batches);
                 return null;
             }
         });

@@ -4,7 +4,16 @@ import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowReader;
+import org.apache.arrow.vector.VectorUnloader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.arrow.vector.ipc.WriteChannel;
+import org.apache.arrow.vector.ipc.message.ArrowRecordBatch;
+import org.apache.arrow.vector.ipc.message.IpcOption;
+import org.apache.arrow.vector.ipc.message.MessageSerializer;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.FieldType;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
 import java.nio.channels.Channels;
@@ -16,12 +25,24 @@ import java.util.List;
 
 /**
  * The row and byte caps on a user query's answer: how DuckDB cuts the statement ({@link #capped}) and
- * how its cut answer is read, as rows ({@link #rows}) or as an Arrow stream ({@link #writeArrow}).
+ * how its cut answer is read, as rows ({@link #rows}) or as Arrow batches ({@link #readArrow}).
  *
  * @param maxRows        rows returned before a result is cut and marked truncated
  * @param maxResultBytes bytes of rows, each counted as its JSON array text, returned before a result is cut
  */
-record ResultCaps(int maxRows, long maxResultBytes) {
+record ResultCaps(long maxRows, long maxResultBytes) {
+
+    /** No cap: the answer streams whole, and is never marked truncated. */
+    static final ResultCaps NONE = new ResultCaps(Long.MAX_VALUE, Long.MAX_VALUE);
+
+    static ResultCaps of(SqlRequest.Limit limit) {
+        return limit.none() ? NONE : new ResultCaps(limit.maxRows(), limit.maxBytes());
+    }
+
+    /** Whether this is {@link #NONE}: the statement runs as written, not {@link #capped}. */
+    boolean none() {
+        return maxRows == Long.MAX_VALUE && maxResultBytes == Long.MAX_VALUE;
+    }
 
     /** Names of the columns the capped statement adds after the user's ({@link #capped}). */
     private static final String CUT_COLUMN = "__contrail_cut";
@@ -42,8 +63,9 @@ record ResultCaps(int maxRows, long maxResultBytes) {
      * was cut. The result's columns are the user's, then those two.
      */
     String capped(String select) {
+        // The row count and the sizes of rows past maxRows never matter: one more row shows the cut.
         String rowBytes = "SELECT *, strlen(CAST(json_array(*COLUMNS(*)) AS VARCHAR)) AS __contrail_row_bytes FROM (\n"
-                + select + "\n) AS contrail_result LIMIT " + (maxRows + 1L);
+                + select + "\n) AS contrail_result LIMIT " + (maxRows == Long.MAX_VALUE ? maxRows : maxRows + 1);
         return "SELECT CASE WHEN NOT " + CUT_COLUMN + " THEN COLUMNS(* EXCLUDE (__contrail_row_bytes, "
                 + "__contrail_bytes, __contrail_row, " + CUT_COLUMN + ")) END, " + CUT_COLUMN + ", bool_or("
                 + CUT_COLUMN + ") OVER () AS " + TRUNCATED_COLUMN + "\nFROM (SELECT *, __contrail_row > "
@@ -62,11 +84,13 @@ record ResultCaps(int maxRows, long maxResultBytes) {
     }
 
     /**
-     * Writes the user's columns of the answer {@code reader} reads as an Arrow IPC stream, leaving out the
-     * trailing flag columns and the cut row of a {@code capped} one; {@code output} is opened once it is
-     * known whether the answer was cut.
+     * Hands the user's columns of the answer {@code reader} reads to {@code batches}, leaving out the trailing flag
+     * columns and the cut row of a {@code capped} one; {@link QueryEngine.ArrowBatches#start} is called once it is
+     * known whether the answer was cut. Times are instants: DuckDB's timestamps without a time zone, which
+     * Contrail's are (UTC), are declared timestamps of the zone {@value #UTC} in the schema, so that pandas and
+     * Arrow readers see UTC times, not local ones ({@link #inUtc}); the batches' buffers are the same either way.
      */
-    void writeArrow(ArrowReader reader, boolean capped, QueryEngine.ArrowOutput output) throws IOException {
+    void readArrow(ArrowReader reader, boolean capped, QueryEngine.ArrowBatches batches) throws IOException {
         VectorSchemaRoot root = reader.getVectorSchemaRoot();
         List<FieldVector> vectors = root.getFieldVectors();
         int count = vectors.size() - (capped ? 2 : 0);
@@ -75,30 +99,70 @@ record ResultCaps(int maxRows, long maxResultBytes) {
                 && ((BitVector) vectors.get(count + 1)).getObject(0) == Boolean.TRUE;
         // Not closed: it shares the reader's vectors, which the reader closes.
         VectorSchemaRoot user = new VectorSchemaRoot(vectors.subList(0, count));
+        batches.start(new Schema(user.getSchema().getFields().stream().map(ResultCaps::inUtc).toList()), truncated);
         long written = 0;
-        try (ArrowStreamWriter writer = new ArrowStreamWriter(user, null, Channels.newChannel(output.open(truncated)))) {
-            writer.start();
-            for (; loaded; loaded = reader.loadNextBatch()) {
-                int rows = root.getRowCount();
-                if (capped) {
-                    BitVector cut = (BitVector) vectors.get(count);
-                    while (rows > 0 && cut.getObject(rows - 1) == Boolean.TRUE) {
-                        rows--;
-                    }
-                } else {
-                    rows = (int) Math.min(rows, maxRows - written);
+        VectorUnloader unloader = new VectorUnloader(user);
+        for (; loaded; loaded = reader.loadNextBatch()) {
+            int rows = root.getRowCount();
+            if (capped) {
+                BitVector cut = (BitVector) vectors.get(count);
+                while (rows > 0 && cut.getObject(rows - 1) == Boolean.TRUE) {
+                    rows--;
                 }
-                user.setRowCount(rows);
-                if (rows > 0) {
-                    writer.writeBatch();
-                    written += rows;
-                }
-                if (!capped && written >= maxRows) {
-                    break;
-                }
+            } else {
+                rows = (int) Math.min(rows, maxRows - written);
             }
-            writer.end();
+            user.setRowCount(rows);
+            if (rows > 0) {
+                try (ArrowRecordBatch batch = unloader.getRecordBatch()) {
+                    batches.batch(batch);
+                }
+                written += rows;
+            }
+            if (!capped && written >= maxRows) {
+                break;
+            }
         }
+        batches.end();
+    }
+
+    /** An Arrow IPC stream written to {@code output}, opened once it is known whether the answer was cut. */
+    static QueryEngine.ArrowBatches ipcStream(QueryEngine.ArrowOutput output) {
+        return new QueryEngine.ArrowBatches() {
+            private WriteChannel channel;
+
+            @Override
+            public void start(Schema schema, boolean truncated) throws IOException {
+                channel = new WriteChannel(Channels.newChannel(output.open(truncated)));
+                MessageSerializer.serialize(channel, schema, IpcOption.DEFAULT);
+            }
+
+            @Override
+            public void batch(ArrowRecordBatch batch) throws IOException {
+                MessageSerializer.serialize(channel, batch, IpcOption.DEFAULT);
+            }
+
+            @Override
+            public void end() throws IOException {
+                ArrowStreamWriter.writeEndOfStream(channel, IpcOption.DEFAULT);
+                channel.close();
+            }
+        };
+    }
+
+    /** The zone of the times an Arrow answer carries. */
+    static final String UTC = "UTC";
+
+    /** {@code field} with every timestamp without a time zone in it (also inside lists and structs) made {@value #UTC}. */
+    static Field inUtc(Field field) {
+        ArrowType type = field.getType();
+        if (type instanceof ArrowType.Timestamp timestamp && timestamp.getTimezone() == null) {
+            type = new ArrowType.Timestamp(timestamp.getUnit(), UTC);
+        }
+        List<Field> children = field.getChildren().stream().map(ResultCaps::inUtc).toList();
+        FieldType fieldType = field.getFieldType();
+        return new Field(field.getName(), new FieldType(fieldType.isNullable(), type, fieldType.getDictionary(),
+                fieldType.getMetadata()), children);
     }
 
     /** {@link QueryEngine.Rows} over a JDBC result, the truncated flag read ahead from the first row. */
@@ -110,7 +174,7 @@ record ResultCaps(int maxRows, long maxResultBytes) {
         /** Whether {@link #rs} is on a row not yet returned (read ahead for the truncated flag). */
         private boolean pending;
         private boolean done;
-        private int returned;
+        private long returned;
 
         CappedRows(ResultSet rs, boolean capped) throws SQLException {
             this.rs = rs;

@@ -68,36 +68,37 @@ final class StatementPipeline {
     private final SqlParser parser;
     private final ReadOnlySqlGuard guard = new ReadOnlySqlGuard();
     private final DirectSpanReads rewrites;
-    private final ResultCaps caps;
     private final QueryTimeouts timeouts;
     private final QueryErrors errors;
 
-    StatementPipeline(LiveViews views, SqlParser parser, DirectSpanReads rewrites, ResultCaps caps,
-                      QueryTimeouts timeouts, QueryErrors errors) {
+    StatementPipeline(LiveViews views, SqlParser parser, DirectSpanReads rewrites, QueryTimeouts timeouts,
+                      QueryErrors errors) {
         this.views = views;
         this.parser = parser;
         this.rewrites = rewrites;
-        this.caps = caps;
         this.timeouts = timeouts;
         this.errors = errors;
     }
 
     /**
-     * Runs user SQL through every stage and hands its result to {@code work}; a statement that fails any stage,
-     * or fails to run, throws before {@code work} is called, with a message about the SQL the user wrote.
+     * Runs a user's statement through every stage, its parameters bound, its answer from {@code request}'s offset
+     * cut to {@code caps}, and hands its result to {@code work}; a statement that fails any stage, or fails to
+     * run, throws before {@code work} is called, with a message about the SQL the user wrote.
      */
     @SuppressWarnings("try") // the lease is held for the statement's scope, never read
-    <T> T executeUser(String sql, ResultWork<T> work) throws QueryException, IOException {
+    <T> T executeUser(SqlRequest request, ResultCaps caps, ResultWork<T> work) throws QueryException, IOException {
+        String sql = request.sql();
         try (LiveFiles.ReadLease lease = views.lease(); Connection connection = connect()) {
             Parsed parsed = parseUser(connection, sql);
             guard.check(parsed);
-            fetch(connection, parsed, lease);
+            fetch(connection, parsed, request.parameters(), lease);
             prepareViews(parsed);
             rewrites.rewrite(connection, parsed.tree(), lease);
-            Rendered statement = renderUser(connection, parsed);
-            try (Statement running = connection.createStatement()) {
+            Rendered statement = renderUser(connection, parsed, request.offset(), caps);
+            try (PreparedStatement running = connection.prepareStatement(statement.sql())) {
+                bind(running, request.parameters());
                 return timeouts.run(running, s -> {
-                    try (ResultSet rs = s.executeQuery(statement.sql())) {
+                    try (ResultSet rs = running.executeQuery()) {
                         return work.read(rs, statement);
                     }
                 });
@@ -106,6 +107,22 @@ final class StatementPipeline {
             }
         } catch (SQLException e) {
             throw errors.userError(null, sql, e);
+        }
+    }
+
+    /**
+     * Binds a user's parameters, once their number is that of the statement's placeholders (DuckDB's own message
+     * for a missing one names no count).
+     */
+    private static void bind(PreparedStatement statement, List<Object> parameters) throws SQLException, QueryException {
+        int placeholders = statement.getParameterMetaData().getParameterCount();
+        if (placeholders != parameters.size()) {
+            throw new QueryException(QueryException.Reason.INVALID, "the statement has " + placeholders
+                    + (placeholders == 1 ? " placeholder" : " placeholders") + " (? or $n) and " + parameters.size()
+                    + (parameters.size() == 1 ? " parameter was" : " parameters were") + " given (\"params\")");
+        }
+        for (int i = 0; i < parameters.size(); i++) {
+            statement.setObject(i + 1, parameters.get(i));
         }
     }
 
@@ -185,12 +202,13 @@ final class StatementPipeline {
      * Fetch stage, user SQL: with only part of the files on disk ({@link LiveViews#partial()}), brings those of the
      * start times the statement reads before the views are brought up to date; all of them when it does not say.
      */
-    private void fetch(Connection connection, Parsed parsed, LiveFiles.ReadLease lease) throws QueryException {
+    private void fetch(Connection connection, Parsed parsed, List<Object> parameters, LiveFiles.ReadLease lease)
+            throws QueryException {
         // A read restricted to trace IDs gets the files that hold them in the rewrite stage.
         if (!views.partial() || !SpansReads.readsSpanData(parsed.tree()) || SpansReads.traceIds(parsed.tree()).isPresent()) {
             return;
         }
-        fetch(SpanTimeBounds.of(connection, parser, parsed.tree(), List.of()).orElse(LiveFiles.TimeRange.ALL), lease);
+        fetch(SpanTimeBounds.of(connection, parser, parsed.tree(), parameters).orElse(LiveFiles.TimeRange.ALL), lease);
     }
 
     /**
@@ -228,16 +246,24 @@ final class StatementPipeline {
         }
     }
 
-    /** Render stage, user SQL; a statement DuckDB cannot render back runs as written, through the views. */
-    private Rendered renderUser(Connection connection, Parsed parsed) {
+    /**
+     * Render stage, user SQL; a statement DuckDB cannot render back runs as written, through the views (and cannot
+     * be paged). From {@code offset} on, cut to {@code caps} unless they are {@link ResultCaps#NONE}.
+     */
+    private Rendered renderUser(Connection connection, Parsed parsed, long offset, ResultCaps caps) throws QueryException {
         String select = parser.render(connection, parsed.tree());
-        if (select == null) {
-            return new Rendered(parsed.text(), false);
+        if (select == null || !parsed.explainPrefix().isEmpty()) {
+            if (offset > 0) {
+                throw new QueryException(QueryException.Reason.INVALID, "offset=" + offset
+                        + ": only the answer of a query (SELECT, FROM, WITH, …) can be paged");
+            }
+            return new Rendered(select == null ? parsed.text() : parsed.explainPrefix() + select, false);
         }
-        if (!parsed.explainPrefix().isEmpty()) {
-            return new Rendered(parsed.explainPrefix() + select, false);
+        if (offset > 0) {
+            // A subquery keeps the order of its rows (DuckDB preserves insertion order), so an ORDER BY holds.
+            select = "SELECT * FROM (\n" + select + "\n) AS contrail_page OFFSET " + offset;
         }
-        return new Rendered(caps.capped(select), true);
+        return caps.none() ? new Rendered(select, false) : new Rendered(caps.capped(select), true);
     }
 
     /** Rewrite and render stages, Contrail's own SQL: as written when it reads no spans or DuckDB cannot render it. */
