@@ -128,7 +128,7 @@ class Node:
         os.makedirs(self.data)
         self.logpath = self.data + '.log'
         cmd = ['java', '--add-opens=java.base/java.nio=ALL-UNNAMED', '-Xmx1g', '-jar', args.jar, 'serve',
-               '--data', self.data, '--port', str(port), '--grpc-port', '-1', *extra]
+               '--data', self.data, '--port', str(port), '--grpc-port', '-1', '--flight-port', '-1', *extra]
         if lake:
             cmd += ['--storage', 's3://contrail/spans', '--s3-endpoint', f'http://127.0.0.1:{args.s3_port}',
                     '--catalog', f'jdbc:postgresql://127.0.0.1:{args.pg_port}/postgres?user=contrail']

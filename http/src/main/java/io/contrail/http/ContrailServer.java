@@ -2,6 +2,7 @@ package io.contrail.http;
 
 import io.contrail.columnar.Store;
 import io.contrail.http.auth.TokenFile;
+import io.contrail.http.flight.FlightSqlEndpoint;
 import io.contrail.http.tls.ServerCertificate;
 import io.contrail.http.jaeger.JaegerApi;
 import io.contrail.http.zipkin.ZipkinQueryApi;
@@ -32,13 +33,16 @@ import java.util.Map;
 
 /**
  * The Contrail HTTP server: OTLP/HTTP and Zipkin receivers, the SQL and trace APIs, health, the web UI;
- * and the OTLP/gRPC receiver on a port of its own, started and stopped with it.
+ * and, each on a port of its own, started and stopped with it, the OTLP/gRPC receiver and the Arrow Flight SQL
+ * endpoint ({@link FlightSqlEndpoint}).
  * Owns the {@link Store} (the data folder: write side and files) and the {@link QueryEngine} (read side)
  * over its files. Start with {@link #start(ServerConfig)}; {@link #close()} flushes and stops.
  */
 public final class ContrailServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContrailServer.class);
+    /** This build's version, as {@code --version} and Flight SQL's {@code GetSqlInfo} say it. */
+    public static final String VERSION = "0.1.0";
     static final String ARROW_STREAM = "application/vnd.apache.arrow.stream";
     static final String CSV = "text/csv";
 
@@ -54,6 +58,8 @@ public final class ContrailServer implements AutoCloseable {
     private final Javalin app;
     /** Null when OTLP/gRPC is turned off; set once by {@link #start}, read by whichever thread closes. */
     private volatile OtlpGrpcReceiver grpc;
+    /** Null when Flight SQL is turned off; set once by {@link #start}, read by whichever thread closes. */
+    private volatile FlightSqlEndpoint flight;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ContrailServer(ServerConfig config, String holder, Store store, Lake lake, TokenFile tokens) throws IOException {
@@ -213,6 +219,16 @@ public final class ContrailServer implements AutoCloseable {
                 throw e;
             }
         }
+        if (config.flightPort() != ServerConfig.FLIGHT_DISABLED) {
+            try {
+                server.flight = FlightSqlEndpoint.start(new FlightSqlEndpoint.Settings(config.host(), config.flightPort(),
+                        config.tls(), config.maxBodyBytes(), "Contrail", VERSION, config.query().queryTimeout()),
+                        new FlightTenants(tokens, server.tenants));
+            } catch (IOException e) {
+                server.close();
+                throw e;
+            }
+        }
         return server;
     }
 
@@ -258,6 +274,28 @@ public final class ContrailServer implements AutoCloseable {
     /** The address OTLP/gRPC is bound to, as {@code host:port} ({@code 0.0.0.0:4317} for every interface); null when off. */
     public String grpcBindAddress() {
         return grpc == null ? null : bracketed(config.host()) + ":" + grpc.port();
+    }
+
+    /** The Flight SQL port listened on (the chosen one when configured with 0); -1 when turned off. */
+    public int flightPort() {
+        return flight == null ? ServerConfig.FLIGHT_DISABLED : flight.port();
+    }
+
+    /**
+     * Where Flight SQL clients on this machine connect, as ADBC and Flight clients write it: {@code grpc://HOST:PORT},
+     * {@code grpc+tls://HOST:PORT} with TLS; null when turned off.
+     */
+    public String flightUri() {
+        return flight == null ? null : flightScheme() + clientHost() + ":" + flight.port();
+    }
+
+    /** The address Flight SQL is bound to, as {@code grpc://0.0.0.0:4319} for every interface; null when off. */
+    public String flightBindUri() {
+        return flight == null ? null : flightScheme() + bracketed(config.host()) + ":" + flight.port();
+    }
+
+    private String flightScheme() {
+        return config.tls() == null ? "grpc://" : "grpc+tls://";
     }
 
     /** The address HTTP is bound to, as a URL: {@code http://0.0.0.0:4318} when it listens on every interface. */
@@ -354,13 +392,19 @@ public final class ContrailServer implements AutoCloseable {
         tenants.close();
     }
 
-    /** Stops accepting requests, flushes buffered spans to Parquet, and closes the stores. */
+    /**
+     * Stops accepting requests (HTTP, then OTLP/gRPC and Flight SQL, letting calls in flight finish), flushes
+     * buffered spans to Parquet, and closes the stores.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             app.stop();
             if (grpc != null) {
                 grpc.stop();
+            }
+            if (flight != null) {
+                flight.stop();
             }
             closeStores();
             if (tokens != null) {

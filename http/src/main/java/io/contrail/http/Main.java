@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** The {@code contrail} command line: {@code serve}, {@code sql}, {@code demo}, {@code compact}. */
-@Command(name = "contrail", mixinStandardHelpOptions = true, version = "contrail 0.1.0",
+@Command(name = "contrail", mixinStandardHelpOptions = true, version = "contrail " + ContrailServer.VERSION,
         description = "Contrail, an analytical trace warehouse: OpenTelemetry and Zipkin spans in, "
                 + "partitioned Parquet on disk, any attribute sliced with SQL.",
         subcommands = {Main.Serve.class, Main.Sql.class, Main.Demo.class, Main.Compact.class,
@@ -103,7 +103,7 @@ public final class Main implements Runnable {
         Path data = ServerConfig.DEFAULT_DATA_DIR;
 
         @Option(names = "--host", paramLabel = "HOST",
-                description = "Address to listen on, for HTTP and OTLP/gRPC (default: ${DEFAULT-VALUE}).")
+                description = "Address to listen on, for HTTP, OTLP/gRPC and Flight SQL (default: ${DEFAULT-VALUE}).")
         String host = ServerConfig.DEFAULT_HOST;
 
         @Option(names = "--port", paramLabel = "PORT",
@@ -115,6 +115,12 @@ public final class Main implements Runnable {
                         + "(default: " + ServerConfig.DEFAULT_GRPC_PORT + ", the OTLP/gRPC port; "
                         + "a free one when --port is 0).")
         Integer grpcPort;
+
+        @Option(names = "--flight-port", paramLabel = "PORT",
+                description = "Arrow Flight SQL port on the same host, for JDBC and ADBC clients (DBeaver, pandas); "
+                        + "0 picks a free one, -1 turns Flight SQL off (default: " + ServerConfig.DEFAULT_FLIGHT_PORT
+                        + "; a free one when --port is 0).")
+        Integer flightPort;
 
         @Option(names = "--max-body-bytes", paramLabel = "SIZE", converter = OptionUnits.Size.class,
                 description = "Largest request body or gRPC message, compressed or decompressed, e.g. 64MB "
@@ -172,8 +178,8 @@ public final class Main implements Runnable {
         Path authFile;
 
         @Option(names = "--tls-cert", paramLabel = "CERT.pem",
-                description = "Serve HTTPS only, and OTLP/gRPC over TLS only, with this certificate chain (PEM: the "
-                        + "server's certificate first, then intermediates). Needs --tls-key.")
+                description = "Serve HTTPS only, and OTLP/gRPC and Flight SQL over TLS only, with this certificate chain "
+                        + "(PEM: the server's certificate first, then intermediates). Needs --tls-key.")
         Path tlsCertificate;
 
         @Option(names = "--tls-key", paramLabel = "KEY.pem",
@@ -280,7 +286,9 @@ public final class Main implements Runnable {
             }
             ServerConfig defaults = lifecycle.applyTo(ServerConfig.defaults(data), command.commandLine());
             ServerConfig address = defaults.withAddress(host, port);
-            return (grpcPort == null ? address : address.withGrpcPort(grpcPort)).withMaxBodyBytes(maxBodyBytes)
+            address = grpcPort == null ? address : address.withGrpcPort(grpcPort);
+            address = flightPort == null ? address : address.withFlightPort(flightPort);
+            return address.withMaxBodyBytes(maxBodyBytes)
                     .withBodies(new ServerConfig.IngestBodyLimits(bodyTimeout, defaults.bodies().maxBytesInFlight()))
                     .withSampling(samplingFile == null ? null : SamplingConfig.read(samplingFile))
                     .withStore(store -> store.withWrites(writes -> writes.withMaxBufferAge(flushInterval)
@@ -295,7 +303,8 @@ public final class Main implements Runnable {
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Receive spans (OTLP/HTTP on /v1/traces, OTLP/gRPC on --grpc-port, Zipkin on "
-                    + "/api/v2/spans) and answer queries.")
+                    + "/api/v2/spans) and answer queries (SQL on /api/sql and, for JDBC and ADBC clients, Flight SQL on "
+                    + "--flight-port).")
     static final class Serve implements Callable<Integer> {
         @CommandLine.Mixin
         ServerOptions options;
@@ -305,7 +314,8 @@ public final class Main implements Runnable {
             try (ContrailServer server = startAndAnnounce(options, "contrail serve")) {
                 System.out.println("OTLP/HTTP: " + server.bindUrl() + "/v1/traces   OTLP/gRPC: "
                         + (server.grpcBindAddress() == null ? "off" : grpcEndpoint(server)) + "   Zipkin: "
-                        + server.bindUrl() + "/api/v2/spans   SQL: " + server.bindUrl() + "/api/sql");
+                        + server.bindUrl() + "/api/v2/spans   SQL: " + server.bindUrl() + "/api/sql   Flight SQL: "
+                        + (server.flightBindUri() == null ? "off" : server.flightBindUri()));
                 awaitShutdown(server);
             }
             return 0;
@@ -407,7 +417,8 @@ public final class Main implements Runnable {
         String bindUrl = server.bindUrl();
         System.out.println("Contrail listening on " + bindUrl
                 + (bindUrl.equals(server.baseUrl()) ? "" : " (from this machine: " + server.baseUrl() + ")")
-                + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + grpcEndpoint(server)) + " (data: "
+                + (server.grpcBindAddress() == null ? "" : " and OTLP/gRPC " + grpcEndpoint(server))
+                + (server.flightBindUri() == null ? "" : " and Flight SQL " + server.flightBindUri()) + " (data: "
                 + server.dataDir() + ")");
         if (server.authenticates()) {
             System.out.println("Every request needs Authorization: Bearer TOKEN with a token of " + options.authFile
@@ -418,7 +429,8 @@ public final class Main implements Runnable {
             System.err.println("WARNING: listening on " + options.host + ", reachable from other machines, without "
                     + "authentication: anyone who can reach port " + server.port()
                     + (server.grpcBindAddress() == null ? "" : " or " + server.grpcPort())
-                    + " can send spans and read every stored span through /api/sql and the other APIs. "
+                    + (server.flightBindUri() == null ? "" : " or " + server.flightPort())
+                    + " can send spans and read every stored span through /api/sql, Flight SQL and the other APIs. "
                     + "Give tokens with --auth FILE (README, 'On a network'), or use --host 127.0.0.1 (the default).");
         } else if (server.reachableBeyondThisMachine() && server.tls() == null) {
             System.err.println("NOTE: without TLS tokens and spans cross the network in plain text: give the server "

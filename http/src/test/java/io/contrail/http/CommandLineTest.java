@@ -154,7 +154,7 @@ class CommandLineTest {
 
         assertThat(output.exitCode()).as(output.err()).isZero();
         assertThat(output.out()).containsPattern("Contrail listening on http://0\\.0\\.0\\.0:\\d+ \\(from this machine: "
-                + "http://127\\.0\\.0\\.1:\\d+\\) and OTLP/gRPC 0\\.0\\.0\\.0:\\d+");
+                + "http://127\\.0\\.0\\.1:\\d+\\) and OTLP/gRPC 0\\.0\\.0\\.0:\\d+ and Flight SQL grpc://0\\.0\\.0\\.0:\\d+");
         assertThat(output.err()).contains("WARNING: listening on 0.0.0.0, reachable from other machines, without authentication")
                 .contains("read every stored span").contains("--auth FILE");
     }

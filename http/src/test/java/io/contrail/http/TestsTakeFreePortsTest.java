@@ -15,23 +15,23 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The test suite passes while {@code ./contrail demo} runs (README): no test source of any module
- * listens on a fixed port — above all the defaults 4318/4317 that the demo holds — or uses the
+ * listens on a fixed port — above all the defaults 4318/4317/4319 that the demo holds — or uses the
  * demo's data folder. A source scan, so that a new test that does is caught here, on any machine,
  * rather than only on a machine where the port happens to be taken.
  */
 class TestsTakeFreePortsTest {
 
     /** A port that is neither 0 (a free one) nor -1 (off): a positive literal or a named default. */
-    private static final String FIXED = "(?:[1-9][0-9]*|(?:ServerConfig\\.)?DEFAULT_(?:GRPC_)?PORT)";
+    private static final String FIXED = "(?:[1-9][0-9]*|(?:ServerConfig\\.)?DEFAULT_(?:GRPC_|FLIGHT_)?PORT)";
 
     /** Ways a test makes something listen, each with its port argument as group 1. */
     private static final List<Pattern> LISTENS_ON_A_FIXED_PORT = List.of(
             Pattern.compile("new\\s+ServerSocket\\s*\\(\\s*(" + FIXED + ")\\s*[,)]"),
             Pattern.compile("new\\s+InetSocketAddress\\s*\\([^;()]*,\\s*(" + FIXED + ")\\s*\\)"),
             Pattern.compile("\\.withAddress\\s*\\([^;()]*,\\s*(" + FIXED + ")\\s*\\)"),
-            Pattern.compile("\\.withGrpcPort\\s*\\(\\s*(" + FIXED + ")\\s*\\)"),
-            Pattern.compile("\"--(?:grpc-)?port\"\\s*,\\s*\"([1-9][0-9]*)\""),
-            Pattern.compile("\"--(?:grpc-)?port[= ]([1-9][0-9]*)\""),
+            Pattern.compile("\\.with(?:Grpc|Flight)Port\\s*\\(\\s*(" + FIXED + ")\\s*\\)"),
+            Pattern.compile("\"--(?:grpc-|flight-)?port\"\\s*,\\s*\"([1-9][0-9]*)\""),
+            Pattern.compile("\"--(?:grpc-|flight-)?port[= ]([1-9][0-9]*)\""),
             Pattern.compile("\\.start\\s*\\(\\s*(" + FIXED + ")\\s*\\)"));
 
     /** The folder {@code contrail serve} and {@code demo} use when not given --data: the demo's. */
@@ -69,6 +69,9 @@ class TestsTakeFreePortsTest {
         assertThat(offences("a", "new InetSocketAddress(\"127.0.0.1\", 4318)")).hasSize(1);
         assertThat(offences("a", "List.of(\"serve\", \"--port\", \"4318\")")).hasSize(1);
         assertThat(offences("a", "List.of(\"serve\", \"--grpc-port=4317\")")).hasSize(1);
+        assertThat(offences("a", "config.withAddress(\"127.0.0.1\", 0).withFlightPort(ServerConfig.DEFAULT_FLIGHT_PORT)"))
+                .hasSize(1);
+        assertThat(offences("a", "List.of(\"serve\", \"--port\", \"0\", \"--flight-port\", \"4319\")")).hasSize(1);
         assertThat(offences("a", "Javalin.create().start(8080)")).hasSize(1);
         assertThat(offences("a", "ContrailServer.start(ServerConfig.defaults(Path.of(\"contrail-data\")))")).hasSize(1);
 

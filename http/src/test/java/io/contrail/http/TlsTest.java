@@ -172,7 +172,8 @@ class TlsTest {
                 "--data", scratch.resolve("demo").toString());
         assertThat(plain.exitCode()).as(plain.err()).isZero();
         assertThat(plain.out()).containsPattern("Contrail listening on https://127\\.0\\.0\\.1:\\d+ and OTLP/gRPC "
-                + "https://127\\.0\\.0\\.1:\\d+").containsPattern("Loaded 2 demo traces \\(\\d+ spans\\)");
+                + "https://127\\.0\\.0\\.1:\\d+ and Flight SQL grpc\\+tls://127\\.0\\.0\\.1:\\d+")
+                .containsPattern("Loaded 2 demo traces \\(\\d+ spans\\)");
 
         CommandLineTest.CommandOutput withTokens = CommandLineTest.run("demo", "--exit", "--traces", "2", "--port", "0",
                 "--host", "0.0.0.0", "--tls-cert", certificateFile.toString(), "--tls-key", keyFile.toString(),

@@ -14,6 +14,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
@@ -21,6 +22,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import javax.net.ssl.KeyManager;
@@ -43,8 +45,8 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 /**
  * The server's certificate chain and private key ({@code --tls-cert}, {@code --tls-key}), read from PEM
  * and checked once at start: both files readable, a certificate, a private key that belongs to it, every
- * certificate of the chain valid now. Both the HTTPS connector and the OTLP/gRPC server take their keys
- * from here, so the two ports present the same chain.
+ * certificate of the chain valid now. The HTTPS connector, the OTLP/gRPC server and the Flight SQL endpoint take
+ * their keys from here, so every port presents the same chain.
  *
  * <p>The certificate file holds the server's certificate first, then any intermediates ({@code CERTIFICATE}
  * blocks). The key file holds an unencrypted key: PKCS#8 ({@code PRIVATE KEY}) or the traditional OpenSSL
@@ -118,6 +120,30 @@ public final class ServerCertificate {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("building the key managers", e);
         }
+    }
+
+    /** The chain as PEM {@code CERTIFICATE} blocks, the server's first: for servers that read PEM (Flight SQL). */
+    public byte[] chainPem() {
+        StringBuilder pem = new StringBuilder();
+        try {
+            for (X509Certificate certificate : chain) {
+                pem.append(pemBlock("CERTIFICATE", certificate.getEncoded()));
+            }
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("encoding the certificate chain", e);
+        }
+        return pem.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The private key as unencrypted PKCS#8 PEM ({@code PRIVATE KEY}), in memory only: for servers that read PEM. */
+    public byte[] keyPem() {
+        return pemBlock("PRIVATE KEY", privateKey.getEncoded()).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static String pemBlock(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     /**

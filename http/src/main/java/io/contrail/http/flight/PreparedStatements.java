@@ -1,0 +1,110 @@
+package io.contrail.http.flight;
+
+import com.google.protobuf.ByteString;
+import org.apache.arrow.flight.CallStatus;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The prepared statements Flight SQL clients hold open, by handle: each one's SQL, tenant, number of placeholders
+ * and answer schema, and the rows of parameters last bound to it. A handle is 16 random bytes, good only for the
+ * tenant that prepared it: another tenant's call is answered NOT_FOUND, as for a closed handle.
+ *
+ * <p>Bounded: at most {@value #MAX_OPEN} open at once. A client that never closes its statements (a tool killed
+ * mid-session) would fill it, so when it is full those unused for {@link #IDLE_LIMIT} are closed first; if none
+ * is, preparing another is refused RESOURCE_EXHAUSTED. Thread-safe.
+ */
+final class PreparedStatements {
+
+    static final int MAX_OPEN = 1_000;
+    static final Duration IDLE_LIMIT = Duration.ofMinutes(30);
+    private static final int HANDLE_BYTES = 16;
+
+    /** One open prepared statement; its parameters change with each DoPut. */
+    static final class Prepared {
+        private final ByteString handle;
+        private final String tenant;
+        private final String sql;
+        private final int placeholders;
+        private final Schema answer;
+        private volatile List<List<Object>> parameters = List.of();
+        private volatile long lastUsedNanos = System.nanoTime();
+
+        private Prepared(ByteString handle, String tenant, String sql, int placeholders, Schema answer) {
+            this.handle = handle;
+            this.tenant = tenant;
+            this.sql = sql;
+            this.placeholders = placeholders;
+            this.answer = answer;
+        }
+
+        ByteString handle() {
+            return handle;
+        }
+
+        String sql() {
+            return sql;
+        }
+
+        int placeholders() {
+            return placeholders;
+        }
+
+        /** The answer's schema as prepared, its placeholders NULL. */
+        Schema answer() {
+            return answer;
+        }
+
+        /** The rows of values last bound, one execution each; empty before the first DoPut. */
+        List<List<Object>> parameters() {
+            return parameters;
+        }
+
+        void bind(List<List<Object>> rows) {
+            parameters = List.copyOf(rows);
+        }
+    }
+
+    private final Map<ByteString, Prepared> open = new ConcurrentHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+
+    /** Opens a prepared statement for {@code tenant} (null: the default tenant). */
+    synchronized Prepared open(String tenant, String sql, int placeholders, Schema answer) {
+        if (open.size() >= MAX_OPEN) {
+            long now = System.nanoTime();
+            open.values().removeIf(statement -> now - statement.lastUsedNanos > IDLE_LIMIT.toNanos());
+        }
+        if (open.size() >= MAX_OPEN) {
+            throw CallStatus.RESOURCE_EXHAUSTED.withDescription("this server keeps at most " + MAX_OPEN
+                    + " prepared statements open and has them all; close the ones you no longer use").toRuntimeException();
+        }
+        byte[] bytes = new byte[HANDLE_BYTES];
+        random.nextBytes(bytes);
+        Prepared statement = new Prepared(ByteString.copyFrom(bytes), tenant, sql, placeholders, answer);
+        open.put(statement.handle, statement);
+        return statement;
+    }
+
+    /** The statement {@code handle} names, if {@code tenant} prepared it and it is open. */
+    Prepared get(ByteString handle, String tenant) {
+        Prepared statement = open.get(handle);
+        if (statement == null || !Objects.equals(statement.tenant, tenant)) {
+            throw CallStatus.NOT_FOUND.withDescription("no open prepared statement has this handle (closed, never "
+                    + "prepared, or unused for " + IDLE_LIMIT.toMinutes() + " minutes while the server had "
+                    + MAX_OPEN + " open)").toRuntimeException();
+        }
+        statement.lastUsedNanos = System.nanoTime();
+        return statement;
+    }
+
+    /** Closes the statement {@code handle} names if {@code tenant} prepared it; closing one that is not open does nothing. */
+    void close(ByteString handle, String tenant) {
+        open.computeIfPresent(handle, (key, statement) -> Objects.equals(statement.tenant, tenant) ? null : statement);
+    }
+}
