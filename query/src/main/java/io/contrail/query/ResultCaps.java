@@ -44,6 +44,25 @@ record ResultCaps(long maxRows, long maxResultBytes) {
         return maxRows == Long.MAX_VALUE && maxResultBytes == Long.MAX_VALUE;
     }
 
+    /**
+     * The largest row an answer without a cap ({@link #NONE}) may carry, counted as {@link #capped} counts rows (its
+     * JSON array text). A streamed answer has no total, but DuckDB's JDBC driver turns a whole chunk of up to 2,048
+     * rows into Java objects at once: this keeps one chunk within 128 MiB of text, whatever the answer's size.
+     */
+    static final long MAX_STREAMED_ROW_BYTES = 64 * 1024;
+
+    /**
+     * {@code select} as it streams without a cap, but failing, with a message that says what to do, at a row larger
+     * than {@link #MAX_STREAMED_ROW_BYTES}; the check is a filter, which DuckDB never optimizes away.
+     */
+    static String rowGuarded(String select) {
+        return "SELECT * FROM (\n" + select + "\n) AS contrail_streamed WHERE CASE WHEN strlen(CAST(json_array("
+                + "*COLUMNS(*)) AS VARCHAR)) > " + MAX_STREAMED_ROW_BYTES + " THEN error('a row of the answer is larger "
+                + "than " + MAX_STREAMED_ROW_BYTES / 1024 + " KiB (as JSON text), the most a streamed answer (CSV, NDJSON, "
+                + "Arrow, Flight SQL) carries in a row: select fewer or shorter columns (e.g. left(col, 1000)), or ask for "
+                + "JSON, whose pages carry rows up to the answer''s byte cap') ELSE true END";
+    }
+
     /** Names of the columns the capped statement adds after the user's ({@link #capped}). */
     private static final String CUT_COLUMN = "__contrail_cut";
     private static final String TRUNCATED_COLUMN = "__contrail_truncated";

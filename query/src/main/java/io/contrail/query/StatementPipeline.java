@@ -263,7 +263,7 @@ final class StatementPipeline {
             // A subquery keeps the order of its rows (DuckDB preserves insertion order), so an ORDER BY holds.
             select = "SELECT * FROM (\n" + select + "\n) AS contrail_page OFFSET " + offset;
         }
-        return caps.none() ? new Rendered(select, false) : new Rendered(caps.capped(select), true);
+        return caps.none() ? new Rendered(ResultCaps.rowGuarded(select), false) : new Rendered(caps.capped(select), true);
     }
 
     /** Rewrite and render stages, Contrail's own SQL: as written when it reads no spans or DuckDB cannot render it. */
