@@ -40,12 +40,19 @@ final class ResultFormats {
      * (those rows from {@code offset} on) says where the next page starts: {@code "nextOffset"}.
      */
     static void json(QueryEngine.Rows rows, long offset, OutputStream out) throws IOException, QueryException {
+        // Before anything is written, so that the refusal still gets its status.
+        List<Object> first = rows.next();
+        if (first == null && rows.truncated()) {
+            // The first row alone is past the byte cap: a page without it would send the client back to it.
+            throw new IllegalArgumentException("the row at offset " + offset + " is larger than the answer's byte "
+                    + "cap: select fewer or shorter columns (e.g. left(col, 1000))");
+        }
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.writeStartObject();
             json.writeObjectField("columns", rows.columns());
             json.writeArrayFieldStart("rows");
             long written = 0;
-            for (List<Object> row = rows.next(); row != null; row = rows.next()) {
+            for (List<Object> row = first; row != null; row = rows.next()) {
                 json.writeObject(row);
                 written++;
             }

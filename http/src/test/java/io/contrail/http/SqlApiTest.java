@@ -281,6 +281,29 @@ class SqlApiTest {
     }
 
     @Test
+    void aStreamedRowOver64KibIsRefusedWithOrWithoutMaxRows() {
+        for (Map<String, Object> body : List.<Map<String, Object>>of(Map.of("sql", "SELECT repeat('x', 70000) AS v"),
+                Map.of("sql", "SELECT repeat('x', 70000) AS v", "maxRows", 5))) {
+            for (String accept : List.of("text/csv", "application/x-ndjson", ARROW_STREAM)) {
+                assertThat(error(server.postSqlBody(body, "Accept", accept)).get("error").asText())
+                        .as("%s %s", accept, body.keySet()).contains("larger than 64 KiB");
+            }
+        }
+        assertThat(RunningServer.text(server.postSqlBody(Map.of("sql", "SELECT repeat('x', 60000) AS v"), "Accept",
+                "text/csv")).lines()).hasSize(2);
+    }
+
+    @Test
+    void aJsonPageWhoseFirstRowIsPastTheByteCapIsRefusedNamingItsOffset() {
+        String sql = "SELECT range, CASE WHEN range = 1 THEN repeat('x', 34000000) END AS v FROM range(3) ORDER BY range";
+        assertThat(error(server.postSqlBody(Map.of("sql", sql, "offset", 1))).get("error").asText())
+                .contains("the row at offset 1 is larger than the answer's byte cap");
+        JsonNode first = RunningServer.json(server.postSqlBody(Map.of("sql", sql)));
+        assertThat(first.get("rows").toString()).isEqualTo("[[0,null]]");
+        assertThat(first.get("nextOffset").asLong()).isEqualTo(1);
+    }
+
+    @Test
     void jsonAnswersPastTheCapSayWhereTheNextPageStarts() {
         String sql = "SELECT range AS n FROM range(12) ORDER BY n DESC";
         List<Long> all = new ArrayList<>();

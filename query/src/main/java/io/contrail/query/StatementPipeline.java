@@ -263,7 +263,12 @@ final class StatementPipeline {
             // A subquery keeps the order of its rows (DuckDB preserves insertion order), so an ORDER BY holds.
             select = "SELECT * FROM (\n" + select + "\n) AS contrail_page OFFSET " + offset;
         }
-        return caps.none() ? new Rendered(ResultCaps.rowGuarded(select), false) : new Rendered(caps.capped(select), true);
+        if (caps.none()) {
+            return new Rendered(ResultCaps.rowGuarded(select), false);
+        }
+        // Only a row count (a streamed answer's maxRows): its rows are guarded as those of any streamed answer.
+        boolean bytesUncapped = caps.maxResultBytes() == Long.MAX_VALUE;
+        return new Rendered(caps.capped(bytesUncapped ? ResultCaps.rowGuarded(select) : select), true);
     }
 
     /** Rewrite and render stages, Contrail's own SQL: as written when it reads no spans or DuckDB cannot render it. */

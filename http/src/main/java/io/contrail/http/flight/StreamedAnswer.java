@@ -92,6 +92,11 @@ final class StreamedAnswer implements QueryEngine.ArrowBatches {
             } else {
                 listener.error(FlightErrors.answering("DoGet", e));
             }
+        } catch (Error e) {
+            // The answer's own thread: without an answer the client would wait for ever.
+            LOG.error("Flight SQL answer failed", e);
+            listener.error(CallStatus.INTERNAL.withDescription("the server failed while answering").toRuntimeException());
+            throw e;
         } finally {
             if (root != null) {
                 root.close();
