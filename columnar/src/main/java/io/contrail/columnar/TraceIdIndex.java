@@ -38,9 +38,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the count, the keys as big-endian longs), written before the span file is renamed into place —
  * by the flush from the spans it writes, by the compaction for its output — and built here, from
  * the file's {@code trace_id} column, for any file that has none (data from before the index). Sidecars are written under a temp name and renamed, and deleted
- * with their span file. The index reads the sidecars memory-mapped, not onto the heap: their 8 bytes per distinct
- * trace per file grow with the spans stored, and the operating system's page cache holds those that lookups touch
- * (the heap after collections stays flat however long the server runs; bench/results/soak). Thread-safe.
+ * with their span file. The index maps the large sidecars into memory rather than reading them onto the heap: their
+ * 8 bytes per distinct trace per file grow with the spans stored, and the operating system's page cache holds those
+ * that lookups touch (the heap after collections stays flat as the store grows; bench/results/soak). Small ones
+ * (below {@link #MAPPED_FROM_BYTES}: flush files', merged away soon) are read onto the heap. Thread-safe.
  */
 public final class TraceIdIndex implements AutoCloseable {
 
@@ -48,6 +49,12 @@ public final class TraceIdIndex implements AutoCloseable {
     private static final int MAGIC = 0x54524944; // "TRID"
     /** The magic number and the count. */
     private static final int HEADER_BYTES = 8;
+    /**
+     * Sidecars from this size on are mapped, smaller ones read onto the heap: a process has a limited number of
+     * memory maps ({@code vm.max_map_count}, 65,530 by default, shared with DuckDB and the JVM), and the sidecars
+     * that stay — those of merged files, 8 bytes for each of their tens of thousands of traces — are the large ones.
+     */
+    static final long MAPPED_FROM_BYTES = 64 * 1024;
 
     private final Connection duckdb;
     private final Map<Path, LongBuffer> keysByFile = new ConcurrentHashMap<>();
@@ -239,8 +246,9 @@ public final class TraceIdIndex implements AutoCloseable {
     }
 
     /**
-     * The keys of a sidecar mapped read-only (they stay readable after the file is deleted, until the buffer is
-     * collected); null when it is missing or not a sidecar (it is then rebuilt).
+     * The keys of a sidecar: mapped read-only from {@link #MAPPED_FROM_BYTES} on (they stay readable after the file
+     * is deleted, until the buffer is collected), else read onto the heap; null when it is missing or not a sidecar
+     * (it is then rebuilt).
      */
     private static LongBuffer mapSidecar(Path sidecar) throws IOException {
         if (!Files.exists(sidecar)) {
@@ -250,6 +258,11 @@ public final class TraceIdIndex implements AutoCloseable {
             long size = channel.size();
             if (size < HEADER_BYTES) {
                 return null;
+            }
+            if (size < MAPPED_FROM_BYTES) {
+                // A small sidecar (a flush file's, merged away soon) costs less on the heap than a memory map.
+                long[] keys = readSidecar(sidecar);
+                return keys == null ? null : LongBuffer.wrap(keys);
             }
             MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
             int count = mapped.getInt(4);

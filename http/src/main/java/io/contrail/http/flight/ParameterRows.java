@@ -27,6 +27,11 @@ final class ParameterRows {
 
     /** The most rows one DoPut may bind: each is one execution of the statement. */
     static final int MAX_ROWS = 10_000;
+    /**
+     * The most text one DoPut may bind, all values together: they are kept with the statement until it is closed,
+     * and every tenant may hold {@link PreparedStatements#MAX_OPEN_PER_TENANT} statements.
+     */
+    static final long MAX_TEXT_CHARS = 1 << 20;
 
     private ParameterRows() {
     }
@@ -34,6 +39,7 @@ final class ParameterRows {
     /** Every row of {@code stream}'s batches, each with {@code placeholders} values. */
     static List<List<Object>> read(FlightStream stream, int placeholders) {
         List<List<Object>> rows = new ArrayList<>();
+        long chars = 0;
         while (stream.next()) {
             VectorSchemaRoot batch = stream.getRoot();
             int columns = batch.getFieldVectors().size();
@@ -49,7 +55,13 @@ final class ParameterRows {
             for (int row = 0; row < batch.getRowCount(); row++) {
                 List<Object> values = new ArrayList<>(columns);
                 for (int column = 0; column < columns; column++) {
-                    values.add(value(batch.getVector(column), row, column + 1));
+                    Object value = value(batch.getVector(column), row, column + 1);
+                    chars += value instanceof String text ? text.length() : 0;
+                    if (chars > MAX_TEXT_CHARS) {
+                        throw FlightErrors.invalid("at most " + MAX_TEXT_CHARS + " characters of text may be bound at "
+                                + "once, all parameters together");
+                    }
+                    values.add(value);
                 }
                 rows.add(values);
             }

@@ -5,7 +5,6 @@ import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,14 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * and answer schema, and the rows of parameters last bound to it. A handle is 16 random bytes, good only for the
  * tenant that prepared it: another tenant's call is answered NOT_FOUND, as for a closed handle.
  *
- * <p>Bounded: at most {@value #MAX_OPEN} open at once. A client that never closes its statements (a tool killed
- * mid-session) would fill it, so when it is full those unused for {@link #IDLE_LIMIT} are closed first; if none
- * is, preparing another is refused RESOURCE_EXHAUSTED. Thread-safe.
+ * <p>Bounded: at most {@value #MAX_OPEN_PER_TENANT} open per tenant, so that one tenant (or a tool killed
+ * mid-session that never closed its statements) cannot take the room of the others: preparing one more closes
+ * that tenant's least recently used statement, which a later call then finds NOT_FOUND, as a statement cache in
+ * a connection pool does. Thread-safe.
  */
 final class PreparedStatements {
 
-    static final int MAX_OPEN = 1_000;
-    static final Duration IDLE_LIMIT = Duration.ofMinutes(30);
+    static final int MAX_OPEN_PER_TENANT = 256;
     private static final int HANDLE_BYTES = 16;
 
     /** One open prepared statement; its parameters change with each DoPut. */
@@ -76,13 +75,10 @@ final class PreparedStatements {
 
     /** Opens a prepared statement for {@code tenant} (null: the default tenant). */
     synchronized Prepared open(String tenant, String sql, int placeholders, Schema answer) {
-        if (open.size() >= MAX_OPEN) {
-            long now = System.nanoTime();
-            open.values().removeIf(statement -> now - statement.lastUsedNanos > IDLE_LIMIT.toNanos());
-        }
-        if (open.size() >= MAX_OPEN) {
-            throw CallStatus.RESOURCE_EXHAUSTED.withDescription("this server keeps at most " + MAX_OPEN
-                    + " prepared statements open and has them all; close the ones you no longer use").toRuntimeException();
+        List<Prepared> tenants = open.values().stream().filter(statement -> Objects.equals(statement.tenant, tenant))
+                .sorted(java.util.Comparator.comparingLong(statement -> statement.lastUsedNanos)).toList();
+        for (int i = 0; i <= tenants.size() - MAX_OPEN_PER_TENANT; i++) {
+            open.remove(tenants.get(i).handle);
         }
         byte[] bytes = new byte[HANDLE_BYTES];
         random.nextBytes(bytes);
@@ -96,8 +92,8 @@ final class PreparedStatements {
         Prepared statement = open.get(handle);
         if (statement == null || !Objects.equals(statement.tenant, tenant)) {
             throw CallStatus.NOT_FOUND.withDescription("no open prepared statement has this handle (closed, never "
-                    + "prepared, or unused for " + IDLE_LIMIT.toMinutes() + " minutes while the server had "
-                    + MAX_OPEN + " open)").toRuntimeException();
+                    + "prepared, or the least recently used of " + MAX_OPEN_PER_TENANT + " open ones when another was "
+                    + "prepared)").toRuntimeException();
         }
         statement.lastUsedNanos = System.nanoTime();
         return statement;
