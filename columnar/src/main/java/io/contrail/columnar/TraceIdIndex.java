@@ -251,19 +251,18 @@ public final class TraceIdIndex implements AutoCloseable {
      * (it is then rebuilt).
      */
     private static LongBuffer mapSidecar(Path sidecar) throws IOException {
-        if (!Files.exists(sidecar)) {
+        long size;
+        try {
+            size = Files.size(sidecar);
+        } catch (NoSuchFileException e) {
             return null;
         }
+        if (size < MAPPED_FROM_BYTES) {
+            // A small sidecar (a flush file's, merged away soon) costs less on the heap than a memory map.
+            long[] keys = readSidecar(sidecar);
+            return keys == null ? null : LongBuffer.wrap(keys);
+        }
         try (FileChannel channel = FileChannel.open(sidecar, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < HEADER_BYTES) {
-                return null;
-            }
-            if (size < MAPPED_FROM_BYTES) {
-                // A small sidecar (a flush file's, merged away soon) costs less on the heap than a memory map.
-                long[] keys = readSidecar(sidecar);
-                return keys == null ? null : LongBuffer.wrap(keys);
-            }
             MappedByteBuffer mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, size);
             int count = mapped.getInt(4);
             if (mapped.getInt(0) != MAGIC || count < 0 || HEADER_BYTES + 8L * count > size) {

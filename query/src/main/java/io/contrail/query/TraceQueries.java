@@ -128,9 +128,8 @@ public final class TraceQueries {
     }
 
     private List<Trace> traces(List<Object> ids, String source) throws QueryException {
-        String placeholders = String.join(", ", ids.stream().map(id -> "?").toList());
         List<SpanView> spans = engine.run("SELECT " + SPAN_VIEW_COLUMNS
-                        + " FROM " + source + " WHERE trace_id IN (" + placeholders + ") ORDER BY trace_id, start_time, span_id",
+                        + " FROM " + source + whereTraceIdIn(ids) + " ORDER BY trace_id, start_time, span_id",
                 ids, TraceQueries::readSpans);
         if (spans.isEmpty()) {
             return List.of();
@@ -325,14 +324,13 @@ public final class TraceQueries {
      * the earliest span without a parent; orphans are spans whose parent is not in the trace).
      */
     private List<TraceSummary> summaries(List<Object> ids, String source) throws QueryException {
-        String placeholders = String.join(", ", ids.stream().map(id -> "?").toList());
         String sql = "SELECT trace_id, epoch_ns(min(start_time)) AS trace_start, epoch_ns(max(end_time)), count(*), "
                 + "count(*) FILTER (WHERE status_code = 'ERROR'), list_sort(list(DISTINCT service_name)), "
                 + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL), "
                 + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL), "
                 + "NOT list_has_all(list(span_id), coalesce(list(DISTINCT parent_span_id) FILTER (WHERE parent_span_id "
-                + "IS NOT NULL), [])), max(sample_weight) FROM " + source + " WHERE trace_id IN (" + placeholders
-                + ") GROUP BY trace_id ORDER BY trace_start DESC, trace_id";
+                + "IS NOT NULL), [])), max(sample_weight) FROM " + source + whereTraceIdIn(ids)
+                + " GROUP BY trace_id ORDER BY trace_start DESC, trace_id";
         return engine.run(sql, ids, rs -> {
             List<TraceSummary> traces = new ArrayList<>();
             while (rs.next()) {
@@ -347,6 +345,11 @@ public final class TraceQueries {
             }
             return traces;
         });
+    }
+
+    /** {@code WHERE trace_id IN (?, …)} with a placeholder for each of {@code ids}. */
+    private static String whereTraceIdIn(List<Object> ids) {
+        return " WHERE trace_id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")";
     }
 
     /** Column name → DuckDB type of every column of {@code spans} now. */
