@@ -90,7 +90,7 @@ public final class ContrailServer implements AutoCloseable {
             }
             new IngestRoutes(tenants, bodies).register(javalin.routes);
             new ZipkinQueryApi(ctx -> tenants.of(ctx).zipkin()).addRoutes(javalin.routes);
-            new QueryRoutes(tenants).register(javalin.routes);
+            new QueryRoutes(tenants, metrics::sqlAnswerCut).register(javalin.routes);
             new StatusRoutes(config, tenants, metrics).register(javalin.routes);
             new DashboardApi(tenants).register(javalin.routes);
             new JaegerApi(ctx -> tenants.of(ctx).traces(), ctx -> tenants.of(ctx).graph()).register(javalin.routes);

@@ -13,6 +13,7 @@ import io.javalin.http.HttpStatus;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 
 import static io.contrail.http.RequestParameters.time;
 
@@ -28,10 +29,21 @@ final class QueryRoutes {
     static final String NDJSON = "application/x-ndjson";
     static final String TRUNCATED_HEADER = "X-Contrail-Truncated";
 
-    private final Tenants tenants;
+    /**
+     * The most {@code POST /api/sql} answers made at once, past which one is refused with 503 and Retry-After: each
+     * holds a server thread, a DuckDB connection and the files it reads for as long as its client takes to read it
+     * (a streamed answer of any size at the client's pace), and the server's threads also take in spans.
+     */
+    static final int MAX_SQL_ANSWERS = 32;
 
-    QueryRoutes(Tenants tenants) {
+    private final Tenants tenants;
+    private final Runnable answerCut;
+    private final Semaphore answers = new Semaphore(MAX_SQL_ANSWERS);
+
+    /** {@code answerCut} is told of every answer cut short ({@link AnswerBody}). */
+    QueryRoutes(Tenants tenants, Runnable answerCut) {
         this.tenants = tenants;
+        this.answerCut = answerCut;
     }
 
     void register(RoutesConfig routes) {
@@ -53,41 +65,56 @@ final class QueryRoutes {
      */
     private void sql(Context ctx) throws IOException, QueryException {
         SqlBody body = SqlBody.parse(ctx.bodyAsBytes());
+        if (!answers.tryAcquire()) {
+            ctx.header("Retry-After", "1");
+            ErrorAnswers.error(ctx, HttpStatus.SERVICE_UNAVAILABLE, MAX_SQL_ANSWERS + " SQL answers are being made or "
+                    + "read already, the most at once; retry shortly");
+            return;
+        }
+        try {
+            answer(ctx, body);
+        } finally {
+            answers.release();
+        }
+    }
+
+    private void answer(Context ctx, SqlBody body) throws IOException, QueryException {
         QueryEngine engine = tenants.of(ctx).engine();
         String accept = ctx.header("Accept") == null ? "" : ctx.header("Accept").toLowerCase(Locale.ROOT);
-        // Answers are written as they are read; a failing statement throws before anything is written, so its
-        // error still gets its status.
+        // Answers are written as they are read; a statement failing in its first rows throws before anything is
+        // written, so its error still gets its status. One failing later cuts the answer short (AnswerBody).
         SqlRequest.Limit streamed = body.maxRows() == null ? SqlRequest.Limit.NONE : SqlRequest.Limit.rows(body.maxRows());
+        AnswerBody out = new AnswerBody(ctx, answerCut);
         if (accept.contains(ARROW_STREAM)) {
-            engine.queryArrow(body.request(streamed), truncated -> {
+            out.write(() -> engine.queryArrow(body.request(streamed), truncated -> {
                 ctx.header(TRUNCATED_HEADER, String.valueOf(truncated)).contentType(ARROW_STREAM);
-                return ctx.outputStream();
-            });
+                return out;
+            }));
             return;
         }
         if (accept.contains(CSV) || accept.contains(NDJSON)) {
             boolean csv = accept.contains(CSV);
-            engine.query(body.request(streamed), rows -> {
+            out.write(() -> engine.query(body.request(streamed), rows -> {
                 ctx.header(TRUNCATED_HEADER, String.valueOf(rows.truncated()));
                 ctx.contentType((csv ? CSV : NDJSON) + "; charset=utf-8");
                 if (csv) {
-                    ResultFormats.csv(rows, ctx.outputStream());
+                    ResultFormats.csv(rows, out);
                 } else {
-                    ResultFormats.ndjson(rows, ctx.outputStream());
+                    ResultFormats.ndjson(rows, out);
                 }
                 return null;
-            });
+            }));
             return;
         }
         QueryEngine.Config caps = engine.config();
         SqlRequest.Limit paged = new SqlRequest.Limit(body.maxRows() == null ? caps.maxRows()
                 : Math.min(body.maxRows(), caps.maxRows()), caps.maxResultBytes());
-        engine.query(body.request(paged), rows -> {
+        out.write(() -> engine.query(body.request(paged), rows -> {
             ctx.header(TRUNCATED_HEADER, String.valueOf(rows.truncated()));
             ctx.contentType("application/json");
-            ResultFormats.json(rows, body.offset(), ctx.outputStream());
+            ResultFormats.json(rows, body.offset(), out);
             return null;
-        });
+        }));
     }
 
     private void trace(Context ctx) throws QueryException {

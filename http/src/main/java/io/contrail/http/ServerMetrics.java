@@ -8,6 +8,7 @@ import io.contrail.ingest.Refusal;
 import io.contrail.ingest.RejectionCause;
 import io.contrail.lake.Lake;
 import io.javalin.http.Context;
+import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -45,6 +46,7 @@ final class ServerMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = new PrometheusTextFormatWriter(false);
     private final Histogram requestDurations;
+    private final Counter sqlAnswersCut;
 
     /**
      * Over {@code tenants}, read at every scrape: the default tenant's series have no {@code tenant} label, a named
@@ -61,6 +63,15 @@ final class ServerMetrics {
                 .classicOnly()
                 .classicUpperBounds(DURATION_BOUNDS_SECONDS)
                 .register(registry);
+        this.sqlAnswersCut = Counter.builder()
+                .name("contrail_sql_answers_cut")
+                .help("POST /api/sql answers cut short: the statement failed after the answer's first bytes were sent")
+                .register(registry);
+    }
+
+    /** Counts an answer cut short ({@link AnswerBody}). */
+    void sqlAnswerCut() {
+        sqlAnswersCut.inc();
     }
 
     /** Records one answered request; {@code route} is the matched path template, so labels stay few. */

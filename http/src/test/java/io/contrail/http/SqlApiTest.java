@@ -4,11 +4,17 @@ import static io.contrail.http.OtlpSpans.span;
 import static io.contrail.http.OtlpSpans.spanId;
 import static io.contrail.http.OtlpSpans.traceId;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -291,6 +297,58 @@ class SqlApiTest {
         }
         assertThat(RunningServer.text(server.postSqlBody(Map.of("sql", "SELECT repeat('x', 60000) AS v"), "Accept",
                 "text/csv")).lines()).hasSize(2);
+    }
+
+    @Test
+    void aStreamedAnswerThatFailsInItsFirstRowsIs400WithDuckDbsMessage() {
+        String sql = "SELECT range AS n, CASE WHEN range = 5 THEN error('no row 5') END AS v FROM range(10)";
+        for (String accept : List.of("text/csv", "application/x-ndjson", ARROW_STREAM)) {
+            assertThat(error(server.postSql(sql, "Accept", accept)).get("error").asText()).as(accept).contains("no row 5");
+        }
+    }
+
+    @Test
+    void aStreamedAnswerThatFailsAfterItsFirstBytesIsCutNotEndedAsIfItWereWhole() {
+        // DuckDB streams the rows as they are made, so its error comes long after the first rows were sent: the
+        // status is out, and only an answer without its end (a chunked body cut short) tells the client.
+        String sql = "SELECT range AS n, CASE WHEN range = 2000000 THEN error('no row 2000000') ELSE 'row' END AS v "
+                + "FROM range(3000000)";
+        for (String accept : List.of("text/csv", "application/x-ndjson", ARROW_STREAM)) {
+            assertThatThrownBy(() -> server.postSql(sql, "Accept", accept)).as(accept)
+                    .isInstanceOf(UncheckedIOException.class);
+        }
+        assertThat(RunningServer.text(server.postSql("SELECT 42 AS n", "Accept", "text/csv"))).isEqualTo("n\n42\n");
+        assertThat(RunningServer.text(server.get("/metrics"))).containsPattern("(?m)^contrail_sql_answers_cut_total 3\\.0$");
+    }
+
+    @Test
+    void atMost32SqlAnswersAreMadeAtOnceAndTheNextIsAskedToRetryShortly() throws Exception {
+        // Far more than the sockets' buffers hold: each answer waits for a reader that reads nothing.
+        byte[] body = RunningServer.JSON.writeValueAsBytes(Map.of("sql", "SELECT range AS n FROM range(1000000000)"));
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<InputStream> unread = new ArrayList<>();
+        try {
+            for (int i = 0; i < QueryRoutes.MAX_SQL_ANSWERS; i++) {
+                HttpResponse<InputStream> open = client.send(HttpRequest.newBuilder(server.uri("/api/sql"))
+                        .header("Content-Type", "application/json").header("Accept", "text/csv")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                unread.add(open.body());
+                assertThat(open.statusCode()).isEqualTo(200);
+            }
+            HttpResponse<byte[]> refused = server.postSql("SELECT 42 AS n", "Accept", "text/csv");
+            assertThat(refused.statusCode()).as(RunningServer.text(refused)).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(RunningServer.json(refused).get("error").asText()).contains("32 SQL answers");
+
+            unread.remove(0).close();
+            // The server learns of the closed connection when it next writes to it.
+            await().atMost(Duration.ofSeconds(30)).until(
+                    () -> server.postSql("SELECT 42 AS n", "Accept", "text/csv").statusCode() == 200);
+        } finally {
+            for (InputStream stream : unread) {
+                stream.close();
+            }
+        }
     }
 
     @Test

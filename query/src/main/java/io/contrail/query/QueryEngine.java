@@ -225,7 +225,8 @@ public final class QueryEngine implements AutoCloseable {
      */
     public <T> T query(SqlRequest request, RowsReader<T> reader) throws QueryException, IOException {
         ResultCaps limit = caps(request);
-        return pipeline.executeUser(request, limit, (rs, statement) -> reader.read(limit.rows(rs, statement.capped())));
+        return pipeline.executeUser(request, limit,
+                (rs, statement, rowsFlow) -> reader.read(limit.rows(rs, statement.capped(), rowsFlow)));
     }
 
     /** The caps of {@code request}: its own limit, or the engine's. */
@@ -276,9 +277,9 @@ public final class QueryEngine implements AutoCloseable {
      */
     public void queryArrow(SqlRequest request, ArrowBatches batches) throws QueryException, IOException {
         ResultCaps limit = caps(request);
-        pipeline.executeUser(request, limit, (rs, statement) -> {
+        pipeline.executeUser(request, limit, (rs, statement, rowsFlow) -> {
             try (ArrowReader reader = (ArrowReader) ((DuckDBResultSet) rs).arrowExportStream(allocator, ARROW_BATCH_ROWS)) {
-                limit.readArrow(reader, statement.capped(), batches);
+                limit.readArrow(reader, statement.capped(), batches, rowsFlow);
                 return null;
             }
         });

@@ -98,8 +98,8 @@ record ResultCaps(long maxRows, long maxResultBytes) {
      * The answer in {@code rs} as {@link QueryEngine.Rows}: the user's columns only; {@code capped} when the
      * statement was {@link #capped} (else only the row cap is applied, while reading).
      */
-    QueryEngine.Rows rows(ResultSet rs, boolean capped) throws SQLException {
-        return new CappedRows(rs, capped);
+    QueryEngine.Rows rows(ResultSet rs, boolean capped, Runnable rowsFlow) throws SQLException {
+        return new CappedRows(rs, capped, rowsFlow);
     }
 
     /**
@@ -109,11 +109,13 @@ record ResultCaps(long maxRows, long maxResultBytes) {
      * Contrail's are (UTC), are declared timestamps of the zone {@value #UTC} in the schema, so that pandas and
      * Arrow readers see UTC times, not local ones ({@link #inUtc}); the batches' buffers are the same either way.
      */
-    void readArrow(ArrowReader reader, boolean capped, QueryEngine.ArrowBatches batches) throws IOException {
+    void readArrow(ArrowReader reader, boolean capped, QueryEngine.ArrowBatches batches, Runnable rowsFlow)
+            throws IOException {
         VectorSchemaRoot root = reader.getVectorSchemaRoot();
         List<FieldVector> vectors = root.getFieldVectors();
         int count = vectors.size() - (capped ? 2 : 0);
         boolean loaded = reader.loadNextBatch();
+        rowsFlow.run();
         boolean truncated = capped && loaded && root.getRowCount() > 0
                 && ((BitVector) vectors.get(count + 1)).getObject(0) == Boolean.TRUE;
         // Not closed: it shares the reader's vectors, which the reader closes.
@@ -195,7 +197,11 @@ record ResultCaps(long maxRows, long maxResultBytes) {
         private boolean done;
         private long returned;
 
-        CappedRows(ResultSet rs, boolean capped) throws SQLException {
+        /**
+         * Reads the first row ahead: whether the answer was cut is known before any row is handed on, and a statement
+         * failing in its first rows fails here, before its reader has written anything.
+         */
+        CappedRows(ResultSet rs, boolean capped, Runnable rowsFlow) throws SQLException {
             this.rs = rs;
             this.capped = capped;
             ResultSetMetaData meta = rs.getMetaData();
@@ -203,10 +209,9 @@ record ResultCaps(long maxRows, long maxResultBytes) {
             for (int i = 1; i <= count; i++) {
                 columns.add(new QueryResult.Column(meta.getColumnName(i), meta.getColumnTypeName(i)));
             }
-            if (capped) {
-                pending = rs.next();
-                truncated = pending && rs.getBoolean(count + 2);
-            }
+            pending = rs.next();
+            truncated = capped && pending && rs.getBoolean(count + 2);
+            rowsFlow.run();
         }
 
         @Override

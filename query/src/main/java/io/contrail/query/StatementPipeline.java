@@ -12,6 +12,8 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.duckdb.DuckDBChunkedResult;
+import org.duckdb.DuckDBPreparedStatement;
 
 /**
  * The one way a statement goes through the engine, in explicit stages:
@@ -59,10 +61,20 @@ final class StatementPipeline {
     record Rendered(String sql, boolean capped) {
     }
 
-    /** Reads the result of a user statement that ran. */
+    /**
+     * Reads the result of a user statement that ran; {@code rowsFlow} is called once its first rows are there (the
+     * time limit then stops: an answer whose rows flow is read to its end at the reader's pace).
+     */
     interface ResultWork<T> {
-        T read(ResultSet rs, Rendered statement) throws SQLException, QueryException, IOException;
+        T read(ResultSet rs, Rendered statement, Runnable rowsFlow) throws SQLException, QueryException, IOException;
     }
+
+    /**
+     * What DuckDB's JDBC driver (2.0.0.1) says instead of a streamed statement's own error when it fails while running
+     * (a cast, {@code error()}, …) before its first rows: the result it made holds the error, and reading the
+     * result's columns throws this. Once rows flow, a failure is thrown with its own message.
+     */
+    private static final String FAILED_WHILE_RUNNING = "Invalid Input Error: Invalid result set";
 
     private final LiveViews views;
     private final SqlParser parser;
@@ -97,9 +109,9 @@ final class StatementPipeline {
             Rendered statement = renderUser(connection, parsed, request.offset(), caps);
             try (PreparedStatement running = connection.prepareStatement(statement.sql())) {
                 bind(running, request.parameters());
-                return timeouts.run(running, s -> {
-                    try (ResultSet rs = running.executeQuery()) {
-                        return work.read(rs, statement);
+                return timeouts.run(running, clock -> {
+                    try (ResultSet rs = executeQuery(connection, running, statement.sql(), request.parameters(), clock)) {
+                        return work.read(rs, statement, clock::stop);
                     }
                 });
             } catch (SQLException e) {
@@ -107,6 +119,39 @@ final class StatementPipeline {
             }
         } catch (SQLException e) {
             throw errors.userError(null, sql, e);
+        }
+    }
+
+    /**
+     * Runs {@code statement} (the text {@code sql}, {@code parameters} bound), its result streamed. When it fails
+     * while running, DuckDB's JDBC driver (2.0.0.1) loses the statement's error ({@link #FAILED_WHILE_RUNNING}): it
+     * is run again through the driver's chunked results ({@code DuckDBPreparedStatement.query()}), which throw the
+     * error as DuckDB wrote it (the statement only reads, so a second run changes nothing; it fails in its first
+     * rows, where the first run failed), under the same time limit; not when the limit interrupted it.
+     */
+    private static ResultSet executeQuery(Connection connection, PreparedStatement statement, String sql,
+                                          List<Object> parameters, QueryTimeouts.Clock clock) throws SQLException {
+        try {
+            return statement.executeQuery();
+        } catch (SQLException e) {
+            if (!FAILED_WHILE_RUNNING.equals(e.getMessage()) || clock.expired()) {
+                throw e;
+            }
+            try (DuckDBPreparedStatement again = connection.prepareStatement(sql).unwrap(DuckDBPreparedStatement.class)) {
+                clock.watch(again);
+                for (int i = 0; i < parameters.size(); i++) {
+                    again.setObject(i + 1, parameters.get(i));
+                }
+                try (DuckDBChunkedResult chunks = again.query()) {
+                    chunks.nextChunk();
+                }
+            } catch (SQLException own) {
+                own.addSuppressed(e);
+                throw own;
+            } catch (RuntimeException unreadable) {
+                e.addSuppressed(unreadable);
+            }
+            throw e;
         }
     }
 
@@ -141,12 +186,13 @@ final class StatementPipeline {
                 fetchOwn(connection, parsed, parameters, lease);
             }
             prepareViews(parsed);
-            try (PreparedStatement statement = connection.prepareStatement(renderOwn(connection, parsed, lease))) {
+            String rendered = renderOwn(connection, parsed, lease);
+            try (PreparedStatement statement = connection.prepareStatement(rendered)) {
                 for (int i = 0; i < parameters.size(); i++) {
                     statement.setObject(i + 1, parameters.get(i));
                 }
-                return timeouts.run(statement, s -> {
-                    try (ResultSet rs = statement.executeQuery()) {
+                return timeouts.run(statement, clock -> {
+                    try (ResultSet rs = executeQuery(connection, statement, rendered, parameters, clock)) {
                         return reader.read(rs);
                     }
                 });
