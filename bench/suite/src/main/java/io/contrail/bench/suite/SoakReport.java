@@ -217,7 +217,7 @@ final class SoakReport {
         md.append(String.format(Locale.ROOT, """
                 ## Flat or not
 
-                First and last window: the first and the last %.0f s of the soak; drift: the least-squares line through \
+                First and last window: the first and the last %.0f s of the soak; drift: the Theil–Sen line through \
                 every value from %.0f s into the soak to its end, per hour.%s
 
                 | measure | first window (median) | last window (median) | max | drift per hour | allowance | verdict |
@@ -299,8 +299,9 @@ final class SoakReport {
 
                 - **Windows.** First window: the soak's first %.0f s; last window: its last %.0f s (five minutes each, a \
                 third of a soak shorter than 15 minutes). The medians are of the values in each window. Drift: the \
-                slope of the least-squares line through the values from %.0f s into the soak (two minutes, a quarter of \
-                a shorter soak) to its end, in units per hour.
+                Theil–Sen slope (the median of the slopes between every two values; brief spikes, such as a merge \
+                holding its inputs open, do not move it, a steady climb shows whole) through the values from %.0f s \
+                into the soak (two minutes, a quarter of a shorter soak) to its end, in units per hour.
                 - **Flat** means: last-window median − first-window median ≤ the allowance, **and** drift per hour ≤ \
                 the allowance (falling is always flat).
                 - **Heap after GC**: every collection's "used after" from the server's GC log (`-Xlog:gc`, G1); \

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The arithmetic of the soak run's verdicts, apart from the run so it can be checked on its own:
  * a measure sampled over the soak is compared between its first and its last window (medians, so
- * that a lone collection or compaction does not decide), and a least-squares line through the
+ * that a lone collection or compaction does not decide), and a Theil–Sen line through the
  * samples after a settling time gives its drift per hour. A measure is flat when neither the
  * difference of the medians nor the fitted drift per hour exceeds an allowance the caller states.
  * Also the capacity figure (a quantile of the rates of whole 10-s windows) and whether the soak
@@ -44,7 +44,7 @@ final class SoakVerdicts {
      * @param firstMedian    median of the first window
      * @param lastMedian     median of the last window
      * @param max            largest value over the whole soak
-     * @param slopePerHour   least-squares drift per hour after the settling time (0 with fewer than two points)
+     * @param slopePerHour   Theil–Sen drift per hour after the settling time (0 with fewer than two points)
      * @param allowance      what the difference and the drift per hour may each reach
      * @param flat           whether both stayed within it
      */
@@ -169,20 +169,23 @@ final class SoakVerdicts {
         return sorted[Math.max(0, Math.min(rank, sorted.length) - 1)];
     }
 
-    /** The slope of the least-squares line through the points, per hour; 0 with fewer than two distinct times. */
+    /**
+     * The Theil–Sen slope through the points, per hour: the median of the slopes between every two points of distinct
+     * times; 0 with fewer than two. Unlike a least-squares line, brief spikes (a merge holding its inputs open) do not
+     * move it, and a steady climb (a leak) still shows as it is.
+     */
     static double slopePerHour(List<Point> points) {
         int n = points.size();
-        if (n < 2) {
-            return 0;
+        double[] slopes = new double[n * (n - 1) / 2];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = i + 1; j < n; j++) {
+                double dt = points.get(j).seconds() - points.get(i).seconds();
+                if (dt != 0) {
+                    slopes[count++] = (points.get(j).value() - points.get(i).value()) / dt;
+                }
+            }
         }
-        double meanT = points.stream().mapToDouble(Point::seconds).average().orElse(0);
-        double meanV = points.stream().mapToDouble(Point::value).average().orElse(0);
-        double covariance = 0;
-        double variance = 0;
-        for (Point p : points) {
-            covariance += (p.seconds() - meanT) * (p.value() - meanV);
-            variance += (p.seconds() - meanT) * (p.seconds() - meanT);
-        }
-        return variance == 0 ? 0 : covariance / variance * 3600;
+        return count == 0 ? 0 : median(Arrays.copyOf(slopes, count)) * 3600;
     }
 }

@@ -47,6 +47,17 @@ class SoakVerdictsTest {
     }
 
     @Test
+    void briefSpikesLateInTheSoakMakeNoDrift() {
+        // 30 open files, and a merge holding 68 more for 20 s every five minutes in the second half: a least-squares
+        // line climbs 14 files per hour through these, over an allowance of 6.
+        Flatness f = SoakVerdicts.flatness(series(t -> t > 900 && t % 300 < 20 ? 98 : 30), THIRTY_MINUTES, 6);
+
+        assertThat(f.max()).isEqualTo(98);
+        assertThat(f.slopePerHour()).isZero();
+        assertThat(f.flat()).isTrue();
+    }
+
+    @Test
     void aStepUpBeyondTheAllowanceIsNotFlatAndAFallIsFlat() {
         assertThat(SoakVerdicts.flatness(series(t -> t < 900 ? 10 : 40), THIRTY_MINUTES, 5).flat()).isFalse();
         assertThat(SoakVerdicts.flatness(series(t -> t < 900 ? 40 : 10), THIRTY_MINUTES, 5).flat()).isTrue();
