@@ -1,0 +1,78 @@
+package io.contrail.query.traceql;
+
+import org.antlr.v4.runtime.BaseErrorListener;
+import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.RecognitionException;
+import org.antlr.v4.runtime.Recognizer;
+import org.antlr.v4.runtime.Token;
+
+import java.util.Map;
+
+/**
+ * TraceQL, Grafana Tempo's trace query language, compiled to DuckDB SQL over the {@code spans} view: the entry point of
+ * {@code io.contrail.query.traceql}. {@code TraceQueries.searchTraceQl} runs what this compiles.
+ *
+ * <p>Compiling needs the columns the {@code spans} view has now ({@code QueryEngine.spanColumns()}): an attribute is a
+ * column of its own, so which attributes exist and their types decide the SQL. Values from the query are always bound
+ * as parameters and attribute names quoted as identifiers. A query that does not parse, or that uses a construct this
+ * compiler does not support, throws {@link TraceQlException} saying where and what; nothing is silently dropped.
+ */
+public final class TraceQl {
+
+    private TraceQl() {
+    }
+
+    /**
+     * The query compiled for a store whose {@code spans} view has these columns (name → DuckDB type).
+     *
+     * @throws TraceQlException when it does not parse or uses an unsupported construct
+     */
+    public static CompiledTraceQl compile(String query, Map<String, String> spanColumnTypes) {
+        return new TraceQlCompiler(spanColumnTypes).compile(parse(query));
+    }
+
+    /**
+     * Whether the query can be compiled, without a store: throws {@link TraceQlException} as {@link #compile} would
+     * (a parse error or an unsupported construct), else returns. For an API to refuse a bad query up front.
+     */
+    public static void check(String query) {
+        compile(query, Map.of());
+    }
+
+    static TraceQLParser.RootContext parse(String query) {
+        TraceQLLexer lexer = new TraceQLLexer(CharStreams.fromString(query));
+        TraceQLParser parser = new TraceQLParser(new CommonTokenStream(lexer));
+        BaseErrorListener thrower = new BaseErrorListener() {
+            @Override
+            public void syntaxError(Recognizer<?, ?> recognizer, Object offendingSymbol, int line,
+                                    int charPositionInLine, String msg, RecognitionException e) {
+                // Tempo's words (its yacc parser says "syntax error: unexpected X"), then ANTLR's own detail.
+                String unexpected;
+                if (offendingSymbol instanceof Token token) {
+                    unexpected = token.getType() == Token.EOF ? "end of input" : "'" + token.getText() + "'";
+                } else {
+                    unexpected = "character '" + query.substring(Math.min(query.length(),
+                            offsetOf(query, line, charPositionInLine))).codePoints().limit(1)
+                            .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append) + "'";
+                }
+                throw new TraceQlException(TraceQlException.Reason.PARSE_ERROR, line, charPositionInLine + 1,
+                        "syntax error: unexpected " + unexpected + " (" + msg + ")");
+            }
+        };
+        lexer.removeErrorListeners();
+        lexer.addErrorListener(thrower);
+        parser.removeErrorListeners();
+        parser.addErrorListener(thrower);
+        return parser.root();
+    }
+
+    /** The character offset of a line (from 1) and column (from 0) in {@code text}. */
+    private static int offsetOf(String text, int line, int column) {
+        int offset = 0;
+        for (int l = 1; l < line && offset >= 0; l++) {
+            offset = text.indexOf('\n', offset) + 1;
+        }
+        return Math.max(0, offset) + column;
+    }
+}
