@@ -42,11 +42,20 @@ public final class TraceQl {
 
     static TraceQLParser.RootContext parse(String query) {
         TraceQLLexer lexer = new TraceQLLexer(CharStreams.fromString(query));
-        TraceQLParser parser = new TraceQLParser(new CommonTokenStream(lexer));
+        CommonTokenStream tokens = new CommonTokenStream(lexer);
+        TraceQLParser parser = new TraceQLParser(tokens);
         BaseErrorListener thrower = new BaseErrorListener() {
             @Override
             public void syntaxError(Recognizer<?, ?> recognizer, Object offendingSymbol, int line,
                                     int charPositionInLine, String msg, RecognitionException e) {
+                Token metrics = recognizer instanceof TraceQLParser ? metricsFunction(tokens) : null;
+                if (metrics != null) {
+                    // The grammar spells out only "pipeline | metrics function ..."; the rest of expr.y's metrics
+                    // (arithmetic between metrics pipelines, second stages) is refused as what it is, not a typo.
+                    throw new TraceQlException(TraceQlException.Reason.UNSUPPORTED, metrics.getLine(),
+                            metrics.getCharPositionInLine() + 1, "metrics function " + metrics.getText()
+                            + "() (TraceQL metrics queries are not compiled; search only) is not supported");
+                }
                 // Tempo's words (its yacc parser says "syntax error: unexpected X"), then ANTLR's own detail.
                 String unexpected;
                 if (offendingSymbol instanceof Token token) {
@@ -65,6 +74,24 @@ public final class TraceQl {
         parser.removeErrorListeners();
         parser.addErrorListener(thrower);
         return parser.root();
+    }
+
+    /** The first metrics function in the query, or null. */
+    private static Token metricsFunction(CommonTokenStream tokens) {
+        tokens.fill();
+        for (Token token : tokens.getTokens()) {
+            switch (token.getType()) {
+                case TraceQLLexer.RATE, TraceQLLexer.COUNT_OVER_TIME, TraceQLLexer.MIN_OVER_TIME,
+                     TraceQLLexer.MAX_OVER_TIME, TraceQLLexer.AVG_OVER_TIME, TraceQLLexer.SUM_OVER_TIME,
+                     TraceQLLexer.QUANTILE_OVER_TIME, TraceQLLexer.HISTOGRAM_OVER_TIME, TraceQLLexer.COMPARE,
+                     TraceQLLexer.TOPK, TraceQLLexer.BOTTOMK -> {
+                    return token;
+                }
+                default -> {
+                }
+            }
+        }
+        return null;
     }
 
     /** The character offset of a line (from 1) and column (from 0) in {@code text}. */
