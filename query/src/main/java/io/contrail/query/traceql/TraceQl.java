@@ -15,8 +15,9 @@ import java.util.Map;
  *
  * <p>Compiling needs the columns the {@code spans} view has now ({@code QueryEngine.spanColumns()}): an attribute is a
  * column of its own, so which attributes exist and their types decide the SQL. Values from the query are always bound
- * as parameters and attribute names quoted as identifiers. A query that does not parse, or that uses a construct this
- * compiler does not support, throws {@link TraceQlException} saying where and what; nothing is silently dropped.
+ * as parameters and attribute names quoted as identifiers. A query that does not parse, that Tempo would refuse as
+ * ill-typed, or that uses a construct this compiler does not support, throws {@link TraceQlException} saying where and
+ * what; nothing is silently dropped.
  */
 public final class TraceQl {
 
@@ -26,7 +27,7 @@ public final class TraceQl {
     /**
      * The query compiled for a store whose {@code spans} view has these columns (name → DuckDB type).
      *
-     * @throws TraceQlException when it does not parse or uses an unsupported construct
+     * @throws TraceQlException when it does not parse, is ill-typed or uses an unsupported construct
      */
     public static CompiledTraceQl compile(String query, Map<String, String> spanColumnTypes) {
         return new TraceQlCompiler(spanColumnTypes).compile(parse(query));
@@ -34,7 +35,7 @@ public final class TraceQl {
 
     /**
      * Whether the query can be compiled, without a store: throws {@link TraceQlException} as {@link #compile} would
-     * (a parse error or an unsupported construct), else returns. For an API to refuse a bad query up front.
+     * (a parse error, an ill-typed query, an unsupported construct), else returns. For an API to refuse a bad query up front.
      */
     public static void check(String query) {
         compile(query, Map.of());

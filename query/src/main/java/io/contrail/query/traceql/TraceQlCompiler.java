@@ -49,17 +49,31 @@ final class TraceQlCompiler {
     /**
      * A field's value: the first of its candidates that is not null, none being nil. An unscoped attribute is the span
      * attribute, else the resource attribute (Tempo's Span.AttributeFor reads them in that order).
+     *
+     * @param implied   the kind the query alone gives it (Tempo's impliedType), null for an attribute, whose kind
+     *                  is known only from the data, and for nil
+     * @param spanField whether it reads the span (an attribute or intrinsic, or an expression over one), not only
+     *                  literals
      */
-    record Value(List<Candidate> candidates) {
+    record Value(List<Candidate> candidates, Type implied, boolean spanField) {
 
-        static final Value NIL = new Value(List.of());
+        static final Value NIL = new Value(List.of(), null, false);
 
+        /** A literal. */
         static Value of(Sql sql, Type type) {
-            return new Value(List.of(new Candidate(sql, type, false)));
+            return new Value(List.of(new Candidate(sql, type, false)), type, false);
         }
 
         static Value condition(Sql sql) {
-            return of(sql, Type.BOOLEAN);
+            return new Value(List.of(new Candidate(sql, Type.BOOLEAN, false)), Type.BOOLEAN, true);
+        }
+
+        static Value attribute(List<Candidate> candidates) {
+            return new Value(candidates, null, true);
+        }
+
+        Value fromSpan() {
+            return new Value(candidates, implied, true);
         }
     }
 
@@ -141,7 +155,11 @@ final class TraceQlCompiler {
         }
         if (ctx instanceof TraceQLParser.GroupOperationContext by) {
             // Tempo's GroupOperation (ast.go): spans of a spanset with the same value of the field form a spanset.
-            Sql value = text(field(by.fieldExpression()));
+            Value field = field(by.fieldExpression());
+            if (!field.spanField()) {
+                throw invalid(by, "grouping field expressions must reference the span");
+            }
+            Sql value = text(field);
             groupLabels.add(by.fieldExpression().getText());
             return stage(Sql.concat("SELECT * REPLACE (list_append(traceql_group, ", value,
                     ") AS traceql_group) FROM " + input));
@@ -166,7 +184,11 @@ final class TraceQlCompiler {
             // {}: every span (expr.y: newSpansetFilter(NewStaticBool(true))).
             return stage(Sql.of("SELECT * FROM " + input));
         }
-        return stage(Sql.concat("SELECT * FROM " + input + " WHERE ", condition(field(filter.fieldExpression()))));
+        Value value = field(filter.fieldExpression());
+        if (value.implied() != null && value.implied() != Type.BOOLEAN) {
+            throw invalid(filter, "span filter field expressions must resolve to a boolean");
+        }
+        return stage(Sql.concat("SELECT * FROM " + input + " WHERE ", condition(value)));
     }
 
     /**
@@ -273,6 +295,12 @@ final class TraceQlCompiler {
             return new Candidate(Sql.of("count(*)" + window), Type.INT, false);
         }
         Value value = field(aggregate.fieldExpression());
+        if (value.implied() != null && !value.implied().numeric()) {
+            throw invalid(aggregate, "aggregate field expressions must resolve to a number type");
+        }
+        if (!value.spanField()) {
+            throw invalid(aggregate, "aggregate field expressions must reference the span");
+        }
         String function = aggregate.getStart().getText();
         // Tempo aggregates numbers; a duration's aggregate is a duration (ast.go: Aggregate.extractConditions).
         Type type = value.candidates().isEmpty() ? Type.FLOAT : value.candidates().get(0).type();
@@ -310,16 +338,28 @@ final class TraceQlCompiler {
             if (negate.fieldExpression() instanceof TraceQLParser.StaticFieldContext s
                     && (s.staticValue().INTEGER() != null || s.staticValue().FLOAT() != null
                     || s.staticValue().DURATION() != null)) {
-                return new Value(List.of(negate(number(s.staticValue().getStart()))));
+                Candidate negative = negate(number(s.staticValue().getStart()));
+                return new Value(List.of(negative), negative.type(), false);
+            }
+            Value operand = field(negate.fieldExpression());
+            if (operand.implied() != null && !operand.implied().numeric()) {
+                throw invalid(ctx, "illegal operation for the given type");
             }
             throw unsupported(ctx, "arithmetic in a spanset filter (unary -): " + ctx.getText());
         }
         if (ctx instanceof TraceQLParser.ArithmeticFieldContext arithmetic) {
+            Value left = field(arithmetic.fieldExpression(0));
+            Value right = field(arithmetic.fieldExpression(1));
+            validateBinary(ctx, arithmetic.op == null ? TraceQLParser.POW : arithmetic.op.getType(), left, right);
             throw unsupported(ctx, "arithmetic in a spanset filter ("
                     + (arithmetic.op == null ? "^" : arithmetic.op.getText()) + "): " + ctx.getText());
         }
         if (ctx instanceof TraceQLParser.NotFieldContext not) {
-            return Value.condition(Sql.concat("NOT ", condition(field(not.fieldExpression()))));
+            Value operand = field(not.fieldExpression());
+            if (operand.implied() != null && operand.implied() != Type.BOOLEAN) {
+                throw invalid(ctx, "illegal operation for the given type");
+            }
+            return Value.condition(Sql.concat("NOT ", condition(operand)));
         }
         if (ctx instanceof TraceQLParser.ComparisonFieldContext comparison) {
             boolean leftNil = isNil(comparison.fieldExpression(0));
@@ -330,15 +370,30 @@ final class TraceQlCompiler {
                 if ((leftNil && rightNil) || (op != TraceQLParser.EQ && op != TraceQLParser.NEQ)) {
                     return Value.condition(Sql.FALSE);
                 }
-                return exists(field(comparison.fieldExpression(leftNil ? 1 : 0)), op == TraceQLParser.NEQ);
+                TraceQLParser.FieldExpressionContext other = comparison.fieldExpression(leftNil ? 1 : 0);
+                Value value = field(other);
+                if (op == TraceQLParser.EQ && value.implied() != null && value.spanField()) {
+                    throw invalid(ctx, other.getText() + "=nil is not valid because intrinsics cannot be nil");
+                }
+                if (op == TraceQLParser.EQ && other.getText().equals("resource.service.name")) {
+                    throw invalid(ctx, "resource.service.name=nil is not valid because resource.service.name cannot be nil");
+                }
+                return exists(value, op == TraceQLParser.NEQ);
             }
-            return Value.condition(compare(field(comparison.fieldExpression(0)), comparison.op,
-                    field(comparison.fieldExpression(1))));
+            Value left = field(comparison.fieldExpression(0));
+            Value right = field(comparison.fieldExpression(1));
+            validateBinary(ctx, op, left, right);
+            if (op == TraceQLParser.RE || op == TraceQLParser.NRE) {
+                validateRegex(comparison, comparison.fieldExpression(1));
+            }
+            return Value.condition(compare(left, comparison.op, right));
         }
         if (ctx instanceof TraceQLParser.LogicalFieldContext logical) {
             String op = logical.op.getType() == TraceQLParser.AND ? " AND " : " OR ";
-            return Value.condition(Sql.concat("(", condition(field(logical.fieldExpression(0))), op,
-                    condition(field(logical.fieldExpression(1))), ")"));
+            Value left = field(logical.fieldExpression(0));
+            Value right = field(logical.fieldExpression(1));
+            validateBinary(ctx, logical.op.getType(), left, right);
+            return Value.condition(Sql.concat("(", condition(left), op, condition(right), ")"));
         }
         if (ctx instanceof TraceQLParser.StaticFieldContext s) {
             return staticValue(s.staticValue());
@@ -405,26 +460,64 @@ final class TraceQlCompiler {
     private static Sql compare(Candidate left, Token op, Candidate right) {
         Candidate l = asKindOf(left, right);
         Candidate r = asKindOf(right, left);
-        boolean matching = l.type() == r.type() || (l.type().numeric() && r.type().numeric());
         int o = op.getType();
-        boolean equality = o == TraceQLParser.EQ || o == TraceQLParser.NEQ;
-        boolean ordering = equality || o == TraceQLParser.LT || o == TraceQLParser.LTE || o == TraceQLParser.GT
-                || o == TraceQLParser.GTE;
-        boolean regex = o == TraceQLParser.RE || o == TraceQLParser.NRE;
-        boolean valid = switch (l.type()) {
-            case STRING -> ordering || regex;
-            case INT, FLOAT, DURATION -> ordering;
-            case BOOLEAN, STATUS, KIND -> equality;
-        };
-        if (!matching || !valid) {
+        if (!matching(l.type(), r.type()) || !valid(o, l.type()) || !valid(o, r.type())) {
             return Sql.FALSE;
         }
-        if (regex) {
+        if (o == TraceQLParser.RE || o == TraceQLParser.NRE) {
             return Sql.concat(o == TraceQLParser.NRE ? "NOT coalesce(" : "coalesce(", "regexp_full_match(", l.sql(),
                     ", ", r.sql(), "), false)");
         }
         String sqlOp = o == TraceQLParser.NEQ ? "<>" : op.getText();
         return Sql.concat("coalesce((", l.sql(), ") " + sqlOp + " (", r.sql(), "), false)");
+    }
+
+    /** enum_statics.go isMatchingOperand: the same kind, or both numbers. */
+    private static boolean matching(Type a, Type b) {
+        return a == b || (a.numeric() && b.numeric());
+    }
+
+    /** enum_operators.go binaryTypeValid: whether operator {@code op} applies to values of kind {@code type}. */
+    private static boolean valid(int op, Type type) {
+        boolean equality = op == TraceQLParser.EQ || op == TraceQLParser.NEQ;
+        boolean ordering = equality || op == TraceQLParser.LT || op == TraceQLParser.LTE || op == TraceQLParser.GT
+                || op == TraceQLParser.GTE;
+        boolean arithmetic = op == TraceQLParser.ADD || op == TraceQLParser.SUB || op == TraceQLParser.MUL
+                || op == TraceQLParser.DIV || op == TraceQLParser.MOD || op == TraceQLParser.POW;
+        boolean logical = op == TraceQLParser.AND || op == TraceQLParser.OR;
+        return switch (type) {
+            case STRING -> ordering || op == TraceQLParser.RE || op == TraceQLParser.NRE;
+            case INT, FLOAT, DURATION -> ordering || arithmetic;
+            case BOOLEAN -> equality || logical;
+            case STATUS, KIND -> equality;
+        };
+    }
+
+    /**
+     * ast_validate.go BinaryOperation.validate: with the kinds the query alone gives its operands (an attribute's is
+     * known only from the data, and passes), the operator must apply to each and the kinds must match.
+     */
+    private static void validateBinary(ParserRuleContext ctx, int op, Value left, Value right) {
+        for (Value side : List.of(left, right)) {
+            if (side.implied() != null && !valid(op, side.implied())) {
+                throw invalid(ctx, "illegal operation for the given types");
+            }
+        }
+        if (left.implied() != null && right.implied() != null && !matching(left.implied(), right.implied())) {
+            throw invalid(ctx, "binary operations must operate on the same type");
+        }
+    }
+
+    /** ast_validate.go: the right side of =~ and !~ is a string literal that compiles as a regex. */
+    private static void validateRegex(ParserRuleContext ctx, TraceQLParser.FieldExpressionContext pattern) {
+        if (!(pattern instanceof TraceQLParser.StaticFieldContext s) || s.staticValue().STRING() == null) {
+            throw invalid(ctx, "invalid type for =~ or !~");
+        }
+        try {
+            Pattern.compile(unquoteString(s.staticValue().getStart()));
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw invalid(ctx, "invalid regex");
+        }
     }
 
     /**
@@ -485,7 +578,7 @@ final class TraceQlCompiler {
             case TraceQLParser.STRING -> Value.of(Sql.concat("CAST(", Sql.parameter(unquoteString(token)),
                     " AS VARCHAR)"), Type.STRING);
             case TraceQLParser.INTEGER, TraceQLParser.FLOAT, TraceQLParser.DURATION ->
-                    new Value(List.of(number(token)));
+                    numberValue(number(token));
             case TraceQLParser.TRUE -> Value.of(Sql.TRUE, Type.BOOLEAN);
             case TraceQLParser.FALSE -> Value.of(Sql.FALSE, Type.BOOLEAN);
             case TraceQLParser.NIL -> Value.NIL;
@@ -532,6 +625,10 @@ final class TraceQlCompiler {
             throw new TraceQlException(TraceQlException.Reason.PARSE_ERROR, token.getLine(),
                     token.getCharPositionInLine() + 1, "value out of range: " + text);
         }
+    }
+
+    private static Value numberValue(Candidate number) {
+        return new Value(List.of(number), number.type(), false);
     }
 
     private static Candidate negate(Candidate number) {
@@ -608,11 +705,11 @@ final class TraceQlCompiler {
 
     private Value attribute(TraceQLParser.AttributeContext ctx) {
         if (ctx instanceof TraceQLParser.IntrinsicAttributeContext intrinsic) {
-            return intrinsic(intrinsic.intrinsicField(), null, intrinsic.intrinsicField().getStart().getType());
+            return intrinsic(intrinsic.intrinsicField(), null, intrinsic.intrinsicField().getStart().getType()).fromSpan();
         }
         if (ctx instanceof TraceQLParser.ScopedIntrinsicAttributeContext scoped) {
             TraceQLParser.ScopedIntrinsicFieldContext field = scoped.scopedIntrinsicField();
-            return intrinsic(field, field.getStart().getType(), field.getStop().getType());
+            return intrinsic(field, field.getStart().getType(), field.getStop().getType()).fromSpan();
         }
         var scoped = (TraceQLParser.ScopedAttributeContext) ctx;
         String key = attributeName(scoped.ATTRIBUTE_NAME().getSymbol());
@@ -622,7 +719,7 @@ final class TraceQlCompiler {
             case TraceQLParser.DOT -> {
                 List<Candidate> both = new ArrayList<>(attributeIn(ctx, key, false).candidates());
                 both.addAll(attributeIn(ctx, key, true).candidates());
-                yield new Value(both);
+                yield Value.attribute(both);
             }
             default -> throw unsupported(ctx, scoped.scope.getText().replace(".", "")
                     + "-scoped attributes (" + ctx.getText() + ")");
@@ -653,7 +750,7 @@ final class TraceQlCompiler {
             candidates.add(new Candidate(Sql.concat(SpanSchema.quote(map.name()) + "[", Sql.parameter(key), "]"),
                     Type.STRING, true));
         }
-        return new Value(candidates);
+        return Value.attribute(candidates);
     }
 
     /**
@@ -720,6 +817,12 @@ final class TraceQlCompiler {
             }
         }
         return name.toString();
+    }
+
+    /** Tempo's validate() message about {@code ctx}. */
+    private static TraceQlException invalid(ParserRuleContext ctx, String message) {
+        return new TraceQlException(TraceQlException.Reason.INVALID, ctx.getStart().getLine(),
+                ctx.getStart().getCharPositionInLine() + 1, message + ": " + ctx.getText());
     }
 
     private static TraceQlException unsupported(ParserRuleContext ctx, String what) {

@@ -13,6 +13,11 @@ public final class TraceQlException extends IllegalArgumentException {
     public enum Reason {
         /** Not TraceQL: a syntax error, as Tempo's parser would report it. */
         PARSE_ERROR,
+        /**
+         * TraceQL that parses but that Tempo's {@code validate()} refuses, with its message: operands of kinds that do
+         * not fit ({@code { 1 = "foo" }}), a filter that is no condition ({@code { status }}), a bad regex.
+         */
+        INVALID,
         /** Valid TraceQL that Contrail does not compile (yet): the message names the construct. */
         UNSUPPORTED
     }
@@ -22,7 +27,11 @@ public final class TraceQlException extends IllegalArgumentException {
     private final int column;
 
     TraceQlException(Reason reason, int line, int column, String detail) {
-        super((reason == Reason.PARSE_ERROR ? "parse error" : "unsupported TraceQL") + " at line " + line + ", col "
+        super((switch (reason) {
+            case PARSE_ERROR -> "parse error";
+            case INVALID -> "invalid TraceQL";
+            case UNSUPPORTED -> "unsupported TraceQL";
+        }) + " at line " + line + ", col "
                 + column + ": " + detail);
         this.reason = reason;
         this.line = line;

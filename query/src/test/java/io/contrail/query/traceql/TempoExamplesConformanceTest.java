@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
  * {@link TraceQlException.Reason#UNSUPPORTED} and listed as such here; every query Tempo fails to parse fails here
  * too. The lists are explicit so that a change in what is supported shows as a failing test, not as drift.
  *
- * <p>Not taken: the yaml's {@code validate_fails} (queries that parse but that Tempo's {@code validate()} refuses, e.g.
- * {@code { 1 = "foo" }}): Contrail compiles most of them to a filter that matches nothing instead of refusing them.
+ * <p>The yaml's {@code validate_fails} (queries that parse but that Tempo's {@code validate()} refuses, e.g.
+ * {@code { 1 = "foo" }}) are refused as {@link TraceQlException.Reason#INVALID}, or as unsupported where they use a
+ * construct not compiled; its metrics ones are left out.
  */
 class TempoExamplesConformanceTest {
 
@@ -278,6 +279,68 @@ class TempoExamplesConformanceTest {
             "({} | rate()) << ({} | count_over_time())",
             "({} | rate()) > (10s + 5s)");
 
+    /** test_examples.yaml "validate_fails" that Contrail refuses as Tempo's validate() does. */
+    private static final List<String> VALIDATE_FAILS = List.of(
+            "{ status }",
+            "{ kind }",
+            "{ ok }",
+            "{ 1.1 }",
+            "{ 1h }",
+            "{ \"foo\" }",
+            "{ 1 + \"foo\" = 1 }",
+            "{ 1 - true = 1 }",
+            "{ 1 / ok = 1 }",
+            "{ 1 ^ name = 1 }",
+            "{ 1 = \"foo\" }",
+            "{ 1 != true }",
+            "{ 1 > ok }",
+            "{ 1 = name }",
+            "{ 1 =~ 2}",
+            "{ 1 !~ 2}",
+            "{ 1 && \"foo\" }",
+            "{ 1 || ok }",
+            "{ true || 1.1 }",
+            "{ status > ok }",
+            "{ kind < consumer }",
+            "{ traceDuration > \"test\" }",
+            "{ rootServiceName = 1 }",
+            "{ rootName != 3.2 }",
+            "{ span:status = nil }",
+            "{ nil = span:status }",
+            "{ resource.service.name = nil }",
+            "{ nil = resource.service.name }",
+            "{ span.foo =~ \"[\" }",
+            "{ span.foo !~ \"[\" }",
+            "{ -true }",
+            "{ -\"foo\" = \"bar\" }",
+            "{ -ok = status }",
+            "{ -name = \"foo\" }",
+            "{ !\"foo\" = \"bar\" }",
+            "{ !ok = status }",
+            "{ !consumer = kind }",
+            "{ !name = \"foo\" }",
+            "{ !1 = 1 }",
+            "{ !1h = 1 }",
+            "{ !1.1 = 1.1 }",
+            "min(1 = 3) = 1",
+            "sum(3) = 2",
+            "sum(3) = min(14)",
+            "min(2h) < max(duration)",
+            "min(3) = max(duration)",
+            "min(1) = max(2) + 3",
+            "{ true } | by(1)",
+            "{ true } | by(\"foo\")");
+
+    /** test_examples.yaml "validate_fails" on constructs Contrail does not compile: refused as unsupported. */
+    private static final List<String> VALIDATE_FAILS_UNSUPPORTED = List.of(
+            "{ 1 + 1 }",
+            "{ \"foo\" = span:childCount }",
+            "min(1.1 - 3) > 1",
+            "max(1h + 2h) > 1",
+            "{ nestedSetLeft = \"foo\" }",
+            "{ nestedSetRight = false }",
+            "{ nestedSetParent > \"foo\" }");
+
     @Test
     void everyValidSearchQueryOfTempoCompilesOrIsRefusedAsUnsupported() {
         List<String> failed = new ArrayList<>();
@@ -296,7 +359,8 @@ class TempoExamplesConformanceTest {
 
     @Test
     void validQueriesWithConstructsNotCompiledAreRefusedByName() {
-        for (String query : concat(VALID_UNSUPPORTED, VALID_METRICS_UNSUPPORTED, PARSE_FAILS_WITH_METRICS)) {
+        for (String query : concat(VALID_UNSUPPORTED, VALID_METRICS_UNSUPPORTED, PARSE_FAILS_WITH_METRICS,
+                VALIDATE_FAILS_UNSUPPORTED)) {
             assertThatThrownBy(() -> TraceQl.check(query)).as(query).isInstanceOfSatisfying(TraceQlException.class,
                     e -> {
                         assertThat(e.reason()).as(query).isEqualTo(TraceQlException.Reason.UNSUPPORTED);
@@ -317,6 +381,18 @@ class TempoExamplesConformanceTest {
                     });
         }
         assertThat(PARSE_FAILS).hasSize(62);
+    }
+
+    @Test
+    void queriesTempoFailsToValidateAreRefusedAsInvalid() {
+        for (String query : VALIDATE_FAILS) {
+            assertThatThrownBy(() -> TraceQl.check(query)).as(query).isInstanceOfSatisfying(TraceQlException.class,
+                    e -> {
+                        assertThat(e.reason()).as(query).isEqualTo(TraceQlException.Reason.INVALID);
+                        assertThat(e.getMessage()).as(query).startsWith("invalid TraceQL at line 1, col ");
+                    });
+        }
+        assertThat(VALIDATE_FAILS).hasSize(49);
     }
 
     @SafeVarargs

@@ -129,7 +129,7 @@ class TraceQlSearchTest {
         assertThat(found("{ span:name != \"GetCart\" && span:statusMessage =~ \"b.*\" }")).isEmpty();
         assertThat(found("{ span:id = \"" + A3 + "\" }")).isEqualTo(Map.of(A, List.of(A3)));
         assertThat(found("{ span:parentID = \"" + A1 + "\" }")).isEqualTo(Map.of(A, List.of(A2, A4)));
-        assertThat(found("{ instrumentation:name = nil || instrumentation:name = \"\" }")).hasSize(2);
+        assertThat(found("{ instrumentation:name = \"nope\" || instrumentation:version = \"nope\" }")).isEmpty();
     }
 
     @Test
@@ -156,18 +156,29 @@ class TraceQlSearchTest {
     }
 
     @Test
-    void comparingValuesOfDifferentTypesMatchesNothingInsteadOfFailing() throws Exception {
+    void comparingAnAttributeWithAValueOfAnotherTypeMatchesNothingInsteadOfFailing() throws Exception {
         // cart.size is 3 on one span and "three" on another: the file keeps both as text (docs/schema.md).
         assertThat(found("{ span.cart.size = 3 }")).isEqualTo(Map.of(A, List.of(A2)));
         assertThat(found("{ span.cart.size > 2.5 }")).isEqualTo(Map.of(A, List.of(A2)));
         assertThat(found("{ span.cart.size = \"three\" }")).isEqualTo(Map.of(B, List.of(B2)));
         assertThat(found("{ span.http.method = 200 }")).isEmpty();
         assertThat(found("{ span.http.status_code = \"200\" }")).isEmpty();
-        assertThat(found("{ name > 3 }")).isEmpty();
-        assertThat(found("{ status = \"error\" }")).as("a status is no string").isEmpty();
-        assertThat(found("{ kind = error }")).isEmpty();
+        assertThat(found("{ span.http.status_code =~ \"2.*\" }")).isEmpty();
         // As in Tempo, a comparison that does not apply is false, so its negation holds.
-        assertThat(found("{ !(name = 3) && kind = internal }")).isEqualTo(Map.of(A, List.of(A4)));
+        assertThat(found("{ !(span.http.method = 200) && kind = internal }")).isEqualTo(Map.of(A, List.of(A4)));
+    }
+
+    @Test
+    void comparingValuesWhoseTypesTheQueryFixesIsRefusedAsTempoValidates() {
+        for (String query : List.of("{ name > 3 }", "{ status = \"error\" }", "{ kind = error }", "{ 1 = \"a\" }")) {
+            assertThatThrownBy(() -> found(query)).as(query).isInstanceOfSatisfying(TraceQlException.class,
+                    e -> assertThat(e.getMessage()).startsWith("invalid TraceQL at line 1, col 3: binary operations "
+                            + "must operate on the same type: "));
+        }
+        assertThatThrownBy(() -> found("{ duration }")).hasMessage("invalid TraceQL at line 1, col 1: span filter "
+                + "field expressions must resolve to a boolean: {duration}");
+        assertThatThrownBy(() -> found("{ name =~ \"[\" }")).hasMessage(
+                "invalid TraceQL at line 1, col 3: invalid regex: name=~\"[\"");
     }
 
     @Test
