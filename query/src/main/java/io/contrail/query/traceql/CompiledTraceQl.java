@@ -128,6 +128,9 @@ public final class CompiledTraceQl {
             int column = 13;
             for (String label : outputs.keySet()) {
                 Object value = rs.getObject(column++);
+                if (value instanceof java.sql.Array array) {
+                    value = java.util.Arrays.asList((Object[]) array.getArray());
+                }
                 if (value != null) {
                     attributes.put(label, value);
                 }

@@ -40,10 +40,15 @@ final class TraceQlCompiler {
     /**
      * One place a field's value may be: a column (null when the span has none there) or a literal.
      *
-     * @param text a VARCHAR attribute column: it also holds the text of keys whose values are of mixed types
-     *             (docs/schema.md), so it is compared with a number or boolean by reading it as one
+     * @param text  a VARCHAR attribute column: it also holds the text of keys whose values are of mixed types
+     *              (docs/schema.md), so it is compared with a number or boolean by reading it as one
+     * @param array a list column ({@code BIGINT[]} …) of values of {@code type}
      */
-    record Candidate(Sql sql, Type type, boolean text) {
+    record Candidate(Sql sql, Type type, boolean text, boolean array) {
+
+        Candidate(Sql sql, Type type, boolean text) {
+            this(sql, type, text, false);
+        }
     }
 
     /**
@@ -320,8 +325,8 @@ final class TraceQlCompiler {
         }
         List<Object> pieces = new ArrayList<>(List.of("CASE"));
         for (Candidate c : value.candidates()) {
-            Sql number = c.type().numeric() ? c.sql() : c.text() ? Sql.concat("TRY_CAST(", c.sql(), " AS DOUBLE)")
-                    : Sql.of("NULL::DOUBLE");
+            Sql number = c.array() ? Sql.of("NULL::DOUBLE") : c.type().numeric() ? c.sql()
+                    : c.text() ? Sql.concat("TRY_CAST(", c.sql(), " AS DOUBLE)") : Sql.of("NULL::DOUBLE");
             pieces.add(Sql.concat(" WHEN ", c.sql(), " IS NOT NULL THEN ", number));
         }
         pieces.add(" END");
@@ -424,7 +429,8 @@ final class TraceQlCompiler {
 
     /** The value as a filter's condition: a boolean that is true; anything else (nil, a string …) is false. */
     private static Sql condition(Value value) {
-        return cases(value, c -> c.type() == Type.BOOLEAN ? Sql.concat("coalesce(", c.sql(), ", false)") : Sql.FALSE);
+        return cases(value, c -> c.type() == Type.BOOLEAN && !c.array() ? Sql.concat("coalesce(", c.sql(), ", false)")
+                : Sql.FALSE);
     }
 
     private interface CandidateCondition {
@@ -458,6 +464,9 @@ final class TraceQlCompiler {
      * false, not an error; a regex must match the whole value (Prometheus' FastRegexMatcher is anchored).
      */
     private static Sql compare(Candidate left, Token op, Candidate right) {
+        if (left.array() || right.array()) {
+            return compareElements(left, op, right);
+        }
         Candidate l = asKindOf(left, right);
         Candidate r = asKindOf(right, left);
         int o = op.getType();
@@ -470,6 +479,22 @@ final class TraceQlCompiler {
         }
         String sqlOp = o == TraceQLParser.NEQ ? "<>" : op.getText();
         return Sql.concat("coalesce((", l.sql(), ") " + sqlOp + " (", r.sql(), "), false)");
+    }
+
+    /**
+     * An array attribute and a value, as ast_execute.go's array case: the operator applied to each element; != and !~
+     * must hold for every element (an empty array included), the others for one. Two arrays match nothing.
+     */
+    private static Sql compareElements(Candidate left, Token op, Candidate right) {
+        if (left.array() && right.array()) {
+            return Sql.FALSE;
+        }
+        Candidate array = left.array() ? left : right;
+        Candidate element = new Candidate(Sql.of("traceql_e"), array.type(), false);
+        Sql each = left.array() ? compare(element, op, right) : compare(left, op, element);
+        boolean all = op.getType() == TraceQLParser.NEQ || op.getType() == TraceQLParser.NRE;
+        return all ? Sql.concat("coalesce(len(list_filter(", array.sql(), ", lambda traceql_e: NOT ", each, ")) = 0, false)")
+                : Sql.concat("coalesce(len(list_filter(", array.sql(), ", lambda traceql_e: ", each, ")) > 0, false)");
     }
 
     /** enum_statics.go isMatchingOperand: the same kind, or both numbers. */
@@ -739,8 +764,11 @@ final class TraceQlCompiler {
                         new Candidate(ref, Type.INT, false);
                 case "DOUBLE", "FLOAT" -> new Candidate(ref, Type.FLOAT, false);
                 case "BOOLEAN" -> new Candidate(ref, Type.BOOLEAN, false);
-                default -> throw unsupported(ctx, "attributes holding " + column.type() + " values (arrays): "
-                        + ctx.getText());
+                case "VARCHAR[]" -> new Candidate(ref, Type.STRING, false, true);
+                case "BIGINT[]" -> new Candidate(ref, Type.INT, false, true);
+                case "DOUBLE[]" -> new Candidate(ref, Type.FLOAT, false, true);
+                case "BOOLEAN[]" -> new Candidate(ref, Type.BOOLEAN, false, true);
+                default -> throw unsupported(ctx, "attributes holding " + column.type() + " values: " + ctx.getText());
             };
             candidates.add(candidate);
         }

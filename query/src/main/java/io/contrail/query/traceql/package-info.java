@@ -37,7 +37,9 @@
  *       span:duration span:id span:parentID}; {@code trace:rootName trace:rootService trace:duration trace:id};
  *       {@code instrumentation:name instrumentation:version}.</li>
  *   <li>Attributes {@code span.x}, {@code resource.x}, unscoped {@code .x}, with quoted parts
- *       ({@code span."foo bar"}), over typed columns and the overflow maps.</li>
+ *       ({@code span."foo bar"}), over typed columns and the overflow maps; array attributes ({@code BIGINT[]},
+ *       {@code DOUBLE[]}, {@code VARCHAR[]}, {@code BOOLEAN[]} columns) element by element, as Tempo's
+ *       {@code ast_execute.go}: {@code != !~} must hold for every element, the other operators for one.</li>
  *   <li>{@code = != > >= < <=} on strings, integers, floats, durations ({@code 100ms 1.5s 1h30m 2d}), booleans;
  *       {@code = !=} on status and kind; {@code =~ !~}; {@code x != nil}, {@code x = nil}; {@code && || !} and
  *       parentheses; negative number literals; {@code minInt maxInt}.</li>
@@ -56,7 +58,7 @@
  *   <li>{@code parent.}, {@code event.}, {@code link.}, {@code instrumentation.} attributes; the intrinsics
  *       {@code parent}, {@code span:childCount}, {@code event:name}, {@code event:timeSinceStart},
  *       {@code link:traceID}, {@code link:spanID}, {@code nestedSetLeft/Right/Parent}.</li>
- *   <li>Attributes stored as arrays ({@code BIGINT[]}, {@code VARCHAR[]} … columns).</li>
+ *   <li>Attribute columns of other types (a {@code JSON} or {@code MAP} column: none is written today).</li>
  *   <li>A comparison between two pipelines' aggregates ({@code ({a} | count()) > ({b} | count())}).</li>
  * </ul>
  *

@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code searchesThatMatch} and {@code searchesThatDontMatch}, over {@code fullyPopulatedTestTrace}. Each case keeps
  * its Tempo name. Cases that test Tempo's storage rather than TraceQL (time-range-only requests, "dedicated columns",
  * several conditions fetched at once, an attribute stored twice under one key with two types) are left out; cases on
- * arrays, events, links and instrumentation-scope attributes are listed as unsupported and must say so.
+ * events, links and instrumentation-scope attributes are listed as unsupported and must say so.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TempoSearchConformanceTest {
@@ -58,7 +58,8 @@ class TempoSearchConformanceTest {
                 .setEndTimeUnixNano(T0 + 200 * SECOND)
                 .setStatus(Status.newBuilder().setCode(Status.StatusCode.STATUS_CODE_ERROR).setMessage("STATUS_CODE_ERROR"))
                 .addAllAttributes(List.of(kv("http.method", "get"), kv("http.url", "url/hello/world"),
-                        kv("http.status_code", 500), array("int-array", 111, 222, 333, 444), kv("foo", "def"), kv("bar", 123), kv("float", 456.78),
+                        kv("http.status_code", 500), array("int-array", 111, 222, 333, 444),
+                        array("str-array", "value-one", "value-two"), kv("foo", "def"), kv("bar", 123), kv("float", 456.78),
                         kv("bool", false), kv("name", "Bob"), kv("service.name", "spanservicename")))
                 .build();
         Span world = Span.newBuilder().setTraceId(bytes(TRACE)).setSpanId(bytes("0000000000000002")).setName("world")
@@ -73,7 +74,8 @@ class TempoSearchConformanceTest {
                         kv("pod", "pod"), kv("container", "container"), kv("k8s.cluster.name", "k8scluster"),
                         kv("k8s.namespace.name", "k8snamespace"), kv("k8s.pod.name", "k8spod"),
                         kv("k8s.container.name", "k8scontainer"), kv("foo", "abc"), kv("asdf", 123),
-                        array("str-array", "value-one", "value-two", "value-three", "value-four"))))
+                        array("str-array", "value-one", "value-two", "value-three", "value-four"),
+                        array("int-array", 11, 22, 33))))
                 .addScopeSpans(ScopeSpans.newBuilder().setScope(InstrumentationScope.newBuilder().setName("scope-1")
                         .setVersion("version-1")).addSpans(hello)).build();
         ResourceSpans second = ResourceSpans.newBuilder().setResource(Resource.newBuilder().addAllAttributes(List.of(
@@ -157,6 +159,10 @@ class TempoSearchConformanceTest {
             List.of("span.http.status_code", "{span.http.status_code = 500}"),
             List.of("span.http.method", "{span.http.method = \"get\"}"),
             List.of("span.http.url", "{span.http.url = \"url/hello/world\"}"),
+            List.of("resource.str-array", "{resource.str-array = \"value-three\"}"),
+            List.of("resource.int-array", "{resource.int-array = 11}"),
+            List.of("span.str-array", "{span.str-array = \"value-two\"}"),
+            List.of("span.int-array", "{span.int-array = 222}"),
             List.of("instrumentation:name", "{instrumentation:name = \"scope-1\"}"),
             List.of("instrumentation:version", "{instrumentation:version = \"version-1\"}"),
             List.of(".foo != nil", "{.foo != nil}"),
@@ -222,8 +228,6 @@ class TempoSearchConformanceTest {
 
     /** searchesThatMatch cases on what Contrail does not compile: each is refused by name. */
     private static final List<List<String>> SEARCHES_UNSUPPORTED = List.of(
-            List.of("resource.str-array", "{resource.str-array = \"value-three\"}"),
-            List.of("span.int-array", "{span.int-array = 222}"),
             List.of("event:name", "{event:name = \"e1\"}"),
             List.of("event:timeSinceStart", "{event:timeSinceStart > 2ms}"),
             List.of("event.message", "{event.message =~ \"exception\"}"),
@@ -245,7 +249,7 @@ class TempoSearchConformanceTest {
             }
         }
         assertThat(missed).isEmpty();
-        assertThat(SEARCHES_THAT_MATCH).hasSize(73);
+        assertThat(SEARCHES_THAT_MATCH).hasSize(77);
     }
 
     @Test
@@ -260,8 +264,25 @@ class TempoSearchConformanceTest {
         assertThat(SEARCHES_THAT_DONT_MATCH).hasSize(18);
     }
 
+    /** Array attributes as ast_execute.go BinaryOperation.execute compares them: element by element. */
     @Test
-    void tempoSearchesOnArraysEventsAndLinksAreRefusedAsUnsupported() {
+    void arrayAttributesMatchElementByElement() throws Exception {
+        assertThat(matches("{ span.int-array > 400 }")).as("one element").isTrue();
+        assertThat(matches("{ span.int-array != 5 }")).as("!= holds for every element").isTrue();
+        assertThat(matches("{ span.int-array != 222 }")).isFalse();
+        assertThat(matches("{ span.str-array =~ \"value-t.*\" }")).isTrue();
+        assertThat(matches("{ span.str-array !~ \"value-.*\" }")).isFalse();
+        assertThat(matches("{ 500 > span.int-array && name = \"hello\" }")).as("array on the right").isTrue();
+        assertThat(matches("{ .int-array = 22 }")).as("unscoped: the span's array comes first").isFalse();
+        assertThat(matches("{ span.int-array = \"222\" }")).isFalse();
+        List<TraceQlResults.Trace> found = traces.searchTraceQl("{ name = \"hello\" } | select(span.int-array)",
+                TimeWindow.ALL, 20, 3);
+        assertThat(found.get(0).spanSets().get(0).spans().get(0).attributes())
+                .containsEntry("span.int-array", List.of(111L, 222L, 333L, 444L));
+    }
+
+    @Test
+    void tempoSearchesOnEventsLinksAndScopeAttributesAreRefusedAsUnsupported() {
         for (List<String> c : SEARCHES_UNSUPPORTED) {
             assertThatThrownBy(() -> matches(c.get(1))).as(c.get(0)).isInstanceOfSatisfying(TraceQlException.class,
                     e -> assertThat(e.reason()).isEqualTo(TraceQlException.Reason.UNSUPPORTED));
