@@ -338,8 +338,7 @@ public final class TraceQueries {
     public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss) throws QueryException {
         CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
         List<Object> parameters = new ArrayList<>();
-        String source = "SELECT * FROM spans WHERE " + window.sql("", 0, parameters);
-        CompiledTraceQl.Statement statement = compiled.search(source, parameters,
+        CompiledTraceQl.Statement statement = compiled.search("spans", window.sql("", 0, parameters), parameters,
                 limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT),
                 spss <= 0 ? DEFAULT_SPANS_PER_SPANSET : Math.min(spss, MAX_SPANS_PER_SPANSET));
         return engine.run(window.reads(0), statement.sql(), statement.parameters(), compiled::readTraces);

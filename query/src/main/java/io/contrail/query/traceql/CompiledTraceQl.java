@@ -30,8 +30,11 @@ public final class CompiledTraceQl {
     private final boolean needsAncestors;
     private final Map<String, Sql> outputs;
     private final List<String> groupLabels;
+    private final List<String> attributeColumns;
 
-    CompiledTraceQl(List<Sql> stages, boolean needsAncestors, Map<String, Sql> outputs, List<String> groupLabels) {
+    CompiledTraceQl(List<Sql> stages, boolean needsAncestors, Map<String, Sql> outputs, List<String> groupLabels,
+                    List<String> attributeColumns) {
+        this.attributeColumns = List.copyOf(attributeColumns);
         this.stages = List.copyOf(stages);
         this.needsAncestors = needsAncestors;
         this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
@@ -43,20 +46,29 @@ public final class CompiledTraceQl {
         return "traceql_stage" + i;
     }
 
+    /** The fixed columns of the {@code spans} view a search reads; it reads no others but the attributes it names. */
+    private static final String FIXED_COLUMNS = "trace_id, span_id, parent_span_id, service_name, name, kind, "
+            + "start_time, end_time, duration_nanos, status_code, status_message, scope_name, scope_version";
+
     /**
      * The statement that answers the search: the newest {@code limit} traces (by start, ties by trace ID) with a
      * spanset the query matches, and of each spanset its earliest {@code spss} spans and how many matched.
      *
-     * @param spanSource       a SELECT of the spans to search (the {@code spans} view within a time window)
-     * @param sourceParameters the values of its placeholders
+     * @param spanView            the view or table of spans ({@code spans})
+     * @param condition           which of its spans to search (a time window), SQL with placeholders
+     * @param conditionParameters the values of its placeholders
      */
-    public Statement search(String spanSource, List<Object> sourceParameters, int limit, int spss) {
+    public Statement search(String spanView, String condition, List<Object> conditionParameters, int limit, int spss) {
         if (limit <= 0 || spss <= 0) {
             throw new IllegalArgumentException("limit and spss must be positive: " + limit + ", " + spss);
         }
-        List<Object> parameters = new ArrayList<>(sourceParameters);
+        List<Object> parameters = new ArrayList<>(conditionParameters);
         StringBuilder sql = new StringBuilder(needsAncestors ? "WITH RECURSIVE " : "WITH ");
-        sql.append("traceql_window AS (").append(spanSource).append("),\n");
+        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS);
+        for (String column : attributeColumns) {
+            sql.append(", ").append(column);
+        }
+        sql.append(" FROM ").append(spanView).append(" WHERE ").append(condition).append("),\n");
         sql.append("traceql_traces AS (SELECT trace_id, min(start_time) AS traceql_trace_start, "
                 + "epoch_ns(max(end_time)) - epoch_ns(min(start_time)) AS traceql_trace_duration, "
                 + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_service, "

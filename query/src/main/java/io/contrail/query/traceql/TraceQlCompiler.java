@@ -88,6 +88,8 @@ final class TraceQlCompiler {
     private final Map<String, Column> columnsByFoldedName = new HashMap<>();
     private final List<Sql> stages = new ArrayList<>();
     private final Map<String, Sql> outputs = new LinkedHashMap<>();
+    /** The attribute and overflow columns the query reads, quoted: the search reads these and the fixed ones. */
+    private final java.util.Set<String> attributeColumns = new java.util.LinkedHashSet<>();
     private List<String> groupLabels = new ArrayList<>();
     private boolean needsAncestors;
 
@@ -113,7 +115,7 @@ final class TraceQlCompiler {
         if (last.equals(ALL_SPANS)) {
             last = stage(Sql.of("SELECT * FROM " + ALL_SPANS));
         }
-        return new CompiledTraceQl(stages, needsAncestors, outputs, groupLabels);
+        return new CompiledTraceQl(stages, needsAncestors, outputs, groupLabels, List.copyOf(attributeColumns));
     }
 
     private String stage(Sql sql) {
@@ -758,6 +760,7 @@ final class TraceQlCompiler {
                 resource ? SpanSchema.resourceAttributeColumn(key) : SpanSchema.spanAttributeColumn(key)));
         if (column != null) {
             Sql ref = Sql.of(SpanSchema.quote(column.name()));
+            attributeColumns.add(ref.text());
             Candidate candidate = switch (column.type()) {
                 case "VARCHAR" -> new Candidate(ref, Type.STRING, true);
                 case "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER" ->
@@ -775,6 +778,7 @@ final class TraceQlCompiler {
         String overflow = resource ? SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW : SpanSchema.SPAN_ATTRIBUTE_OVERFLOW;
         Column map = columnsByFoldedName.get(overflow);
         if (map != null) {
+            attributeColumns.add(SpanSchema.quote(map.name()));
             candidates.add(new Candidate(Sql.concat(SpanSchema.quote(map.name()) + "[", Sql.parameter(key), "]"),
                     Type.STRING, true));
         }

@@ -305,9 +305,18 @@ class TraceQlSearchTest {
         assertThat(found("{ name = \"x' OR 1=1 --\" }")).isEmpty();
         assertThat(found("{ span.\"x\\\" OR 1=1 --\" = 1 }")).isEmpty();
         CompiledTraceQl compiled = TraceQl.compile("{ name = \"secret'\" && duration > 1s }", Map.of());
-        CompiledTraceQl.Statement statement = compiled.search("SELECT * FROM spans", List.of(), 20, 3);
+        CompiledTraceQl.Statement statement = compiled.search("spans", "true", List.of(), 20, 3);
         assertThat(statement.sql()).doesNotContain("secret");
         assertThat(statement.parameters()).contains("secret'", 1_000_000_000L);
+    }
+
+    @Test
+    void aSearchReadsOnlyTheAttributeColumnsTheQueryNames() {
+        CompiledTraceQl compiled = TraceQl.compile("{ span.http.route = \"/cart\" }",
+                Map.of("attr.http.route", "VARCHAR", "attr.other", "VARCHAR", "events", "STRUCT(x INTEGER)[]"));
+        String sql = compiled.search("spans", "true", List.of(), 20, 3).sql();
+        assertThat(sql).contains("\"attr.http.route\"").doesNotContain("attr.other").doesNotContain("events")
+                .doesNotContain("SELECT * FROM spans");
     }
 
     @Test
