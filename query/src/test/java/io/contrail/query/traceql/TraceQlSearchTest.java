@@ -311,6 +311,29 @@ class TraceQlSearchTest {
     }
 
     @Test
+    void attributesPastTheBoundOnColumnsAreFoundInTheOverflowMaps(@TempDir Path data) throws Exception {
+        // One attribute column (service.name, on every span): every other key goes to attr_overflow/resource_overflow.
+        try (Store bounded = StoreFixture.open(data, writes -> writes.withMaxAttributeColumns(1));
+             QueryEngine overflowing = QueryEngine.open(QueryEngine.Config.defaults(data))) {
+            bounded.files().onChange(overflowing::filesChanged);
+            StoreFixture.append(bounded, TracesData.newBuilder().addAllResourceSpans(twoTraces()).build());
+            bounded.flush();
+            TraceQueries search = new TraceQueries(overflowing);
+            assertThat(overflowing.spanColumns()).extracting(c -> c.name()).contains("attr_overflow", "resource_overflow");
+            assertThat(spansById(search.searchTraceQl("{ span.db.system = \"postgres\" }", TimeWindow.ALL, 20, 9)))
+                    .isEqualTo(Map.of(A, List.of(A3)));
+            assertThat(spansById(search.searchTraceQl("{ resource.region = \"us-east-1\" && span.http.method != nil }",
+                    TimeWindow.ALL, 20, 9))).isEqualTo(Map.of(A, List.of(A1)));
+            assertThat(spansById(search.searchTraceQl("{ .cart.size >= 3 }", TimeWindow.ALL, 20, 9)))
+                    .as("the map holds text; a number is compared with what reads as one")
+                    .isEqualTo(Map.of(A, List.of(A2)));
+            List<TraceQlResults.Trace> selected = search.searchTraceQl("{ span:id = \"" + A2 + "\" } | select(span.cart.size)",
+                    TimeWindow.ALL, 20, 9);
+            assertThat(selected.get(0).spanSets().get(0).spans().get(0).attributes()).containsEntry("span.cart.size", "3");
+        }
+    }
+
+    @Test
     void aSearchReadsOnlyTheAttributeColumnsTheQueryNames() {
         CompiledTraceQl compiled = TraceQl.compile("{ span.http.route = \"/cart\" }",
                 Map.of("attr.http.route", "VARCHAR", "attr.other", "VARCHAR", "events", "STRUCT(x INTEGER)[]"));
