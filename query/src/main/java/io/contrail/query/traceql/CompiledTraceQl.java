@@ -28,12 +28,14 @@ public final class CompiledTraceQl {
 
     private final List<Sql> stages;
     private final boolean needsAncestors;
+    private final boolean needsChildCount;
     private final Map<String, Sql> outputs;
     private final List<String> groupLabels;
     private final List<String> attributeColumns;
 
-    CompiledTraceQl(List<Sql> stages, boolean needsAncestors, Map<String, Sql> outputs, List<String> groupLabels,
-                    List<String> attributeColumns) {
+    CompiledTraceQl(List<Sql> stages, boolean needsAncestors, boolean needsChildCount, Map<String, Sql> outputs,
+                    List<String> groupLabels, List<String> attributeColumns) {
+        this.needsChildCount = needsChildCount;
         this.attributeColumns = List.copyOf(attributeColumns);
         this.stages = List.copyOf(stages);
         this.needsAncestors = needsAncestors;
@@ -74,9 +76,16 @@ public final class CompiledTraceQl {
                 + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_service, "
                 + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_name "
                 + "FROM traceql_window GROUP BY trace_id),\n");
+        if (needsChildCount) {
+            sql.append("traceql_children AS (SELECT trace_id, parent_span_id AS span_id, count(*) AS children "
+                    + "FROM traceql_window WHERE parent_span_id IS NOT NULL GROUP BY trace_id, parent_span_id),\n");
+        }
         sql.append(TraceQlCompiler.ALL_SPANS).append(" AS (SELECT w.*, t.traceql_trace_start, t.traceql_trace_duration, "
-                + "t.traceql_root_service, t.traceql_root_name, []::VARCHAR[] AS traceql_group "
-                + "FROM traceql_window w JOIN traceql_traces t USING (trace_id)),\n");
+                + "t.traceql_root_service, t.traceql_root_name, []::VARCHAR[] AS traceql_group")
+                .append(needsChildCount ? ", coalesce(c.children, 0) AS traceql_child_count" : "")
+                .append(" FROM traceql_window w JOIN traceql_traces t USING (trace_id)")
+                .append(needsChildCount ? " LEFT JOIN traceql_children c ON c.trace_id = w.trace_id AND c.span_id = w.span_id"
+                        : "").append("),\n");
         if (needsAncestors) {
             // Every (span, ancestor) pair within a trace; UNION (not UNION ALL) ends on a cycle of parent IDs.
             sql.append(TraceQlCompiler.ANCESTORS).append("(trace_id, span_id, ancestor_id) AS ("

@@ -92,6 +92,7 @@ final class TraceQlCompiler {
     private final java.util.Set<String> attributeColumns = new java.util.LinkedHashSet<>();
     private List<String> groupLabels = new ArrayList<>();
     private boolean needsAncestors;
+    private boolean needsChildCount;
 
     TraceQlCompiler(Map<String, String> spanColumnTypes) {
         spanColumnTypes.forEach((name, type) ->
@@ -115,7 +116,8 @@ final class TraceQlCompiler {
         if (last.equals(ALL_SPANS)) {
             last = stage(Sql.of("SELECT * FROM " + ALL_SPANS));
         }
-        return new CompiledTraceQl(stages, needsAncestors, outputs, groupLabels, List.copyOf(attributeColumns));
+        return new CompiledTraceQl(stages, needsAncestors, needsChildCount, outputs, groupLabels,
+                List.copyOf(attributeColumns));
     }
 
     private String stage(Sql sql) {
@@ -789,8 +791,13 @@ final class TraceQlCompiler {
      * An intrinsic: {@code scope} is the token before the colon (null for an unscoped one such as {@code duration}),
      * {@code name} the intrinsic's token.
      */
-    private static Value intrinsic(ParserRuleContext ctx, Integer scope, int name) {
+    private Value intrinsic(ParserRuleContext ctx, Integer scope, int name) {
         int s = scope == null ? -1 : scope;
+        if (s == TraceQLParser.SPAN_COLON && name == TraceQLParser.CHILDCOUNT) {
+            // The span's children in the window (Tempo counts them in the trace it stored).
+            needsChildCount = true;
+            return Value.of(Sql.of("traceql_child_count"), Type.INT);
+        }
         if (s == -1 || s == TraceQLParser.SPAN_COLON) {
             switch (name) {
                 case TraceQLParser.IDURATION:

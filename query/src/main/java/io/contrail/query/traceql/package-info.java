@@ -34,7 +34,7 @@
  *   <li>Intrinsics: {@code name}, {@code status} ({@code error ok unset}), {@code statusMessage}, {@code kind}
  *       ({@code unspecified internal server client producer consumer}), {@code duration}, {@code rootName},
  *       {@code rootServiceName}, {@code traceDuration}; {@code span:name span:status span:statusMessage span:kind
- *       span:duration span:id span:parentID}; {@code trace:rootName trace:rootService trace:duration trace:id};
+ *       span:duration span:id span:parentID span:childCount} (children within the searched window); {@code trace:rootName trace:rootService trace:duration trace:id};
  *       {@code instrumentation:name instrumentation:version}.</li>
  *   <li>Attributes {@code span.x}, {@code resource.x}, unscoped {@code .x}, with quoted parts
  *       ({@code span."foo bar"}), over typed columns and the overflow maps; array attributes ({@code BIGINT[]},
@@ -56,7 +56,7 @@
  *       topk bottomk}) and query hints {@code with(...)}.</li>
  *   <li>Arithmetic ({@code + - * / % ^}) in filters and between aggregates, and unary minus of a field.</li>
  *   <li>{@code parent.}, {@code event.}, {@code link.}, {@code instrumentation.} attributes; the intrinsics
- *       {@code parent}, {@code span:childCount}, {@code event:name}, {@code event:timeSinceStart},
+ *       {@code parent}, {@code event:name}, {@code event:timeSinceStart},
  *       {@code link:traceID}, {@code link:spanID}, {@code nestedSetLeft/Right/Parent}.</li>
  *   <li>Attribute columns of other types (a {@code JSON} or {@code MAP} column: none is written today).</li>
  *   <li>A comparison between two pipelines' aggregates ({@code ({a} | count()) > ({b} | count())}).</li>

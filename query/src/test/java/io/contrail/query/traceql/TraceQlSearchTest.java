@@ -130,6 +130,8 @@ class TraceQlSearchTest {
         assertThat(found("{ span:id = \"" + A3 + "\" }")).isEqualTo(Map.of(A, List.of(A3)));
         assertThat(found("{ span:parentID = \"" + A1 + "\" }")).isEqualTo(Map.of(A, List.of(A2, A4)));
         assertThat(found("{ instrumentation:name = \"nope\" || instrumentation:version = \"nope\" }")).isEmpty();
+        assertThat(found("{ span:childCount = 2 }")).isEqualTo(Map.of(A, List.of(A1)));
+        assertThat(found("{ span:childCount = 0 && kind = client }")).isEqualTo(Map.of(B, List.of(B2), A, List.of(A3)));
     }
 
     @Test
@@ -344,11 +346,11 @@ class TraceQlSearchTest {
 
     @Test
     void unsupportedConstructsAreRefusedByName() {
-        assertThatThrownBy(() -> found("{ span:childCount > 1 }")).isInstanceOfSatisfying(TraceQlException.class,
+        assertThatThrownBy(() -> found("{ nestedSetLeft > 1 }")).isInstanceOfSatisfying(TraceQlException.class,
                 e -> {
                     assertThat(e.reason()).isEqualTo(TraceQlException.Reason.UNSUPPORTED);
                     assertThat(e.getMessage()).isEqualTo(
-                            "unsupported TraceQL at line 1, col 3: the intrinsic span:childCount is not supported");
+                            "unsupported TraceQL at line 1, col 3: the intrinsic nestedSetLeft is not supported");
                 });
     }
 }
