@@ -30,8 +30,18 @@ public final class TraceQl {
      * @throws TraceQlException when it does not parse, is ill-typed or uses an unsupported construct
      */
     public static CompiledTraceQl compile(String query, Map<String, String> spanColumnTypes) {
-        return new TraceQlCompiler(spanColumnTypes).compile(parse(query));
+        try {
+            return new TraceQlCompiler(spanColumnTypes).compile(parse(query));
+        } catch (StackOverflowError e) {
+            // Past MAX_NESTING a query is refused before parsing; a chain of thousands of operators can still nest
+            // the parse tree deeper than the stack. The stack is unwound by now: answer the client, not a 500.
+            throw new TraceQlException(TraceQlException.Reason.PARSE_ERROR, 1, 1,
+                    "query too complex: its expressions nest deeper than this server can parse");
+        }
     }
+
+    /** How deep parentheses and braces may nest: far past any query a person writes, far below the stack's limit. */
+    public static final int MAX_NESTING = 100;
 
     /**
      * Whether the query can be compiled, without a store: throws {@link TraceQlException} as {@link #compile} would
@@ -74,6 +84,19 @@ public final class TraceQl {
         lexer.addErrorListener(thrower);
         parser.removeErrorListeners();
         parser.addErrorListener(thrower);
+        // Read every token first (a lexer error throws here) and refuse deep nesting before the parser recurses.
+        tokens.fill();
+        int depth = 0;
+        for (Token token : tokens.getTokens()) {
+            if (token.getType() == TraceQLLexer.OPEN_PARENS || token.getType() == TraceQLLexer.OPEN_BRACE) {
+                if (++depth > MAX_NESTING) {
+                    throw new TraceQlException(TraceQlException.Reason.PARSE_ERROR, token.getLine(),
+                            token.getCharPositionInLine() + 1, "syntax error: nesting deeper than " + MAX_NESTING);
+                }
+            } else if (token.getType() == TraceQLLexer.CLOSE_PARENS || token.getType() == TraceQLLexer.CLOSE_BRACE) {
+                depth--;
+            }
+        }
         return parser.root();
     }
 
