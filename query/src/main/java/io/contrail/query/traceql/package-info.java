@@ -12,8 +12,10 @@
  * <ul>
  *   <li>Grammar, precedence, tokens: {@code pkg/traceql/expr.y} and {@code pkg/traceql/lexer.go}
  *       ({@code src/main/antlr4/.../TraceQLParser.g4} and {@code TraceQLLexer.g4} say how they differ).</li>
- *   <li>Validation (kinds the query alone fixes must fit; filters are conditions; regexes compile; aggregates and
- *       {@code by} read the span; intrinsics are never nil): {@code pkg/traceql/ast_validate.go}.</li>
+ *   <li>Validation (kinds the query alone fixes must fit; filters are conditions; a regex is a string literal;
+ *       aggregates and {@code by} read the span; intrinsics are never nil): {@code pkg/traceql/ast_validate.go}. A
+ *       regex that does not compile is refused by DuckDB's RE2 (Tempo's syntax) when the search runs, as a
+ *       {@code QueryException}, not at compile time.</li>
  *   <li>Comparison semantics (operands of kinds that do not match are false, not an error; which operators a kind
  *       has): {@code pkg/traceql/ast_execute.go} {@code BinaryOperation.execute}, {@code enum_statics.go}
  *       {@code isMatchingOperand}, {@code enum_operators.go} {@code binaryTypesValid}.</li>
