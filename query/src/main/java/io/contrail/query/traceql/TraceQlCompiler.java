@@ -272,17 +272,27 @@ final class TraceQlCompiler {
     // ---- Scalar filters (expr.y: scalarFilter, aggregate; Tempo's Aggregate in ast.go) ----
 
     private String scalarFilter(TraceQLParser.ScalarFilterContext ctx, String input) {
-        Candidate left = scalar(ctx.scalarExpression(0));
-        Candidate right = scalar(ctx.scalarExpression(1));
-        if (!(ctx.scalarExpression(0) instanceof TraceQLParser.AggregateScalarContext
-                || ctx.scalarExpression(1) instanceof TraceQLParser.AggregateScalarContext)) {
+        if (!(hasAggregate(ctx.scalarExpression(0)) || hasAggregate(ctx.scalarExpression(1)))) {
             throw new TraceQlException(TraceQlException.Reason.PARSE_ERROR, ctx.getStart().getLine(),
                     ctx.getStart().getCharPositionInLine() + 1,
                     "syntax error: a scalar filter compares an aggregate (count(), avg(...), min, max, sum): "
                             + ctx.getText());
         }
+        Candidate left = scalar(ctx.scalarExpression(0));
+        Candidate right = scalar(ctx.scalarExpression(1));
         Sql comparison = compare(left, ctx.scalarFilterOperation().getStart(), right);
         return stage(Sql.concat("SELECT * FROM " + input + " QUALIFY ", comparison));
+    }
+
+    /** expr.y: a scalar filter's side is an aggregate, or arithmetic with one; bare numbers are not. */
+    private static boolean hasAggregate(TraceQLParser.ScalarExpressionContext ctx) {
+        if (ctx instanceof TraceQLParser.ParenScalarContext paren) {
+            return hasAggregate(paren.scalarExpression());
+        }
+        if (ctx instanceof TraceQLParser.ArithmeticScalarContext arithmetic) {
+            return arithmetic.scalarExpression().stream().anyMatch(TraceQlCompiler::hasAggregate);
+        }
+        return ctx instanceof TraceQLParser.AggregateScalarContext;
     }
 
     private Candidate scalar(TraceQLParser.ScalarExpressionContext ctx) {

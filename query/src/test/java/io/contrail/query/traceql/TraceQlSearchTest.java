@@ -247,6 +247,9 @@ class TraceQlSearchTest {
         assertThat(found("{ } | sum(span.cart.size) = 3")).containsOnlyKeys(A);
         assertThat(found("{ } | count() > 1 | { kind = client }")).isEqualTo(Map.of(B, List.of(B2), A, List.of(A3)));
         assertThat(found("count() > 3")).containsOnlyKeys(A);
+        assertThat(found("{ } | 3 < (count())")).as("a number on the left, an aggregate in parentheses")
+                .containsOnlyKeys(A);
+        assertThat(found("{ kind = server } | max(duration) > min(duration)")).as("two aggregates").containsOnlyKeys(A);
     }
 
     @Test
