@@ -335,7 +335,8 @@ public final class TraceQueries {
      * @throws io.contrail.query.traceql.TraceQlException when the query does not parse or uses a construct not
      *         supported (see {@code io.contrail.query.traceql}): a bad request
      */
-    public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss) throws QueryException {
+    public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss)
+            throws QueryException {
         CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
         List<Object> parameters = new ArrayList<>();
         CompiledTraceQl.Statement statement = compiled.search("spans", window.sql("", 0, parameters), parameters,

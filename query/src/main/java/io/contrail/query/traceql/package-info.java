@@ -36,7 +36,8 @@
  *   <li>Intrinsics: {@code name}, {@code status} ({@code error ok unset}), {@code statusMessage}, {@code kind}
  *       ({@code unspecified internal server client producer consumer}), {@code duration}, {@code rootName},
  *       {@code rootServiceName}, {@code traceDuration}; {@code span:name span:status span:statusMessage span:kind
- *       span:duration span:id span:parentID span:childCount} (children within the searched window); {@code trace:rootName trace:rootService trace:duration trace:id};
+ *       span:duration span:id span:parentID span:childCount} (children within the searched window);
+ *       {@code trace:rootName trace:rootService trace:duration trace:id};
  *       {@code instrumentation:name instrumentation:version}.</li>
  *   <li>Attributes {@code span.x}, {@code resource.x}, unscoped {@code .x}, with quoted parts
  *       ({@code span."foo bar"}), over typed columns and the overflow maps; array attributes ({@code BIGINT[]},
