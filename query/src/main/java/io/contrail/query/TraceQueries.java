@@ -3,6 +3,9 @@ package io.contrail.query;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contrail.columnar.SpanSchema;
+import io.contrail.query.traceql.CompiledTraceQl;
+import io.contrail.query.traceql.TraceQl;
+import io.contrail.query.traceql.TraceQlResults;
 
 import java.io.IOException;
 import java.sql.ResultSet;
@@ -317,6 +320,29 @@ public final class TraceQueries {
             String source = engine.traceSource(matched, lease);
             return source == null ? List.of() : summaries(new ArrayList<>(matched), source);
         }
+    }
+
+    /** Tempo's default number of spans shown per spanset ({@code spss}). */
+    public static final int DEFAULT_SPANS_PER_SPANSET = 3;
+    public static final int MAX_SPANS_PER_SPANSET = 1000;
+
+    /**
+     * TraceQL search, as Tempo's {@code /api/search?q=}: the newest matching traces whose spans started in
+     * {@code window}, at most {@code limit} (0 for {@link #DEFAULT_SEARCH_LIMIT}, capped at {@link #MAX_SEARCH_LIMIT}),
+     * each with its spansets of at most {@code spss} spans (0 for {@link #DEFAULT_SPANS_PER_SPANSET}, capped at
+     * {@link #MAX_SPANS_PER_SPANSET}). Traces are judged by their spans in the window only.
+     *
+     * @throws io.contrail.query.traceql.TraceQlException when the query does not parse or uses a construct not
+     *         supported (see {@code io.contrail.query.traceql}): a bad request
+     */
+    public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss)
+            throws QueryException {
+        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        List<Object> parameters = new ArrayList<>();
+        CompiledTraceQl.Statement statement = compiled.search("spans", window.sql("", 0, parameters), parameters,
+                limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT),
+                spss <= 0 ? DEFAULT_SPANS_PER_SPANSET : Math.min(spss, MAX_SPANS_PER_SPANSET));
+        return engine.run(window.reads(0), statement.sql(), statement.parameters(), compiled::readTraces);
     }
 
     /**

@@ -30,9 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class QueryEngineTest {
+public class QueryEngineTest {
 
-    static final long T0 = 1_764_000_000_000_000_000L; // 2025-11-24T16:00:00Z
+    public static final long T0 = 1_764_000_000_000_000_000L; // 2025-11-24T16:00:00Z
     static final String TRACE = "0af7651916cd43dd8448eb211c80319c";
 
     @TempDir
@@ -261,13 +261,13 @@ class QueryEngineTest {
                 .containsExactly("GET /", "GET /cart", "GET cart");
     }
 
-    static ResourceSpans resourceSpans(String service, Span... spans) {
+    public static ResourceSpans resourceSpans(String service, Span... spans) {
         return ResourceSpans.newBuilder()
                 .setResource(Resource.newBuilder().addAttributes(kv("service.name", service)))
                 .addScopeSpans(ScopeSpans.newBuilder().addAllSpans(List.of(spans))).build();
     }
 
-    static Span.Builder span(String trace, String id, String parent, String name, Span.SpanKind kind,
+    public static Span.Builder span(String trace, String id, String parent, String name, Span.SpanKind kind,
                              long startOffset, long duration) {
         Span.Builder b = Span.newBuilder().setTraceId(bytes(trace)).setSpanId(bytes(id)).setName(name).setKind(kind)
                 .setStartTimeUnixNano(T0 + startOffset).setEndTimeUnixNano(T0 + startOffset + duration);
@@ -277,15 +277,15 @@ class QueryEngineTest {
         return b;
     }
 
-    static ByteString bytes(String hex) {
+    public static ByteString bytes(String hex) {
         return ByteString.copyFrom(HexFormat.of().parseHex(hex));
     }
 
-    static KeyValue kv(String key, String value) {
+    public static KeyValue kv(String key, String value) {
         return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
     }
 
-    static KeyValue kv(String key, long value) {
+    public static KeyValue kv(String key, long value) {
         return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setIntValue(value)).build();
     }
 }

@@ -14,31 +14,32 @@ import java.util.function.UnaryOperator;
 
 /**
  * Writes test spans into a data folder the way a server does, through a {@link Store}. Its stores compact
- * only when asked ({@link Store#compactOnce}), so a test sees the files its flushes made.
+ * only when asked ({@link Store#compactOnce}), so a test sees the files its flushes made. Public, as are
+ * {@code QueryEngineTest}'s span builders, for the tests of {@code io.contrail.query.traceql}.
  */
-final class StoreFixture {
+public final class StoreFixture {
 
     private StoreFixture() {
     }
 
     /** A store in {@code data} with the default settings but no background compaction. */
-    static Store open(Path data) throws IOException {
+    public static Store open(Path data) throws IOException {
         return open(data, writes -> writes);
     }
 
     /** Like {@link #open(Path)}, with the write settings changed by {@code writes}. */
-    static Store open(Path data, UnaryOperator<StoreConfig.Writes> writes) throws IOException {
+    public static Store open(Path data, UnaryOperator<StoreConfig.Writes> writes) throws IOException {
         return Store.builder(StoreConfig.defaults(data).withWrites(writes)
                 .withCompaction(compaction -> compaction.withInterval(Duration.ZERO))).open();
     }
 
     /** Appends {@code traces} as a receiver does for an OTLP request of these spans; durable when it returns. */
-    static void append(Store store, TracesData traces) throws IOException {
+    public static void append(Store store, TracesData traces) throws IOException {
         store.sink().append(SpanChunk.fromTraces(traces), SpanSink.TRACES_DATA, traces.toByteArray());
     }
 
     /** Appends the spans of {@code request}. */
-    static void append(Store store, ExportTraceServiceRequest request) throws IOException {
+    public static void append(Store store, ExportTraceServiceRequest request) throws IOException {
         append(store, TracesData.newBuilder().addAllResourceSpans(request.getResourceSpansList()).build());
     }
 }

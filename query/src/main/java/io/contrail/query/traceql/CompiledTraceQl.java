@@ -1,0 +1,190 @@
+package io.contrail.query.traceql;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A TraceQL query compiled to SQL pieces: each spanset stage a common table expression over the spans of the searched
+ * window. {@link #search} puts them into one statement that finds the newest matching traces and their spansets;
+ * {@link #readTraces} reads its rows.
+ *
+ * <p>Every stage has the columns of the {@code spans} view, the trace's root, start and duration (computed over the
+ * window's spans) and {@code traceql_group}, the {@code by()} values that split a trace's spans into spansets.
+ */
+public final class CompiledTraceQl {
+
+    /** A statement and the values of its placeholders, in order. */
+    public record Statement(String sql, List<Object> parameters) {
+
+        public Statement {
+            parameters = List.copyOf(parameters);
+        }
+    }
+
+    private final List<Sql> stages;
+    private final boolean needsAncestors;
+    private final boolean needsChildCount;
+    private final Map<String, Sql> outputs;
+    private final List<String> groupLabels;
+    private final List<String> attributeColumns;
+
+    CompiledTraceQl(List<Sql> stages, boolean needsAncestors, boolean needsChildCount, Map<String, Sql> outputs,
+                    List<String> groupLabels, List<String> attributeColumns) {
+        this.needsChildCount = needsChildCount;
+        this.attributeColumns = List.copyOf(attributeColumns);
+        this.stages = List.copyOf(stages);
+        this.needsAncestors = needsAncestors;
+        this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
+        this.groupLabels = List.copyOf(groupLabels);
+    }
+
+    /** The name of stage {@code i}'s common table expression. */
+    static String stageName(int i) {
+        return "traceql_stage" + i;
+    }
+
+    /** The fixed columns of the {@code spans} view a search reads; it reads no others but the attributes it names. */
+    private static final String FIXED_COLUMNS = "trace_id, span_id, parent_span_id, service_name, name, kind, "
+            + "start_time, end_time, duration_nanos, status_code, status_message, scope_name, scope_version";
+
+    /**
+     * The statement that answers the search: the newest {@code limit} traces (by start, ties by trace ID) with a
+     * spanset the query matches, and of each spanset its earliest {@code spss} spans and how many matched.
+     *
+     * @param spanView            the view or table of spans ({@code spans})
+     * @param condition           which of its spans to search (a time window), SQL with placeholders
+     * @param conditionParameters the values of its placeholders
+     */
+    public Statement search(String spanView, String condition, List<Object> conditionParameters, int limit, int spss) {
+        if (limit <= 0 || spss <= 0) {
+            throw new IllegalArgumentException("limit and spss must be positive: " + limit + ", " + spss);
+        }
+        List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = new StringBuilder(needsAncestors ? "WITH RECURSIVE " : "WITH ");
+        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS);
+        for (String column : attributeColumns) {
+            sql.append(", ").append(column);
+        }
+        sql.append(" FROM ").append(spanView).append(" WHERE ").append(condition).append("),\n");
+        sql.append("traceql_traces AS (SELECT trace_id, min(start_time) AS traceql_trace_start, "
+                + "epoch_ns(max(end_time)) - epoch_ns(min(start_time)) AS traceql_trace_duration, "
+                + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_service, "
+                + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_name "
+                + "FROM traceql_window GROUP BY trace_id),\n");
+        if (needsChildCount) {
+            sql.append("traceql_children AS (SELECT trace_id, parent_span_id AS span_id, count(*) AS children "
+                    + "FROM traceql_window WHERE parent_span_id IS NOT NULL GROUP BY trace_id, parent_span_id),\n");
+        }
+        sql.append(TraceQlCompiler.ALL_SPANS).append(" AS (SELECT w.*, t.traceql_trace_start, t.traceql_trace_duration, "
+                + "t.traceql_root_service, t.traceql_root_name, []::VARCHAR[] AS traceql_group")
+                .append(needsChildCount ? ", coalesce(c.children, 0) AS traceql_child_count" : "")
+                .append(" FROM traceql_window w JOIN traceql_traces t USING (trace_id)")
+                .append(needsChildCount ? " LEFT JOIN traceql_children c ON c.trace_id = w.trace_id AND c.span_id = w.span_id"
+                        : "").append("),\n");
+        if (needsAncestors) {
+            // Every (span, ancestor) pair within a trace; UNION (not UNION ALL) ends on a cycle of parent IDs.
+            sql.append(TraceQlCompiler.ANCESTORS).append("(trace_id, span_id, ancestor_id) AS ("
+                    + "SELECT trace_id, span_id, parent_span_id FROM ").append(TraceQlCompiler.ALL_SPANS)
+                    .append(" WHERE parent_span_id IS NOT NULL UNION SELECT a.trace_id, a.span_id, p.parent_span_id "
+                            + "FROM ").append(TraceQlCompiler.ANCESTORS).append(" a JOIN ")
+                    .append(TraceQlCompiler.ALL_SPANS).append(" p ON p.trace_id = a.trace_id AND p.span_id = a.ancestor_id "
+                            + "WHERE p.parent_span_id IS NOT NULL),\n");
+        }
+        for (int i = 0; i < stages.size(); i++) {
+            sql.append(stageName(i)).append(" AS (").append(stages.get(i).text()).append("),\n");
+            parameters.addAll(stages.get(i).parameters());
+        }
+        String last = stageName(stages.size() - 1);
+        sql.append("traceql_found AS (SELECT trace_id, any_value(traceql_trace_start) AS traceql_trace_start FROM ")
+                .append(last).append(" GROUP BY trace_id ORDER BY traceql_trace_start DESC, trace_id LIMIT ?)\n");
+        parameters.add(limit);
+        sql.append("SELECT q.trace_id, q.traceql_root_service, q.traceql_root_name, epoch_ns(q.traceql_trace_start), "
+                + "q.traceql_trace_duration, q.traceql_group, count(*) OVER (PARTITION BY q.trace_id, q.traceql_group), "
+                + "q.span_id, q.service_name, q.name, epoch_ns(q.start_time), q.duration_nanos");
+        for (Sql output : outputs.values()) {
+            sql.append(", ").append(output.text());
+            parameters.addAll(output.parameters());
+        }
+        sql.append(" FROM ").append(last).append(" q SEMI JOIN traceql_found f ON f.trace_id = q.trace_id"
+                + " QUALIFY row_number() OVER (PARTITION BY q.trace_id, q.traceql_group ORDER BY q.start_time, q.span_id)"
+                + " <= ? ORDER BY q.traceql_trace_start DESC, q.trace_id, q.traceql_group, q.start_time, q.span_id");
+        parameters.add(spss);
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /** The traces in the rows of {@link #search}'s statement, in order. */
+    public List<TraceQlResults.Trace> readTraces(ResultSet rs) throws SQLException {
+        List<TraceQlResults.Trace> traces = new ArrayList<>();
+        String traceId = null;
+        Object[] trace = null;
+        List<TraceQlResults.Spanset> spansets = new ArrayList<>();
+        List<TraceQlResults.Span> spans = new ArrayList<>();
+        Object group = null;
+        long matched = 0;
+        while (rs.next()) {
+            String id = rs.getString(1);
+            Object rowGroup = groupValues(rs.getArray(6));
+            if (!id.equals(traceId) || !rowGroup.equals(group)) {
+                if (traceId != null) {
+                    spansets.add(new TraceQlResults.Spanset(groupBy(group), matched, spans));
+                    spans = new ArrayList<>();
+                }
+                if (!id.equals(traceId)) {
+                    if (traceId != null) {
+                        traces.add(trace(trace, spansets));
+                        spansets = new ArrayList<>();
+                    }
+                    traceId = id;
+                    trace = new Object[] {id, rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5)};
+                }
+                group = rowGroup;
+                matched = rs.getLong(7);
+            }
+            Map<String, Object> attributes = new LinkedHashMap<>();
+            int column = 13;
+            for (String label : outputs.keySet()) {
+                Object value = rs.getObject(column++);
+                if (value instanceof java.sql.Array array) {
+                    value = java.util.Arrays.asList((Object[]) array.getArray());
+                }
+                if (value != null) {
+                    attributes.put(label, value);
+                }
+            }
+            spans.add(new TraceQlResults.Span(rs.getString(8), rs.getString(9), rs.getString(10), rs.getLong(11),
+                    rs.getLong(12), attributes));
+        }
+        if (traceId != null) {
+            spansets.add(new TraceQlResults.Spanset(groupBy(group), matched, spans));
+            traces.add(trace(trace, spansets));
+        }
+        return traces;
+    }
+
+    private static TraceQlResults.Trace trace(Object[] t, List<TraceQlResults.Spanset> spansets) {
+        return new TraceQlResults.Trace((String) t[0], (String) t[1], (String) t[2], (Long) t[3], (Long) t[4], spansets);
+    }
+
+    private static List<String> groupValues(java.sql.Array array) throws SQLException {
+        List<String> values = new ArrayList<>();
+        for (Object value : (Object[]) array.getArray()) {
+            values.add(value == null ? null : value.toString());
+        }
+        return values;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, String> groupBy(Object group) {
+        List<String> values = (List<String>) group;
+        Map<String, String> byLabel = new LinkedHashMap<>();
+        for (int i = 0; i < values.size() && i < groupLabels.size(); i++) {
+            byLabel.put(groupLabels.get(i), values.get(i));
+        }
+        return Collections.unmodifiableMap(byLabel);
+    }
+}
