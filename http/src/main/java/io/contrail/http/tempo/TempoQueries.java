@@ -1,0 +1,199 @@
+package io.contrail.http.tempo;
+
+import io.contrail.columnar.SpanSchema;
+import io.contrail.query.QueryEngine;
+import io.contrail.query.QueryException;
+import io.contrail.query.QueryResult;
+import io.contrail.query.SpanFilter;
+import io.contrail.query.TimeWindow;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * What the Tempo API reads that {@link io.contrail.query.TraceQueries} does not: the spans of each search hit that
+ * matched (Tempo's span sets), the attribute keys, and a tag's values. Every statement goes through
+ * {@link QueryEngine#run} with bound parameters; column names come only from {@link QueryEngine#spanColumns()}
+ * (quoted), never from the request.
+ */
+final class TempoQueries {
+
+    /** A matching span of a search hit, and how many of the trace's spans matched in all. */
+    record MatchedSpan(String traceId, String spanId, String name, long startTimeUnixNano, long durationNanos,
+                       long matched) {
+    }
+
+    /** One distinct value of a tag, as text, with its TraceQL type ({@link TempoJson.TagValue}). */
+    record TypedValue(String type, String value) {
+    }
+
+    /**
+     * Where a tag's values are: an SQL expression over {@code spans} (a quoted column, or a function of one) and the
+     * values of its placeholders, a condition without placeholders that selects the spans it applies to (root spans
+     * only, say), and the TraceQL type of its values.
+     */
+    record ValueSource(String expression, String condition, List<Object> parameters, String type) {
+        static ValueSource column(String column, String type) {
+            return new ValueSource(SpanSchema.quote(column), "true", List.of(), type);
+        }
+    }
+
+    private final QueryEngine engine;
+
+    TempoQueries(QueryEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Column name → DuckDB type of every column {@code spans} has now. */
+    Map<String, String> columnTypes() throws QueryException {
+        Map<String, String> types = new HashMap<>();
+        for (QueryResult.Column column : engine.spanColumns()) {
+            types.put(column.name(), column.type());
+        }
+        return types;
+    }
+
+    /**
+     * For each of {@code traceIds}, its spans in {@code window} that match {@code filter}: the first
+     * {@code perTrace} by start time (at least one is read, for the count), each with the number that matched.
+     */
+    Map<String, List<MatchedSpan>> matchedSpans(SpanFilter filter, TimeWindow window, List<String> traceIds,
+                                                int perTrace) throws QueryException {
+        if (traceIds.isEmpty()) {
+            return Map.of();
+        }
+        SpanFilter.Condition condition = filter.toSql(filter.attributes().isEmpty() ? Map.of() : columnTypes());
+        List<Object> parameters = new ArrayList<>(condition.parameters());
+        String where = condition.sql() + " AND " + windowSql(window, parameters) + " AND trace_id IN ("
+                + String.join(", ", Collections.nCopies(traceIds.size(), "?")) + ")";
+        parameters.addAll(traceIds);
+        parameters.add(Math.max(1, perTrace));
+        String sql = "SELECT trace_id, span_id, name, epoch_ns(start_time), duration_nanos, "
+                + "count(*) OVER (PARTITION BY trace_id) FROM spans WHERE " + where
+                + " QUALIFY row_number() OVER (PARTITION BY trace_id ORDER BY start_time, span_id) <= ? "
+                + "ORDER BY trace_id, start_time, span_id";
+        return engine.run(window.reads(0), sql, parameters, rs -> {
+            Map<String, List<MatchedSpan>> byTrace = new LinkedHashMap<>();
+            while (rs.next()) {
+                byTrace.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(new MatchedSpan(rs.getString(1),
+                        rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+            }
+            return byTrace;
+        });
+    }
+
+    /**
+     * Attribute keys with a column of their own, by family: {@code span} ({@code attr.*}) and {@code resource}
+     * ({@code resource.*}, and {@code service.name}, which every span has in {@code service_name}). Keys past the
+     * bound on attribute columns, kept in the overflow maps, are not listed: finding them means reading every map.
+     */
+    Map<String, TreeSet<String>> attributeKeys() throws QueryException {
+        TreeSet<String> span = new TreeSet<>();
+        TreeSet<String> resource = new TreeSet<>();
+        resource.add(SpanSchema.SERVICE_NAME_ATTRIBUTE);
+        for (QueryResult.Column column : engine.spanColumns()) {
+            if (column.name().startsWith(SpanSchema.SPAN_ATTRIBUTE_PREFIX)) {
+                span.add(column.name().substring(SpanSchema.SPAN_ATTRIBUTE_PREFIX.length()));
+            } else if (column.name().startsWith(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX)) {
+                resource.add(column.name().substring(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX.length()));
+            }
+        }
+        Map<String, TreeSet<String>> keys = new LinkedHashMap<>();
+        keys.put("span", span);
+        keys.put("resource", resource);
+        return keys;
+    }
+
+    /**
+     * Where the values of attribute {@code key} are in {@code family} ({@code span} or {@code resource}): its
+     * column, and the family's overflow map when {@code spans} has one; none when neither exists.
+     */
+    List<ValueSource> attributeSources(String family, String key, Map<String, String> columnTypes) {
+        boolean resource = family.equals("resource");
+        List<ValueSource> sources = new ArrayList<>();
+        if (resource && key.equals(SpanSchema.SERVICE_NAME_ATTRIBUTE)) {
+            sources.add(ValueSource.column("service_name", "string"));
+            return sources;
+        }
+        String column = resource ? SpanSchema.resourceAttributeColumn(key) : SpanSchema.spanAttributeColumn(key);
+        String type = columnTypes.get(column);
+        if (type != null && !type.endsWith("[]")) {
+            sources.add(ValueSource.column(column, traceQlType(type)));
+        }
+        String overflow = resource ? SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW : SpanSchema.SPAN_ATTRIBUTE_OVERFLOW;
+        if (columnTypes.containsKey(overflow)) {
+            // A key past the bound on attribute columns: its value as text in the family's map.
+            sources.add(new ValueSource(SpanSchema.quote(overflow) + "[?]", "true", List.of(key), "string"));
+        }
+        return sources;
+    }
+
+    /** The TraceQL type of a DuckDB column type, as Tempo names it in tag values. */
+    private static String traceQlType(String duckDbType) {
+        return switch (duckDbType) {
+            case "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER" -> "int";
+            case "DOUBLE", "FLOAT", "REAL" -> "float";
+            case "BOOLEAN" -> "bool";
+            default -> "string";
+        };
+    }
+
+    /** The distinct values of {@code sources} over the spans of {@code window}, ordered by text, at most {@code limit}. */
+    List<TypedValue> values(List<ValueSource> sources, TimeWindow window, int limit) throws QueryException {
+        if (sources.isEmpty()) {
+            return List.of();
+        }
+        List<Object> parameters = new ArrayList<>();
+        List<String> selects = new ArrayList<>();
+        for (ValueSource source : sources) {
+            // Values in the order of the placeholders: the expression's, the type, the expression's again, the window's.
+            parameters.addAll(source.parameters());
+            String select = "SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans WHERE ";
+            parameters.add(source.type());
+            parameters.addAll(source.parameters());
+            String where = "(" + source.expression() + ") IS NOT NULL AND (" + source.condition() + ") AND "
+                    + windowSql(window, parameters);
+            selects.add(select + where);
+        }
+        parameters.add(limit);
+        String sql = "SELECT DISTINCT v, t FROM (" + String.join(" UNION ALL ", selects) + ") ORDER BY v, t LIMIT ?";
+        return engine.run(window.reads(0), sql, parameters, rs -> {
+            List<TypedValue> values = new ArrayList<>();
+            while (rs.next()) {
+                values.add(new TypedValue(rs.getString(2), rs.getString(1)));
+            }
+            return values;
+        });
+    }
+
+    /**
+     * {@code window} as conditions on {@code start_time} and, so that DuckDB skips whole folders, on the Hive
+     * column {@code date} (UTC days, floored as the folders are); values appended to {@code parameters}.
+     */
+    private static String windowSql(TimeWindow window, List<Object> parameters) {
+        List<String> conditions = new ArrayList<>();
+        if (window.startUnixNano() != null) {
+            conditions.add("start_time >= make_timestamp_ns(?) AND \"date\" >= ?::DATE");
+            parameters.add(window.startUnixNano());
+            parameters.add(utcDate(window.startUnixNano()));
+        }
+        if (window.endUnixNano() != null) {
+            conditions.add("start_time <= make_timestamp_ns(?) AND \"date\" <= ?::DATE");
+            parameters.add(window.endUnixNano());
+            parameters.add(utcDate(window.endUnixNano()));
+        }
+        return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+    }
+
+    private static String utcDate(long unixNanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L)).atZone(ZoneOffset.UTC).toLocalDate()
+                .toString();
+    }
+}

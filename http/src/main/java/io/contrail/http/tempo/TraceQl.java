@@ -1,0 +1,29 @@
+package io.contrail.http.tempo;
+
+/**
+ * The one place where the Tempo API meets TraceQL ({@code q}), which Contrail does not evaluate yet: the TraceQL
+ * compiler is being written in the query module ({@code io.contrail.query.traceql}) and will be wired here.
+ * Until then a search whose {@code q} selects anything narrower than every span ({@code {}}) is refused, and the
+ * tag routes, where {@code q} only narrows autocompletion to spans matching it, answer as if it were {@code {}}.
+ */
+final class TraceQl {
+
+    /** Why a search with a real TraceQL query is refused; a 400, as Tempo answers a query it cannot run. */
+    static final String NOT_SUPPORTED = "TraceQL is not supported yet by Contrail: search with q={} (every span) "
+            + "or with tags=, minDuration=, maxDuration= instead";
+
+    private TraceQl() {
+    }
+
+    /** Whether {@code q} is absent or selects every span: {@code {}}, {@code { }}, blank. */
+    static boolean selectsEverySpan(String q) {
+        return q == null || q.replaceAll("\\s", "").isEmpty() || q.replaceAll("\\s", "").equals("{}");
+    }
+
+    /** For {@code /api/search}: {@link IllegalArgumentException} ({@link #NOT_SUPPORTED}) for a query Contrail cannot run. */
+    static void requireSearchable(String q) {
+        if (!selectsEverySpan(q)) {
+            throw new IllegalArgumentException(NOT_SUPPORTED);
+        }
+    }
+}
