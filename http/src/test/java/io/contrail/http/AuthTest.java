@@ -120,6 +120,8 @@ class AuthTest {
             Route.get("/tempo/api/search/tag/{tagName}/values", "/tempo/api/search/tag/service.name/values", Access.QUERY),
             Route.get("/tempo/api/v2/search/tag/{tagName}/values", "/tempo/api/v2/search/tag/resource.service.name/values",
                     Access.QUERY),
+            Route.get("/tempo/api/metrics/query_range", "/tempo/api/metrics/query_range?q=%7B%7D", Access.QUERY),
+            Route.get("/tempo/api/metrics/query", "/tempo/api/metrics/query?q=%7B%7D", Access.QUERY),
             Route.get("/zipkin/api/v2/services", "/zipkin/api/v2/services", Access.QUERY),
             Route.get("/zipkin/api/v2/remoteServices", "/zipkin/api/v2/remoteServices?serviceName=checkout", Access.QUERY),
             Route.get("/zipkin/api/v2/spans", "/zipkin/api/v2/spans?serviceName=checkout", Access.QUERY),

@@ -350,6 +350,15 @@ class TempoApiTest {
     }
 
     @Test
+    void traceQlMetricsAre400SayingTheyAreNotSupportedYet() {
+        // pkg/tsdb/tempo/traceql/metrics.go: Grafana's TraceQL metrics queries ask for query_range (and query).
+        for (String path : List.of("/tempo/api/metrics/query_range", "/tempo/api/metrics/query")) {
+            assertBadRequest(path + "?q=" + RunningServer.urlEncode("{} | rate()") + "&step=60s&" + RANGE,
+                    "TraceQL metrics are not supported yet");
+        }
+    }
+
+    @Test
     void badSearchParametersAre400NamingTheParameter() {
         String search = "/tempo/api/search?";
         assertBadRequest(search + "limit=0", "invalid limit: must be a positive number");
@@ -413,6 +422,9 @@ class TempoApiTest {
         assertThat(tagValues("span.no.such.key")).isEmpty();
         assertThat(tagValues("duration")).as("an intrinsic without listed values").isEmpty();
         assertThat(tagValues("span.http.method", "&limit=1")).containsExactly("string GET");
+        JsonNode sinceStart = server.getJson("/tempo/api/v2/search/tag/resource.service.name/values?start="
+                + T0.minusSeconds(60).getEpochSecond());
+        assertThat(sinceStart.get("tagValues")).as("from start until now").hasSize(2);
         assertBadRequest("/tempo/api/v2/search/tag/method/values", "please provide a valid tagName");
         assertBadRequest("/tempo/api/v2/search/tag/name/values?start=now", "invalid start");
     }

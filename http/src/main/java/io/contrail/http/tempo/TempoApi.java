@@ -32,8 +32,8 @@ import java.util.function.Function;
  * {@code httpInvalidRequest} ({@code modules/frontend}) answers; an unknown trace a 404 with an empty body
  * ({@code modules/frontend/combiner/trace_by_id.go}).
  *
- * <p>Not Tempo's: TraceQL is not evaluated yet ({@link TraceQl}, the one place that decides); there is no
- * {@code /api/metrics/query_range}, no gRPC streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not
+ * <p>Not Tempo's: TraceQL is not evaluated yet ({@link TraceQl}, the one place that decides), nor are TraceQL
+ * metrics ({@code /api/metrics/query_range} and {@code /api/metrics/query} answer 400 saying so); no gRPC streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not
  * try it). Searches and tag values without {@code start}/{@code end} look at the last hour, as Tempo's look at its
  * recent, not yet compacted, data. Tag searches match values exactly (Tempo's legacy search matched well-known
  * columns by substring), and {@code minDuration}/{@code maxDuration} apply to the matching span, as in Contrail's
@@ -103,6 +103,8 @@ public final class TempoApi {
         routes.get(PREFIX + "/api/v2/search/tags", ctx -> answer(ctx, c -> tags(c, true)));
         routes.get(PREFIX + "/api/search/tag/{tagName}/values", ctx -> answer(ctx, c -> tagValues(c, false)));
         routes.get(PREFIX + "/api/v2/search/tag/{tagName}/values", ctx -> answer(ctx, c -> tagValues(c, true)));
+        routes.get(PREFIX + "/api/metrics/query_range", ctx -> answer(ctx, c -> TraceQl.refuseMetrics()));
+        routes.get(PREFIX + "/api/metrics/query", ctx -> answer(ctx, c -> TraceQl.refuseMetrics()));
     }
 
     /** Runs a route; a bad parameter is a 400 in plain text, a failed query a plain-text error too. */
@@ -376,6 +378,10 @@ public final class TempoApi {
     private static TimeWindow tagRequestWindow(Context ctx) {
         Long start = signed32(ctx, "start");
         Long end = signed32(ctx, "end");
+        if (start != null && start > 0 && end == null) {
+            // From start until now: Tempo's tag routes do not ask for both, as its search does.
+            end = System.currentTimeMillis() / 1_000L;
+        }
         return window(start == null ? 0 : start, end == null ? 0 : end);
     }
 

@@ -5,12 +5,16 @@ package io.contrail.http.tempo;
  * compiler is being written in the query module ({@code io.contrail.query.traceql}) and will be wired here.
  * Until then a search whose {@code q} selects anything narrower than every span ({@code {}}) is refused, and the
  * tag routes, where {@code q} only narrows autocompletion to spans matching it, answer as if it were {@code {}}.
+ * TraceQL metrics ({@code /api/metrics/query_range}, {@code /api/metrics/query}) are refused whatever they ask.
  */
 final class TraceQl {
 
     /** Why a search with a real TraceQL query is refused; a 400, as Tempo answers a query it cannot run. */
     static final String NOT_SUPPORTED = "TraceQL is not supported yet by Contrail: search with q={} (every span) "
             + "or with tags=, minDuration=, maxDuration= instead";
+
+    /** Why a TraceQL metrics request is refused; a 400 rather than a 404, so that Grafana shows the reason. */
+    static final String METRICS_NOT_SUPPORTED = "TraceQL metrics are not supported yet by Contrail";
 
     private TraceQl() {
     }
@@ -25,5 +29,10 @@ final class TraceQl {
         if (!selectsEverySpan(q)) {
             throw new IllegalArgumentException(NOT_SUPPORTED);
         }
+    }
+
+    /** For {@code /api/metrics/*}: always {@link IllegalArgumentException} ({@link #METRICS_NOT_SUPPORTED}). */
+    static void refuseMetrics() {
+        throw new IllegalArgumentException(METRICS_NOT_SUPPORTED);
     }
 }
