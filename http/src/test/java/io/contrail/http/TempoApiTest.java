@@ -25,10 +25,12 @@ import io.opentelemetry.proto.trace.v1.Status;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -197,6 +199,7 @@ class TempoApiTest {
         assertThat(root.getEndTimeUnixNano()).isEqualTo(unixNanos(T0.plusMillis(120)));
         assertThat(attributes(root.getAttributesList())).containsEntry("http.status_code",
                 AnyValue.newBuilder().setIntValue(500).build());
+        assertThat(root.hasStatus()).as("unset, as it was sent").isFalse();
 
         Span charge = spans.get("payment charge");
         assertThat(charge.getParentSpanId()).isEqualTo(hex(spanId(1)));
@@ -304,6 +307,21 @@ class TempoApiTest {
         JsonNode limited = server.getJson("/tempo/api/search?q=%7B%7D&limit=1&spss=1&" + RANGE);
         assertThat(limited.get("traces")).hasSize(1);
         assertThat(limited.get("traces").get(0).get("spanSets").get(0).get("spans")).hasSize(1);
+    }
+
+    @Test
+    void aSearchWithTheQueryUnencodedAsGrafanasBackendSendsItIsAnswered() throws IOException {
+        // pkg/tsdb/tempo/search.go createSearchRequest writes q=%s with the query as typed: {} unencoded, which
+        // java.net.URI refuses to send, so the request line goes over a socket as Go's client writes it.
+        try (Socket socket = new Socket("127.0.0.1", server.server().port())) {
+            socket.getOutputStream().write(("GET /tempo/api/search?q={}&limit=20&spss=3&" + RANGE + " HTTP/1.1\r\n"
+                    + "Host: 127.0.0.1\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 200");
+            JsonNode body = RunningServer.JSON.readTree(response.substring(response.indexOf("\r\n\r\n") + 4));
+            assertThat(body.get("traces")).hasSize(3);
+        }
     }
 
     @Test

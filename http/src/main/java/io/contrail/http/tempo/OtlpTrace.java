@@ -82,11 +82,15 @@ final class OtlpTrace {
             span.setTraceState(stored.traceState());
         }
         stored.attributes().forEach((key, value) -> span.addAttributes(keyValue(key, value)));
-        Status.Builder status = Status.newBuilder().setCode(statusCode(stored.statusCode()));
-        if (stored.statusMessage() != null) {
-            status.setMessage(stored.statusMessage());
+        Status.StatusCode code = statusCode(stored.statusCode());
+        if (code != Status.StatusCode.STATUS_CODE_UNSET || stored.statusMessage() != null) {
+            // An unset status without a message is OTLP's default: left out, as an SDK leaves it out.
+            Status.Builder status = Status.newBuilder().setCode(code);
+            if (stored.statusMessage() != null) {
+                status.setMessage(stored.statusMessage());
+            }
+            span.setStatus(status);
         }
-        span.setStatus(status);
         for (Map<String, Object> storedEvent : stored.events()) {
             Span.Event.Builder event = Span.Event.newBuilder()
                     .setTimeUnixNano(((Number) storedEvent.get("timeUnixNano")).longValue())

@@ -21,7 +21,8 @@ final class TraceQl {
 
     /** Whether {@code q} is absent or selects every span: {@code {}}, {@code { }}, blank. */
     static boolean selectsEverySpan(String q) {
-        return q == null || q.replaceAll("\\s", "").isEmpty() || q.replaceAll("\\s", "").equals("{}");
+        String compact = q == null ? "" : q.replaceAll("\\s", "");
+        return compact.isEmpty() || compact.equals("{}");
     }
 
     /** For {@code /api/search}: {@link IllegalArgumentException} ({@link #NOT_SUPPORTED}) for a query Contrail cannot run. */
