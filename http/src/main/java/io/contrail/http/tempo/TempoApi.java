@@ -168,7 +168,7 @@ public final class TempoApi {
     static String traceId(String id) {
         for (int i = 0; i < id.length(); i++) {
             char c = id.charAt(i);
-            if (Character.digit(c, 16) < 0) {
+            if (c > 'f' || Character.digit(c, 16) < 0) {
                 throw new IllegalArgumentException("trace IDs can only contain hex characters: invalid character '"
                         + c + "' at position " + (i + 1));
             }
