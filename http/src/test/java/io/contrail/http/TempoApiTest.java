@@ -230,6 +230,7 @@ class TempoApiTest {
 
     @Test
     void aTraceByIdInJsonIsBatchesForV1AndTraceResourceSpansForV2() {
+        // Tempo's JSON, what curl and Tempo's own client read; Grafana's trace upload (datasource.ts) reads batches.
         JsonNode v1 = server.getJson("/tempo/api/traces/" + CHECKOUT);
         assertThat(names(v1)).isEqualTo(Set.of("batches"));
         assertThat(v1.get("batches")).hasSize(2);

@@ -1,10 +1,9 @@
 package io.contrail.http.tempo;
 
-import io.contrail.columnar.SpanSchema;
+import io.contrail.query.QueryException;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Where the values of a tag that Grafana asks about are in {@code spans}. {@code /api/v2/search/tag/{tag}/values}
@@ -24,15 +23,15 @@ final class TagNames {
     }
 
     /** The sources of a TraceQL-named tag; none for an intrinsic Contrail has no values of (durations, IDs). */
-    static List<TempoQueries.ValueSource> sources(String tag, TempoQueries queries, Map<String, String> columnTypes) {
+    static List<TempoQueries.ValueSource> sources(String tag, TempoQueries queries) throws QueryException {
         if (tag.startsWith("span.")) {
-            return queries.attributeSources("span", tag.substring("span.".length()), columnTypes);
+            return queries.attributeSources("span", tag.substring("span.".length()));
         }
         if (tag.startsWith("resource.")) {
-            return queries.attributeSources("resource", tag.substring("resource.".length()), columnTypes);
+            return queries.attributeSources("resource", tag.substring("resource.".length()));
         }
         if (tag.startsWith(".") && tag.length() > 1) {
-            return unscopedSources(tag.substring(1), queries, columnTypes);
+            return unscopedSources(tag.substring(1), queries);
         }
         return switch (tag) {
             case "name", "span:name" -> List.of(TempoQueries.ValueSource.column("name", STRING));
@@ -40,9 +39,8 @@ final class TagNames {
             case "statusMessage", "span:statusMessage" -> List.of(TempoQueries.ValueSource.column("status_message", STRING));
             case "kind", "span:kind" -> List.of(lowerCase("kind", "true"));
             case "rootServiceName", "trace:rootService" ->
-                    List.of(new TempoQueries.ValueSource(SpanSchema.quote("service_name"), ROOT, List.of(), STRING));
-            case "rootName", "trace:rootName" ->
-                    List.of(new TempoQueries.ValueSource(SpanSchema.quote("name"), ROOT, List.of(), STRING));
+                    List.of(new TempoQueries.ValueSource("service_name", ROOT, List.of(), STRING));
+            case "rootName", "trace:rootName" -> List.of(new TempoQueries.ValueSource("name", ROOT, List.of(), STRING));
             case "instrumentation:name" -> List.of(TempoQueries.ValueSource.column("scope_name", STRING));
             case "instrumentation:version" -> List.of(TempoQueries.ValueSource.column("scope_version", STRING));
             default -> {
@@ -56,18 +54,17 @@ final class TagNames {
     }
 
     /** The sources of an attribute named without scope: its span attribute and its resource attribute. */
-    static List<TempoQueries.ValueSource> unscopedSources(String key, TempoQueries queries,
-                                                          Map<String, String> columnTypes) {
+    static List<TempoQueries.ValueSource> unscopedSources(String key, TempoQueries queries) throws QueryException {
         if (key.equals("status.code")) {
             return List.of(lowerCase("status_code", "true"));
         }
-        List<TempoQueries.ValueSource> sources = new ArrayList<>(queries.attributeSources("span", key, columnTypes));
-        sources.addAll(queries.attributeSources("resource", key, columnTypes));
+        List<TempoQueries.ValueSource> sources = new ArrayList<>(queries.attributeSources("span", key));
+        sources.addAll(queries.attributeSources("resource", key));
         return sources;
     }
 
     /** A fixed column of upper-case words ({@code ERROR}, {@code SERVER}) as TraceQL writes them: lower-case keywords. */
     private static TempoQueries.ValueSource lowerCase(String column, String condition) {
-        return new TempoQueries.ValueSource("lower(" + SpanSchema.quote(column) + ")", condition, List.of(), KEYWORD);
+        return new TempoQueries.ValueSource("lower(" + column + ")", condition, List.of(), KEYWORD);
     }
 }

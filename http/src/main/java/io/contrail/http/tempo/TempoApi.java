@@ -30,14 +30,17 @@ import java.util.function.Function;
  * {@code ParseSearchTagsRequest}, {@code parseSearchTagValuesRequest}), so are the answers ({@link TempoJson},
  * {@link TempoTraceMessages}) and the errors: a bad parameter is a 400 whose plain-text body names it, as Tempo's
  * {@code httpInvalidRequest} ({@code modules/frontend}) answers; an unknown trace a 404 with an empty body
- * ({@code modules/frontend/combiner/trace_by_id.go}).
+ * ({@code modules/frontend/combiner/trace_by_id.go}), on v2 too, where Tempo answers 200 with an empty trace
+ * ({@code modules/querier/http.go TraceByIDHandlerV2}): Grafana ({@code pkg/tsdb/tempo/trace.go}) takes a v2 404
+ * for an older Tempo and asks v1, whose 404 it reports as not found, as it reports Tempo's empty trace.
  *
  * <p>Not Tempo's: TraceQL is not evaluated yet ({@link TraceQl}, the one place that decides), nor are TraceQL
- * metrics ({@code /api/metrics/query_range} and {@code /api/metrics/query} answer 400 saying so); no gRPC streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not
- * try it). Searches and tag values without {@code start}/{@code end} look at the last hour, as Tempo's look at its
- * recent, not yet compacted, data. Tag searches match values exactly (Tempo's legacy search matched well-known
- * columns by substring), and {@code minDuration}/{@code maxDuration} apply to the matching span, as in Contrail's
- * and Jaeger's search, not to the whole trace.
+ * metrics ({@code /api/metrics/query_range} and {@code /api/metrics/query} answer 400 saying so); there is no gRPC
+ * streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not try it). Searches and tag values without
+ * {@code start}/{@code end} look at the last hour, as Tempo's look at its recent, not yet compacted, data. Tag
+ * searches match values exactly (Tempo's legacy search matched well-known columns by substring), and
+ * {@code minDuration}/{@code maxDuration} apply to the matching span, as in Contrail's and Jaeger's search, not to
+ * the whole trace.
  */
 public final class TempoApi {
 
@@ -361,9 +364,8 @@ public final class TempoApi {
         unsigned32(ctx, "maxStaleValues");
         int maxValues = limit == 0 ? MAX_TAG_VALUES : (int) Math.min(limit, MAX_TAG_VALUES);
         TempoQueries queries = new TempoQueries(engines.apply(ctx));
-        Map<String, String> columnTypes = queries.columnTypes();
-        List<TempoQueries.ValueSource> sources = v2 ? TagNames.sources(tag, queries, columnTypes)
-                : TagNames.unscopedSources(tag, queries, columnTypes);
+        List<TempoQueries.ValueSource> sources = v2 ? TagNames.sources(tag, queries)
+                : TagNames.unscopedSources(tag, queries);
         List<TempoQueries.TypedValue> values = queries.values(sources, window, maxValues);
         if (v2) {
             ctx.json(new TempoJson.SearchTagValuesV2Response(values.stream()

@@ -1,11 +1,11 @@
 package io.contrail.http.tempo;
 
-import io.contrail.columnar.SpanSchema;
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
 import io.contrail.query.QueryResult;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
+import io.contrail.query.TraceQueries;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -20,8 +20,8 @@ import java.util.TreeSet;
 /**
  * What the Tempo API reads that {@link io.contrail.query.TraceQueries} does not: the spans of each search hit that
  * matched (Tempo's span sets), the attribute keys, and a tag's values. Every statement goes through
- * {@link QueryEngine#run} with bound parameters; column names come only from {@link QueryEngine#spanColumns()}
- * (quoted), never from the request.
+ * {@link QueryEngine#run} with bound parameters; attribute columns are found through the query module's
+ * {@code attribute_keys} view (which knows how the schema names them) and quoted, never taken from the request.
  */
 final class TempoQueries {
 
@@ -41,7 +41,7 @@ final class TempoQueries {
      */
     record ValueSource(String expression, String condition, List<Object> parameters, String type) {
         static ValueSource column(String column, String type) {
-            return new ValueSource(SpanSchema.quote(column), "true", List.of(), type);
+            return new ValueSource(identifier(column), "true", List.of(), type);
         }
     }
 
@@ -52,7 +52,7 @@ final class TempoQueries {
     }
 
     /** Column name → DuckDB type of every column {@code spans} has now. */
-    Map<String, String> columnTypes() throws QueryException {
+    private Map<String, String> columnTypes() throws QueryException {
         Map<String, String> types = new HashMap<>();
         for (QueryResult.Column column : engine.spanColumns()) {
             types.put(column.name(), column.type());
@@ -90,49 +90,50 @@ final class TempoQueries {
     }
 
     /**
-     * Attribute keys with a column of their own, by family: {@code span} ({@code attr.*}) and {@code resource}
-     * ({@code resource.*}, and {@code service.name}, which every span has in {@code service_name}). Keys past the
-     * bound on attribute columns, kept in the overflow maps, are not listed: finding them means reading every map.
+     * Attribute keys with a column of their own, by family: {@code span} and {@code resource} (with
+     * {@code service.name}, which every span has in {@code service_name}), as the {@code attribute_keys} view lists
+     * them. Keys past the bound on attribute columns, kept in overflow maps, are not listed: finding them means
+     * reading every map.
      */
     Map<String, TreeSet<String>> attributeKeys() throws QueryException {
-        TreeSet<String> span = new TreeSet<>();
-        TreeSet<String> resource = new TreeSet<>();
-        resource.add(SpanSchema.SERVICE_NAME_ATTRIBUTE);
-        for (QueryResult.Column column : engine.spanColumns()) {
-            if (column.name().startsWith(SpanSchema.SPAN_ATTRIBUTE_PREFIX)) {
-                span.add(column.name().substring(SpanSchema.SPAN_ATTRIBUTE_PREFIX.length()));
-            } else if (column.name().startsWith(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX)) {
-                resource.add(column.name().substring(SpanSchema.RESOURCE_ATTRIBUTE_PREFIX.length()));
-            }
-        }
         Map<String, TreeSet<String>> keys = new LinkedHashMap<>();
-        keys.put("span", span);
-        keys.put("resource", resource);
-        return keys;
+        keys.put("span", new TreeSet<>());
+        keys.put("resource", new TreeSet<>(List.of(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE)));
+        return engine.run("SELECT scope, \"key\" FROM attribute_keys", List.of(), rs -> {
+            while (rs.next()) {
+                TreeSet<String> family = keys.get(rs.getString(1));
+                if (family != null) {
+                    family.add(rs.getString(2));
+                }
+            }
+            return keys;
+        });
     }
 
     /**
-     * Where the values of attribute {@code key} are in {@code family} ({@code span} or {@code resource}): its
-     * column, and the family's overflow map when {@code spans} has one; none when neither exists.
+     * Where the values of attribute {@code key} of {@code family} ({@code span} or {@code resource}) are: its column,
+     * if it has one ({@code attribute_keys}); {@code service_name} for the resource's {@code service.name}. Values of
+     * list attributes and of keys past the bound on attribute columns are not listed.
      */
-    List<ValueSource> attributeSources(String family, String key, Map<String, String> columnTypes) {
-        boolean resource = family.equals("resource");
-        List<ValueSource> sources = new ArrayList<>();
-        if (resource && key.equals(SpanSchema.SERVICE_NAME_ATTRIBUTE)) {
-            sources.add(ValueSource.column("service_name", "string"));
-            return sources;
+    List<ValueSource> attributeSources(String family, String key) throws QueryException {
+        if (family.equals("resource") && key.equals(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE)) {
+            return List.of(ValueSource.column("service_name", "string"));
         }
-        String column = resource ? SpanSchema.resourceAttributeColumn(key) : SpanSchema.spanAttributeColumn(key);
-        String type = columnTypes.get(column);
-        if (type != null && !type.endsWith("[]")) {
-            sources.add(ValueSource.column(column, traceQlType(type)));
-        }
-        String overflow = resource ? SpanSchema.RESOURCE_ATTRIBUTE_OVERFLOW : SpanSchema.SPAN_ATTRIBUTE_OVERFLOW;
-        if (columnTypes.containsKey(overflow)) {
-            // A key past the bound on attribute columns: its value as text in the family's map.
-            sources.add(new ValueSource(SpanSchema.quote(overflow) + "[?]", "true", List.of(key), "string"));
-        }
-        return sources;
+        return engine.run("SELECT column_name, data_type FROM attribute_keys WHERE scope = ? AND \"key\" = ?",
+                List.of(family, key), rs -> {
+                    List<ValueSource> sources = new ArrayList<>();
+                    while (rs.next()) {
+                        if (!rs.getString(2).endsWith("[]")) {
+                            sources.add(ValueSource.column(rs.getString(1), traceQlType(rs.getString(2))));
+                        }
+                    }
+                    return sources;
+                });
+    }
+
+    /** A DuckDB identifier, quoted so that attribute keys with dots and any other characters are safe. */
+    static String identifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
     }
 
     /** The TraceQL type of a DuckDB column type, as Tempo names it in tag values. */
