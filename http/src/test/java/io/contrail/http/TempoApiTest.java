@@ -268,6 +268,10 @@ class TempoApiTest {
         assertBadRequest("/tempo/api/traces/" + "a".repeat(33), "trace IDs can't be larger than 128 bits");
         assertBadRequest("/tempo/api/v2/traces/" + CHECKOUT + "?start=20&end=10", "start must be before end");
         assertBadRequest("/tempo/api/v2/traces/" + CHECKOUT + "?start=soon", "invalid start");
+        assertBadRequest("/tempo/api/v2/traces/" + CHECKOUT + "?q=" + RunningServer.urlEncode("{ span.a = 1 }"),
+                "TraceQL is not supported yet");
+        assertThat(get("/tempo/api/v2/traces/" + CHECKOUT + "?q=%7B%7D").statusCode()).as("every span: the whole trace")
+                .isEqualTo(200);
     }
 
     // ---- search: datasource.ts handleTraceQlQuery sends q, limit, spss, start, end; the legacy editor tags=

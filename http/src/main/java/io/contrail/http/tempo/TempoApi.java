@@ -148,6 +148,10 @@ public final class TempoApi {
     private void trace(Context ctx, boolean v2) throws QueryException {
         String traceId = traceId(ctx.pathParam("traceID"));
         traceByIdParameters(ctx);
+        if (v2) {
+            // v2 keeps only the spans a TraceQL q matches (pkg/api/http.go ParseTraceByIDFilterParams).
+            TraceQl.requireWholeTrace(value(ctx, "q"));
+        }
         var trace = traces.apply(ctx).trace(traceId);
         if (trace.isEmpty()) {
             ctx.status(HttpStatus.NOT_FOUND);
