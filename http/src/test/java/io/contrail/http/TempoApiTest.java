@@ -298,6 +298,8 @@ class TempoApiTest {
         assertThat(checkout.get("rootTraceName").asText()).isEqualTo("POST /checkout");
         assertThat(checkout.get("startTimeUnixNano").asText()).isEqualTo(Long.toString(unixNanos(T0)));
         assertThat(checkout.get("durationMs").asLong()).isEqualTo(120);
+        assertThat(checkout.get("serviceStats").toString()).as("jsonpb leaves an error count of 0 out")
+                .isEqualTo("{\"checkout\":{\"spanCount\":1},\"payment\":{\"spanCount\":1,\"errorCount\":1}}");
         JsonNode spanSet = checkout.get("spanSets").get(0);
         assertThat(spanSet.get("matched").asLong()).isEqualTo(2);
         assertThat(spanSet.get("spans")).hasSize(2);

@@ -252,8 +252,11 @@ public final class TempoApi {
         TraceQueries queries = traces.apply(ctx);
         List<TraceQueries.TraceSummary> hits = queries.search(new TraceQueries.SearchRequest(filter, window,
                 limit == 0 ? DEFAULT_LIMIT : (int) limit));
-        Map<String, List<TempoQueries.MatchedSpan>> matched = new TempoQueries(engines.apply(ctx)).matchedSpans(filter,
-                window, hits.stream().map(TraceQueries.TraceSummary::traceId).toList(), (int) spansPerSpanSet);
+        List<String> hitIds = hits.stream().map(TraceQueries.TraceSummary::traceId).toList();
+        TempoQueries tempoQueries = new TempoQueries(engines.apply(ctx));
+        Map<String, List<TempoQueries.MatchedSpan>> matched = tempoQueries.matchedSpans(filter, window, hitIds,
+                (int) spansPerSpanSet);
+        Map<String, List<TempoQueries.ServiceSpans>> services = tempoQueries.serviceSpans(window, hitIds);
         List<TempoJson.TraceSearchMetadata> found = new ArrayList<>();
         for (TraceQueries.TraceSummary hit : hits) {
             TempoJson.SpanSet spanSet = spanSet(matched.getOrDefault(hit.traceId(), List.of()), (int) spansPerSpanSet,
@@ -263,9 +266,19 @@ public final class TempoApi {
                     hit.rootServiceName() == null ? ROOT_SPAN_NOT_YET_RECEIVED : hit.rootServiceName(),
                     hit.rootName() == null ? ROOT_SPAN_NOT_YET_RECEIVED : hit.rootName(),
                     Long.toString(hit.startTimeUnixNano()), durationMs == 0 ? null : durationMs, spanSet,
-                    List.of(spanSet)));
+                    List.of(spanSet), serviceStats(services.getOrDefault(hit.traceId(), List.of()))));
         }
         ctx.json(new TempoJson.SearchResponse(found, new TempoJson.SearchMetrics(1, 1)));
+    }
+
+    /** Per service of a trace: its spans (in the searched window) and errors, an error count of 0 left out. */
+    private static Map<String, TempoJson.ServiceStats> serviceStats(List<TempoQueries.ServiceSpans> services) {
+        Map<String, TempoJson.ServiceStats> stats = new LinkedHashMap<>();
+        for (TempoQueries.ServiceSpans service : services) {
+            stats.put(service.service(), new TempoJson.ServiceStats(service.spanCount(),
+                    service.errorCount() == 0 ? null : service.errorCount()));
+        }
+        return stats;
     }
 
     /**

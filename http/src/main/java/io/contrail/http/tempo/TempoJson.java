@@ -3,6 +3,7 @@ package io.contrail.http.tempo;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Tempo's search and tag answers as its HTTP API writes them: the messages of grafana/tempo
@@ -24,11 +25,21 @@ final class TempoJson {
      * {@code TraceSearchMetadata}: {@code traceID} in Tempo's form (hex, leading zeros trimmed), the root span's
      * service and name, the trace's start ({@code uint64}, so a string) and duration in whole milliseconds.
      * {@code spanSet} is the deprecated single form, still filled with {@code spanSets[0]} by Tempo
-     * ({@code pkg/traceql/engine.go asTraceSearchMetadata}) for older Grafana versions.
+     * ({@code pkg/traceql/engine.go asTraceSearchMetadata}) for older Grafana versions. {@code durationMs} is left out
+     * when 0, as jsonpb leaves zero values out.
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    record TraceSearchMetadata(String traceID, String rootServiceName, String rootTraceName, String startTimeUnixNano,
+                               Long durationMs, SpanSet spanSet, List<SpanSet> spanSets,
+                               Map<String, ServiceStats> serviceStats) {
+    }
+
+    /**
+     * {@code ServiceStats}: a service's spans in the trace and how many failed; {@code serviceStats} maps service
+     * names to them (read by Grafana's Traces Drilldown app for span and error counts).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record TraceSearchMetadata(String traceID, String rootServiceName, String rootTraceName, String startTimeUnixNano,
-                               Long durationMs, SpanSet spanSet, List<SpanSet> spanSets) {
+    record ServiceStats(long spanCount, Long errorCount) {
     }
 
     /** {@code SpanSet}: up to {@code spss} of the matching spans, and how many matched. */

@@ -89,6 +89,31 @@ final class TempoQueries {
         });
     }
 
+    /** A service's spans in a trace, and how many of them failed. */
+    record ServiceSpans(String traceId, String service, long spanCount, long errorCount) {
+    }
+
+    /** For each of {@code traceIds}, its spans in {@code window} per service, with their errors. */
+    Map<String, List<ServiceSpans>> serviceSpans(TimeWindow window, List<String> traceIds) throws QueryException {
+        if (traceIds.isEmpty()) {
+            return Map.of();
+        }
+        List<Object> parameters = new ArrayList<>();
+        String where = windowSql(window, parameters) + " AND trace_id IN ("
+                + String.join(", ", Collections.nCopies(traceIds.size(), "?")) + ")";
+        parameters.addAll(traceIds);
+        String sql = "SELECT trace_id, service_name, count(*), count(*) FILTER (WHERE status_code = 'ERROR') "
+                + "FROM spans WHERE " + where + " GROUP BY trace_id, service_name ORDER BY trace_id, service_name";
+        return engine.run(window.reads(0), sql, parameters, rs -> {
+            Map<String, List<ServiceSpans>> byTrace = new LinkedHashMap<>();
+            while (rs.next()) {
+                byTrace.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(new ServiceSpans(rs.getString(1),
+                        rs.getString(2), rs.getLong(3), rs.getLong(4)));
+            }
+            return byTrace;
+        });
+    }
+
     /**
      * Attribute keys with a column of their own, by family: {@code span} and {@code resource} (with
      * {@code service.name}, which every span has in {@code service_name}), as the {@code attribute_keys} view lists
