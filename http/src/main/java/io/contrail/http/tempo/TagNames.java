@@ -35,12 +35,12 @@ final class TagNames {
         }
         return switch (tag) {
             case "name", "span:name" -> List.of(TempoQueries.ValueSource.column("name", STRING));
-            case "status", "span:status" -> List.of(lowerCase("status_code", "true"));
+            case "status", "span:status" -> List.of(lowerCase("status_code"));
             case "statusMessage", "span:statusMessage" -> List.of(TempoQueries.ValueSource.column("status_message", STRING));
-            case "kind", "span:kind" -> List.of(lowerCase("kind", "true"));
+            case "kind", "span:kind" -> List.of(lowerCase("kind"));
             case "rootServiceName", "trace:rootService" ->
-                    List.of(new TempoQueries.ValueSource("service_name", ROOT, List.of(), STRING));
-            case "rootName", "trace:rootName" -> List.of(new TempoQueries.ValueSource("name", ROOT, List.of(), STRING));
+                    List.of(new TempoQueries.ValueSource("service_name", ROOT, STRING));
+            case "rootName", "trace:rootName" -> List.of(new TempoQueries.ValueSource("name", ROOT, STRING));
             case "instrumentation:name" -> List.of(TempoQueries.ValueSource.column("scope_name", STRING));
             case "instrumentation:version" -> List.of(TempoQueries.ValueSource.column("scope_version", STRING));
             default -> {
@@ -56,7 +56,7 @@ final class TagNames {
     /** The sources of an attribute named without scope: its span attribute and its resource attribute. */
     static List<TempoQueries.ValueSource> unscopedSources(String key, TempoQueries queries) throws QueryException {
         if (key.equals("status.code")) {
-            return List.of(lowerCase("status_code", "true"));
+            return List.of(lowerCase("status_code"));
         }
         List<TempoQueries.ValueSource> sources = new ArrayList<>(queries.attributeSources("span", key));
         sources.addAll(queries.attributeSources("resource", key));
@@ -64,7 +64,7 @@ final class TagNames {
     }
 
     /** A fixed column of upper-case words ({@code ERROR}, {@code SERVER}) as TraceQL writes them: lower-case keywords. */
-    private static TempoQueries.ValueSource lowerCase(String column, String condition) {
-        return new TempoQueries.ValueSource("lower(" + column + ")", condition, List.of(), KEYWORD);
+    private static TempoQueries.ValueSource lowerCase(String column) {
+        return new TempoQueries.ValueSource("lower(" + column + ")", "true", KEYWORD);
     }
 }

@@ -18,8 +18,8 @@ import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * What the Tempo API reads that {@link io.contrail.query.TraceQueries} does not: the spans of each search hit that
- * matched (Tempo's span sets), the attribute keys, and a tag's values. Every statement goes through
+ * What the Tempo API reads that {@link TraceQueries} does not: the spans of each search hit that matched (Tempo's
+ * span sets) and its spans per service, the attribute keys, and a tag's values. Every statement goes through
  * {@link QueryEngine#run} with bound parameters; attribute columns are found through the query module's
  * {@code attribute_keys} view (which knows how the schema names them) and quoted, never taken from the request.
  */
@@ -35,13 +35,13 @@ final class TempoQueries {
     }
 
     /**
-     * Where a tag's values are: an SQL expression over {@code spans} (a quoted column, or a function of one) and the
-     * values of its placeholders, a condition without placeholders that selects the spans it applies to (root spans
-     * only, say), and the TraceQL type of its values.
+     * Where a tag's values are: an SQL expression over {@code spans} (a quoted column, or a function of one), a
+     * condition that selects the spans it applies to (root spans only, say), and the TraceQL type of its values.
+     * Neither holds a value from the request.
      */
-    record ValueSource(String expression, String condition, List<Object> parameters, String type) {
+    record ValueSource(String expression, String condition, String type) {
         static ValueSource column(String column, String type) {
-            return new ValueSource(identifier(column), "true", List.of(), type);
+            return new ValueSource(identifier(column), "true", type);
         }
     }
 
@@ -179,14 +179,10 @@ final class TempoQueries {
         List<Object> parameters = new ArrayList<>();
         List<String> selects = new ArrayList<>();
         for (ValueSource source : sources) {
-            // Values in the order of the placeholders: the expression's, the type, the expression's again, the window's.
-            parameters.addAll(source.parameters());
-            String select = "SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans WHERE ";
             parameters.add(source.type());
-            parameters.addAll(source.parameters());
-            String where = "(" + source.expression() + ") IS NOT NULL AND (" + source.condition() + ") AND "
-                    + windowSql(window, parameters);
-            selects.add(select + where);
+            selects.add("SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans WHERE ("
+                    + source.expression() + ") IS NOT NULL AND (" + source.condition() + ") AND "
+                    + windowSql(window, parameters));
         }
         parameters.add(limit);
         String sql = "SELECT DISTINCT v, t FROM (" + String.join(" UNION ALL ", selects) + ") ORDER BY v, t LIMIT ?";
