@@ -30,6 +30,10 @@ final class TempoQueries {
                        long matched) {
     }
 
+    /** A service's spans in a trace, and how many of them failed. */
+    record ServiceSpans(String traceId, String service, long spanCount, long errorCount) {
+    }
+
     /** One distinct value of a tag, as text, with its TraceQL type ({@link TempoJson.TagValue}). */
     record TypedValue(String type, String value) {
     }
@@ -87,10 +91,6 @@ final class TempoQueries {
             }
             return byTrace;
         });
-    }
-
-    /** A service's spans in a trace, and how many of them failed. */
-    record ServiceSpans(String traceId, String service, long spanCount, long errorCount) {
     }
 
     /** For each of {@code traceIds}, its spans in {@code window} per service, with their errors. */
