@@ -16,8 +16,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * Tempo's trace-by-ID answers, byte for byte: the messages {@code tempopb.Trace} and {@code tempopb.TraceByIDResponse}
  * of grafana/tempo {@code pkg/tempopb/tempo.proto}, declared here over the OTLP classes already on the classpath
- * (Tempo's {@code Trace} is {@code repeated tempopb.trace.v1.ResourceSpans resourceSpans = 1}, Tempo's copy of
- * OTLP's {@code trace.proto}, so on the wire it is OTLP's {@code TracesData}). Built as {@link DynamicMessage}s so
+ * (Tempo's {@code Trace} is {@code repeated tempopb.trace.v1.ResourceSpans resourceSpans = 1}, and Tempo's
+ * {@code tempopb.trace.v1} is OTLP's {@code trace.proto} copied with its package renamed, by the {@code gen-proto}
+ * target of Tempo's {@code Makefile}; so on the wire a {@code Trace} is OTLP's {@code TracesData}). Built as {@link DynamicMessage}s so
  * that protobuf's own encoder and {@link JsonFormat} write them, as gogo/protobuf and {@code jsonpb} do in Tempo:
  * field names in lower camel case, 64-bit integers as strings, IDs as base64, enums by name, default values left out.
  *
