@@ -34,9 +34,9 @@ import java.util.function.Function;
  * ({@code modules/querier/http.go TraceByIDHandlerV2}): Grafana ({@code pkg/tsdb/tempo/trace.go}) takes a v2 404
  * for an older Tempo and asks v1, whose 404 it reports as not found, as it reports Tempo's empty trace.
  *
- * <p>Not Tempo's: TraceQL is not evaluated yet ({@link TraceQl}, the one place that decides), nor are TraceQL
- * metrics ({@code /api/metrics/query_range} and {@code /api/metrics/query} answer 400 saying so); there is no gRPC
- * streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not try it). Searches and tag values without
+ * <p>Not Tempo's: TraceQL is not evaluated yet ({@link TraceQlSupport}, the one place that decides), nor are
+ * TraceQL metrics ({@code /api/metrics/query_range} and {@code /api/metrics/query} answer 400 saying so); there is
+ * no gRPC streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not try it). Searches and tag values without
  * {@code start}/{@code end} look at the last hour, as Tempo's look at its recent, not yet compacted, data. Tag
  * searches match values exactly (Tempo's legacy search matched well-known columns by substring), and
  * {@code minDuration}/{@code maxDuration} apply to the matching span, as in Contrail's and Jaeger's search, not to
@@ -106,8 +106,8 @@ public final class TempoApi {
         routes.get(PREFIX + "/api/v2/search/tags", ctx -> answer(ctx, c -> tags(c, true)));
         routes.get(PREFIX + "/api/search/tag/{tagName}/values", ctx -> answer(ctx, c -> tagValues(c, false)));
         routes.get(PREFIX + "/api/v2/search/tag/{tagName}/values", ctx -> answer(ctx, c -> tagValues(c, true)));
-        routes.get(PREFIX + "/api/metrics/query_range", ctx -> answer(ctx, c -> TraceQl.refuseMetrics()));
-        routes.get(PREFIX + "/api/metrics/query", ctx -> answer(ctx, c -> TraceQl.refuseMetrics()));
+        routes.get(PREFIX + "/api/metrics/query_range", ctx -> answer(ctx, c -> TraceQlSupport.refuseMetrics()));
+        routes.get(PREFIX + "/api/metrics/query", ctx -> answer(ctx, c -> TraceQlSupport.refuseMetrics()));
     }
 
     /** Runs a route; a bad parameter is a 400 in plain text, a failed query a plain-text error too. */
@@ -150,7 +150,7 @@ public final class TempoApi {
         traceByIdParameters(ctx);
         if (v2) {
             // v2 keeps only the spans a TraceQL q matches (pkg/api/http.go ParseTraceByIDFilterParams).
-            TraceQl.requireWholeTrace(value(ctx, "q"));
+            TraceQlSupport.requireWholeTrace(value(ctx, "q"));
         }
         var trace = traces.apply(ctx).trace(traceId);
         if (trace.isEmpty()) {
@@ -229,7 +229,7 @@ public final class TempoApi {
                 }
             });
         }
-        TraceQl.requireSearchable(q);
+        TraceQlSupport.requireSearchable(q);
         Long minDuration = duration(ctx, "minDuration");
         Long maxDuration = duration(ctx, "maxDuration");
         if (maxDuration != null && minDuration != null && minDuration != 0 && minDuration > maxDuration) {
@@ -342,7 +342,7 @@ public final class TempoApi {
             throw new IllegalArgumentException("invalid scope: " + scope);
         }
         tagRequestWindow(ctx);
-        // q narrows autocompletion to the spans it matches; until TraceQL is wired every span is taken (TraceQl).
+        // q narrows autocompletion to the spans it matches; until TraceQL is wired, every span (TraceQlSupport).
         Map<String, TreeSet<String>> keys = new TempoQueries(engines.apply(ctx)).attributeKeys();
         boolean all = scope == null || scope.equals("none");
         if (!v2) {

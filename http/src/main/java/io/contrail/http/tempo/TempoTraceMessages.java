@@ -18,9 +18,10 @@ import java.nio.charset.StandardCharsets;
  * of grafana/tempo {@code pkg/tempopb/tempo.proto}, declared here over the OTLP classes already on the classpath
  * (Tempo's {@code Trace} is {@code repeated tempopb.trace.v1.ResourceSpans resourceSpans = 1}, and Tempo's
  * {@code tempopb.trace.v1} is OTLP's {@code trace.proto} copied with its package renamed, by the {@code gen-proto}
- * target of Tempo's {@code Makefile}; so on the wire a {@code Trace} is OTLP's {@code TracesData}). Built as {@link DynamicMessage}s so
- * that protobuf's own encoder and {@link JsonFormat} write them, as gogo/protobuf and {@code jsonpb} do in Tempo:
- * field names in lower camel case, 64-bit integers as strings, IDs as base64, enums by name, default values left out.
+ * target of Tempo's {@code Makefile}; so on the wire a {@code Trace} is OTLP's {@code TracesData}). Built as
+ * {@link DynamicMessage}s so that protobuf's own encoder and {@link JsonFormat} write them, as gogo/protobuf and
+ * {@code jsonpb} do in Tempo: field names in lower camel case, 64-bit integers as strings, IDs as base64, enums by
+ * name, default values left out.
  *
  * <ul>
  *   <li>{@code /api/traces/{id}}: a {@code Trace}; in JSON with its first {@code "resourceSpans":} renamed

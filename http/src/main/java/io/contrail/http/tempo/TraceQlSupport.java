@@ -1,14 +1,14 @@
 package io.contrail.http.tempo;
 
 /**
- * The one place where the Tempo API meets TraceQL ({@code q}), which Contrail does not evaluate yet: the TraceQL
- * compiler is being written in the query module ({@code io.contrail.query.traceql}) and will be wired here.
- * Until then a search, or a v2 trace by ID (where {@code q} keeps only the matching spans), whose {@code q} selects
- * anything narrower than every span ({@code {}}) is refused; the tag routes, where {@code q} only narrows
- * autocompletion to spans matching it, answer as if it were {@code {}}. TraceQL metrics
+ * What of TraceQL ({@code q}) the Tempo API supports, decided in this one place: Contrail's TraceQL compiler lives
+ * in the query module ({@code io.contrail.query.traceql}, {@code TraceQueries.searchTraceQl}) and is to be wired
+ * here; until it is, a search, or a v2 trace by ID (where {@code q} keeps only the matching spans), whose
+ * {@code q} selects anything narrower than every span ({@code {}}) is refused; the tag routes, where {@code q} only
+ * narrows autocompletion to spans matching it, answer as if it were {@code {}}. TraceQL metrics
  * ({@code /api/metrics/query_range}, {@code /api/metrics/query}) are refused whatever they ask.
  */
-final class TraceQl {
+final class TraceQlSupport {
 
     /** Why a search with a real TraceQL query is refused; a 400, as Tempo answers a query it cannot run. */
     static final String NOT_SUPPORTED = "TraceQL is not supported yet by Contrail: search with q={} (every span) "
@@ -21,7 +21,7 @@ final class TraceQl {
     /** Why a TraceQL metrics request is refused; a 400 rather than a 404, so that Grafana shows the reason. */
     static final String METRICS_NOT_SUPPORTED = "TraceQL metrics are not supported yet by Contrail";
 
-    private TraceQl() {
+    private TraceQlSupport() {
     }
 
     /** Whether {@code q} is absent or selects every span: {@code {}}, {@code { }}, blank. */
