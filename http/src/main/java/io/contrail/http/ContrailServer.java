@@ -5,6 +5,7 @@ import io.contrail.http.auth.TokenFile;
 import io.contrail.http.flight.FlightSqlEndpoint;
 import io.contrail.http.tls.ServerCertificate;
 import io.contrail.http.jaeger.JaegerApi;
+import io.contrail.http.tempo.TempoApi;
 import io.contrail.http.zipkin.ZipkinQueryApi;
 import io.contrail.ingest.Admission;
 import io.contrail.ingest.IngestPermits;
@@ -94,6 +95,7 @@ public final class ContrailServer implements AutoCloseable {
             new StatusRoutes(config, tenants, metrics).register(javalin.routes);
             new DashboardApi(tenants).register(javalin.routes);
             new JaegerApi(ctx -> tenants.of(ctx).traces(), ctx -> tenants.of(ctx).graph()).register(javalin.routes);
+            new TempoApi(ctx -> tenants.of(ctx).traces(), ctx -> tenants.of(ctx).engine(), VERSION).register(javalin.routes);
             WebUi.register(javalin);
             javalin.routes.exception(Tenants.Refused.class,
                     (e, ctx) -> ErrorAnswers.error(ctx, e.status(), e.getMessage()));

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the query parameters of every read API, through a real server:
- * Contrail's own ({@code /api/search}, {@code /api/traces/…}, {@code /api/metrics/red}, …), Jaeger's and
- * Zipkin's. Whatever the parameters, the answer is 200, 404 (no such trace) or 400 with a message; never
- * a 500, which is what a parser throwing anything but IllegalArgumentException becomes.
+ * Contrail's own ({@code /api/search}, {@code /api/traces/…}, {@code /api/metrics/red}, …), Jaeger's,
+ * Zipkin's and Tempo's. Whatever the parameters, the answer is 200, 404 (no such trace) or 400 with a
+ * message; never a 500, which is what a parser throwing anything but IllegalArgumentException becomes.
  *
  * <p>An input is the text of a request target, {@code /api/search?service=…&minDuration=…}; text that does
  * not start with {@code /} is the query string of {@code /api/search}. Every byte outside a few URL
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class QueryParametersFuzzTest {
 
-    private static final List<String> READ_API_PREFIXES = List.of("/api/", "/jaeger/api/", "/zipkin/api/v2/");
+    private static final List<String> READ_API_PREFIXES = List.of("/api/", "/jaeger/api/", "/zipkin/api/v2/", "/tempo/api/");
     /** Longer targets end up as 414 from Jetty before any parser sees them. */
     private static final int MAX_TARGET_BYTES = 4_000;
     private static final Instant T0 = Instant.parse("2026-01-10T10:00:00Z");

@@ -65,7 +65,7 @@ class TenantHeaderTest {
     @Test
     void aReadForATenantWithoutSpansAnswersEmptyAndCreatesNoFolder() {
         for (String path : new String[] {"/api/services", "/health", "/metrics", "/jaeger/api/services",
-                "/zipkin/api/v2/services", "/api/search"}) {
+                "/zipkin/api/v2/services", "/api/search", "/tempo/api/search?q=%7B%7D", "/tempo/api/v2/search/tags"}) {
             HttpResponse<byte[]> response = server.send(HttpRequest.newBuilder(server.uri(path)).GET()
                     .header(Tenants.HEADER, "ghost"));
             assertThat(response.statusCode()).as(path + ": " + RunningServer.text(response)).isEqualTo(200);

@@ -199,6 +199,9 @@ class TenantsTest {
                 "/zipkin/api/v2/services",
                 "/zipkin/api/v2/trace/" + TRACE,
                 "/zipkin/api/v2/traces?serviceName=" + own,
+                "/tempo/api/v2/traces/" + TRACE,
+                "/tempo/api/search?q=%7B%7D&start=" + DAY_AGO / 1000 + "&end=" + HOUR_AHEAD / 1000,
+                "/tempo/api/v2/search/tag/resource.service.name/values?start=" + DAY_AGO / 1000,
             };
             for (String read : reads) {
                 assertThat(answer(token, read)).as("%s for %s", read, own).doesNotContain(others);
@@ -206,6 +209,9 @@ class TenantsTest {
             assertThat(answer(token, "/api/traces/" + TRACE)).contains(own);
             assertThat(answer(token, "/jaeger/api/traces/" + TRACE)).contains(own);
             assertThat(answer(token, "/zipkin/api/v2/trace/" + TRACE)).contains(own);
+            assertThat(answer(token, "/tempo/api/v2/traces/" + TRACE)).contains(own);
+            assertThat(answer(token, "/tempo/api/v2/search/tag/resource.service.name/values?start=" + DAY_AGO / 1000))
+                    .contains(own);
             assertThat(answer(token, "/api/services")).contains(own);
             // Another tenant's service is unknown here, not empty because of a filter.
             for (String other : others) {

@@ -2,6 +2,7 @@ package io.contrail.http.jaeger;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.contrail.http.GoDuration;
 import io.contrail.query.QueryException;
 import io.contrail.query.ServiceGraph;
 import io.contrail.query.SpanFilter;
@@ -22,7 +23,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -48,7 +48,6 @@ public final class JaegerApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(JaegerApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern GO_DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
     private static final Pattern HEX_ID = Pattern.compile("[0-9a-fA-F]{1,32}");
 
     /** The trace queries and the service graph over the request's tenant's spans. */
@@ -294,26 +293,11 @@ public final class JaegerApi {
 
     /** A Go duration string ({@code 300ms}, {@code 1.5h}, {@code 1h30m}) in nanoseconds. */
     static long parseGoDuration(String parameter, String value) {
-        Matcher part = GO_DURATION_PART.matcher(value);
-        double nanos = 0;
-        int at = 0;
-        while (at < value.length() && part.find(at) && part.start() == at) {
-            double amount = Double.parseDouble(part.group(1));
-            nanos += amount * switch (part.group(2)) {
-                case "ns" -> 1;
-                case "us", "µs", "μs" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                default -> 3600e9;
-            };
-            at = part.end();
+        try {
+            return GoDuration.parseNanos(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("unable to parse param '" + parameter + "': " + e.getMessage(), e);
         }
-        if (at == 0 || at != value.length()) {
-            throw new IllegalArgumentException("unable to parse param '" + parameter + "': time: invalid duration \""
-                    + value + "\"");
-        }
-        return Math.round(nanos);
     }
 
     private static long parseLong(String parameter, String value) {

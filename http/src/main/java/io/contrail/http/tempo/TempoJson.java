@@ -1,0 +1,93 @@
+package io.contrail.http.tempo;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Tempo's search and tag answers as its HTTP API writes them: the messages of grafana/tempo
+ * {@code pkg/tempopb/tempo.proto} marshaled by {@code jsonpb} (lower camel case names, {@code uint64} as a string,
+ * zero values and empty lists left out). Grafana reads them in {@code public/app/plugins/datasource/tempo}:
+ * {@code types.ts} ({@code TraceSearchMetadata}, {@code Spanset}, {@code Span}, {@code Scope}),
+ * {@code resultTransformer.ts} (the search table) and {@code language_provider.ts} (tags and values).
+ */
+final class TempoJson {
+
+    private TempoJson() {
+    }
+
+    /** {@code SearchResponse}. */
+    record SearchResponse(List<TraceSearchMetadata> traces, SearchMetrics metrics) {
+    }
+
+    /**
+     * {@code TraceSearchMetadata}: {@code traceID} in Tempo's form (hex, leading zeros trimmed), the root span's
+     * service and name, the trace's start ({@code uint64}, so a string) and duration in whole milliseconds.
+     * {@code spanSet} is the deprecated single form, still filled with {@code spanSets[0]} by Tempo
+     * ({@code pkg/traceql/engine.go asTraceSearchMetadata}) for older Grafana versions. {@code durationMs} is left out
+     * when 0, as jsonpb leaves zero values out.
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    record TraceSearchMetadata(String traceID, String rootServiceName, String rootTraceName, String startTimeUnixNano,
+                               Long durationMs, SpanSet spanSet, List<SpanSet> spanSets,
+                               Map<String, ServiceStats> serviceStats) {
+    }
+
+    /**
+     * {@code ServiceStats}: a service's spans in the trace and how many failed; {@code serviceStats} maps service
+     * names to them (read by Grafana's Traces Drilldown app for span and error counts).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record ServiceStats(long spanCount, Long errorCount) {
+    }
+
+    /** {@code SpanSet}: up to {@code spss} of the matching spans, and how many matched. */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    record SpanSet(List<Span> spans, Long matched) {
+    }
+
+    /** {@code tempopb.Span}: the span's ID (16 hex digits), name, start and duration ({@code uint64}, strings). */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    record Span(String spanID, String name, String startTimeUnixNano, String durationNanos, List<KeyValue> attributes) {
+    }
+
+    /** OTLP's {@code KeyValue} in JSON, holding a string value: what Contrail puts in a search's spans. */
+    record KeyValue(String key, StringValue value) {
+    }
+
+    record StringValue(String stringValue) {
+    }
+
+    /** {@code SearchMetrics}: one job, done (Grafana's progress for streamed searches). */
+    record SearchMetrics(long completedJobs, long totalJobs) {
+    }
+
+    /** {@code SearchTagsResponse} ({@code /api/search/tags}). */
+    record SearchTagsResponse(List<String> tagNames) {
+    }
+
+    /** {@code SearchTagsV2Response} ({@code /api/v2/search/tags}). */
+    record SearchTagsV2Response(List<Scope> scopes) {
+    }
+
+    /** {@code SearchTagsV2Scope}: {@code span}, {@code resource} or {@code intrinsic}, and its tag names. */
+    record Scope(String name, List<String> tags) {
+    }
+
+    /** {@code SearchTagValuesResponse} ({@code /api/search/tag/{tag}/values}). */
+    record SearchTagValuesResponse(List<String> tagValues) {
+    }
+
+    /** {@code SearchTagValuesV2Response} ({@code /api/v2/search/tag/{tag}/values}). */
+    record SearchTagValuesV2Response(List<TagValue> tagValues) {
+    }
+
+    /**
+     * {@code TagValue}: the value as text and its TraceQL type, as {@code pkg/traceql/util.go
+     * MakeCollectTagValueFunc} names them: {@code string}, {@code int}, {@code float}, {@code bool},
+     * {@code keyword} (status and kind values, written unquoted in TraceQL).
+     */
+    record TagValue(String type, String value) {
+    }
+}

@@ -1,0 +1,221 @@
+package io.contrail.http.tempo;
+
+import io.contrail.query.QueryEngine;
+import io.contrail.query.QueryException;
+import io.contrail.query.QueryResult;
+import io.contrail.query.SpanFilter;
+import io.contrail.query.TimeWindow;
+import io.contrail.query.TraceQueries;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * What the Tempo API reads that {@link TraceQueries} does not: the spans of each search hit that matched (Tempo's
+ * span sets) and its spans per service, the attribute keys, and a tag's values. Every statement goes through
+ * {@link QueryEngine#run} with bound parameters; attribute columns are found through the query module's
+ * {@code attribute_keys} view (which knows how the schema names them) and quoted, never taken from the request.
+ */
+final class TempoQueries {
+
+    /** A matching span of a search hit, and how many of the trace's spans matched in all. */
+    record MatchedSpan(String traceId, String spanId, String name, long startTimeUnixNano, long durationNanos,
+                       long matched) {
+    }
+
+    /** A service's spans in a trace, and how many of them failed. */
+    record ServiceSpans(String traceId, String service, long spanCount, long errorCount) {
+    }
+
+    /** One distinct value of a tag, as text, with its TraceQL type ({@link TempoJson.TagValue}). */
+    record TypedValue(String type, String value) {
+    }
+
+    /**
+     * Where a tag's values are: an SQL expression over {@code spans} (a quoted column, or a function of one), a
+     * condition that selects the spans it applies to (root spans only, say), and the TraceQL type of its values.
+     * Neither holds a value from the request.
+     */
+    record ValueSource(String expression, String condition, String type) {
+        static ValueSource column(String column, String type) {
+            return new ValueSource(identifier(column), "true", type);
+        }
+    }
+
+    private final QueryEngine engine;
+
+    TempoQueries(QueryEngine engine) {
+        this.engine = engine;
+    }
+
+    /** Column name → DuckDB type of every column {@code spans} has now. */
+    private Map<String, String> columnTypes() throws QueryException {
+        Map<String, String> types = new HashMap<>();
+        for (QueryResult.Column column : engine.spanColumns()) {
+            types.put(column.name(), column.type());
+        }
+        return types;
+    }
+
+    /**
+     * For each of {@code traceIds}, its spans in {@code window} that match {@code filter}: the first
+     * {@code perTrace} by start time (at least one is read, for the count), each with the number that matched.
+     */
+    Map<String, List<MatchedSpan>> matchedSpans(SpanFilter filter, TimeWindow window, List<String> traceIds,
+                                                int perTrace) throws QueryException {
+        if (traceIds.isEmpty()) {
+            return Map.of();
+        }
+        SpanFilter.Condition condition = filter.toSql(filter.attributes().isEmpty() ? Map.of() : columnTypes());
+        List<Object> parameters = new ArrayList<>(condition.parameters());
+        String where = condition.sql() + " AND " + windowSql(window, parameters) + " AND trace_id IN ("
+                + String.join(", ", Collections.nCopies(traceIds.size(), "?")) + ")";
+        parameters.addAll(traceIds);
+        parameters.add(Math.max(1, perTrace));
+        String sql = "SELECT trace_id, span_id, name, epoch_ns(start_time), duration_nanos, "
+                + "count(*) OVER (PARTITION BY trace_id) FROM spans WHERE " + where
+                + " QUALIFY row_number() OVER (PARTITION BY trace_id ORDER BY start_time, span_id) <= ? "
+                + "ORDER BY trace_id, start_time, span_id";
+        return engine.run(window.reads(0), sql, parameters, rs -> {
+            Map<String, List<MatchedSpan>> byTrace = new LinkedHashMap<>();
+            while (rs.next()) {
+                byTrace.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(new MatchedSpan(rs.getString(1),
+                        rs.getString(2), rs.getString(3), rs.getLong(4), rs.getLong(5), rs.getLong(6)));
+            }
+            return byTrace;
+        });
+    }
+
+    /** For each of {@code traceIds}, its spans in {@code window} per service, with their errors. */
+    Map<String, List<ServiceSpans>> serviceSpans(TimeWindow window, List<String> traceIds) throws QueryException {
+        if (traceIds.isEmpty()) {
+            return Map.of();
+        }
+        List<Object> parameters = new ArrayList<>();
+        String where = windowSql(window, parameters) + " AND trace_id IN ("
+                + String.join(", ", Collections.nCopies(traceIds.size(), "?")) + ")";
+        parameters.addAll(traceIds);
+        String sql = "SELECT trace_id, service_name, count(*), count(*) FILTER (WHERE status_code = 'ERROR') "
+                + "FROM spans WHERE " + where + " GROUP BY trace_id, service_name ORDER BY trace_id, service_name";
+        return engine.run(window.reads(0), sql, parameters, rs -> {
+            Map<String, List<ServiceSpans>> byTrace = new LinkedHashMap<>();
+            while (rs.next()) {
+                byTrace.computeIfAbsent(rs.getString(1), id -> new ArrayList<>()).add(new ServiceSpans(rs.getString(1),
+                        rs.getString(2), rs.getLong(3), rs.getLong(4)));
+            }
+            return byTrace;
+        });
+    }
+
+    /**
+     * Attribute keys with a column of their own, by family: {@code span} and {@code resource} (with
+     * {@code service.name}, which every span has in {@code service_name}), as the {@code attribute_keys} view lists
+     * them. Keys past the bound on attribute columns, kept in overflow maps, are not listed: finding them means
+     * reading every map.
+     */
+    Map<String, TreeSet<String>> attributeKeys() throws QueryException {
+        Map<String, TreeSet<String>> keys = new LinkedHashMap<>();
+        keys.put("span", new TreeSet<>());
+        keys.put("resource", new TreeSet<>(List.of(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE)));
+        return engine.run("SELECT scope, \"key\" FROM attribute_keys", List.of(), rs -> {
+            while (rs.next()) {
+                TreeSet<String> family = keys.get(rs.getString(1));
+                if (family != null) {
+                    family.add(rs.getString(2));
+                }
+            }
+            return keys;
+        });
+    }
+
+    /**
+     * Where the values of attribute {@code key} of {@code family} ({@code span} or {@code resource}) are: its column,
+     * if it has one ({@code attribute_keys}); {@code service_name} for the resource's {@code service.name}. Values of
+     * list attributes and of keys past the bound on attribute columns are not listed.
+     */
+    List<ValueSource> attributeSources(String family, String key) throws QueryException {
+        if (family.equals("resource") && key.equals(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE)) {
+            return List.of(ValueSource.column("service_name", "string"));
+        }
+        return engine.run("SELECT column_name, data_type FROM attribute_keys WHERE scope = ? AND \"key\" = ?",
+                List.of(family, key), rs -> {
+                    List<ValueSource> sources = new ArrayList<>();
+                    while (rs.next()) {
+                        if (!rs.getString(2).endsWith("[]")) {
+                            sources.add(ValueSource.column(rs.getString(1), traceQlType(rs.getString(2))));
+                        }
+                    }
+                    return sources;
+                });
+    }
+
+    /** A DuckDB identifier, quoted so that attribute keys with dots and any other characters are safe. */
+    static String identifier(String name) {
+        return '"' + name.replace("\"", "\"\"") + '"';
+    }
+
+    /** The TraceQL type of a DuckDB column type, as Tempo names it in tag values. */
+    private static String traceQlType(String duckDbType) {
+        return switch (duckDbType) {
+            case "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT", "UBIGINT", "UINTEGER" -> "int";
+            case "DOUBLE", "FLOAT", "REAL" -> "float";
+            case "BOOLEAN" -> "bool";
+            default -> "string";
+        };
+    }
+
+    /** The distinct values of {@code sources} over the spans of {@code window}, ordered by text, at most {@code limit}. */
+    List<TypedValue> values(List<ValueSource> sources, TimeWindow window, int limit) throws QueryException {
+        if (sources.isEmpty()) {
+            return List.of();
+        }
+        List<Object> parameters = new ArrayList<>();
+        List<String> selects = new ArrayList<>();
+        for (ValueSource source : sources) {
+            parameters.add(source.type());
+            selects.add("SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans WHERE ("
+                    + source.expression() + ") IS NOT NULL AND (" + source.condition() + ") AND "
+                    + windowSql(window, parameters));
+        }
+        parameters.add(limit);
+        String sql = "SELECT DISTINCT v, t FROM (" + String.join(" UNION ALL ", selects) + ") ORDER BY v, t LIMIT ?";
+        return engine.run(window.reads(0), sql, parameters, rs -> {
+            List<TypedValue> values = new ArrayList<>();
+            while (rs.next()) {
+                values.add(new TypedValue(rs.getString(2), rs.getString(1)));
+            }
+            return values;
+        });
+    }
+
+    /**
+     * {@code window} as conditions on {@code start_time} and, so that DuckDB skips whole folders, on the Hive
+     * column {@code date} (UTC days, floored as the folders are); values appended to {@code parameters}.
+     */
+    private static String windowSql(TimeWindow window, List<Object> parameters) {
+        List<String> conditions = new ArrayList<>();
+        if (window.startUnixNano() != null) {
+            conditions.add("start_time >= make_timestamp_ns(?) AND \"date\" >= ?::DATE");
+            parameters.add(window.startUnixNano());
+            parameters.add(utcDate(window.startUnixNano()));
+        }
+        if (window.endUnixNano() != null) {
+            conditions.add("start_time <= make_timestamp_ns(?) AND \"date\" <= ?::DATE");
+            parameters.add(window.endUnixNano());
+            parameters.add(utcDate(window.endUnixNano()));
+        }
+        return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
+    }
+
+    private static String utcDate(long unixNanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L)).atZone(ZoneOffset.UTC).toLocalDate()
+                .toString();
+    }
+}
