@@ -269,7 +269,7 @@ class TempoApiTest {
         assertBadRequest("/tempo/api/v2/traces/" + CHECKOUT + "?start=20&end=10", "start must be before end");
         assertBadRequest("/tempo/api/v2/traces/" + CHECKOUT + "?start=soon", "invalid start");
         assertBadRequest("/tempo/api/v2/traces/" + CHECKOUT + "?q=" + RunningServer.urlEncode("{ span.a = 1 }"),
-                "TraceQL is not supported yet");
+                "a trace by ID filtered by TraceQL is not supported yet");
         assertThat(get("/tempo/api/v2/traces/" + CHECKOUT + "?q=%7B%7D").statusCode()).as("every span: the whole trace")
                 .isEqualTo(200);
     }
@@ -365,13 +365,45 @@ class TempoApiTest {
     }
 
     @Test
-    void aTraceQlQueryOtherThanEverySpanIs400SayingItIsNotSupportedYet() {
-        HttpResponse<byte[]> response = get("/tempo/api/search?q="
-                + RunningServer.urlEncode("{ resource.service.name = \"checkout\" }") + "&limit=20&spss=3&" + RANGE);
-        assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
+    void aTraceQlSearchAnswersTheTracesWithTheSpansThatMatch() {
+        // datasource.ts handleTraceQlQuery: q as typed in the TraceQL editor, limit, spss, start, end.
+        JsonNode errors = server.getJson("/tempo/api/search?q=" + RunningServer.urlEncode(
+                "{ resource.service.name = \"payment\" && status = error } | select(span.payment.method)")
+                + "&limit=20&spss=3&" + RANGE);
+        assertThat(errors.get("traces")).hasSize(1);
+        JsonNode hit = errors.get("traces").get(0);
+        assertThat(hit.get("traceID").asText()).isEqualTo(CHECKOUT.replaceFirst("^0+", ""));
+        assertThat(hit.get("rootServiceName").asText()).isEqualTo("checkout");
+        assertThat(hit.get("rootTraceName").asText()).isEqualTo("POST /checkout");
+        assertThat(hit.get("durationMs").asLong()).isEqualTo(120);
+        JsonNode spanSet = hit.get("spanSets").get(0);
+        assertThat(hit.get("spanSet")).as("the deprecated single form, for older Grafana").isEqualTo(spanSet);
+        assertThat(spanSet.get("matched").asLong()).isEqualTo(1);
+        JsonNode charge = spanSet.get("spans").get(0);
+        assertThat(charge.get("spanID").asText()).isEqualTo(spanId(2));
+        assertThat(charge.get("name").asText()).isEqualTo("charge");
+        assertThat(charge.get("attributes").findValuesAsText("key")).contains("payment.method");
+        assertThat(charge.get("attributes").findValuesAsText("stringValue")).contains("visa");
+
+        assertThat(searchIds("q=" + RunningServer.urlEncode("{ span.http.status_code >= 200 && duration < 50ms }")))
+                .containsExactly(CART.replaceFirst("^0+", ""));
+        assertThat(searchIds("q=" + RunningServer.urlEncode("{ kind = server } >> { status = error }")))
+                .containsExactly(CHECKOUT.replaceFirst("^0+", ""));
+        assertThat(searchIds("q=" + RunningServer.urlEncode("{ name =~ \"GET .*\" } | count() > 0")))
+                .containsExactlyInAnyOrder(CART.replaceFirst("^0+", ""), HEALTH.replaceFirst("^0+", ""));
+    }
+
+    @Test
+    void aTraceQlQueryContrailCannotRunIs400WithTheCompilersMessage() {
+        HttpResponse<byte[]> syntax = get("/tempo/api/search?q=" + RunningServer.urlEncode("{ span.a = }") + "&" + RANGE);
+        assertThat(syntax.statusCode()).isEqualTo(400);
+        assertThat(syntax.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/plain"));
-        assertThat(RunningServer.text(response)).contains("TraceQL is not supported yet");
+        assertThat(RunningServer.text(syntax)).contains("parse error at line 1, col");
+        assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{ event:name = \"retry\" }") + "&" + RANGE,
+                "event:name");
+        assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{ span.a = 1 }") + "&minDuration=1s&" + RANGE,
+                "minDuration and maxDuration go with tags, not q");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.contrail.query.QueryException;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
+import io.contrail.query.traceql.TraceQlResults;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -229,7 +230,10 @@ public final class TempoApi {
                 }
             });
         }
-        TraceQlSupport.requireSearchable(q);
+        if (!TraceQlSupport.selectsEverySpan(q) && (value(ctx, "minDuration") != null || value(ctx, "maxDuration") != null)) {
+            throw new IllegalArgumentException("invalid request: minDuration and maxDuration go with tags, not q: "
+                    + "write them in the query ({ duration > 100ms })");
+        }
         Long minDuration = duration(ctx, "minDuration");
         Long maxDuration = duration(ctx, "maxDuration");
         if (maxDuration != null && minDuration != null && minDuration != 0 && minDuration > maxDuration) {
@@ -247,6 +251,10 @@ public final class TempoApi {
             throw new IllegalArgumentException("invalid spss: must be at most " + MAX_SPANS_PER_SPAN_SET);
         }
         TimeWindow window = window(start, end);
+        if (!TraceQlSupport.selectsEverySpan(q)) {
+            ctx.json(traceQlSearch(ctx, q, window, limit == 0 ? DEFAULT_LIMIT : (int) limit, (int) spansPerSpanSet));
+            return;
+        }
         SpanFilter filter = filter(tagValues, minDuration, maxDuration);
 
         TraceQueries queries = traces.apply(ctx);
@@ -269,6 +277,44 @@ public final class TempoApi {
                     List.of(spanSet), serviceStats(services.getOrDefault(hit.traceId(), List.of()))));
         }
         ctx.json(new TempoJson.SearchResponse(found, new TempoJson.SearchMetrics(1, 1)));
+    }
+
+    /**
+     * A TraceQL search ({@code q}), compiled to SQL by the query module ({@code TraceQueries.searchTraceQl}), as Tempo
+     * answers it ({@code pkg/traceql/engine.go asTraceSearchMetadata}): a hit per trace with its spansets, each span
+     * carrying the attributes the query reads or selects under their names without scope, as Tempo keys them.
+     */
+    private TempoJson.SearchResponse traceQlSearch(Context ctx, String q, TimeWindow window, int limit, int spansPerSpanSet)
+            throws QueryException {
+        List<TraceQlResults.Trace> hits = traces.apply(ctx).searchTraceQl(q, window, limit, spansPerSpanSet);
+        Map<String, List<TempoQueries.ServiceSpans>> services = new TempoQueries(engines.apply(ctx))
+                .serviceSpans(window, hits.stream().map(TraceQlResults.Trace::traceId).toList());
+        List<TempoJson.TraceSearchMetadata> found = new ArrayList<>();
+        for (TraceQlResults.Trace hit : hits) {
+            List<TempoJson.SpanSet> spanSets = new ArrayList<>();
+            for (TraceQlResults.Spanset set : hit.spanSets()) {
+                List<TempoJson.Span> spans = new ArrayList<>();
+                for (TraceQlResults.Span span : set.spans()) {
+                    List<TempoJson.KeyValue> attributes = new ArrayList<>();
+                    span.attributes().forEach((name, value) -> attributes.add(new TempoJson.KeyValue(
+                            TraceQlSupport.unscoped(name), new TempoJson.StringValue(String.valueOf(value)))));
+                    spans.add(new TempoJson.Span(span.spanId(), span.name(), Long.toString(span.startTimeUnixNano()),
+                            Long.toString(span.durationNanos()), attributes));
+                }
+                List<TempoJson.KeyValue> groupBy = new ArrayList<>();
+                set.groupBy().forEach((name, value) -> groupBy.add(new TempoJson.KeyValue(TraceQlSupport.unscoped(name),
+                        new TempoJson.StringValue(value == null ? "nil" : value))));
+                spanSets.add(new TempoJson.SpanSet(spans, set.matched(), groupBy));
+            }
+            long durationMs = hit.durationNanos() / 1_000_000L;
+            found.add(new TempoJson.TraceSearchMetadata(tempoTraceId(hit.traceId()),
+                    hit.rootServiceName() == null ? ROOT_SPAN_NOT_YET_RECEIVED : hit.rootServiceName(),
+                    hit.rootTraceName() == null ? ROOT_SPAN_NOT_YET_RECEIVED : hit.rootTraceName(),
+                    Long.toString(hit.startTimeUnixNano()), durationMs == 0 ? null : durationMs,
+                    spanSets.isEmpty() ? null : spanSets.get(0), spanSets,
+                    serviceStats(services.getOrDefault(hit.traceId(), List.of()))));
+        }
+        return new TempoJson.SearchResponse(found, new TempoJson.SearchMetrics(1, 1));
     }
 
     /** Per service of a trace: its spans (in the searched window) and errors, an error count of 0 left out. */
@@ -319,7 +365,7 @@ public final class TempoApi {
             shown.add(new TempoJson.Span(span.spanId(), span.name(), Long.toString(span.startTimeUnixNano()),
                     Long.toString(span.durationNanos()), attributes));
         }
-        return new TempoJson.SpanSet(shown, spans.isEmpty() ? null : spans.get(0).matched());
+        return new TempoJson.SpanSet(shown, spans.isEmpty() ? null : spans.get(0).matched(), List.of());
     }
 
     /** Start and end (Unix seconds, the whole end second included); both 0: the last {@link #DEFAULT_LOOKBACK_NANOS}. */

@@ -42,9 +42,12 @@ final class TempoJson {
     record ServiceStats(long spanCount, Long errorCount) {
     }
 
-    /** {@code SpanSet}: up to {@code spss} of the matching spans, and how many matched. */
+    /**
+     * {@code SpanSet}: up to {@code spss} of the matching spans, how many matched, and for a spanset of a TraceQL
+     * {@code by(...)} the value of each grouping field.
+     */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
-    record SpanSet(List<Span> spans, Long matched) {
+    record SpanSet(List<Span> spans, Long matched, List<KeyValue> attributes) {
     }
 
     /** {@code tempopb.Span}: the span's ID (16 hex digits), name, start and duration ({@code uint64}, strings). */
