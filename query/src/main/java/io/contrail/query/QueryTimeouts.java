@@ -7,8 +7,6 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -31,14 +29,8 @@ final class QueryTimeouts implements AutoCloseable {
 
     /** The time limit of one piece of {@link Work}. */
     interface Clock {
-        /** The limit no longer applies: the statement's rows flow, and are read to their end at the reader's pace. */
+        /** The limit no longer applies: the rows are there, read to their end at the reader's pace. */
         void stop();
-
-        /** Whether the limit was reached (the statements were cancelled). */
-        boolean expired();
-
-        /** {@code statement} is cancelled with the first one when the limit is reached (at once if it was). */
-        void watch(Statement statement);
     }
 
     private final Duration timeout;
@@ -55,30 +47,15 @@ final class QueryTimeouts implements AutoCloseable {
     /** Runs {@code work} on {@code statement}, cancelling the statement once the time limit is up unless stopped. */
     <T> T run(Statement statement, Work<T> work) throws QueryException, SQLException, IOException {
         AtomicBoolean timedOut = new AtomicBoolean();
-        List<Statement> watched = new CopyOnWriteArrayList<>(List.of(statement));
         ScheduledFuture<?> cancel = timer.schedule(() -> {
             timedOut.set(true);
-            watched.forEach(QueryTimeouts::cancel);
+            try {
+                statement.cancel();
+            } catch (SQLException e) {
+                LOG.warn("cancelling a query that ran over its time failed: {}", e.getMessage());
+            }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Clock clock = new Clock() {
-            @Override
-            public void stop() {
-                cancel.cancel(false);
-            }
-
-            @Override
-            public boolean expired() {
-                return timedOut.get();
-            }
-
-            @Override
-            public void watch(Statement another) {
-                watched.add(another);
-                if (timedOut.get()) {
-                    cancel(another);
-                }
-            }
-        };
+        Clock clock = () -> cancel.cancel(false);
         try {
             return work.run(clock);
         } catch (SQLException e) {
@@ -89,14 +66,6 @@ final class QueryTimeouts implements AutoCloseable {
             throw e;
         } finally {
             cancel.cancel(false);
-        }
-    }
-
-    private static void cancel(Statement statement) {
-        try {
-            statement.cancel();
-        } catch (SQLException e) {
-            LOG.warn("cancelling a query that ran over its time failed: {}", e.getMessage());
         }
     }
 

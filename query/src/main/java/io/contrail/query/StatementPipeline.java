@@ -12,8 +12,6 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.duckdb.DuckDBChunkedResult;
-import org.duckdb.DuckDBPreparedStatement;
 
 /**
  * The one way a statement goes through the engine, in explicit stages:
@@ -69,13 +67,6 @@ final class StatementPipeline {
         T read(ResultSet rs, Rendered statement, Runnable rowsFlow) throws SQLException, QueryException, IOException;
     }
 
-    /**
-     * What DuckDB's JDBC driver (2.0.0.1) says instead of a streamed statement's own error when it fails while running
-     * (a cast, {@code error()}, …) before its first rows: the result it made holds the error, and reading the
-     * result's columns throws this. Once rows flow, a failure is thrown with its own message.
-     */
-    private static final String FAILED_WHILE_RUNNING = "Invalid Input Error: Invalid result set";
-
     private final LiveViews views;
     private final SqlParser parser;
     private final ReadOnlySqlGuard guard = new ReadOnlySqlGuard();
@@ -110,7 +101,7 @@ final class StatementPipeline {
             try (PreparedStatement running = connection.prepareStatement(statement.sql())) {
                 bind(running, request.parameters());
                 return timeouts.run(running, clock -> {
-                    try (ResultSet rs = executeQuery(connection, running, statement.sql(), request.parameters(), clock)) {
+                    try (ResultSet rs = running.executeQuery()) {
                         return work.read(rs, statement, clock::stop);
                     }
                 });
@@ -119,39 +110,6 @@ final class StatementPipeline {
             }
         } catch (SQLException e) {
             throw errors.userError(null, sql, e);
-        }
-    }
-
-    /**
-     * Runs {@code statement} (the text {@code sql}, {@code parameters} bound), its result streamed. When it fails
-     * while running, DuckDB's JDBC driver (2.0.0.1) loses the statement's error ({@link #FAILED_WHILE_RUNNING}): it
-     * is run again through the driver's chunked results ({@code DuckDBPreparedStatement.query()}), which throw the
-     * error as DuckDB wrote it (the statement only reads, so a second run changes nothing; it fails in its first
-     * rows, where the first run failed), under the same time limit; not when the limit interrupted it.
-     */
-    private static ResultSet executeQuery(Connection connection, PreparedStatement statement, String sql,
-                                          List<Object> parameters, QueryTimeouts.Clock clock) throws SQLException {
-        try {
-            return statement.executeQuery();
-        } catch (SQLException e) {
-            if (!FAILED_WHILE_RUNNING.equals(e.getMessage()) || clock.expired()) {
-                throw e;
-            }
-            try (DuckDBPreparedStatement again = connection.prepareStatement(sql).unwrap(DuckDBPreparedStatement.class)) {
-                clock.watch(again);
-                for (int i = 0; i < parameters.size(); i++) {
-                    again.setObject(i + 1, parameters.get(i));
-                }
-                try (DuckDBChunkedResult chunks = again.query()) {
-                    chunks.nextChunk();
-                }
-            } catch (SQLException own) {
-                own.addSuppressed(e);
-                throw own;
-            } catch (RuntimeException unreadable) {
-                e.addSuppressed(unreadable);
-            }
-            throw e;
         }
     }
 
@@ -192,7 +150,7 @@ final class StatementPipeline {
                     statement.setObject(i + 1, parameters.get(i));
                 }
                 return timeouts.run(statement, clock -> {
-                    try (ResultSet rs = executeQuery(connection, statement, rendered, parameters, clock)) {
+                    try (ResultSet rs = statement.executeQuery()) {
                         return reader.read(rs);
                     }
                 });

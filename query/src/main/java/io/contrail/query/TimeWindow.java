@@ -31,7 +31,7 @@ public record TimeWindow(Long startUnixNano, Long endUnixNano) {
      * Conditions ANDed together (or {@code true}), widened by {@code marginNanos} on each side,
      * on the columns of {@code alias} (empty for none); placeholders' values are added to {@code parameters}.
      */
-    String sql(String alias, long marginNanos, List<Object> parameters) {
+    public String sql(String alias, long marginNanos, List<Object> parameters) {
         return sql(alias, marginNanos, parameters, true);
     }
 

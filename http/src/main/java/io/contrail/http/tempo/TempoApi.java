@@ -120,8 +120,9 @@ public final class TempoApi {
         } catch (QueryException e) {
             HttpStatus status = switch (e.reason()) {
                 case TIMEOUT -> HttpStatus.REQUEST_TIMEOUT;
-                // a window over more of a shared table than this node's cache may hold
-                case TOO_LARGE -> HttpStatus.BAD_REQUEST;
+                // a window over more of a shared table than this node's cache may hold; a query DuckDB refuses
+                // (a TraceQL regex RE2 cannot read) is the client's to fix, as ContrailServer answers it
+                case TOO_LARGE, INVALID, REJECTED -> HttpStatus.BAD_REQUEST;
                 default -> HttpStatus.INTERNAL_SERVER_ERROR;
             };
             LOG.warn("{} {} failed: {}", ctx.method(), ctx.path(), e.getMessage());

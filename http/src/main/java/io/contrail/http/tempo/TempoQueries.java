@@ -7,8 +7,6 @@ import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
 
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -75,7 +73,7 @@ final class TempoQueries {
         }
         SpanFilter.Condition condition = filter.toSql(filter.attributes().isEmpty() ? Map.of() : columnTypes());
         List<Object> parameters = new ArrayList<>(condition.parameters());
-        String where = condition.sql() + " AND " + windowSql(window, parameters) + " AND trace_id IN ("
+        String where = condition.sql() + " AND " + window.sql("", 0, parameters) + " AND trace_id IN ("
                 + String.join(", ", Collections.nCopies(traceIds.size(), "?")) + ")";
         parameters.addAll(traceIds);
         parameters.add(Math.max(1, perTrace));
@@ -99,7 +97,7 @@ final class TempoQueries {
             return Map.of();
         }
         List<Object> parameters = new ArrayList<>();
-        String where = windowSql(window, parameters) + " AND trace_id IN ("
+        String where = window.sql("", 0, parameters) + " AND trace_id IN ("
                 + String.join(", ", Collections.nCopies(traceIds.size(), "?")) + ")";
         parameters.addAll(traceIds);
         String sql = "SELECT trace_id, service_name, count(*), count(*) FILTER (WHERE status_code = 'ERROR') "
@@ -182,7 +180,7 @@ final class TempoQueries {
             parameters.add(source.type());
             selects.add("SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans WHERE ("
                     + source.expression() + ") IS NOT NULL AND (" + source.condition() + ") AND "
-                    + windowSql(window, parameters));
+                    + window.sql("", 0, parameters));
         }
         parameters.add(limit);
         String sql = "SELECT DISTINCT v, t FROM (" + String.join(" UNION ALL ", selects) + ") ORDER BY v, t LIMIT ?";
@@ -193,29 +191,5 @@ final class TempoQueries {
             }
             return values;
         });
-    }
-
-    /**
-     * {@code window} as conditions on {@code start_time} and, so that DuckDB skips whole folders, on the Hive
-     * column {@code date} (UTC days, floored as the folders are); values appended to {@code parameters}.
-     */
-    private static String windowSql(TimeWindow window, List<Object> parameters) {
-        List<String> conditions = new ArrayList<>();
-        if (window.startUnixNano() != null) {
-            conditions.add("start_time >= make_timestamp_ns(?) AND \"date\" >= ?::DATE");
-            parameters.add(window.startUnixNano());
-            parameters.add(utcDate(window.startUnixNano()));
-        }
-        if (window.endUnixNano() != null) {
-            conditions.add("start_time <= make_timestamp_ns(?) AND \"date\" <= ?::DATE");
-            parameters.add(window.endUnixNano());
-            parameters.add(utcDate(window.endUnixNano()));
-        }
-        return conditions.isEmpty() ? "true" : String.join(" AND ", conditions);
-    }
-
-    private static String utcDate(long unixNanos) {
-        return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L)).atZone(ZoneOffset.UTC).toLocalDate()
-                .toString();
     }
 }

@@ -488,7 +488,8 @@ final class TraceQlCompiler {
             return Sql.FALSE;
         }
         if (o == TraceQLParser.RE || o == TraceQLParser.NRE) {
-            return Sql.concat(o == TraceQLParser.NRE ? "NOT coalesce(" : "coalesce(", "regexp_full_match(", l.sql(),
+            // A missing value matches neither =~ nor !~, as in Tempo (nil compared is false).
+            return Sql.concat(o == TraceQLParser.NRE ? "coalesce(NOT " : "coalesce(", "regexp_full_match(", l.sql(),
                     ", ", r.sql(), "), false)");
         }
         String sqlOp = o == TraceQLParser.NEQ ? "<>" : op.getText();

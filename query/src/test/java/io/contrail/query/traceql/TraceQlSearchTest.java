@@ -150,6 +150,9 @@ class TraceQlSearchTest {
         assertThat(found("{ span.http.status_code = 200 }")).isEqualTo(Map.of(A, List.of(A1)));
         assertThat(found("{ span.http.status_code >= 500 }")).isEqualTo(Map.of(B, List.of(B1)));
         assertThat(found("{ span.http.method = \"GET\" }")).isEqualTo(Map.of(A, List.of(A1)));
+        // Spans without the attribute match neither =~ nor !~ (nor != ), as in Tempo.
+        assertThat(found("{ span.http.method !~ \"GET\" }")).isEmpty();
+        assertThat(found("{ span.http.method !~ \"P.*\" }")).isEqualTo(Map.of(A, List.of(A1)));
         assertThat(found("{ resource.region = \"us-east-1\" }")).isEqualTo(Map.of(A, List.of(A1, A4)));
         assertThat(found("{ .region = \"us-east-1\" && .http.method = \"GET\" }")).isEqualTo(Map.of(A, List.of(A1)));
         assertThat(found("{ span.region = \"us-east-1\" }")).as("a resource attribute is no span attribute").isEmpty();

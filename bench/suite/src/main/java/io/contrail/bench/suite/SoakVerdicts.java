@@ -169,12 +169,23 @@ final class SoakVerdicts {
         return sorted[Math.max(0, Math.min(rank, sorted.length) - 1)];
     }
 
+    /** The most points {@link #slopePerHour} pairs: 2,000 make 2 million slopes. */
+    static final int MAX_SLOPE_POINTS = 2_000;
+
     /**
      * The Theil–Sen slope through the points, per hour: the median of the slopes between every two points of distinct
      * times; 0 with fewer than two. Unlike a least-squares line, brief spikes (a merge holding its inputs open) do not
      * move it, and a steady climb (a leak) still shows as it is.
      */
     static double slopePerHour(List<Point> points) {
+        if (points.size() > MAX_SLOPE_POINTS) {
+            // Evenly spaced points, so that the pairs stay a few million (a soak's heap has a point per collection).
+            List<Point> spaced = new ArrayList<>();
+            for (int i = 0; i < MAX_SLOPE_POINTS; i++) {
+                spaced.add(points.get((int) ((long) i * points.size() / MAX_SLOPE_POINTS)));
+            }
+            points = spaced;
+        }
         int n = points.size();
         double[] slopes = new double[n * (n - 1) / 2];
         int count = 0;
