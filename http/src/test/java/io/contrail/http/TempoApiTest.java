@@ -402,6 +402,8 @@ class TempoApiTest {
         assertThat(RunningServer.text(syntax)).contains("parse error at line 1, col");
         assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{ event:name = \"retry\" }") + "&" + RANGE,
                 "event:name");
+        assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{ name =~ \"[\" }") + "&" + RANGE,
+                "missing ]");
         assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{ span.a = 1 }") + "&minDuration=1s&" + RANGE,
                 "minDuration and maxDuration go with tags, not q");
     }
