@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contrail.columnar.SpanSchema;
 import io.contrail.query.traceql.CompiledTraceQl;
 import io.contrail.query.traceql.TraceQl;
+import io.contrail.query.traceql.TraceQlMetrics;
 import io.contrail.query.traceql.TraceQlResults;
 
 import java.io.IOException;
@@ -338,11 +339,40 @@ public final class TraceQueries {
     public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss)
             throws QueryException {
         CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        if (compiled.isMetrics()) {
+            throw new IllegalArgumentException("a TraceQL metrics query (" + compiled.metricsFunction().traceQlName()
+                    + "()) answers with series over time, not traces: run it as a metrics query");
+        }
         List<Object> parameters = new ArrayList<>();
         CompiledTraceQl.Statement statement = compiled.search("spans", window.sql("", 0, parameters), parameters,
                 limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT),
                 spss <= 0 ? DEFAULT_SPANS_PER_SPANSET : Math.min(spss, MAX_SPANS_PER_SPANSET));
         return engine.run(window.reads(0), statement.sql(), statement.parameters(), compiled::readTraces);
+    }
+
+    /**
+     * A TraceQL metrics query ({@code { status = error } | rate() by (resource.service.name)}), as Tempo's
+     * {@code /api/metrics/query_range}: per series, a value for each of {@code intervals} intervals of {@code stepNanos}
+     * after {@code startUnixNano}, each right-closed ({@link TraceQlMetrics}); at most {@code maxSeries} series, the
+     * heaviest. An instant query is one interval over its whole range.
+     *
+     * @throws io.contrail.query.traceql.TraceQlException when the query does not parse or uses a construct not
+     *         supported; IllegalArgumentException when it is a search, not a metrics query: a bad request
+     */
+    public TraceQlMetrics.SeriesSet metricsTraceQl(String query, long startUnixNano, long stepNanos, int intervals,
+                                                   int maxSeries) throws QueryException {
+        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        if (!compiled.isMetrics()) {
+            throw new IllegalArgumentException("not a TraceQL metrics query: end it with a metrics function, "
+                    + "such as { status = error } | rate() by (resource.service.name)");
+        }
+        TimeWindow window = new TimeWindow(startUnixNano + 1, Math.addExact(startUnixNano,
+                Math.multiplyExact(stepNanos, intervals)));
+        List<Object> parameters = new ArrayList<>();
+        CompiledTraceQl.Statement statement = compiled.metrics("spans", window.sql("", 0, parameters), parameters,
+                startUnixNano, stepNanos, intervals, maxSeries);
+        return engine.run(window.reads(0), statement.sql(), statement.parameters(),
+                rs -> compiled.readSeries(rs, stepNanos, intervals, maxSeries));
     }
 
     /**

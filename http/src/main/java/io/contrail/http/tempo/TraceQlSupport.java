@@ -6,16 +6,13 @@ package io.contrail.http.tempo;
  * 400 with its message); a v2 trace by ID, where {@code q} keeps only the matching spans, is refused for any
  * {@code q} narrower than every span ({@code {}}); the tag routes, where {@code q} only narrows autocompletion to
  * spans matching it, answer as if it were {@code {}}. TraceQL metrics ({@code /api/metrics/query_range},
- * {@code /api/metrics/query}) are refused whatever they ask.
+ * {@code /api/metrics/query}) run any metrics query the compiler takes.
  */
 final class TraceQlSupport {
 
     /** Why a trace by ID with a TraceQL filter is refused, rather than answered whole as if it had none. */
     static final String TRACE_FILTER_NOT_SUPPORTED = "a trace by ID filtered by TraceQL is not supported yet by "
             + "Contrail: ask for the whole trace, without q (or with q={})";
-
-    /** Why a TraceQL metrics request is refused; a 400 rather than a 404, so that Grafana shows the reason. */
-    static final String METRICS_NOT_SUPPORTED = "TraceQL metrics are not supported yet by Contrail";
 
     private TraceQlSupport() {
     }
@@ -41,10 +38,5 @@ final class TraceQlSupport {
         if (!selectsEverySpan(q)) {
             throw new IllegalArgumentException(TRACE_FILTER_NOT_SUPPORTED);
         }
-    }
-
-    /** For {@code /api/metrics/*}: always {@link IllegalArgumentException} ({@link #METRICS_NOT_SUPPORTED}). */
-    static void refuseMetrics() {
-        throw new IllegalArgumentException(METRICS_NOT_SUPPORTED);
     }
 }

@@ -33,8 +33,12 @@ public final class CompiledTraceQl {
     private final List<String> groupLabels;
     private final List<String> attributeColumns;
 
+    /** The metrics stage of a metrics query; null for a search. */
+    private final TraceQlMetrics metrics;
+
     CompiledTraceQl(List<Sql> stages, boolean needsAncestors, boolean needsChildCount, Map<String, Sql> outputs,
-                    List<String> groupLabels, List<String> attributeColumns) {
+                    List<String> groupLabels, List<String> attributeColumns, TraceQlMetrics metrics) {
+        this.metrics = metrics;
         this.needsChildCount = needsChildCount;
         this.attributeColumns = List.copyOf(attributeColumns);
         this.stages = List.copyOf(stages);
@@ -46,6 +50,45 @@ public final class CompiledTraceQl {
     /** The name of stage {@code i}'s common table expression. */
     static String stageName(int i) {
         return "traceql_stage" + i;
+    }
+
+    /** Whether this is a metrics query ({@code ... | rate()}), answered by {@link #metrics}, not {@link #search}. */
+    public boolean isMetrics() {
+        return metrics != null;
+    }
+
+    /** The metrics function of a metrics query; null for a search. */
+    public TraceQlMetrics.Function metricsFunction() {
+        return metrics == null ? null : metrics.function();
+    }
+
+    /**
+     * The statement that answers a metrics query over {@code intervals} intervals of {@code step} nanoseconds after
+     * {@code start} (Unix nanoseconds; an instant query is one interval): per series and interval, the function's value,
+     * for at most {@code maxSeries} series (one more is read, to tell that there were more). Its rows are read by
+     * {@link #readSeries}.
+     *
+     * @param condition which spans of {@code spanView} to read: a time window holding the intervals (trace-level
+     *                  intrinsics such as {@code trace:duration} are computed over it, as in a search)
+     */
+    public Statement metrics(String spanView, String condition, List<Object> conditionParameters, long start, long step,
+                             int intervals, int maxSeries) {
+        if (metrics == null) {
+            throw new IllegalStateException("a search is answered by search(), not metrics()");
+        }
+        if (step <= 0 || intervals <= 0 || maxSeries <= 0) {
+            throw new IllegalArgumentException("step, intervals and maxSeries must be positive: " + step + ", "
+                    + intervals + ", " + maxSeries);
+        }
+        List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, ", sample_weight");
+        metrics.appendAggregation(sql, parameters, stageName(stages.size() - 1), start, step, intervals, maxSeries);
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /** The series in the rows of {@link #metrics}'s statement, asked with the same step, intervals and maxSeries. */
+    public TraceQlMetrics.SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries) throws SQLException {
+        return metrics.readSeries(rs, step, intervals, maxSeries);
     }
 
     /** The fixed columns of the {@code spans} view a search reads; it reads no others but the attributes it names. */
@@ -64,9 +107,38 @@ public final class CompiledTraceQl {
         if (limit <= 0 || spss <= 0) {
             throw new IllegalArgumentException("limit and spss must be positive: " + limit + ", " + spss);
         }
+        if (metrics != null) {
+            throw new IllegalStateException("a metrics query is answered by metrics(), not search()");
+        }
         List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, "");
+        String last = stageName(stages.size() - 1);
+        sql.append("traceql_found AS (SELECT trace_id, any_value(traceql_trace_start) AS traceql_trace_start FROM ")
+                .append(last).append(" GROUP BY trace_id ORDER BY traceql_trace_start DESC, trace_id LIMIT ?)\n");
+        parameters.add(limit);
+        sql.append("SELECT q.trace_id, q.traceql_root_service, q.traceql_root_name, epoch_ns(q.traceql_trace_start), "
+                + "q.traceql_trace_duration, q.traceql_group, count(*) OVER (PARTITION BY q.trace_id, q.traceql_group), "
+                + "q.span_id, q.service_name, q.name, epoch_ns(q.start_time), q.duration_nanos");
+        for (Sql output : outputs.values()) {
+            sql.append(", ").append(output.text());
+            parameters.addAll(output.parameters());
+        }
+        sql.append(" FROM ").append(last).append(" q SEMI JOIN traceql_found f ON f.trace_id = q.trace_id"
+                + " QUALIFY row_number() OVER (PARTITION BY q.trace_id, q.traceql_group ORDER BY q.start_time, q.span_id)"
+                + " <= ? ORDER BY q.traceql_trace_start DESC, q.trace_id, q.traceql_group, q.start_time, q.span_id");
+        parameters.add(spss);
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /**
+     * {@code WITH} and the common table expressions up to the last stage's ({@link #stageName}), each followed by a comma:
+     * the spans of {@code spanView} where {@code condition} holds, with their trace's root, start and duration, then
+     * every stage. The placeholders' values are added to {@code parameters}, which holds the condition's already.
+     * {@code moreColumns}: columns the window reads besides the fixed ones and the attributes, each after ", ".
+     */
+    private StringBuilder stages(String spanView, String condition, List<Object> parameters, String moreColumns) {
         StringBuilder sql = new StringBuilder(needsAncestors ? "WITH RECURSIVE " : "WITH ");
-        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS);
+        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS).append(moreColumns);
         for (String column : attributeColumns) {
             sql.append(", ").append(column);
         }
@@ -99,22 +171,7 @@ public final class CompiledTraceQl {
             sql.append(stageName(i)).append(" AS (").append(stages.get(i).text()).append("),\n");
             parameters.addAll(stages.get(i).parameters());
         }
-        String last = stageName(stages.size() - 1);
-        sql.append("traceql_found AS (SELECT trace_id, any_value(traceql_trace_start) AS traceql_trace_start FROM ")
-                .append(last).append(" GROUP BY trace_id ORDER BY traceql_trace_start DESC, trace_id LIMIT ?)\n");
-        parameters.add(limit);
-        sql.append("SELECT q.trace_id, q.traceql_root_service, q.traceql_root_name, epoch_ns(q.traceql_trace_start), "
-                + "q.traceql_trace_duration, q.traceql_group, count(*) OVER (PARTITION BY q.trace_id, q.traceql_group), "
-                + "q.span_id, q.service_name, q.name, epoch_ns(q.start_time), q.duration_nanos");
-        for (Sql output : outputs.values()) {
-            sql.append(", ").append(output.text());
-            parameters.addAll(output.parameters());
-        }
-        sql.append(" FROM ").append(last).append(" q SEMI JOIN traceql_found f ON f.trace_id = q.trace_id"
-                + " QUALIFY row_number() OVER (PARTITION BY q.trace_id, q.traceql_group ORDER BY q.start_time, q.span_id)"
-                + " <= ? ORDER BY q.traceql_trace_start DESC, q.trace_id, q.traceql_group, q.start_time, q.span_id");
-        parameters.add(spss);
-        return new Statement(sql.toString(), parameters);
+        return sql;
     }
 
     /** The traces in the rows of {@link #search}'s statement, in order. */

@@ -1,0 +1,291 @@
+package io.contrail.query.traceql;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The metrics stage of a TraceQL metrics query ({@code { status = error } | rate() by (resource.service.name)}): what
+ * turns the spans its pipeline yields into series over time, as Tempo's first-stage metrics functions do
+ * ({@code pkg/traceql/ast_metrics.go}, {@code engine_metrics.go} at ad33aa8), compiled to one SQL aggregation.
+ *
+ * <p>Intervals are Tempo's ({@code IntervalMapperQueryRange}): right-closed, {@code (start + i·step, start + (i+1)·step]},
+ * a span in the one its start time falls in, each sample stamped with its interval's end. Every span counts with its
+ * {@code sample_weight}, as in RED: {@code rate()}, {@code count_over_time()} and {@code histogram_over_time()} sum
+ * weights (Tempo's sampling extrapolation), {@code sum_over_time()} sums value × weight, {@code avg_over_time()} is the
+ * weighted mean, {@code quantile_over_time()} the weighted quantile of the values themselves (the least value whose
+ * cumulative weight reaches q of the total; Tempo interpolates between power-of-two buckets). Durations are read in
+ * seconds. Series and their labels are Tempo's: one per distinct by() values (a nil value is left out of the labels;
+ * all nil, the first label says {@code "nil"}), {@code __name__} naming the function when there is no by(), {@code p}
+ * for each quantile, {@code __bucket} for each histogram bucket; counting functions have 0 in intervals without spans,
+ * the others no sample there.
+ */
+public final class TraceQlMetrics {
+
+    /** What is compiled of TraceQL metrics, for the message refusing the rest. */
+    static final String SUPPORTED_FORM = "Contrail compiles one metrics function after a spanset pipeline, with "
+            + "by(...); not comparisons, arithmetic or second stages on its series";
+
+    /** Tempo's first-stage metrics functions (metricsAggregate*), by their TraceQL names. */
+    public enum Function {
+        RATE, COUNT_OVER_TIME, MIN_OVER_TIME, MAX_OVER_TIME, AVG_OVER_TIME, SUM_OVER_TIME, QUANTILE_OVER_TIME,
+        HISTOGRAM_OVER_TIME;
+
+        static Function named(String name) {
+            return valueOf(name.toUpperCase(Locale.ROOT));
+        }
+
+        /** The name as written in TraceQL. */
+        public String traceQlName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /** Whether it counts spans: such a series is 0, not empty, where there are none. */
+        boolean counts() {
+            return this == RATE || this == COUNT_OVER_TIME || this == HISTOGRAM_OVER_TIME;
+        }
+    }
+
+    /** The kind of a label's value, as Tempo's {@code Static.AsAnyValue} gives it to OTLP's AnyValue. */
+    public enum LabelKind {
+        STRING, INT, DOUBLE, BOOLEAN;
+
+        static LabelKind of(TraceQlCompiler.Type type) {
+            return switch (type) {
+                case INT -> INT;
+                case FLOAT -> DOUBLE;
+                case BOOLEAN -> BOOLEAN;
+                default -> STRING;
+            };
+        }
+    }
+
+    /**
+     * A label of a series.
+     *
+     * @param value a {@link String}, {@link Long}, {@link Double} or {@link Boolean}
+     */
+    public record Label(String key, Object value) {
+    }
+
+    /**
+     * One series: a value per interval of the request, {@link Double#NaN} where it has none (Tempo leaves such a
+     * sample out).
+     */
+    public record Series(List<Label> labels, double[] values) {
+    }
+
+    /**
+     * The series of a request, by decreasing weight of their spans.
+     *
+     * @param truncated more series existed than were asked for; these are the heaviest
+     */
+    public record SeriesSet(List<Series> series, boolean truncated) {
+
+        public SeriesSet {
+            series = List.copyOf(series);
+        }
+    }
+
+    /** A by() field: its label as written, and SQL for its value as text and for that value's {@link LabelKind}. */
+    record By(String label, Sql text, Sql kind) {
+    }
+
+    private final Function function;
+    /** The function's field as a number (a histogram: its bucket), null for rate() and count_over_time(). */
+    private final Sql value;
+    private final List<Double> quantiles;
+    private final List<By> by;
+
+    TraceQlMetrics(Function function, Sql value, List<Double> quantiles, List<By> by) {
+        this.function = function;
+        this.value = value;
+        this.quantiles = List.copyOf(quantiles);
+        this.by = List.copyOf(by);
+    }
+
+    public Function function() {
+        return function;
+    }
+
+    /**
+     * The aggregation over the spans of {@code spans} (a stage of the query, whose rows are its spans): per series and
+     * interval, the function's value. {@code sql} holds the statement's common table expressions up to that stage and
+     * {@code parameters} their values; both are completed.
+     */
+    void appendAggregation(StringBuilder sql, List<Object> parameters, String spans, long start, long step,
+                           int intervals, int maxSeries) {
+        StringBuilder points = new StringBuilder("SELECT (epoch_ns(start_time) - ?::BIGINT - 1) // ?::BIGINT AS "
+                + "traceql_interval, sample_weight AS traceql_w");
+        parameters.add(start);
+        parameters.add(step);
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < by.size(); i++) {
+            points.append(", ").append(by.get(i).text().text()).append(" AS traceql_by").append(i)
+                    .append(", ").append(by.get(i).kind().text()).append(" AS traceql_kind").append(i);
+            parameters.addAll(by.get(i).text().parameters());
+            parameters.addAll(by.get(i).kind().parameters());
+            keys.add("traceql_by" + i);
+            keys.add("traceql_kind" + i);
+        }
+        if (value != null) {
+            points.append(", ").append(value.text()).append(" AS traceql_v");
+            parameters.addAll(value.parameters());
+        }
+        points.append(" FROM ").append(spans)
+                .append(" WHERE epoch_ns(start_time) > ?::BIGINT AND epoch_ns(start_time) <= ?::BIGINT");
+        parameters.add(start);
+        parameters.add(start + step * intervals);
+        if (function == Function.HISTOGRAM_OVER_TIME) {
+            keys.add("traceql_v");
+        }
+        String seriesKey = keys.isEmpty() ? "" : String.join(", ", keys);
+        sql.append("traceql_points AS (").append(points).append(")")
+                .append(value == null ? "" : " , traceql_valued AS (SELECT * FROM traceql_points WHERE traceql_v IS NOT NULL)")
+                .append(",\n");
+        String input = value == null ? "traceql_points" : "traceql_valued";
+        sql.append("traceql_series AS (SELECT ").append(seriesKey.isEmpty() ? "" : seriesKey + ", ")
+                .append("sum(traceql_w) AS traceql_total FROM ").append(input)
+                .append(seriesKey.isEmpty() ? "" : " GROUP BY " + seriesKey)
+                .append(" ORDER BY traceql_total DESC").append(seriesKey.isEmpty() ? "" : ", " + seriesKey)
+                .append(" LIMIT ?)");
+        parameters.add(maxSeries + 1);
+        if (function == Function.QUANTILE_OVER_TIME) {
+            String partition = (seriesKey.isEmpty() ? "" : seriesKey + ", ") + "traceql_interval";
+            // The weighted quantile as RED computes it (WeightedQuantiles): cumulative weight in value order.
+            sql.append(",\ntraceql_ranked AS (SELECT *, sum(traceql_w) OVER (PARTITION BY ").append(partition)
+                    .append(" ORDER BY traceql_v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS traceql_cum_w, "
+                            + "sum(traceql_w) OVER (PARTITION BY ").append(partition).append(") AS traceql_total_w FROM ")
+                    .append(input).append(")");
+            input = "traceql_ranked";
+        }
+        sql.append("\nSELECT ");
+        for (String key : keys) {
+            sql.append("p.").append(key).append(", ");
+        }
+        sql.append("p.traceql_interval, ").append(aggregate()).append(" FROM ").append(input)
+                .append(" p JOIN traceql_series s ON true");
+        for (String key : keys) {
+            sql.append(" AND p.").append(key).append(" IS NOT DISTINCT FROM s.").append(key);
+        }
+        sql.append(" GROUP BY ");
+        for (String key : keys) {
+            sql.append("p.").append(key).append(", ");
+        }
+        sql.append("p.traceql_interval ORDER BY max(s.traceql_total) DESC");
+        for (String key : keys) {
+            sql.append(", p.").append(key);
+        }
+        sql.append(", p.traceql_interval");
+    }
+
+    /** The aggregate of one series' spans in one interval. */
+    private String aggregate() {
+        return switch (function) {
+            case RATE, COUNT_OVER_TIME, HISTOGRAM_OVER_TIME -> "sum(p.traceql_w)";
+            case MIN_OVER_TIME -> "min(p.traceql_v)";
+            case MAX_OVER_TIME -> "max(p.traceql_v)";
+            case SUM_OVER_TIME -> "sum(p.traceql_v * p.traceql_w)";
+            case AVG_OVER_TIME -> "sum(p.traceql_v * p.traceql_w) / sum(p.traceql_w)";
+            case QUANTILE_OVER_TIME -> {
+                List<String> each = new ArrayList<>();
+                for (double q : quantiles) {
+                    // Summed in another order, the total may round below the last cumulative weight: then the maximum.
+                    each.add("coalesce(min(p.traceql_v) FILTER (WHERE p.traceql_cum_w >= " + q
+                            + " * p.traceql_total_w), max(p.traceql_v))");
+                }
+                yield "[" + String.join(", ", each) + "]::DOUBLE[]";
+            }
+        };
+    }
+
+    /** The series in the rows of {@link #appendAggregation}'s statement. */
+    SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries) throws SQLException {
+        Map<List<Object>, double[][]> series = new LinkedHashMap<>();
+        int keyColumns = by.size() * 2 + (function == Function.HISTOGRAM_OVER_TIME ? 1 : 0);
+        int outputs = function == Function.QUANTILE_OVER_TIME ? quantiles.size() : 1;
+        double stepSeconds = step / 1e9;
+        while (rs.next()) {
+            List<Object> key = new ArrayList<>(keyColumns);
+            for (int i = 1; i <= keyColumns; i++) {
+                key.add(rs.getObject(i));
+            }
+            long interval = rs.getLong(keyColumns + 1);
+            double[][] values = series.computeIfAbsent(key, k -> {
+                double[][] fresh = new double[outputs][intervals];
+                for (double[] v : fresh) {
+                    Arrays.fill(v, function.counts() ? 0 : Double.NaN);
+                }
+                return fresh;
+            });
+            if (interval < 0 || interval >= intervals) {
+                continue;
+            }
+            if (function == Function.QUANTILE_OVER_TIME) {
+                Object[] each = (Object[]) rs.getArray(keyColumns + 2).getArray();
+                for (int q = 0; q < outputs; q++) {
+                    values[q][(int) interval] = each[q] == null ? Double.NaN : ((Number) each[q]).doubleValue();
+                }
+            } else {
+                double v = rs.getDouble(keyColumns + 2);
+                values[0][(int) interval] = rs.wasNull() ? Double.NaN : function == Function.RATE ? v / stepSeconds : v;
+            }
+        }
+        List<Series> out = new ArrayList<>();
+        boolean truncated = series.size() > maxSeries;
+        int kept = 0;
+        for (Map.Entry<List<Object>, double[][]> entry : series.entrySet()) {
+            if (kept++ == maxSeries) {
+                break;
+            }
+            List<Label> labels = labels(entry.getKey());
+            for (int q = 0; q < outputs; q++) {
+                List<Label> seriesLabels = new ArrayList<>(labels);
+                if (function == Function.QUANTILE_OVER_TIME) {
+                    seriesLabels.add(new Label("p", quantiles.get(q)));
+                }
+                out.add(new Series(List.copyOf(seriesLabels), entry.getValue()[q]));
+            }
+        }
+        return new SeriesSet(out, truncated);
+    }
+
+    /** A series' labels from its by() values and kinds (and histogram bucket), as Tempo's labelsFor makes them. */
+    private List<Label> labels(List<Object> key) {
+        List<Label> labels = new ArrayList<>();
+        for (int i = 0; i < by.size(); i++) {
+            Object text = key.get(2 * i);
+            if (text != null) {
+                labels.add(new Label(by.get(i).label(), typed((String) text, (String) key.get(2 * i + 1))));
+            }
+        }
+        if (labels.isEmpty() && !by.isEmpty()) {
+            labels.add(new Label(by.get(0).label(), "nil"));
+        }
+        if (function == Function.HISTOGRAM_OVER_TIME) {
+            labels.add(new Label("__bucket", ((Number) key.get(key.size() - 1)).doubleValue()));
+        } else if (by.isEmpty() && function != Function.QUANTILE_OVER_TIME) {
+            // UngroupedAggregator: "rate() => {__name__=rate}".
+            labels.add(new Label("__name__", function.traceQlName()));
+        }
+        return labels;
+    }
+
+    private static Object typed(String text, String kind) {
+        try {
+            return switch (LabelKind.valueOf(kind)) {
+                case INT -> Long.parseLong(text);
+                case DOUBLE -> Double.parseDouble(text);
+                case BOOLEAN -> Boolean.parseBoolean(text);
+                case STRING -> text;
+            };
+        } catch (NumberFormatException e) {
+            return text;
+        }
+    }
+}
