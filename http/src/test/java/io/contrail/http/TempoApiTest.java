@@ -562,6 +562,20 @@ class TempoApiTest {
     }
 
     @Test
+    void tagValuesV2WithATraceQlQueryAreThoseOfTheSpansItMatches() {
+        // language_provider.ts getOptionsV2 sends the query being written as q, to narrow the values offered.
+        assertThat(tagValues("name", "&q=" + RunningServer.urlEncode("{ resource.service.name = \"payment\" }")))
+                .containsExactly("string charge");
+        assertThat(tagValues("span.http.status_code", "&q=" + RunningServer.urlEncode("{ span.http.method = \"GET\" }")))
+                .containsExactly("int 200");
+        assertThat(tagValues("resource.service.name", "&q=" + RunningServer.urlEncode("{ kind = client } | rate()")))
+                .as("a metrics query narrows nothing").containsExactly("string checkout", "string payment");
+        assertThat(tagValues("resource.service.name", "&q=" + RunningServer.urlEncode("{ span.http.method = ")))
+                .as("an unfinished query, as Grafana sends it while it is typed, narrows nothing")
+                .containsExactly("string checkout", "string payment");
+    }
+
+    @Test
     void tagValuesV1AreTextsOfTheUnscopedAttribute() {
         JsonNode response = server.getJson("/tempo/api/search/tag/http.method/values?" + RANGE);
         assertThat(names(response)).isEqualTo(Set.of("tagValues"));

@@ -479,7 +479,8 @@ public final class TempoApi {
         TempoQueries queries = new TempoQueries(engines.apply(ctx));
         List<TempoQueries.ValueSource> sources = v2 ? TagNames.sources(tag, queries)
                 : TagNames.unscopedSources(tag, queries);
-        List<TempoQueries.TypedValue> values = queries.values(sources, window, maxValues);
+        List<TempoQueries.TypedValue> values = queries.values(sources, window, maxValues,
+                v2 ? TraceQlSupport.tagFilter(value(ctx, "q"), queries.columnTypes()) : null);
         if (v2) {
             ctx.json(new TempoJson.SearchTagValuesV2Response(values.stream()
                     .map(v -> new TempoJson.TagValue(v.type(), v.value())).toList()));

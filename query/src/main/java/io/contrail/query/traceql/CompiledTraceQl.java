@@ -91,6 +91,19 @@ public final class CompiledTraceQl {
         return metrics.readSeries(rs, step, intervals, maxSeries);
     }
 
+    /**
+     * A statement whose rows are the {@code trace_id} and {@code span_id} of the spans the query matches among those
+     * of {@code spanView} where {@code condition} holds (for a metrics query, the spans its pipeline feeds the metrics
+     * function): what narrows a tag's values to those of matching spans.
+     */
+    public Statement matchingSpans(String spanView, String condition, List<Object> conditionParameters) {
+        List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, "");
+        sql.setLength(sql.length() - 2);
+        sql.append("\nSELECT trace_id, span_id FROM ").append(stageName(stages.size() - 1));
+        return new Statement(sql.toString(), parameters);
+    }
+
     /** The fixed columns of the {@code spans} view a search reads; it reads no others but the attributes it names. */
     private static final String FIXED_COLUMNS = "trace_id, span_id, parent_span_id, service_name, name, kind, "
             + "start_time, end_time, duration_nanos, status_code, status_message, scope_name, scope_version";
