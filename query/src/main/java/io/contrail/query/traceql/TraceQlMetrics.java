@@ -113,6 +113,11 @@ public final class TraceQlMetrics {
         return function;
     }
 
+    /** Whether any piece of its SQL passes {@code test}. */
+    boolean reads(java.util.function.Predicate<Sql> test) {
+        return (value != null && test.test(value)) || by.stream().anyMatch(b -> test.test(b.text()) || test.test(b.kind()));
+    }
+
     /**
      * The aggregation over the spans of {@code spans} (a stage of the query, whose rows are its spans): per series and
      * interval, the function's value. {@code sql} holds the statement's common table expressions up to that stage and
