@@ -351,6 +351,27 @@ public final class TraceQueries {
     }
 
     /**
+     * A TraceQL search answered as {@link #search} answers: the newest traces {@code query} matches in {@code window}
+     * (judged by their spans in the window, as {@link #searchTraceQl}), each summarized whole.
+     *
+     * @throws io.contrail.query.traceql.TraceQlException when the query does not parse or is not supported: a bad
+     *         request, as is a metrics query (IllegalArgumentException)
+     */
+    public List<TraceSummary> searchTraceQlSummaries(String query, TimeWindow window, int limit) throws QueryException {
+        List<Object> matched = new ArrayList<>();
+        for (TraceQlResults.Trace hit : searchTraceQl(query, window, limit, 1)) {
+            matched.add(hit.traceId());
+        }
+        if (matched.isEmpty()) {
+            return List.of();
+        }
+        try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
+            String source = engine.traceSource(matched.stream().map(String.class::cast).toList(), lease);
+            return source == null ? List.of() : summaries(matched, source);
+        }
+    }
+
+    /**
      * A TraceQL metrics query ({@code { status = error } | rate() by (resource.service.name)}), as Tempo's
      * {@code /api/metrics/query_range}: per series, a value for each of {@code intervals} intervals of {@code stepNanos}
      * after {@code startUnixNano}, each right-closed ({@link TraceQlMetrics}); at most {@code maxSeries} series, the
