@@ -451,24 +451,36 @@ class TempoApiTest {
                 "{ kind = server } | quantile_over_time(duration, 0.5) by (span.http.status_code)") + "&" + RANGE);
         Map<String, Double> byLabels = new HashMap<>();
         quantiles.get("series").forEach(s -> byLabels.put(s.get("labels").toString(), s.get("value").asDouble()));
-        // http.status_code is an int: an intValue (int64, a string); p a doubleValue; the health check has none: "nil".
+        // http.status_code is an int: an intValue (int64, a string); p a doubleValue; the health check has none, and
+        // with a p label no "nil" is forced (labelsFor).
         assertThat(byLabels).containsOnlyKeys(
                 "[{\"key\":\"span.http.status_code\",\"value\":{\"intValue\":\"500\"}},{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]",
                 "[{\"key\":\"span.http.status_code\",\"value\":{\"intValue\":\"200\"}},{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]",
-                "[{\"key\":\"span.http.status_code\",\"value\":{\"stringValue\":\"nil\"}},{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]");
+                "[{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]");
         assertThat(byLabels.values()).containsExactlyInAnyOrder(0.12, 0.03, 0.001);
     }
 
     @Test
     void metricsCountWhatSampledSpansStandFor() {
-        // Kept with probability 1/4 upstream (tracestate ot=th:c): each span stands for 4, as in RED.
+        // Kept with probability 1/4 upstream (tracestate ot=th:c): that 7-ms span stands for 4, the 1-ms one for 1.
         export("sampled", resourceSpans("sampled", span(traceId(9), spanId(9), "GET /sampled",
-                Span.SpanKind.SPAN_KIND_SERVER, T0, Duration.ofMillis(7)).setTraceState("ot=th:c")));
+                Span.SpanKind.SPAN_KIND_SERVER, T0, Duration.ofMillis(7)).setTraceState("ot=th:c"),
+                span(traceId(10), spanId(10), "GET /kept", Span.SpanKind.SPAN_KIND_SERVER, T0.plusMillis(1),
+                        Duration.ofMillis(1))));
         server.flush("sampled");
-        HttpResponse<byte[]> response = get("/tempo/api/metrics/query?q=" + RunningServer.urlEncode(
-                "{ } | count_over_time()") + "&" + RANGE, Tenants.HEADER, "sampled");
-        assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
-        assertThat(RunningServer.text(response)).contains("\"value\":4.0");
+        Map<String, Double> expected = Map.of(
+                "{ } | count_over_time()", 5.0,
+                "{ } | sum_over_time(duration)", 4 * 0.007 + 0.001,
+                "{ } | avg_over_time(duration)", (4 * 0.007 + 0.001) / 5,
+                // Cumulative weights in duration order: 1 ms → 1, 7 ms → 5; half of 5 is reached at 7 ms (unweighted: 1 ms).
+                "{ } | quantile_over_time(duration, 0.5)", 0.007);
+        expected.forEach((query, value) -> {
+            HttpResponse<byte[]> response = get("/tempo/api/metrics/query?q=" + RunningServer.urlEncode(query) + "&"
+                    + RANGE, Tenants.HEADER, "sampled");
+            assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
+            assertThat(RunningServer.json(response).get("series").get(0).get("value").asDouble()).as(query)
+                    .isCloseTo(value, org.assertj.core.api.Assertions.within(1e-12));
+        });
     }
 
     @Test
@@ -481,6 +493,13 @@ class TempoApiTest {
         assertBadRequest(range + rate + "&" + RANGE + "&step=1ms", "step of 1ms is too small, minimum step for given "
                 + "range is 66ms");
         assertBadRequest(range + rate + "&start=2000&end=1000", "end must be greater than start");
+        // Past 2262 or before 1970, as Tempo reads times (unsigned): a 400, never an overflow.
+        assertBadRequest(range + rate + "&start=8000000000000000000&end=9000000000000000000&step=5000000000",
+                "end must be greater than start");
+        assertBadRequest("/tempo/api/metrics/query?" + rate + "&start=-9000000000000000000&end=9000000000000000000",
+                "is before 1970");
+        assertBadRequest(range + rate + "&" + RANGE + "&step=-60", "cannot parse \"-60\": step must be positive");
+        assertBadRequest(range + rate + "&start=1e300", "could not parse 'start' parameter");
         assertBadRequest(range + rate + "&start=yesterday", "could not parse 'start' parameter");
         assertBadRequest(range + rate + "&since=an%20hour", "could not parse 'since' parameter");
         assertBadRequest(range + rate + "&" + RANGE + "&step=often", "cannot parse \"often\" to a valid duration");

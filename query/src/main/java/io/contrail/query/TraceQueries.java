@@ -387,8 +387,12 @@ public final class TraceQueries {
             throw new IllegalArgumentException("not a TraceQL metrics query: end it with a metrics function, "
                     + "such as { status = error } | rate() by (resource.service.name)");
         }
-        TimeWindow window = new TimeWindow(startUnixNano + 1, Math.addExact(startUnixNano,
-                Math.multiplyExact(stepNanos, intervals)));
+        TimeWindow window;
+        try {
+            window = new TimeWindow(startUnixNano + 1, Math.addExact(startUnixNano, Math.multiplyExact(stepNanos, intervals)));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("the intervals end after 2262, past what a time here can be", e);
+        }
         List<Object> parameters = new ArrayList<>();
         CompiledTraceQl.Statement statement = compiled.metrics("spans", window.sql("", 0, parameters), parameters,
                 startUnixNano, stepNanos, intervals, maxSeries);

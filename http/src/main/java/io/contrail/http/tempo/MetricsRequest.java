@@ -2,11 +2,9 @@ package io.contrail.http.tempo;
 
 import io.contrail.http.GoDuration;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,6 +26,11 @@ record MetricsRequest(String query, long start, long step, int intervals) {
 
     /** The frontend's bound on a range's intervals ({@code query_frontend.metrics.max_intervals}, default 10,000). */
     static final long MAX_INTERVALS = 10_000;
+    /**
+     * How far back from now a query may reach ({@code query_frontend.query_end_cutoff}, default 30 s): a later end
+     * is taken as then, as spans of the last seconds may still be arriving.
+     */
+    static final long QUERY_END_CUTOFF_NANOS = 30 * 1_000_000_000L;
     /** What a request without start, end or since looks at ({@code defaultSince}). */
     static final long DEFAULT_SINCE_NANOS = 3_600_000_000_000L;
     private static final long SECOND = 1_000_000_000L;
@@ -49,26 +52,37 @@ record MetricsRequest(String query, long start, long step, int intervals) {
             since = prometheusDuration("since", parameter.apply("since"));
         }
         long end = timestamp("end", parameter.apply("end"), nowNanos);
-        long start = timestamp("start", parameter.apply("start"), Math.min(end, nowNanos) - since);
+        long start = timestamp("start", parameter.apply("start"), Math.max(0, Math.min(end, nowNanos) - since));
+        // clampQueryEndForValidation: not past now minus the cutoff, where spans may still be arriving.
+        long latest = nowNanos - QUERY_END_CUTOFF_NANOS;
+        end = Math.min(end, latest);
         if (start >= end) {
-            throw new IllegalArgumentException("end must be greater than start");
+            throw new IllegalArgumentException("end must be greater than start (an end later than "
+                    + QUERY_END_CUTOFF_NANOS / SECOND + " s ago is taken as then)");
         }
         if (instant) {
-            return new MetricsRequest(query, start, end - start, 1);
+            // IntervalMapperInstant: the spans that start in [start, end], one interval (start - 1 ns, end].
+            return new MetricsRequest(query, start - 1, end - start + 1, 1);
         }
         long step = parameter.apply("step") == null ? defaultStep(start, end) : step(parameter.apply("step"));
-        if (step <= 0 || (end - start) / step > MAX_INTERVALS) {
-            throw new IllegalArgumentException("step of " + goDuration(step) + " is too small, minimum step for given "
-                    + "range is " + goDuration((end - start) / MAX_INTERVALS));
+        if (step < 0) {
+            throw new IllegalArgumentException("cannot parse \"" + parameter.apply("step") + "\": step must be positive");
         }
-        // AlignRequest: the ends on multiples of the step, one more interval before; clampQueryEnd: not past now.
-        start -= Math.floorMod(start, step);
-        end = end % step == 0 ? end : end + (step - Math.floorMod(end, step));
+        if (step == 0 || (end - start) / step > MAX_INTERVALS) {
+            throw new IllegalArgumentException("step of " + GoDuration.format(step) + " is too small, minimum step for "
+                    + "given range is " + GoDuration.format((end - start) / MAX_INTERVALS));
+        }
+        // AlignRequest: both ends on multiples of the step, one more interval before; clampQueryEnd: then not past the
+        // cutoff, on a multiple of the step. Start and end are between 1970 and the cutoff, so none of this overflows.
+        start -= start % step;
+        if (end % step != 0) {
+            end += step - end % step;
+        }
         if (start > step) {
             start -= step;
         }
-        if (end > nowNanos) {
-            end = Math.max(nowNanos - Math.floorMod(nowNanos, step), start + step);
+        if (end > latest) {
+            end = Math.max(latest - latest % step, start + step);
         }
         return new MetricsRequest(query, start, step, (int) ((end - start) / step));
     }
@@ -90,6 +104,10 @@ record MetricsRequest(String query, long start, long step, int intervals) {
             if (value.contains(".")) {
                 try {
                     double seconds = Double.parseDouble(value);
+                    if (!(seconds >= 0) || seconds * SECOND >= Long.MAX_VALUE) {
+                        throw new IllegalArgumentException("could not parse '" + name + "' parameter: \"" + value
+                                + "\" is out of range");
+                    }
                     long whole = (long) seconds;
                     return Math.addExact(Math.multiplyExact(whole, SECOND),
                             Math.round((seconds - whole) * 1000) * 1_000_000L);
@@ -97,13 +115,20 @@ record MetricsRequest(String query, long start, long step, int intervals) {
                     // RFC 3339 with fractional seconds, below.
                 }
             }
+            long nanos;
             try {
                 long number = Long.parseLong(value);
-                return value.length() <= 10 ? Math.multiplyExact(number, SECOND) : number;
+                nanos = value.length() <= 10 ? Math.multiplyExact(number, SECOND) : number;
             } catch (NumberFormatException notAnInteger) {
                 OffsetDateTime time = OffsetDateTime.parse(value);
-                return Math.addExact(Math.multiplyExact(time.toEpochSecond(), SECOND), time.getNano());
+                nanos = Math.addExact(Math.multiplyExact(time.toEpochSecond(), SECOND), time.getNano());
             }
+            if (nanos < 0) {
+                // Tempo reads times as unsigned: one before 1970 is past any end.
+                throw new IllegalArgumentException("could not parse '" + name + "' parameter: \"" + value
+                        + "\" is before 1970");
+            }
+            return nanos;
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new IllegalArgumentException("could not parse '" + name + "' parameter: \"" + value
                     + "\" is neither Unix seconds or nanoseconds nor an RFC 3339 time", e);
@@ -166,23 +191,5 @@ record MetricsRequest(String query, long start, long step, int intervals) {
             }
         }
         return SECOND;
-    }
-
-    /** A duration as Go's {@code time.Duration.String} writes the common ones: {@code 1m0s}, {@code 15s}, {@code 50ms}. */
-    static String goDuration(long nanos) {
-        if (nanos != 0 && Math.abs(nanos) < SECOND) {
-            return nanos % 1_000_000L == 0 ? nanos / 1_000_000L + "ms" : nanos + "ns";
-        }
-        Duration d = Duration.ofNanos(nanos);
-        StringBuilder text = new StringBuilder();
-        if (d.toHours() > 0) {
-            text.append(d.toHours()).append('h');
-        }
-        if (d.toHours() > 0 || d.toMinutesPart() > 0) {
-            text.append(d.toMinutesPart()).append('m');
-        }
-        String seconds = String.format(Locale.ROOT, "%d.%09d", d.toSecondsPart(), d.toNanosPart())
-                .replaceAll("0+$", "").replaceAll("\\.$", "");
-        return text.append(seconds).append('s').toString();
     }
 }

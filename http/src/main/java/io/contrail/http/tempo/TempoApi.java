@@ -55,7 +55,10 @@ public final class TempoApi {
      * of a Tempo without buildinfo ({@code defaultTempoVersion}).
      */
     static final String TEMPO_VERSION = "2.1.0";
-    /** Series a metrics answer holds at most: Tempo's default {@code max_response_series}. */
+    /**
+     * Series a metrics answer holds at most (Tempo's {@code max_response_series}, unbounded by default there; Grafana
+     * draws no more than this usefully).
+     */
     static final int MAX_SERIES = 1_000;
     /** Tempo's default number of traces a search returns ({@code pkg/api/http.go defaultLimit}). */
     static final int DEFAULT_LIMIT = 20;
@@ -326,8 +329,7 @@ public final class TempoApi {
      * A TraceQL metrics query, over a range ({@code query_range}) or as one value ({@code query}): parameters as Tempo
      * reads them ({@link MetricsRequest}), compiled and aggregated by the query module
      * ({@code TraceQueries.metricsTraceQl}), answered as Tempo's {@code QueryRangeResponse} or
-     * {@code QueryInstantResponse}: at most {@value #MAX_SERIES} series (Tempo's {@code max_response_series}), the
-     * heaviest, with status {@code PARTIAL} when there were more; no sample where a series has no value.
+     * {@code QueryInstantResponse}: at most {@value #MAX_SERIES} series, the heaviest, with status {@code PARTIAL} when there were more; no sample where a series has no value.
      */
     private void metrics(Context ctx, boolean instant) throws QueryException {
         MetricsRequest request = MetricsRequest.parse(name -> value(ctx, name), instant,

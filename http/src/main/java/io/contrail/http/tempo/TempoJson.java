@@ -106,6 +106,10 @@ final class TempoJson {
             if (value instanceof Boolean b) {
                 return new AnyValue(null, null, null, b);
             }
+            if (value instanceof java.time.Duration d) {
+                // AsAnyValue: a duration as its Go text.
+                return new AnyValue(io.contrail.http.GoDuration.format(d.toNanos()), null, null, null);
+            }
             return new AnyValue(String.valueOf(value), null, null, null);
         }
     }

@@ -139,6 +139,10 @@ final class TraceQlCompiler {
             value = function == TraceQlMetrics.Function.HISTOGRAM_OVER_TIME ? histogramBucket(field) : metricValue(field);
         }
         List<Double> quantiles = new ArrayList<>();
+        if (ctx.quantiles.size() > TraceQlMetrics.MAX_QUANTILES) {
+            throw invalid(ctx, "quantile_over_time() takes at most " + TraceQlMetrics.MAX_QUANTILES + " quantiles, not "
+                    + ctx.quantiles.size());
+        }
         for (Token q : ctx.quantiles) {
             double quantile = Double.parseDouble(q.getText());
             if (quantile < 0 || quantile > 1) {
@@ -150,10 +154,33 @@ final class TraceQlCompiler {
         if (ctx.metricsBy() != null) {
             for (TraceQLParser.AttributeContext attribute : ctx.metricsBy().attribute()) {
                 Value field = attribute(attribute);
-                by.add(new TraceQlMetrics.By(attribute.getText(), labelText(field), labelKind(field)));
+                by.add(new TraceQlMetrics.By(labelName(attribute), labelText(field), labelKind(field)));
             }
         }
         return new TraceQlMetrics(function, value, quantiles, by);
+    }
+
+    /**
+     * A by() field's label as Tempo names it ({@code Attribute.String()}): an intrinsic by its canonical name, which a
+     * scoped form resolves to in expr.y ({@code span:name} is {@code name}, {@code trace:rootService} is
+     * {@code rootServiceName}), an attribute by its scope and unquoted name.
+     */
+    private static String labelName(TraceQLParser.AttributeContext ctx) {
+        if (ctx instanceof TraceQLParser.ScopedAttributeContext scoped) {
+            String scope = scoped.scope.getText();
+            return scope + attributeName(scoped.ATTRIBUTE_NAME().getSymbol());
+        }
+        return switch (ctx.getText()) {
+            case "trace:duration" -> "traceDuration";
+            case "trace:rootName" -> "rootName";
+            case "trace:rootService" -> "rootServiceName";
+            case "span:duration" -> "duration";
+            case "span:name" -> "name";
+            case "span:kind" -> "kind";
+            case "span:status" -> "status";
+            case "span:statusMessage" -> "statusMessage";
+            default -> ctx.getText();
+        };
     }
 
     /** What a metrics query Contrail does not compile uses, named: the first construct after its metrics function. */

@@ -21,11 +21,14 @@ import java.util.Map;
  * weighted mean, {@code quantile_over_time()} the weighted quantile of the values themselves (the least value whose
  * cumulative weight reaches q of the total; Tempo interpolates between power-of-two buckets). Durations are read in
  * seconds. Series and their labels are Tempo's: one per distinct by() values (a nil value is left out of the labels;
- * all nil, the first label says {@code "nil"}), {@code __name__} naming the function when there is no by(), {@code p}
- * for each quantile, {@code __bucket} for each histogram bucket; counting functions have 0 in intervals without spans,
- * the others no sample there.
+ * all nil, the first label says {@code "nil"} unless a {@code p} or {@code __bucket} label follows), {@code __name__}
+ * naming the function when there is no by(), {@code p} for each quantile, {@code __bucket} for each histogram bucket;
+ * counting functions and quantiles have 0 in intervals without spans, the others no sample there.
  */
 public final class TraceQlMetrics {
+
+    /** Quantiles one quantile_over_time() may ask for: each is a series per key, and a request has a bound on series. */
+    static final int MAX_QUANTILES = 100;
 
     /** What is compiled of TraceQL metrics, for the message refusing the rest. */
     static final String SUPPORTED_FORM = "Contrail compiles one metrics function after a spanset pipeline, with "
@@ -45,21 +48,28 @@ public final class TraceQlMetrics {
             return name().toLowerCase(Locale.ROOT);
         }
 
-        /** Whether it counts spans: such a series is 0, not empty, where there are none. */
-        boolean counts() {
-            return this == RATE || this == COUNT_OVER_TIME || this == HISTOGRAM_OVER_TIME;
+        /**
+         * Whether its series are 0, not empty, in an interval without spans: those that count spans, and quantiles
+         * (Tempo's HistogramAggregator.Results fills such intervals with 0).
+         */
+        boolean zeroWhereNoSpans() {
+            return this != MIN_OVER_TIME && this != MAX_OVER_TIME && this != AVG_OVER_TIME && this != SUM_OVER_TIME;
         }
     }
 
-    /** The kind of a label's value, as Tempo's {@code Static.AsAnyValue} gives it to OTLP's AnyValue. */
+    /**
+     * The kind of a label's value, as Tempo's {@code Static.AsAnyValue} gives it to OTLP's AnyValue (a duration as
+     * text in Go's form, which the API writes).
+     */
     public enum LabelKind {
-        STRING, INT, DOUBLE, BOOLEAN;
+        STRING, INT, DOUBLE, BOOLEAN, DURATION;
 
         static LabelKind of(TraceQlCompiler.Type type) {
             return switch (type) {
                 case INT -> INT;
                 case FLOAT -> DOUBLE;
                 case BOOLEAN -> BOOLEAN;
+                case DURATION -> DURATION;
                 default -> STRING;
             };
         }
@@ -68,7 +78,7 @@ public final class TraceQlMetrics {
     /**
      * A label of a series.
      *
-     * @param value a {@link String}, {@link Long}, {@link Double} or {@link Boolean}
+     * @param value a {@link String}, {@link Long}, {@link Double}, {@link Boolean} or {@link java.time.Duration}
      */
     public record Label(String key, Object value) {
     }
@@ -159,7 +169,8 @@ public final class TraceQlMetrics {
                 .append(seriesKey.isEmpty() ? "" : " GROUP BY " + seriesKey)
                 .append(" ORDER BY traceql_total DESC").append(seriesKey.isEmpty() ? "" : ", " + seriesKey)
                 .append(" LIMIT ?)");
-        parameters.add(maxSeries + 1);
+        // A series per quantile of each key: read no more keys than make maxSeries series, and one to tell there were more.
+        parameters.add(maxSeries / outputsPerKey() + 1);
         if (function == Function.QUANTILE_OVER_TIME) {
             String partition = (seriesKey.isEmpty() ? "" : seriesKey + ", ") + "traceql_interval";
             // The weighted quantile as RED computes it (WeightedQuantiles): cumulative weight in value order.
@@ -189,6 +200,11 @@ public final class TraceQlMetrics {
         sql.append(", p.traceql_interval");
     }
 
+    /** Series per key of by() values (and bucket): one per quantile, else one. */
+    private int outputsPerKey() {
+        return function == Function.QUANTILE_OVER_TIME ? quantiles.size() : 1;
+    }
+
     /** The aggregate of one series' spans in one interval. */
     private String aggregate() {
         return switch (function) {
@@ -213,7 +229,7 @@ public final class TraceQlMetrics {
     SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries) throws SQLException {
         Map<List<Object>, double[][]> series = new LinkedHashMap<>();
         int keyColumns = by.size() * 2 + (function == Function.HISTOGRAM_OVER_TIME ? 1 : 0);
-        int outputs = function == Function.QUANTILE_OVER_TIME ? quantiles.size() : 1;
+        int outputs = outputsPerKey();
         double stepSeconds = step / 1e9;
         while (rs.next()) {
             List<Object> key = new ArrayList<>(keyColumns);
@@ -224,7 +240,7 @@ public final class TraceQlMetrics {
             double[][] values = series.computeIfAbsent(key, k -> {
                 double[][] fresh = new double[outputs][intervals];
                 for (double[] v : fresh) {
-                    Arrays.fill(v, function.counts() ? 0 : Double.NaN);
+                    Arrays.fill(v, function.zeroWhereNoSpans() ? 0 : Double.NaN);
                 }
                 return fresh;
             });
@@ -242,10 +258,11 @@ public final class TraceQlMetrics {
             }
         }
         List<Series> out = new ArrayList<>();
-        boolean truncated = series.size() > maxSeries;
+        int keys = maxSeries / outputs;
+        boolean truncated = series.size() > keys;
         int kept = 0;
         for (Map.Entry<List<Object>, double[][]> entry : series.entrySet()) {
-            if (kept++ == maxSeries) {
+            if (kept++ == keys) {
                 break;
             }
             List<Label> labels = labels(entry.getKey());
@@ -269,7 +286,9 @@ public final class TraceQlMetrics {
                 labels.add(new Label(by.get(i).label(), typed((String) text, (String) key.get(2 * i + 1))));
             }
         }
-        if (labels.isEmpty() && !by.isEmpty()) {
+        // All nil: Tempo forces the first label to "nil", but not where a bucket label follows (quantiles, histograms).
+        if (labels.isEmpty() && !by.isEmpty() && function != Function.QUANTILE_OVER_TIME
+                && function != Function.HISTOGRAM_OVER_TIME) {
             labels.add(new Label(by.get(0).label(), "nil"));
         }
         if (function == Function.HISTOGRAM_OVER_TIME) {
@@ -287,6 +306,7 @@ public final class TraceQlMetrics {
                 case INT -> Long.parseLong(text);
                 case DOUBLE -> Double.parseDouble(text);
                 case BOOLEAN -> Boolean.parseBoolean(text);
+                case DURATION -> java.time.Duration.ofNanos(Long.parseLong(text));
                 case STRING -> text;
             };
         } catch (NumberFormatException e) {

@@ -133,6 +133,27 @@ class TraceQlMetricsTest {
     }
 
     @Test
+    void quantilesAreZeroWhereNoSpanIsAndTakeNoNilLabel() throws Exception {
+        // HistogramAggregator.Results: 0 in an interval without spans; labelsFor: the p label is enough.
+        assertThat(values("{ name = \"GetCart\" } | quantile_over_time(duration, 0.5)"))
+                .containsExactly(Map.entry("p=0.5", List.of(0.0, 0.05, 0.0, 0.0)));
+        assertThat(values("{} | quantile_over_time(duration, 0.5) by (span.db.system)")).containsOnlyKeys(
+                "span.db.system=\"postgres\",p=0.5", "p=0.5");
+        assertThat(values("{} | histogram_over_time(duration) by (span.db.system)").keySet())
+                .contains("span.db.system=\"postgres\",__bucket=0.033554432", "__bucket=0.134217728");
+    }
+
+    @Test
+    void labelsAreNamedAsTempoNamesThemAndDurationsStayDurations() throws Exception {
+        assertThat(values("{ name = \"Check\" } | count_over_time() by (span:name, span:duration, trace:rootService)"))
+                .containsOnlyKeys("name=\"Check\",duration=PT0.002S,rootServiceName=\"frontend\"");
+        assertThat(values("{ name = \"Check\" } | count_over_time() by (span.\"cart.size\")"))
+                .containsOnlyKeys("span.cart.size=\"three\"");
+        assertThatThrownBy(() -> TraceQl.check("{} | quantile_over_time(duration" + ", 0.5".repeat(101) + ")"))
+                .hasMessageContaining("at most 100 quantiles");
+    }
+
+    @Test
     void histogramBucketsAreThePowersOfTwoAboveEachDurationInSeconds() throws Exception {
         Map<String, List<Double>> histogram = values("{} | histogram_over_time(duration)");
         // 20 ms = 20,000,000 ns, under 2^25 = 33,554,432 ns; 100 ms under 2^27.
