@@ -503,8 +503,8 @@ class TempoApiTest {
         assertBadRequest(range + rate + "&start=yesterday", "could not parse 'start' parameter");
         assertBadRequest(range + rate + "&since=an%20hour", "could not parse 'since' parameter");
         assertBadRequest(range + rate + "&" + RANGE + "&step=often", "cannot parse \"often\" to a valid duration");
-        assertBadRequest(range + "q=" + RunningServer.urlEncode("{} | rate() | topk(5)") + "&" + RANGE,
-                "topk() (a second stage over series) is not supported");
+        assertBadRequest(range + "q=" + RunningServer.urlEncode("({} | rate()) * 100") + "&" + RANGE,
+                "not arithmetic on series) is not supported");
         assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{} | rate()") + "&" + RANGE,
                 "metrics query (rate())");
     }

@@ -11,9 +11,9 @@
  *    rune that ends it (isAttributeRune); TraceQLLexer does that in its ATTRIBUTE mode. Quoted parts ("...") of a
  *    name are kept with their quotes and unquoted by the compiler, as lexer.go's parseQuotedAtrribute does.
  *  - expr.y's first-stage metrics rules (metricsAggregation: rate(), count_over_time(), min/max/avg/sum_over_time(),
- *    quantile_over_time(), histogram_over_time(), each with an optional by(...)) are spelled out, and query hints
- *    (with(...)) after them are read but not interpreted. The rest of expr.y's metrics (compare(), topk/bottomk,
- *    filters and arithmetic on series) is not: root accepts a pipeline followed by "| <metrics function>" or "with"
+ *    quantile_over_time(), histogram_over_time(), each with an optional by(...)) are spelled out, as are its second
+ *    stages (topk(n), bottomk(n), a comparison with a number), and query hints (with(...)) after them are read but
+ *    not interpreted. The rest of expr.y's metrics (compare(), arithmetic on series) is not: root accepts a pipeline followed by "| <metrics function>" or "with"
  *    and anything after it, so that the compiler names the construct it does not support instead of reporting a
  *    syntax error. Where both metrics alternatives match, ANTLR takes the first (the supported one).
  *  - expr.y's unary minus of an attribute and arithmetic are parsed; the compiler refuses them by name.
@@ -28,7 +28,7 @@ root
     : spansetPipeline EOF                                   # pipelineRoot
     | spansetPipelineExpression EOF                         # pipelineExpressionRoot
     | scalarPipelineExpressionFilter EOF                    # scalarPipelineRoot
-    | spansetPipeline PIPE metricsAggregation hints? EOF    # metricsRoot
+    | spansetPipeline PIPE metricsAggregation metricsSecondStage* hints? EOF # metricsRoot
     | spansetPipeline PIPE metricsFunction .*? EOF          # unsupportedMetricsRoot
     | spansetPipeline WITH .*? EOF                          # hintsRoot
     ;
@@ -43,6 +43,13 @@ metricsAggregation
 
 metricsBy
     : BY OPEN_PARENS attribute (COMMA attribute)* CLOSE_PARENS
+    ;
+
+// expr.y: metricsSecondStagePipeline, its elements "| topk(n)", "| bottomk(n)" and metricsFilter (a comparison with a
+// number or duration; expr.y folds arithmetic between numbers there, which is not spelled out here).
+metricsSecondStage
+    : PIPE fn=(TOPK | BOTTOMK) OPEN_PARENS INTEGER CLOSE_PARENS                     # topKStage
+    | op=(EQ | NEQ | LT | LTE | GT | GTE) scalar                                     # metricsFilterStage
     ;
 
 // expr.y: hints, "with(key = value, ...)"; read, not interpreted (sampling hints and the like change only how Tempo

@@ -109,7 +109,7 @@ final class TraceQlCompiler {
             last = pipelineExpression(expression.spansetPipelineExpression());
         } else if (root instanceof TraceQLParser.MetricsRootContext metrics) {
             last = pipeline(metrics.spansetPipeline(), ALL_SPANS);
-            metricsFunction = metrics(metrics.metricsAggregation());
+            metricsFunction = metrics(metrics.metricsAggregation(), metrics.metricsSecondStage());
         } else if (root instanceof TraceQLParser.UnsupportedMetricsRootContext metrics) {
             throw unsupportedMetrics(metrics);
         } else if (root instanceof TraceQLParser.HintsRootContext hints) {
@@ -127,7 +127,8 @@ final class TraceQlCompiler {
     // ---- Metrics (expr.y: metricsAggregation; ast_metrics.go MetricsAggregate, engine_metrics.go) ----
 
     /** The first-stage metrics function of a metrics query, and its by(). */
-    private TraceQlMetrics metrics(TraceQLParser.MetricsAggregationContext ctx) {
+    private TraceQlMetrics metrics(TraceQLParser.MetricsAggregationContext ctx,
+                                   List<TraceQLParser.MetricsSecondStageContext> secondStages) {
         TraceQlMetrics.Function function = TraceQlMetrics.Function.named(ctx.fn.getText());
         Sql value = null;
         if (ctx.attribute() != null) {
@@ -157,7 +158,30 @@ final class TraceQlCompiler {
                 by.add(new TraceQlMetrics.By(labelName(attribute), labelText(field), labelKind(field)));
             }
         }
-        return new TraceQlMetrics(function, value, quantiles, by);
+        List<TraceQlMetrics.SecondStage> stages = new ArrayList<>();
+        for (TraceQLParser.MetricsSecondStageContext stage : secondStages) {
+            if (stage instanceof TraceQLParser.TopKStageContext topK) {
+                long limit;
+                try {
+                    limit = Long.parseLong(topK.INTEGER().getText());
+                } catch (NumberFormatException e) {
+                    throw invalid(topK, "limit out of range: " + topK.INTEGER().getText());
+                }
+                if (limit <= 0) {
+                    // ast_metrics.go TopKBottomK.validate: errInvalidLimit.
+                    throw invalid(topK, "limit must be greater than 0");
+                }
+                stages.add(new TraceQlMetrics.TopK(topK.fn.getType() == TraceQLParser.TOPK, limit));
+            } else {
+                var filter = (TraceQLParser.MetricsFilterStageContext) stage;
+                Candidate number = number(filter.scalar().getStop());
+                double v = ((Number) number.sql().parameters().get(0)).doubleValue();
+                // newMetricsFilterFromStatic: a duration compares in seconds, as metrics give durations.
+                v = number.type() == Type.DURATION ? v / 1e9 : v;
+                stages.add(new TraceQlMetrics.Filter(filter.op.getText(), filter.scalar().SUB() == null ? v : -v));
+            }
+        }
+        return new TraceQlMetrics(function, value, quantiles, by, stages);
     }
 
     /**
@@ -190,14 +214,9 @@ final class TraceQlCompiler {
             return unsupported(function, "compare()");
         }
         for (int i = 0; i < ctx.getChildCount(); i++) {
-            if (ctx.getChild(i) instanceof org.antlr.v4.runtime.tree.TerminalNode node) {
-                Token token = node.getSymbol();
-                if (token.getType() == TraceQLParser.COMPARE) {
-                    return unsupported(token, "compare()");
-                }
-                if (token.getType() == TraceQLParser.TOPK || token.getType() == TraceQLParser.BOTTOMK) {
-                    return unsupported(token, token.getText() + "() (a second stage over series)");
-                }
+            if (ctx.getChild(i) instanceof org.antlr.v4.runtime.tree.TerminalNode node
+                    && node.getSymbol().getType() == TraceQLParser.COMPARE) {
+                return unsupported(node.getSymbol(), "compare()");
             }
         }
         return unsupported(function, "this form of " + function.getText() + "() (" + TraceQlMetrics.SUPPORTED_FORM + ")");

@@ -32,7 +32,7 @@ public final class TraceQlMetrics {
 
     /** What is compiled of TraceQL metrics, for the message refusing the rest. */
     static final String SUPPORTED_FORM = "Contrail compiles one metrics function after a spanset pipeline, with "
-            + "by(...); not comparisons, arithmetic or second stages on its series";
+            + "by(...), then topk(n), bottomk(n) and comparisons with a number; not arithmetic on series";
 
     /** Tempo's first-stage metrics functions (metricsAggregate*), by their TraceQL names. */
     public enum Function {
@@ -102,6 +102,92 @@ public final class TraceQlMetrics {
         }
     }
 
+    /** A second stage (expr.y metricsSecondStagePipeline): what it makes of the series, in order. */
+    sealed interface SecondStage permits TopK, Filter {
+        List<Series> apply(List<Series> series, int intervals);
+    }
+
+    /**
+     * {@code topk(n)} / {@code bottomk(n)} (engine_metrics.go processTopK, processBottomK): with more than n series,
+     * at each interval only the n largest (smallest) values are kept, the rest of a series' samples dropped, and a
+     * series never among them left out; ties go to the series listed first (the heavier).
+     */
+    record TopK(boolean top, long limit) implements SecondStage {
+        @Override
+        public List<Series> apply(List<Series> series, int intervals) {
+            if (series.size() <= limit) {
+                return series;
+            }
+            double[][] kept = new double[series.size()][intervals];
+            for (double[] k : kept) {
+                Arrays.fill(k, Double.NaN);
+            }
+            boolean[] any = new boolean[series.size()];
+            for (int i = 0; i < intervals; i++) {
+                final int at = i;
+                List<Integer> order = new ArrayList<>();
+                for (int s = 0; s < series.size(); s++) {
+                    if (!Double.isNaN(series.get(s).values()[i])) {
+                        order.add(s);
+                    }
+                }
+                order.sort((a, b) -> {
+                    int byValue = Double.compare(series.get(b).values()[at], series.get(a).values()[at]);
+                    return (top ? byValue : -byValue) != 0 ? (top ? byValue : -byValue) : Integer.compare(a, b);
+                });
+                for (int n = 0; n < Math.min(limit, order.size()); n++) {
+                    int s = order.get(n);
+                    kept[s][i] = series.get(s).values()[i];
+                    any[s] = true;
+                }
+            }
+            List<Series> out = new ArrayList<>();
+            for (int s = 0; s < series.size(); s++) {
+                if (any[s]) {
+                    out.add(new Series(series.get(s).labels(), kept[s]));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * A comparison with a number (ast_metrics.go MetricsFilter): samples where it does not hold are dropped, and a
+     * series left with none.
+     */
+    record Filter(String operator, double value) implements SecondStage {
+        @Override
+        public List<Series> apply(List<Series> series, int intervals) {
+            List<Series> out = new ArrayList<>();
+            for (Series s : series) {
+                double[] values = s.values().clone();
+                boolean any = false;
+                for (int i = 0; i < values.length; i++) {
+                    if (!Double.isNaN(values[i]) && holds(values[i])) {
+                        any = true;
+                    } else {
+                        values[i] = Double.NaN;
+                    }
+                }
+                if (any) {
+                    out.add(new Series(s.labels(), values));
+                }
+            }
+            return out;
+        }
+
+        private boolean holds(double v) {
+            return switch (operator) {
+                case "=" -> v == value;
+                case "!=" -> v != value;
+                case "<" -> v < value;
+                case "<=" -> v <= value;
+                case ">" -> v > value;
+                default -> v >= value;
+            };
+        }
+    }
+
     /** A by() field: its label as written, and SQL for its value as text and for that value's {@link LabelKind}. */
     record By(String label, Sql text, Sql kind) {
     }
@@ -111,12 +197,14 @@ public final class TraceQlMetrics {
     private final Sql value;
     private final List<Double> quantiles;
     private final List<By> by;
+    private final List<SecondStage> secondStages;
 
-    TraceQlMetrics(Function function, Sql value, List<Double> quantiles, List<By> by) {
+    TraceQlMetrics(Function function, Sql value, List<Double> quantiles, List<By> by, List<SecondStage> secondStages) {
         this.function = function;
         this.value = value;
         this.quantiles = List.copyOf(quantiles);
         this.by = List.copyOf(by);
+        this.secondStages = List.copyOf(secondStages);
     }
 
     public Function function() {
@@ -273,6 +361,9 @@ public final class TraceQlMetrics {
                 }
                 out.add(new Series(List.copyOf(seriesLabels), entry.getValue()[q]));
             }
+        }
+        for (SecondStage stage : secondStages) {
+            out = stage.apply(out, intervals);
         }
         return new SeriesSet(out, truncated);
     }

@@ -189,7 +189,10 @@ class TempoExamplesConformanceTest {
             "{ nestedSetLeft > 3 }",
             "{ } >> { kind = server } | select(nestedSetLeft, nestedSetRight, nestedSetParent)");
 
-    /** test_examples.yaml "valid" metrics queries that compile: one first-stage metrics function, by(), hints. */
+    /**
+     * test_examples.yaml "valid" metrics queries that compile: one first-stage metrics function, by(), second stages
+     * (topk, bottomk, comparisons with a number), hints.
+     */
     static final List<String> VALID_METRICS_COMPILED = List.of(
             "{} | rate()",
             "{} | count_over_time() by (name) with(sample=0.1)",
@@ -197,13 +200,7 @@ class TempoExamplesConformanceTest {
             "{} | max_over_time(duration) by (span.http.path)",
             "{} | avg_over_time(duration) by (span.http.path)",
             "{} | sum_over_time(duration) by (span.http.path)",
-            "{} | quantile_over_time(duration, 0, 0.9, 1) by (span.http.path)");
-
-    /**
-     * test_examples.yaml "valid" metrics queries refused as unsupported: comparisons, arithmetic and second stages
-     * (topk, bottomk) on series, compare().
-     */
-    private static final List<String> VALID_METRICS_UNSUPPORTED = List.of(
+            "{} | quantile_over_time(duration, 0, 0.9, 1) by (span.http.path)",
             "{} | rate() | topk(10)",
             "{} | rate() by (span.client_ip) | topk(10)",
             "{} | count_over_time() by (name) | topk(10) with(sample=0.1)",
@@ -222,6 +219,40 @@ class TempoExamplesConformanceTest {
             "{} | rate() != 0",
             "{} | rate() > -3",
             "{} | rate() by (span.client_ip) > 10 with(sample=0.1)",
+            "{} | rate() | topk(5) = 10",
+            "{} | rate() | topk(5) != 10",
+            "{} | rate() | topk(5) > 10",
+            "{} | rate() | topk(5) >= 10",
+            "{} | rate() | topk(5) < 10",
+            "{} | rate() | topk(5) <= 10",
+            "{} | rate() > 0 | topk(5) <= 10",
+            "{} | rate() | topk(5) | bottomk (10) <= 10",
+            "{} | rate() | topk(5) > 20 | bottomk (10) <= 10",
+            "{} | count_over_time() | topk(10) = 0 with(sample=0.1)",
+            "{} | count_over_time() | topk(10) != 0 with(sample=0.1)",
+            "{} | count_over_time() | topk(10) >= 0 with(sample=0.1)",
+            "{} | count_over_time() | topk(10) > 0 with(sample=0.1)",
+            "{} | count_over_time() | topk(10) < 0 with(sample=0.1)",
+            "{} | count_over_time() | topk(10) <= 0 with(sample=0.1)",
+            "{} | rate() = 10 | topk(5)",
+            "{} | rate() != 10 | topk(5)",
+            "{} | rate() > 10 | topk(5)",
+            "{} | rate() >= 10 | topk(5)",
+            "{} | rate() < 10 | topk(5)",
+            "{} | rate() <= 10 | topk(5)",
+            "{} | rate() by (name) >= 5.5 | bottomk(3)",
+            "{} | count_over_time() = 0 | topk(10) with(sample=0.1)",
+            "{} | count_over_time() != 0 | topk(10) with(sample=0.1)",
+            "{} | count_over_time() >= 0 | topk(10) with(sample=0.1)",
+            "{} | count_over_time() > 0 | topk(10) with(sample=0.1)",
+            "{} | count_over_time() < 0 | topk(10) with(sample=0.1)",
+            "{} | count_over_time() <= 0 | topk(10) with(sample=0.1)");
+
+    /**
+     * test_examples.yaml "valid" metrics queries refused as unsupported: arithmetic on series (and comparisons with
+     * arithmetic between numbers), compare().
+     */
+    private static final List<String> VALID_METRICS_UNSUPPORTED = List.of(
             "({} | rate()) > 10",
             "({} | max_over_time(duration)) > 30",
             "({} | max_over_time(duration)) > 10s",
@@ -292,35 +323,7 @@ class TempoExamplesConformanceTest {
             "100 / 3 + ({} | rate())",
             "5 + ({} | rate()) * 10",
             "(({} | rate()) * 100) + ({} | count_over_time())",
-            "(100 * ({} | rate())) - (200 * ({} | rate()))",
-            "{} | rate() | topk(5) = 10",
-            "{} | rate() | topk(5) != 10",
-            "{} | rate() | topk(5) > 10",
-            "{} | rate() | topk(5) >= 10",
-            "{} | rate() | topk(5) < 10",
-            "{} | rate() | topk(5) <= 10",
-            "{} | rate() > 0 | topk(5) <= 10",
-            "{} | rate() | topk(5) | bottomk (10) <= 10",
-            "{} | rate() | topk(5) > 20 | bottomk (10) <= 10",
-            "{} | count_over_time() | topk(10) = 0 with(sample=0.1)",
-            "{} | count_over_time() | topk(10) != 0 with(sample=0.1)",
-            "{} | count_over_time() | topk(10) >= 0 with(sample=0.1)",
-            "{} | count_over_time() | topk(10) > 0 with(sample=0.1)",
-            "{} | count_over_time() | topk(10) < 0 with(sample=0.1)",
-            "{} | count_over_time() | topk(10) <= 0 with(sample=0.1)",
-            "{} | rate() = 10 | topk(5)",
-            "{} | rate() != 10 | topk(5)",
-            "{} | rate() > 10 | topk(5)",
-            "{} | rate() >= 10 | topk(5)",
-            "{} | rate() < 10 | topk(5)",
-            "{} | rate() <= 10 | topk(5)",
-            "{} | rate() by (name) >= 5.5 | bottomk(3)",
-            "{} | count_over_time() = 0 | topk(10) with(sample=0.1)",
-            "{} | count_over_time() != 0 | topk(10) with(sample=0.1)",
-            "{} | count_over_time() >= 0 | topk(10) with(sample=0.1)",
-            "{} | count_over_time() > 0 | topk(10) with(sample=0.1)",
-            "{} | count_over_time() < 0 | topk(10) with(sample=0.1)",
-            "{} | count_over_time() <= 0 | topk(10) with(sample=0.1)");
+            "(100 * ({} | rate())) - (200 * ({} | rate()))");
 
     /** test_examples.yaml "parse_fails", but those with metrics functions. */
     private static final List<String> PARSE_FAILS = List.of(
@@ -448,7 +451,12 @@ class TempoExamplesConformanceTest {
             "min(3) = max(duration)",
             "min(1) = max(2) + 3",
             "{ true } | by(1)",
-            "{ true } | by(\"foo\")");
+            "{ true } | by(\"foo\")",
+            // Its metrics ones with a second stage Contrail compiles: a limit of 0 (TopKBottomK.validate).
+            "{} | rate() | topk(0)",
+            "{} | rate() | topk(0) with(sample=0.1)",
+            "{} | rate() | bottomk(0)",
+            "{} | rate() | bottomk(0) with(sample=0.1)");
 
     /** test_examples.yaml "validate_fails" on constructs Contrail does not compile: refused as unsupported. */
     private static final List<String> VALIDATE_FAILS_UNSUPPORTED = List.of(
@@ -482,7 +490,7 @@ class TempoExamplesConformanceTest {
         }
         // All 124 of the yaml's valid metrics queries are in one list or the other.
         assertThat(VALID_METRICS_COMPILED.size() + VALID_METRICS_UNSUPPORTED.size()).isEqualTo(124);
-        assertThat(VALID_METRICS_COMPILED).hasSize(7);
+        assertThat(VALID_METRICS_COMPILED).hasSize(53);
     }
 
     @Test
@@ -520,7 +528,7 @@ class TempoExamplesConformanceTest {
                         assertThat(e.getMessage()).as(query).startsWith("invalid TraceQL at line 1, col ");
                     });
         }
-        assertThat(VALIDATE_FAILS).hasSize(48);
+        assertThat(VALIDATE_FAILS).hasSize(52);
     }
 
     @SafeVarargs

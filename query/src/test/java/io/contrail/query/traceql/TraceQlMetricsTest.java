@@ -165,6 +165,34 @@ class TraceQlMetricsTest {
     }
 
     @Test
+    void topkAndBottomkKeepTheLargestAndSmallestValuesAtEachInterval() throws Exception {
+        // count by service: frontend [1, 1, 1, 0], checkout [0, 2, 0, 0], auth [0, 0, 0, 1], heaviest first.
+        assertThat(values("{} | count_over_time() by (resource.service.name) | topk(1)")).containsExactly(
+                Map.entry("resource.service.name=\"frontend\"", List.of(1.0, NAN, 1.0, NAN)),
+                Map.entry("resource.service.name=\"checkout\"", List.of(NAN, 2.0, NAN, NAN)),
+                Map.entry("resource.service.name=\"auth\"", List.of(NAN, NAN, NAN, 1.0)));
+        // Ties (the zeros) go to the series listed first.
+        assertThat(values("{} | count_over_time() by (resource.service.name) | bottomk(1)")).containsExactly(
+                Map.entry("resource.service.name=\"frontend\"", List.of(NAN, NAN, NAN, 0.0)),
+                Map.entry("resource.service.name=\"checkout\"", List.of(0.0, NAN, 0.0, NAN)),
+                Map.entry("resource.service.name=\"auth\"", List.of(NAN, 0.0, NAN, NAN)));
+        assertThat(values("{} | count_over_time() by (resource.service.name) | topk(3)")).hasSize(3)
+                .containsEntry("resource.service.name=\"auth\"", List.of(0.0, 0.0, 0.0, 1.0));
+    }
+
+    @Test
+    void aComparisonKeepsTheSamplesWhereItHolds() throws Exception {
+        assertThat(values("{} | count_over_time() by (resource.service.name) > 1"))
+                .containsExactly(Map.entry("resource.service.name=\"checkout\"", List.of(NAN, 2.0, NAN, NAN)));
+        // A duration compares in seconds; a comparison can follow topk and precede it.
+        assertThat(values("{} | max_over_time(duration) > 40ms"))
+                .containsExactly(Map.entry("__name__=\"max_over_time\"", List.of(0.1, 0.05, NAN, NAN)));
+        assertThat(values("{} | count_over_time() by (resource.service.name) >= 1 | topk(1) != 2"))
+                .containsOnlyKeys("resource.service.name=\"frontend\"", "resource.service.name=\"auth\"");
+        assertThatThrownBy(() -> TraceQl.check("{} | rate() | topk(0)")).hasMessageContaining("limit must be greater than 0");
+    }
+
+    @Test
     void structuralQueriesFeedMetricsToo() throws Exception {
         assertThat(values("{ resource.service.name = \"frontend\" } >> { kind = client } | count_over_time()"))
                 .containsExactly(Map.entry("__name__=\"count_over_time\"", List.of(0.0, 1.0, 0.0, 1.0)));
@@ -195,8 +223,6 @@ class TraceQlMetricsTest {
 
     @Test
     void whatIsNotCompiledIsRefusedByName() {
-        assertThatThrownBy(() -> TraceQl.check("{} | rate() | topk(5)")).isInstanceOfSatisfying(TraceQlException.class,
-                e -> assertThat(e.getMessage()).contains("topk() (a second stage over series) is not supported"));
         assertThatThrownBy(() -> TraceQl.check("{} | compare({ status = error })"))
                 .hasMessageContaining("compare() is not supported");
         assertThatThrownBy(() -> TraceQl.check("({} | rate()) * 100")).isInstanceOfSatisfying(TraceQlException.class,
