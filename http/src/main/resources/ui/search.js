@@ -1,5 +1,6 @@
 // Search: the /api/search form (service, operation, attribute filters with autocomplete,
-// duration, status, limit) over the shared time range, a latency scatter and the results list.
+// duration, status, limit), or a TraceQL query in its place, over the shared time range, a latency
+// scatter and the results list.
 import { api, el, emptyState, errorBox, formatNanos, formatTime, ident, navigate, serviceChip, sqlObjects, timeRange } from './lib.js';
 import { scatterChart } from './charts.js';
 
@@ -31,6 +32,9 @@ export async function renderSearch(container, arg, params, current) {
   const status = el('select', { name: 'status' }, ['', 'error', 'ok', 'unset'].map(v => el('option', { value: v }, v || 'any status')));
   const limit = el('select', { name: 'limit' }, [20, 50, 100, 500].map(v => el('option', { value: v }, String(v))));
   limit.value = '100';
+  // A TraceQL query (Tempo's language) searches instead of the filters when it is not blank.
+  const traceQl = el('input', { name: 'q', id: 'search-traceql', class: 'mono', spellcheck: 'false', autocomplete: 'off',
+    placeholder: 'TraceQL instead of the filters, e.g. { resource.service.name = "frontend" && status = error } >> { kind = client }' });
 
   const keyList = el('datalist', { id: 'attribute-keys' });
   const filters = el('div', { class: 'attr-filters' });
@@ -46,6 +50,7 @@ export async function renderSearch(container, arg, params, current) {
   };
 
   const form = el('form', { class: 'panel', id: 'search-form' },
+    el('label', { class: 'field traceql-field' }, 'TraceQL', traceQl),
     el('div', { class: 'form-grid' },
       field('Service', service), field('Operation', operation), field('Min duration', minDuration),
       field('Max duration', maxDuration), field('Status', status), field('Limit', limit)),
@@ -75,7 +80,7 @@ export async function renderSearch(container, arg, params, current) {
     await loadOperations();
     if (params.get('operation')) operation.value = params.get('operation');
   }
-  for (const [name, input] of [['minDuration', minDuration], ['maxDuration', maxDuration], ['status', status], ['limit', limit]]) {
+  for (const [name, input] of [['q', traceQl], ['minDuration', minDuration], ['maxDuration', maxDuration], ['status', status], ['limit', limit]]) {
     if (params.get(name)) input.value = params.get(name);
   }
   params.getAll('attr').forEach(a => { const i = a.indexOf('='); addFilter(a.slice(0, i), a.slice(i + 1)); });
@@ -83,6 +88,12 @@ export async function renderSearch(container, arg, params, current) {
   form.addEventListener('submit', event => {
     event.preventDefault();
     const query = new URLSearchParams();
+    if (traceQl.value.trim()) {
+      query.set('q', traceQl.value.trim());
+      query.set('limit', limit.value);
+      navigate('search', '', query);
+      return;
+    }
     if (service.value) query.set('service', service.value);
     if (operation.value) query.set('operation', operation.value);
     if (minDuration.value.trim()) query.set('minDuration', minDuration.value.trim());
@@ -129,8 +140,9 @@ async function runSearch(results, params, current) {
   }
   if (!current()) return;
   if (traces.length === 0) {
-    results.replaceChildren(emptyState('No trace matches these filters in the selected time range. '
-      + 'Widen the time range (top right) or remove a filter.'));
+    results.replaceChildren(emptyState(query.has('q')
+      ? 'No trace matches this TraceQL query in the selected time range. Widen the time range (top right) or the query.'
+      : 'No trace matches these filters in the selected time range. Widen the time range (top right) or remove a filter.'));
     return;
   }
   const points = traces.map(t => ({

@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -137,8 +138,20 @@ final class QueryRoutes {
         if (limitValue < 1 || limitValue > TraceQueries.MAX_SEARCH_LIMIT) {
             throw new IllegalArgumentException("limit=" + limit + ": must be between 1 and " + TraceQueries.MAX_SEARCH_LIMIT);
         }
-        var request = new TraceQueries.SearchRequest(SpanFilter.fromParameters(ctx.queryParamMap()),
-                new TimeWindow(time(ctx, "start"), time(ctx, "end")), limitValue);
+        TimeWindow window = new TimeWindow(time(ctx, "start"), time(ctx, "end"));
+        String q = ctx.queryParam("q");
+        if (q != null && !q.isBlank()) {
+            for (String filter : List.of("service", "operation", "attr", "minDuration", "maxDuration", "status")) {
+                if (ctx.queryParamMap().containsKey(filter)) {
+                    throw new IllegalArgumentException("q (a TraceQL query) and " + filter
+                            + " do not go together: write the condition in the query, e.g. { resource.service.name = "
+                            + "\"checkout\" && duration > 250ms }");
+                }
+            }
+            ctx.json(Map.of("traces", tenants.of(ctx).traces().searchTraceQlSummaries(q, window, limitValue)));
+            return;
+        }
+        var request = new TraceQueries.SearchRequest(SpanFilter.fromParameters(ctx.queryParamMap()), window, limitValue);
         ctx.json(Map.of("traces", tenants.of(ctx).traces().search(request)));
     }
 

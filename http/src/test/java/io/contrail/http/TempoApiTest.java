@@ -408,13 +408,105 @@ class TempoApiTest {
                 "minDuration and maxDuration go with tags, not q");
     }
 
+    // ---- TraceQL metrics: Grafana's backend (pkg/tsdb/tempo/traceql_query.go createMetricsQuery) sends q, start and
+    // end in Unix seconds, step as the panel has it, exemplars; it reads the answer with jsonpb
+    // (traceql/metrics.go TransformMetricsResponse, TransformInstantMetricsResponse).
+
     @Test
-    void traceQlMetricsAre400SayingTheyAreNotSupportedYet() {
-        // pkg/tsdb/tempo/traceql/metrics.go: Grafana's TraceQL metrics queries ask for query_range (and query).
-        for (String path : List.of("/tempo/api/metrics/query_range", "/tempo/api/metrics/query")) {
-            assertBadRequest(path + "?q=" + RunningServer.urlEncode("{} | rate()") + "&step=60s&" + RANGE,
-                    "TraceQL metrics are not supported yet");
-        }
+    void aMetricsRangeQueryAnswersTempoQueryRangeResponseWithRightClosedIntervals() {
+        JsonNode response = server.getJson("/tempo/api/metrics/query_range?q=" + RunningServer.urlEncode(
+                "{ } | rate() by (resource.service.name)") + "&" + RANGE + "&step=60s&exemplars=100");
+        assertThat(names(response)).isEqualTo(Set.of("series", "metrics"));
+        JsonNode series = response.get("series");
+        // checkout's three spans outweigh payment's one; team-a's spans are another tenant's.
+        assertThat(series).hasSize(2);
+        JsonNode checkout = series.get(0);
+        assertThat(names(checkout)).isEqualTo(Set.of("labels", "samples"));
+        assertThat(checkout.get("labels").toString())
+                .isEqualTo("[{\"key\":\"resource.service.name\",\"value\":{\"stringValue\":\"checkout\"}}]");
+        assertThat(series.get(1).get("labels").get(0).get("value").get("stringValue").asText()).isEqualTo("payment");
+        // AlignRequest: from a step before start (T0 - 120 s) to end (T0 + 600 s), twelve 60-s intervals, each
+        // stamped with its end; a span at exactly T0 is in the interval ending at T0.
+        JsonNode samples = checkout.get("samples");
+        assertThat(samples).hasSize(12);
+        assertThat(names(samples.get(0))).isEqualTo(Set.of("timestampMs", "value"));
+        long t0 = T0.toEpochMilli();
+        Map<Long, Double> rate = new java.util.TreeMap<>();
+        samples.forEach(sample -> rate.put(Long.parseLong(sample.get("timestampMs").asText()),
+                sample.get("value").asDouble()));
+        assertThat(rate.keySet()).startsWith(t0 - 60_000, t0, t0 + 60_000);
+        assertThat(rate.get(t0)).isCloseTo(1 / 60.0, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(rate.get(t0 + 60_000)).isCloseTo(1 / 60.0, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(rate.get(t0 - 60_000)).isZero();
+        assertThat(samples.get(2).get("timestampMs").isTextual()).as("int64 as jsonpb writes it").isTrue();
+    }
+
+    @Test
+    void anInstantMetricsQueryAnswersOneTypedValuePerSeries() {
+        JsonNode errors = server.getJson("/tempo/api/metrics/query?q=" + RunningServer.urlEncode(
+                "{ status = error } | count_over_time()") + "&" + RANGE);
+        assertThat(errors.get("series").toString()).isEqualTo("[{\"labels\":[{\"key\":\"__name__\",\"value\":"
+                + "{\"stringValue\":\"count_over_time\"}}],\"value\":1.0}]");
+        JsonNode quantiles = server.getJson("/tempo/api/metrics/query?q=" + RunningServer.urlEncode(
+                "{ kind = server } | quantile_over_time(duration, 0.5) by (span.http.status_code)") + "&" + RANGE);
+        Map<String, Double> byLabels = new HashMap<>();
+        quantiles.get("series").forEach(s -> byLabels.put(s.get("labels").toString(), s.get("value").asDouble()));
+        // http.status_code is an int: an intValue (int64, a string); p a doubleValue; the health check has none, and
+        // with a p label no "nil" is forced (labelsFor).
+        assertThat(byLabels).containsOnlyKeys(
+                "[{\"key\":\"span.http.status_code\",\"value\":{\"intValue\":\"500\"}},{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]",
+                "[{\"key\":\"span.http.status_code\",\"value\":{\"intValue\":\"200\"}},{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]",
+                "[{\"key\":\"p\",\"value\":{\"doubleValue\":0.5}}]");
+        assertThat(byLabels.values()).containsExactlyInAnyOrder(0.12, 0.03, 0.001);
+    }
+
+    @Test
+    void metricsCountWhatSampledSpansStandFor() {
+        // Kept with probability 1/4 upstream (tracestate ot=th:c): that 7-ms span stands for 4, the 1-ms one for 1.
+        export("sampled", resourceSpans("sampled", span(traceId(9), spanId(9), "GET /sampled",
+                Span.SpanKind.SPAN_KIND_SERVER, T0, Duration.ofMillis(7)).setTraceState("ot=th:c"),
+                span(traceId(10), spanId(10), "GET /kept", Span.SpanKind.SPAN_KIND_SERVER, T0.plusMillis(1),
+                        Duration.ofMillis(1))));
+        server.flush("sampled");
+        Map<String, Double> expected = Map.of(
+                "{ } | count_over_time()", 5.0,
+                "{ } | sum_over_time(duration)", 4 * 0.007 + 0.001,
+                "{ } | avg_over_time(duration)", (4 * 0.007 + 0.001) / 5,
+                // Cumulative weights in duration order: 1 ms → 1, 7 ms → 5; half of 5 is reached at 7 ms (unweighted: 1 ms).
+                "{ } | quantile_over_time(duration, 0.5)", 0.007);
+        expected.forEach((query, value) -> {
+            HttpResponse<byte[]> response = get("/tempo/api/metrics/query?q=" + RunningServer.urlEncode(query) + "&"
+                    + RANGE, Tenants.HEADER, "sampled");
+            assertThat(response.statusCode()).as(RunningServer.text(response)).isEqualTo(200);
+            assertThat(RunningServer.json(response).get("series").get(0).get("value").asDouble()).as(query)
+                    .isCloseTo(value, org.assertj.core.api.Assertions.within(1e-12));
+        });
+    }
+
+    @Test
+    void badMetricsRequestsAre400SayingWhy() {
+        String range = "/tempo/api/metrics/query_range?";
+        String rate = "q=" + RunningServer.urlEncode("{} | rate()");
+        assertBadRequest(range + RANGE, "q, a TraceQL metrics query, is required");
+        assertBadRequest(range + "q=" + RunningServer.urlEncode("{ status = error }") + "&" + RANGE,
+                "not a TraceQL metrics query");
+        assertBadRequest(range + rate + "&" + RANGE + "&step=1ms", "step of 1ms is too small, minimum step for given "
+                + "range is 66ms");
+        assertBadRequest(range + rate + "&start=2000&end=1000", "end must be greater than start");
+        // Past 2262 or before 1970, as Tempo reads times (unsigned): a 400, never an overflow.
+        assertBadRequest(range + rate + "&start=8000000000000000000&end=9000000000000000000&step=5000000000",
+                "end must be greater than start");
+        assertBadRequest("/tempo/api/metrics/query?" + rate + "&start=-9000000000000000000&end=9000000000000000000",
+                "is before 1970");
+        assertBadRequest(range + rate + "&" + RANGE + "&step=-60", "cannot parse \"-60\": step must be positive");
+        assertBadRequest(range + rate + "&start=1e300", "could not parse 'start' parameter");
+        assertBadRequest(range + rate + "&start=yesterday", "could not parse 'start' parameter");
+        assertBadRequest(range + rate + "&since=an%20hour", "could not parse 'since' parameter");
+        assertBadRequest(range + rate + "&" + RANGE + "&step=often", "cannot parse \"often\" to a valid duration");
+        assertBadRequest(range + "q=" + RunningServer.urlEncode("({} | rate()) * 100") + "&" + RANGE,
+                "not arithmetic on series) is not supported");
+        assertBadRequest("/tempo/api/search?q=" + RunningServer.urlEncode("{} | rate()") + "&" + RANGE,
+                "metrics query (rate())");
     }
 
     @Test
@@ -486,6 +578,20 @@ class TempoApiTest {
         assertThat(sinceStart.get("tagValues")).as("from start until now").hasSize(2);
         assertBadRequest("/tempo/api/v2/search/tag/method/values", "please provide a valid tagName");
         assertBadRequest("/tempo/api/v2/search/tag/name/values?start=now", "invalid start");
+    }
+
+    @Test
+    void tagValuesV2WithATraceQlQueryAreThoseOfTheSpansItMatches() {
+        // language_provider.ts getOptionsV2 sends the query being written as q, to narrow the values offered.
+        assertThat(tagValues("name", "&q=" + RunningServer.urlEncode("{ resource.service.name = \"payment\" }")))
+                .containsExactly("string charge");
+        assertThat(tagValues("span.http.status_code", "&q=" + RunningServer.urlEncode("{ span.http.method = \"GET\" }")))
+                .containsExactly("int 200");
+        assertThat(tagValues("resource.service.name", "&q=" + RunningServer.urlEncode("{ kind = client } | rate()")))
+                .as("a metrics query narrows nothing").containsExactly("string checkout", "string payment");
+        assertThat(tagValues("resource.service.name", "&q=" + RunningServer.urlEncode("{ span.http.method = ")))
+                .as("an unfinished query, as Grafana sends it while it is typed, narrows nothing")
+                .containsExactly("string checkout", "string payment");
     }
 
     @Test

@@ -178,6 +178,30 @@ class TraceApiTest {
     }
 
     @Test
+    void searchWithTraceQlAnswersAsTheFiltersDoSummarizingTheWholeTrace() {
+        // A trace with a span of payments that failed, and a gold customer's span: A only, summarized whole.
+        String q = "{ resource.service.name = \"payments\" && status = error } && { span.customer.tier = \"gold\" }";
+        assertThat(search("?q=" + RunningServer.urlEncode(q))).containsExactly(A);
+        assertThat(server.getJson("/api/search?q=" + RunningServer.urlEncode(q)).get("traces").get(0).toString())
+                .isEqualTo(server.getJson("/api/search?status=error").get("traces").get(0).toString());
+        assertThat(search("?q=" + RunningServer.urlEncode("{ duration > 500ms } || { name = \"Restock\" }")))
+                .containsExactly(D, C);
+        assertThat(search("?q=" + RunningServer.urlEncode("{ name = \"GET /health\" }") + "&limit=1")).containsExactly(E);
+    }
+
+    @Test
+    void aTraceQlSearchThatCannotRunIs400SayingWhy() {
+        for (String[] bad : new String[][] {
+                {"q=" + RunningServer.urlEncode("{ name = }"), "parse error at line 1, col"},
+                {"q=" + RunningServer.urlEncode("{} | rate()"), "metrics query (rate())"},
+                {"q=" + RunningServer.urlEncode("{}") + "&service=frontend", "q (a TraceQL query) and service do not go together"}}) {
+            HttpResponse<byte[]> response = server.get("/api/search?" + bad[0]);
+            assertThat(response.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(RunningServer.json(response).get("error").asText()).as(bad[0]).contains(bad[1]);
+        }
+    }
+
+    @Test
     void searchLimitKeepsTheNewestTraces() {
         assertThat(search("?limit=2")).containsExactly(E, F);
         assertThat(search("?limit=3")).containsExactly(E, F, D);

@@ -144,6 +144,37 @@ class WebUiBrowserTest {
     }
 
     @Test
+    void aTraceQlQuerySearchesInsteadOfTheFiltersAndOneThatCannotRunShowsWhy() throws IOException {
+        browser.open(server.baseUrl() + "/#/search");
+        browser.await("the search form", ExpectedConditions.elementToBeClickable(By.cssSelector("#search-traceql")));
+        browser.find("#search-traceql").sendKeys("{ .http.route = \"/api/checkout\" }");
+        browser.find("#search-button").click();
+
+        browser.await("a TraceQL search", ExpectedConditions.urlContains("q="));
+        browser.await("its results", ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr.trace-result")));
+        List<String> shown = browser.findAll("tr.trace-result").stream().map(row -> row.getAttribute("data-trace-id")).toList();
+        // The TraceQL answer, and the same traces as the attribute filter finds.
+        for (String search : List.of("q=" + RunningServer.urlEncode("{ .http.route = \"/api/checkout\" }"),
+                "attr=" + RunningServer.urlEncode("http.route=/api/checkout"))) {
+            List<String> traceIds = new ArrayList<>();
+            server.getJson("/api/search?limit=100&" + search).get("traces")
+                    .forEach(trace -> traceIds.add(trace.get("traceId").asText()));
+            assertThat(shown).as(search).isNotEmpty().isEqualTo(traceIds);
+        }
+        browser.screenshot("01d-search-traceql");
+        assertThat(browser.consoleErrors()).isEmpty();
+
+        String bad = "{ span.http.route = }";
+        String message = RunningServer.json(server.get("/api/search?q=" + RunningServer.urlEncode(bad))).get("error").asText();
+        assertThat(message).startsWith("parse error at line 1, col");
+        browser.open(server.baseUrl() + "/#/search?q=" + RunningServer.urlEncode(bad));
+        WebElement error = browser.await("the error", ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#search-results .error-box")));
+        assertThat(error.getText()).isEqualTo(message);
+        assertThat(browser.find("#search-traceql").getAttribute("value")).isEqualTo(bad);
+        assertThat(browser.consoleErrors()).allSatisfy(e -> assertThat(e).contains("400"));
+    }
+
+    @Test
     void aBadSearchParameterShowsTheServersMessage() throws IOException {
         String message = RunningServer.json(server.get("/api/search?minDuration=fast")).get("error").asText();
         assertThat(message).contains("minDuration");

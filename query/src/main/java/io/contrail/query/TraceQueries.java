@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.contrail.columnar.SpanSchema;
 import io.contrail.query.traceql.CompiledTraceQl;
 import io.contrail.query.traceql.TraceQl;
+import io.contrail.query.traceql.TraceQlMetrics;
 import io.contrail.query.traceql.TraceQlResults;
 
 import java.io.IOException;
@@ -338,11 +339,65 @@ public final class TraceQueries {
     public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss)
             throws QueryException {
         CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        if (compiled.isMetrics()) {
+            throw new IllegalArgumentException("a TraceQL metrics query (" + compiled.metricsFunction().traceQlName()
+                    + "()) answers with series over time, not traces: run it as a metrics query");
+        }
         List<Object> parameters = new ArrayList<>();
         CompiledTraceQl.Statement statement = compiled.search("spans", window.sql("", 0, parameters), parameters,
                 limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT),
                 spss <= 0 ? DEFAULT_SPANS_PER_SPANSET : Math.min(spss, MAX_SPANS_PER_SPANSET));
         return engine.run(window.reads(0), statement.sql(), statement.parameters(), compiled::readTraces);
+    }
+
+    /**
+     * A TraceQL search answered as {@link #search} answers: the newest traces {@code query} matches in {@code window}
+     * (judged by their spans in the window, as {@link #searchTraceQl}), each summarized whole.
+     *
+     * @throws io.contrail.query.traceql.TraceQlException when the query does not parse or is not supported: a bad
+     *         request, as is a metrics query (IllegalArgumentException)
+     */
+    public List<TraceSummary> searchTraceQlSummaries(String query, TimeWindow window, int limit) throws QueryException {
+        List<Object> matched = new ArrayList<>();
+        for (TraceQlResults.Trace hit : searchTraceQl(query, window, limit, 1)) {
+            matched.add(hit.traceId());
+        }
+        if (matched.isEmpty()) {
+            return List.of();
+        }
+        try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
+            String source = engine.traceSource(matched.stream().map(String.class::cast).toList(), lease);
+            return source == null ? List.of() : summaries(matched, source);
+        }
+    }
+
+    /**
+     * A TraceQL metrics query ({@code { status = error } | rate() by (resource.service.name)}), as Tempo's
+     * {@code /api/metrics/query_range}: per series, a value for each of {@code intervals} intervals of {@code stepNanos}
+     * after {@code startUnixNano}, each right-closed ({@link TraceQlMetrics}); at most {@code maxSeries} series, the
+     * heaviest. An instant query is one interval over its whole range.
+     *
+     * @throws io.contrail.query.traceql.TraceQlException when the query does not parse or uses a construct not
+     *         supported; IllegalArgumentException when it is a search, not a metrics query: a bad request
+     */
+    public TraceQlMetrics.SeriesSet metricsTraceQl(String query, long startUnixNano, long stepNanos, int intervals,
+                                                   int maxSeries) throws QueryException {
+        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        if (!compiled.isMetrics()) {
+            throw new IllegalArgumentException("not a TraceQL metrics query: end it with a metrics function, "
+                    + "such as { status = error } | rate() by (resource.service.name)");
+        }
+        TimeWindow window;
+        try {
+            window = new TimeWindow(startUnixNano + 1, Math.addExact(startUnixNano, Math.multiplyExact(stepNanos, intervals)));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("the intervals end after 2262, past what a time here can be", e);
+        }
+        List<Object> parameters = new ArrayList<>();
+        CompiledTraceQl.Statement statement = compiled.metrics("spans", window.sql("", 0, parameters), parameters,
+                startUnixNano, stepNanos, intervals, maxSeries);
+        return engine.run(window.reads(0), statement.sql(), statement.parameters(),
+                rs -> compiled.readSeries(rs, stepNanos, intervals, maxSeries));
     }
 
     /**

@@ -6,6 +6,7 @@ import io.contrail.query.QueryException;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
+import io.contrail.query.traceql.TraceQlMetrics;
 import io.contrail.query.traceql.TraceQlResults;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
@@ -35,8 +36,9 @@ import java.util.function.Function;
  * ({@code modules/querier/http.go TraceByIDHandlerV2}): Grafana ({@code pkg/tsdb/tempo/trace.go}) takes a v2 404
  * for an older Tempo and asks v1, whose 404 it reports as not found, as it reports Tempo's empty trace.
  *
- * <p>Not Tempo's: TraceQL is not evaluated yet ({@link TraceQlSupport}, the one place that decides), nor are
- * TraceQL metrics ({@code /api/metrics/query_range} and {@code /api/metrics/query} answer 400 saying so); there is
+ * <p>Not Tempo's: what of TraceQL is compiled ({@link TraceQlSupport}, the one place that decides; what is not is a 400
+ * naming it); TraceQL metrics ({@code /api/metrics/query_range}, {@code /api/metrics/query}) return no exemplars and
+ * their quantiles are exact (weighted by sampling), where Tempo's interpolate power-of-two buckets; there is
  * no gRPC streaming (buildinfo says {@value #TEMPO_VERSION}, so Grafana does not try it). Searches and tag values without
  * {@code start}/{@code end} look at the last hour, as Tempo's look at its recent, not yet compacted, data. Tag
  * searches match values exactly (Tempo's legacy search matched well-known columns by substring), and
@@ -53,6 +55,11 @@ public final class TempoApi {
      * of a Tempo without buildinfo ({@code defaultTempoVersion}).
      */
     static final String TEMPO_VERSION = "2.1.0";
+    /**
+     * Series a metrics answer holds at most (Tempo's {@code max_response_series}, unbounded by default there; Grafana
+     * draws no more than this usefully).
+     */
+    static final int MAX_SERIES = 1_000;
     /** Tempo's default number of traces a search returns ({@code pkg/api/http.go defaultLimit}). */
     static final int DEFAULT_LIMIT = 20;
     /** Tempo's default spans per span set ({@code defaultSpansPerSpanSet}) and the frontend's bound on it. */
@@ -107,8 +114,8 @@ public final class TempoApi {
         routes.get(PREFIX + "/api/v2/search/tags", ctx -> answer(ctx, c -> tags(c, true)));
         routes.get(PREFIX + "/api/search/tag/{tagName}/values", ctx -> answer(ctx, c -> tagValues(c, false)));
         routes.get(PREFIX + "/api/v2/search/tag/{tagName}/values", ctx -> answer(ctx, c -> tagValues(c, true)));
-        routes.get(PREFIX + "/api/metrics/query_range", ctx -> answer(ctx, c -> TraceQlSupport.refuseMetrics()));
-        routes.get(PREFIX + "/api/metrics/query", ctx -> answer(ctx, c -> TraceQlSupport.refuseMetrics()));
+        routes.get(PREFIX + "/api/metrics/query_range", ctx -> answer(ctx, c -> metrics(c, false)));
+        routes.get(PREFIX + "/api/metrics/query", ctx -> answer(ctx, c -> metrics(c, true)));
     }
 
     /** Runs a route; a bad parameter is a 400 in plain text, a failed query a plain-text error too. */
@@ -318,6 +325,50 @@ public final class TempoApi {
         return new TempoJson.SearchResponse(found, new TempoJson.SearchMetrics(1, 1));
     }
 
+    /**
+     * A TraceQL metrics query, over a range ({@code query_range}) or as one value ({@code query}): parameters as Tempo
+     * reads them ({@link MetricsRequest}), compiled and aggregated by the query module
+     * ({@code TraceQueries.metricsTraceQl}), answered as Tempo's {@code QueryRangeResponse} or
+     * {@code QueryInstantResponse}: at most {@value #MAX_SERIES} series, the heaviest, with status {@code PARTIAL} when there were more; no sample where a series has no value.
+     */
+    private void metrics(Context ctx, boolean instant) throws QueryException {
+        MetricsRequest request = MetricsRequest.parse(name -> value(ctx, name), instant,
+                System.currentTimeMillis() * 1_000_000L);
+        TraceQlMetrics.SeriesSet set = traces.apply(ctx).metricsTraceQl(request.query(), request.start(), request.step(),
+                request.intervals(), MAX_SERIES);
+        String status = set.truncated() ? "PARTIAL" : null;
+        String message = set.truncated() ? "the query has more than " + MAX_SERIES + " series: these are the "
+                + MAX_SERIES + " whose spans weigh most; narrow it or group by fewer values" : null;
+        if (instant) {
+            List<TempoJson.InstantSeries> series = new ArrayList<>();
+            for (TraceQlMetrics.Series s : set.series()) {
+                if (!Double.isNaN(s.values()[0])) {
+                    series.add(new TempoJson.InstantSeries(labels(s), s.values()[0]));
+                }
+            }
+            ctx.json(new TempoJson.QueryInstantResponse(series, new TempoJson.SearchMetrics(1, 1), status, message));
+            return;
+        }
+        List<TempoJson.TimeSeries> series = new ArrayList<>();
+        for (TraceQlMetrics.Series s : set.series()) {
+            List<TempoJson.Sample> samples = new ArrayList<>();
+            for (int i = 0; i < s.values().length; i++) {
+                if (!Double.isNaN(s.values()[i])) {
+                    samples.add(new TempoJson.Sample(Long.toString(request.sampleMillis(i)), s.values()[i]));
+                }
+            }
+            // ToProto: "Do not include empty TimeSeries".
+            if (!samples.isEmpty()) {
+                series.add(new TempoJson.TimeSeries(labels(s), samples));
+            }
+        }
+        ctx.json(new TempoJson.QueryRangeResponse(series, new TempoJson.SearchMetrics(1, 1), status, message));
+    }
+
+    private static List<TempoJson.Label> labels(TraceQlMetrics.Series series) {
+        return series.labels().stream().map(l -> new TempoJson.Label(l.key(), TempoJson.AnyValue.of(l.value()))).toList();
+    }
+
     /** Per service of a trace: its spans (in the searched window) and errors, an error count of 0 left out. */
     private static Map<String, TempoJson.ServiceStats> serviceStats(List<TempoQueries.ServiceSpans> services) {
         Map<String, TempoJson.ServiceStats> stats = new LinkedHashMap<>();
@@ -430,7 +481,8 @@ public final class TempoApi {
         TempoQueries queries = new TempoQueries(engines.apply(ctx));
         List<TempoQueries.ValueSource> sources = v2 ? TagNames.sources(tag, queries)
                 : TagNames.unscopedSources(tag, queries);
-        List<TempoQueries.TypedValue> values = queries.values(sources, window, maxValues);
+        List<TempoQueries.TypedValue> values = queries.values(sources, window, maxValues,
+                v2 ? TraceQlSupport.tagFilter(value(ctx, "q"), queries.columnTypes()) : null);
         if (v2) {
             ctx.json(new TempoJson.SearchTagValuesV2Response(values.stream()
                     .map(v -> new TempoJson.TagValue(v.type(), v.value())).toList()));

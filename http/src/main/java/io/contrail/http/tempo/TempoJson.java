@@ -62,6 +62,58 @@ final class TempoJson {
     record StringValue(String stringValue) {
     }
 
+    /**
+     * {@code QueryRangeResponse} ({@code /api/metrics/query_range}); {@code status} {@code PARTIAL} and a
+     * {@code message} when series were left out, as Tempo's frontend answers past its series limit. Grafana reads it
+     * in {@code pkg/tsdb/tempo/traceql/metrics.go} ({@code TransformMetricsResponse}).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record QueryRangeResponse(List<TimeSeries> series, SearchMetrics metrics, String status, String message) {
+    }
+
+    /** {@code TimeSeries}: its labels (typed) and samples, oldest first. */
+    record TimeSeries(List<Label> labels, List<Sample> samples) {
+    }
+
+    /** {@code Sample}: the end of its interval in Unix milliseconds ({@code int64}, so a string) and the value. */
+    record Sample(String timestampMs, double value) {
+    }
+
+    /** {@code QueryInstantResponse} ({@code /api/metrics/query}). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record QueryInstantResponse(List<InstantSeries> series, SearchMetrics metrics, String status, String message) {
+    }
+
+    /** {@code InstantSeries}: its labels and its one value. */
+    record InstantSeries(List<Label> labels, double value) {
+    }
+
+    /** A series label: OTLP's {@code KeyValue} with a typed {@link AnyValue}. */
+    record Label(String key, AnyValue value) {
+    }
+
+    /** OTLP's {@code AnyValue} in JSON: one of its fields ({@code intValue}, an {@code int64}, as a string). */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record AnyValue(String stringValue, String intValue, Double doubleValue, Boolean boolValue) {
+
+        static AnyValue of(Object value) {
+            if (value instanceof Long l) {
+                return new AnyValue(null, Long.toString(l), null, null);
+            }
+            if (value instanceof Double d) {
+                return new AnyValue(null, null, d, null);
+            }
+            if (value instanceof Boolean b) {
+                return new AnyValue(null, null, null, b);
+            }
+            if (value instanceof java.time.Duration d) {
+                // AsAnyValue: a duration as its Go text.
+                return new AnyValue(io.contrail.http.GoDuration.format(d.toNanos()), null, null, null);
+            }
+            return new AnyValue(String.valueOf(value), null, null, null);
+        }
+    }
+
     /** {@code SearchMetrics}: one job, done (Grafana's progress for streamed searches). */
     record SearchMetrics(long completedJobs, long totalJobs) {
     }

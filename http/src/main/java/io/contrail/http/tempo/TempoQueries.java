@@ -6,6 +6,7 @@ import io.contrail.query.QueryResult;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
+import io.contrail.query.traceql.CompiledTraceQl;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,7 +55,7 @@ final class TempoQueries {
     }
 
     /** Column name → DuckDB type of every column {@code spans} has now. */
-    private Map<String, String> columnTypes() throws QueryException {
+    Map<String, String> columnTypes() throws QueryException {
         Map<String, String> types = new HashMap<>();
         for (QueryResult.Column column : engine.spanColumns()) {
             types.put(column.name(), column.type());
@@ -169,21 +170,35 @@ final class TempoQueries {
         };
     }
 
-    /** The distinct values of {@code sources} over the spans of {@code window}, ordered by text, at most {@code limit}. */
-    List<TypedValue> values(List<ValueSource> sources, TimeWindow window, int limit) throws QueryException {
+    /**
+     * The distinct values of {@code sources} over the spans of {@code window}, ordered by text, at most {@code limit};
+     * with {@code matching} (a TraceQL query), over the spans it matches in the window only.
+     */
+    List<TypedValue> values(List<ValueSource> sources, TimeWindow window, int limit, CompiledTraceQl matching)
+            throws QueryException {
         if (sources.isEmpty()) {
             return List.of();
         }
         List<Object> parameters = new ArrayList<>();
+        String matched = "";
+        if (matching != null) {
+            List<Object> windowParameters = new ArrayList<>();
+            CompiledTraceQl.Statement spans = matching.matchingSpans("spans", window.sql("", 0, windowParameters),
+                    windowParameters);
+            matched = "WITH traceql_matched AS (" + spans.sql() + ") ";
+            parameters.addAll(spans.parameters());
+        }
         List<String> selects = new ArrayList<>();
         for (ValueSource source : sources) {
             parameters.add(source.type());
-            selects.add("SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans WHERE ("
-                    + source.expression() + ") IS NOT NULL AND (" + source.condition() + ") AND "
-                    + window.sql("", 0, parameters));
+            selects.add("SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans "
+                    + (matching == null ? "" : "SEMI JOIN traceql_matched m ON m.trace_id = spans.trace_id "
+                    + "AND m.span_id = spans.span_id ") + "WHERE (" + source.expression() + ") IS NOT NULL AND ("
+                    + source.condition() + ") AND " + window.sql("spans", 0, parameters));
         }
         parameters.add(limit);
-        String sql = "SELECT DISTINCT v, t FROM (" + String.join(" UNION ALL ", selects) + ") ORDER BY v, t LIMIT ?";
+        String sql = matched + "SELECT DISTINCT v, t FROM (" + String.join(" UNION ALL ", selects)
+                + ") ORDER BY v, t LIMIT ?";
         return engine.run(window.reads(0), sql, parameters, rs -> {
             List<TypedValue> values = new ArrayList<>();
             while (rs.next()) {

@@ -10,9 +10,12 @@
  *  - lexer.go switches to reading an attribute name after "span.", "resource.", "." (and the other scopes) until a
  *    rune that ends it (isAttributeRune); TraceQLLexer does that in its ATTRIBUTE mode. Quoted parts ("...") of a
  *    name are kept with their quotes and unquoted by the compiler, as lexer.go's parseQuotedAtrribute does.
- *  - expr.y's metrics rules (rate(), *_over_time(), compare(), topk/bottomk) and query hints (with(...)) are not
- *    spelled out: root accepts a pipeline followed by "| <metrics function>" or "with" and anything after it, so
- *    that the compiler names the construct it does not support instead of reporting a syntax error.
+ *  - expr.y's first-stage metrics rules (metricsAggregation: rate(), count_over_time(), min/max/avg/sum_over_time(),
+ *    quantile_over_time(), histogram_over_time(), each with an optional by(...)) are spelled out, as are its second
+ *    stages (topk(n), bottomk(n), a comparison with a number), and query hints (with(...)) after them are read but
+ *    not interpreted. The rest of expr.y's metrics (compare(), arithmetic on series) is not: root accepts a pipeline followed by "| <metrics function>" or "with"
+ *    and anything after it, so that the compiler names the construct it does not support instead of reporting a
+ *    syntax error. Where both metrics alternatives match, ANTLR takes the first (the supported one).
  *  - expr.y's unary minus of an attribute and arithmetic are parsed; the compiler refuses them by name.
  *  - expr.y's "x != nil" / "x = nil" (existence) rules are comparisons with the static nil here, told apart by the
  *    compiler: ANTLR's prediction does not prefer the nil alternatives over a comparison as yacc's does.
@@ -25,8 +28,34 @@ root
     : spansetPipeline EOF                                   # pipelineRoot
     | spansetPipelineExpression EOF                         # pipelineExpressionRoot
     | scalarPipelineExpressionFilter EOF                    # scalarPipelineRoot
-    | spansetPipeline PIPE metricsFunction .*? EOF          # metricsRoot
+    | spansetPipeline PIPE metricsAggregation metricsSecondStage* hints? EOF # metricsRoot
+    | spansetPipeline PIPE metricsFunction .*? EOF          # unsupportedMetricsRoot
     | spansetPipeline WITH .*? EOF                          # hintsRoot
+    ;
+
+// expr.y: metricsAggregation (its first-stage functions), attributeList, numericList.
+metricsAggregation
+    : fn=(RATE | COUNT_OVER_TIME) OPEN_PARENS CLOSE_PARENS metricsBy?
+    | fn=(MIN_OVER_TIME | MAX_OVER_TIME | SUM_OVER_TIME | AVG_OVER_TIME | HISTOGRAM_OVER_TIME)
+      OPEN_PARENS attribute CLOSE_PARENS metricsBy?
+    | fn=QUANTILE_OVER_TIME OPEN_PARENS attribute (COMMA quantiles+=(INTEGER | FLOAT))+ CLOSE_PARENS metricsBy?
+    ;
+
+metricsBy
+    : BY OPEN_PARENS attribute (COMMA attribute)* CLOSE_PARENS
+    ;
+
+// expr.y: metricsSecondStagePipeline, its elements "| topk(n)", "| bottomk(n)" and metricsFilter (a comparison with a
+// number or duration; expr.y folds arithmetic between numbers there, which is not spelled out here).
+metricsSecondStage
+    : PIPE fn=(TOPK | BOTTOMK) OPEN_PARENS INTEGER CLOSE_PARENS                     # topKStage
+    | op=(EQ | NEQ | LT | LTE | GT | GTE) scalar                                     # metricsFilterStage
+    ;
+
+// expr.y: hints, "with(key = value, ...)"; read, not interpreted (sampling hints and the like change only how Tempo
+// computes an answer, and Contrail's is exact).
+hints
+    : WITH OPEN_PARENS (~CLOSE_PARENS)* CLOSE_PARENS
     ;
 
 metricsFunction

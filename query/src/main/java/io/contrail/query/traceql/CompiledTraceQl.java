@@ -13,8 +13,11 @@ import java.util.Map;
  * window. {@link #search} puts them into one statement that finds the newest matching traces and their spansets;
  * {@link #readTraces} reads its rows.
  *
- * <p>Every stage has the columns of the {@code spans} view, the trace's root, start and duration (computed over the
- * window's spans) and {@code traceql_group}, the {@code by()} values that split a trace's spans into spansets.
+ * <p>Every stage has the columns of the {@code spans} view it reads, {@code traceql_group} (the {@code by()} values
+ * that split a trace's spans into spansets) and, when the query reads them, the trace's root, start and duration
+ * (computed over the window's spans of every trace, before the first stage). A query that does not read them has
+ * them computed after the last stage, for the traces it matched only: a search for a rare attribute value then
+ * aggregates a few traces, not the window.
  */
 public final class CompiledTraceQl {
 
@@ -33,20 +36,97 @@ public final class CompiledTraceQl {
     private final List<String> groupLabels;
     private final List<String> attributeColumns;
 
+    /** The metrics stage of a metrics query; null for a search. */
+    private final TraceQlMetrics metrics;
+    /**
+     * Whether a stage reads what is known of a span's trace (its start, duration, root): then it is computed for every
+     * trace of the window before the first stage; else only for the traces a search found.
+     */
+    private final boolean needsTraceColumns;
+
     CompiledTraceQl(List<Sql> stages, boolean needsAncestors, boolean needsChildCount, Map<String, Sql> outputs,
-                    List<String> groupLabels, List<String> attributeColumns) {
+                    List<String> groupLabels, List<String> attributeColumns, TraceQlMetrics metrics) {
+        this.metrics = metrics;
         this.needsChildCount = needsChildCount;
         this.attributeColumns = List.copyOf(attributeColumns);
         this.stages = List.copyOf(stages);
         this.needsAncestors = needsAncestors;
         this.outputs = Collections.unmodifiableMap(new LinkedHashMap<>(outputs));
         this.groupLabels = List.copyOf(groupLabels);
+        this.needsTraceColumns = stages.stream().anyMatch(CompiledTraceQl::readsTraceColumns)
+                || outputs.values().stream().anyMatch(CompiledTraceQl::readsTraceColumns)
+                || (metrics != null && metrics.reads(CompiledTraceQl::readsTraceColumns));
+    }
+
+    /** Whether a piece of SQL reads a trace-level column of {@code traceql_spans} (trace:duration, rootName …). */
+    private static boolean readsTraceColumns(Sql sql) {
+        return sql.text().contains("traceql_trace_") || sql.text().contains("traceql_root_");
     }
 
     /** The name of stage {@code i}'s common table expression. */
     static String stageName(int i) {
         return "traceql_stage" + i;
     }
+
+    /** Whether this is a metrics query ({@code ... | rate()}), answered by {@link #metrics}, not {@link #search}. */
+    public boolean isMetrics() {
+        return metrics != null;
+    }
+
+    /** The metrics function of a metrics query; null for a search. */
+    public TraceQlMetrics.Function metricsFunction() {
+        return metrics == null ? null : metrics.function();
+    }
+
+    /**
+     * The statement that answers a metrics query over {@code intervals} intervals of {@code step} nanoseconds after
+     * {@code start} (Unix nanoseconds; an instant query is one interval): per series and interval, the function's value,
+     * for at most {@code maxSeries} series (one more is read, to tell that there were more). Its rows are read by
+     * {@link #readSeries}.
+     *
+     * @param condition which spans of {@code spanView} to read: a time window holding the intervals (trace-level
+     *                  intrinsics such as {@code trace:duration} are computed over it, as in a search)
+     */
+    public Statement metrics(String spanView, String condition, List<Object> conditionParameters, long start, long step,
+                             int intervals, int maxSeries) {
+        if (metrics == null) {
+            throw new IllegalStateException("a search is answered by search(), not metrics()");
+        }
+        if (step <= 0 || intervals <= 0 || maxSeries <= 0) {
+            throw new IllegalArgumentException("step, intervals and maxSeries must be positive: " + step + ", "
+                    + intervals + ", " + maxSeries);
+        }
+        List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, ", sample_weight");
+        metrics.appendAggregation(sql, parameters, stageName(stages.size() - 1), start, step, intervals, maxSeries);
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /** The series in the rows of {@link #metrics}'s statement, asked with the same step, intervals and maxSeries. */
+    public TraceQlMetrics.SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries) throws SQLException {
+        return metrics.readSeries(rs, step, intervals, maxSeries);
+    }
+
+    /**
+     * A statement whose rows are the {@code trace_id} and {@code span_id} of the spans the query matches among those
+     * of {@code spanView} where {@code condition} holds (for a metrics query, the spans its pipeline feeds the metrics
+     * function): what narrows a tag's values to those of matching spans.
+     */
+    public Statement matchingSpans(String spanView, String condition, List<Object> conditionParameters) {
+        List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, "");
+        sql.setLength(sql.length() - 2);
+        sql.append("\nSELECT trace_id, span_id FROM ").append(stageName(stages.size() - 1));
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /** What is known of each trace: its start, duration and root, over its spans in the window. */
+    private static final String TRACES = "traceql_traces";
+    private static final String TRACE_SUMMARY = "SELECT trace_id, min(start_time) AS traceql_trace_start, "
+            + "epoch_ns(max(end_time)) - epoch_ns(min(start_time)) AS traceql_trace_duration, "
+            + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_service, "
+            + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_name "
+            + "FROM traceql_window";
 
     /** The fixed columns of the {@code spans} view a search reads; it reads no others but the attributes it names. */
     private static final String FIXED_COLUMNS = "trace_id, span_id, parent_span_id, service_name, name, kind, "
@@ -64,26 +144,66 @@ public final class CompiledTraceQl {
         if (limit <= 0 || spss <= 0) {
             throw new IllegalArgumentException("limit and spss must be positive: " + limit + ", " + spss);
         }
+        if (metrics != null) {
+            throw new IllegalStateException("a metrics query is answered by metrics(), not search()");
+        }
         List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, "");
+        String last = stageName(stages.size() - 1);
+        if (!needsTraceColumns) {
+            // Only the traces with a match: their start orders them, their root and duration are shown.
+            sql.append(TRACES).append(" AS (").append(TRACE_SUMMARY)
+                    .append(" WHERE trace_id IN (SELECT trace_id FROM ").append(last).append(") GROUP BY trace_id),\n");
+        }
+        sql.append("traceql_found AS (SELECT trace_id, traceql_trace_start FROM ").append(TRACES)
+                .append(" WHERE trace_id IN (SELECT trace_id FROM ").append(last)
+                .append(") ORDER BY traceql_trace_start DESC, trace_id LIMIT ?)\n");
+        parameters.add(limit);
+        sql.append("SELECT q.trace_id, f.traceql_f_root_service, f.traceql_f_root_name, epoch_ns(f.traceql_f_start), "
+                + "f.traceql_f_duration, q.traceql_group, count(*) OVER (PARTITION BY q.trace_id, q.traceql_group), "
+                + "q.span_id, q.service_name, q.name, epoch_ns(q.start_time), q.duration_nanos");
+        for (Sql output : outputs.values()) {
+            sql.append(", ").append(output.text());
+            parameters.addAll(output.parameters());
+        }
+        // The found traces' columns under names of their own: the outputs name the stage's columns unqualified.
+        sql.append(" FROM ").append(last).append(" q JOIN (SELECT trace_id AS traceql_f_id, traceql_trace_start AS "
+                + "traceql_f_start, traceql_trace_duration AS traceql_f_duration, traceql_root_service AS "
+                + "traceql_f_root_service, traceql_root_name AS traceql_f_root_name FROM ").append(TRACES)
+                .append(" SEMI JOIN traceql_found USING (trace_id)) f ON f.traceql_f_id = q.trace_id"
+                + " QUALIFY row_number() OVER (PARTITION BY q.trace_id, q.traceql_group ORDER BY q.start_time, q.span_id)"
+                + " <= ? ORDER BY f.traceql_f_start DESC, q.trace_id, q.traceql_group, q.start_time, q.span_id");
+        parameters.add(spss);
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /**
+     * {@code WITH} and the common table expressions up to the last stage's ({@link #stageName}), each followed by a comma:
+     * the spans of {@code spanView} where {@code condition} holds, with their trace's root, start and duration, then
+     * every stage. The placeholders' values are added to {@code parameters}, which holds the condition's already.
+     * {@code moreColumns}: columns the window reads besides the fixed ones and the attributes, each after ", ".
+     */
+    private StringBuilder stages(String spanView, String condition, List<Object> parameters, String moreColumns) {
         StringBuilder sql = new StringBuilder(needsAncestors ? "WITH RECURSIVE " : "WITH ");
-        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS);
+        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS).append(moreColumns);
         for (String column : attributeColumns) {
             sql.append(", ").append(column);
         }
         sql.append(" FROM ").append(spanView).append(" WHERE ").append(condition).append("),\n");
-        sql.append("traceql_traces AS (SELECT trace_id, min(start_time) AS traceql_trace_start, "
-                + "epoch_ns(max(end_time)) - epoch_ns(min(start_time)) AS traceql_trace_duration, "
-                + "arg_min(service_name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_service, "
-                + "arg_min(name, start_time) FILTER (WHERE parent_span_id IS NULL) AS traceql_root_name "
-                + "FROM traceql_window GROUP BY trace_id),\n");
+        if (needsTraceColumns) {
+            sql.append(TRACES).append(" AS (").append(TRACE_SUMMARY).append(" GROUP BY trace_id),\n");
+        }
         if (needsChildCount) {
             sql.append("traceql_children AS (SELECT trace_id, parent_span_id AS span_id, count(*) AS children "
                     + "FROM traceql_window WHERE parent_span_id IS NOT NULL GROUP BY trace_id, parent_span_id),\n");
         }
-        sql.append(TraceQlCompiler.ALL_SPANS).append(" AS (SELECT w.*, t.traceql_trace_start, t.traceql_trace_duration, "
-                + "t.traceql_root_service, t.traceql_root_name, []::VARCHAR[] AS traceql_group")
+        sql.append(TraceQlCompiler.ALL_SPANS).append(" AS (SELECT w.*")
+                .append(needsTraceColumns ? ", t.traceql_trace_start, t.traceql_trace_duration, t.traceql_root_service, "
+                        + "t.traceql_root_name" : "")
+                .append(", []::VARCHAR[] AS traceql_group")
                 .append(needsChildCount ? ", coalesce(c.children, 0) AS traceql_child_count" : "")
-                .append(" FROM traceql_window w JOIN traceql_traces t USING (trace_id)")
+                .append(" FROM traceql_window w")
+                .append(needsTraceColumns ? " JOIN " + TRACES + " t USING (trace_id)" : "")
                 .append(needsChildCount ? " LEFT JOIN traceql_children c ON c.trace_id = w.trace_id AND c.span_id = w.span_id"
                         : "").append("),\n");
         if (needsAncestors) {
@@ -99,22 +219,7 @@ public final class CompiledTraceQl {
             sql.append(stageName(i)).append(" AS (").append(stages.get(i).text()).append("),\n");
             parameters.addAll(stages.get(i).parameters());
         }
-        String last = stageName(stages.size() - 1);
-        sql.append("traceql_found AS (SELECT trace_id, any_value(traceql_trace_start) AS traceql_trace_start FROM ")
-                .append(last).append(" GROUP BY trace_id ORDER BY traceql_trace_start DESC, trace_id LIMIT ?)\n");
-        parameters.add(limit);
-        sql.append("SELECT q.trace_id, q.traceql_root_service, q.traceql_root_name, epoch_ns(q.traceql_trace_start), "
-                + "q.traceql_trace_duration, q.traceql_group, count(*) OVER (PARTITION BY q.trace_id, q.traceql_group), "
-                + "q.span_id, q.service_name, q.name, epoch_ns(q.start_time), q.duration_nanos");
-        for (Sql output : outputs.values()) {
-            sql.append(", ").append(output.text());
-            parameters.addAll(output.parameters());
-        }
-        sql.append(" FROM ").append(last).append(" q SEMI JOIN traceql_found f ON f.trace_id = q.trace_id"
-                + " QUALIFY row_number() OVER (PARTITION BY q.trace_id, q.traceql_group ORDER BY q.start_time, q.span_id)"
-                + " <= ? ORDER BY q.traceql_trace_start DESC, q.trace_id, q.traceql_group, q.start_time, q.span_id");
-        parameters.add(spss);
-        return new Statement(sql.toString(), parameters);
+        return sql;
     }
 
     /** The traces in the rows of {@link #search}'s statement, in order. */

@@ -62,10 +62,10 @@ public final class TraceQl {
                 Token metrics = recognizer instanceof TraceQLParser ? metricsFunction(tokens) : null;
                 if (metrics != null) {
                     // The grammar spells out only "pipeline | metrics function ..."; the rest of expr.y's metrics
-                    // (arithmetic between metrics pipelines, second stages) is refused as what it is, not a typo.
+                    // (arithmetic between metrics pipelines) is refused as what it is, not a typo.
                     throw new TraceQlException(TraceQlException.Reason.UNSUPPORTED, metrics.getLine(),
-                            metrics.getCharPositionInLine() + 1, "metrics function " + metrics.getText()
-                            + "() (TraceQL metrics queries are not compiled; search only) is not supported");
+                            metrics.getCharPositionInLine() + 1, "this form of " + metrics.getText() + "() ("
+                            + TraceQlMetrics.SUPPORTED_FORM + ") is not supported");
                 }
                 // Tempo's words (its yacc parser says "syntax error: unexpected X"), then ANTLR's own detail.
                 String unexpected;

@@ -93,6 +93,8 @@ final class TraceQlCompiler {
     private List<String> groupLabels = new ArrayList<>();
     private boolean needsAncestors;
     private boolean needsChildCount;
+    /** The metrics function of a metrics query; null for a search. */
+    private TraceQlMetrics metricsFunction;
 
     TraceQlCompiler(Map<String, String> spanColumnTypes) {
         spanColumnTypes.forEach((name, type) ->
@@ -106,8 +108,10 @@ final class TraceQlCompiler {
         } else if (root instanceof TraceQLParser.PipelineExpressionRootContext expression) {
             last = pipelineExpression(expression.spansetPipelineExpression());
         } else if (root instanceof TraceQLParser.MetricsRootContext metrics) {
-            throw unsupported(metrics.metricsFunction(), "metrics function " + metrics.metricsFunction().getText()
-                    + "() (TraceQL metrics queries are not compiled; search only)");
+            last = pipeline(metrics.spansetPipeline(), ALL_SPANS);
+            metricsFunction = metrics(metrics.metricsAggregation(), metrics.metricsSecondStage());
+        } else if (root instanceof TraceQLParser.UnsupportedMetricsRootContext metrics) {
+            throw unsupportedMetrics(metrics);
         } else if (root instanceof TraceQLParser.HintsRootContext hints) {
             throw unsupported(hints.WITH().getSymbol(), "query hints with(...)");
         } else {
@@ -117,7 +121,167 @@ final class TraceQlCompiler {
             last = stage(Sql.of("SELECT * FROM " + ALL_SPANS));
         }
         return new CompiledTraceQl(stages, needsAncestors, needsChildCount, outputs, groupLabels,
-                List.copyOf(attributeColumns));
+                List.copyOf(attributeColumns), metricsFunction);
+    }
+
+    // ---- Metrics (expr.y: metricsAggregation; ast_metrics.go MetricsAggregate, engine_metrics.go) ----
+
+    /** The first-stage metrics function of a metrics query, and its by(). */
+    private TraceQlMetrics metrics(TraceQLParser.MetricsAggregationContext ctx,
+                                   List<TraceQLParser.MetricsSecondStageContext> secondStages) {
+        TraceQlMetrics.Function function = TraceQlMetrics.Function.named(ctx.fn.getText());
+        Sql value = null;
+        if (ctx.attribute() != null) {
+            Value field = attribute(ctx.attribute());
+            if (field.implied() != null && !field.implied().numeric()) {
+                throw invalid(ctx.attribute(), ctx.fn.getText() + "() needs a number: " + ctx.attribute().getText()
+                        + " is not one");
+            }
+            value = function == TraceQlMetrics.Function.HISTOGRAM_OVER_TIME ? histogramBucket(field) : metricValue(field);
+        }
+        List<Double> quantiles = new ArrayList<>();
+        if (ctx.quantiles.size() > TraceQlMetrics.MAX_QUANTILES) {
+            throw invalid(ctx, "quantile_over_time() takes at most " + TraceQlMetrics.MAX_QUANTILES + " quantiles, not "
+                    + ctx.quantiles.size());
+        }
+        for (Token q : ctx.quantiles) {
+            double quantile = Double.parseDouble(q.getText());
+            if (quantile < 0 || quantile > 1) {
+                throw invalid(ctx, "quantile_over_time() takes quantiles between 0 and 1, not " + q.getText());
+            }
+            quantiles.add(quantile);
+        }
+        List<TraceQlMetrics.By> by = new ArrayList<>();
+        if (ctx.metricsBy() != null) {
+            for (TraceQLParser.AttributeContext attribute : ctx.metricsBy().attribute()) {
+                Value field = attribute(attribute);
+                by.add(new TraceQlMetrics.By(labelName(attribute), labelText(field), labelKind(field)));
+            }
+        }
+        List<TraceQlMetrics.SecondStage> stages = new ArrayList<>();
+        for (TraceQLParser.MetricsSecondStageContext stage : secondStages) {
+            if (stage instanceof TraceQLParser.TopKStageContext topK) {
+                long limit;
+                try {
+                    limit = Long.parseLong(topK.INTEGER().getText());
+                } catch (NumberFormatException e) {
+                    throw invalid(topK, "limit out of range: " + topK.INTEGER().getText());
+                }
+                if (limit <= 0) {
+                    // ast_metrics.go TopKBottomK.validate: errInvalidLimit.
+                    throw invalid(topK, "limit must be greater than 0");
+                }
+                stages.add(new TraceQlMetrics.TopK(topK.fn.getType() == TraceQLParser.TOPK, limit));
+            } else {
+                var filter = (TraceQLParser.MetricsFilterStageContext) stage;
+                Candidate number = number(filter.scalar().getStop());
+                double v = ((Number) number.sql().parameters().get(0)).doubleValue();
+                // newMetricsFilterFromStatic: a duration compares in seconds, as metrics give durations.
+                v = number.type() == Type.DURATION ? v / 1e9 : v;
+                stages.add(new TraceQlMetrics.Filter(filter.op.getText(), filter.scalar().SUB() == null ? v : -v));
+            }
+        }
+        return new TraceQlMetrics(function, value, quantiles, by, stages);
+    }
+
+    /**
+     * A by() field's label as Tempo names it ({@code Attribute.String()}): an intrinsic by its canonical name, which a
+     * scoped form resolves to in expr.y ({@code span:name} is {@code name}, {@code trace:rootService} is
+     * {@code rootServiceName}), an attribute by its scope and unquoted name.
+     */
+    private static String labelName(TraceQLParser.AttributeContext ctx) {
+        if (ctx instanceof TraceQLParser.ScopedAttributeContext scoped) {
+            String scope = scoped.scope.getText();
+            return scope + attributeName(scoped.ATTRIBUTE_NAME().getSymbol());
+        }
+        return switch (ctx.getText()) {
+            case "trace:duration" -> "traceDuration";
+            case "trace:rootName" -> "rootName";
+            case "trace:rootService" -> "rootServiceName";
+            case "span:duration" -> "duration";
+            case "span:name" -> "name";
+            case "span:kind" -> "kind";
+            case "span:status" -> "status";
+            case "span:statusMessage" -> "statusMessage";
+            default -> ctx.getText();
+        };
+    }
+
+    /** What a metrics query Contrail does not compile uses, named: the first construct after its metrics function. */
+    private static TraceQlException unsupportedMetrics(TraceQLParser.UnsupportedMetricsRootContext ctx) {
+        Token function = ctx.metricsFunction().getStart();
+        if (function.getType() == TraceQLParser.COMPARE) {
+            return unsupported(function, "compare()");
+        }
+        for (int i = 0; i < ctx.getChildCount(); i++) {
+            if (ctx.getChild(i) instanceof org.antlr.v4.runtime.tree.TerminalNode node
+                    && node.getSymbol().getType() == TraceQLParser.COMPARE) {
+                return unsupported(node.getSymbol(), "compare()");
+            }
+        }
+        return unsupported(function, "this form of " + function.getText() + "() (" + TraceQlMetrics.SUPPORTED_FORM + ")");
+    }
+
+    /**
+     * A field as the number a metrics function reads (Tempo's FloatizeAttribute; a span's duration in seconds, as
+     * NewOverTimeAggregator reads it, and so any duration here); null where it is none.
+     */
+    private static Sql metricValue(Value value) {
+        return eachCandidate(value, c -> c.array() ? Sql.of("NULL::DOUBLE")
+                : c.type() == Type.DURATION ? Sql.concat("(", c.sql(), ") / 1e9")
+                : c.type().numeric() ? Sql.concat("(", c.sql(), ")::DOUBLE")
+                : c.text() ? Sql.concat("TRY_CAST(", c.sql(), " AS DOUBLE)") : Sql.of("NULL::DOUBLE"));
+    }
+
+    /**
+     * A field's histogram bucket (ast_metrics.go bucketizeFnFor): an integer or duration of at least 2 rounded up to
+     * a power of two (Log2Bucketize), a duration's in seconds; null for anything else (Tempo has no float buckets).
+     */
+    private static Sql histogramBucket(Value value) {
+        return eachCandidate(value, c -> c.array() ? Sql.of("NULL::DOUBLE")
+                : c.type() == Type.DURATION ? Sql.concat("(", log2Bucket(c.sql()), ") / 1e9")
+                : c.type() == Type.INT ? Sql.concat("(", log2Bucket(c.sql()), ")::DOUBLE")
+                : c.text() ? Sql.concat("(", log2Bucket(Sql.concat("TRY_CAST(", c.sql(), " AS BIGINT)")), ")::DOUBLE")
+                : Sql.of("NULL::DOUBLE"));
+    }
+
+    /**
+     * The least power of two at or above {@code x} (a BIGINT), null below 2: from the double logarithm, corrected by
+     * one step either way where its rounding is off (exact up to 2^62).
+     */
+    private static Sql log2Bucket(Sql x) {
+        Sql guess = Sql.concat("(2::BIGINT ** ceil(log2(greatest(", x, ", 2)::DOUBLE)))::BIGINT");
+        return Sql.concat("CASE WHEN ", x, " < 2 OR ", x, " > 4611686018427387904 THEN NULL WHEN ", guess, " // 2 >= ",
+                x, " THEN ", guess, " // 2 WHEN ", guess, " < ", x, " THEN ", guess, " * 2 ELSE ", guess, " END");
+    }
+
+    /** A by() field's value as a label's text: status and kind as TraceQL spells them ({@code error}, {@code server}). */
+    private static Sql labelText(Value value) {
+        return eachCandidate(value, c -> c.type() == Type.STATUS || c.type() == Type.KIND
+                ? Sql.concat("lower(", c.sql(), ")") : Sql.concat("(", c.sql(), ")::VARCHAR"));
+    }
+
+    /** The kind of a by() field's value ({@link TraceQlMetrics.LabelKind}'s names), null for nil. */
+    private static Sql labelKind(Value value) {
+        return eachCandidate(value, c -> Sql.of("'" + (c.array() || c.text() ? TraceQlMetrics.LabelKind.STRING
+                : TraceQlMetrics.LabelKind.of(c.type())).name() + "'"));
+    }
+
+    private interface CandidateValue {
+        Sql of(Candidate candidate);
+    }
+
+    /** {@code each} of the first candidate that is not null; null when all are. */
+    private static Sql eachCandidate(Value value, CandidateValue each) {
+        if (value.candidates().isEmpty()) {
+            return Sql.of("NULL");
+        }
+        List<Object> pieces = new ArrayList<>(List.of("CASE"));
+        for (Candidate c : value.candidates()) {
+            pieces.add(Sql.concat(" WHEN ", c.sql(), " IS NOT NULL THEN ", each.of(c)));
+        }
+        pieces.add(" END");
+        return Sql.concat(pieces.toArray());
     }
 
     private String stage(Sql sql) {
@@ -334,17 +498,9 @@ final class TraceQlCompiler {
 
     /** The value as a number, null where it is none (a text column that does not read as one). */
     private static Sql numberOf(Value value) {
-        if (value.candidates().isEmpty()) {
-            return Sql.of("NULL::DOUBLE");
-        }
-        List<Object> pieces = new ArrayList<>(List.of("CASE"));
-        for (Candidate c : value.candidates()) {
-            Sql number = c.array() ? Sql.of("NULL::DOUBLE") : c.type().numeric() ? c.sql()
-                    : c.text() ? Sql.concat("TRY_CAST(", c.sql(), " AS DOUBLE)") : Sql.of("NULL::DOUBLE");
-            pieces.add(Sql.concat(" WHEN ", c.sql(), " IS NOT NULL THEN ", number));
-        }
-        pieces.add(" END");
-        return Sql.concat(pieces.toArray());
+        return value.candidates().isEmpty() ? Sql.of("NULL::DOUBLE") : eachCandidate(value, c -> c.array()
+                ? Sql.of("NULL::DOUBLE") : c.type().numeric() ? c.sql()
+                : c.text() ? Sql.concat("TRY_CAST(", c.sql(), " AS DOUBLE)") : Sql.of("NULL::DOUBLE"));
     }
 
     // ---- Field expressions (expr.y: fieldExpression; semantics of ast_execute.go BinaryOperation.execute) ----
@@ -578,15 +734,8 @@ final class TraceQlCompiler {
 
     /** The value as text, for a spanset's group: null for nil. */
     private static Sql text(Value value) {
-        if (value.candidates().isEmpty()) {
-            return Sql.of("NULL::VARCHAR");
-        }
-        List<Object> pieces = new ArrayList<>(List.of("CASE"));
-        for (Candidate c : value.candidates()) {
-            pieces.add(Sql.concat(" WHEN ", c.sql(), " IS NOT NULL THEN (", c.sql(), ")::VARCHAR"));
-        }
-        pieces.add(" END");
-        return Sql.concat(pieces.toArray());
+        return value.candidates().isEmpty() ? Sql.of("NULL::VARCHAR")
+                : eachCandidate(value, c -> Sql.concat("(", c.sql(), ")::VARCHAR"));
     }
 
     private void output(String label, Value value) {

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Coverage-guided fuzzing (Jazzer) of the TraceQL compiler, which every TraceQL API's {@code q} goes through: any
- * text compiles to SQL whose every placeholder has a value, or is refused with a {@link TraceQlException} that says
+ * text compiles to SQL (a search's or a metrics query's) whose every placeholder has a value, or is refused with a {@link TraceQlException} that says
  * where (the HTTP layer answers a 400). Never another exception (a 500), not even for a query nested very deep.
  * Seeds are in {@code TraceQlFuzzTestInputs/}.
  */
@@ -23,8 +23,10 @@ class TraceQlFuzzTest {
     void compile(byte[] input) {
         String query = new String(input, StandardCharsets.UTF_8);
         try {
-            CompiledTraceQl.Statement statement = TraceQl.compile(query, COLUMN_TYPES)
-                    .search("spans", "true", List.of(), 20, 3);
+            CompiledTraceQl compiled = TraceQl.compile(query, COLUMN_TYPES);
+            CompiledTraceQl.Statement statement = compiled.isMetrics()
+                    ? compiled.metrics("spans", "true", List.of(), 0, 1_000_000_000L, 60, 1000)
+                    : compiled.search("spans", "true", List.of(), 20, 3);
             assertThat(statement.sql().chars().filter(c -> c == '?').count()).as(query)
                     .isEqualTo(statement.parameters().size());
         } catch (TraceQlException refused) {

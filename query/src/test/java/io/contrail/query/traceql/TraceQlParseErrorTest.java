@@ -67,10 +67,11 @@ class TraceQlParseErrorTest {
 
     @Test
     void anUnsupportedConstructIsNotAParseError() {
-        TraceQlException e = refused("{ } | rate() by (resource.service.name)");
+        TraceQlException e = refused("{ } | rate() by (resource.service.name) > 1 / 2");
         assertThat(e.reason()).isEqualTo(TraceQlException.Reason.UNSUPPORTED);
-        assertThat(e.getMessage()).isEqualTo("unsupported TraceQL at line 1, col 7: metrics function rate() "
-                + "(TraceQL metrics queries are not compiled; search only) is not supported");
+        assertThat(e.getMessage()).isEqualTo("unsupported TraceQL at line 1, col 7: this form of rate() (Contrail "
+                + "compiles one metrics function after a spanset pipeline, with by(...), then topk(n), bottomk(n) and "
+                + "comparisons with a number; not arithmetic on series) is not supported");
         assertThatThrownBy(() -> TraceQl.check("{ span.a + 1 = 2 }")).hasMessage(
                 "unsupported TraceQL at line 1, col 3: arithmetic in a spanset filter (+): span.a+1 is not supported");
     }
