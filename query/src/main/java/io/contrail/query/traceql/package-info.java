@@ -4,7 +4,8 @@
  * <p>Entry points: {@link io.contrail.query.traceql.TraceQl#compile} (query + the view's columns → SQL with bound
  * parameters), {@link io.contrail.query.traceql.TraceQl#check} (refuse a bad query without a store), and
  * {@code io.contrail.query.TraceQueries#searchTraceQl}, which runs a search and answers
- * {@link io.contrail.query.traceql.TraceQlResults}. Errors are {@link io.contrail.query.traceql.TraceQlException}:
+ * {@link io.contrail.query.traceql.TraceQlResults}, and {@code TraceQueries#metricsTraceQl}, which runs a metrics query
+ * and answers {@link io.contrail.query.traceql.TraceQlMetrics.SeriesSet}. Errors are {@link io.contrail.query.traceql.TraceQlException}:
  * {@code PARSE_ERROR}, {@code INVALID} (Tempo's {@code validate()} would refuse it) or {@code UNSUPPORTED}, each with
  * line and column; all three are the client's to fix (a 400).
  *
@@ -26,6 +27,10 @@
  *       {@code docs/sources/tempo/traceql/construct-traceql-queries.md}, "Combine spansets using operators".</li>
  *   <li>Aggregates, {@code by}, {@code coalesce}, {@code select}: {@code pkg/traceql/ast.go} and the same doc,
  *       "Aggregators", "Grouping", "Selection".</li>
+ *   <li>Metrics: {@code pkg/traceql/ast_metrics.go} ({@code MetricsAggregate.init}, {@code bucketizeFnFor},
+ *       {@code TopKBottomK}, {@code MetricsFilter}) and {@code pkg/traceql/engine_metrics.go}
+ *       ({@code IntervalMapperQueryRange}, {@code GroupingAggregator.labelsFor}, {@code processTopK},
+ *       {@code Log2Bucketize}, {@code HistogramAggregator.Results}); see {@link io.contrail.query.traceql.TraceQlMetrics}.</li>
  *   <li>Conformance cases: {@code pkg/traceql/test_examples.yaml} and
  *       {@code tempodb/encoding/vparquet4/block_traceql_test.go} {@code TestBackendBlockSearchTraceQL} (see the tests).</li>
  * </ul>
@@ -51,12 +56,17 @@
  *   <li>Pipelines: {@code | {...}}, {@code | count() op N}, {@code | avg|min|max|sum(field) op N} (also with the
  *       aggregate on the right, or two aggregates), {@code | by(field)}, {@code | coalesce()},
  *       {@code | select(attributes...)}.</li>
+ *   <li>Metrics: a pipeline followed by {@code rate() count_over_time() min_over_time(x) max_over_time(x)
+ *       avg_over_time(x) sum_over_time(x) quantile_over_time(x, q...) histogram_over_time(x)}, an optional
+ *       {@code by(...)}, then {@code | topk(n)}, {@code | bottomk(n)} and comparisons with a number or duration in
+ *       any order, and hints {@code with(...)} (read, not interpreted).</li>
  * </ul>
  *
  * <h2>Refused as {@code UNSUPPORTED}, by name</h2>
  * <ul>
- *   <li>Metrics queries ({@code rate() count_over_time() min/max/avg/sum/quantile/histogram_over_time() compare()
- *       topk bottomk}) and query hints {@code with(...)}.</li>
+ *   <li>Of metrics queries: {@code compare()}, arithmetic on series ({@code ({a} | rate()) / ({b} | rate())},
+ *       {@code ({} | rate()) * 100}) and comparisons with arithmetic ({@code > 1 / 2}). Query hints {@code with(...)}
+ *       on a search.</li>
  *   <li>Arithmetic ({@code + - * / % ^}) in filters and between aggregates, and unary minus of a field.</li>
  *   <li>{@code parent.}, {@code event.}, {@code link.}, {@code instrumentation.} attributes; the intrinsics
  *       {@code parent}, {@code event:name}, {@code event:timeSinceStart},
@@ -74,6 +84,8 @@
  *   <li>A text attribute column (a key whose values had mixed types, see {@code docs/schema.md}) compared with a
  *       number or boolean matches the values that read as one.</li>
  *   <li>The experimental "not" structural operators are exact here (Tempo documents false positives).</li>
+ *   <li>Metrics quantiles are exact weighted quantiles of the values (Tempo interpolates between power-of-two
+ *       buckets); every metric counts spans with their {@code sample_weight}; no exemplars.</li>
  * </ul>
  */
 package io.contrail.query.traceql;
