@@ -6,9 +6,6 @@ import static io.contrail.query.QueryEngineTest.kv;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.contrail.columnar.Store;
-import io.contrail.query.QueryEngine;
-import io.contrail.query.StoreFixture;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -19,7 +16,6 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,16 +39,12 @@ class TempoSearchConformanceTest {
     private static final String TRACE = "0123456789abcdef0123456789abcdef";
     private static final long SECOND = 1_000_000_000L;
 
-    private Store store;
-    private QueryEngine engine;
+    private TracesOnDisk onDisk;
     private TraceQueries traces;
 
     /** Tempo's fullyPopulatedTestTrace as OTLP: its first span ("hello") and second span ("world"). */
     @BeforeAll
     void writeFullyPopulatedTestTrace(@TempDir Path data) throws Exception {
-        store = StoreFixture.open(data);
-        engine = QueryEngine.open(QueryEngine.Config.defaults(data));
-        store.files().onChange(engine::filesChanged);
         Span hello = Span.newBuilder().setTraceId(bytes(TRACE)).setSpanId(bytes("0000000000000001")).setName("hello")
                 .setKind(Span.SpanKind.SPAN_KIND_CLIENT).setStartTimeUnixNano(T0 + 100 * SECOND)
                 .setEndTimeUnixNano(T0 + 200 * SECOND)
@@ -82,15 +74,13 @@ class TempoSearchConformanceTest {
                         kv("service.name", "service2"), kv("cluster", "cluster2"), kv("foo", "abc2"))))
                 .addScopeSpans(ScopeSpans.newBuilder().setScope(InstrumentationScope.newBuilder().setName("scope-2")
                         .setVersion("version-2")).addSpans(world)).build();
-        StoreFixture.append(store, TracesData.newBuilder().addResourceSpans(first).addResourceSpans(second).build());
-        store.flush();
-        traces = new TraceQueries(engine);
+        onDisk = TracesOnDisk.write(data, List.of(first, second));
+        traces = onDisk.traces();
     }
 
     @AfterAll
     void close() throws Exception {
-        engine.close();
-        store.close();
+        onDisk.close();
     }
 
     private static KeyValue array(String key, Object... values) {

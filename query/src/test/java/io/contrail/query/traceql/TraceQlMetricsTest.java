@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.contrail.columnar.Store;
-import io.contrail.query.QueryEngine;
-import io.contrail.query.StoreFixture;
 import io.contrail.query.TraceQueries;
-import io.opentelemetry.proto.trace.v1.TracesData;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -40,24 +36,18 @@ class TraceQlMetricsTest {
     private static final long STEP = 500 * MS;
     private static final double NAN = Double.NaN;
 
-    private Store store;
-    private QueryEngine engine;
+    private TracesOnDisk onDisk;
     private TraceQueries traces;
 
     @BeforeAll
     void writeTwoTraces(@TempDir Path data) throws Exception {
-        store = StoreFixture.open(data);
-        engine = QueryEngine.open(QueryEngine.Config.defaults(data));
-        store.files().onChange(engine::filesChanged);
-        StoreFixture.append(store, TracesData.newBuilder().addAllResourceSpans(TraceQlSearchTest.twoTraces()).build());
-        store.flush();
-        traces = new TraceQueries(engine);
+        onDisk = TracesOnDisk.write(data, TraceQlSearchTest.twoTraces());
+        traces = onDisk.traces();
     }
 
     @AfterAll
     void close() throws Exception {
-        engine.close();
-        store.close();
+        onDisk.close();
     }
 
     private TraceQlMetrics.SeriesSet series(String query) throws Exception {

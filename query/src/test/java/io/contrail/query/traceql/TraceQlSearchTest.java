@@ -54,24 +54,18 @@ class TraceQlSearchTest {
     static final String B1 = "00000000000000b1";
     static final String B2 = "00000000000000b2";
 
-    private Store store;
-    private QueryEngine engine;
+    private TracesOnDisk onDisk;
     private TraceQueries traces;
 
     @BeforeAll
     void writeTwoTraces(@TempDir Path data) throws Exception {
-        store = StoreFixture.open(data);
-        engine = QueryEngine.open(QueryEngine.Config.defaults(data));
-        store.files().onChange(engine::filesChanged);
-        StoreFixture.append(store, TracesData.newBuilder().addAllResourceSpans(twoTraces()).build());
-        store.flush();
-        traces = new TraceQueries(engine);
+        onDisk = TracesOnDisk.write(data, twoTraces());
+        traces = onDisk.traces();
     }
 
     @AfterAll
     void close() throws Exception {
-        engine.close();
-        store.close();
+        onDisk.close();
     }
 
     static List<ResourceSpans> twoTraces() {
