@@ -338,16 +338,22 @@ public final class TraceQueries {
      */
     public List<TraceQlResults.Trace> searchTraceQl(String query, TimeWindow window, int limit, int spss)
             throws QueryException {
-        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
-        if (compiled.isMetrics()) {
-            throw new IllegalArgumentException("a TraceQL metrics query (" + compiled.metricsFunction().traceQlName()
-                    + "()) answers with series over time, not traces: run it as a metrics query");
-        }
+        CompiledTraceQl compiled = compileSearch(query);
         List<Object> parameters = new ArrayList<>();
         CompiledTraceQl.Statement statement = compiled.search("spans", window.sql("", 0, parameters), parameters,
                 limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT),
                 spss <= 0 ? DEFAULT_SPANS_PER_SPANSET : Math.min(spss, MAX_SPANS_PER_SPANSET));
         return engine.run(window.reads(0), statement.sql(), statement.parameters(), compiled::readTraces);
+    }
+
+    /** A TraceQL search query compiled; a metrics query is refused (IllegalArgumentException, a bad request). */
+    private CompiledTraceQl compileSearch(String query) throws QueryException {
+        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        if (compiled.isMetrics()) {
+            throw new IllegalArgumentException("a TraceQL metrics query (" + compiled.metricsFunction().traceQlName()
+                    + "()) answers with series over time, not traces: run it as a metrics query");
+        }
+        return compiled;
     }
 
     /**
@@ -358,10 +364,12 @@ public final class TraceQueries {
      *         request, as is a metrics query (IllegalArgumentException)
      */
     public List<TraceSummary> searchTraceQlSummaries(String query, TimeWindow window, int limit) throws QueryException {
-        List<Object> matched = new ArrayList<>();
-        for (TraceQlResults.Trace hit : searchTraceQl(query, window, limit, 1)) {
-            matched.add(hit.traceId());
-        }
+        CompiledTraceQl compiled = compileSearch(query);
+        List<Object> parameters = new ArrayList<>();
+        CompiledTraceQl.Statement statement = compiled.traceIds("spans", window.sql("", 0, parameters), parameters,
+                limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT));
+        List<Object> matched = new ArrayList<>(engine.run(window.reads(0), statement.sql(), statement.parameters(),
+                TraceQueries::strings));
         if (matched.isEmpty()) {
             return List.of();
         }

@@ -150,15 +150,16 @@ public final class CompiledTraceQl {
         List<Object> parameters = new ArrayList<>(conditionParameters);
         StringBuilder sql = stages(spanView, condition, parameters, "");
         String last = stageName(stages.size() - 1);
-        if (!needsTraceColumns) {
-            // Only the traces with a match: their start orders them, their root and duration are shown.
+        found(sql, parameters, last, limit);
+        if (needsTraceColumns) {
+            sql.setLength(sql.length() - 2);
+            sql.append("\n");
+        } else {
+            // The root and duration of the traces found only: a wide read of every matching trace's spans would cost
+            // more than the search.
             sql.append(TRACES).append(" AS (").append(TRACE_SUMMARY)
-                    .append(" WHERE trace_id IN (SELECT trace_id FROM ").append(last).append(") GROUP BY trace_id),\n");
+                    .append(" WHERE trace_id IN (SELECT trace_id FROM traceql_found) GROUP BY trace_id)\n");
         }
-        sql.append("traceql_found AS (SELECT trace_id, traceql_trace_start FROM ").append(TRACES)
-                .append(" WHERE trace_id IN (SELECT trace_id FROM ").append(last)
-                .append(") ORDER BY traceql_trace_start DESC, trace_id LIMIT ?)\n");
-        parameters.add(limit);
         sql.append("SELECT q.trace_id, f.traceql_f_root_service, f.traceql_f_root_name, epoch_ns(f.traceql_f_start), "
                 + "f.traceql_f_duration, q.traceql_group, count(*) OVER (PARTITION BY q.trace_id, q.traceql_group), "
                 + "q.span_id, q.service_name, q.name, epoch_ns(q.start_time), q.duration_nanos");
@@ -178,6 +179,43 @@ public final class CompiledTraceQl {
     }
 
     /**
+     * The statement whose rows are the IDs of the newest {@code limit} traces the query matches, newest first (by
+     * their start in the window, ties by trace ID): {@link #search}'s traces without their spansets, for an answer
+     * that summarizes each trace whole.
+     */
+    public Statement traceIds(String spanView, String condition, List<Object> conditionParameters, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        if (metrics != null) {
+            throw new IllegalStateException("a metrics query is answered by metrics(), not traceIds()");
+        }
+        List<Object> parameters = new ArrayList<>(conditionParameters);
+        StringBuilder sql = stages(spanView, condition, parameters, "");
+        found(sql, parameters, stageName(stages.size() - 1), limit);
+        sql.setLength(sql.length() - 2);
+        sql.append("\nSELECT trace_id FROM traceql_found ORDER BY traceql_trace_start DESC, trace_id");
+        return new Statement(sql.toString(), parameters);
+    }
+
+    /**
+     * {@code traceql_found} and a comma: the newest {@code limit} traces with a span in stage {@code last}, by their
+     * start in the window; read off the trace summaries when the stages have them, else from two columns of the
+     * window's spans of those traces.
+     */
+    private void found(StringBuilder sql, List<Object> parameters, String last, int limit) {
+        if (needsTraceColumns) {
+            sql.append("traceql_found AS (SELECT trace_id, traceql_trace_start FROM ").append(TRACES)
+                    .append(" WHERE trace_id IN (SELECT trace_id FROM ").append(last).append(")");
+        } else {
+            sql.append("traceql_found AS (SELECT trace_id, min(start_time) AS traceql_trace_start FROM traceql_window "
+                    + "WHERE trace_id IN (SELECT trace_id FROM ").append(last).append(") GROUP BY trace_id");
+        }
+        sql.append(" ORDER BY traceql_trace_start DESC, trace_id LIMIT ?),\n");
+        parameters.add(limit);
+    }
+
+    /**
      * {@code WITH} and the common table expressions up to the last stage's ({@link #stageName}), each followed by a comma:
      * the spans of {@code spanView} where {@code condition} holds, with their trace's root, start and duration, then
      * every stage. The placeholders' values are added to {@code parameters}, which holds the condition's already.
@@ -185,7 +223,9 @@ public final class CompiledTraceQl {
      */
     private StringBuilder stages(String spanView, String condition, List<Object> parameters, String moreColumns) {
         StringBuilder sql = new StringBuilder(needsAncestors ? "WITH RECURSIVE " : "WITH ");
-        sql.append("traceql_window AS (SELECT ").append(FIXED_COLUMNS).append(moreColumns);
+        // NOT MATERIALIZED: each reference is a scan of its own, with its stage's filter pushed into the Parquet reader
+        // (a materialized window copies every span of it first: ten times slower on 10M spans).
+        sql.append("traceql_window AS NOT MATERIALIZED (SELECT ").append(FIXED_COLUMNS).append(moreColumns);
         for (String column : attributeColumns) {
             sql.append(", ").append(column);
         }
@@ -197,7 +237,7 @@ public final class CompiledTraceQl {
             sql.append("traceql_children AS (SELECT trace_id, parent_span_id AS span_id, count(*) AS children "
                     + "FROM traceql_window WHERE parent_span_id IS NOT NULL GROUP BY trace_id, parent_span_id),\n");
         }
-        sql.append(TraceQlCompiler.ALL_SPANS).append(" AS (SELECT w.*")
+        sql.append(TraceQlCompiler.ALL_SPANS).append(" AS NOT MATERIALIZED (SELECT w.*")
                 .append(needsTraceColumns ? ", t.traceql_trace_start, t.traceql_trace_duration, t.traceql_root_service, "
                         + "t.traceql_root_name" : "")
                 .append(", []::VARCHAR[] AS traceql_group")
@@ -216,7 +256,7 @@ public final class CompiledTraceQl {
                             + "WHERE p.parent_span_id IS NOT NULL),\n");
         }
         for (int i = 0; i < stages.size(); i++) {
-            sql.append(stageName(i)).append(" AS (").append(stages.get(i).text()).append("),\n");
+            sql.append(stageName(i)).append(" AS NOT MATERIALIZED (").append(stages.get(i).text()).append("),\n");
             parameters.addAll(stages.get(i).parameters());
         }
         return sql;

@@ -247,41 +247,72 @@ public final class TraceQlMetrics {
         if (function == Function.HISTOGRAM_OVER_TIME) {
             keys.add("traceql_v");
         }
-        String seriesKey = keys.isEmpty() ? "" : String.join(", ", keys);
         sql.append("traceql_points AS (").append(points).append(")")
                 .append(value == null ? "" : " , traceql_valued AS (SELECT * FROM traceql_points WHERE traceql_v IS NOT NULL)")
                 .append(",\n");
         String input = value == null ? "traceql_points" : "traceql_valued";
-        sql.append("traceql_series AS (SELECT ").append(seriesKey.isEmpty() ? "" : seriesKey + ", ")
-                .append("sum(traceql_w) AS traceql_total FROM ").append(input)
-                .append(seriesKey.isEmpty() ? "" : " GROUP BY " + seriesKey)
-                .append(" ORDER BY traceql_total DESC").append(seriesKey.isEmpty() ? "" : ", " + seriesKey)
+        if (function == Function.QUANTILE_OVER_TIME) {
+            appendQuantiles(sql, parameters, input, keys, maxSeries);
+            return;
+        }
+        // Each series' value per interval in one pass over the spans; the series' weights, to keep the heaviest, from
+        // those few rows.
+        sql.append("traceql_cells AS (SELECT ").append(prefixed("p.", keys)).append("p.traceql_interval, ")
+                .append(aggregate()).append(" AS traceql_value, sum(p.traceql_w) AS traceql_cell_w FROM ").append(input)
+                .append(" p GROUP BY ").append(prefixed("p.", keys)).append("p.traceql_interval),\n");
+        appendSeries(sql, parameters, "traceql_cells", "traceql_cell_w", keys, maxSeries);
+        sql.append("\nSELECT ").append(prefixed("c.", keys)).append("c.traceql_interval, c.traceql_value FROM traceql_cells c ")
+                .append(joinedToSeries("c", keys)).append(" ORDER BY s.traceql_total DESC");
+        for (String key : keys) {
+            sql.append(", c.").append(key);
+        }
+        sql.append(", c.traceql_interval");
+    }
+
+    /** {@code traceql_series}: the keys of the heaviest series of {@code input} by its {@code weight} column. */
+    private void appendSeries(StringBuilder sql, List<Object> parameters, String input, String weight, List<String> keys,
+                              int maxSeries) {
+        String seriesKey = String.join(", ", keys);
+        sql.append("traceql_series AS (SELECT ").append(prefixed("", keys)).append("sum(").append(weight)
+                .append(") AS traceql_total FROM ").append(input)
+                .append(keys.isEmpty() ? "" : " GROUP BY " + seriesKey)
+                .append(" ORDER BY traceql_total DESC").append(keys.isEmpty() ? "" : ", " + seriesKey)
                 .append(" LIMIT ?)");
         // A series per quantile of each key: read no more keys than make maxSeries series, and one to tell there were more.
         parameters.add(maxSeries / outputsPerKey() + 1);
-        if (function == Function.QUANTILE_OVER_TIME) {
-            String partition = (seriesKey.isEmpty() ? "" : seriesKey + ", ") + "traceql_interval";
-            // The weighted quantile as RED computes it (WeightedQuantiles): cumulative weight in value order.
-            sql.append(",\ntraceql_ranked AS (SELECT *, sum(traceql_w) OVER (PARTITION BY ").append(partition)
-                    .append(" ORDER BY traceql_v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS traceql_cum_w, "
-                            + "sum(traceql_w) OVER (PARTITION BY ").append(partition).append(") AS traceql_total_w FROM ")
-                    .append(input).append(")");
-            input = "traceql_ranked";
-        }
-        sql.append("\nSELECT ");
+    }
+
+    /** {@code JOIN traceql_series s} on every key of {@code alias}, nil matching nil. */
+    private static String joinedToSeries(String alias, List<String> keys) {
+        StringBuilder join = new StringBuilder("JOIN traceql_series s ON true");
         for (String key : keys) {
-            sql.append("p.").append(key).append(", ");
+            join.append(" AND ").append(alias).append('.').append(key).append(" IS NOT DISTINCT FROM s.").append(key);
         }
-        sql.append("p.traceql_interval, ").append(aggregate()).append(" FROM ").append(input)
-                .append(" p JOIN traceql_series s ON true");
+        return join.toString();
+    }
+
+    /** Each of {@code keys} with {@code prefix}, each followed by ", ". */
+    private static String prefixed(String prefix, List<String> keys) {
+        StringBuilder text = new StringBuilder();
         for (String key : keys) {
-            sql.append(" AND p.").append(key).append(" IS NOT DISTINCT FROM s.").append(key);
+            text.append(prefix).append(key).append(", ");
         }
-        sql.append(" GROUP BY ");
-        for (String key : keys) {
-            sql.append("p.").append(key).append(", ");
-        }
-        sql.append("p.traceql_interval ORDER BY max(s.traceql_total) DESC");
+        return text.toString();
+    }
+
+    /** Quantiles need every value of a series' interval, ranked: the series are chosen first, then ranked. */
+    private void appendQuantiles(StringBuilder sql, List<Object> parameters, String input, List<String> keys,
+                                 int maxSeries) {
+        appendSeries(sql, parameters, input, "traceql_w", keys, maxSeries);
+        String partition = prefixed("", keys) + "traceql_interval";
+        // The weighted quantile as RED computes it (WeightedQuantiles): cumulative weight in value order.
+        sql.append(",\ntraceql_ranked AS (SELECT *, sum(traceql_w) OVER (PARTITION BY ").append(partition)
+                .append(" ORDER BY traceql_v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS traceql_cum_w, "
+                        + "sum(traceql_w) OVER (PARTITION BY ").append(partition).append(") AS traceql_total_w FROM ")
+                .append(input).append(")");
+        sql.append("\nSELECT ").append(prefixed("p.", keys)).append("p.traceql_interval, ").append(aggregate())
+                .append(" FROM traceql_ranked p ").append(joinedToSeries("p", keys)).append(" GROUP BY ")
+                .append(prefixed("p.", keys)).append("p.traceql_interval ORDER BY max(s.traceql_total) DESC");
         for (String key : keys) {
             sql.append(", p.").append(key);
         }
