@@ -33,6 +33,8 @@ class QueryParametersFuzzTest {
     private static final List<String> READ_API_PREFIXES = List.of("/api/", "/jaeger/api/", "/zipkin/api/v2/", "/tempo/api/");
     /** Longer targets end up as 414 from Jetty before any parser sees them. */
     private static final int MAX_TARGET_BYTES = 4_000;
+    /** Jetty's request-header bound is 8 KiB; a target this long, encoded, is refused whole with a 414. */
+    private static final int MAX_ENCODED_TARGET = 8_192;
     private static final Instant T0 = Instant.parse("2026-01-10T10:00:00Z");
 
     @RegisterExtension
@@ -69,7 +71,12 @@ class QueryParametersFuzzTest {
         } finally {
             allowed.close();
         }
-        assertThat(response.statusCode()).as("GET %s: %s", encoded, RunningServer.text(response)).isIn(200, 400, 404);
+        // 4,000 bytes can encode to 36,000 characters (a byte that is no UTF-8 becomes %EF%BF%BD): past Jetty's
+        // 8 KiB of request line a clean 414, before any parser sees it (crash-65159b0e…, found at 832,099 runs).
+        assertThat(response.statusCode()).as("GET %s: %s", encoded, RunningServer.text(response))
+                .isIn(encoded.length() > MAX_ENCODED_TARGET ? List.of(414)
+                        // Near the bound the request line's other parts and headers decide.
+                        : encoded.length() > MAX_ENCODED_TARGET - 512 ? List.of(200, 400, 404, 414) : List.of(200, 400, 404));
         if (response.statusCode() == 400) {
             assertThat(RunningServer.text(response)).as("the 400 for GET %s", encoded).isNotBlank();
         }
