@@ -314,12 +314,17 @@ public final class TraceQueries {
         parameters.add(limit);
         List<String> matched = engine.run(window.reads(0), "SELECT trace_id FROM spans" + where
                 + " GROUP BY trace_id ORDER BY min(start_time) DESC, trace_id LIMIT ?", parameters, TraceQueries::strings);
-        if (matched.isEmpty()) {
+        return summarized(matched);
+    }
+
+    /** The traces {@code traceIds} summarized whole, newest first; none when there are none. */
+    private List<TraceSummary> summarized(List<String> traceIds) throws QueryException {
+        if (traceIds.isEmpty()) {
             return List.of();
         }
         try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
-            String source = engine.traceSource(matched, lease);
-            return source == null ? List.of() : summaries(new ArrayList<>(matched), source);
+            String source = engine.traceSource(traceIds, lease);
+            return source == null ? List.of() : summaries(new ArrayList<>(traceIds), source);
         }
     }
 
@@ -368,15 +373,7 @@ public final class TraceQueries {
         List<Object> parameters = new ArrayList<>();
         CompiledTraceQl.Statement statement = compiled.traceIds("spans", window.sql("", 0, parameters), parameters,
                 limit <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(limit, MAX_SEARCH_LIMIT));
-        List<Object> matched = new ArrayList<>(engine.run(window.reads(0), statement.sql(), statement.parameters(),
-                TraceQueries::strings));
-        if (matched.isEmpty()) {
-            return List.of();
-        }
-        try (io.contrail.columnar.LiveFiles.ReadLease lease = engine.lease()) {
-            String source = engine.traceSource(matched.stream().map(String.class::cast).toList(), lease);
-            return source == null ? List.of() : summaries(matched, source);
-        }
+        return summarized(engine.run(window.reads(0), statement.sql(), statement.parameters(), TraceQueries::strings));
     }
 
     /**
