@@ -134,6 +134,11 @@ final class LiveViews implements AutoCloseable {
         }
     }
 
+    /** The generation of the live files now ({@link LiveFiles#generation()}); the views catch up with it in {@link #prepare}. */
+    long generation() {
+        return files.generation();
+    }
+
     /** Whether the views read any file (before the first, {@code spans} is an empty table). */
     boolean hasFiles() {
         return viewsHaveFiles;

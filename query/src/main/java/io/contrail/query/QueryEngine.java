@@ -19,7 +19,10 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The read side: an embedded DuckDB whose views ({@link SpanViews}) cover the Parquet files
@@ -93,6 +96,7 @@ public final class QueryEngine implements AutoCloseable {
     private final DirectSpanReads rewrites;
     private final StatementPipeline pipeline;
     private final BufferAllocator allocator = new RootAllocator();
+    private volatile SpanColumns spanColumns;
 
     private QueryEngine(Config config, LiveViews views) throws IOException {
         this.config = config;
@@ -300,15 +304,49 @@ public final class QueryEngine implements AutoCloseable {
         return pipeline.executeOwn(sql, parameters, reads, reader);
     }
 
-    /** Names and types of the columns of {@code spans} right now. */
+    /**
+     * Names and types of the columns of {@code spans} right now. Asked on every search, TraceQL query and tag
+     * listing; described once per generation of the live files (the views' own key), not per request.
+     */
     public List<QueryResult.Column> spanColumns() throws QueryException {
-        return run("SELECT column_name, column_type FROM (DESCRIBE spans)", List.of(), rs -> {
+        return currentSpanColumns().columns();
+    }
+
+    /** Column name → DuckDB type of every column of {@code spans} now ({@link #spanColumns()}, as a map). */
+    public Map<String, String> spanColumnTypes() throws QueryException {
+        return currentSpanColumns().types();
+    }
+
+    private SpanColumns currentSpanColumns() throws QueryException {
+        // Read before the views are brought up to date: columns described from a newer generation than this one
+        // are kept under the older number, which the next call no longer matches, so they are described again.
+        long generation = views.generation();
+        SpanColumns cached = spanColumns;
+        if (cached != null && cached.generation() == generation && views.hasFiles()) {
+            return cached;
+        }
+        return describeSpans(generation);
+    }
+
+    private SpanColumns describeSpans(long generation) throws QueryException {
+        List<QueryResult.Column> described = run("SELECT column_name, column_type FROM (DESCRIBE spans)", List.of(), rs -> {
             List<QueryResult.Column> columns = new ArrayList<>();
             while (rs.next()) {
                 columns.add(new QueryResult.Column(rs.getString(1), rs.getString(2)));
             }
-            return columns;
+            return List.copyOf(columns);
         });
+        Map<String, String> types = new HashMap<>();
+        for (QueryResult.Column column : described) {
+            types.put(column.name(), column.type());
+        }
+        SpanColumns columns = new SpanColumns(generation, described, Collections.unmodifiableMap(types));
+        spanColumns = columns;
+        return columns;
+    }
+
+    /** {@link #spanColumns()} as described at a generation of the live files, and as a map of name to type. */
+    private record SpanColumns(long generation, List<QueryResult.Column> columns, Map<String, String> types) {
     }
 
     /** How many files the {@code traces} view's summaries cover now ({@link LiveViews#traceSummaryFiles}). */

@@ -179,7 +179,7 @@ public final class RedMetrics {
     }
 
     public Result query(Request request) throws QueryException {
-        Map<String, String> columnTypes = TraceQueries.columnTypes(engine);
+        Map<String, String> columnTypes = engine.spanColumnTypes();
         String groupColumn = request.groupBy() == null ? null : resolveColumn("groupBy", request.groupBy(), columnTypes);
         String groupExpression = groupColumn == null ? "NULL::VARCHAR" : SpanSchema.quote(groupColumn) + "::VARCHAR";
         long start = request.window().startUnixNano();

@@ -83,7 +83,7 @@ public final class SliceComparison {
     private static final long SAMPLE_BUCKETS = 1_000_000;
 
     public Result compare(Request request) throws QueryException {
-        Map<String, String> columnTypes = TraceQueries.columnTypes(engine);
+        Map<String, String> columnTypes = engine.spanColumnTypes();
         Set<String> pinned = pinnedColumns(request.selection(), columnTypes);
         List<String> dimensions = new ArrayList<>();
         BUILT_IN_DIMENSIONS.stream().filter(c -> !pinned.contains(c)).forEach(dimensions::add);

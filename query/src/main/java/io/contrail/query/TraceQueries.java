@@ -307,7 +307,7 @@ public final class TraceQueries {
     public List<TraceSummary> search(SearchRequest request) throws QueryException {
         int limit = request.limit() <= 0 ? DEFAULT_SEARCH_LIMIT : Math.min(request.limit(), MAX_SEARCH_LIMIT);
         SpanFilter.Condition filter = request.filter().toSql(request.attributes() == null
-                || request.attributes().isEmpty() ? Map.of() : columnTypes(engine));
+                || request.attributes().isEmpty() ? Map.of() : engine.spanColumnTypes());
         List<Object> parameters = new ArrayList<>(filter.parameters());
         TimeWindow window = request.window();
         String where = " WHERE " + filter.sql() + " AND " + window.sql("", 0, parameters);
@@ -353,7 +353,7 @@ public final class TraceQueries {
 
     /** A TraceQL search query compiled; a metrics query is refused (IllegalArgumentException, a bad request). */
     private CompiledTraceQl compileSearch(String query) throws QueryException {
-        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        CompiledTraceQl compiled = TraceQl.compile(query, engine.spanColumnTypes());
         if (compiled.isMetrics()) {
             throw new IllegalArgumentException("a TraceQL metrics query (" + compiled.metricsFunction().traceQlName()
                     + "()) answers with series over time, not traces: run it as a metrics query");
@@ -387,7 +387,7 @@ public final class TraceQueries {
      */
     public TraceQlMetrics.SeriesSet metricsTraceQl(String query, long startUnixNano, long stepNanos, int intervals,
                                                    int maxSeries) throws QueryException {
-        CompiledTraceQl compiled = TraceQl.compile(query, columnTypes(engine));
+        CompiledTraceQl compiled = TraceQl.compile(query, engine.spanColumnTypes());
         if (!compiled.isMetrics()) {
             throw new IllegalArgumentException("not a TraceQL metrics query: end it with a metrics function, "
                     + "such as { status = error } | rate() by (resource.service.name)");
@@ -436,14 +436,5 @@ public final class TraceQueries {
     /** {@code WHERE trace_id IN (?, …)} with a placeholder for each of {@code ids}. */
     private static String whereTraceIdIn(List<Object> ids) {
         return " WHERE trace_id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")";
-    }
-
-    /** Column name → DuckDB type of every column of {@code spans} now. */
-    static Map<String, String> columnTypes(QueryEngine engine) throws QueryException {
-        Map<String, String> types = new HashMap<>();
-        for (QueryResult.Column column : engine.spanColumns()) {
-            types.put(column.name(), column.type());
-        }
-        return types;
     }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.contrail.columnar.Store;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.TracesData;
 import java.nio.file.Path;
@@ -78,5 +80,26 @@ class StatementPipelineTest {
         assertThat(engine.query(sql).rows()).containsExactly(List.of(2L));
         assertThat(engine.parses() - before).as("user statement").isEqualTo(1);
         assertThat(before - ownSql).as("Contrail's own statement").isEqualTo(1);
+    }
+
+    @Test
+    void theSpanColumnsAreDescribedOncePerChangeOfTheFiles() throws Exception {
+        assertThat(engine.spanColumns()).extracting(QueryResult.Column::name).doesNotContain("attr.cart.size");
+        long before = engine.parses();
+        assertThat(engine.spanColumns()).extracting(QueryResult.Column::name).contains("trace_id", "name");
+        assertThat(engine.parses() - before).as("parse trees made for the second ask, the files unchanged").isZero();
+
+        StoreFixture.append(store, TracesData.newBuilder()
+                .addResourceSpans(resourceSpans("checkout",
+                        span(FIRST, "00000000000000c0", "00000000000000a0", "add to cart", Span.SpanKind.SPAN_KIND_INTERNAL,
+                                1_000_000, 2_000_000)
+                                .addAttributes(KeyValue.newBuilder().setKey("cart.size")
+                                        .setValue(AnyValue.newBuilder().setIntValue(3)))
+                                .build()))
+                .build());
+        store.flush();
+
+        assertThat(engine.spanColumns()).as("described again after the flush")
+                .extracting(QueryResult.Column::name).contains("attr.cart.size");
     }
 }

@@ -56,11 +56,7 @@ final class TempoQueries {
 
     /** Column name → DuckDB type of every column {@code spans} has now. */
     Map<String, String> columnTypes() throws QueryException {
-        Map<String, String> types = new HashMap<>();
-        for (QueryResult.Column column : engine.spanColumns()) {
-            types.put(column.name(), column.type());
-        }
-        return types;
+        return engine.spanColumnTypes();
     }
 
     /**
