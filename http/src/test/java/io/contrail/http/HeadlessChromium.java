@@ -96,14 +96,35 @@ final class HeadlessChromium implements AutoCloseable {
         return driver.findElements(By.cssSelector(css));
     }
 
-    /** Runs JavaScript in the page and returns its result (numbers come back as Long or Double). */
-    Object script(String javaScript) {
-        return driver.executeScript(javaScript);
+    /** Runs JavaScript in the page ({@code arguments[i]} are the arguments) and returns its result (numbers come back as Long or Double). */
+    Object script(String javaScript, Object... arguments) {
+        return driver.executeScript(javaScript, arguments);
     }
 
     /** Moves the mouse to a point of the viewport, as a user's pointer would. */
     void moveTo(int x, int y) {
         new Actions(driver).moveToLocation(x, y).perform();
+    }
+
+    /** Drags with the left button held from one point of the viewport to another, as a user selects a range. */
+    void drag(int fromX, int fromY, int toX, int toY) {
+        new Actions(driver).moveToLocation(fromX, fromY).clickAndHold().moveToLocation((fromX + toX) / 2, toY)
+                .moveToLocation(toX, toY).release().perform();
+    }
+
+    /** Types keys where the focus is (the page's own shortcuts when nothing is focused). */
+    void type(CharSequence... keys) {
+        new Actions(driver).sendKeys(keys).perform();
+    }
+
+    /** The ID of the element that has the focus ("" for none). */
+    String focusedId() {
+        return String.valueOf(script("return document.activeElement ? document.activeElement.id : ''"));
+    }
+
+    /** Resizes the window (the viewport follows); {@link #start()} opens it at 1440 × 1000. */
+    void windowSize(int width, int height) {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
     }
 
     /** Clicks where the mouse is. */

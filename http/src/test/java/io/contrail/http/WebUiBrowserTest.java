@@ -10,7 +10,11 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,8 +59,9 @@ class WebUiBrowserTest {
     }
 
     @BeforeEach
-    void forgetEarlierConsoleMessages() {
+    void forgetEarlierConsoleMessagesAtTheUsualSize() {
         browser.consoleErrors();
+        browser.windowSize(1440, 1000);
     }
 
     @Test
@@ -307,5 +312,215 @@ class WebUiBrowserTest {
         assertThat(browser.find("#screen .empty").getText()).contains("/v1/traces", "./contrail demo");
         browser.screenshot("09-empty-store");
         assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void aPastedTraceIdOpensItsTraceAndTheKeysReachTheBoxes() throws IOException {
+        String traceId = server.value("SELECT trace_id FROM spans ORDER BY start_time LIMIT 1").asText();
+        browser.open(server.baseUrl() + "/#/map");
+        browser.await("the service map", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#service-map g.map-node")));
+
+        browser.type("t");
+        assertThat(browser.focusedId()).as("t focuses the trace-ID box").isEqualTo("trace-id-box");
+        browser.type("not-a-trace-id", Keys.ENTER);
+        assertThat(browser.find("#trace-id-box").getAttribute("class")).contains("invalid");
+        assertThat(browser.currentUrl()).as("a bad ID opens nothing").endsWith("#/map");
+
+        // Pasted as a UUID in capitals, as some tools print it.
+        String pasted = (traceId.substring(0, 8) + "-" + traceId.substring(8, 12) + "-" + traceId.substring(12, 16) + "-"
+                + traceId.substring(16, 20) + "-" + traceId.substring(20)).toUpperCase();
+        browser.find("#trace-id-box").clear();
+        browser.find("#trace-id-box").sendKeys(pasted, Keys.ENTER);
+        browser.await("that trace", ExpectedConditions.urlContains("#/trace/" + traceId));
+        browser.await("its waterfall", ExpectedConditions.presenceOfElementLocated(By.id("trace-span-count")));
+        assertThat(browser.find("#span-details").isDisplayed()).isTrue();
+
+        browser.type(Keys.ESCAPE);
+        assertThat(browser.find("#span-details").isDisplayed()).as("Esc closes the span details").isFalse();
+        browser.find("#waterfall .span-row").click();
+        assertThat(browser.find("#span-details").isDisplayed()).as("a click on a span opens them again").isTrue();
+
+        browser.type("/");
+        browser.await("the search", ExpectedConditions.urlContains("#/search"));
+        browser.await("the TraceQL box focused", driver -> browser.focusedId().equals("search-traceql"));
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void theWaterfallCollapsesZoomsAndFindsSpans() throws IOException {
+        String traceId = server.value("SELECT trace_id FROM spans GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").asText();
+        JsonNode trace = server.getJson("/api/traces/" + traceId);
+        Map<String, Integer> depths = new HashMap<>();
+        trace.get("roots").forEach(root -> depthsOf(root, 0, depths));
+        int maxDepth = depths.values().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        assertThat(maxDepth).as("the demo's biggest trace is deep enough").isGreaterThanOrEqualTo(2);
+
+        browser.open(server.baseUrl() + "/#/trace/" + traceId);
+        browser.await("the waterfall", ExpectedConditions.presenceOfElementLocated(By.id("trace-span-count")));
+        assertThat(shownRows()).hasSize(depths.size());
+
+        // Collapsing the first root hides every span under it.
+        String root = trace.get("roots").get(0).get("spanId").asText();
+        browser.find("#waterfall .span-row[data-span-id='" + root + "'] .toggle").click();
+        int under = descendants(trace.get("roots").get(0));
+        assertThat(shownRows()).hasSize(depths.size() - under);
+        assertThat(browser.find("#waterfall .span-row[data-span-id='" + root + "'] .hidden-count").getText()).isEqualTo("+" + under);
+        browser.find("#waterfall .span-row[data-span-id='" + root + "'] .toggle").click();
+        assertThat(shownRows()).hasSize(depths.size());
+
+        // Collapsed to depth 2: the roots and their children.
+        new org.openqa.selenium.support.ui.Select(browser.find("#collapse-depth")).selectByValue("2");
+        assertThat(shownRows()).containsExactlyInAnyOrderElementsOf(
+                depths.entrySet().stream().filter(e -> e.getValue() < 2).map(Map.Entry::getKey).toList());
+
+        // Finding the deepest span by its ID opens its ancestors and marks it alone.
+        String deepest = depths.entrySet().stream().filter(e -> e.getValue() == maxDepth).findFirst().orElseThrow().getKey();
+        browser.find("#span-search").sendKeys(deepest);
+        assertThat(browser.find("#span-search-count").getText()).isEqualTo("1 match");
+        assertThat(browser.findAll("#waterfall .span-row.match")).extracting(row -> row.getAttribute("data-span-id"))
+                .containsExactly(deepest);
+        assertThat(shownRows()).contains(deepest);
+        browser.find("#span-search").clear();
+        browser.find("#span-search").sendKeys(Keys.SPACE, Keys.BACK_SPACE);
+        new org.openqa.selenium.support.ui.Select(browser.find("#collapse-depth")).selectByValue("");
+        assertThat(browser.findAll("#waterfall .span-row.match")).isEmpty();
+        browser.screenshot("02b-trace-find");
+
+        // Dragging over the second half of the minimap zooms on it: the axis starts at half the trace, the root's bar
+        // starts left of the view and is as wide as two views.
+        WebElement minimap = browser.find("#minimap");
+        List<?> box = (List<?>) browser.script("const b = arguments[0].getBoundingClientRect(); return [b.left, b.top, b.width, b.height];", minimap);
+        int left = ((Number) box.get(0)).intValue();
+        int width = ((Number) box.get(2)).intValue();
+        int middle = ((Number) box.get(1)).intValue() + ((Number) box.get(3)).intValue() / 2;
+        browser.drag(left + width / 2, middle, left + width - 1, middle);
+        assertThat(browser.find("#zoom-reset").isDisplayed()).isTrue();
+        assertThat(browser.findAll("#waterfall .wf-axis .tick").get(0).getText()).isNotEqualTo("0");
+        double rootLeft = Double.parseDouble(String.valueOf(browser.script(
+                "return parseFloat(document.querySelector(\"#waterfall .span-row[data-span-id='" + root + "'] .bar\").style.left)")));
+        assertThat(rootLeft).as("the root's bar, in percent of the zoomed view").isLessThan(-90);
+        browser.screenshot("02c-trace-zoomed");
+        browser.find("#zoom-reset").click();
+        assertThat(browser.findAll("#waterfall .wf-axis .tick").get(0).getText()).isEqualTo("0");
+        assertThat(browser.find("#zoom-reset").isDisplayed()).isFalse();
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void aTraceAsFlameGraphStatisticsAndADiffAgainstAnother() throws IOException {
+        // Two calls of one endpoint whose traces differ most in size, so that the diff has spans to add.
+        JsonNode pair = server.rows("WITH sizes AS (SELECT trace_id, count(*) AS n FROM spans GROUP BY 1) "
+                + "SELECT arg_min(trace_id, n), arg_max(trace_id, n) FROM spans JOIN sizes USING (trace_id) "
+                + "WHERE parent_span_id IS NULL GROUP BY service_name, name ORDER BY max(n) - min(n) DESC, 1 LIMIT 1");
+        String first = pair.get(0).get(0).asText();
+        String second = pair.get(0).get(1).asText();
+        JsonNode trace = server.getJson("/api/traces/" + first);
+        int spans = trace.get("spanCount").asInt();
+
+        browser.open(server.baseUrl() + "/#/trace/" + first + "?view=flame");
+        browser.await("the flame graph", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#flame-graph .flame-node")));
+        assertThat(browser.findAll("#flame-graph .flame-node")).hasSize(spans);
+        assertThat(browser.find("#trace-tabs button.active").getText()).isEqualTo("Flame graph");
+        browser.findAll("#flame-graph .flame-node").get(0).click();
+        assertThat(browser.find("#span-details h3").getText()).as("the root's details")
+                .isEqualTo(server.value("SELECT name FROM spans WHERE trace_id = '" + first + "' AND parent_span_id IS NULL").asText());
+        browser.screenshot("02d-trace-flame-graph");
+
+        browser.find("#trace-tabs button[data-view='stats']").click();
+        assertThat(browser.currentUrl()).as("the view is in the address").endsWith("?view=stats");
+        List<WebElement> groups = browser.findAll("#span-stats tbody tr");
+        Set<String> operations = new HashSet<>();
+        trace.get("spans").forEach(span -> operations.add(span.get("serviceName").asText() + " " + span.get("name").asText()));
+        assertThat(groups).hasSize(operations.size());
+        assertThat(groups.stream().mapToInt(row -> Integer.parseInt(row.findElements(By.tagName("td")).get(2).getText())).sum())
+                .isEqualTo(spans);
+        browser.screenshot("02e-trace-statistics");
+
+        browser.find("#trace-tabs button[data-view='diff']").click();
+        browser.find("#compare-trace-id").sendKeys(second, Keys.ENTER);
+        browser.await("the diff", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#trace-diff tbody tr")));
+        assertThat(browser.currentUrl()).contains("compare=" + second).contains("view=diff");
+        Set<String> mine = paths(trace);
+        Set<String> theirs = paths(server.getJson("/api/traces/" + second));
+        assertThat(browser.findAll("#trace-diff tr[data-change='added']")).as("spans only the other trace has")
+                .hasSize((int) theirs.stream().filter(p -> !mine.contains(p)).count()).isNotEmpty();
+        assertThat(browser.findAll("#trace-diff tr[data-change='missing']")).as("spans only this trace has")
+                .hasSize((int) mine.stream().filter(p -> !theirs.contains(p)).count());
+        assertThat(browser.findAll("#trace-diff tbody tr")).hasSize(mine.size()
+                + (int) theirs.stream().filter(p -> !mine.contains(p)).count());
+        browser.screenshot("02f-trace-diff");
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void theTraceViewFitsA600PixelWindowAndSitsBesideItsDetailsAt1400() throws IOException {
+        String traceId = server.value("SELECT trace_id FROM spans GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").asText();
+        for (int width : new int[] {600, 1400}) {
+            browser.windowSize(width, 900);
+            browser.open(server.baseUrl() + "/#/trace/" + traceId);
+            browser.await("the waterfall", ExpectedConditions.presenceOfElementLocated(By.id("trace-span-count")));
+            List<?> sizes = (List<?>) browser.script("const bars = [...document.querySelectorAll('#waterfall .span-row .bar')];"
+                    + "return [document.documentElement.scrollWidth, window.innerWidth,"
+                    + " Math.min(...bars.map(b => b.getBoundingClientRect().width)),"
+                    + " document.querySelector('#waterfall .span-row .track').getBoundingClientRect().width,"
+                    + " document.getElementById('waterfall').getBoundingClientRect().right,"
+                    + " document.getElementById('span-details').getBoundingClientRect().left];");
+            long pageWidth = ((Number) sizes.get(0)).longValue();
+            long viewport = ((Number) sizes.get(1)).longValue();
+            assertThat(pageWidth).as("at %d px nothing runs off the side", width).isLessThanOrEqualTo(viewport);
+            assertThat(((Number) sizes.get(2)).doubleValue()).as("every bar shows at %d px", width).isGreaterThanOrEqualTo(1.5);
+            assertThat(((Number) sizes.get(3)).doubleValue()).as("the timeline column at %d px", width).isGreaterThan(width / 3.0);
+            double waterfallRight = ((Number) sizes.get(4)).doubleValue();
+            double detailsLeft = ((Number) sizes.get(5)).doubleValue();
+            if (width == 600) {
+                assertThat(detailsLeft).as("the details go under the waterfall").isLessThan(waterfallRight);
+            } else {
+                assertThat(detailsLeft).as("the details sit beside the waterfall").isGreaterThan(waterfallRight);
+            }
+            browser.screenshot("02g-trace-" + width + "px");
+        }
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /** The span IDs of the waterfall rows shown now. */
+    private static List<String> shownRows() {
+        return browser.findAll("#waterfall .span-row").stream().filter(WebElement::isDisplayed)
+                .map(row -> row.getAttribute("data-span-id")).toList();
+    }
+
+    private static void depthsOf(JsonNode node, int depth, Map<String, Integer> depths) {
+        depths.put(node.get("spanId").asText(), depth);
+        node.get("children").forEach(child -> depthsOf(child, depth + 1, depths));
+    }
+
+    private static int descendants(JsonNode node) {
+        int count = 0;
+        for (JsonNode child : node.get("children")) {
+            count += 1 + descendants(child);
+        }
+        return count;
+    }
+
+    /**
+     * A trace's spans as paths of service:operation steps from its roots, the n-th same step under one parent
+     * numbered n (children in the order the API gives them: by start time), as the diff matches them.
+     */
+    private static Set<String> paths(JsonNode trace) {
+        Map<String, JsonNode> spans = new HashMap<>();
+        trace.get("spans").forEach(span -> spans.put(span.get("spanId").asText(), span));
+        Set<String> paths = new HashSet<>();
+        Map<String, Integer> seen = new HashMap<>();
+        trace.get("roots").forEach(root -> pathsOf(root, "", spans, seen, paths));
+        return paths;
+    }
+
+    private static void pathsOf(JsonNode node, String prefix, Map<String, JsonNode> spans, Map<String, Integer> seen,
+                                Set<String> paths) {
+        JsonNode span = spans.get(node.get("spanId").asText());
+        String key = prefix + "/" + span.get("serviceName").asText() + ":" + span.get("name").asText();
+        int n = seen.merge(key, 1, Integer::sum);
+        String path = key + "#" + n;
+        paths.add(path);
+        node.get("children").forEach(child -> pathsOf(child, path, spans, seen, paths));
     }
 }
