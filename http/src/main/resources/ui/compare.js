@@ -1,7 +1,7 @@
 // Compare: what is different about some spans? The selection and the baseline are filters in
 // /api/search's syntax; /api/compare ranks every attribute value (span and resource, promoted or
 // not) by how much more (or less) often it appears in the selection than in the baseline.
-import { api, el, emptyState, errorBox, formatNumber, navigate, timeRange } from './lib.js';
+import { api, el, emptyState, errorBox, formatNumber, navigate, rangeQuery, timeRange } from './lib.js';
 
 const PRESETS = [
   { label: 'Errors vs the rest', selection: 'status=error', baseline: '' },
@@ -38,8 +38,7 @@ export async function renderCompare(container, arg, params, current) {
   }
   const query = new URLSearchParams({ selection: params.get('selection'), limit: '40' });
   if (params.get('baseline')) query.set('baseline', params.get('baseline'));
-  const { startMs } = timeRange();
-  if (startMs != null) query.set('start', String(Math.floor(startMs)));
+  Object.entries(rangeQuery(timeRange(params))).forEach(([k, v]) => query.set(k, v));
   results.append(el('p', { class: 'muted' }, 'Comparing…'));
   let answer;
   try {

@@ -10,10 +10,15 @@ export function currentRoute() {
   return { screen: screen || 'search', arg: rest.map(decodeURIComponent).join('/'), params: new URLSearchParams(query || '') };
 }
 
-/** Opens a screen; when the address would not change, the router is told to render it again. */
-export function navigate(screen, arg, params) {
+/**
+ * Opens a screen; when the address would not change, the router is told to render it again. The time range of the
+ * current address goes along unless {@code params} name one (or {@code keepRange} is false).
+ */
+export function navigate(screen, arg, params, keepRange = true) {
   let hash = '#/' + screen + (arg ? '/' + encodeURIComponent(arg) : '');
-  const query = params ? new URLSearchParams(params).toString() : '';
+  const next = new URLSearchParams(params || {});
+  if (keepRange && !next.has('from')) Object.entries(timeRange().params).forEach(([k, v]) => next.set(k, v));
+  const query = next.toString();
   if (query) hash += '?' + query;
   if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
   else location.hash = hash;
@@ -102,14 +107,39 @@ export function ident(name) {
   return '"' + String(name).replaceAll('"', '""') + '"';
 }
 
-// ---- time range shared by search, map, RED and compare
+// ---- time range shared by search, map, RED and compare: in the address as Grafana writes it
+// (from=now-1h&to=now, or from and to as UTC times), so that a link reopens the same range; none is all time.
 
-const RANGE_NANOS = { '15m': 15 * 60e9, '1h': 3600e9, '6h': 6 * 3600e9, '24h': 24 * 3600e9, '7d': 7 * 24 * 3600e9 };
+const UNIT_MS = { m: 60e3, h: 3600e3, d: 24 * 3600e3 };
+/** The relative ranges the header offers. */
+export const RELATIVE_RANGES = ['15m', '1h', '6h', '24h', '7d'];
 
-/** The selected range as { key, startMs } (startMs null for all time). */
-export function timeRange() {
-  const key = document.getElementById('time-range').value;
-  return { key, startMs: RANGE_NANOS[key] ? Date.now() - RANGE_NANOS[key] / 1e6 : null };
+/**
+ * The range of an address's parameters: { key, startMs, endMs, params } — key a relative range ('1h'), 'custom'
+ * (absolute times, or another relative length) or 'all'; endMs null for now; params the address's own parameters.
+ */
+export function timeRange(params = currentRoute().params) {
+  const from = params.get('from');
+  const to = params.get('to');
+  if (!from) return { key: 'all', startMs: null, endMs: null, params: {} };
+  const relative = /^now-(\d+)([mhd])$/.exec(from);
+  if (relative && (!to || to === 'now')) {
+    const key = relative[1] + relative[2];
+    return { key: RELATIVE_RANGES.includes(key) ? key : 'custom', startMs: Date.now() - Number(relative[1]) * UNIT_MS[relative[2]],
+      endMs: null, params: { from, to: 'now' } };
+  }
+  const startMs = Date.parse(from);
+  const endMs = to && to !== 'now' ? Date.parse(to) : null;
+  if (Number.isNaN(startMs) || Number.isNaN(endMs)) return { key: 'all', startMs: null, endMs: null, params: {}, invalid: true };
+  return { key: 'custom', startMs, endMs, params: { from, to: to || 'now' } };
+}
+
+/** The API's start and end parameters (Unix milliseconds) for a range; none for all time. */
+export function rangeQuery(range = timeRange()) {
+  const query = {};
+  if (range.startMs != null) query.start = String(Math.floor(range.startMs));
+  if (range.endMs != null) query.end = String(Math.ceil(range.endMs));
+  return query;
 }
 
 // ---- DOM and formatting helpers

@@ -3,14 +3,14 @@
 // called service, from parent/child spans across services plus client calls no server span
 // answered. Edges show calls, errors and calls that lost the trace context (dashed). The numbers
 // are the API's, weighted by sample_weight, so sampled-away spans are counted too.
-import { api, el, emptyState, formatNumber, navigate, serviceColor, timeRange } from './lib.js';
+import { api, el, emptyState, formatNumber, navigate, rangeQuery, serviceColor, timeRange } from './lib.js';
 
 const NODE_WIDTH = 190, NODE_HEIGHT = 46, COLUMN_GAP = 170, ROW_GAP = 30, MARGIN = 24;
 
 export async function renderMap(container, arg, params, current) {
   container.append(el('h1', {}, 'Service map'));
-  const { startMs } = timeRange();
-  const graph = await api('/api/dependencies' + (startMs == null ? '' : '?' + new URLSearchParams({ start: Math.round(startMs) })));
+  const range = new URLSearchParams(rangeQuery(timeRange(params))).toString();
+  const graph = await api('/api/dependencies' + (range ? '?' + range : ''));
   if (!current()) return;
   if (graph.services.length === 0) {
     container.append(emptyState('No spans in the selected time range, so no services to draw. Widen the time range (top right).'));

@@ -12,10 +12,10 @@ function red(parameters) {
   return api('/api/metrics/red?' + new URLSearchParams(parameters));
 }
 
-/** The shared time range as RED parameters: its start and now, or every request ("all time"). */
-function rangeParameters() {
-  const { startMs } = timeRange();
-  return startMs == null ? { range: 'all' } : { start: Math.round(startMs), end: Date.now() };
+/** The shared time range as RED parameters: its start and end (or now), or every request ("all time"). */
+function rangeParameters(params) {
+  const { startMs, endMs } = timeRange(params);
+  return startMs == null ? { range: 'all' } : { start: Math.round(startMs), end: Math.round(endMs ?? Date.now()) };
 }
 
 export async function renderRed(container, arg, params, current) {
@@ -26,7 +26,7 @@ export async function renderRed(container, arg, params, current) {
     container.append(emptyState('No spans stored yet; run ./contrail demo or send spans to see RED charts.'));
     return;
   }
-  const range = rangeParameters();
+  const range = rangeParameters(params);
   // Without a choice, the service with the most requests (usually the one users call).
   const serviceName = params.get('service') && services.includes(params.get('service')) ? params.get('service')
     : ((await red({ ...range, groupBy: 'service_name', limit: 1 })).series[0]?.group ?? services[0]);

@@ -1,7 +1,7 @@
 // Search: the /api/search form (service, operation, attribute filters with autocomplete,
 // duration, status, limit), or a TraceQL query in its place, over the shared time range, a latency
 // scatter and the results list.
-import { api, el, emptyState, errorBox, formatNanos, formatTime, ident, navigate, serviceChip, sqlObjects, timeRange } from './lib.js';
+import { api, el, emptyState, errorBox, formatNanos, formatTime, ident, navigate, rangeQuery, serviceChip, sqlObjects, timeRange } from './lib.js';
 import { scatterChart } from './charts.js';
 
 let attributeKeysCache = null;
@@ -127,9 +127,10 @@ async function suggestValues(key, datalist) {
 
 async function runSearch(results, params, current) {
   const query = new URLSearchParams(params);
+  query.delete('from');
+  query.delete('to');
   if (!query.has('limit')) query.set('limit', '100');
-  const { startMs } = timeRange();
-  if (startMs != null) query.set('start', String(Math.floor(startMs)));
+  Object.entries(rangeQuery(timeRange(params))).forEach(([k, v]) => query.set(k, v));
   results.replaceChildren(el('p', { class: 'muted' }, 'Searching…'));
   let traces;
   try {

@@ -127,6 +127,16 @@ final class HeadlessChromium implements AutoCloseable {
         driver.manage().window().setSize(new org.openqa.selenium.Dimension(width, height));
     }
 
+    /** The browser's back button. */
+    void back() {
+        driver.navigate().back();
+    }
+
+    /** Loads the page again from its address, as a link opened in a new tab would. */
+    void reload() {
+        driver.navigate().refresh();
+    }
+
     /** Clicks where the mouse is. */
     void click() {
         new Actions(driver).click().perform();

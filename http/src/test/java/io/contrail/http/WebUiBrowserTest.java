@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,6 +26,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The web UI in a real headless Chromium against a real server holding the demo traces that
@@ -369,7 +371,7 @@ class WebUiBrowserTest {
         assertThat(shownRows()).hasSize(depths.size());
 
         // Collapsed to depth 2: the roots and their children.
-        new org.openqa.selenium.support.ui.Select(browser.find("#collapse-depth")).selectByValue("2");
+        new Select(browser.find("#collapse-depth")).selectByValue("2");
         assertThat(shownRows()).containsExactlyInAnyOrderElementsOf(
                 depths.entrySet().stream().filter(e -> e.getValue() < 2).map(Map.Entry::getKey).toList());
 
@@ -382,7 +384,7 @@ class WebUiBrowserTest {
         assertThat(shownRows()).contains(deepest);
         browser.find("#span-search").clear();
         browser.find("#span-search").sendKeys(Keys.SPACE, Keys.BACK_SPACE);
-        new org.openqa.selenium.support.ui.Select(browser.find("#collapse-depth")).selectByValue("");
+        new Select(browser.find("#collapse-depth")).selectByValue("");
         assertThat(browser.findAll("#waterfall .span-row.match")).isEmpty();
         browser.screenshot("02b-trace-find");
 
@@ -522,5 +524,55 @@ class WebUiBrowserTest {
         String path = key + "#" + n;
         paths.add(path);
         node.get("children").forEach(child -> pathsOf(child, path, spans, seen, paths));
+    }
+
+    @Test
+    void theTimeRangeIsInTheAddressSoALinkReopensItAndBackReturnsToTheLast() throws IOException {
+        // A window from the 11th to the 61st trace's start, on whole seconds.
+        JsonNode starts = server.rows("SELECT epoch_ms(start_time) FROM spans WHERE parent_span_id IS NULL ORDER BY start_time");
+        long fromMs = starts.get(10).get(0).asLong() / 1000 * 1000;
+        long toMs = (starts.get(60).get(0).asLong() / 1000 + 1) * 1000;
+        int expected = server.getJson("/api/search?limit=100&start=" + fromMs + "&end=" + toMs).get("traces").size();
+        int all = server.getJson("/api/search?limit=100").get("traces").size();
+        assertThat(expected).as("the window holds fewer traces than all time").isPositive().isLessThan(all);
+
+        browser.open(server.baseUrl() + "/#/search");
+        browser.await("all traces", driver -> browser.findAll("tr.trace-result").size() == all);
+        new Select(browser.find("#time-range")).selectByValue("1h");
+        browser.await("the last hour in the address", ExpectedConditions.urlContains("from=now-1h&to=now"));
+
+        new Select(browser.find("#time-range")).selectByValue("custom");
+        assertThat(browser.find("#range-custom").isDisplayed()).isTrue();
+        browser.script("arguments[0].value = arguments[1]; arguments[2].value = arguments[3];",
+                browser.find("#range-from"), utcInput(fromMs), browser.find("#range-to"), utcInput(toMs));
+        browser.find("#range-apply").click();
+        browser.await("the traces of the window", driver -> browser.findAll("tr.trace-result").size() == expected);
+        String shared = browser.currentUrl();
+        assertThat(shared).contains("from=" + RunningServer.urlEncode(Instant.ofEpochMilli(fromMs).toString().replace("Z", ".000Z")));
+
+        // The link, opened afresh, shows the same range and the same traces.
+        browser.reload();
+        browser.await("the traces of the window again", driver -> browser.findAll("tr.trace-result").size() == expected);
+        assertThat(new Select(browser.find("#time-range")).getFirstSelectedOption().getAttribute("value")).isEqualTo("custom");
+        assertThat(browser.find("#range-from").getAttribute("value")).isEqualTo(utcInput(fromMs));
+        assertThat(browser.find("#range-to").getAttribute("value")).isEqualTo(utcInput(toMs));
+        browser.screenshot("01e-search-absolute-range");
+
+        browser.find(".topbar nav a[data-screen='map']").click();
+        browser.await("the map over the same range", ExpectedConditions.urlContains("#/map?from="));
+        browser.back();
+        browser.await("back to the window", driver -> browser.currentUrl().equals(shared));
+        browser.await("its traces", driver -> browser.findAll("tr.trace-result").size() == expected);
+        browser.back();
+        browser.await("back to the last hour", ExpectedConditions.urlContains("from=now-1h"));
+        browser.await("the header follows", driver ->
+                new Select(browser.find("#time-range")).getFirstSelectedOption().getAttribute("value").equals("1h"));
+        assertThat(browser.find("#range-custom").isDisplayed()).isFalse();
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /** A UTC time as a datetime-local input holds it. */
+    private static String utcInput(long epochMillis) {
+        return Instant.ofEpochMilli(epochMillis).toString().replace("Z", "");
     }
 }
