@@ -1,11 +1,14 @@
 // Service map: services (and the databases, caches and other peers they call) with the calls
 // between them over the shared time range, as /api/dependencies answers: an edge per calling and
 // called service, from parent/child spans across services plus client calls no server span
-// answered. Edges show calls, errors and calls that lost the trace context (dashed). The numbers
-// are the API's, weighted by sample_weight, so sampled-away spans are counted too.
+// answered, laid out by dagre (vendored from npm into the jar; the page loads it as window.dagre). Arrows show
+// calls (width), error rate against thresholds the user sets (colour) and calls that lost the trace context
+// (dashed). The numbers are the API's, weighted by sample_weight, so sampled-away spans are counted too.
 import { api, el, emptyState, formatNumber, navigate, rangeQuery, serviceColor, timeRange } from './lib.js';
 
-const NODE_WIDTH = 190, NODE_HEIGHT = 46, COLUMN_GAP = 170, ROW_GAP = 30, MARGIN = 24;
+const NODE_WIDTH = 190, NODE_HEIGHT = 46, MARGIN = 20, LABEL_HEIGHT = 14;
+/** Error rates (percent of calls) from which an arrow or a service is marked, unless the address says otherwise. */
+const DEFAULT_WARN = 1, DEFAULT_CRITICAL = 5;
 
 export async function renderMap(container, arg, params, current) {
   container.append(el('h1', {}, 'Service map'));
@@ -26,44 +29,61 @@ export async function renderMap(container, arg, params, current) {
     }
   }
 
-  const svg = drawMap([...nodes.values()], edges);
+  const thresholds = { warn: percent(params.get('warn'), DEFAULT_WARN), critical: percent(params.get('critical'), DEFAULT_CRITICAL) };
+  const warn = el('input', { id: 'map-warn', type: 'number', min: 0, max: 100, step: 'any', value: thresholds.warn, size: 4 });
+  const critical = el('input', { id: 'map-critical', type: 'number', min: 0, max: 100, step: 'any', value: thresholds.critical, size: 4 });
+  const form = el('form', { class: 'map-legend', id: 'map-thresholds' },
+    el('span', {}, el('span', { class: 'legend-line' }), ' calls (thicker: more)'),
+    el('span', {}, el('span', { class: 'legend-line warn' }), ' error rate ≥ ', warn, ' %'),
+    el('span', {}, el('span', { class: 'legend-line critical' }), ' error rate ≥ ', critical, ' %'),
+    el('span', {}, el('span', { class: 'legend-line broken' }), ' trace context lost on ≥ the first rate of calls'),
+    el('span', {}, el('span', { class: 'legend-box external' }), ' a peer without spans (database, cache…)'),
+    el('button', { type: 'submit' }, 'Apply'));
+  form.addEventListener('submit', event => {
+    event.preventDefault();
+    const next = new URLSearchParams(params);
+    next.set('warn', warn.value);
+    next.set('critical', critical.value);
+    navigate('map', '', next);
+  });
+
   container.append(
-    el('p', { class: 'muted' }, 'Boxes are services (dashed: databases and other peers without spans in this range). '
-      + 'Arrows point from caller to callee, labelled calls · errors · calls that lost the trace context; red arrows carry errors, dashed orange ones lost trace context. '
+    el('p', { class: 'muted' }, 'Arrows point from caller to callee, labelled calls · errors · calls that lost the trace context. '
       + 'Counts include the calls sampling dropped (sample_weight). Click a service or an arrow to search its traces.'),
-    el('div', { class: 'map-wrap', id: 'service-map' }, svg),
+    form,
+    el('div', { class: 'map-wrap', id: 'service-map' }, drawMap([...nodes.values()], edges, thresholds)),
     el('h2', {}, 'Calls between services'),
     edgeTable(edges));
 }
 
-/** Columns by call depth (longest path from a service nobody calls), rows in name order. */
-function layout(nodes, edges) {
-  const callees = new Map(nodes.map(n => [n.name, []]));
-  const called = new Set();
-  for (const e of edges) {
-    if (e.caller !== e.callee && callees.has(e.caller)) { callees.get(e.caller).push(e.callee); called.add(e.callee); }
-  }
-  const depth = new Map();
-  const visit = (name, d, path) => {
-    if (path.has(name) || (depth.get(name) ?? -1) >= d || d > nodes.length) return;
-    depth.set(name, d);
-    path.add(name);
-    for (const next of callees.get(name) || []) visit(next, d + 1, path);
-    path.delete(name);
+/** A threshold from the address, in percent; the default when absent or not a number from 0 to 100. */
+function percent(value, fallback) {
+  const n = Number(value);
+  return value != null && value !== '' && Number.isFinite(n) && n >= 0 && n <= 100 ? n : fallback;
+}
+
+/** 'critical', 'warn' or '' for a share (in percent) against the thresholds. */
+function severity(share, thresholds) {
+  return share >= thresholds.critical && share > 0 ? 'critical' : share >= thresholds.warn && share > 0 ? 'warn' : '';
+}
+
+/**
+ * Where boxes, arrows and arrow labels go: dagre's layered layout (callers left of callees, crossings reduced), with
+ * each label a box of its own that dagre keeps clear of the boxes and of every other label.
+ */
+function layout(nodes, edges, labelOf) {
+  const graph = new dagre.graphlib.Graph({ multigraph: true });
+  graph.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 90, edgesep: 16, marginx: MARGIN, marginy: MARGIN });
+  graph.setDefaultEdgeLabel(() => ({}));
+  for (const n of nodes) graph.setNode(n.name, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  edges.forEach((e, i) => graph.setEdge(e.caller, e.callee,
+    { width: labelOf(e).length * 6.2 + 8, height: LABEL_HEIGHT, labelpos: 'c' }, 'e' + i));
+  dagre.layout(graph);
+  return {
+    node: name => graph.node(name),
+    edge: (e, i) => graph.edge(e.caller, e.callee, 'e' + i),
+    width: graph.graph().width, height: graph.graph().height,
   };
-  nodes.filter(n => !called.has(n.name)).forEach(n => visit(n.name, 0, new Set()));
-  nodes.forEach(n => { if (!depth.has(n.name)) visit(n.name, 0, new Set()); });
-  const columns = [];
-  for (const n of [...nodes].sort((a, b) => a.external - b.external || a.name.localeCompare(b.name))) {
-    const d = depth.get(n.name);
-    (columns[d] ||= []).push(n);
-  }
-  const position = new Map();
-  columns.forEach((column, c) => column.forEach((n, r) => position.set(n.name, {
-    x: MARGIN + c * (NODE_WIDTH + COLUMN_GAP), y: MARGIN + r * (NODE_HEIGHT + ROW_GAP),
-  })));
-  const rows = Math.max(...columns.filter(Boolean).map(c => c.length));
-  return { position, width: 2 * MARGIN + columns.length * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP, height: 2 * MARGIN + rows * (NODE_HEIGHT + ROW_GAP) };
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -76,76 +96,71 @@ function svgEl(tag, attributes = {}, ...children) {
   return node;
 }
 
-function drawMap(nodes, edges) {
-  const { position, width, height } = layout(nodes, edges);
+function drawMap(nodes, edges, thresholds) {
+  const labelOf = e => formatNumber(e.calls) + (e.errors ? ` · ${formatNumber(e.errors)} err` : '') + (e.broken ? ` · ${formatNumber(e.broken)} lost` : '');
+  const { node, edge, width, height } = layout(nodes, edges, labelOf);
   const maxCalls = Math.max(1, ...edges.map(e => e.calls));
   const svg = svgEl('svg', { width, height, viewBox: `0 0 ${width} ${height}` },
-    svgEl('defs', {}, ...['normal', 'errors', 'broken'].map(kind => svgEl('marker', {
+    svgEl('defs', {}, ...['normal', 'warn', 'critical'].map(kind => svgEl('marker', {
       id: 'arrow-' + kind, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse',
-    }, svgEl('path', { d: 'M0,0 L10,5 L0,10 z', fill: kind === 'errors' ? '#d92d20' : kind === 'broken' ? '#b54708' : '#9aa4b2' })))));
+    }, svgEl('path', { d: 'M0,0 L10,5 L0,10 z', class: 'map-arrowhead ' + kind })))));
   const external = new Set(nodes.filter(n => n.external).map(n => n.name));
   const labels = svgEl('g');
-  // Labels avoid the boxes and each other.
-  const placed = [...position.values()].map(p => ({ x0: p.x, x1: p.x + NODE_WIDTH, y0: p.y, y1: p.y + NODE_HEIGHT }));
-  for (const e of [...edges].sort((a, b) => b.calls - a.calls)) {
-    const from = position.get(e.caller), to = position.get(e.callee);
-    if (!from || !to) continue;
-    const x1 = from.x + NODE_WIDTH, y1 = from.y + NODE_HEIGHT / 2, x2 = to.x, y2 = to.y + NODE_HEIGHT / 2;
-    const back = x2 <= x1;
-    const curve = back
-      ? [[x1, y1], [x1 + 60, y1 - 70], [x2 - 60, y2 - 70], [x2, y2]]
-      : [[x1, y1], [(x1 + x2) / 2, y1], [(x1 + x2) / 2, y2], [x2, y2]];
-    const d = `M${curve[0]} C${curve[1]} ${curve[2]} ${curve[3]}`;
-    const kind = e.errors > 0 ? 'errors' : e.broken > 0 ? 'broken' : 'normal';
+  // Quiet arrows first, so that the marked ones are drawn over them.
+  const order = edges.map((e, i) => i).sort((a, b) => rank(edges[a]) - rank(edges[b]));
+  function rank(e) {
+    return ['', 'warn', 'critical'].indexOf(severity(100 * e.errors / Math.max(1, e.calls), thresholds));
+  }
+  for (const i of order) {
+    const e = edges[i];
+    const route = edge(e, i);
+    const level = severity((100 * e.errors) / Math.max(1, e.calls), thresholds);
+    const lost = severity((100 * e.broken) / Math.max(1, e.calls), thresholds) !== '';
     const open = () => navigate('search', '', external.has(e.callee) ? { service: e.caller } : { service: e.callee, ...(e.errors ? { status: 'error' } : {}) });
     const title = `${e.caller} → ${e.callee}: ${formatNumber(e.calls)} calls, ${formatNumber(e.errors)} errors`
+      + ` (${formatNumber((100 * e.errors) / Math.max(1, e.calls), 2)} %)`
       + (e.broken ? `, ${formatNumber(e.broken)} without a server span (context lost)` : '');
     svg.append(svgEl('path', {
-      class: 'map-edge' + (e.errors ? ' errors' : '') + (e.broken ? ' broken' : ''), d,
-      'stroke-width': 1 + 4 * Math.sqrt(e.calls / maxCalls), 'marker-end': `url(#arrow-${kind})`, onclick: open,
+      class: 'map-edge' + (level ? ' ' + level : '') + (lost ? ' broken' : ''), d: smoothPath(route.points),
+      'data-caller': e.caller, 'data-callee': e.callee,
+      'stroke-width': 1 + 5 * Math.sqrt(e.calls / maxCalls), 'marker-end': `url(#arrow-${level || 'normal'})`, onclick: open,
     }, svgEl('title', {}, title)));
-    const text = formatNumber(e.calls) + (e.errors ? ` · ${formatNumber(e.errors)} err` : '') + (e.broken ? ` · ${formatNumber(e.broken)} lost` : '');
-    const [lx, ly] = labelPosition(curve, text.length * 6, placed);
-    labels.append(svgEl('text', { class: 'map-edge-label' + (e.errors ? ' errors' : ''), x: lx, y: ly, 'text-anchor': 'middle', onclick: open },
-      text, svgEl('title', {}, title)));
+    // On a ground of its own where dagre kept room for it, so that no line runs through the text.
+    labels.append(svgEl('rect', { class: 'map-edge-label-ground', x: route.x - route.width / 2, y: route.y - route.height / 2,
+      width: route.width, height: route.height, rx: 3 }));
+    labels.append(svgEl('text', {
+      class: 'map-edge-label' + (level ? ' ' + level : ''), x: route.x, y: route.y + 4, 'text-anchor': 'middle', onclick: open,
+    }, labelOf(e), svgEl('title', {}, title)));
   }
   svg.append(labels);
   for (const n of nodes) {
-    const p = position.get(n.name);
+    const { x, y } = node(n.name);
+    const level = n.external ? '' : severity((100 * n.errors) / Math.max(1, n.spans), thresholds);
     const open = () => navigate('search', '', { service: n.name });
-    const group = svgEl('g', { class: 'map-node' + (n.external ? ' db' : ''), transform: `translate(${p.x},${p.y})`, 'data-service': n.name, onclick: open },
-      svgEl('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 7 }),
-      svgEl('rect', { width: 6, height: NODE_HEIGHT, rx: 2, style: `fill:${n.external ? '#9aa4b2' : serviceColor(n.name)};stroke:none` }),
-      svgEl('text', { x: 14, y: 19 }, n.name.length > 24 ? n.name.slice(0, 23) + '…' : n.name),
-      svgEl('text', { x: 14, y: 36, class: 'sub' }, n.external ? 'no spans in this range'
-        : `${formatNumber(n.spans)} spans · ${formatNumber(n.errors)} errors`),
-      svgEl('title', {}, n.name));
+    const group = svgEl('g', {
+      class: 'map-node' + (n.external ? ' db' : '') + (level ? ' ' + level : ''),
+      transform: `translate(${x - NODE_WIDTH / 2},${y - NODE_HEIGHT / 2})`, 'data-service': n.name, onclick: open,
+    },
+    svgEl('rect', { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 7 }),
+    svgEl('rect', { width: 6, height: NODE_HEIGHT, rx: 2, style: `fill:${n.external ? '#9aa4b2' : serviceColor(n.name)};stroke:none` }),
+    svgEl('text', { x: 14, y: 19 }, n.name.length > 24 ? n.name.slice(0, 23) + '…' : n.name),
+    svgEl('text', { x: 14, y: 36, class: 'sub' }, n.external ? 'no spans in this range'
+      : `${formatNumber(n.spans)} spans · ${formatNumber(n.errors)} errors`),
+    svgEl('title', {}, n.name));
     svg.append(group);
   }
   return svg;
 }
 
-/** A point on a cubic Bézier curve at t. */
-function bezier([p0, p1, p2, p3], t) {
-  const u = 1 - t;
-  return [0, 1].map(k => u * u * u * p0[k] + 3 * u * u * t * p1[k] + 3 * u * t * t * p2[k] + t * t * t * p3[k]);
-}
-
-/** The first spot along the curve where a label of this width overlaps no label placed before. */
-function labelPosition(curve, labelWidth, placed) {
-  const height = 13;
-  let fallback = null;
-  for (const t of [0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78, 0.15, 0.85, 0.9, 0.1]) {
-    const [x, y] = bezier(curve, t);
-    const box = { x0: x - labelWidth / 2, x1: x + labelWidth / 2, y0: y - height, y1: y };
-    fallback ||= [x, y - 3, box];
-    if (!placed.some(b => b.x0 < box.x1 && box.x0 < b.x1 && b.y0 < box.y1 && box.y0 < b.y1)) {
-      placed.push(box);
-      return [x, y - 3];
-    }
+/** A curve through dagre's bend points: straight to the first, then a quadratic turn at each bend. */
+function smoothPath(points) {
+  let d = `M${points[0].x},${points[0].y}`;
+  for (let i = 1; i < points.length - 1; i++) {
+    const mid = { x: (points[i].x + points[i + 1].x) / 2, y: (points[i].y + points[i + 1].y) / 2 };
+    d += ` Q${points[i].x},${points[i].y} ${mid.x},${mid.y}`;
   }
-  placed.push(fallback[2]);
-  return [fallback[0], fallback[1]];
+  const last = points[points.length - 1];
+  return d + ` L${last.x},${last.y}`;
 }
 
 function edgeTable(edges) {

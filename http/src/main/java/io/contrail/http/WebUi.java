@@ -25,8 +25,8 @@ import java.util.stream.Stream;
 
 /**
  * The web UI: a single page at {@code /} (plain JavaScript modules and CSS under the classpath
- * folder {@code ui/}, served at {@code /ui/}), the uPlot chart library from its webjar at
- * {@code /ui/vendor/}, and the SQL console's examples ({@code sql-examples/*.sql}, packaged into
+ * folder {@code ui/}, served at {@code /ui/}), the libraries it uses (uPlot's charts, dagre's graph layout) from
+ * their npm packages' webjars at {@code /ui/vendor/}, and the SQL console's examples ({@code sql-examples/*.sql}, packaged into
  * the jar from the repository) at {@code GET /api/sql-examples}. Everything it shows comes from
  * the public HTTP API; nothing is fetched from outside the server.
  */
@@ -34,22 +34,31 @@ final class WebUi {
 
     private static final String UI_FOLDER = "/ui";
     private static final String EXAMPLES_FOLDER = "sql-examples";
-    private static final String UPLOT_POM = "META-INF/maven/org.webjars.npm/uplot/pom.properties";
+    /** A file of an npm package's webjar: the package and the file's path in it. */
+    private record VendorFile(String webjar, String path) {
+    }
+
     /** The library files the page loads, by the name it asks for. */
-    private static final Map<String, String> VENDOR_FILES = Map.of(
-            "uPlot.esm.js", "dist/uPlot.esm.js",
-            "uPlot.min.css", "dist/uPlot.min.css");
+    private static final Map<String, VendorFile> VENDOR_FILES = Map.of(
+            "uPlot.esm.js", new VendorFile("uplot", "dist/uPlot.esm.js"),
+            "uPlot.min.css", new VendorFile("uplot", "dist/uPlot.min.css"),
+            // dagre's browser bundle, graphlib and lodash inside.
+            "dagre.min.js", new VendorFile("dagre", "dist/dagre.min.js"));
 
     /** One SQL example: its file name, the question it answers (its first comment line) and its text. */
     record SqlExample(String file, String question, String sql) {
     }
 
     private final List<SqlExample> examples;
-    private final String uplotFolder;
+    /** Per webjar, its folder in the jar (named by its version). */
+    private final Map<String, String> webjarFolders = new java.util.HashMap<>();
 
     private WebUi() {
         this.examples = loadExamples();
-        this.uplotFolder = "META-INF/resources/webjars/uplot/" + webjarVersion(UPLOT_POM) + "/";
+        for (VendorFile file : VENDOR_FILES.values()) {
+            webjarFolders.computeIfAbsent(file.webjar(), webjar -> "META-INF/resources/webjars/" + webjar + "/"
+                    + webjarVersion("META-INF/maven/org.webjars.npm/" + webjar + "/pom.properties") + "/");
+        }
     }
 
     /** Adds the UI's routes and static files to a server being configured. */
@@ -67,12 +76,13 @@ final class WebUi {
     }
 
     private void vendorFile(Context ctx) throws IOException {
-        String file = VENDOR_FILES.get(ctx.pathParam("file"));
+        VendorFile file = VENDOR_FILES.get(ctx.pathParam("file"));
         if (file == null) {
             ctx.status(HttpStatus.NOT_FOUND).json(Map.of("error", "no such file: " + ctx.pathParam("file")));
             return;
         }
-        classpathFile(ctx, uplotFolder + file, file.endsWith(".css") ? "text/css" : "text/javascript");
+        classpathFile(ctx, webjarFolders.get(file.webjar()) + file.path(),
+                file.path().endsWith(".css") ? "text/css" : "text/javascript");
     }
 
     private void classpathFile(Context ctx, String resource, String contentType) throws IOException {

@@ -223,6 +223,38 @@ class WebUiBrowserTest {
         assertThat(drawn).containsAll(services);
         assertThat(browser.findAll("#service-map path.map-edge"))
                 .hasSameSizeAs(browser.findAll("table.map-edges tbody tr")).isNotEmpty();
+        // No arrow label overlaps another label or a box.
+        List<?> overlaps = (List<?>) browser.script("const boxes = sel => [...document.querySelectorAll(sel)]"
+                + ".map(e => ({ e, b: e.getBoundingClientRect() }));"
+                + "const labels = boxes('#service-map text.map-edge-label'), nodes = boxes('#service-map g.map-node > rect:first-child');"
+                + "const meet = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;"
+                + "const found = [];"
+                + "labels.forEach((l, i) => { labels.slice(i + 1).forEach(m => { if (meet(l.b, m.b)) found.push(l.e.textContent + ' / ' + m.e.textContent); });"
+                + "  nodes.forEach(n => { if (meet(l.b, n.b)) found.push(l.e.textContent + ' on ' + n.e.parentNode.dataset.service); }); });"
+                + "return found;");
+        assertThat(overlaps).as("labels that overlap").isEmpty();
+        assertThat(browser.findAll("#service-map text.map-edge-label")).hasSameSizeAs(browser.findAll("#service-map path.map-edge"));
+
+        // The arrows marked critical are those whose error rate reaches the threshold the user set.
+        JsonNode edges = server.getJson("/api/dependencies").get("edges");
+        double threshold = 0.2;
+        int critical = 0;
+        for (JsonNode edge : edges) {
+            critical += edge.get("errorCount").asDouble() > 0
+                    && 100 * edge.get("errorCount").asDouble() / edge.get("callCount").asDouble() >= threshold ? 1 : 0;
+        }
+        int criticalArrows = critical;
+        assertThat(critical).as("the demo has arrows with errors").isPositive();
+        assertThat(browser.findAll("#service-map path.map-edge.critical")).as("at the default 5 %%")
+                .hasSizeLessThan(criticalArrows);
+        browser.find("#map-critical").clear();
+        browser.find("#map-critical").sendKeys(String.valueOf(threshold), Keys.ENTER);
+        browser.await("the threshold in the address", ExpectedConditions.urlContains("critical=" + threshold));
+        browser.await("the arrows at " + threshold + " %", driver ->
+                browser.findAll("#service-map path.map-edge.critical").size() == criticalArrows);
+        browser.screenshot("04b-service-map-threshold");
+        browser.open(server.baseUrl() + "/#/map");
+        browser.await("the service map", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#service-map g.map-node")));
         browser.screenshot("04-service-map");
 
         browser.find("#service-map g.map-node[data-service='checkout']").click();
