@@ -3,12 +3,15 @@
 import uPlot from '/ui/vendor/uPlot.esm.js';
 import { el } from './lib.js';
 
-/** Time-axis labels in UTC (as every table shows times): HH:MM, with the date when it changes. */
+/**
+ * Time-axis labels in UTC (as every table shows times): HH:MM, with seconds or milliseconds when the ticks are
+ * closer than that, and the date when it changes.
+ */
 const TIME_AXIS = {
   values: (u, ticks) => ticks.map((t, i) => {
     const iso = new Date(t * 1000).toISOString();
-    const seconds = ticks.length > 1 && ticks[1] - ticks[0] < 60;
-    const hhmm = iso.slice(11, seconds ? 19 : 16);
+    const spacing = ticks.length > 1 ? ticks[1] - ticks[0] : 60;
+    const hhmm = iso.slice(11, spacing < 1 ? 23 : spacing < 60 ? 19 : 16);
     const day = iso.slice(5, 10);
     const previous = i > 0 ? new Date(ticks[i - 1] * 1000).toISOString().slice(5, 10) : null;
     return day !== previous ? hhmm + '\n' + day : hhmm;
@@ -36,14 +39,28 @@ function followWidth(container, plot) {
 }
 
 /**
- * A time-series line chart. series: [{ label, values, color }], xMs: Unix milliseconds.
+ * A time-series line chart. series: [{ label, values, color }], xMs: Unix milliseconds, stepMs the time each
+ * point stands for (the axis spans at least one step, so that a single point gets a readable axis); log: a
+ * logarithmic y axis (labelled at powers of ten), for values that differ by orders of magnitude.
  * Returns the uPlot instance, also left on the container as {@code plot} (its data is what is drawn).
  */
-export function lineChart(container, { xMs, series, height = 220, yFormat = v => v, spanGaps = false }) {
+export function lineChart(container, { xMs, series, height = 220, yFormat = v => v, spanGaps = false, stepMs = 60000, log = false }) {
+  const step = stepMs / 1000;
+  const yAxis = { values: (u, ticks) => ticks.map(v => (v == null ? '' : yFormat(v))), size: 76 };
+  if (log) Object.assign(yAxis, { filter: POWERS_OF_TEN, grid: { filter: POWERS_OF_TEN }, ticks: { filter: POWERS_OF_TEN } });
   const options = {
     width: width(container), height,
-    scales: { x: { time: true } },
-    axes: [TIME_AXIS, { values: (u, ticks) => ticks.map(yFormat), size: 76 }],
+    scales: {
+      // From the data, not uPlot's min and max: for a single point uPlot makes them a day in milliseconds apart
+      // (86400 / ms), which on this seconds axis is a thousand days.
+      x: { time: true, range: (u, min, max) => {
+        const xs = u.data[0];
+        const [first, last] = xs.length ? [xs[0], xs[xs.length - 1]] : [min, max];
+        return last - first >= step ? [first, last] : [first - step / 2, last + step / 2];
+      } },
+      ...(log ? { y: { distr: 3 } } : {}),
+    },
+    axes: [TIME_AXIS, yAxis],
     series: [{ value: (u, v) => (v == null ? '–' : new Date(v * 1000).toISOString().slice(0, 16).replace('T', ' ')) }, ...series.map(s => ({
       label: s.label, stroke: s.color, width: 1.6, spanGaps, points: { show: xMs.length < 3 },
       value: (u, v) => (v == null ? '–' : yFormat(v)),

@@ -73,16 +73,17 @@ export async function renderRed(container, arg, params, current) {
   const rateBox = el('div'), errorBox = el('div'), latencyBox = el('div');
   container.append(el('div', { class: 'charts', id: 'red-charts' },
     chartBox(`Rate (requests/s, ${per})`, rateBox), chartBox(`Errors (% of requests, ${per})`, errorBox),
-    chartBox(`Duration p50 / p95 / p99 (${per})`, latencyBox)));
+    chartBox(`Duration p50 / p95 / p99 (${per}, log scale)`, latencyBox)));
   const xMs = charted.timestamps;
   const nanos = values => values.map(ms => (ms == null ? null : ms * 1e6));
-  lineChart(rateBox, { xMs, series: [{ label: 'req/s', values: series.rate, color: '#2459d6' }], yFormat: v => formatNumber(v, 2) });
+  lineChart(rateBox, { xMs, stepMs: stepMillis, series: [{ label: 'req/s', values: series.rate, color: '#2459d6' }], yFormat: v => formatNumber(v, 2) });
   lineChart(errorBox, {
-    xMs, spanGaps: true, yFormat: v => formatNumber(v, 1) + '%',
+    xMs, stepMs: stepMillis, spanGaps: true, yFormat: v => formatNumber(v, 1) + '%',
     series: [{ label: 'error %', values: series.errorRate.map(r => (r == null ? null : 100 * r)), color: '#d92d20' }],
   });
+  // On a log scale p50, p95 and p99 stay apart however far the tail reaches.
   lineChart(latencyBox, {
-    xMs, yFormat: v => formatNanos(Math.round(v)), spanGaps: true,
+    xMs, stepMs: stepMillis, log: true, yFormat: v => formatNanos(Math.round(v)), spanGaps: true,
     series: [{ label: 'p50', values: nanos(series.p50), color: '#10b981' }, { label: 'p95', values: nanos(series.p95), color: '#f59e0b' },
       { label: 'p99', values: nanos(series.p99), color: '#d92d20' }],
   });

@@ -43,6 +43,10 @@ class WebUiBrowserTest {
     @RegisterExtension
     static final RunningServer emptyServer = RunningServer.withDefaults();
 
+    /** Holds one request of one service, for charts of a single point. */
+    @RegisterExtension
+    static final RunningServer oneRequestServer = RunningServer.withDefaults();
+
     private static HeadlessChromium browser;
 
     @BeforeAll
@@ -274,7 +278,35 @@ class WebUiBrowserTest {
         long operations = server.value("SELECT count(DISTINCT name) FROM spans WHERE service_name = 'frontend' "
                 + "AND kind IN ('SERVER', 'CONSUMER')").asLong();
         assertThat(browser.findAll("#red-operations tbody tr")).hasSize((int) operations);
+        // Durations on a log scale, so that p99's tail does not flatten p50 and p95.
+        assertThat(browser.script("return document.querySelectorAll('#red-charts .uplot')[2].parentNode.plot.scales.y.distr"))
+                .isEqualTo(3L);
         browser.screenshot("05-red");
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    @Test
+    void redChartsOfASinglePointHaveAnAxisAroundIt() throws IOException {
+        long micros = Instant.parse("2026-06-01T10:15:30Z").toEpochMilli() * 1000;
+        assertThat(oneRequestServer.post("/api/v2/spans", ("[{\"traceId\":\"5af7183fb1d4cf5f\",\"id\":\"6b221d5bc9e6496c\","
+                + "\"name\":\"get /one\",\"kind\":\"SERVER\",\"timestamp\":" + micros + ",\"duration\":1500,"
+                + "\"localEndpoint\":{\"serviceName\":\"lonely\"}}]").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "Content-Type", "application/json").statusCode()).isEqualTo(202);
+        oneRequestServer.flush();
+
+        browser.open(oneRequestServer.baseUrl() + "/#/red?service=lonely");
+        browser.await("three RED charts", ExpectedConditions.numberOfElementsToBe(By.cssSelector("#red-charts .uplot"), 3));
+        List<?> scale = (List<?>) browser.script("const u = document.querySelector('#red-charts .uplot').parentNode.plot;"
+                + "return [u.data[0].length, u.scales.x.min, u.scales.x.max];");
+        assertThat(((Number) scale.get(0)).intValue()).as("points").isEqualTo(1);
+        double seconds = ((Number) scale.get(2)).doubleValue() - ((Number) scale.get(1)).doubleValue();
+        assertThat(seconds).as("the time axis spans about a step, not months").isPositive().isLessThanOrEqualTo(3600);
+        // uPlot draws the labels on its canvas; they are the ones it computed last.
+        List<?> labels = (List<?>) browser.script("return document.querySelector('#red-charts .uplot').parentNode.plot.axes[0]._values");
+        assertThat(String.join(" | ", labels.stream().map(String::valueOf).toList())).as("the axis labels")
+                .contains("10:15", "06-01").doesNotContain("12-01", "07-01");
+        assertThat(labels).as("labels that tell their ticks apart").doesNotHaveDuplicates();
+        browser.screenshot("05b-red-one-point");
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
