@@ -1,7 +1,7 @@
-// SQL console: an editor over POST /api/sql, the result as a table and a chart (a line over time
-// when there is a time column, else bars per group), CSV download, and the repository's
+// SQL console: CodeMirror over POST /api/sql, the result as a table and a chart (a line over time
+// when there is a time column, else bars per group), CSV download, a history, and the repository's
 // sql-examples/ as a list to load from. DuckDB's error message is shown under the query.
-import { api, authorizedFetch, el, emptyState, errorBox, formatNumber } from './lib.js';
+import { api, authorizedFetch, el, emptyState, errorBox, formatNumber, navigate, sqlObjects } from './lib.js';
 import { categoryBarChart, lineChart } from './charts.js';
 
 const DEFAULT_SQL = `-- Spans, errors and p99 per service. Any attribute is a column: "attr.<key>", "resource.<key>".
@@ -15,51 +15,86 @@ ORDER BY spans DESC`;
 const COLORS = ['#2459d6', '#d92d20', '#10b981', '#f59e0b', '#8b5cf6', '#ec4899', '#14b8a6', '#64748b'];
 const MAX_CHART_SERIES = 8, MAX_BARS = 40;
 
-export async function renderSql(container) {
-  const editor = el('textarea', { class: 'sql-editor', id: 'sql-editor', spellcheck: 'false', 'aria-label': 'SQL query' });
-  editor.value = sessionStorage.getItem('contrail.sql') || DEFAULT_SQL;
+const HISTORY_KEY = 'contrail.sql.history', MAX_HISTORY = 30;
+const KEYWORDS = ['SELECT', 'FROM', 'WHERE', 'GROUP BY', 'ORDER BY', 'HAVING', 'LIMIT', 'JOIN', 'LEFT JOIN', 'USING', 'WITH',
+  'AS', 'AND', 'OR', 'NOT', 'IN', 'IS NULL', 'IS NOT NULL', 'BETWEEN', 'LIKE', 'ILIKE', 'DISTINCT', 'CASE', 'WHEN', 'THEN',
+  'ELSE', 'END', 'DESC', 'ASC', 'FILTER', 'OVER', 'PARTITION BY', 'QUALIFY', 'count(*)', 'sum(', 'avg(', 'min(', 'max(',
+  'quantile_cont(', 'approx_quantile(', 'date_trunc(', 'time_bucket(', 'epoch_ms(', 'now()', 'INTERVAL', 'EXPLAIN'];
+
+/**
+ * The SQL console: CodeMirror (SQL highlighting; Ctrl+Space completes views, columns — "attr.*" and "resource.*"
+ * included — and keywords; Ctrl+Enter runs), the query in the address (#/sql?q=…, so that a link runs it again and
+ * back returns to the last one), a history of what ran, and the answer as a table and a chart.
+ */
+export async function renderSql(container, arg, params, current) {
+  const textarea = el('textarea', { id: 'sql-editor', spellcheck: 'false', 'aria-label': 'SQL query' });
+  textarea.value = params.get('q') ?? sessionStorage.getItem('contrail.sql') ?? DEFAULT_SQL;
   const run = el('button', { class: 'primary', id: 'sql-run', title: 'Ctrl+Enter' }, 'Run');
   const download = el('button', { id: 'sql-csv', title: 'Run the query again and save the answer as CSV' }, 'Download CSV');
   const chartKind = el('select', { id: 'sql-chart-kind' }, ['auto', 'line', 'bar', 'none'].map(k => el('option', { value: k }, 'chart: ' + k)));
+  const history = el('select', { id: 'sql-history', title: 'queries run in this browser, newest first' });
   const status = el('div', { id: 'sql-status' });
   const output = el('div', { id: 'sql-output' }, emptyState('Write a query over spans, span_events, span_attributes, attribute_keys, '
-    + 'propagation_edges, orphan_spans … and press Run (Ctrl+Enter), or pick an example on the left.'));
+    + 'propagation_edges, orphan_spans … and press Run (Ctrl+Enter), or pick an example on the left. Ctrl+Space completes names.'));
   const examples = el('div', { class: 'panel examples', id: 'sql-examples' }, el('p', { class: 'muted' }, 'Loading examples…'));
 
   container.append(el('div', { class: 'sql-layout' }, examples,
     el('div', {}, el('h1', {}, 'SQL console'),
-      el('div', { class: 'panel' }, editor,
-        el('div', { class: 'actions' }, run, download, chartKind,
+      el('div', { class: 'panel' }, textarea,
+        el('div', { class: 'actions' }, run, download, chartKind, history,
           el('span', { class: 'muted' }, 'Read-only DuckDB SQL; answers are cut at 10,000 rows.')), status),
       output)));
 
+  const names = schemaNames();
+  const editor = CodeMirror.fromTextArea(textarea, {
+    mode: 'text/x-pgsql', lineNumbers: true, lineWrapping: true, indentUnit: 2, tabSize: 2, viewportMargin: Infinity,
+    extraKeys: {
+      'Ctrl-Enter': () => runQuery(), 'Cmd-Enter': () => runQuery(), 'Ctrl-Space': 'autocomplete',
+      Esc: cm => cm.getInputField().blur(),
+    },
+    hintOptions: { hint: cm => completions(cm, names.value), completeSingle: false },
+  });
+  editor.getWrapperElement().id = 'sql-codemirror';
+  showHistory(history);
+  history.addEventListener('change', () => {
+    if (history.value !== '') editor.setValue(readHistory()[Number(history.value)]);
+    history.value = '';
+  });
+
   let lastResult = null;
   const execute = async () => {
-    const query = editor.value;
+    const query = editor.getValue();
     sessionStorage.setItem('contrail.sql', query);
+    remember(query);
+    showHistory(history);
     status.replaceChildren(el('p', { class: 'muted' }, 'Running…'));
     const started = performance.now();
     try {
       lastResult = await api('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sql: query }) });
     } catch (e) {
       lastResult = null;
+      if (!current()) return;
       status.replaceChildren(el('div', { class: 'error-box sql-error', role: 'alert' }, e.message));
       output.replaceChildren();
       return;
     }
+    if (!current()) return;
     const millis = Math.round(performance.now() - started);
     status.replaceChildren(el('div', { class: 'result-meta' },
       `${formatNumber(lastResult.rows.length)} row${lastResult.rows.length === 1 ? '' : 's'} in ${millis} ms`,
       lastResult.truncated ? el('span', { class: 'badge-warn' }, 'truncated at the row limit: download CSV for the same cut, or aggregate') : null));
     show(output, lastResult, chartKind.value);
   };
-  run.addEventListener('click', execute);
-  editor.addEventListener('keydown', e => {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); execute(); }
-  });
+  // A new query becomes a step in the history (its address runs it); the same one again just runs.
+  const runQuery = () => {
+    const query = editor.getValue();
+    if (query === params.get('q')) execute();
+    else navigate('sql', '', { q: query });
+  };
+  run.addEventListener('click', runQuery);
   chartKind.addEventListener('change', () => { if (lastResult) show(output, lastResult, chartKind.value); });
   download.addEventListener('click', async () => {
-    const response = await authorizedFetch('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/csv' }, body: JSON.stringify({ sql: editor.value }) });
+    const response = await authorizedFetch('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'text/csv' }, body: JSON.stringify({ sql: editor.getValue() }) });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       status.replaceChildren(el('div', { class: 'error-box sql-error', role: 'alert' }, body.error || response.statusText));
@@ -77,11 +112,72 @@ export async function renderSql(container) {
     const list = (await api('/api/sql-examples')).examples;
     examples.replaceChildren(el('h2', { style: { marginTop: '4px' } }, 'Examples'),
       ...(list.length === 0 ? [el('p', { class: 'muted' }, 'No examples in this build.')] : []),
-      ...list.map(x => el('button', { class: 'example', 'data-file': x.file, title: x.file, onclick: () => { editor.value = x.sql; execute(); } },
+      ...list.map(x => el('button', { class: 'example', 'data-file': x.file, title: x.file, onclick: () => { editor.setValue(x.sql); runQuery(); } },
         el('span', { class: 'question' }, x.question.charAt(0).toUpperCase() + x.question.slice(1)), el('span', { class: 'file' }, x.file))));
   } catch (e) {
     examples.replaceChildren(errorBox('Examples unavailable: ' + e.message));
   }
+  if (params.has('q') && current()) await execute();
+}
+
+// ---- completion and history
+
+/**
+ * The views and their columns, for completion: { value } filled when the catalog has answered (until then
+ * completion offers keywords only).
+ */
+function schemaNames() {
+  const names = { value: { tables: [], columns: [] } };
+  sqlObjects('SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position')
+    .then(rows => {
+      names.value = {
+        tables: [...new Set(rows.map(r => r.table_name))],
+        columns: [...new Map(rows.map(r => [r.column_name, r.table_name])).entries()].map(([column, table]) => ({ column, table })),
+      };
+    })
+    .catch(() => { /* completion is a convenience */ });
+  return names;
+}
+
+/** An identifier as SQL needs it: quoted when it is not a plain lower-case word ("attr.http.route"). */
+function quoted(name) {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : '"' + name.replaceAll('"', '""') + '"';
+}
+
+/** CodeMirror's hint: views, columns and keywords that start with the word before the cursor (quotes aside). */
+function completions(cm, names) {
+  const cursor = cm.getCursor();
+  const before = cm.getLine(cursor.line).slice(0, cursor.ch);
+  const typed = /"?[\w.]*$/.exec(before)[0];
+  const bare = text => text.replace(/^"/, '').toLowerCase();
+  const afterFrom = /\b(from|join)\s+"?[\w.]*$/i.test(before);
+  const candidates = [
+    ...names.tables.map(t => ({ text: quoted(t), displayText: t + '  · view', className: 'hint-view' })),
+    ...(afterFrom ? [] : names.columns.map(c => ({ text: quoted(c.column), displayText: c.column + '  · ' + c.table, className: 'hint-column' }))),
+    ...(afterFrom ? [] : KEYWORDS.map(k => ({ text: k, displayText: k, className: 'hint-keyword' }))),
+  ];
+  const list = candidates.filter(c => bare(c.text).startsWith(bare(typed)) && c.text !== typed).slice(0, 200);
+  return { list, from: CodeMirror.Pos(cursor.line, cursor.ch - typed.length), to: cursor };
+}
+
+function readHistory() {
+  try {
+    return JSON.parse(localStorage.getItem(HISTORY_KEY) || '[]');
+  } catch {
+    return [];
+  }
+}
+
+/** Keeps a query that ran, newest first, once. */
+function remember(query) {
+  const kept = [query, ...readHistory().filter(q => q !== query)].slice(0, MAX_HISTORY);
+  localStorage.setItem(HISTORY_KEY, JSON.stringify(kept));
+}
+
+function showHistory(select) {
+  const entries = readHistory();
+  select.replaceChildren(el('option', { value: '' }, entries.length ? `history (${entries.length})` : 'history: none yet'),
+    ...entries.map((q, i) => el('option', { value: i }, q.replace(/--[^\n]*\n/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 90))));
 }
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL)/;

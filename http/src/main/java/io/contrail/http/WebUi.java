@@ -25,7 +25,7 @@ import java.util.stream.Stream;
 
 /**
  * The web UI: a single page at {@code /} (plain JavaScript modules and CSS under the classpath
- * folder {@code ui/}, served at {@code /ui/}), the libraries it uses (uPlot's charts, dagre's graph layout) from
+ * folder {@code ui/}, served at {@code /ui/}), the libraries it uses (uPlot's charts, dagre's graph layout, CodeMirror's editor) from
  * their npm packages' webjars at {@code /ui/vendor/}, and the SQL console's examples ({@code sql-examples/*.sql}, packaged into
  * the jar from the repository) at {@code GET /api/sql-examples}. Everything it shows comes from
  * the public HTTP API; nothing is fetched from outside the server.
@@ -43,7 +43,13 @@ final class WebUi {
             "uPlot.esm.js", new VendorFile("uplot", "dist/uPlot.esm.js"),
             "uPlot.min.css", new VendorFile("uplot", "dist/uPlot.min.css"),
             // dagre's browser bundle, graphlib and lodash inside.
-            "dagre.min.js", new VendorFile("dagre", "dist/dagre.min.js"));
+            "dagre.min.js", new VendorFile("dagre", "dist/dagre.min.js"),
+            // The SQL console's editor: CodeMirror 5 (a global script), its SQL mode and its completion list.
+            "codemirror.js", new VendorFile("codemirror", "lib/codemirror.js"),
+            "codemirror.css", new VendorFile("codemirror", "lib/codemirror.css"),
+            "codemirror-sql.js", new VendorFile("codemirror", "mode/sql/sql.js"),
+            "show-hint.js", new VendorFile("codemirror", "addon/hint/show-hint.js"),
+            "show-hint.css", new VendorFile("codemirror", "addon/hint/show-hint.css"));
 
     /** One SQL example: its file name, the question it answers (its first comment line) and its text. */
     record SqlExample(String file, String question, String sql) {

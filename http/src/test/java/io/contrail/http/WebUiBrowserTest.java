@@ -332,9 +332,7 @@ class WebUiBrowserTest {
     @Test
     void theSqlConsoleShowsTheResultTableAndTheExamples() throws IOException {
         browser.open(server.baseUrl() + "/#/sql");
-        WebElement editor = browser.await("the editor", ExpectedConditions.elementToBeClickable(By.id("sql-editor")));
-        editor.clear();
-        editor.sendKeys("SELECT service_name, count(*) AS spans FROM spans GROUP BY 1 ORDER BY 2 DESC");
+        setSql("SELECT service_name, count(*) AS spans FROM spans GROUP BY 1 ORDER BY 2 DESC");
         browser.find("#sql-run").click();
         browser.await("the result table", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#sql-result tbody tr")));
         int services = server.getJson("/api/services").get("services").size();
@@ -361,9 +359,8 @@ class WebUiBrowserTest {
         assertThat(message).contains("no_such_column");
 
         browser.open(server.baseUrl() + "/#/sql");
-        WebElement editor = browser.await("the editor", ExpectedConditions.elementToBeClickable(By.id("sql-editor")));
-        editor.clear();
-        editor.sendKeys(bad, Keys.chord(Keys.CONTROL, Keys.ENTER));
+        setSql("");
+        typeSql(bad, Keys.chord(Keys.CONTROL, Keys.ENTER));
         WebElement error = browser.await("the error", ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#sql-status .sql-error")));
         assertThat(error.getText()).isEqualTo(message);
         assertThat(browser.findAll("#sql-result")).as("no stale result table").isEmpty();
@@ -638,5 +635,65 @@ class WebUiBrowserTest {
     /** A UTC time as a datetime-local input holds it. */
     private static String utcInput(long epochMillis) {
         return Instant.ofEpochMilli(epochMillis).toString().replace("Z", "");
+    }
+
+    @Test
+    void theSqlEditorHighlightsCompletesAndKeepsTheQueryInTheAddress() throws IOException {
+        browser.open(server.baseUrl() + "/#/sql");
+        setSql("");
+        typeSql("SELECT \"attr.http.rou");
+        typeSql(Keys.chord(Keys.CONTROL, Keys.SPACE));
+        WebElement hints = browser.await("the completions", ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".CodeMirror-hints")));
+        assertThat(hints.getText()).contains("attr.http.route");
+        browser.screenshot("06b-sql-completion");
+        typeSql(Keys.ENTER);
+        assertThat(sql()).isEqualTo("SELECT \"attr.http.route\"");
+        typeSql(", count(*) AS n FROM span");
+        typeSql(Keys.chord(Keys.CONTROL, Keys.SPACE));
+        hints = browser.await("the views", ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".CodeMirror-hints")));
+        assertThat(hints.findElements(By.tagName("li"))).extracting(WebElement::getText)
+                .allMatch(text -> text.endsWith("· view")).anyMatch(text -> text.startsWith("span_events"));
+        typeSql(Keys.ESCAPE);
+        typeSql("s GROUP BY 1 ORDER BY 2 DESC, 1");
+        assertThat(browser.findAll("#sql-codemirror .cm-keyword")).extracting(WebElement::getText).contains("SELECT", "FROM");
+
+        // Run: the query goes into the address, so that a link (or a reload) runs it again.
+        String first = sql();
+        browser.find("#sql-run").click();
+        browser.await("the answer", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#sql-result tbody tr")));
+        int routes = server.rows(first).size();
+        assertThat(browser.findAll("#sql-result tbody tr")).hasSize(routes);
+        assertThat(browser.currentUrl()).contains("#/sql?");
+        assertThat(java.net.URLDecoder.decode(browser.currentUrl().replaceFirst(".*[?&]q=([^&]*).*", "$1"),
+                java.nio.charset.StandardCharsets.UTF_8)).as("the query in the address").isEqualTo(first);
+        browser.reload();
+        browser.await("the answer after a reload", driver -> browser.findAll("#sql-result tbody tr").size() == routes);
+        assertThat(sql()).isEqualTo(first);
+
+        setSql("SELECT count(*) AS spans FROM spans");
+        browser.find("#sql-run").click();
+        browser.await("the second answer", driver -> browser.findAll("#sql-result tbody tr").size() == 1);
+        browser.back();
+        browser.await("back to the first query", driver -> sql().equals(first));
+        browser.await("and its answer", driver -> browser.findAll("#sql-result tbody tr").size() == routes);
+        assertThat(browser.findAll("#sql-history option")).extracting(option -> option.getDomProperty("text"))
+                .anyMatch(text -> text.startsWith("SELECT count(*) AS spans")).anyMatch(text -> text.startsWith("SELECT \"attr.http.route\""));
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /** Replaces the SQL console's text, through CodeMirror's own API. */
+    private static void setSql(String text) {
+        browser.await("the editor", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#sql-codemirror")));
+        browser.script("document.querySelector('#sql-codemirror').CodeMirror.setValue(arguments[0])", text);
+    }
+
+    /** Types into the SQL console's editor (its input element, which takes keys and chords as a user's keyboard). */
+    private static void typeSql(CharSequence... keys) {
+        browser.find("#sql-codemirror textarea").sendKeys(keys);
+    }
+
+    /** The SQL console's text. */
+    private static String sql() {
+        return String.valueOf(browser.script("return document.querySelector('#sql-codemirror').CodeMirror.getValue()"));
     }
 }
