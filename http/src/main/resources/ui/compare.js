@@ -2,6 +2,7 @@
 // /api/search's syntax; /api/compare ranks every attribute value (span and resource, promoted or
 // not) by how much more (or less) often it appears in the selection than in the baseline.
 import { api, el, emptyState, errorBox, formatNumber, navigate, rangeQuery, timeRange } from './lib.js';
+import { latencyHeatmap } from './heatmap.js';
 
 const PRESETS = [
   { label: 'Errors vs the rest', selection: 'status=error', baseline: '' },
@@ -11,11 +12,14 @@ const PRESETS = [
 
 export async function renderCompare(container, arg, params, current) {
   container.append(el('h1', {}, 'What is different about these spans?'));
+  await heatmapPanel(container, params, current);
+  if (!current()) return;
   const selection = el('input', { id: 'compare-selection', value: params.get('selection') ?? 'status=error',
     placeholder: 'status=error', size: 40 });
   const baseline = el('input', { id: 'compare-baseline', value: params.get('baseline') ?? '',
     placeholder: 'empty: every other span in the time range', size: 40 });
-  const run = () => navigate('compare', '', { selection: selection.value.trim(), baseline: baseline.value.trim() });
+  const run = () => navigate('compare', '', { selection: selection.value.trim(), baseline: baseline.value.trim(),
+    ...(params.get('heatmap') ? { heatmap: params.get('heatmap') } : {}) });
   [selection, baseline].forEach(input => input.addEventListener('keydown', e => { if (e.key === 'Enter') run(); }));
   container.append(el('div', { class: 'panel' },
     el('div', { class: 'form-grid compare-form' },
@@ -79,4 +83,39 @@ function searchFor(difference) {
   if (dimension === 'status_code') return { status: String(value).toLowerCase() };
   const key = dimension.replace(/^(attr|resource)\./, '');
   return { attr: key + '=' + value };
+}
+
+/**
+ * The latency heatmap over the time range (of one service, or all), above the comparison: dragging over a region
+ * compares its spans (that time window, that duration band) with the rest of the window.
+ */
+async function heatmapPanel(container, params, current) {
+  const services = (await api('/api/services')).services;
+  if (!current() || services.length === 0) return;
+  const service = el('select', { id: 'heatmap-service' }, el('option', { value: '' }, 'all services'),
+    services.map(s => el('option', { value: s }, s)));
+  service.value = services.includes(params.get('heatmap')) ? params.get('heatmap') : '';
+  service.addEventListener('change', () => {
+    const next = new URLSearchParams(params);
+    if (service.value) next.set('heatmap', service.value); else next.delete('heatmap');
+    navigate('compare', '', next);
+  });
+  const chart = el('div', { class: 'heatmap-box' }, el('p', { class: 'muted' }, 'Drawing the heatmap…'));
+  container.append(el('div', { class: 'panel' },
+    el('div', { class: 'heatmap-head' }, el('h3', {}, 'Latency heatmap'), service,
+      el('span', { class: 'muted' }, 'Span duration (log scale) over start time; darker cells hold more spans. '
+        + 'Drag over a region to see what is different about its spans.')),
+    chart));
+  const { startMs, endMs } = timeRange(params);
+  await latencyHeatmap(chart, {
+    service: service.value, startMs, endMs,
+    onSelect: region => {
+      const scope = service.value ? 'service=' + encodeURIComponent(service.value) : '';
+      navigate('compare', '', {
+        selection: (scope ? scope + '&' : '') + `minDuration=${region.minNanos}ns&maxDuration=${region.maxNanos}ns`,
+        baseline: scope, ...(service.value ? { heatmap: service.value } : {}),
+        from: new Date(region.startMs).toISOString(), to: new Date(region.endMs).toISOString(),
+      });
+    },
+  }).catch(e => chart.replaceChildren(errorBox('The heatmap could not be drawn: ' + e.message)));
 }

@@ -664,8 +664,7 @@ class WebUiBrowserTest {
         int routes = server.rows(first).size();
         assertThat(browser.findAll("#sql-result tbody tr")).hasSize(routes);
         assertThat(browser.currentUrl()).contains("#/sql?");
-        assertThat(java.net.URLDecoder.decode(browser.currentUrl().replaceFirst(".*[?&]q=([^&]*).*", "$1"),
-                java.nio.charset.StandardCharsets.UTF_8)).as("the query in the address").isEqualTo(first);
+        assertThat(parameter(browser.currentUrl(), "q")).as("the query in the address").isEqualTo(first);
         browser.reload();
         browser.await("the answer after a reload", driver -> browser.findAll("#sql-result tbody tr").size() == routes);
         assertThat(sql()).isEqualTo(first);
@@ -695,5 +694,55 @@ class WebUiBrowserTest {
     /** The SQL console's text. */
     private static String sql() {
         return String.valueOf(browser.script("return document.querySelector('#sql-codemirror').CodeMirror.getValue()"));
+    }
+
+    @Test
+    void draggingOverTheLatencyHeatmapComparesThoseSpans() throws IOException {
+        browser.open(server.baseUrl() + "/#/compare");
+        WebElement canvas = browser.await("the heatmap", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#heatmap canvas")));
+        assertThat(Double.parseDouble(canvas.getAttribute("data-total"))).as("every span, weighted")
+                .isCloseTo(server.value("SELECT sum(sample_weight) FROM spans").asDouble(), org.assertj.core.data.Offset.offset(0.01));
+        browser.screenshot("10b-heatmap");
+
+        // From the top left of the plot (left of the axis labels, under the top margin) to its middle right: every
+        // start time, the slower half of the duration rows.
+        List<?> box = (List<?>) browser.script("const b = document.getElementById('heatmap').getBoundingClientRect();"
+                + "return [b.left, b.top, b.width, b.height];");
+        int left = ((Number) box.get(0)).intValue(), top = ((Number) box.get(1)).intValue();
+        int width = ((Number) box.get(2)).intValue(), height = ((Number) box.get(3)).intValue();
+        browser.drag(left + 66, top + 8, left + width - 10, top + (height - 34) / 2);
+        browser.await("a comparison of that region", ExpectedConditions.urlContains("selection=minDuration"));
+        browser.await("its differences", ExpectedConditions.presenceOfElementLocated(By.cssSelector("#compare-table tbody tr")));
+
+        String url = browser.currentUrl();
+        String selection = parameter(url, "selection");
+        long minNanos = Long.parseLong(selection.replaceFirst(".*minDuration=(\\d+)ns.*", "$1"));
+        long maxNanos = Long.parseLong(selection.replaceFirst(".*maxDuration=(\\d+)ns.*", "$1"));
+        JsonNode extent = server.rows("SELECT epoch_ms(min(start_time)), epoch_ms(max(start_time)), min(duration_nanos), "
+                + "max(duration_nanos) FROM spans").get(0);
+        assertThat(Instant.parse(parameter(url, "from")).toEpochMilli()).as("from the first span")
+                .isBetween(extent.get(0).asLong() - 1, extent.get(0).asLong());
+        assertThat(Instant.parse(parameter(url, "to")).toEpochMilli()).as("past the last").isGreaterThan(extent.get(1).asLong());
+        assertThat(maxNanos).as("up to the slowest span").isGreaterThanOrEqualTo(extent.get(3).asLong());
+        assertThat(minNanos).as("from the middle row, above the fastest").isGreaterThan(extent.get(2).asLong());
+        JsonNode answer = server.getJson("/api/compare?limit=40&selection=" + RunningServer.urlEncode(selection)
+                + "&start=" + Instant.parse(parameter(url, "from")).toEpochMilli() + "&end=" + Instant.parse(parameter(url, "to")).toEpochMilli());
+        assertThat(browser.find("#compare-results").getText())
+                .contains(String.format(java.util.Locale.ROOT, "%,d spans selected", answer.get("selectionSpans").asLong()));
+        assertThat(answer.get("selectionSpans").asLong()).isPositive();
+        browser.screenshot("10c-heatmap-compare");
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /** A parameter of an address's fragment query (#/screen?a=b), decoded. */
+    private static String parameter(String url, String name) {
+        String query = url.substring(url.indexOf('?') + 1);
+        for (String pair : query.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        throw new AssertionError("no " + name + " in " + url);
     }
 }
