@@ -1,6 +1,6 @@
 // The Contrail web UI: a hash router over six screens. Every screen reads the public HTTP API
 // (/api/search, /api/traces, /api/sql, ...), so what the UI shows a user can also get with curl.
-// Screens share lib.js and charts.js; only this module imports the screens.
+// Screens share lib.js, charts.js and heatmap.js; only this module imports the screens.
 import { currentRoute, el, errorBox, navigate, timeRange } from './lib.js';
 import { renderSearch } from './search.js';
 import { renderTrace } from './trace.js';

@@ -353,7 +353,7 @@ function statistics(model) {
   }
   const selfTotal = [...groups.values()].reduce((sum, g) => sum + g.self, 0) || 1;
   const sorted = [...groups.values()].sort((a, b) => b.self - a.self || b.total - a.total);
-  return el('div', { class: 'panel' },
+  return el('div', { class: 'panel wide-table' },
     el('p', { class: 'muted' }, 'Where this trace spent its time: self time is a span\'s duration not covered by its children.'),
     el('table', { class: 'grid', id: 'span-stats' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Service'), el('th', {}, 'Operation'), el('th', { class: 'num' }, 'Spans'),
