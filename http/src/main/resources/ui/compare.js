@@ -63,7 +63,7 @@ export async function renderCompare(container, arg, params, current) {
   results.replaceChildren(
     el('p', {}, `${formatNumber(answer.selectionSpans, 0)} spans selected, ${formatNumber(answer.baselineSpans, 0)} in the baseline`
       + (answer.sampled ? ' (large slices are sampled; shares are estimates)' : '') + '. Click a row to search its traces.'),
-    el('table', { class: 'grid', id: 'compare-table' },
+    el('div', { class: 'wide-table' }, el('table', { class: 'grid', id: 'compare-table' },
       el('thead', {}, el('tr', {}, ['dimension', 'value', 'in selection', 'in baseline', 'selection spans', 'baseline spans']
         .map(h => el('th', {}, h)))),
       el('tbody', {}, answer.differences.map(d => el('tr', {
@@ -72,7 +72,7 @@ export async function renderCompare(container, arg, params, current) {
       },
       el('td', { class: 'mono' }, d.dimension), el('td', {}, String(d.value)),
       el('td', {}, bar(d.selectionShare, 'selection')), el('td', {}, bar(d.baselineShare, 'baseline')),
-      el('td', {}, formatNumber(d.selectionCount, 0)), el('td', {}, formatNumber(d.baselineCount, 0)))))));
+      el('td', {}, formatNumber(d.selectionCount, 0)), el('td', {}, formatNumber(d.baselineCount, 0))))))));
 }
 
 /** The search that shows traces with this value. */

@@ -160,7 +160,7 @@ async function runSearch(results, params, current) {
       el('span', { class: 'legend-dot', style: { background: '#3b82f6' } }), ' ok ',
       el('span', { class: 'legend-dot', style: { background: '#d92d20' } }), ' with errors'), chart),
     el('h2', {}, `${traces.length} traces`, errors ? el('span', { class: 'badge-error' }, ` · ${errors} with errors`) : ''),
-    el('table', { class: 'grid', id: 'search-table' },
+    el('div', { class: 'wide-table' }, el('table', { class: 'grid', id: 'search-table' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Start (UTC)'), el('th', {}, 'Root'), el('th', { class: 'num' }, 'Duration'),
         el('th', { class: 'num' }, 'Spans'), el('th', { class: 'num' }, 'Errors'), el('th', {}, 'Services'))),
       el('tbody', {}, traces.map(t => el('tr', { class: 'clickable trace-result', 'data-trace-id': t.traceId, onclick: () => navigate('trace', t.traceId) },
@@ -169,7 +169,7 @@ async function runSearch(results, params, current) {
         el('td', { class: 'num' }, formatNanos(t.durationNanos)),
         el('td', { class: 'num' }, t.spanCount),
         el('td', { class: 'num' }, t.errorCount ? el('span', { class: 'badge-error' }, t.errorCount) : '0'),
-        el('td', {}, t.services.map(serviceChip)))))));
+        el('td', {}, t.services.map(serviceChip))))))));
   scatterChart(chart, {
     points, yFormat: v => formatNanos(v * 1e6),
     onPick: i => navigate('trace', points[i].traceId),

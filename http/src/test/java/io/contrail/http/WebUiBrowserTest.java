@@ -745,4 +745,26 @@ class WebUiBrowserTest {
         }
         throw new AssertionError("no " + name + " in " + url);
     }
+
+    @Test
+    void everyScreenFitsA600PixelWindow() throws IOException {
+        browser.windowSize(600, 900);
+        Map<String, String> screens = new java.util.LinkedHashMap<>();
+        screens.put("search", "tr.trace-result");
+        screens.put("map", "#service-map g.map-node");
+        screens.put("red?service=frontend", "#red-charts .uplot");
+        screens.put("compare?selection=status%3Derror", "#compare-table tbody tr");
+        screens.put("sql", "#sql-codemirror");
+        org.assertj.core.api.SoftAssertions fits = new org.assertj.core.api.SoftAssertions();
+        for (Map.Entry<String, String> screen : screens.entrySet()) {
+            browser.open(server.baseUrl() + "/#/" + screen.getKey());
+            browser.await(screen.getKey(), ExpectedConditions.presenceOfElementLocated(By.cssSelector(screen.getValue())));
+            browser.screenshot("13-600px-" + screen.getKey().replaceAll("[?].*", ""));
+            List<?> widths = (List<?>) browser.script("return [document.documentElement.scrollWidth, window.innerWidth];");
+            fits.assertThat(((Number) widths.get(0)).longValue()).as("the page of %s at 600 px", screen.getKey())
+                    .isLessThanOrEqualTo(((Number) widths.get(1)).longValue());
+        }
+        fits.assertAll();
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
 }
