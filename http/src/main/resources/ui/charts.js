@@ -158,3 +158,23 @@ export function scatterChart(container, { points, height = 220, yFormat = v => v
 export function chartBox(title, ...children) {
   return el('div', { class: 'chart-box' }, el('h3', {}, title), ...children);
 }
+
+/**
+ * Draws on {@code canvas} (which fills {@code box}) at the screen's pixel density, now and whenever the box
+ * changes size: draw(context, width, height) gets a cleared context in CSS pixels.
+ */
+export function drawOnResize(box, canvas, draw) {
+  const redraw = () => {
+    const width = box.clientWidth;
+    const height = box.clientHeight;
+    if (!width) return;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = width * ratio;
+    canvas.height = height * ratio;
+    const g = canvas.getContext('2d');
+    g.scale(ratio, ratio);
+    g.clearRect(0, 0, width, height);
+    draw(g, width, height);
+  };
+  new ResizeObserver(redraw).observe(box);
+}

@@ -1,6 +1,7 @@
 // Latency heatmap, Honeycomb-style: span start time across, duration up (log scale, five rows a decade), the
 // colour of a cell the spans in it, weighted by sample_weight (so sampled-away spans count). Dragging over a
 // region hands its time window and duration band to onSelect, which opens Compare on those spans.
+import { drawOnResize } from './charts.js';
 import { el, formatNanos, formatNumber, formatTime, literal, sqlObjects } from './lib.js';
 
 const COLUMNS = 60, ROWS_PER_DECADE = 5, HEIGHT = 240, LEFT = 64, BOTTOM = 34, TOP = 6, RIGHT = 8;
@@ -40,15 +41,7 @@ export async function latencyHeatmap(container, { service, startMs, endMs, onSel
   const plotWidth = () => box.clientWidth - LEFT - RIGHT;
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const rowNanos = row => Math.pow(10, row / ROWS_PER_DECADE);
-  const draw = () => {
-    const width = box.clientWidth;
-    if (!width) return;
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = width * ratio;
-    canvas.height = HEIGHT * ratio;
-    const g = canvas.getContext('2d');
-    g.scale(ratio, ratio);
-    g.clearRect(0, 0, width, HEIGHT);
+  drawOnResize(box, canvas, g => {
     const cw = plotWidth() / COLUMNS, ch = plotHeight / rows;
     for (const c of cells) {
       // Square root: a few slow spans stay visible beside the dense band of fast ones.
@@ -68,8 +61,7 @@ export async function latencyHeatmap(container, { service, startMs, endMs, onSel
       const ms = lo + ((hi - lo) * i) / 4;
       g.fillText(formatTime(ms, true).slice(11, 19), LEFT + (plotWidth() * i) / 4, HEIGHT - BOTTOM + 16);
     }
-  };
-  new ResizeObserver(draw).observe(box);
+  });
 
   // Pixels to cells: a column is a time step, a row a fifth of a decade of duration.
   const cellAt = (x, y) => ({

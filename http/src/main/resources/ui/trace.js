@@ -2,6 +2,7 @@
 // subtrees that collapse, a minimap to zoom on, spans to find), a flame graph, statistics per operation, and a
 // structure diff against a second trace; the selected span's details beside. Deep link: #/trace/<traceId>, with
 // ?view=flame|stats|diff and ?compare=<other trace id> for the diff.
+import { drawOnResize } from './charts.js';
 import { api, el, emptyState, errorBox, formatNanos, formatTime, literal, navigate, serviceChip, serviceColor, sqlObjects } from './lib.js';
 
 const VIEWS = { waterfall: 'Waterfall', flame: 'Flame graph', stats: 'Statistics', diff: 'Compare traces' };
@@ -249,23 +250,14 @@ function minimapOf(model, onWindow) {
   const dragBox = el('div', { class: 'minimap-drag', hidden: true });
   const element = el('div', { class: 'minimap', id: 'minimap', title: 'drag to zoom the waterfall; double-click for the whole trace' },
     canvas, windowBox, dragBox);
-  const draw = () => {
-    const width = element.clientWidth;
-    const height = element.clientHeight;
-    if (!width) return;
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = width * ratio;
-    canvas.height = height * ratio;
-    const g = canvas.getContext('2d');
-    g.scale(ratio, ratio);
+  drawOnResize(element, canvas, (g, width, height) => {
     const rowHeight = Math.max(1, Math.min(4, (height - 4) / rows.length));
     rows.forEach((row, i) => {
       g.fillStyle = row.span.statusCode === 'ERROR' ? '#d92d20' : serviceColor(row.span.serviceName);
       const x = ((row.span.startTimeUnixNano - traceStart) / total) * width;
       g.fillRect(x, 2 + i * ((height - 4 - rowHeight) / Math.max(1, rows.length - 1)), Math.max(1, (row.span.durationNanos / total) * width), rowHeight);
     });
-  };
-  new ResizeObserver(draw).observe(element);
+  });
   const fraction = event => {
     const box = element.getBoundingClientRect();
     return Math.min(1, Math.max(0, (event.clientX - box.left) / box.width));
