@@ -1,9 +1,10 @@
 // Service map: services (and the databases, caches and other peers they call) with the calls
 // between them over the shared time range, as /api/dependencies answers: an edge per calling and
 // called service, from parent/child spans across services plus client calls no server span
-// answered, laid out by dagre (vendored from npm into the jar; the page loads it as window.dagre). Arrows show
+// answered, laid out by dagre (from npm, copied into the jar at build time). Arrows show
 // calls (width), error rate against thresholds the user sets (colour) and calls that lost the trace context
 // (dashed). The numbers are the API's, weighted by sample_weight, so sampled-away spans are counted too.
+import dagre from '/ui/vendor/dagre.esm.js';
 import { api, el, emptyState, formatNumber, navigate, rangeQuery, serviceColor, timeRange } from './lib.js';
 
 const NODE_WIDTH = 190, NODE_HEIGHT = 46, MARGIN = 20, LABEL_HEIGHT = 14;

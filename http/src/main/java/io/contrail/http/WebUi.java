@@ -2,7 +2,6 @@ package io.contrail.http;
 
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
-import io.javalin.http.HttpStatus;
 import io.javalin.http.staticfiles.Location;
 
 import java.io.IOException;
@@ -20,51 +19,29 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Stream;
 
 /**
  * The web UI: a single page at {@code /} (plain JavaScript modules and CSS under the classpath
- * folder {@code ui/}, served at {@code /ui/}), the libraries it uses (uPlot's charts, dagre's graph layout, CodeMirror's editor) from
- * their npm packages' webjars at {@code /ui/vendor/}, and the SQL console's examples ({@code sql-examples/*.sql}, packaged into
- * the jar from the repository) at {@code GET /api/sql-examples}. Everything it shows comes from
- * the public HTTP API; nothing is fetched from outside the server.
+ * folder {@code ui/}, served at {@code /ui/}; the libraries it uses — uPlot's charts, dagre's graph
+ * layout, CodeMirror's editor — under {@code ui/vendor/}, copied there from npm at build time by
+ * {@code http/ui-vendor/install}), and the SQL console's examples ({@code sql-examples/*.sql},
+ * packaged into the jar from the repository) at {@code GET /api/sql-examples}. Everything it shows
+ * comes from the public HTTP API; nothing is fetched from outside the server.
  */
 final class WebUi {
 
     private static final String UI_FOLDER = "/ui";
     private static final String EXAMPLES_FOLDER = "sql-examples";
-    /** A file of an npm package's webjar: the package and the file's path in it. */
-    private record VendorFile(String webjar, String path) {
-    }
-
-    /** The library files the page loads, by the name it asks for. */
-    private static final Map<String, VendorFile> VENDOR_FILES = Map.of(
-            "uPlot.esm.js", new VendorFile("uplot", "dist/uPlot.esm.js"),
-            "uPlot.min.css", new VendorFile("uplot", "dist/uPlot.min.css"),
-            // dagre's browser bundle, graphlib and lodash inside.
-            "dagre.min.js", new VendorFile("dagre", "dist/dagre.min.js"),
-            // The SQL console's editor: CodeMirror 5 (a global script), its SQL mode and its completion list.
-            "codemirror.js", new VendorFile("codemirror", "lib/codemirror.js"),
-            "codemirror.css", new VendorFile("codemirror", "lib/codemirror.css"),
-            "codemirror-sql.js", new VendorFile("codemirror", "mode/sql/sql.js"),
-            "show-hint.js", new VendorFile("codemirror", "addon/hint/show-hint.js"),
-            "show-hint.css", new VendorFile("codemirror", "addon/hint/show-hint.css"));
 
     /** One SQL example: its file name, the question it answers (its first comment line) and its text. */
     record SqlExample(String file, String question, String sql) {
     }
 
     private final List<SqlExample> examples;
-    /** Per webjar, its folder in the jar (named by its version). */
-    private final Map<String, String> webjarFolders = new java.util.HashMap<>();
 
     private WebUi() {
         this.examples = loadExamples();
-        for (VendorFile file : VENDOR_FILES.values()) {
-            webjarFolders.computeIfAbsent(file.webjar(), webjar -> "META-INF/resources/webjars/" + webjar + "/"
-                    + webjarVersion("META-INF/maven/org.webjars.npm/" + webjar + "/pom.properties") + "/");
-        }
     }
 
     /** Adds the UI's routes and static files to a server being configured. */
@@ -77,18 +54,7 @@ final class WebUi {
             files.headers = Map.of("Cache-Control", "no-cache");
         });
         javalin.routes.get("/", ctx -> ui.classpathFile(ctx, "ui/index.html", "text/html; charset=utf-8"));
-        javalin.routes.get("/ui/vendor/{file}", ui::vendorFile);
         javalin.routes.get("/api/sql-examples", ctx -> ctx.json(Map.of("examples", ui.examples)));
-    }
-
-    private void vendorFile(Context ctx) throws IOException {
-        VendorFile file = VENDOR_FILES.get(ctx.pathParam("file"));
-        if (file == null) {
-            ctx.status(HttpStatus.NOT_FOUND).json(Map.of("error", "no such file: " + ctx.pathParam("file")));
-            return;
-        }
-        classpathFile(ctx, webjarFolders.get(file.webjar()) + file.path(),
-                file.path().endsWith(".css") ? "text/css" : "text/javascript");
     }
 
     private void classpathFile(Context ctx, String resource, String contentType) throws IOException {
@@ -97,19 +63,6 @@ final class WebUi {
                 throw new IOException("missing from the jar: " + resource);
             }
             ctx.header("Cache-Control", "no-cache").contentType(contentType).result(in.readAllBytes());
-        }
-    }
-
-    private static String webjarVersion(String pomProperties) {
-        try (InputStream in = WebUi.class.getClassLoader().getResourceAsStream(pomProperties)) {
-            if (in == null) {
-                throw new IllegalStateException("missing from the jar: " + pomProperties);
-            }
-            Properties properties = new Properties();
-            properties.load(in);
-            return properties.getProperty("version");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

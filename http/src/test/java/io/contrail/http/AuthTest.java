@@ -133,10 +133,11 @@ class AuthTest {
             Route.get("/zipkin/api/v2/autocompleteValues", "/zipkin/api/v2/autocompleteValues?key=http.route", Access.QUERY),
             Route.get("/health", "/health", Access.OPEN),
             Route.get("/", "/", Access.OPEN),
-            Route.get("/ui/vendor/{file}", "/ui/vendor/uPlot.esm.js", Access.OPEN),
-            // No route of their own: a static file of the UI, a path nothing answers, and the ingest path with a
-            // trailing slash, which the router treats as the ingest route, so it needs the ingest scope too.
+            // No route of their own: static files of the UI (its own and a library's from npm), a path nothing
+            // answers, and the ingest path with a trailing slash, which the router treats as the ingest route, so it
+            // needs the ingest scope too.
             Route.get("(static)", "/ui/app.js", Access.OPEN),
+            Route.get("(static library)", "/ui/vendor/uPlot.esm.js", Access.OPEN),
             Route.get("(none)", "/no/such/path", Access.QUERY),
             Route.post("(slash)", "/v1/traces/", Access.INGEST, "application/json", "{\"resourceSpans\":[]}"));
 
