@@ -40,6 +40,8 @@ final class LiveViews implements AutoCloseable {
     private final DuckDBConnection base;
     private final Object viewLock = new Object();
     private volatile long viewsBuiltAtGeneration;
+    /** See {@link #built()}. */
+    private volatile long viewsBuilt;
     private volatile boolean viewsHaveFiles;
     private volatile List<Path> liveFiles = List.of();
     /** What the views were last created over ({@link SpanViews#create}). */
@@ -134,9 +136,9 @@ final class LiveViews implements AutoCloseable {
         }
     }
 
-    /** The generation of the live files now ({@link LiveFiles#generation()}); the views catch up with it in {@link #prepare}. */
-    long generation() {
-        return files.generation();
+    /** How many times the views were built: a change of the number is a change of what {@code spans} reads. */
+    long built() {
+        return viewsBuilt;
     }
 
     /** Whether the views read any file (before the first, {@code spans} is an empty table). */
@@ -158,6 +160,7 @@ final class LiveViews implements AutoCloseable {
             liveFiles = live;
             viewsHaveFiles = !live.isEmpty();
             viewsBuiltAtGeneration = generation;
+            viewsBuilt++;
         }
     }
 

@@ -306,7 +306,7 @@ public final class QueryEngine implements AutoCloseable {
 
     /**
      * Names and types of the columns of {@code spans} right now. Asked on every search, TraceQL query and tag
-     * listing; described once per generation of the live files (the views' own key), not per request.
+     * listing; described once per build of the views, not per request.
      */
     public List<QueryResult.Column> spanColumns() throws QueryException {
         return currentSpanColumns().columns();
@@ -318,17 +318,25 @@ public final class QueryEngine implements AutoCloseable {
     }
 
     private SpanColumns currentSpanColumns() throws QueryException {
-        // Read before the views are brought up to date: columns described from a newer generation than this one
-        // are kept under the older number, which the next call no longer matches, so they are described again.
-        long generation = views.generation();
+        // The views first brought up to date (also onto the first files of a folder another process writes, which
+        // move no generation): columns described from the build that is current then are that build's columns.
+        long built;
+        try (LiveFiles.ReadLease lease = views.lease()) {
+            views.prepare(false);
+            built = views.built();
+        } catch (SQLException e) {
+            throw errors.invalid(e);
+        } catch (IOException e) {
+            throw new QueryException(QueryException.Reason.INVALID, e.getMessage(), e);
+        }
         SpanColumns cached = spanColumns;
-        if (cached != null && cached.generation() == generation && views.hasFiles()) {
+        if (cached != null && cached.viewsBuilt() == built) {
             return cached;
         }
-        return describeSpans(generation);
+        return describeSpans(built);
     }
 
-    private SpanColumns describeSpans(long generation) throws QueryException {
+    private SpanColumns describeSpans(long built) throws QueryException {
         List<QueryResult.Column> described = run("SELECT column_name, column_type FROM (DESCRIBE spans)", List.of(), rs -> {
             List<QueryResult.Column> columns = new ArrayList<>();
             while (rs.next()) {
@@ -340,13 +348,16 @@ public final class QueryEngine implements AutoCloseable {
         for (QueryResult.Column column : described) {
             types.put(column.name(), column.type());
         }
-        SpanColumns columns = new SpanColumns(generation, described, Collections.unmodifiableMap(types));
-        spanColumns = columns;
+        SpanColumns columns = new SpanColumns(built, described, Collections.unmodifiableMap(types));
+        // Kept only when no other query rebuilt the views meanwhile (else the columns may be of either build).
+        if (views.built() == built) {
+            spanColumns = columns;
+        }
         return columns;
     }
 
-    /** {@link #spanColumns()} as described at a generation of the live files, and as a map of name to type. */
-    private record SpanColumns(long generation, List<QueryResult.Column> columns, Map<String, String> types) {
+    /** {@link #spanColumns()} as described from a build of the views ({@link LiveViews#built()}), and as a map. */
+    private record SpanColumns(long viewsBuilt, List<QueryResult.Column> columns, Map<String, String> types) {
     }
 
     /** How many files the {@code traces} view's summaries cover now ({@link LiveViews#traceSummaryFiles}). */

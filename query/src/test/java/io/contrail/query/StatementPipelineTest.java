@@ -102,4 +102,25 @@ class StatementPipelineTest {
         assertThat(engine.spanColumns()).as("described again after the flush")
                 .extracting(QueryResult.Column::name).contains("attr.cart.size");
     }
+
+    @Test
+    void columnsDescribedBeforeTheFirstFilesAreNotKept(@TempDir Path empty) throws Exception {
+        // An engine over a folder another process writes: its files' generation moves only when told.
+        try (QueryEngine reader = QueryEngine.open(QueryEngine.Config.defaults(empty))) {
+            assertThat(reader.spanColumns()).extracting(QueryResult.Column::name).doesNotContain("attr.cart.size");
+            try (Store writer = StoreFixture.open(empty)) {
+                StoreFixture.append(writer, TracesData.newBuilder()
+                        .addResourceSpans(resourceSpans("checkout",
+                                span(FIRST, "00000000000000c0", null, "add to cart", Span.SpanKind.SPAN_KIND_SERVER, 0, 2_000_000)
+                                        .addAttributes(KeyValue.newBuilder().setKey("cart.size")
+                                                .setValue(AnyValue.newBuilder().setIntValue(3)))
+                                        .build()))
+                        .build());
+                writer.flush();
+            }
+            // A query finds the first files (the views look for them while there are none), at the same generation.
+            assertThat(reader.query("SELECT count(*) FROM spans").rows()).containsExactly(List.of(1L));
+            assertThat(reader.spanColumns()).extracting(QueryResult.Column::name).contains("attr.cart.size");
+        }
+    }
 }

@@ -2,7 +2,6 @@ package io.contrail.http.tempo;
 
 import io.contrail.query.QueryEngine;
 import io.contrail.query.QueryException;
-import io.contrail.query.QueryResult;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
@@ -10,7 +9,6 @@ import io.contrail.query.traceql.CompiledTraceQl;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
