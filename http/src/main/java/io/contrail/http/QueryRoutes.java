@@ -29,6 +29,12 @@ final class QueryRoutes {
     static final String CSV = "text/csv";
     static final String NDJSON = "application/x-ndjson";
     static final String TRUNCATED_HEADER = "X-Contrail-Truncated";
+    /**
+     * On NDJSON and CSV answers, their columns' names and DuckDB types ({@link ResultFormats#columnsHeader}), which
+     * those formats do not carry; left out when longer than {@value #MAX_COLUMNS_HEADER} bytes.
+     */
+    static final String COLUMNS_HEADER = "X-Contrail-Columns";
+    static final int MAX_COLUMNS_HEADER = 4096;
 
     /**
      * The most {@code POST /api/sql} answers made at once, past which one is refused with 503 and Retry-After: each
@@ -97,6 +103,7 @@ final class QueryRoutes {
             boolean csv = accept.contains(CSV);
             out.write(() -> engine.query(body.request(streamed), rows -> {
                 ctx.header(TRUNCATED_HEADER, String.valueOf(rows.truncated()));
+                ResultFormats.columnsHeader(rows.columns(), MAX_COLUMNS_HEADER).ifPresent(text -> ctx.header(COLUMNS_HEADER, text));
                 ctx.contentType((csv ? CSV : NDJSON) + "; charset=utf-8");
                 if (csv) {
                     ResultFormats.csv(rows, out);

@@ -70,15 +70,7 @@ final class ResultFormats {
      * (pandas: {@code read_json(…, lines=True)}). A name that repeats gets {@code _2}, {@code _3}, … after it.
      */
     static void ndjson(QueryEngine.Rows rows, OutputStream out) throws IOException, QueryException {
-        List<String> names = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (QueryResult.Column column : rows.columns()) {
-            String name = column.name();
-            for (int n = 2; !seen.add(name); n++) {
-                name = column.name() + "_" + n;
-            }
-            names.add(name);
-        }
+        List<String> names = uniqueNames(rows.columns());
         try (JsonGenerator json = JSON.createGenerator(out)) {
             json.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString("\n"));
             boolean any = false;
@@ -94,6 +86,41 @@ final class ResultFormats {
                 json.writeRaw('\n');
             }
         }
+    }
+
+    /** The columns' names as NDJSON keys: a name that repeats gets {@code _2}, {@code _3}, … after it. */
+    static List<String> uniqueNames(List<QueryResult.Column> columns) {
+        List<String> names = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (QueryResult.Column column : columns) {
+            String name = column.name();
+            for (int n = 2; !seen.add(name); n++) {
+                name = column.name() + "_" + n;
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * The columns' NDJSON names and DuckDB types, in order, as the JSON text {@code [["name","TYPE"],…]} with every
+     * character past ASCII escaped (a header value); empty when it would be longer than {@code maxLength}.
+     */
+    static java.util.Optional<String> columnsHeader(List<QueryResult.Column> columns, int maxLength) throws IOException {
+        List<String> names = uniqueNames(columns);
+        java.io.StringWriter text = new java.io.StringWriter();
+        try (JsonGenerator json = JSON.getFactory().createGenerator(text)
+                .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII.mappedFeature())) {
+            json.writeStartArray();
+            for (int i = 0; i < columns.size(); i++) {
+                json.writeStartArray();
+                json.writeString(names.get(i));
+                json.writeString(columns.get(i).type());
+                json.writeEndArray();
+            }
+            json.writeEndArray();
+        }
+        return text.getBuffer().length() <= maxLength ? java.util.Optional.of(text.toString()) : java.util.Optional.empty();
     }
 
     /** Writes {@code rows} as CSV with a header line, row by row, as they are read. */

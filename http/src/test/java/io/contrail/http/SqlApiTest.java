@@ -221,6 +221,27 @@ class SqlApiTest {
                 type -> assertThat(type).startsWith("text/csv"));
         assertThat(response.headers().firstValue("X-Contrail-Truncated")).hasValue("false");
         assertThat(RunningServer.text(response).lines()).containsExactly("service_name,spans", "frontend,3", "payments,2");
+        assertThat(response.headers().firstValue("X-Contrail-Columns")).hasValue("[[\"service_name\",\"VARCHAR\"],[\"spans\",\"BIGINT\"]]");
+    }
+
+    @Test
+    void ndjsonAndCsvAnswersNameTheirColumnsAndTypesInAHeader() {
+        HttpResponse<byte[]> response = server.postSql("SELECT 1 AS n, 'é' AS \"naïve\", 2.5 AS n, now() AS at",
+                "Accept", "application/x-ndjson");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        // The names are the NDJSON keys (DuckDB numbers a repeated one), the text ASCII (a header value).
+        assertThat(response.headers().firstValue("X-Contrail-Columns")).hasValue(
+                "[[\"n\",\"INTEGER\"],[\"na\\u00EFve\",\"VARCHAR\"],[\"n_1\",\"DECIMAL(2,1)\"],[\"at\",\"TIMESTAMP WITH TIME ZONE\"]]");
+        assertThat(RunningServer.text(response)).contains("\"n_1\":2.5");
+
+        // Too many columns for a header: left out, the answer unchanged.
+        String wide = java.util.stream.IntStream.range(0, 400).mapToObj(i -> i + " AS column_with_a_long_name_" + i)
+                .collect(java.util.stream.Collectors.joining(", ", "SELECT ", ""));
+        HttpResponse<byte[]> wideResponse = server.postSql(wide, "Accept", "application/x-ndjson");
+        assertThat(wideResponse.statusCode()).isEqualTo(200);
+        assertThat(wideResponse.headers().firstValue("X-Contrail-Columns")).isEmpty();
+        assertThat(RunningServer.text(wideResponse)).contains("\"column_with_a_long_name_399\":399");
     }
 
     @Test
