@@ -63,7 +63,9 @@ traceIdBox.addEventListener('input', () => { traceIdBox.classList.remove('invali
 
 // Keys: / the search (the TraceQL box), t the trace-ID box, Esc closes panels (the span details) and leaves a field.
 document.addEventListener('keydown', async event => {
-  const typing = event.target.closest && event.target.closest('input, textarea, select, [contenteditable], .cm-editor');
+  // A key an editor or its completion list took already (CodeMirror's Esc closes its list) is not ours.
+  if (event.defaultPrevented) return;
+  const typing = event.target.closest && event.target.closest('input, textarea, select, [contenteditable], .CodeMirror');
   if (event.key === 'Escape') {
     if (typing) event.target.blur();
     else document.querySelectorAll('[data-close-on-escape]').forEach(panel => { panel.hidden = true; });

@@ -12,8 +12,10 @@ const PRESETS = [
 
 export async function renderCompare(container, arg, params, current) {
   container.append(el('h1', {}, 'What is different about these spans?'));
-  await heatmapPanel(container, params, current);
-  if (!current()) return;
+  // Drawn beside the comparison, not before it: its two scans of the range need not hold the answer up.
+  const heatmap = el('div');
+  container.append(heatmap);
+  heatmapPanel(heatmap, params, current).catch(e => heatmap.replaceChildren(errorBox('The heatmap could not be drawn: ' + e.message)));
   const selection = el('input', { id: 'compare-selection', value: params.get('selection') ?? 'status=error',
     placeholder: 'status=error', size: 40 });
   const baseline = el('input', { id: 'compare-baseline', value: params.get('baseline') ?? '',

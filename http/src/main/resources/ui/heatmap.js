@@ -23,7 +23,7 @@ export async function latencyHeatmap(container, { service, startMs, endMs, onSel
   const lo = Math.floor(startMs ?? bounds.lo - 1);
   const hi = Math.max(lo + 1000, Math.ceil(endMs ?? bounds.hi + 1));
   const stepMs = Math.max(1, Math.ceil((hi - lo) / COLUMNS));
-  const cells = await sqlObjects(`SELECT floor((epoch_ms(start_time) - ${lo}) / ${stepMs})::INTEGER AS col, `
+  const cells = await sqlObjects(`SELECT least(${COLUMNS - 1}, floor((epoch_ms(start_time) - ${lo}) / ${stepMs}))::INTEGER AS col, `
     + `floor(log10(greatest(duration_nanos, 1)) * ${ROWS_PER_DECADE})::INTEGER AS row, sum(sample_weight) AS n `
     + `FROM spans WHERE ${where}${timeCondition(lo, hi)} GROUP BY 1, 2`);
   const rowMin = Math.min(...cells.map(c => c.row));
@@ -85,6 +85,7 @@ export async function latencyHeatmap(container, { service, startMs, endMs, onSel
   });
   box.addEventListener('mouseleave', () => { tip.style.display = 'none'; });
   box.addEventListener('mousedown', event => {
+    if (event.button !== 0) return;
     event.preventDefault();
     const [x0, y0] = point(event);
     const place = (x1, y1) => {
@@ -102,7 +103,8 @@ export async function latencyHeatmap(container, { service, startMs, endMs, onSel
       const b = cellAt(Math.max(x0, x1), Math.min(y0, y1));
       const region = {
         startMs: lo + a.col * stepMs, endMs: Math.min(hi, lo + (b.col + 1) * stepMs),
-        minNanos: Math.floor(rowNanos(a.row)), maxNanos: Math.ceil(rowNanos(b.row + 1)),
+        // A row holds durations from 10^(row/5) up to, not including, the next row's start; maxDuration includes.
+        minNanos: Math.ceil(rowNanos(a.row)), maxNanos: Math.ceil(rowNanos(b.row + 1)) - 1,
       };
       box.dataset.selection = JSON.stringify(region);
       onSelect(region);

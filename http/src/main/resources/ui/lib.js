@@ -15,13 +15,18 @@ export function currentRoute() {
  * current address goes along unless {@code params} name one (or {@code keepRange} is false).
  */
 export function navigate(screen, arg, params, keepRange = true) {
+  const hash = hrefFor(screen, arg, params, keepRange);
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
+}
+
+/** The address {@link navigate} opens, for a link's href: the current time range goes along. */
+export function hrefFor(screen, arg, params, keepRange = true) {
   let hash = '#/' + screen + (arg ? '/' + encodeURIComponent(arg) : '');
   const next = new URLSearchParams(params || {});
   if (keepRange && !next.has('from')) Object.entries(timeRange().params).forEach(([k, v]) => next.set(k, v));
   const query = next.toString();
-  if (query) hash += '?' + query;
-  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent('hashchange'));
-  else location.hash = hash;
+  return query ? hash + '?' + query : hash;
 }
 
 // ---- API
@@ -110,7 +115,7 @@ export function ident(name) {
 // ---- time range shared by search, map, RED and compare: in the address as Grafana writes it
 // (from=now-1h&to=now, or from and to as UTC times), so that a link reopens the same range; none is all time.
 
-const UNIT_MS = { m: 60e3, h: 3600e3, d: 24 * 3600e3 };
+const UNIT_MS = { s: 1e3, m: 60e3, h: 3600e3, d: 24 * 3600e3, w: 7 * 24 * 3600e3 };
 /** The relative ranges the header offers. */
 export const RELATIVE_RANGES = ['15m', '1h', '6h', '24h', '7d'];
 
@@ -122,14 +127,16 @@ export function timeRange(params = currentRoute().params) {
   const from = params.get('from');
   const to = params.get('to');
   if (!from) return { key: 'all', startMs: null, endMs: null, params: {} };
-  const relative = /^now-(\d+)([mhd])$/.exec(from);
+  const relative = /^now-(\d+)([smhdw])$/.exec(from);
   if (relative && (!to || to === 'now')) {
     const key = relative[1] + relative[2];
     return { key: RELATIVE_RANGES.includes(key) ? key : 'custom', startMs: Date.now() - Number(relative[1]) * UNIT_MS[relative[2]],
       endMs: null, params: { from, to: 'now' } };
   }
-  const startMs = Date.parse(from);
-  const endMs = to && to !== 'now' ? Date.parse(to) : null;
+  // Absolute times as UTC text, or as Unix milliseconds (how Grafana writes them in its addresses).
+  const instant = text => (/^\d+$/.test(text) ? Number(text) : Date.parse(text));
+  const startMs = instant(from);
+  const endMs = to && to !== 'now' ? instant(to) : null;
   if (Number.isNaN(startMs) || Number.isNaN(endMs)) return { key: 'all', startMs: null, endMs: null, params: {}, invalid: true };
   return { key: 'custom', startMs, endMs, params: { from, to: to || 'now' } };
 }

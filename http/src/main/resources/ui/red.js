@@ -2,7 +2,7 @@
 // percentiles per step over the shared time range, and the service's operations over the whole
 // range, as /api/metrics/red answers them: requests are SERVER and CONSUMER spans, counts are sums
 // of sample_weight (sampled-away spans are counted) and percentiles weigh each span by it.
-import { api, el, emptyState, formatMillis, formatNanos, formatNumber, navigate, timeRange } from './lib.js';
+import { api, el, emptyState, formatMillis, formatNanos, formatNumber, hrefFor, navigate, timeRange } from './lib.js';
 import { chartBox, lineChart } from './charts.js';
 
 /** Operations listed at most (the API's cap on series). */
@@ -75,7 +75,8 @@ export async function renderRed(container, arg, params, current) {
     chartBox(`Rate (requests/s, ${per})`, rateBox), chartBox(`Errors (% of requests, ${per})`, errorBox),
     chartBox(`Duration p50 / p95 / p99 (${per}, log scale)`, latencyBox)));
   const xMs = charted.timestamps;
-  const nanos = values => values.map(ms => (ms == null ? null : ms * 1e6));
+  // A log scale has no zero: a step whose percentile is 0 ns is left out, as one with no requests.
+  const nanos = values => values.map(ms => (ms == null || ms <= 0 ? null : ms * 1e6));
   lineChart(rateBox, { xMs, stepMs: stepMillis, series: [{ label: 'req/s', values: series.rate, color: '#2459d6' }], yFormat: v => formatNumber(v, 2) });
   lineChart(errorBox, {
     xMs, stepMs: stepMillis, spanGaps: true, yFormat: v => formatNumber(v, 1) + '%',
@@ -99,6 +100,6 @@ export async function renderRed(container, arg, params, current) {
       el('td', {}, o.group), el('td', { class: 'num' }, formatNumber(o.requests)),
       el('td', { class: 'num' }, o.errorRate[0] > 0 ? el('span', { class: 'badge-error' }, formatNumber(100 * o.errorRate[0], 2)) : '0'),
       el('td', { class: 'num' }, formatMillis(o.p50[0])), el('td', { class: 'num' }, formatMillis(o.p99[0])),
-      el('td', {}, el('a', { href: '#/search?' + new URLSearchParams({ service: serviceName, operation: o.group }), onclick: e => e.stopPropagation() }, 'traces')))))),
+      el('td', {}, el('a', { href: hrefFor('search', '', { service: serviceName, operation: o.group }), onclick: e => e.stopPropagation() }, 'traces')))))),
     ...(byOperation.otherGroups > 0 ? [el('p', { class: 'muted' }, `and ${byOperation.otherGroups} more operations with fewer requests`)] : []));
 }

@@ -1,7 +1,7 @@
 // Search: the /api/search form (service, operation, attribute filters with autocomplete,
 // duration, status, limit), or a TraceQL query in its place, over the shared time range, a latency
 // scatter and the results list.
-import { api, el, emptyState, errorBox, formatNanos, formatTime, ident, navigate, rangeQuery, serviceChip, sqlObjects, timeRange } from './lib.js';
+import { api, el, emptyState, errorBox, formatNanos, formatTime, hrefFor, ident, navigate, rangeQuery, serviceChip, sqlObjects, timeRange } from './lib.js';
 import { scatterChart } from './charts.js';
 
 let attributeKeysCache = null;
@@ -163,9 +163,11 @@ async function runSearch(results, params, current) {
     el('div', { class: 'wide-table' }, el('table', { class: 'grid', id: 'search-table' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Start (UTC)'), el('th', {}, 'Root'), el('th', { class: 'num' }, 'Duration'),
         el('th', { class: 'num' }, 'Spans'), el('th', { class: 'num' }, 'Errors'), el('th', {}, 'Services'))),
-      el('tbody', {}, traces.map(t => el('tr', { class: 'clickable trace-result', 'data-trace-id': t.traceId, onclick: () => navigate('trace', t.traceId) },
+      // A click on the row opens the trace; one on its link is the link's (no second step in the history).
+      el('tbody', {}, traces.map(t => el('tr', { class: 'clickable trace-result', 'data-trace-id': t.traceId,
+        onclick: event => { if (!event.target.closest('a')) navigate('trace', t.traceId); } },
         el('td', { class: 'mono nowrap' }, formatTime(t.startTimeUnixNano)),
-        el('td', {}, el('a', { href: '#/trace/' + t.traceId }, t.rootName ? `${t.rootServiceName}: ${t.rootName}` : '(no root span) ' + t.traceId.slice(0, 12))),
+        el('td', {}, el('a', { href: hrefFor('trace', t.traceId) }, t.rootName ? `${t.rootServiceName}: ${t.rootName}` : '(no root span) ' + t.traceId.slice(0, 12))),
         el('td', { class: 'num' }, formatNanos(t.durationNanos)),
         el('td', { class: 'num' }, t.spanCount),
         el('td', { class: 'num' }, t.errorCount ? el('span', { class: 'badge-error' }, t.errorCount) : '0'),

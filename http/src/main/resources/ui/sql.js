@@ -52,7 +52,7 @@ export async function renderSql(container, arg, params, current) {
       'Ctrl-Enter': () => runQuery(), 'Cmd-Enter': () => runQuery(), 'Ctrl-Space': 'autocomplete',
       Esc: cm => cm.getInputField().blur(),
     },
-    hintOptions: { hint: cm => completions(cm, names.value), completeSingle: false },
+    hintOptions: { hint: completionsWhenLoaded(names), completeSingle: false },
   });
   editor.getWrapperElement().id = 'sql-codemirror';
   showHistory(history);
@@ -122,21 +122,21 @@ export async function renderSql(container, arg, params, current) {
 
 // ---- completion and history
 
-/**
- * The views and their columns, for completion: { value } filled when the catalog has answered (until then
- * completion offers keywords only).
- */
+/** The views and their columns, for completion: a promise of { tables, columns } (none when the catalog fails). */
 function schemaNames() {
-  const names = { value: { tables: [], columns: [] } };
-  sqlObjects('SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position')
-    .then(rows => {
-      names.value = {
-        tables: [...new Set(rows.map(r => r.table_name))],
-        columns: [...new Map(rows.map(r => [r.column_name, r.table_name])).entries()].map(([column, table]) => ({ column, table })),
-      };
-    })
-    .catch(() => { /* completion is a convenience */ });
-  return names;
+  return sqlObjects('SELECT table_name, column_name FROM information_schema.columns ORDER BY table_name, ordinal_position')
+    .then(rows => ({
+      tables: [...new Set(rows.map(r => r.table_name))],
+      columns: [...new Map(rows.map(r => [r.column_name, r.table_name])).entries()].map(([column, table]) => ({ column, table })),
+    }))
+    .catch(() => ({ tables: [], columns: [] }));
+}
+
+/** CodeMirror's asynchronous hint: the completions once the catalog has answered. */
+function completionsWhenLoaded(names) {
+  const hint = (cm, callback) => names.then(loaded => callback(completions(cm, loaded)));
+  hint.async = true;
+  return hint;
 }
 
 /** An identifier as SQL needs it: quoted when it is not a plain lower-case word ("attr.http.route"). */

@@ -3,7 +3,7 @@
 // structure diff against a second trace; the selected span's details beside. Deep link: #/trace/<traceId>, with
 // ?view=flame|stats|diff and ?compare=<other trace id> for the diff.
 import { drawOnResize } from './charts.js';
-import { api, el, emptyState, errorBox, formatNanos, formatTime, literal, navigate, serviceChip, serviceColor, sqlObjects } from './lib.js';
+import { api, el, emptyState, errorBox, formatNanos, formatTime, hrefFor, literal, navigate, serviceChip, serviceColor, sqlObjects } from './lib.js';
 
 const VIEWS = { waterfall: 'Waterfall', flame: 'Flame graph', stats: 'Statistics', diff: 'Compare traces' };
 
@@ -45,8 +45,10 @@ export async function renderTrace(container, traceId, params, current) {
   let view = VIEWS[params.get('view')] ? params.get('view') : 'waterfall';
   const body = el('div', { class: 'trace-body' });
   const tabs = el('div', { class: 'tabs', role: 'tablist', id: 'trace-tabs' });
+  let shown = 0;
   const show = async name => {
     view = name;
+    const mine = ++shown;
     tabs.querySelectorAll('button').forEach(b => b.classList.toggle('active', b.dataset.view === name));
     // The view is part of the address, so that a link reopens it; switching views is not a step back.
     const query = new URLSearchParams(params);
@@ -56,7 +58,11 @@ export async function renderTrace(container, traceId, params, current) {
     if (name === 'waterfall') body.replaceChildren(waterfallView(model, showDetails));
     else if (name === 'flame') body.replaceChildren(flameGraph(model, showDetails));
     else if (name === 'stats') body.replaceChildren(statistics(model));
-    else body.replaceChildren(await diffView(model, params.get('compare'), current));
+    else {
+      // The other trace is fetched first: a view picked meanwhile wins.
+      const diff = await diffView(model, params.get('compare'), current);
+      if (mine === shown) body.replaceChildren(diff);
+    }
   };
   for (const [name, label] of Object.entries(VIEWS)) {
     tabs.append(el('button', { type: 'button', role: 'tab', 'data-view': name, onclick: () => show(name) }, label));
@@ -79,8 +85,8 @@ export async function renderTrace(container, traceId, params, current) {
   await show(view);
   // The first error is selected (else the root), in whichever view shows spans.
   const first = model.rows.find(r => r.span.statusCode === 'ERROR') || model.rows[0];
-  const shown = body.querySelector(`[data-span-id="${first.span.spanId}"]`);
-  if (shown) shown.click(); else showDetails(first);
+  const firstShown = body.querySelector(`[data-span-id="${CSS.escape(first.span.spanId)}"]`);
+  if (firstShown) firstShown.click(); else showDetails(first);
 }
 
 /** The trace's spans in tree order (a row per span, with its depth, parent row and descendants), and its bounds. */
@@ -264,6 +270,7 @@ function minimapOf(model, onWindow) {
   };
   // The drag is followed on the window while the button is down, so that it may end outside the minimap.
   element.addEventListener('mousedown', event => {
+    if (event.button !== 0) return;
     event.preventDefault();
     const startX = fraction(event);
     dragBox.hidden = false;
@@ -400,7 +407,7 @@ async function diffView(model, otherId, current) {
     el('p', { id: 'diff-summary' }, ['added', 'missing', 'slower', 'faster'].map(c =>
       el('span', { class: 'diff-count diff-' + c }, `${count(c)} ${LABELS[c]}`)),
     el('span', { class: 'muted' }, ` of ${lines.length} spans; the other trace is `),
-    el('a', { href: '#/trace/' + other.trace.traceId, class: 'mono' }, other.trace.traceId)),
+    el('a', { href: hrefFor('trace', other.trace.traceId), class: 'mono' }, other.trace.traceId)),
     el('table', { class: 'grid', id: 'trace-diff' },
       el('thead', {}, el('tr', {}, el('th', {}, 'Span'), el('th', {}, 'Change'), el('th', { class: 'num' }, 'This trace'),
         el('th', { class: 'num' }, 'Other trace'), el('th', { class: 'num' }, 'Difference'))),
@@ -467,7 +474,7 @@ function spanDetails(span, traceStart, brokenReason) {
     el('b', {}, e.name), el('span', { class: 'muted' }, ' +' + formatNanos(e.timeUnixNano - span.startTimeUnixNano)),
     kv(Object.entries(e.attributes || {}))));
   const links = span.links.map(l => el('div', { class: 'event' },
-    el('a', { href: '#/trace/' + l.traceId }, 'trace ' + l.traceId.slice(0, 16) + '…'), ' span ', el('span', { class: 'mono' }, l.spanId),
+    el('a', { href: hrefFor('trace', l.traceId) }, 'trace ' + l.traceId.slice(0, 16) + '…'), ' span ', el('span', { class: 'mono' }, l.spanId),
     kv(Object.entries(l.attributes || {}))));
   return [
     el('button', { type: 'button', class: 'close', title: 'close (Esc)', onclick: event => { event.target.closest('.details').hidden = true; } }, '×'),

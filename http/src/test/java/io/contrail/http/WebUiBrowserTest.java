@@ -530,6 +530,7 @@ class WebUiBrowserTest {
                     + " document.getElementById('span-details').getBoundingClientRect().left];");
             long pageWidth = ((Number) sizes.get(0)).longValue();
             long viewport = ((Number) sizes.get(1)).longValue();
+            assertThat(viewport).as("the window's width").isBetween(width - 20L, (long) width);
             assertThat(pageWidth).as("at %d px nothing runs off the side", width).isLessThanOrEqualTo(viewport);
             assertThat(((Number) sizes.get(2)).doubleValue()).as("every bar shows at %d px", width).isGreaterThanOrEqualTo(1.5);
             assertThat(((Number) sizes.get(3)).doubleValue()).as("the timeline column at %d px", width).isGreaterThan(width / 3.0);
@@ -615,8 +616,9 @@ class WebUiBrowserTest {
         browser.reload();
         browser.await("the traces of the window again", driver -> browser.findAll("tr.trace-result").size() == expected);
         assertThat(new Select(browser.find("#time-range")).getFirstSelectedOption().getAttribute("value")).isEqualTo("custom");
-        assertThat(browser.find("#range-from").getAttribute("value")).isEqualTo(utcInput(fromMs));
-        assertThat(browser.find("#range-to").getAttribute("value")).isEqualTo(utcInput(toMs));
+        // As instants: a datetime-local input drops ":00" seconds from its value.
+        assertThat(Instant.parse(browser.find("#range-from").getAttribute("value") + "Z").toEpochMilli()).isEqualTo(fromMs);
+        assertThat(Instant.parse(browser.find("#range-to").getAttribute("value") + "Z").toEpochMilli()).isEqualTo(toMs);
         browser.screenshot("01e-search-absolute-range");
 
         browser.find(".topbar nav a[data-screen='map']").click();
@@ -629,6 +631,14 @@ class WebUiBrowserTest {
         browser.await("the header follows", driver ->
                 new Select(browser.find("#time-range")).getFirstSelectedOption().getAttribute("value").equals("1h"));
         assertThat(browser.find("#range-custom").isDisplayed()).isFalse();
+
+        // A result's link keeps the range too, and is one step: back returns to the search.
+        browser.await("the last hour's traces", ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr.trace-result a")));
+        browser.find("tr.trace-result a").click();
+        browser.await("the trace, in the last hour", ExpectedConditions.urlContains("?from=now-1h&to=now"));
+        assertThat(browser.currentUrl()).contains("#/trace/");
+        browser.back();
+        browser.await("one step back, the search", ExpectedConditions.urlContains("#/search"));
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
@@ -730,8 +740,21 @@ class WebUiBrowserTest {
         assertThat(browser.find("#compare-results").getText())
                 .contains(String.format(java.util.Locale.ROOT, "%,d spans selected", answer.get("selectionSpans").asLong()));
         assertThat(answer.get("selectionSpans").asLong()).isPositive();
+        // The selection holds the spans of the dragged cells, no more: rows of durations [10^(r/5), 10^((r+1)/5)).
+        long firstRow = Math.round(Math.log10(minNanos) * 5);
+        long lastRow = Math.round(Math.log10(maxNanos + 1) * 5) - 1;
+        double inCells = server.value("SELECT sum(sample_weight) FROM spans WHERE floor(log10(greatest(duration_nanos, 1)) * 5) "
+                + "BETWEEN " + firstRow + " AND " + lastRow + " AND start_time >= TIMESTAMP '" + sqlTime(parameter(url, "from"))
+                + "' AND start_time < TIMESTAMP '" + sqlTime(parameter(url, "to")) + "'").asDouble();
+        assertThat(answer.get("selectionSpans").asDouble()).as("the weight of the dragged cells' spans")
+                .isCloseTo(inCells, org.assertj.core.data.Offset.offset(0.01));
         browser.screenshot("10c-heatmap-compare");
         assertThat(browser.consoleErrors()).isEmpty();
+    }
+
+    /** An ISO instant as DuckDB's TIMESTAMP literal text (UTC, no zone). */
+    private static String sqlTime(String instant) {
+        return Instant.parse(instant).toString().replace("T", " ").replace("Z", "");
     }
 
     /** A parameter of an address's fragment query (#/screen?a=b), decoded. */
@@ -761,6 +784,7 @@ class WebUiBrowserTest {
             browser.await(screen.getKey(), ExpectedConditions.presenceOfElementLocated(By.cssSelector(screen.getValue())));
             browser.screenshot("13-600px-" + screen.getKey().replaceAll("[?].*", ""));
             List<?> widths = (List<?>) browser.script("return [document.documentElement.scrollWidth, window.innerWidth];");
+            fits.assertThat(((Number) widths.get(1)).longValue()).as("the window's width").isBetween(580L, 600L);
             fits.assertThat(((Number) widths.get(0)).longValue()).as("the page of %s at 600 px", screen.getKey())
                     .isLessThanOrEqualTo(((Number) widths.get(1)).longValue());
         }
