@@ -70,7 +70,12 @@ export async function renderSql(container, arg, params, current) {
     status.replaceChildren(el('p', { class: 'muted' }, 'Running…'));
     const started = performance.now();
     try {
-      lastResult = await api('/api/sql', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ sql: query }) });
+      // Rows shown as they arrive: NDJSON, typed by the X-Contrail-Columns header.
+      lastResult = await streamRows(query, (result, done) => {
+        if (!current() || done) return;
+        status.replaceChildren(el('div', { class: 'result-meta' }, `${formatNumber(result.rows.length)} rows so far…`));
+        output.replaceChildren(el('div', { class: 'result-scroll' }, table(result)));
+      });
     } catch (e) {
       lastResult = null;
       if (!current()) return;
@@ -118,6 +123,73 @@ export async function renderSql(container, arg, params, current) {
     examples.replaceChildren(errorBox('Examples unavailable: ' + e.message));
   }
   if (params.has('q') && current()) await execute();
+}
+
+// ---- the answer, as it streams
+
+const MAX_ROWS = 10000;
+/** How often the table shown while rows arrive is drawn again. */
+const REDRAW_MS = 250;
+
+/**
+ * Runs a statement through /api/sql as NDJSON, the rows read as they arrive: onRows(result, done) is called with
+ * the rows so far (at the first and then every {@link REDRAW_MS}) and at the end. The answer is
+ * { columns: [{ name, type }], rows: [[…]], truncated } as the JSON format has it; the types come from the
+ * X-Contrail-Columns header, or are guessed from the first row when the header was left out (very wide answers).
+ */
+async function streamRows(query, onRows) {
+  const response = await authorizedFetch('/api/sql', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' },
+    body: JSON.stringify({ sql: query, maxRows: MAX_ROWS }),
+  });
+  if (!response.ok) {
+    const text = await response.text();
+    let message = text || response.status + ' ' + response.statusText;
+    try { message = JSON.parse(text).error || message; } catch { /* not JSON */ }
+    throw new Error(message);
+  }
+  const header = response.headers.get('X-Contrail-Columns');
+  const result = { columns: header ? JSON.parse(header).map(([name, type]) => ({ name, type })) : null, rows: [],
+    truncated: response.headers.get('X-Contrail-Truncated') === 'true' };
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = '';
+  let drawn = 0;
+  const take = line => {
+    if (!line.trim()) return;
+    const row = JSON.parse(line);
+    result.columns ||= Object.entries(row).map(([name, value]) => ({ name, type: guessType(value) }));
+    result.rows.push(result.columns.map(c => row[c.name] ?? null));
+  };
+  for (;;) {
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      throw new Error(`the answer was cut short after ${result.rows.length} rows: ${e.message}`);
+    }
+    if (chunk.done) break;
+    pending += decoder.decode(chunk.value, { stream: true });
+    const lines = pending.split('\n');
+    pending = lines.pop();
+    lines.forEach(take);
+    if (result.rows.length && (!drawn || performance.now() - drawn >= REDRAW_MS)) {
+      drawn = performance.now();
+      onRows(result, false);
+    }
+  }
+  take(pending + decoder.decode());
+  result.columns ||= [];
+  onRows(result, true);
+  return result;
+}
+
+/** A DuckDB type for a JSON value of an answer too wide for its types header. */
+function guessType(value) {
+  if (typeof value === 'number') return 'DOUBLE';
+  if (typeof value === 'boolean') return 'BOOLEAN';
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(value)) return 'TIMESTAMP';
+  return value !== null && typeof value === 'object' ? 'JSON' : 'VARCHAR';
 }
 
 // ---- completion and history

@@ -791,4 +791,25 @@ class WebUiBrowserTest {
         fits.assertAll();
         assertThat(browser.consoleErrors()).isEmpty();
     }
+
+    @Test
+    void aLargeAnswerShowsItsRowsAsTheyArriveAndIsCutAtTheRowLimit() {
+        String query = "SELECT range AS n, repeat('x', 200) AS pad FROM range(20000)";
+        browser.open(server.baseUrl() + "/#/sql?q=" + RunningServer.urlEncode(query));
+        browser.await("the answer", ExpectedConditions.textToBePresentInElementLocated(By.id("sql-status"), "rows in"));
+
+        // Run again with the status watched: rows are shown before the answer ends.
+        browser.script("window.sqlStates = []; new MutationObserver(() => window.sqlStates.push("
+                + "document.getElementById('sql-status').textContent)).observe(document.getElementById('sql-status'),"
+                + " { childList: true, subtree: true, characterData: true });");
+        browser.find("#sql-run").click();
+        browser.await("the answer again", driver -> String.valueOf(browser.script("return window.sqlStates.join('|')")).contains("rows in"));
+        List<?> states = (List<?>) browser.script("return window.sqlStates");
+        assertThat(states).as("the status while the rows arrived").anyMatch(state -> String.valueOf(state).endsWith("rows so far…"));
+        assertThat(browser.find("#sql-status").getText()).startsWith("10,000 rows in").contains("truncated at the row limit");
+        assertThat(browser.findAll("#sql-result tbody tr")).hasSize(10_000);
+        assertThat(browser.findAll("#sql-result thead th")).extracting(th -> th.getAttribute("title"))
+                .as("the types, from the answer's header").containsExactly("BIGINT", "VARCHAR");
+        assertThat(browser.consoleErrors()).isEmpty();
+    }
 }
