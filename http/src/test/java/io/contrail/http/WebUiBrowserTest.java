@@ -102,6 +102,11 @@ class WebUiBrowserTest {
         assertThat(browser.findAll("#waterfall .span-row.critical")).as("rows marked on the critical path")
                 .hasSize((int) onCriticalPath).isNotEmpty();
         browser.screenshot("02-trace");
+        // Everything the pages loaded, the libraries included, came from the server itself.
+        List<?> fetched = (List<?>) browser.script("return performance.getEntriesByType('resource').map(e => e.name)");
+        assertThat(fetched).as("what the page fetched").isNotEmpty()
+                .anyMatch(url -> String.valueOf(url).contains("/ui/vendor/"))
+                .allMatch(url -> String.valueOf(url).startsWith(server.baseUrl() + "/") || String.valueOf(url).startsWith("data:"));
         assertThat(browser.consoleErrors()).isEmpty();
     }
 
