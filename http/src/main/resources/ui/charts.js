@@ -1,4 +1,4 @@
-// Charts drawn with uPlot (shipped in the jar from its webjar). uPlot's x values for time axes are
+// Charts drawn with uPlot (from npm, copied into the jar at build time). uPlot's x values for time axes are
 // Unix seconds; these helpers take milliseconds and convert.
 import uPlot from '/ui/vendor/uPlot.esm.js';
 import { el } from './lib.js';
