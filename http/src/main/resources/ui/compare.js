@@ -108,6 +108,7 @@ async function heatmapPanel(container, params, current) {
       el('span', { class: 'muted' }, 'Span duration (log scale) over start time; darker cells hold more spans. '
         + 'Drag over a region to see what is different about its spans.')),
     chart));
+  // A failure here reaches renderCompare's catch, which says so in place of the panel.
   const { startMs, endMs } = timeRange(params);
   await latencyHeatmap(chart, {
     service: service.value, startMs, endMs,
@@ -119,5 +120,5 @@ async function heatmapPanel(container, params, current) {
         from: new Date(region.startMs).toISOString(), to: new Date(region.endMs).toISOString(),
       });
     },
-  }).catch(e => chart.replaceChildren(errorBox('The heatmap could not be drawn: ' + e.message)));
+  });
 }

@@ -71,10 +71,17 @@ export async function renderSql(container, arg, params, current) {
     const started = performance.now();
     try {
       // Rows shown as they arrive: NDJSON, typed by the X-Contrail-Columns header.
+      // While rows arrive, the new ones are appended to the table shown (not the whole table drawn again).
+      let streamed = null;
       lastResult = await streamRows(query, (result, done) => {
         if (!current() || done) return;
         status.replaceChildren(el('div', { class: 'result-meta' }, `${formatNumber(result.rows.length)} rows so far…`));
-        output.replaceChildren(el('div', { class: 'result-scroll' }, table(result)));
+        if (!streamed) {
+          streamed = table({ columns: result.columns, rows: [] });
+          output.replaceChildren(el('div', { class: 'result-scroll' }, streamed));
+        }
+        const body = streamed.tBodies[0];
+        body.append(...result.rows.slice(body.rows.length).map(row => resultRow(row, result.columns)));
       });
     } catch (e) {
       lastResult = null;
@@ -270,8 +277,13 @@ function show(output, result, kind) {
 function table(result) {
   return el('table', { class: 'grid result-table', id: 'sql-result' },
     el('thead', {}, el('tr', {}, result.columns.map(c => el('th', { class: NUMERIC.test(c.type) ? 'num' : null, title: c.type }, c.name)))),
-    el('tbody', {}, result.rows.map(row => el('tr', {}, row.map((v, i) => el('td', { class: NUMERIC.test(result.columns[i].type) ? 'num' : 'mono' },
-      v == null ? el('span', { class: 'muted' }, 'NULL') : typeof v === 'object' ? JSON.stringify(v) : NUMERIC.test(result.columns[i].type) ? formatNumber(v, 4) : String(v)))))));
+    el('tbody', {}, result.rows.map(row => resultRow(row, result.columns))));
+}
+
+/** One row of the result table. */
+function resultRow(row, columns) {
+  return el('tr', {}, row.map((v, i) => el('td', { class: NUMERIC.test(columns[i].type) ? 'num' : 'mono' },
+    v == null ? el('span', { class: 'muted' }, 'NULL') : typeof v === 'object' ? JSON.stringify(v) : NUMERIC.test(columns[i].type) ? formatNumber(v, 4) : String(v))));
 }
 
 /** Draws the chart that fits the result; false when none does. */
