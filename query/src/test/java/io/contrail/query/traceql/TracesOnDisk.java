@@ -40,6 +40,10 @@ final class TracesOnDisk implements AutoCloseable {
         return traces;
     }
 
+    QueryEngine engine() {
+        return engine;
+    }
+
     @Override
     public void close() throws Exception {
         engine.close();
