@@ -39,7 +39,11 @@ java --add-opens=java.base/java.nio=ALL-UNNAMED -Xmx2g -jar "$work/contrail.jar"
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
 url="http://127.0.0.1:$port"
-for _ in $(seq 1 600); do curl -sf "$url/health" > /dev/null && break; sleep 0.5; done
+for _ in $(seq 1 600); do
+  curl -sf "$url/health" > /dev/null && break
+  kill -0 $pid 2>/dev/null || { echo "run.sh: the server stopped:" >&2; cat "$work/server.log" >&2; exit 1; }
+  sleep 0.5
+done
 echo "waiting for the compaction to catch up …" >&2
 for _ in $(seq 1 1200); do
   pending=$(curl -sf "$url/health" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("compactionPending", 0))')
