@@ -247,16 +247,16 @@ public final class TraceQlMetrics {
         if (function == Function.HISTOGRAM_OVER_TIME) {
             keys.add("traceql_v");
         }
-        sql.append("traceql_points AS (").append(points).append(")")
-                .append(value == null ? "" : " , traceql_valued AS (SELECT * FROM traceql_points WHERE traceql_v IS NOT NULL)")
-                .append(",\n");
-        String input = value == null ? "traceql_points" : "traceql_valued";
+        String valued = value == null ? "" : " WHERE traceql_v IS NOT NULL";
         if (function == Function.QUANTILE_OVER_TIME) {
-            appendQuantiles(sql, parameters, input, keys, maxSeries);
+            sql.append("traceql_points AS (SELECT * FROM (").append(points).append(")").append(valued).append("),\n");
+            appendQuantiles(sql, parameters, "traceql_points", keys, maxSeries);
             return;
         }
         // Each series' value per interval in one pass over the spans; the series' weights, to keep the heaviest, from
-        // those few rows.
+        // those few rows. The points are a subquery of the aggregation, not a common table expression of their own:
+        // DuckDB aggregates them faster so (108 against 125 ms for the 71,676 failed spans of the 10M-span bench).
+        String input = "(SELECT * FROM (" + points + ")" + valued + ")";
         sql.append("traceql_cells AS (SELECT ").append(prefixed("p.", keys)).append("p.traceql_interval, ")
                 .append(aggregate()).append(" AS traceql_value, sum(p.traceql_w) AS traceql_cell_w FROM ").append(input)
                 .append(" p GROUP BY ").append(prefixed("p.", keys)).append("p.traceql_interval),\n");
