@@ -466,7 +466,9 @@ final class TraceQlCompiler {
         }
         Candidate left = scalar(ctx.scalarExpression(0));
         Candidate right = scalar(ctx.scalarExpression(1));
-        Sql comparison = compare(left, ctx.scalarFilterOperation().getStart(), right, true, true);
+        // QUALIFY drops a row whose comparison is null as it drops one whose comparison is false: no IS NOT NULL, which
+        // would repeat each side's window aggregate.
+        Sql comparison = compare(left, ctx.scalarFilterOperation().getStart(), right, false, false);
         return stage(Sql.concat("SELECT * FROM " + input + " QUALIFY ", comparison));
     }
 
