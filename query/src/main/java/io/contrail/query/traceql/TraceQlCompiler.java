@@ -656,7 +656,9 @@ final class TraceQlCompiler {
     }
 
     private static Sql compare(Value left, Token op, Value right) {
-        return cases(left, l -> cases(right, r -> compare(l, op, r, left.spanField(), right.spanField())));
+        // A condition compared as a value (span.a = 1 = true) is never null: no IS NOT NULL, which would write it twice.
+        return cases(left, l -> cases(right, r -> compare(l, op, r, left.spanField() && !left.definite(),
+                right.spanField() && !right.definite())));
     }
 
     /**

@@ -202,6 +202,16 @@ class TraceQlSearchTest {
                         .contains("attr.db.system='postgres'").contains("duration_nanos>10000000"));
     }
 
+    /** A condition compared as a value is written once: nested, the statement grows with the query, not twice a level. */
+    @Test
+    void aConditionComparedAsAValueIsWrittenOnce() throws Exception {
+        String query = "{ span.cart.size = 3" + " = true".repeat(16) + " }";
+        CompiledTraceQl.Statement statement = TraceQl.compile(query, onDisk.engine().spanColumnTypes())
+                .traceIds("spans", "true", List.of(), 20);
+        assertThat(statement.sql().length()).as("the length of the SQL of %s", query).isLessThan(10_000);
+        assertThat(found(query)).isEqualTo(Map.of(A, List.of(A2)));
+    }
+
     /** The {@code Filters} of every Parquet read in a plan of {@code EXPLAIN (FORMAT JSON)}, without spaces or parentheses. */
     private static void collectScanFilters(JsonNode node, List<String> filters) {
         if (node.isArray()) {
