@@ -398,11 +398,20 @@ public final class TraceQueries {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("the intervals end after 2262, past what a time here can be", e);
         }
-        List<Object> parameters = new ArrayList<>();
-        CompiledTraceQl.Statement statement = compiled.metrics("spans", window.sql("", 0, parameters), parameters,
-                startUnixNano, stepNanos, intervals, maxSeries);
-        return engine.run(window.reads(0), statement.sql(), statement.parameters(),
-                rs -> compiled.readSeries(rs, stepNanos, intervals, maxSeries));
+        // Every series' cells in one GROUP BY, the heaviest series chosen here; past TraceQlMetrics.MAX_CELLS cells,
+        // asked again for the heaviest series only, chosen in SQL.
+        TraceQlMetrics.SeriesSet series = null;
+        for (TraceQlMetrics.Rows rows : TraceQlMetrics.Rows.values()) {
+            List<Object> parameters = new ArrayList<>();
+            CompiledTraceQl.Statement statement = compiled.metrics("spans", window.sql("", 0, parameters), parameters,
+                    startUnixNano, stepNanos, intervals, maxSeries, rows);
+            series = engine.run(window.reads(0), statement.sql(), statement.parameters(),
+                    rs -> compiled.readSeries(rs, stepNanos, intervals, maxSeries, rows));
+            if (series != null) {
+                break;
+            }
+        }
+        return series;
     }
 
     /**

@@ -44,8 +44,15 @@ public final class CompiledTraceQl {
      */
     private final boolean needsTraceColumns;
 
+    /**
+     * The condition of the query's one stage when it is a spanset filter over every span ({@code { status = error }}),
+     * reading the spans' own columns only; else null. A metrics query of one such filter aggregates the spans where it
+     * holds straight away, no stage between.
+     */
+    private final Sql onlyFilter;
+
     CompiledTraceQl(List<Sql> stages, boolean needsAncestors, boolean needsChildCount, Map<String, Sql> outputs,
-                    List<String> groupLabels, List<String> attributeColumns, TraceQlMetrics metrics) {
+                    List<String> groupLabels, List<String> attributeColumns, TraceQlMetrics metrics, Sql onlyFilter) {
         this.metrics = metrics;
         this.needsChildCount = needsChildCount;
         this.attributeColumns = List.copyOf(attributeColumns);
@@ -56,6 +63,14 @@ public final class CompiledTraceQl {
         this.needsTraceColumns = stages.stream().anyMatch(CompiledTraceQl::readsTraceColumns)
                 || outputs.values().stream().anyMatch(CompiledTraceQl::readsTraceColumns)
                 || (metrics != null && metrics.reads(CompiledTraceQl::readsTraceColumns));
+        this.onlyFilter = onlyFilter != null && stages.size() == 1 && !needsAncestors && !needsChildCount
+                && !needsTraceColumns && !readsQueryColumns(onlyFilter)
+                && (metrics == null || !metrics.reads(CompiledTraceQl::readsQueryColumns)) ? onlyFilter : null;
+    }
+
+    /** Whether a piece of SQL reads a column or expression the statement adds to the spans' ({@code traceql_…}). */
+    private static boolean readsQueryColumns(Sql sql) {
+        return sql.text().contains("traceql_");
     }
 
     /** Whether a piece of SQL reads a trace-level column of {@code traceql_spans} (trace:duration, rootName …). */
@@ -81,14 +96,15 @@ public final class CompiledTraceQl {
     /**
      * The statement that answers a metrics query over {@code intervals} intervals of {@code step} nanoseconds after
      * {@code start} (Unix nanoseconds; an instant query is one interval): per series and interval, the function's value,
-     * for at most {@code maxSeries} series (one more is read, to tell that there were more). Its rows are read by
+     * for every series ({@link TraceQlMetrics.Rows#EVERY_SERIES}, at most {@link TraceQlMetrics#MAX_CELLS} cells) or the
+     * heaviest {@code maxSeries} (one more is read, to tell that there were more). Its rows are read by
      * {@link #readSeries}.
      *
      * @param condition which spans of {@code spanView} to read: a time window holding the intervals (trace-level
      *                  intrinsics such as {@code trace:duration} are computed over it, as in a search)
      */
     public Statement metrics(String spanView, String condition, List<Object> conditionParameters, long start, long step,
-                             int intervals, int maxSeries) {
+                             int intervals, int maxSeries, TraceQlMetrics.Rows rows) {
         if (metrics == null) {
             throw new IllegalStateException("a search is answered by search(), not metrics()");
         }
@@ -96,15 +112,29 @@ public final class CompiledTraceQl {
             throw new IllegalArgumentException("step, intervals and maxSeries must be positive: " + step + ", "
                     + intervals + ", " + maxSeries);
         }
-        List<Object> parameters = new ArrayList<>(conditionParameters);
+        Sql window = new Sql(condition, conditionParameters);
+        List<Object> parameters = new ArrayList<>();
+        if (onlyFilter != null) {
+            // { filter } | rate(): the spans where the filter holds, aggregated as an analyst's GROUP BY would be.
+            StringBuilder sql = new StringBuilder();
+            metrics.appendAggregation(sql, parameters, spanView, Sql.concat(window, " AND ", onlyFilter), start, step,
+                    intervals, maxSeries, rows);
+            return new Statement(sql.toString(), parameters);
+        }
+        parameters.addAll(conditionParameters);
         StringBuilder sql = stages(spanView, condition, parameters, ", sample_weight");
-        metrics.appendAggregation(sql, parameters, stageName(stages.size() - 1), start, step, intervals, maxSeries);
+        metrics.appendAggregation(sql, parameters, stageName(stages.size() - 1), Sql.TRUE, start, step, intervals,
+                maxSeries, rows);
         return new Statement(sql.toString(), parameters);
     }
 
-    /** The series in the rows of {@link #metrics}'s statement, asked with the same step, intervals and maxSeries. */
-    public TraceQlMetrics.SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries) throws SQLException {
-        return metrics.readSeries(rs, step, intervals, maxSeries);
+    /**
+     * The series in the rows of {@link #metrics}'s statement, asked with the same step, intervals, maxSeries and rows;
+     * null when every series was asked for and there were more cells than read: then ask for the heaviest.
+     */
+    public TraceQlMetrics.SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries,
+                                               TraceQlMetrics.Rows rows) throws SQLException {
+        return metrics.readSeries(rs, step, intervals, maxSeries, rows);
     }
 
     /**

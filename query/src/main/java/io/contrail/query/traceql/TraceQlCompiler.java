@@ -93,6 +93,8 @@ final class TraceQlCompiler {
 
     private final Map<String, Column> columnsByFoldedName = new HashMap<>();
     private final List<Sql> stages = new ArrayList<>();
+    /** The condition of each stage that is a spanset filter over every span, by the stage's name. */
+    private final Map<String, Sql> filtersOfEverySpan = new HashMap<>();
     private final Map<String, Sql> outputs = new LinkedHashMap<>();
     /** The attribute and overflow columns the query reads, quoted: the search reads these and the fixed ones. */
     private final java.util.Set<String> attributeColumns = new java.util.LinkedHashSet<>();
@@ -124,10 +126,10 @@ final class TraceQlCompiler {
             throw unsupported(root, "comparing the aggregates of two pipelines ((...| count()) > (... | count()))");
         }
         if (last.equals(ALL_SPANS)) {
-            last = stage(Sql.of("SELECT * FROM " + ALL_SPANS));
+            last = filter(ALL_SPANS, Sql.TRUE);
         }
         return new CompiledTraceQl(stages, needsAncestors, needsChildCount, outputs, groupLabels,
-                List.copyOf(attributeColumns), metricsFunction);
+                List.copyOf(attributeColumns), metricsFunction, stages.size() == 1 ? filtersOfEverySpan.get(last) : null);
     }
 
     // ---- Metrics (expr.y: metricsAggregation; ast_metrics.go MetricsAggregate, engine_metrics.go) ----
@@ -377,13 +379,23 @@ final class TraceQlCompiler {
         TraceQLParser.SpansetFilterContext filter = ((TraceQLParser.FilterSpansetExpressionContext) ctx).spansetFilter();
         if (filter.fieldExpression() == null) {
             // {}: every span (expr.y: newSpansetFilter(NewStaticBool(true))).
-            return stage(Sql.of("SELECT * FROM " + input));
+            return filter(input, Sql.TRUE);
         }
         Value value = field(filter.fieldExpression());
         if (value.implied() != null && value.implied() != Type.BOOLEAN) {
             throw invalid(filter, "span filter field expressions must resolve to a boolean");
         }
-        return stage(Sql.concat("SELECT * FROM " + input + " WHERE ", condition(value)));
+        return filter(input, condition(value));
+    }
+
+    /** A stage of the spans of {@code input} where {@code condition} holds. */
+    private String filter(String input, Sql condition) {
+        String stage = stage(condition == Sql.TRUE ? Sql.of("SELECT * FROM " + input)
+                : Sql.concat("SELECT * FROM " + input + " WHERE ", condition));
+        if (input.equals(ALL_SPANS)) {
+            filtersOfEverySpan.put(stage, condition);
+        }
+        return stage;
     }
 
     /**

@@ -4,7 +4,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -217,56 +218,131 @@ public final class TraceQlMetrics {
     }
 
     /**
-     * The aggregation over the spans of {@code spans} (a stage of the query, whose rows are its spans): per series and
-     * interval, the function's value. {@code sql} holds the statement's common table expressions up to that stage and
-     * {@code parameters} their values; both are completed.
+     * What the rows of a metrics statement hold: the cells of every series (per series and interval, the function's
+     * value and the spans' weight), at most {@link #MAX_CELLS} of them; or the cells of the heaviest series only,
+     * chosen in SQL. Every series' cells are one {@code GROUP BY}, as an analyst would write it; choosing the
+     * heaviest series in SQL aggregates the cells again, which costs about a tenth more (bench/results/traceql).
      */
-    void appendAggregation(StringBuilder sql, List<Object> parameters, String spans, long start, long step,
-                           int intervals, int maxSeries) {
-        StringBuilder points = new StringBuilder("SELECT (epoch_ns(start_time) - ?::BIGINT - 1) // ?::BIGINT AS "
-                + "traceql_interval, sample_weight AS traceql_w");
-        parameters.add(start);
-        parameters.add(step);
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < by.size(); i++) {
-            points.append(", ").append(by.get(i).text().text()).append(" AS traceql_by").append(i)
-                    .append(", ").append(by.get(i).kind().text()).append(" AS traceql_kind").append(i);
-            parameters.addAll(by.get(i).text().parameters());
-            parameters.addAll(by.get(i).kind().parameters());
-            keys.add("traceql_by" + i);
-            keys.add("traceql_kind" + i);
-        }
-        if (value != null) {
-            points.append(", ").append(value.text()).append(" AS traceql_v");
-            parameters.addAll(value.parameters());
-        }
-        points.append(" FROM ").append(spans)
-                .append(" WHERE epoch_ns(start_time) > ?::BIGINT AND epoch_ns(start_time) <= ?::BIGINT");
-        parameters.add(start);
-        parameters.add(start + step * intervals);
-        if (function == Function.HISTOGRAM_OVER_TIME) {
-            keys.add("traceql_v");
-        }
-        String valued = value == null ? "" : " WHERE traceql_v IS NOT NULL";
+    public enum Rows {
+        EVERY_SERIES, HEAVIEST_SERIES
+    }
+
+    /**
+     * The cells a statement of {@link Rows#EVERY_SERIES} reads at most (one more is read, to tell there were more): past
+     * them, the heaviest series are chosen in SQL, so that a by() of many values never sends its every cell here.
+     */
+    public static final int MAX_CELLS = 100_000;
+
+    /**
+     * Completes the statement of a metrics query, per series and interval the function's value, over the rows of
+     * {@code source} (a table, view or stage of the query, whose rows are its spans) where {@code condition} holds.
+     * {@code sql} is empty or holds {@code WITH} and the common table expressions up to that stage, each followed by a
+     * comma; {@code parameters} their values. Both are completed. Quantiles rank every value of a series: their
+     * series are always chosen in SQL.
+     */
+    void appendAggregation(StringBuilder sql, List<Object> parameters, String source, Sql condition, long start,
+                           long step, int intervals, int maxSeries, Rows rows) {
+        long end = start + step * intervals;
         if (function == Function.QUANTILE_OVER_TIME) {
-            sql.append("traceql_points AS (SELECT * FROM (").append(points).append(")").append(valued).append("),\n");
-            appendQuantiles(sql, parameters, "traceql_points", keys, maxSeries);
+            sql.append(sql.isEmpty() ? "WITH " : "");
+            Sql points = points(source, condition, start, step, end);
+            sql.append("traceql_points AS (").append(points.text()).append("),\n");
+            parameters.addAll(points.parameters());
+            appendQuantiles(sql, parameters, "traceql_points", keys(), maxSeries);
             return;
         }
-        // Each series' value per interval in one pass over the spans; the series' weights, to keep the heaviest, from
-        // those few rows. The points are a subquery of the aggregation, not a common table expression of their own:
-        // DuckDB aggregates them faster so (108 against 125 ms for the 71,676 failed spans of the 10M-span bench).
-        String input = "(SELECT * FROM (" + points + ")" + valued + ")";
-        sql.append("traceql_cells AS (SELECT ").append(prefixed("p.", keys)).append("p.traceql_interval, ")
-                .append(aggregate()).append(" AS traceql_value, sum(p.traceql_w) AS traceql_cell_w FROM ").append(input)
-                .append(" p GROUP BY ").append(prefixed("p.", keys)).append("p.traceql_interval),\n");
+        Sql cells = cells(source, condition, start, step, end);
+        if (rows == Rows.EVERY_SERIES) {
+            if (!sql.isEmpty()) {
+                sql.setLength(sql.length() - 2);
+                sql.append("\n");
+            }
+            sql.append(cells.text()).append(" LIMIT ?");
+            parameters.addAll(cells.parameters());
+            parameters.add(MAX_CELLS + 1);
+            return;
+        }
+        List<String> keys = keys();
+        sql.append(sql.isEmpty() ? "WITH " : "").append("traceql_cells AS (").append(cells.text()).append("),\n");
+        parameters.addAll(cells.parameters());
         appendSeries(sql, parameters, "traceql_cells", "traceql_cell_w", keys, maxSeries);
-        sql.append("\nSELECT ").append(prefixed("c.", keys)).append("c.traceql_interval, c.traceql_value FROM traceql_cells c ")
+        sql.append("\nSELECT ").append(prefixed("c.", keys))
+                .append("c.traceql_interval, c.traceql_value, c.traceql_cell_w FROM traceql_cells c ")
                 .append(joinedToSeries("c", keys)).append(" ORDER BY s.traceql_total DESC");
         for (String key : keys) {
             sql.append(", c.").append(key);
         }
         sql.append(", c.traceql_interval");
+    }
+
+    /** The names of a series' key columns: each by()'s text and kind, and a histogram's bucket. */
+    private List<String> keys() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < by.size(); i++) {
+            keys.add("traceql_by" + i);
+            keys.add("traceql_kind" + i);
+        }
+        if (function == Function.HISTOGRAM_OVER_TIME) {
+            keys.add("traceql_v");
+        }
+        return keys;
+    }
+
+    /**
+     * Per series and interval of {@link #keys()}, the function's value and the spans' weight: one {@code GROUP BY} of
+     * the spans, no subquery between it and them (DuckDB aggregates a subquery's rows slower: 170 against 149 ms for
+     * the 71,676 failed spans of the 10M-span bench, interleaved through /api/sql beside a fuzzing run).
+     */
+    private Sql cells(String source, Sql condition, long start, long step, long end) {
+        List<Object> pieces = new ArrayList<>(List.of("SELECT "));
+        for (int i = 0; i < by.size(); i++) {
+            pieces.addAll(List.of(by.get(i).text(), " AS traceql_by" + i + ", ", by.get(i).kind(),
+                    " AS traceql_kind" + i + ", "));
+        }
+        if (function == Function.HISTOGRAM_OVER_TIME) {
+            pieces.addAll(List.of(value, " AS traceql_v, "));
+        }
+        pieces.addAll(List.of(interval(start, step), " AS traceql_interval, ", cellValue(),
+                " AS traceql_value, sum(sample_weight) AS traceql_cell_w FROM " + source + " WHERE ",
+                spansIn(condition, start, end), " GROUP BY ALL"));
+        return Sql.concat(pieces.toArray());
+    }
+
+    /** Each span of the intervals with what a quantile ranks: its interval, weight, series' key and value. */
+    private Sql points(String source, Sql condition, long start, long step, long end) {
+        List<Object> pieces = new ArrayList<>(List.of("SELECT ", interval(start, step),
+                " AS traceql_interval, sample_weight AS traceql_w"));
+        for (int i = 0; i < by.size(); i++) {
+            pieces.addAll(List.of(", ", by.get(i).text(), " AS traceql_by" + i + ", ", by.get(i).kind(),
+                    " AS traceql_kind" + i));
+        }
+        pieces.addAll(List.of(", ", value, " AS traceql_v FROM " + source + " WHERE ", spansIn(condition, start, end)));
+        return Sql.concat(pieces.toArray());
+    }
+
+    /** A span's interval: Tempo's are right-closed, (start + i·step, start + (i+1)·step]. */
+    private static Sql interval(long start, long step) {
+        return Sql.concat("(epoch_ns(start_time) - ", Sql.parameter(start), "::BIGINT - 1) // ", Sql.parameter(step),
+                "::BIGINT");
+    }
+
+    /** {@code condition}, the spans' start in the intervals and, for a function of a field, a value of it. */
+    private Sql spansIn(Sql condition, long start, long end) {
+        return Sql.concat("(", condition, ") AND epoch_ns(start_time) > ", Sql.parameter(start),
+                "::BIGINT AND epoch_ns(start_time) <= ", Sql.parameter(end), "::BIGINT",
+                value == null ? "" : Sql.concat(" AND (", value, ") IS NOT NULL"));
+    }
+
+    /** The value of one series' spans in one interval, every span with its weight (quantiles: {@link #quantiles()}). */
+    private Sql cellValue() {
+        return switch (function) {
+            case RATE, COUNT_OVER_TIME, HISTOGRAM_OVER_TIME -> Sql.of("sum(sample_weight)");
+            case MIN_OVER_TIME -> Sql.concat("min(", value, ")");
+            case MAX_OVER_TIME -> Sql.concat("max(", value, ")");
+            case SUM_OVER_TIME -> Sql.concat("sum((", value, ") * sample_weight)");
+            case AVG_OVER_TIME -> Sql.concat("sum((", value, ") * sample_weight) / sum(sample_weight)");
+            case QUANTILE_OVER_TIME -> throw new IllegalStateException("quantiles are ranked, not aggregated in one pass");
+        };
     }
 
     /** {@code traceql_series}: the keys of the heaviest series of {@code input} by its {@code weight} column. */
@@ -310,9 +386,9 @@ public final class TraceQlMetrics {
                 .append(" ORDER BY traceql_v ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS traceql_cum_w, "
                         + "sum(traceql_w) OVER (PARTITION BY ").append(partition).append(") AS traceql_total_w FROM ")
                 .append(input).append(")");
-        sql.append("\nSELECT ").append(prefixed("p.", keys)).append("p.traceql_interval, ").append(aggregate())
-                .append(" FROM traceql_ranked p ").append(joinedToSeries("p", keys)).append(" GROUP BY ")
-                .append(prefixed("p.", keys)).append("p.traceql_interval ORDER BY max(s.traceql_total) DESC");
+        sql.append("\nSELECT ").append(prefixed("p.", keys)).append("p.traceql_interval, ").append(quantiles())
+                .append(", sum(p.traceql_w) FROM traceql_ranked p ").append(joinedToSeries("p", keys))
+                .append(" GROUP BY ").append(prefixed("p.", keys)).append("p.traceql_interval ORDER BY max(s.traceql_total) DESC");
         for (String key : keys) {
             sql.append(", p.").append(key);
         }
@@ -324,79 +400,116 @@ public final class TraceQlMetrics {
         return function == Function.QUANTILE_OVER_TIME ? quantiles.size() : 1;
     }
 
-    /** The aggregate of one series' spans in one interval. */
-    private String aggregate() {
-        return switch (function) {
-            case RATE, COUNT_OVER_TIME, HISTOGRAM_OVER_TIME -> "sum(p.traceql_w)";
-            case MIN_OVER_TIME -> "min(p.traceql_v)";
-            case MAX_OVER_TIME -> "max(p.traceql_v)";
-            case SUM_OVER_TIME -> "sum(p.traceql_v * p.traceql_w)";
-            case AVG_OVER_TIME -> "sum(p.traceql_v * p.traceql_w) / sum(p.traceql_w)";
-            case QUANTILE_OVER_TIME -> {
-                List<String> each = new ArrayList<>();
-                for (double q : quantiles) {
-                    // Summed in another order, the total may round below the last cumulative weight: then the maximum.
-                    each.add("coalesce(min(p.traceql_v) FILTER (WHERE p.traceql_cum_w >= " + q
-                            + " * p.traceql_total_w), max(p.traceql_v))");
-                }
-                yield "[" + String.join(", ", each) + "]::DOUBLE[]";
-            }
-        };
+    /** Each quantile of one series' values in one interval, as a list. */
+    private String quantiles() {
+        List<String> each = new ArrayList<>();
+        for (double q : quantiles) {
+            // Summed in another order, the total may round below the last cumulative weight: then the maximum.
+            each.add("coalesce(min(p.traceql_v) FILTER (WHERE p.traceql_cum_w >= " + q
+                    + " * p.traceql_total_w), max(p.traceql_v))");
+        }
+        return "[" + String.join(", ", each) + "]::DOUBLE[]";
     }
 
-    /** The series in the rows of {@link #appendAggregation}'s statement. */
-    SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries) throws SQLException {
-        Map<List<Object>, double[][]> series = new LinkedHashMap<>();
-        int keyColumns = by.size() * 2 + (function == Function.HISTOGRAM_OVER_TIME ? 1 : 0);
+    /** The series of a key: the sum of its cells' weights, and its cells. */
+    private static final class Cells {
+        final List<Object> key;
+        final List<Integer> intervals = new ArrayList<>();
+        final List<double[]> values = new ArrayList<>();
+        double weight;
+
+        Cells(List<Object> key) {
+            this.key = key;
+        }
+    }
+
+    /**
+     * The series in the rows of {@link #appendAggregation}'s statement, asked for the same {@code rows}: the heaviest
+     * {@code maxSeries} (their spans' weights summed; ties by their keys, as SQL orders them). Null when the statement
+     * read every series and there were more than {@link #MAX_CELLS} cells: then ask for {@link Rows#HEAVIEST_SERIES}.
+     */
+    SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries, Rows rows) throws SQLException {
+        int keyColumns = keys().size();
         int outputs = outputsPerKey();
         double stepSeconds = step / 1e9;
+        boolean bounded = rows == Rows.EVERY_SERIES && function != Function.QUANTILE_OVER_TIME;
+        Map<List<Object>, Cells> series = new HashMap<>();
+        int read = 0;
         while (rs.next()) {
+            if (bounded && ++read > MAX_CELLS) {
+                return null;
+            }
             List<Object> key = new ArrayList<>(keyColumns);
             for (int i = 1; i <= keyColumns; i++) {
                 key.add(rs.getObject(i));
             }
+            Cells cells = series.computeIfAbsent(key, Cells::new);
+            cells.weight += rs.getDouble(keyColumns + 3);
             long interval = rs.getLong(keyColumns + 1);
-            double[][] values = series.computeIfAbsent(key, k -> {
-                double[][] fresh = new double[outputs][intervals];
-                for (double[] v : fresh) {
-                    Arrays.fill(v, function.zeroWhereNoSpans() ? 0 : Double.NaN);
-                }
-                return fresh;
-            });
             if (interval < 0 || interval >= intervals) {
                 continue;
             }
+            double[] values = new double[outputs];
             if (function == Function.QUANTILE_OVER_TIME) {
                 Object[] each = (Object[]) rs.getArray(keyColumns + 2).getArray();
                 for (int q = 0; q < outputs; q++) {
-                    values[q][(int) interval] = each[q] == null ? Double.NaN : ((Number) each[q]).doubleValue();
+                    values[q] = each[q] == null ? Double.NaN : ((Number) each[q]).doubleValue();
                 }
             } else {
                 double v = rs.getDouble(keyColumns + 2);
-                values[0][(int) interval] = rs.wasNull() ? Double.NaN : function == Function.RATE ? v / stepSeconds : v;
+                values[0] = rs.wasNull() ? Double.NaN : function == Function.RATE ? v / stepSeconds : v;
             }
+            cells.intervals.add((int) interval);
+            cells.values.add(values);
         }
-        List<Series> out = new ArrayList<>();
+        List<Cells> heaviestFirst = new ArrayList<>(series.values());
+        heaviestFirst.sort(Comparator.comparingDouble((Cells c) -> -c.weight)
+                .thenComparing(c -> c.key, TraceQlMetrics::compareKeys));
         int keys = maxSeries / outputs;
-        boolean truncated = series.size() > keys;
-        int kept = 0;
-        for (Map.Entry<List<Object>, double[][]> entry : series.entrySet()) {
-            if (kept++ == keys) {
-                break;
+        List<Series> out = new ArrayList<>();
+        for (Cells cells : heaviestFirst.subList(0, Math.min(keys, heaviestFirst.size()))) {
+            double[][] values = new double[outputs][intervals];
+            for (double[] v : values) {
+                Arrays.fill(v, function.zeroWhereNoSpans() ? 0 : Double.NaN);
             }
-            List<Label> labels = labels(entry.getKey());
+            for (int c = 0; c < cells.intervals.size(); c++) {
+                for (int q = 0; q < outputs; q++) {
+                    values[q][cells.intervals.get(c)] = cells.values.get(c)[q];
+                }
+            }
+            List<Label> labels = labels(cells.key);
             for (int q = 0; q < outputs; q++) {
                 List<Label> seriesLabels = new ArrayList<>(labels);
                 if (function == Function.QUANTILE_OVER_TIME) {
                     seriesLabels.add(new Label("p", quantiles.get(q)));
                 }
-                out.add(new Series(List.copyOf(seriesLabels), entry.getValue()[q]));
+                out.add(new Series(List.copyOf(seriesLabels), values[q]));
             }
         }
         for (SecondStage stage : secondStages) {
             out = stage.apply(out, intervals);
         }
-        return new SeriesSet(out, truncated);
+        return new SeriesSet(out, heaviestFirst.size() > keys);
+    }
+
+    /** Two series' keys in DuckDB's order: text by code point (its binary order of UTF-8), numbers by value, nil last. */
+    private static int compareKeys(List<Object> a, List<Object> b) {
+        for (int i = 0; i < a.size(); i++) {
+            Object x = a.get(i);
+            Object y = b.get(i);
+            int c;
+            if (x == null || y == null) {
+                c = x == y ? 0 : x == null ? 1 : -1;
+            } else if (x instanceof String s && y instanceof String t) {
+                c = Arrays.compare(s.codePoints().toArray(), t.codePoints().toArray());
+            } else {
+                c = Double.compare(((Number) x).doubleValue(), ((Number) y).doubleValue());
+            }
+            if (c != 0) {
+                return c;
+            }
+        }
+        return 0;
     }
 
     /** A series' labels from its by() values and kinds (and histogram bucket), as Tempo's labelsFor makes them. */

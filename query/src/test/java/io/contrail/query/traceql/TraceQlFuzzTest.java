@@ -24,11 +24,15 @@ class TraceQlFuzzTest {
         String query = new String(input, StandardCharsets.UTF_8);
         try {
             CompiledTraceQl compiled = TraceQl.compile(query, COLUMN_TYPES);
-            CompiledTraceQl.Statement statement = compiled.isMetrics()
-                    ? compiled.metrics("spans", "true", List.of(), 0, 1_000_000_000L, 60, 1000)
-                    : compiled.search("spans", "true", List.of(), 20, 3);
-            assertThat(statement.sql().chars().filter(c -> c == '?').count()).as(query)
-                    .isEqualTo(statement.parameters().size());
+            List<CompiledTraceQl.Statement> statements = compiled.isMetrics()
+                    ? java.util.Arrays.stream(TraceQlMetrics.Rows.values())
+                            .map(rows -> compiled.metrics("spans", "true", List.of(), 0, 1_000_000_000L, 60, 1000, rows))
+                            .toList()
+                    : List.of(compiled.search("spans", "true", List.of(), 20, 3));
+            for (CompiledTraceQl.Statement statement : statements) {
+                assertThat(statement.sql().chars().filter(c -> c == '?').count()).as(query)
+                        .isEqualTo(statement.parameters().size());
+            }
         } catch (TraceQlException refused) {
             assertThat(refused.line()).as(query).isPositive();
             assertThat(refused.column()).as(query).isPositive();

@@ -203,6 +203,78 @@ class TraceQlMetricsTest {
                 .isFalse();
     }
 
+    /**
+     * A query's series are the same whether every series' cells are read and the heaviest chosen here (one GROUP BY,
+     * what a request asks first) or the heaviest are chosen in SQL (what it asks past {@link TraceQlMetrics#MAX_CELLS}
+     * cells): one filter straight over the spans and a pipeline of stages, each function, ties, nil labels, a bound.
+     */
+    @Test
+    void everySeriesReadHereAndTheHeaviestChosenInSqlAgree() throws Exception {
+        List<String> queries = List.of("{ status = error } | rate() by (resource.service.name)",
+                "{} | count_over_time() by (span:id)", "{} | count_over_time() by (span.http.status_code)",
+                "{ duration > 1ms } | avg_over_time(duration) by (resource.service.name, span.cart.size)",
+                "{} | min_over_time(span.cart.size)", "{} | max_over_time(duration) by (name)",
+                "{} | sum_over_time(span.cart.size) by (resource.service.name)",
+                "{} | histogram_over_time(duration) by (resource.service.name)",
+                "{} | quantile_over_time(duration, 0.5, 0.9) by (resource.service.name)",
+                "{ resource.service.name = \"frontend\" } >> { kind = client } | count_over_time() by (name)",
+                "{} | by(resource.service.name) | count() > 1 | rate() by (resource.service.name) | topk(1)",
+                "{ trace:rootService = \"frontend\" } | rate() by (trace:rootName)",
+                "{ span:childCount > 0 } | count_over_time() by (resource.service.name)");
+        Map<String, String> types = onDisk.engine().spanColumnTypes();
+        for (String query : queries) {
+            for (int maxSeries : List.of(100, 2, 1)) {
+                CompiledTraceQl compiled = TraceQl.compile(query, types);
+                List<String> answers = new java.util.ArrayList<>();
+                for (TraceQlMetrics.Rows rows : TraceQlMetrics.Rows.values()) {
+                    CompiledTraceQl.Statement statement = compiled.metrics("spans", "true", List.of(), START, STEP, 4,
+                            maxSeries, rows);
+                    TraceQlMetrics.SeriesSet set = onDisk.engine().run(statement.sql(), statement.parameters(),
+                            rs -> compiled.readSeries(rs, STEP, 4, maxSeries, rows));
+                    answers.add(set.truncated() + " " + set.series().stream()
+                            .map(x -> labels(x) + Arrays.toString(x.values())).toList());
+                }
+                assertThat(answers.get(0)).as("%s, at most %d series", query, maxSeries).isEqualTo(answers.get(1));
+                if (maxSeries == 100) {
+                    assertThat(answers.get(0)).as(query).doesNotEndWith(" []");
+                }
+            }
+        }
+    }
+
+    /** A metrics query of one filter aggregates the spans it holds for, no stage between (bench/results/traceql). */
+    @Test
+    void oneFilterIsAggregatedStraightOverTheSpans() throws Exception {
+        Map<String, String> types = onDisk.engine().spanColumnTypes();
+        for (TraceQlMetrics.Rows rows : TraceQlMetrics.Rows.values()) {
+            assertThat(TraceQl.compile("{ status = error } | rate() by (resource.service.name)", types)
+                    .metrics("spans", "true", List.of(), START, STEP, 4, 100, rows).sql())
+                    .doesNotContain("traceql_stage").contains("FROM spans WHERE (true AND ");
+            assertThat(TraceQl.compile("{ span:childCount > 0 } | rate()", types)
+                    .metrics("spans", "true", List.of(), START, STEP, 4, 100, rows).sql()).contains("traceql_stage0");
+        }
+    }
+
+    /** Past {@link TraceQlMetrics#MAX_CELLS} cells of every series, none is read: the heaviest are asked of SQL. */
+    @Test
+    void moreCellsThanReadAskForTheHeaviestSeriesInstead() throws Exception {
+        CompiledTraceQl compiled = TraceQl.compile("{} | rate() by (resource.service.name)",
+                onDisk.engine().spanColumnTypes());
+        String cells = "SELECT 'service ' || (i % 1000) AS by0, 'STRING' AS kind0, i // 1000 AS i, 1.0 AS v, "
+                + "(i % 1000 % 7)::DOUBLE AS w FROM range(?) t(i)";
+        TraceQlMetrics.SeriesSet all = onDisk.engine().run(cells, List.of(TraceQlMetrics.MAX_CELLS),
+                rs -> compiled.readSeries(rs, STEP, 100, 1000, TraceQlMetrics.Rows.EVERY_SERIES));
+        assertThat(all.series()).hasSize(1000);
+        assertThat(all.series().get(0).labels()).containsExactly(new TraceQlMetrics.Label("resource.service.name",
+                "service 104")); // the heaviest, 6 a cell, first of them by text
+        TraceQlMetrics.SeriesSet past = onDisk.engine().run(cells, List.of(TraceQlMetrics.MAX_CELLS + 1),
+                rs -> compiled.readSeries(rs, STEP, 100, 1000, TraceQlMetrics.Rows.EVERY_SERIES));
+        assertThat(past).isNull();
+        assertThat(onDisk.engine().run(cells, List.of(TraceQlMetrics.MAX_CELLS + 1),
+                rs -> compiled.readSeries(rs, STEP, 101, 1000, TraceQlMetrics.Rows.HEAVIEST_SERIES)).series())
+                .hasSize(1000);
+    }
+
     @Test
     void aSearchAndAMetricsQueryAreNotMistakenForEachOther() {
         assertThatThrownBy(() -> traces.searchTraceQl("{} | rate()", io.contrail.query.TimeWindow.ALL, 20, 3))
