@@ -220,11 +220,22 @@ public final class CompiledTraceQl {
         if (metrics != null) {
             throw new IllegalStateException("a metrics query is answered by metrics(), not traceIds()");
         }
+        String newestFirst = "\nSELECT trace_id FROM traceql_found ORDER BY traceql_trace_start DESC, trace_id";
+        if (onlyFilter != null) {
+            // { filter }: the traces with a span where it holds, as an analyst would write it, no stage between (the
+            // needle and the failed spans of the 10M-span bench 12% faster so, beside a fuzzing run).
+            Sql window = new Sql(condition, conditionParameters);
+            Sql found = Sql.concat("WITH traceql_found AS (SELECT trace_id, min(start_time) AS traceql_trace_start FROM "
+                    + spanView + " WHERE ", window, " AND trace_id IN (SELECT trace_id FROM " + spanView + " WHERE ",
+                    window, " AND ", onlyFilter, ") GROUP BY trace_id ORDER BY traceql_trace_start DESC, trace_id LIMIT ",
+                    Sql.parameter(limit), ")" + newestFirst);
+            return new Statement(found.text(), found.parameters());
+        }
         List<Object> parameters = new ArrayList<>(conditionParameters);
         StringBuilder sql = stages(spanView, condition, parameters, "");
         found(sql, parameters, stageName(stages.size() - 1), limit);
         sql.setLength(sql.length() - 2);
-        sql.append("\nSELECT trace_id FROM traceql_found ORDER BY traceql_trace_start DESC, trace_id");
+        sql.append(newestFirst);
         return new Statement(sql.toString(), parameters);
     }
 
