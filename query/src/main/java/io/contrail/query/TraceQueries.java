@@ -387,6 +387,16 @@ public final class TraceQueries {
      */
     public TraceQlMetrics.SeriesSet metricsTraceQl(String query, long startUnixNano, long stepNanos, int intervals,
                                                    int maxSeries) throws QueryException {
+        return metricsTraceQl(query, startUnixNano, stepNanos, intervals, maxSeries, TraceQlMetrics.MAX_CELLS);
+    }
+
+    /**
+     * {@link #metricsTraceQl(String, long, long, int, int)} reading every series' cells first, in one {@code GROUP BY},
+     * and choosing the heaviest series here; past {@code maxCells} cells, asked again for the heaviest series only,
+     * chosen in SQL (a second statement, with a time limit of its own).
+     */
+    public TraceQlMetrics.SeriesSet metricsTraceQl(String query, long startUnixNano, long stepNanos, int intervals,
+                                                   int maxSeries, int maxCells) throws QueryException {
         CompiledTraceQl compiled = TraceQl.compile(query, engine.spanColumnTypes());
         if (!compiled.isMetrics()) {
             throw new IllegalArgumentException("not a TraceQL metrics query: end it with a metrics function, "
@@ -398,15 +408,13 @@ public final class TraceQueries {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("the intervals end after 2262, past what a time here can be", e);
         }
-        // Every series' cells in one GROUP BY, the heaviest series chosen here; past TraceQlMetrics.MAX_CELLS cells,
-        // asked again for the heaviest series only, chosen in SQL.
         TraceQlMetrics.SeriesSet series = null;
-        for (TraceQlMetrics.Rows rows : TraceQlMetrics.Rows.values()) {
+        for (int cells : maxCells > 0 ? List.of(maxCells, 0) : List.of(0)) {
             List<Object> parameters = new ArrayList<>();
             CompiledTraceQl.Statement statement = compiled.metrics("spans", window.sql("", 0, parameters), parameters,
-                    startUnixNano, stepNanos, intervals, maxSeries, rows);
+                    startUnixNano, stepNanos, intervals, maxSeries, cells);
             series = engine.run(window.reads(0), statement.sql(), statement.parameters(),
-                    rs -> compiled.readSeries(rs, stepNanos, intervals, maxSeries, rows));
+                    rs -> compiled.readSeries(rs, stepNanos, intervals, maxSeries, cells));
             if (series != null) {
                 break;
             }

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * A TraceQL query compiled to SQL pieces: each spanset stage a common table expression over the spans of the searched
- * window. {@link #search} puts them into one statement that finds the newest matching traces and their spansets;
- * {@link #readTraces} reads its rows.
+ * window (a query of one filter over every span may be read straight from the spans instead). {@link #search} puts
+ * them into one statement that finds the newest matching traces and their spansets; {@link #readTraces} reads its rows.
  *
  * <p>Every stage has the columns of the {@code spans} view it reads, {@code traceql_group} (the {@code by()} values
  * that split a trace's spans into spansets) and, when the query reads them, the trace's root, start and duration
@@ -47,7 +47,7 @@ public final class CompiledTraceQl {
     /**
      * The condition of the query's one stage when it is a spanset filter over every span ({@code { status = error }}),
      * reading the spans' own columns only; else null. A metrics query of one such filter aggregates the spans where it
-     * holds straight away, no stage between.
+     * holds, and {@link #traceIds} finds their traces, straight from the spans, no stage between.
      */
     private final Sql onlyFilter;
 
@@ -96,45 +96,46 @@ public final class CompiledTraceQl {
     /**
      * The statement that answers a metrics query over {@code intervals} intervals of {@code step} nanoseconds after
      * {@code start} (Unix nanoseconds; an instant query is one interval): per series and interval, the function's value,
-     * for every series ({@link TraceQlMetrics.Rows#EVERY_SERIES}, at most {@link TraceQlMetrics#MAX_CELLS} cells) or the
-     * heaviest {@code maxSeries} (one more is read, to tell that there were more). Its rows are read by
-     * {@link #readSeries}.
+     * for every series, at most {@code maxCells} cells (one more is read, to tell that there were more; at most
+     * {@link TraceQlMetrics#MAX_CELLS} is what a request asks first), or, {@code maxCells} 0, the heaviest
+     * {@code maxSeries} (one more is read, to tell that there were more). Quantiles are always the heaviest series'.
+     * Its rows are read by {@link #readSeries}.
      *
      * @param condition which spans of {@code spanView} to read: a time window holding the intervals (trace-level
      *                  intrinsics such as {@code trace:duration} are computed over it, as in a search)
      */
     public Statement metrics(String spanView, String condition, List<Object> conditionParameters, long start, long step,
-                             int intervals, int maxSeries, TraceQlMetrics.Rows rows) {
+                             int intervals, int maxSeries, int maxCells) {
         if (metrics == null) {
             throw new IllegalStateException("a search is answered by search(), not metrics()");
         }
-        if (step <= 0 || intervals <= 0 || maxSeries <= 0) {
-            throw new IllegalArgumentException("step, intervals and maxSeries must be positive: " + step + ", "
-                    + intervals + ", " + maxSeries);
+        if (step <= 0 || intervals <= 0 || maxSeries <= 0 || maxCells < 0) {
+            throw new IllegalArgumentException("step, intervals and maxSeries must be positive, maxCells not negative: "
+                    + step + ", " + intervals + ", " + maxSeries + ", " + maxCells);
         }
-        Sql window = new Sql(condition, conditionParameters);
+        Sql window = Sql.concat("(", new Sql(condition, conditionParameters), ")");
         List<Object> parameters = new ArrayList<>();
         if (onlyFilter != null) {
             // { filter } | rate(): the spans where the filter holds, aggregated as an analyst's GROUP BY would be.
             StringBuilder sql = new StringBuilder();
             metrics.appendAggregation(sql, parameters, spanView, Sql.concat(window, " AND ", onlyFilter), start, step,
-                    intervals, maxSeries, rows);
+                    intervals, maxSeries, maxCells);
             return new Statement(sql.toString(), parameters);
         }
         parameters.addAll(conditionParameters);
         StringBuilder sql = stages(spanView, condition, parameters, ", sample_weight");
         metrics.appendAggregation(sql, parameters, stageName(stages.size() - 1), Sql.TRUE, start, step, intervals,
-                maxSeries, rows);
+                maxSeries, maxCells);
         return new Statement(sql.toString(), parameters);
     }
 
     /**
-     * The series in the rows of {@link #metrics}'s statement, asked with the same step, intervals, maxSeries and rows;
-     * null when every series was asked for and there were more cells than read: then ask for the heaviest.
+     * The series in the rows of {@link #metrics}'s statement, asked with the same step, intervals, maxSeries and
+     * maxCells; null when every series was asked for and there were more cells than maxCells: then ask for the heaviest.
      */
-    public TraceQlMetrics.SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries,
-                                               TraceQlMetrics.Rows rows) throws SQLException {
-        return metrics.readSeries(rs, step, intervals, maxSeries, rows);
+    public TraceQlMetrics.SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries, int maxCells)
+            throws SQLException {
+        return metrics.readSeries(rs, step, intervals, maxSeries, maxCells);
     }
 
     /**
@@ -224,7 +225,7 @@ public final class CompiledTraceQl {
         if (onlyFilter != null) {
             // { filter }: the traces with a span where it holds, as an analyst would write it, no stage between (the
             // needle and the failed spans of the 10M-span bench 12% faster so, beside a fuzzing run).
-            Sql window = new Sql(condition, conditionParameters);
+            Sql window = Sql.concat("(", new Sql(condition, conditionParameters), ")");
             Sql found = Sql.concat("WITH traceql_found AS (SELECT trace_id, min(start_time) AS traceql_trace_start FROM "
                     + spanView + " WHERE ", window, " AND trace_id IN (SELECT trace_id FROM " + spanView + " WHERE ",
                     window, " AND ", onlyFilter, ") GROUP BY trace_id ORDER BY traceql_trace_start DESC, trace_id LIMIT ",

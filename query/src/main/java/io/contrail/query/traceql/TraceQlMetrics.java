@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * The metrics stage of a TraceQL metrics query ({@code { status = error } | rate() by (resource.service.name)}): what
  * turns the spans its pipeline yields into series over time, as Tempo's first-stage metrics functions do
- * ({@code pkg/traceql/ast_metrics.go}, {@code engine_metrics.go} at ad33aa8), compiled to one SQL aggregation.
+ * ({@code pkg/traceql/ast_metrics.go}, {@code engine_metrics.go} at ad33aa8), compiled to SQL aggregations.
  *
  * <p>Intervals are Tempo's ({@code IntervalMapperQueryRange}): right-closed, {@code (start + i·step, start + (i+1)·step]},
  * a span in the one its start time falls in, each sample stamped with its interval's end. Every span counts with its
@@ -218,31 +218,25 @@ public final class TraceQlMetrics {
     }
 
     /**
-     * What the rows of a metrics statement hold: the cells of every series (per series and interval, the function's
-     * value and the spans' weight), at most {@link #MAX_CELLS} of them; or the cells of the heaviest series only,
-     * chosen in SQL. Every series' cells are one {@code GROUP BY}, as an analyst would write it; choosing the
-     * heaviest series in SQL aggregates the cells again, which costs about a tenth more (bench/results/traceql).
+     * The cells (per series and interval, the function's value and the spans' weight) a statement of every series reads
+     * at most, one more to tell there were more: past them, only the heaviest series are asked for, chosen in SQL
+     * ({@code maxCells} 0), so that a by() of many values never sends its every cell here. A thousand series of a
+     * thousand intervals each, what a request shows at most, fit.
      */
-    public enum Rows {
-        EVERY_SERIES, HEAVIEST_SERIES
-    }
-
-    /**
-     * The cells a statement of {@link Rows#EVERY_SERIES} reads at most (one more is read, to tell there were more): past
-     * them, the heaviest series are chosen in SQL, so that a by() of many values never sends its every cell here.
-     */
-    public static final int MAX_CELLS = 100_000;
+    public static final int MAX_CELLS = 1_000_000;
 
     /**
      * Completes the statement of a metrics query, per series and interval the function's value, over the rows of
-     * {@code source} (a table, view or stage of the query, whose rows are its spans) where {@code condition} holds.
-     * {@code sql} is empty or holds {@code WITH} and the common table expressions up to that stage, each followed by a
-     * comma; {@code parameters} their values. Both are completed. Quantiles rank every value of a series: their
-     * series are always chosen in SQL.
+     * {@code source} (a table, view or stage of the query, whose rows are its spans) where {@code condition} holds:
+     * the cells of every series, at most {@code maxCells} (one more is read, to tell there were more), in one
+     * {@code GROUP BY} as an analyst would write it; or, {@code maxCells} 0, those of the heaviest {@code maxSeries}
+     * series only, chosen in SQL by aggregating the cells again. Quantiles rank every value of a series: their series
+     * are always chosen in SQL. {@code sql} is empty or holds {@code WITH} and the common table expressions up to that
+     * stage, each followed by a comma; {@code parameters} their values. Both are completed.
      */
     void appendAggregation(StringBuilder sql, List<Object> parameters, String source, Sql condition, long start,
-                           long step, int intervals, int maxSeries, Rows rows) {
-        long end = start + step * intervals;
+                           long step, int intervals, int maxSeries, int maxCells) {
+        long end = Math.addExact(start, Math.multiplyExact(step, intervals));
         if (function == Function.QUANTILE_OVER_TIME) {
             sql.append(sql.isEmpty() ? "WITH " : "");
             Sql points = points(source, condition, start, step, end);
@@ -252,14 +246,14 @@ public final class TraceQlMetrics {
             return;
         }
         Sql cells = cells(source, condition, start, step, end);
-        if (rows == Rows.EVERY_SERIES) {
+        if (maxCells > 0) {
             if (!sql.isEmpty()) {
                 sql.setLength(sql.length() - 2);
                 sql.append("\n");
             }
             sql.append(cells.text()).append(" LIMIT ?");
             parameters.addAll(cells.parameters());
-            parameters.add(MAX_CELLS + 1);
+            parameters.add(maxCells + 1);
             return;
         }
         List<String> keys = keys();
@@ -411,59 +405,82 @@ public final class TraceQlMetrics {
         return "[" + String.join(", ", each) + "]::DOUBLE[]";
     }
 
-    /** The series of a key: the sum of its cells' weights, and its cells. */
+    /** The series of a key: the sum of its cells' weights, and its cells (an interval and a value per output each). */
     private static final class Cells {
         final List<Object> key;
-        final List<Integer> intervals = new ArrayList<>();
-        final List<double[]> values = new ArrayList<>();
         double weight;
+        /** {@link #weight} rounded to 12 significant digits, to rank by. */
+        double ranked;
+        int size;
+        int[] intervals = new int[4];
+        double[] values;
 
-        Cells(List<Object> key) {
+        Cells(List<Object> key, int outputs) {
             this.key = key;
+            this.values = new double[4 * outputs];
+        }
+
+        void add(int interval, double[] row) {
+            if (size == intervals.length) {
+                intervals = Arrays.copyOf(intervals, size * 2);
+                values = Arrays.copyOf(values, values.length * 2);
+            }
+            intervals[size] = interval;
+            System.arraycopy(row, 0, values, size * row.length, row.length);
+            size++;
+        }
+
+        /**
+         * Rounds the weight to rank by to 12 significant digits: series of equal weight whose cells were summed in
+         * another order then tie, and go by their keys as in SQL.
+         */
+        void rank() {
+            ranked = weight == 0 || !Double.isFinite(weight) ? weight
+                    : new java.math.BigDecimal(weight).round(new java.math.MathContext(12)).doubleValue();
         }
     }
 
     /**
-     * The series in the rows of {@link #appendAggregation}'s statement, asked for the same {@code rows}: the heaviest
-     * {@code maxSeries} (their spans' weights summed; ties by their keys, as SQL orders them). Null when the statement
-     * read every series and there were more than {@link #MAX_CELLS} cells: then ask for {@link Rows#HEAVIEST_SERIES}.
+     * The series in the rows of {@link #appendAggregation}'s statement, asked with the same {@code maxCells}: the
+     * heaviest {@code maxSeries} (their spans' weights summed; ties by their keys, as SQL orders them). Null when every
+     * series was asked for and there were more than {@code maxCells} cells: then ask for the heaviest only.
      */
-    SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries, Rows rows) throws SQLException {
+    SeriesSet readSeries(ResultSet rs, long step, int intervals, int maxSeries, int maxCells) throws SQLException {
         int keyColumns = keys().size();
         int outputs = outputsPerKey();
         double stepSeconds = step / 1e9;
-        boolean bounded = rows == Rows.EVERY_SERIES && function != Function.QUANTILE_OVER_TIME;
+        boolean bounded = maxCells > 0 && function != Function.QUANTILE_OVER_TIME;
         Map<List<Object>, Cells> series = new HashMap<>();
+        double[] row = new double[outputs];
         int read = 0;
         while (rs.next()) {
-            if (bounded && ++read > MAX_CELLS) {
+            if (bounded && ++read > maxCells) {
                 return null;
             }
             List<Object> key = new ArrayList<>(keyColumns);
             for (int i = 1; i <= keyColumns; i++) {
                 key.add(rs.getObject(i));
             }
-            Cells cells = series.computeIfAbsent(key, Cells::new);
+            Cells cells = series.computeIfAbsent(key, k -> new Cells(k, outputs));
             cells.weight += rs.getDouble(keyColumns + 3);
             long interval = rs.getLong(keyColumns + 1);
             if (interval < 0 || interval >= intervals) {
                 continue;
             }
-            double[] values = new double[outputs];
             if (function == Function.QUANTILE_OVER_TIME) {
                 Object[] each = (Object[]) rs.getArray(keyColumns + 2).getArray();
                 for (int q = 0; q < outputs; q++) {
-                    values[q] = each[q] == null ? Double.NaN : ((Number) each[q]).doubleValue();
+                    row[q] = each[q] == null ? Double.NaN : ((Number) each[q]).doubleValue();
                 }
             } else {
                 double v = rs.getDouble(keyColumns + 2);
-                values[0] = rs.wasNull() ? Double.NaN : function == Function.RATE ? v / stepSeconds : v;
+                row[0] = rs.wasNull() ? Double.NaN : function == Function.RATE ? v / stepSeconds : v;
             }
-            cells.intervals.add((int) interval);
-            cells.values.add(values);
+            cells.add((int) interval, row);
         }
         List<Cells> heaviestFirst = new ArrayList<>(series.values());
-        heaviestFirst.sort(Comparator.comparingDouble((Cells c) -> -c.weight)
+        heaviestFirst.forEach(Cells::rank);
+        heaviestFirst.sort(Comparator.comparingDouble((Cells c) -> -c.ranked)
                 .thenComparing(c -> c.key, TraceQlMetrics::compareKeys));
         int keys = maxSeries / outputs;
         List<Series> out = new ArrayList<>();
@@ -472,9 +489,9 @@ public final class TraceQlMetrics {
             for (double[] v : values) {
                 Arrays.fill(v, function.zeroWhereNoSpans() ? 0 : Double.NaN);
             }
-            for (int c = 0; c < cells.intervals.size(); c++) {
+            for (int c = 0; c < cells.size; c++) {
                 for (int q = 0; q < outputs; q++) {
-                    values[q][cells.intervals.get(c)] = cells.values.get(c)[q];
+                    values[q][cells.intervals[c]] = cells.values[c * outputs + q];
                 }
             }
             List<Label> labels = labels(cells.key);

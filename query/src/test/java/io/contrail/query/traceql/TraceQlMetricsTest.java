@@ -205,8 +205,9 @@ class TraceQlMetricsTest {
 
     /**
      * A query's series are the same whether every series' cells are read and the heaviest chosen here (one GROUP BY,
-     * what a request asks first) or the heaviest are chosen in SQL (what it asks past {@link TraceQlMetrics#MAX_CELLS}
-     * cells): one filter straight over the spans and a pipeline of stages, each function, ties, nil labels, a bound.
+     * what a request asks first), the heaviest are chosen in SQL, or every series' cells were more than read (here one)
+     * and the heaviest were asked of SQL after: one filter straight over the spans and a pipeline of stages, each
+     * function, ties, nil labels, a bound on series.
      */
     @Test
     void everySeriesReadHereAndTheHeaviestChosenInSqlAgree() throws Exception {
@@ -221,20 +222,15 @@ class TraceQlMetricsTest {
                 "{} | by(resource.service.name) | count() > 1 | rate() by (resource.service.name) | topk(1)",
                 "{ trace:rootService = \"frontend\" } | rate() by (trace:rootName)",
                 "{ span:childCount > 0 } | count_over_time() by (resource.service.name)");
-        Map<String, String> types = onDisk.engine().spanColumnTypes();
         for (String query : queries) {
             for (int maxSeries : List.of(100, 2, 1)) {
-                CompiledTraceQl compiled = TraceQl.compile(query, types);
                 List<String> answers = new java.util.ArrayList<>();
-                for (TraceQlMetrics.Rows rows : TraceQlMetrics.Rows.values()) {
-                    CompiledTraceQl.Statement statement = compiled.metrics("spans", "true", List.of(), START, STEP, 4,
-                            maxSeries, rows);
-                    TraceQlMetrics.SeriesSet set = onDisk.engine().run(statement.sql(), statement.parameters(),
-                            rs -> compiled.readSeries(rs, STEP, 4, maxSeries, rows));
+                for (int maxCells : List.of(TraceQlMetrics.MAX_CELLS, 0, 1)) {
+                    TraceQlMetrics.SeriesSet set = traces.metricsTraceQl(query, START, STEP, 4, maxSeries, maxCells);
                     answers.add(set.truncated() + " " + set.series().stream()
                             .map(x -> labels(x) + Arrays.toString(x.values())).toList());
                 }
-                assertThat(answers.get(0)).as("%s, at most %d series", query, maxSeries).isEqualTo(answers.get(1));
+                assertThat(answers).as("%s, at most %d series", query, maxSeries).containsOnly(answers.get(0));
                 if (maxSeries == 100) {
                     assertThat(answers.get(0)).as(query).doesNotEndWith(" []");
                 }
@@ -246,32 +242,31 @@ class TraceQlMetricsTest {
     @Test
     void oneFilterIsAggregatedStraightOverTheSpans() throws Exception {
         Map<String, String> types = onDisk.engine().spanColumnTypes();
-        for (TraceQlMetrics.Rows rows : TraceQlMetrics.Rows.values()) {
+        for (int maxCells : List.of(TraceQlMetrics.MAX_CELLS, 0)) {
             assertThat(TraceQl.compile("{ status = error } | rate() by (resource.service.name)", types)
-                    .metrics("spans", "true", List.of(), START, STEP, 4, 100, rows).sql())
-                    .doesNotContain("traceql_stage").contains("FROM spans WHERE (true AND ");
+                    .metrics("spans", "true", List.of(), START, STEP, 4, 100, maxCells).sql())
+                    .doesNotContain("traceql_stage").contains("FROM spans WHERE ((true) AND ((status_code) = ");
             assertThat(TraceQl.compile("{ span:childCount > 0 } | rate()", types)
-                    .metrics("spans", "true", List.of(), START, STEP, 4, 100, rows).sql()).contains("traceql_stage0");
+                    .metrics("spans", "true", List.of(), START, STEP, 4, 100, maxCells).sql()).contains("traceql_stage0");
         }
     }
 
-    /** Past {@link TraceQlMetrics#MAX_CELLS} cells of every series, none is read: the heaviest are asked of SQL. */
+    /** Past {@code maxCells} cells of every series, none is read: the heaviest are to be asked of SQL. */
     @Test
     void moreCellsThanReadAskForTheHeaviestSeriesInstead() throws Exception {
         CompiledTraceQl compiled = TraceQl.compile("{} | rate() by (resource.service.name)",
                 onDisk.engine().spanColumnTypes());
         String cells = "SELECT 'service ' || (i % 1000) AS by0, 'STRING' AS kind0, i // 1000 AS i, 1.0 AS v, "
-                + "(i % 1000 % 7)::DOUBLE AS w FROM range(?) t(i)";
-        TraceQlMetrics.SeriesSet all = onDisk.engine().run(cells, List.of(TraceQlMetrics.MAX_CELLS),
-                rs -> compiled.readSeries(rs, STEP, 100, 1000, TraceQlMetrics.Rows.EVERY_SERIES));
+                + "(i % 1000 % 7)::DOUBLE AS w FROM range(100000) t(i)";
+        TraceQlMetrics.SeriesSet all = onDisk.engine().run(cells, List.of(),
+                rs -> compiled.readSeries(rs, STEP, 100, 1000, 100_000));
         assertThat(all.series()).hasSize(1000);
         assertThat(all.series().get(0).labels()).containsExactly(new TraceQlMetrics.Label("resource.service.name",
                 "service 104")); // the heaviest, 6 a cell, first of them by text
-        TraceQlMetrics.SeriesSet past = onDisk.engine().run(cells, List.of(TraceQlMetrics.MAX_CELLS + 1),
-                rs -> compiled.readSeries(rs, STEP, 100, 1000, TraceQlMetrics.Rows.EVERY_SERIES));
+        TraceQlMetrics.SeriesSet past = onDisk.engine().run(cells, List.of(),
+                rs -> compiled.readSeries(rs, STEP, 100, 1000, 99_999));
         assertThat(past).isNull();
-        assertThat(onDisk.engine().run(cells, List.of(TraceQlMetrics.MAX_CELLS + 1),
-                rs -> compiled.readSeries(rs, STEP, 101, 1000, TraceQlMetrics.Rows.HEAVIEST_SERIES)).series())
+        assertThat(onDisk.engine().run(cells, List.of(), rs -> compiled.readSeries(rs, STEP, 100, 1000, 0)).series())
                 .hasSize(1000);
     }
 
