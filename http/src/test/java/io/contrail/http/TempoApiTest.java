@@ -543,10 +543,30 @@ class TempoApiTest {
         assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?scope=span")).keySet()).containsExactly("span");
         assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?scope=intrinsic")).keySet())
                 .containsExactly("intrinsic");
-        // q narrows autocompletion to matching spans in Tempo; until TraceQL is wired it is taken as {}.
-        assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?q=" + RunningServer.urlEncode("{span.a=\"b\"}"))))
-                .isEqualTo(scopes);
         assertBadRequest("/tempo/api/v2/search/tags?scope=spans", "invalid scope: spans");
+    }
+
+    @Test
+    void tagsV2WithATraceQlQueryAreThoseOfTheSpansItMatches() {
+        // language_provider.ts fetchTags sends the query being written as q: the tags of the spans it matches.
+        Map<String, Set<String>> payment = scopes(server.getJson("/tempo/api/v2/search/tags?" + RANGE + "&q="
+                + RunningServer.urlEncode("{ resource.service.name = \"payment\" }")));
+        assertThat(payment.get("span")).containsExactly("payment.method");
+        assertThat(payment.get("resource")).containsExactlyInAnyOrder("service.name", "deployment.environment");
+        assertThat(payment.get("intrinsic")).contains("name", "status");
+        assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?" + RANGE + "&q="
+                + RunningServer.urlEncode("{ span.http.status_code = 200 }"))).get("span"))
+                .containsExactlyInAnyOrder("http.method", "http.status_code");
+        assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?" + RANGE + "&q="
+                + RunningServer.urlEncode("{span.a=\"b\"}"))).keySet()).as("no span matches: the intrinsics only")
+                .containsExactly("intrinsic");
+        Map<String, Set<String>> all = scopes(server.getJson("/tempo/api/v2/search/tags?" + RANGE));
+        assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?" + RANGE + "&q="
+                + RunningServer.urlEncode("{ span.http.method = ")))).as("a query still being typed narrows nothing")
+                .isEqualTo(all);
+        assertThat(scopes(server.getJson("/tempo/api/v2/search/tags?start=" + T0.plusSeconds(3600).getEpochSecond()
+                + "&end=" + T0.plusSeconds(7200).getEpochSecond() + "&q=" + RunningServer.urlEncode("{ kind = server }")))
+                .keySet()).as("no span in the window").containsExactly("intrinsic");
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.contrail.query.QueryException;
 import io.contrail.query.SpanFilter;
 import io.contrail.query.TimeWindow;
 import io.contrail.query.TraceQueries;
+import io.contrail.query.traceql.CompiledTraceQl;
 import io.contrail.query.traceql.TraceQlMetrics;
 import io.contrail.query.traceql.TraceQlResults;
 import io.javalin.config.RoutesConfig;
@@ -439,9 +440,12 @@ public final class TempoApi {
                 .contains(scope)) {
             throw new IllegalArgumentException("invalid scope: " + scope);
         }
-        tagRequestWindow(ctx);
-        // q narrows autocompletion to the spans it matches; until TraceQL is wired, every span (TraceQlSupport).
-        Map<String, TreeSet<String>> keys = new TempoQueries(engines.apply(ctx)).attributeKeys();
+        TimeWindow window = tagRequestWindow(ctx);
+        TempoQueries queries = new TempoQueries(engines.apply(ctx));
+        // q (v2 only, as Tempo's) narrows autocompletion to the tags of the spans it matches in the window; a query
+        // still being typed, or {}, narrows nothing (TraceQlSupport.tagFilter).
+        CompiledTraceQl filter = v2 ? TraceQlSupport.tagFilter(value(ctx, "q"), queries.columnTypes()) : null;
+        Map<String, TreeSet<String>> keys = filter == null ? queries.attributeKeys() : queries.attributeKeys(window, filter);
         boolean all = scope == null || scope.equals("none");
         if (!v2) {
             TreeSet<String> names = new TreeSet<>();

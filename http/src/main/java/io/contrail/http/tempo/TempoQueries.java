@@ -129,6 +129,46 @@ final class TempoQueries {
     }
 
     /**
+     * {@link #attributeKeys()} narrowed to the keys with a value in a span that {@code matching} (a TraceQL query)
+     * matches among the spans of {@code window}: the tags Tempo offers to complete a query being written.
+     */
+    Map<String, TreeSet<String>> attributeKeys(TimeWindow window, CompiledTraceQl matching) throws QueryException {
+        Map<String, TreeSet<String>> keys = new LinkedHashMap<>();
+        keys.put("span", new TreeSet<>());
+        keys.put("resource", new TreeSet<>());
+        List<String[]> columns = engine.run("SELECT scope, \"key\", column_name FROM attribute_keys", List.of(), rs -> {
+            List<String[]> found = new ArrayList<>();
+            while (rs.next()) {
+                if (keys.containsKey(rs.getString(1))) {
+                    found.add(new String[] {rs.getString(1), rs.getString(2), rs.getString(3)});
+                }
+            }
+            return found;
+        });
+        List<Object> parameters = new ArrayList<>();
+        CompiledTraceQl.Statement spans = matching.matchingSpans("spans", window.sql("", 0, parameters), parameters);
+        parameters = new ArrayList<>(spans.parameters());
+        StringBuilder sql = new StringBuilder("WITH traceql_matched AS (").append(spans.sql()).append(") SELECT count(*)");
+        for (String[] column : columns) {
+            sql.append(", count(").append(identifier(column[2])).append(")");
+        }
+        sql.append(" FROM spans SEMI JOIN traceql_matched m ON m.trace_id = spans.trace_id AND m.span_id = spans.span_id"
+                + " WHERE ").append(window.sql("spans", 0, parameters));
+        return engine.run(window.reads(0), sql.toString(), parameters, rs -> {
+            rs.next();
+            if (rs.getLong(1) > 0) {
+                keys.get("resource").add(TraceQueries.SpanView.SERVICE_NAME_ATTRIBUTE);
+            }
+            for (int i = 0; i < columns.size(); i++) {
+                if (rs.getLong(i + 2) > 0) {
+                    keys.get(columns.get(i)[0]).add(columns.get(i)[1]);
+                }
+            }
+            return keys;
+        });
+    }
+
+    /**
      * Where the values of attribute {@code key} of {@code family} ({@code span} or {@code resource}) are: its column,
      * if it has one ({@code attribute_keys}); {@code service_name} for the resource's {@code service.name}. Values of
      * list attributes and of keys past the bound on attribute columns are not listed.
