@@ -548,7 +548,7 @@ class TempoApiTest {
 
     @Test
     void tagsV2WithATraceQlQueryAreThoseOfTheSpansItMatches() {
-        // language_provider.ts fetchTags sends the query being written as q: the tags of the spans it matches.
+        // Tempo's /api/v2/search/tags takes q, the query being written, and answers the tags of the spans it matches.
         Map<String, Set<String>> payment = scopes(server.getJson("/tempo/api/v2/search/tags?" + RANGE + "&q="
                 + RunningServer.urlEncode("{ resource.service.name = \"payment\" }")));
         assertThat(payment.get("span")).containsExactly("payment.method");
