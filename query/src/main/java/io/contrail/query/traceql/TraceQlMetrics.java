@@ -220,8 +220,8 @@ public final class TraceQlMetrics {
     /**
      * The cells (per series and interval, the function's value and the spans' weight) a statement of every series reads
      * at most, one more to tell there were more: past them, only the heaviest series are asked for, chosen in SQL
-     * ({@code maxCells} 0), so that a by() of many values never sends its every cell here. A thousand series of a
-     * thousand intervals each, what a request shows at most, fit.
+     * ({@code maxCells} 0), so that a by() of many values never sends its every cell here. A thousand series (what a
+     * request shows at most) of a thousand intervals fit; a request of up to 10,000 intervals fits fewer.
      */
     public static final int MAX_CELLS = 1_000_000;
 
