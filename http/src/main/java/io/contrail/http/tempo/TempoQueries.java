@@ -146,14 +146,11 @@ final class TempoQueries {
             return found;
         });
         List<Object> parameters = new ArrayList<>();
-        CompiledTraceQl.Statement spans = matching.matchingSpans("spans", window.sql("", 0, parameters), parameters);
-        parameters = new ArrayList<>(spans.parameters());
-        StringBuilder sql = new StringBuilder("WITH traceql_matched AS (").append(spans.sql()).append(") SELECT count(*)");
+        StringBuilder sql = new StringBuilder(matched(matching, window, parameters)).append("SELECT count(*)");
         for (String[] column : columns) {
             sql.append(", count(").append(identifier(column[2])).append(")");
         }
-        sql.append(" FROM spans SEMI JOIN traceql_matched m ON m.trace_id = spans.trace_id AND m.span_id = spans.span_id"
-                + " WHERE ").append(window.sql("spans", 0, parameters));
+        sql.append(" FROM spans ").append(MATCHED_ONLY).append("WHERE ").append(window.sql("spans", 0, parameters));
         return engine.run(window.reads(0), sql.toString(), parameters, rs -> {
             rs.next();
             if (rs.getLong(1) > 0) {
@@ -166,6 +163,22 @@ final class TempoQueries {
             }
             return keys;
         });
+    }
+
+    /** Joined to {@code spans}, keeps the spans of {@link #matched}'s {@code traceql_matched}. */
+    private static final String MATCHED_ONLY =
+            "SEMI JOIN traceql_matched m ON m.trace_id = spans.trace_id AND m.span_id = spans.span_id ";
+
+    /**
+     * {@code WITH traceql_matched AS (…) }: the trace and span IDs of the spans {@code matching} matches among those
+     * of {@code window}; the values of its placeholders are added to {@code parameters}.
+     */
+    private static String matched(CompiledTraceQl matching, TimeWindow window, List<Object> parameters) {
+        List<Object> windowParameters = new ArrayList<>();
+        CompiledTraceQl.Statement spans = matching.matchingSpans("spans", window.sql("", 0, windowParameters),
+                windowParameters);
+        parameters.addAll(spans.parameters());
+        return "WITH traceql_matched AS (" + spans.sql() + ") ";
     }
 
     /**
@@ -214,20 +227,12 @@ final class TempoQueries {
             return List.of();
         }
         List<Object> parameters = new ArrayList<>();
-        String matched = "";
-        if (matching != null) {
-            List<Object> windowParameters = new ArrayList<>();
-            CompiledTraceQl.Statement spans = matching.matchingSpans("spans", window.sql("", 0, windowParameters),
-                    windowParameters);
-            matched = "WITH traceql_matched AS (" + spans.sql() + ") ";
-            parameters.addAll(spans.parameters());
-        }
+        String matched = matching == null ? "" : matched(matching, window, parameters);
         List<String> selects = new ArrayList<>();
         for (ValueSource source : sources) {
             parameters.add(source.type());
             selects.add("SELECT DISTINCT (" + source.expression() + ")::VARCHAR AS v, ?::VARCHAR AS t FROM spans "
-                    + (matching == null ? "" : "SEMI JOIN traceql_matched m ON m.trace_id = spans.trace_id "
-                    + "AND m.span_id = spans.span_id ") + "WHERE (" + source.expression() + ") IS NOT NULL AND ("
+                    + (matching == null ? "" : MATCHED_ONLY) + "WHERE (" + source.expression() + ") IS NOT NULL AND ("
                     + source.condition() + ") AND " + window.sql("spans", 0, parameters));
         }
         parameters.add(limit);
